@@ -1,0 +1,99 @@
+import { redacted } from "../config";
+import { createApp } from "../http/app";
+import type { AppDeps, ComputeDescription } from "../http/env";
+import { createLogger } from "../log";
+import { configFromEnvironment, openStore } from "../service";
+import { VERSION } from "../version";
+import { reportStartupError } from "./errors";
+import { EXIT, type Io, parseArgs } from "./io";
+
+export function usage(): string {
+  return `Usage: mlservice serve [--port N] [--host ADDR]
+
+Starts the HTTP API, the dashboard, the job workers and the drift schedule. Settings come
+from ML_* environment variables and an optional .env in the working directory; the flags
+override ML_SERVICE_PORT and ML_SERVICE_HOST. Logs are JSON lines on stdout. SIGTERM or
+SIGINT stops accepting connections, lets in-flight requests finish (ML_SHUTDOWN_TIMEOUT_MS)
+and closes the database.
+
+Exit codes: 0 clean shutdown, 1 cannot start (database, port in use), 2 bad arguments,
+3 bad configuration.
+
+Examples:
+  mlservice serve
+  ML_SERVICE_PORT=9000 ML_DB_PATH=/var/lib/mlservice/ml_store.db mlservice serve
+  mlservice serve --port 0        # any free port; the log line says which`;
+}
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values, unknown, positional } = parseArgs(args, { values: ["port", "host"] });
+  if (unknown.length || positional.length) {
+    io.err(`mlservice serve: ${[...unknown, ...positional.map((p) => `unexpected argument ${p}`)].join("; ")}`);
+    return EXIT.usage;
+  }
+  const env = { ...io.env };
+  if (values.port !== undefined) env.ML_SERVICE_PORT = values.port;
+  if (values.host !== undefined) env.ML_SERVICE_HOST = values.host;
+
+  let config: ReturnType<typeof configFromEnvironment>;
+  let store: ReturnType<typeof openStore>;
+  try {
+    // --port 0 asks the kernel for a free port; the config schema itself requires 1..65535
+    config = configFromEnvironment(env.ML_SERVICE_PORT === "0" ? { ...env, ML_SERVICE_PORT: "1" } : env, io.cwd);
+    store = openStore(config);
+  } catch (e) {
+    return reportStartupError(e, io);
+  }
+  const port = env.ML_SERVICE_PORT === "0" ? 0 : config.ML_SERVICE_PORT;
+  const log = createLogger(config.ML_LOG_LEVEL);
+  const deps: AppDeps = {
+    config,
+    db: store.db,
+    sqlite: store.sqlite,
+    log,
+    startedAt: new Date(),
+    describeCompute: async (): Promise<ComputeDescription> => ({
+      backend: "cpu",
+      device: "wasm simd",
+      reason: "compute selection not wired yet",
+    }),
+  };
+  const app = createApp(deps);
+
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ hostname: config.ML_SERVICE_HOST, port, fetch: app.fetch });
+  } catch (e) {
+    await store.close();
+    const code = (e as { code?: string }).code;
+    io.err(
+      code === "EADDRINUSE"
+        ? `mlservice: port ${port} on ${config.ML_SERVICE_HOST} is already in use; stop the other process or set ML_SERVICE_PORT`
+        : `mlservice: cannot listen on ${config.ML_SERVICE_HOST}:${port}: ${(e as Error).message}`,
+    );
+    return EXIT.failure;
+  }
+  log.info("listening", {
+    version: VERSION,
+    url: `http://${config.ML_SERVICE_HOST}:${server.port}`,
+    port: server.port,
+    database: config.ML_DB_PATH,
+    migrations_applied: store.migration.applied,
+    config: redacted(config),
+  });
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  log.info("shutting down", { signal, grace_ms: config.ML_SHUTDOWN_TIMEOUT_MS });
+  // stop(false): no new connections, in-flight requests run to completion, up to the grace period
+  const drained = await Promise.race([
+    server.stop(false).then(() => true),
+    Bun.sleep(config.ML_SHUTDOWN_TIMEOUT_MS).then(() => false),
+  ]);
+  if (!drained) await server.stop(true);
+  await store.close();
+  log.info("stopped", { drained });
+  return EXIT.ok;
+}

@@ -1,0 +1,26 @@
+/**
+ * Adapts `bun:sqlite` to the small database interface Kysely's SqliteDialect drives
+ * (prepare → all / run / iterate, with `reader` telling whether a statement returns rows).
+ */
+import type { Database, SQLQueryBindings } from "bun:sqlite";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+
+export function kyselySqlite(db: Database): SqliteDatabase {
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      // db.query caches the compiled statement by its SQL text
+      const stmt = db.query(sql);
+      const bind = (params: readonly unknown[]) => params as SQLQueryBindings[];
+      return {
+        reader: stmt.columnNames.length > 0,
+        all: (params) => stmt.all(...bind(params)) as unknown[],
+        run: (params) => {
+          const { changes, lastInsertRowid } = stmt.run(...bind(params));
+          return { changes, lastInsertRowid };
+        },
+        iterate: (params) => stmt.iterate(...bind(params)) as IterableIterator<unknown>,
+      };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The Hono app: request ids, access log, CORS, body limit, the error contract, and one
+ * sub-app per resource mounted with `app.route()`. Exported without listening so tests call
+ * `app.request()` and `serve` hands `app.fetch` to Bun.serve.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { healthRoutes } from "./api/health";
+import type { AppDeps, AppEnv } from "./env";
+import { ApiError, errorBody, handleError } from "./errors";
+import { accessLog } from "./middleware/access-log";
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const { config } = deps;
+
+  app.use(requestId());
+  app.use(accessLog(deps.log));
+  const origins = config.ML_CORS_ORIGINS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (origins.length > 0) {
+    app.use(cors({ origin: origins.includes("*") ? "*" : origins, exposeHeaders: ["X-Request-Id", "Retry-After"] }));
+  }
+  app.use(
+    bodyLimit({
+      maxSize: config.ML_MAX_REQUEST_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
+          limit_bytes: config.ML_MAX_REQUEST_BYTES,
+        });
+      },
+    }),
+  );
+
+  app.route("/", healthRoutes(deps));
+
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(handleError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

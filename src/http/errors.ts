@@ -1,0 +1,89 @@
+/**
+ * The one error path. Every error leaves as `{"error": {"code", "message", "details"}}`:
+ * ApiError carries its own status; valibot failures become 422 with field paths; anything
+ * else is a 500 whose message is logged with the request id but not sent.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import * as v from "valibot";
+import type { AppEnv } from "./env";
+
+export type ErrorCode =
+  | "bad_request"
+  | "validation_failed"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "rate_limited"
+  | "not_ready"
+  | "internal";
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: unknown = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** valibot issues as `{path: "items.3.age", message}`; an issue at the root has path "". */
+export function fieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIssue[] {
+  return issues.map((issue) => ({
+    path: (issue.path ?? []).map((p) => String(p.key)).join("."),
+    message: issue.message,
+  }));
+}
+
+export function errorBody(code: ErrorCode, message: string, details: unknown = null) {
+  return { error: { code, message, details } };
+}
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  422: "validation_failed",
+  429: "rate_limited",
+  503: "not_ready",
+};
+
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) {
+    for (const [k, val] of Object.entries(err.headers)) c.header(k, val);
+    return c.json(errorBody(err.code, err.message, err.details), err.status);
+  }
+  if (err instanceof v.ValiError) {
+    const details = fieldIssues(err.issues);
+    const first = details[0];
+    const message = first ? `${first.path || "body"}: ${first.message}` : "invalid input";
+    return c.json(errorBody("validation_failed", message, details), 422);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return c.json(errorBody(CODE_BY_STATUS[status] ?? "bad_request", err.message || "request failed"), status);
+  }
+  c.get("log")?.error("unhandled error", {
+    request_id: c.get("requestId"),
+    error: err.message,
+    stack: err.stack?.split("\n").slice(0, 6).join(" | "),
+  });
+  return c.json(errorBody("internal", "internal error; see the service log", { request_id: c.get("requestId") }), 500);
+}

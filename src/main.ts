@@ -1,0 +1,58 @@
+#!/usr/bin/env bun
+/**
+ * The mlservice CLI: dispatches to src/cli/<command>.ts, each exporting run(args, io) and usage().
+ */
+import { EXIT, type Io, processIo } from "./cli/io";
+import { VERSION } from "./version";
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run(args: string[], io: Io): Promise<number>; usage(): string }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: { summary: "run the HTTP API, dashboard, jobs and schedules", load: () => import("./cli/serve") },
+  migrate: { summary: "apply pending database migrations", load: () => import("./cli/migrate") },
+  version: { summary: "print the version", load: () => import("./cli/version") },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return `mlservice ${VERSION}: train, serve, monitor and retrain neural networks on tabular data.
+
+Usage: mlservice <command> [options]    (mlservice <command> --help for details)
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join("\n")}
+
+Examples:
+  mlservice serve
+  mlservice migrate
+  mlservice serve --help`;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version") return main(["version"], io);
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`mlservice: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  const mod = await command.load();
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(mod.usage());
+    return EXIT.ok;
+  }
+  return mod.run(args, io);
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), processIo);
+}
