@@ -1,0 +1,75 @@
+/**
+ * An MLP's parameters living on a Backend, and the forward pass enqueued over them.
+ * Shared by training (mlp.ts) and inference (predict.ts).
+ */
+import type { Activation, Backend, Matrix } from "../compute/backend";
+import type { DenseLayer } from "./model";
+
+/** Matrices allocated for one batch size: acts[0] is the input (rows×sizes[0]), acts[l+1] the output of layer l. */
+export interface Workspace {
+  rows: number;
+  acts: Matrix[];
+  /** deltas[l] is rows×sizes[l] (l ≥ 1): the loss gradient w.r.t. the pre-activation of layer l−1's output; training only */
+  deltas: Matrix[];
+}
+
+export class DeviceNet {
+  readonly weights: Matrix[];
+  readonly biases: Matrix[];
+  /** [nFeatures, hidden..., nOutputs] */
+  readonly sizes: number[];
+  readonly #owned: Matrix[] = [];
+
+  constructor(
+    readonly backend: Backend,
+    layers: DenseLayer[],
+    readonly activation: Activation,
+  ) {
+    this.weights = layers.map((l) => this.alloc(l.rows, l.cols, l.weights));
+    this.biases = layers.map((l) => this.alloc(1, l.cols, l.bias));
+    this.sizes = [(layers[0] as DenseLayer).rows, ...layers.map((l) => l.cols)];
+  }
+
+  /** Allocate a matrix released with this net. */
+  alloc(rows: number, cols: number, data?: Float32Array): Matrix {
+    const m = this.backend.matrix(rows, cols, data);
+    this.#owned.push(m);
+    return m;
+  }
+
+  workspace(rows: number, withDeltas: boolean, input?: Matrix): Workspace {
+    const acts = this.sizes.map((n, l) => (l === 0 && input ? input : this.alloc(rows, n)));
+    const deltas = withDeltas ? this.sizes.map((n, l) => (l === 0 ? (acts[0] as Matrix) : this.alloc(rows, n))) : [];
+    return { rows, acts, deltas };
+  }
+
+  /** Enqueue act(A·W + b) layer by layer; the last layer is left linear (logits or regression values). */
+  forward(ws: Workspace): void {
+    const last = this.weights.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const z = ws.acts[l + 1] as Matrix;
+      this.backend.matmul(ws.acts[l] as Matrix, this.weights[l] as Matrix, z, false, false);
+      this.backend.biasActivation(z, this.biases[l] as Matrix, l === last ? "identity" : this.activation, z);
+    }
+  }
+
+  /** Read every layer back to the host. */
+  async read(): Promise<DenseLayer[]> {
+    const out: DenseLayer[] = [];
+    for (let l = 0; l < this.weights.length; l++) {
+      const w = this.weights[l] as Matrix;
+      out.push({
+        weights: await this.backend.read(w),
+        bias: await this.backend.read(this.biases[l] as Matrix),
+        rows: w.rows,
+        cols: w.cols,
+      });
+    }
+    return out;
+  }
+
+  release(): void {
+    for (const m of this.#owned) this.backend.release(m);
+    this.#owned.length = 0;
+  }
+}
