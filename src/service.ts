@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { type Config, loadConfig } from "./config";
-import { createKysely, openSqlite } from "./db/database";
+import { createKysely, enableWal, openSqlite } from "./db/database";
 import { type MigrationResult, migrate } from "./db/migrator";
 import type { DB } from "./db/schema";
 
@@ -29,7 +29,9 @@ export function openStore(config: Config): Store {
   const sqlite = openSqlite(config.ML_DB_PATH);
   let migration: MigrationResult;
   try {
+    // migrate refuses a newer or altered schema before writing anything
     migration = migrate(sqlite);
+    enableWal(sqlite);
   } catch (e) {
     sqlite.close();
     throw e;

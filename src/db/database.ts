@@ -14,6 +14,10 @@ export class DatabaseError extends Error {
   override name = "DatabaseError";
 }
 
+/**
+ * Opens (creating if needed) and checks the file. WAL is switched on only by `enableWal`,
+ * after the schema was found acceptable: turning it on rewrites the file header.
+ */
 export function openSqlite(path: string): Database {
   const file = path === ":memory:" ? path : resolve(path);
   if (file !== ":memory:") {
@@ -35,16 +39,19 @@ export function openSqlite(path: string): Database {
     if (check?.quick_check !== "ok") throw new Error(check?.quick_check ?? "no answer");
     db.exec("PRAGMA busy_timeout = 5000");
     db.exec("PRAGMA foreign_keys = ON");
-    if (file !== ":memory:") {
-      const mode = db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
-      if (mode.journal_mode !== "wal") throw new Error(`journal mode is ${mode.journal_mode}, not wal`);
-      db.exec("PRAGMA synchronous = NORMAL");
-    }
   } catch (e) {
     db.close();
     throw new DatabaseError(`the database ${file} is unusable: ${(e as Error).message}`);
   }
   return db;
+}
+
+/** Write-ahead logging: readers never block the writer; NORMAL sync is safe in WAL mode. */
+export function enableWal(db: Database): void {
+  if (db.filename === ":memory:" || db.filename === "") return;
+  const mode = db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
+  if (mode.journal_mode !== "wal") throw new DatabaseError(`cannot use WAL: journal mode is ${mode.journal_mode}`);
+  db.exec("PRAGMA synchronous = NORMAL");
 }
 
 /** Kysely over an open bun:sqlite database; closing the Kysely instance closes the file. */

@@ -1,0 +1,38 @@
+/**
+ * `bun run build`: compiles the wasm SIMD kernels, then one executable, dist/mlservice, with
+ * migrations, views, static files, kernels and the Dawn addon embedded.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { buildKernels } from "./build-kernels";
+
+/** Extra entry points the binary needs beside src/main.ts (worker scripts). */
+export const EXTRA_ENTRYPOINTS: string[] = [];
+
+export async function buildBinary(outfile = join(import.meta.dir, "..", "dist", "mlservice")): Promise<string> {
+  await buildKernels();
+  mkdirSync(join(outfile, ".."), { recursive: true });
+  const root = join(import.meta.dir, "..");
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "--minify-syntax",
+      "--minify-whitespace",
+      "--sourcemap=inline",
+      "src/main.ts",
+      ...EXTRA_ENTRYPOINTS,
+      "--outfile",
+      outfile,
+    ],
+    { cwd: root, stdout: "inherit", stderr: "inherit" },
+  );
+  if ((await proc.exited) !== 0) throw new Error("bun build --compile failed");
+  return outfile;
+}
+
+if (import.meta.main) {
+  const out = await buildBinary();
+  console.log(`built ${out} (${((await Bun.file(out).size) / 1e6).toFixed(1)} MB)`);
+}

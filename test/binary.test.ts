@@ -1,0 +1,108 @@
+/**
+ * The single executable, as an operator uses it: built once, started from a temporary
+ * directory, asked for /health, stopped with SIGTERM; and refusing bad starts with one line.
+ */
+
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBinary } from "../scripts/build";
+
+let dir: string;
+let binary: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "mls-bin-"));
+  binary = await buildBinary(join(dir, "bin", "mlservice"));
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function start(cwd: string, env: Record<string, string> = {}, args: string[] = []) {
+  return Bun.spawn([binary, "serve", "--port", "0", ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, ML_COMPUTE: "cpu", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+/** Reads JSON log lines until the "listening" one, which names the port. */
+async function listeningPort(proc: ReturnType<typeof start>): Promise<number> {
+  const reader = proc.stdout.getReader();
+  let buffered = "";
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += new TextDecoder().decode(value);
+    for (const line of buffered.split("\n")) {
+      if (line.includes('"msg":"listening"')) {
+        reader.releaseLock();
+        return JSON.parse(line).port as number;
+      }
+    }
+  }
+  throw new Error(`no listening line; got: ${buffered}`);
+}
+
+describe("the compiled binary", () => {
+  test("serves /health from another directory, creates its database there, and stops on SIGTERM", async () => {
+    const cwd = mkdtempSync(join(dir, "run-"));
+    const proc = start(cwd);
+    const port = await listeningPort(proc);
+    const res = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe("ok");
+    expect(existsSync(join(cwd, "data", "ml_store.db"))).toBe(true);
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  }, 30_000);
+
+  test("version runs without any setup", async () => {
+    const proc = Bun.spawnSync([binary, "version"], { cwd: dir });
+    expect(proc.exitCode).toBe(0);
+    expect(proc.stdout.toString()).toMatch(/^mlservice \d+\.\d+\.\d+/);
+  });
+
+  test("a bad setting stops start-up with one line and exit 3", async () => {
+    const bad = Bun.spawnSync([binary, "serve"], { cwd: dir, env: { ML_LOG_LEVEL: "loud" } });
+    expect(bad.exitCode).toBe(3);
+    const lines = bad.stderr.toString().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('ML_LOG_LEVEL="loud": expected one of debug, info, warn, error');
+  });
+
+  test("a port in use stops start-up with one line and exit 1", async () => {
+    const holder = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });
+    try {
+      const cwd = mkdtempSync(join(dir, "busy-"));
+      const proc = Bun.spawnSync([binary, "serve"], {
+        cwd,
+        env: { ML_SERVICE_HOST: "127.0.0.1", ML_SERVICE_PORT: String(holder.port) },
+      });
+      expect(proc.exitCode).toBe(1);
+      expect(proc.stderr.toString().trim()).toBe(
+        `mlservice: port ${holder.port} on 127.0.0.1 is already in use; stop the other process or set ML_SERVICE_PORT`,
+      );
+    } finally {
+      holder.stop(true);
+    }
+  });
+
+  test("a database with a newer schema is refused and left byte-for-byte as it was", async () => {
+    const cwd = mkdtempSync(join(dir, "newer-"));
+    const file = join(cwd, "store.db");
+    const db = new Database(file);
+    db.exec("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, checksum TEXT, applied_at TEXT)");
+    db.exec("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x', '2030-01-01')");
+    db.close();
+    const before = readFileSync(file);
+    const proc = Bun.spawnSync([binary, "migrate"], { cwd, env: { ML_DB_PATH: file } });
+    expect(proc.exitCode).toBe(1);
+    expect(proc.stderr.toString()).toContain("newer than this binary");
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+});
