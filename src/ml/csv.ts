@@ -66,7 +66,8 @@ export function parseCsv(input: string, opts: { textColumns?: string[] } = {}): 
     seen.add(name);
   }
   const textNames = opts.textColumns ?? [];
-  for (const t of textNames) if (!seen.has(t)) throw new CsvError(`no column named "${t}" (columns: ${names.join(", ")})`);
+  for (const t of textNames)
+    if (!seen.has(t)) throw new CsvError(`no column named "${t}" (columns: ${names.join(", ")})`);
   const isText = names.map((n) => textNames.includes(n));
   const columns = names.filter((_, j) => !isText[j]);
   const text: Record<string, string[]> = Object.fromEntries(textNames.map((t) => [t, [] as string[]]));

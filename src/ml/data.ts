@@ -83,9 +83,14 @@ export function splitRows(
     const perm = rng.shuffle(Uint32Array.from({ length: rows }, (_, i) => i));
     return { train: perm.slice(nVal), validation: perm.slice(0, nVal) };
   }
-  const groups: number[][] = [];
-  for (let i = 0; i < rows; i++) (groups[strata[i] as number] ??= []).push(i);
-  const members = groups.filter((g) => g !== undefined);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < rows; i++) {
+    const k = strata[i] as number;
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
+  }
+  const members = [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k) as number[]);
   const exact = members.map((g) => (g.length * nVal) / rows);
   const take = exact.map((e, k) => Math.min(Math.floor(e), (members[k] as number[]).length - 1));
   let left = nVal - take.reduce((s, v) => s + v, 0);

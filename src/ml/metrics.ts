@@ -30,7 +30,11 @@ export function sortedLabels(...arrays: Labels[]): Label[] {
 }
 
 /** matrix[i][j] = count of rows whose true label is labels[i] and predicted label is labels[j] */
-export function confusionMatrix(yTrue: Labels, yPred: Labels, labels?: Label[]): { labels: Label[]; matrix: number[][] } {
+export function confusionMatrix(
+  yTrue: Labels,
+  yPred: Labels,
+  labels?: Label[],
+): { labels: Label[]; matrix: number[][] } {
   sameLength(yTrue, yPred, "confusionMatrix");
   const ls = labels ?? sortedLabels(yTrue, yPred);
   const at = new Map(ls.map((l, i) => [l, i]));

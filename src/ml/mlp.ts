@@ -18,8 +18,8 @@ import { initLayers, type MlpModel, type MlpOptions, resolveOptions } from "./mo
 import { DeviceNet, type Workspace } from "./network";
 import { Random } from "./random";
 
-export type { MlpModel, MlpOptions, Progress } from "./model";
 export { TrainingError } from "./errors";
+export type { MlpModel, MlpOptions, Progress } from "./model";
 export { predict, predictLabels } from "./predict";
 
 export async function trainMlp(backend: Backend, data: TrainingData, options: MlpOptions): Promise<MlpModel> {
@@ -87,21 +87,7 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
       backend.gatherRows(X, idx, offset, ws.acts[0] as Matrix);
       backend.gatherRows(Y, idx, offset, w.y);
       net.forward(ws);
-      const out = ws.acts[L] as Matrix;
-      const delta = ws.deltas[L] as Matrix;
-      // δ is scaled by 1/batch here, so Aᵀδ + (α/batch)W below is sklearn's (Aᵀδ + αW)/batch.
-      if (classification) backend.softmaxCrossEntropy(out, w.y, delta, delta, lossAcc, 1 / rows);
-      else backend.squaredError(out, w.y, delta, lossAcc, 1 / rows);
-      for (let l = L - 1; l >= 0; l--) {
-        if (o.alpha > 0) backend.sumSquares(net.weights[l] as Matrix, l2Acc);
-        const d = ws.deltas[l + 1] as Matrix;
-        backend.matmul(ws.acts[l] as Matrix, d, gW[l] as Matrix, true, false);
-        backend.columnSums(d, gb[l] as Matrix);
-        if (l > 0) {
-          backend.matmul(d, net.weights[l] as Matrix, ws.deltas[l] as Matrix, false, true);
-          backend.activationBackward(ws.deltas[l] as Matrix, ws.acts[l] as Matrix, o.activation);
-        }
-      }
+      net.backward(ws, w.y, classification, gW, gb, lossAcc, o.alpha > 0 ? l2Acc : undefined);
       t++;
       for (let i = 0; i < params.length; i++) {
         const s = adam[i] as { m: Matrix; v: Matrix };
@@ -137,7 +123,8 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
       if (tail) step(tail, n - rest);
       const dataLoss = (await backend.read(lossAcc))[0] as number;
       const l2 = o.alpha > 0 ? ((await backend.read(l2Acc))[0] as number) : 0;
-      // sklearn: loss_ = Σ_batches batch_loss·batch_rows / n, batch_loss = data/rows + 0.5α‖W‖²/rows.
+      // sklearn: loss_ = Σ_batches batch_loss·batch_rows / n, batch_loss = data/rows + 0.5α‖W‖²/rows;
+      // its squared loss averages over outputs too (while δ does not), hence the division by nOutputs.
       const loss = ((classification ? dataLoss : dataLoss / enc.nOutputs) + 0.5 * o.alpha * l2) / n;
       if (!Number.isFinite(loss)) {
         throw new TrainingError(

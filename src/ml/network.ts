@@ -53,6 +53,40 @@ export class DeviceNet {
     }
   }
 
+  /**
+   * Enqueue the output gradient and backprop for one batch (sklearn's _backprop without the L2 term,
+   * which the trainer adds through Adam's l2 = α/rows). Writes gW[l] = Aᵀδ/rows and gb[l] = mean(δ);
+   * adds Σ(-log p) (or ½Σ(pred-y)²) to lossAcc and, when `l2Acc` is given, ΣW² of the current weights.
+   * `y` is rows×1 class indices (classification) or rows×outputs targets (regression).
+   */
+  backward(
+    ws: Workspace,
+    y: Matrix,
+    classification: boolean,
+    gW: Matrix[],
+    gb: Matrix[],
+    lossAcc: Matrix,
+    l2Acc?: Matrix,
+  ) {
+    const b = this.backend;
+    const L = this.weights.length;
+    const out = ws.acts[L] as Matrix;
+    const delta = ws.deltas[L] as Matrix;
+    // δ is scaled by 1/rows here, so Aᵀδ + (α/rows)W is sklearn's (Aᵀδ + αW)/rows.
+    if (classification) b.softmaxCrossEntropy(out, y, delta, delta, lossAcc, 1 / ws.rows);
+    else b.squaredError(out, y, delta, lossAcc, 1 / ws.rows);
+    for (let l = L - 1; l >= 0; l--) {
+      if (l2Acc) b.sumSquares(this.weights[l] as Matrix, l2Acc);
+      const d = ws.deltas[l + 1] as Matrix;
+      b.matmul(ws.acts[l] as Matrix, d, gW[l] as Matrix, true, false);
+      b.columnSums(d, gb[l] as Matrix);
+      if (l > 0) {
+        b.matmul(d, this.weights[l] as Matrix, ws.deltas[l] as Matrix, false, true);
+        b.activationBackward(ws.deltas[l] as Matrix, ws.acts[l] as Matrix, this.activation);
+      }
+    }
+  }
+
   /** Read every layer back to the host. */
   async read(): Promise<DenseLayer[]> {
     const out: DenseLayer[] = [];

@@ -90,7 +90,7 @@ function activate(act: MlpModel["activation"], z: number): number {
     case "identity":
       return z;
     case "relu":
-      return z > 0 ? z : 0;
+      return Math.max(z, 0);
     case "tanh":
       return Math.tanh(z);
     case "logistic":

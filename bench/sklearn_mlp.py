@@ -1,0 +1,98 @@
+"""Train scikit-learn's MLPClassifier the way bench/index.ts trains ours, and print one JSON line.
+
+Input: CSV files (header row, target column named by --target) or .npy pairs written by the bench
+(--train X.npy --train-y y.npy ...). Features are standardised with StandardScaler when --scale is
+given, cast to float32, and the fit runs exactly --epochs epochs (tol=0, n_iter_no_change > epochs).
+
+  /usr/bin/python3 bench/sklearn_mlp.py --train ../shared/data/iris_train.csv \
+      --test ../shared/data/iris_test.csv --target species --hidden 32 --epochs 200 --scale --seeds 0,1,2
+"""
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+
+def load(path, target, y_path):
+    if path.endswith(".npy"):
+        return np.load(path), np.load(y_path)
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+    raw = np.genfromtxt(path, delimiter=",", skip_header=1, dtype=str)
+    j = header.index(target)
+    x = np.delete(raw, j, axis=1).astype(np.float64)
+    return x, raw[:, j]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--train", required=True)
+    p.add_argument("--test", required=True)
+    p.add_argument("--train-y")
+    p.add_argument("--test-y")
+    p.add_argument("--target", default="label")
+    p.add_argument("--hidden", default="100")
+    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--batch", default="auto")
+    p.add_argument("--lr", type=float, default=0.001)
+    p.add_argument("--alpha", type=float, default=1e-4)
+    p.add_argument("--activation", default="relu")
+    p.add_argument("--seeds", default="0")
+    p.add_argument("--scale", action="store_true")
+    a = p.parse_args()
+
+    x_train, y_train = load(a.train, a.target, a.train_y)
+    x_test, y_test = load(a.test, a.target, a.test_y)
+    if a.scale:
+        scaler = StandardScaler().fit(x_train)
+        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    x_train, x_test = x_train.astype(np.float32), x_test.astype(np.float32)
+    hidden = tuple(int(h) for h in a.hidden.split(","))
+    runs = []
+    for seed in (int(s) for s in a.seeds.split(",")):
+        clf = MLPClassifier(
+            hidden_layer_sizes=hidden,
+            activation=a.activation,
+            solver="adam",
+            alpha=a.alpha,
+            batch_size=a.batch if a.batch == "auto" else int(a.batch),
+            learning_rate_init=a.lr,
+            max_iter=a.epochs,
+            shuffle=True,
+            random_state=seed,
+            tol=0.0,
+            n_iter_no_change=a.epochs + 1,
+            early_stopping=False,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            t0 = time.perf_counter()
+            clf.fit(x_train, y_train)
+            train_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        acc = float(clf.score(x_test, y_test))
+        predict_s = time.perf_counter() - t0
+        runs.append({"seed": seed, "train_s": train_s, "predict_s": predict_s, "accuracy": acc, "epochs": clf.n_iter_, "loss": float(clf.loss_)})
+    accs = np.array([r["accuracy"] for r in runs])
+    train_s = float(np.mean([r["train_s"] for r in runs]))
+    print(
+        json.dumps(
+            {
+                "train_s": train_s,
+                "rows_per_s_train": len(x_train) * a.epochs / train_s,
+                "accuracy": float(accs.mean()),
+                "accuracy_std": float(accs.std()),
+                "predict_s": float(np.mean([r["predict_s"] for r in runs])),
+                "runs": runs,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
