@@ -5,7 +5,7 @@ import { parseCsv } from "../../src/ml/csv";
 import { lossAndGradients } from "../../src/ml/gradients";
 import { accuracy } from "../../src/ml/metrics";
 import { type MlpOptions, predict, predictLabels, TrainingError, trainMlp } from "../../src/ml/mlp";
-import { initLayers } from "../../src/ml/model";
+import { initLayers, type Label } from "../../src/ml/model";
 import { predictHost } from "../../src/ml/predict";
 import { Random } from "../../src/ml/random";
 import { applyScaler, fitScaler } from "../../src/ml/scale";
@@ -35,7 +35,9 @@ function loadPair(name: string, target: string) {
 function blobs(n: number, seed: number) {
   const rng = new Random(seed);
   const x = Float32Array.from({ length: n * 4 }, () => rng.uniform(-1, 1));
-  const y = Array.from({ length: n }, (_, i) => ((x[i * 4] as number) + (x[i * 4 + 1] as number) > 0 ? "a" : "b"));
+  const y: Label[] = Array.from({ length: n }, (_, i) =>
+    (x[i * 4] as number) + (x[i * 4 + 1] as number) > 0 ? "a" : "b",
+  );
   return { x, rows: n, cols: 4, y };
 }
 
@@ -72,7 +74,7 @@ describe("trainMlp", () => {
       }
     };
     for (const t of [1, 2]) {
-      const rows = [(t - 1) * 4, t * 4];
+      const rows = [(t - 1) * 4, t * 4] as const;
       const g = await lossAndGradients(
         ref(),
         { task: "classification", activation: "relu", layers, classes: ["a", "b"] },

@@ -19,7 +19,8 @@ describe("random", () => {
       const f = r.nextFloat();
       expect(f >= 0 && f < 1).toBe(true);
       sum += f;
-      counts[r.int(3)]++;
+      const k = r.int(3);
+      counts[k] = (counts[k] as number) + 1;
     }
     expect(sum / 30000).toBeCloseTo(0.5, 1);
     for (const c of counts) expect(Math.abs(c - 10000)).toBeLessThan(400);
