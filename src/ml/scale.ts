@@ -14,7 +14,8 @@ export function fitScaler(x: ArrayLike<number>, cols: number): Scaler {
   const std = new Float64Array(cols);
   for (let i = 0; i < x.length; i++) mean[i % cols] = (mean[i % cols] as number) + (x[i] as number);
   for (let j = 0; j < cols; j++) mean[j] = (mean[j] as number) / rows;
-  for (let i = 0; i < x.length; i++) std[i % cols] = (std[i % cols] as number) + ((x[i] as number) - (mean[i % cols] as number)) ** 2;
+  for (let i = 0; i < x.length; i++)
+    std[i % cols] = (std[i % cols] as number) + ((x[i] as number) - (mean[i % cols] as number)) ** 2;
   for (let j = 0; j < cols; j++) {
     const s = Math.sqrt((std[j] as number) / rows);
     std[j] = s > 0 ? s : 1;
@@ -26,6 +27,7 @@ export function fitScaler(x: ArrayLike<number>, cols: number): Scaler {
 export function applyScaler(s: Scaler, x: ArrayLike<number>): Float32Array {
   const cols = s.mean.length;
   const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = ((x[i] as number) - (s.mean[i % cols] as number)) / (s.std[i % cols] as number);
+  for (let i = 0; i < x.length; i++)
+    out[i] = ((x[i] as number) - (s.mean[i % cols] as number)) / (s.std[i % cols] as number);
   return out;
 }
