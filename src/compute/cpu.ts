@@ -1,0 +1,366 @@
+/**
+ * The CPU Backend: WebAssembly SIMD kernels (kernels/cpu/*.wat) over one shared WebAssembly.Memory,
+ * matmul split across worker threads, everything else on the calling thread.
+ *
+ * Operations run when they are called (the work is done before the method returns), so `submit`
+ * has nothing to do and `read` only copies. Results do not depend on the thread count: every output
+ * element is computed by one thread in an order fixed by the shapes.
+ *
+ * @example
+ * const cpu = await createCpuBackend({ threads: 2 });
+ * const a = cpu.matrix(2, 3, Float32Array.of(1, 2, 3, 4, 5, 6));
+ * const c = cpu.matrix(2, 2);
+ * cpu.matmul(a, a, c, false, true); // c = a·aᵀ
+ * await cpu.read(c); // [14, 32, 32, 77]
+ */
+import {
+  ACTIVATIONS,
+  type Activation,
+  type AdamParams,
+  type Backend,
+  type BackendInfo,
+  expectShape,
+  type IndexVector,
+  type Matrix,
+  matmulDims,
+} from "./backend";
+import { WasmHeap } from "./cpu/heap";
+import { type CpuKernels, cpuKernelModule } from "./cpu/kernels";
+import { SLOT_BYTES, WorkerPool } from "./cpu/pool";
+
+export interface CpuBackendOptions {
+  /** threads for matmul, the calling thread included (default: navigator.hardwareConcurrency) */
+  threads?: number;
+}
+
+/** Below this many multiply-adds a matmul stays on the calling thread: waking workers costs more. */
+const PARALLEL_MIN_MACS = 1 << 18;
+/** Control block (one slot per thread) after a null page of 1 KiB, so address 0 is never a matrix. */
+const CONTROL_BASE = 1024;
+const INITIAL_PAGES = 256; // 16 MiB
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory must declare its maximum
+
+class CpuMatrix implements Matrix {
+  released = false;
+  constructor(
+    readonly owner: CpuBackend,
+    readonly rows: number,
+    readonly cols: number,
+    readonly ptr: number,
+  ) {}
+  get bytes() {
+    return this.rows * this.cols * 4;
+  }
+}
+
+class CpuIndices implements IndexVector {
+  released = false;
+  constructor(
+    readonly owner: CpuBackend,
+    readonly length: number,
+    readonly ptr: number,
+  ) {}
+  get bytes() {
+    return this.length * 4;
+  }
+}
+
+/**
+ * Starts the CPU backend: compiles the kernels, allocates the shared memory and starts `threads - 1` workers.
+ *
+ * @example
+ * const backend = await createCpuBackend(); // one thread per core
+ */
+export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Backend> {
+  const threads = opts.threads ?? navigator.hardwareConcurrency ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new RangeError(`cpu backend: threads must be an integer in 1..64, got ${threads}`);
+  }
+  const module = await cpuKernelModule();
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const pool = await WorkerPool.start({
+    module,
+    memory,
+    local: instance.exports,
+    threads,
+    base: CONTROL_BASE,
+    kernels: ["matmul_forward"],
+  });
+  return new CpuBackend(memory, instance.exports as unknown as CpuKernels, pool);
+}
+
+class CpuBackend implements Backend {
+  readonly info: BackendInfo;
+  readonly #memory: WebAssembly.Memory;
+  readonly #k: CpuKernels;
+  readonly #pool: WorkerPool;
+  readonly #heap: WasmHeap;
+  #f32: Float32Array;
+  #u32: Uint32Array;
+  /** per-thread matmul scratch (a packed B panel and an edge tile), kept between calls */
+  #scratch = { ptr: 0, bytes: 0 };
+  #disposed = false;
+
+  constructor(memory: WebAssembly.Memory, kernels: CpuKernels, pool: WorkerPool) {
+    this.info = { kind: "cpu", device: `wasm simd128 × ${pool.threads} threads`, software: false };
+    this.#memory = memory;
+    this.#k = kernels;
+    this.#pool = pool;
+    this.#f32 = new Float32Array(memory.buffer);
+    this.#u32 = new Uint32Array(memory.buffer);
+    this.#heap = new WasmHeap(memory, CONTROL_BASE + (pool.threads + 1) * SLOT_BYTES, () => {
+      this.#f32 = new Float32Array(this.#memory.buffer);
+      this.#u32 = new Uint32Array(this.#memory.buffer);
+    });
+  }
+
+  matrix(rows: number, cols: number, data?: Float32Array): Matrix {
+    this.#live();
+    expectShape(isCount(rows) && isCount(cols), `matrix: ${rows}×${cols}`);
+    if (data) expectShape(data.length === rows * cols, `matrix: ${rows}×${cols} from ${data.length} values`);
+    const m = new CpuMatrix(this, rows, cols, this.#heap.alloc(rows * cols * 4));
+    if (data) this.#f32.set(data, m.ptr / 4);
+    else this.#f32.fill(0, m.ptr / 4, m.ptr / 4 + rows * cols);
+    return m;
+  }
+
+  write(m: Matrix, data: Float32Array): void {
+    const x = this.#mat(m);
+    expectShape(data.length === x.rows * x.cols, `write: ${x.rows}×${x.cols} from ${data.length} values`);
+    this.#f32.set(data, x.ptr / 4);
+  }
+
+  async read(m: Matrix): Promise<Float32Array> {
+    const x = this.#mat(m);
+    // a copy into an ordinary ArrayBuffer: the caller must not see (or keep alive) the shared memory
+    const out = new Float32Array(x.rows * x.cols);
+    out.set(this.#f32.subarray(x.ptr / 4, x.ptr / 4 + out.length));
+    return out;
+  }
+
+  indices(data: Uint32Array): IndexVector {
+    this.#live();
+    const v = new CpuIndices(this, data.length, this.#heap.alloc(data.length * 4));
+    this.#u32.set(data, v.ptr / 4);
+    return v;
+  }
+
+  writeIndices(v: IndexVector, data: Uint32Array): void {
+    const x = this.#idx(v);
+    expectShape(data.length === x.length, `writeIndices: ${x.length} from ${data.length} values`);
+    this.#u32.set(data, x.ptr / 4);
+  }
+
+  release(m: Matrix | IndexVector): void {
+    const x = m instanceof CpuIndices ? this.#idx(m) : this.#mat(m as Matrix);
+    x.released = true;
+    this.#heap.free(x.ptr, x.bytes);
+  }
+
+  matmul(a: Matrix, b: Matrix, c: Matrix, transA: boolean, transB: boolean, accumulate = false): void {
+    const [A, B, C] = [this.#mat(a), this.#mat(b), this.#mat(c)];
+    const { m, k, n } = matmulDims(A, B, C, transA, transB);
+    if (C === A || C === B) throw new Error("matmul: C must not be A or B (C is written while they are read)");
+    if (m === 0 || n === 0) return;
+    const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : this.#pool.threads;
+    const parts = splitMatmul(m, n, threads);
+    const scratchBytes = Math.ceil((k * 64 + 256) / 64) * 64;
+    const scratch = this.#scratchFor(parts.length * scratchBytes);
+    // op(A)[i][p] = A[i*asi + p*asp], op(B)[p][j] = B[p*bsp + j*bsj] (element strides)
+    const [asi, asp] = transA ? [1, A.cols] : [A.cols, 1];
+    const [bsp, bsj] = transB ? [1, B.cols] : [B.cols, 1];
+    this.#pool.run(
+      "matmul_forward",
+      parts.map(([i0, i1, j0, j1], t) => [
+        A.ptr,
+        asi,
+        asp,
+        B.ptr,
+        bsp,
+        bsj,
+        C.ptr,
+        n,
+        k,
+        n,
+        i0,
+        i1,
+        j0,
+        j1,
+        accumulate ? 1 : 0,
+        scratch + t * scratchBytes,
+      ]),
+    );
+  }
+
+  biasActivation(x: Matrix, bias: Matrix, act: Activation, out: Matrix): void {
+    const [X, b, O] = [this.#mat(x), this.#mat(bias), this.#mat(out)];
+    expectShape(
+      b.rows === 1 && b.cols === X.cols,
+      `biasActivation: bias ${b.rows}×${b.cols} for x ${X.rows}×${X.cols}`,
+    );
+    expectShape(sameShape(X, O), `biasActivation: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    this.#k.bias_activation_forward(X.ptr, b.ptr, O.ptr, X.rows, X.cols, activationCode(act));
+  }
+
+  activationBackward(grad: Matrix, y: Matrix, act: Activation): void {
+    const [G, Y] = [this.#mat(grad), this.#mat(y)];
+    expectShape(sameShape(G, Y), `activationBackward: grad ${G.rows}×${G.cols}, y ${Y.rows}×${Y.cols}`);
+    this.#k.activation_backward(G.ptr, Y.ptr, G.rows * G.cols, activationCode(act));
+  }
+
+  softmaxCrossEntropy(logits: Matrix, labels: Matrix, probs: Matrix, grad: Matrix, loss: Matrix, scale: number): void {
+    const [X, L, P, G, S] = [this.#mat(logits), this.#mat(labels), this.#mat(probs), this.#mat(grad), this.#mat(loss)];
+    const shape = `logits ${X.rows}×${X.cols}, labels ${L.rows}×${L.cols}, probs ${P.rows}×${P.cols}, grad ${G.rows}×${G.cols}, loss ${S.rows}×${S.cols}`;
+    expectShape(
+      L.rows === X.rows && L.cols === 1 && sameShape(X, P) && sameShape(X, G) && S.rows * S.cols >= 1,
+      `softmaxCrossEntropy: ${shape}`,
+    );
+    this.#k.softmax_xent_backward(X.ptr, L.ptr, P.ptr, G.ptr, S.ptr, X.rows, X.cols, scale);
+  }
+
+  squaredError(pred: Matrix, target: Matrix, grad: Matrix, loss: Matrix, scale: number): void {
+    const [P, T, G, S] = [this.#mat(pred), this.#mat(target), this.#mat(grad), this.#mat(loss)];
+    expectShape(
+      sameShape(P, T) && sameShape(P, G) && S.rows * S.cols >= 1,
+      `squaredError: pred ${P.rows}×${P.cols}, target ${T.rows}×${T.cols}, grad ${G.rows}×${G.cols}`,
+    );
+    this.#k.squared_error_backward(P.ptr, T.ptr, G.ptr, S.ptr, P.rows * P.cols, scale);
+  }
+
+  columnSums(x: Matrix, out: Matrix, accumulate = false): void {
+    const [X, O] = [this.#mat(x), this.#mat(out)];
+    expectShape(O.rows === 1 && O.cols === X.cols, `columnSums: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    this.#k.column_sums_forward(X.ptr, O.ptr, X.rows, X.cols, accumulate ? 1 : 0);
+  }
+
+  sumSquares(x: Matrix, acc: Matrix): void {
+    const [X, S] = [this.#mat(x), this.#mat(acc)];
+    expectShape(S.rows * S.cols >= 1, `sumSquares: acc ${S.rows}×${S.cols}`);
+    this.#k.sum_squares_forward(X.ptr, X.rows * X.cols, S.ptr);
+  }
+
+  adamStep(param: Matrix, grad: Matrix, m: Matrix, v: Matrix, p: AdamParams): void {
+    const [W, G, M, V] = [this.#mat(param), this.#mat(grad), this.#mat(m), this.#mat(v)];
+    expectShape(
+      sameShape(W, G) && sameShape(W, M) && sameShape(W, V),
+      `adamStep: param ${W.rows}×${W.cols}, grad ${G.rows}×${G.cols}, m ${M.rows}×${M.cols}, v ${V.rows}×${V.cols}`,
+    );
+    // the bias corrections in f64, as sklearn computes them; the kernel then works in f32
+    const lrT = (p.lr * Math.sqrt(1 - p.beta2 ** p.t)) / (1 - p.beta1 ** p.t);
+    this.#k.adam_step(
+      W.ptr,
+      G.ptr,
+      M.ptr,
+      V.ptr,
+      W.rows * W.cols,
+      lrT,
+      p.beta1,
+      1 - p.beta1,
+      p.beta2,
+      1 - p.beta2,
+      p.eps,
+      p.l2,
+    );
+  }
+
+  gatherRows(src: Matrix, idx: IndexVector, offset: number, out: Matrix): void {
+    const [S, I, O] = [this.#mat(src), this.#idx(idx), this.#mat(out)];
+    expectShape(
+      O.cols === S.cols && isCount(offset) && offset + O.rows <= I.length,
+      `gatherRows: src ${S.rows}×${S.cols}, ${I.length} indices from ${offset}, out ${O.rows}×${O.cols}`,
+    );
+    const bad = this.#k.gather_rows_forward(S.ptr, S.rows, S.cols, I.ptr + offset * 4, O.ptr, O.rows);
+    if (bad)
+      throw new RangeError(`gatherRows: an index in [${offset}, ${offset + O.rows}) is past the ${S.rows} rows of src`);
+  }
+
+  softmax(x: Matrix, out: Matrix): void {
+    const [X, O] = [this.#mat(x), this.#mat(out)];
+    expectShape(sameShape(X, O), `softmax: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    this.#k.softmax_forward(X.ptr, O.ptr, X.rows, X.cols);
+  }
+
+  argmax(x: Matrix, out: Matrix): void {
+    const [X, O] = [this.#mat(x), this.#mat(out)];
+    expectShape(O.rows === X.rows && O.cols === 1, `argmax: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    expectShape(X.cols > 0 || X.rows === 0, `argmax: x ${X.rows}×0 has no columns`);
+    this.#k.argmax_forward(X.ptr, O.ptr, X.rows, X.cols);
+  }
+
+  fill(m: Matrix, value: number): void {
+    const X = this.#mat(m);
+    this.#k.fill_forward(X.ptr, X.rows * X.cols, value);
+  }
+
+  submit(): void {
+    this.#live();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool.close();
+  }
+
+  #live(): void {
+    if (this.#disposed) throw new Error("cpu backend: used after dispose()");
+  }
+
+  #mat(m: Matrix): CpuMatrix {
+    this.#live();
+    if (!(m instanceof CpuMatrix) || m.owner !== this) throw new Error("cpu backend: matrix from another backend");
+    if (m.released) throw new Error(`cpu backend: ${m.rows}×${m.cols} matrix used after release()`);
+    return m;
+  }
+
+  #idx(v: IndexVector): CpuIndices {
+    this.#live();
+    if (!(v instanceof CpuIndices) || v.owner !== this)
+      throw new Error("cpu backend: index vector from another backend");
+    if (v.released) throw new Error(`cpu backend: index vector of ${v.length} used after release()`);
+    return v;
+  }
+
+  #scratchFor(bytes: number): number {
+    if (bytes > this.#scratch.bytes) {
+      if (this.#scratch.bytes) this.#heap.free(this.#scratch.ptr, this.#scratch.bytes);
+      this.#scratch = { ptr: this.#heap.alloc(bytes), bytes };
+    }
+    return this.#scratch.ptr;
+  }
+}
+
+/**
+ * Rows [i0,i1) × columns [j0,j1) of C for each thread: whole 16-column panels when there are enough
+ * of them (each thread packs only its own panels), else blocks of 4 rows. Fixed by (m, n, threads) alone.
+ */
+export function splitMatmul(m: number, n: number, threads: number): [number, number, number, number][] {
+  const panels = Math.ceil(n / 16);
+  const blocks = Math.ceil(m / 4);
+  const imbalance = (units: number) => Math.ceil(units / threads) / (units / threads);
+  const byPanels = panels >= threads && imbalance(panels) <= imbalance(blocks);
+  const units = byPanels ? panels : blocks;
+  const parts: [number, number, number, number][] = [];
+  for (let t = 0; t < threads; t++) {
+    const u0 = Math.floor((t * units) / threads);
+    const u1 = Math.floor(((t + 1) * units) / threads);
+    if (u1 === u0) continue;
+    parts.push(byPanels ? [0, m, u0 * 16, Math.min(u1 * 16, n)] : [u0 * 4, Math.min(u1 * 4, m), 0, n]);
+  }
+  return parts;
+}
+
+function activationCode(act: Activation): number {
+  const code = ACTIVATIONS.indexOf(act);
+  if (code < 0) throw new Error(`unknown activation ${act}`);
+  return code;
+}
+
+function sameShape(a: Matrix, b: Matrix): boolean {
+  return a.rows === b.rows && a.cols === b.cols;
+}
+
+function isCount(n: number): boolean {
+  return Number.isInteger(n) && n >= 0;
+}
