@@ -1,0 +1,301 @@
+/**
+ * `mlservice train`: fit an MLP on a CSV offline and report how well and how fast it did.
+ * Features are standardised with the training rows' mean/std (as sklearn's StandardScaler);
+ * the metric is accuracy (classification) or R² (regression) on --test, else on the
+ * early-stopping validation split, else on the training rows.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Backend } from "../compute/backend";
+import { CsvError, parseCsv } from "../ml/csv";
+import { accuracy, r2Score } from "../ml/metrics";
+import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
+import type { Label, Task } from "../ml/model";
+import { applyScaler, fitScaler } from "../ml/scale";
+import { EXIT, type Io, parseArgs } from "./io";
+
+export type BackendChoice = "auto" | "cpu" | "webgpu";
+
+/** What the command needs from the outside, replaceable in tests. */
+export interface TrainDeps {
+  /** `workSize`: multiply-adds of one epoch's forward pass, so auto can judge whether a GPU pays off */
+  openBackend(choice: BackendChoice, workSize: number): Promise<{ backend: Backend; reason: string }>;
+}
+
+const VALUES = [
+  "csv",
+  "test",
+  "target",
+  "task",
+  "hidden",
+  "epochs",
+  "batch",
+  "lr",
+  "alpha",
+  "seed",
+  "backend",
+] as const;
+const FLAGS = ["no-early-stopping", "json", "help"] as const;
+
+export function usage(): string {
+  return `Usage: mlservice train --csv TRAIN --target COL [options]
+
+Train an MLP on a CSV file (header row, numeric features) and report the metric and speed.
+
+Options:
+  --csv PATH             training data
+  --test PATH            held-out data with the same columns (metric is computed on it)
+  --target COL           the column to predict
+  --task T               classification | regression (default: classification when the target is
+                         text or has at most 20 distinct integers, else regression)
+  --hidden SIZES         hidden layer sizes, comma separated (default 100)
+  --epochs N             maximum epochs (default 200)
+  --batch N              rows per step (default min(200, rows))
+  --lr X                 Adam learning rate (default 0.001)
+  --alpha X              L2 penalty (default 0.0001)
+  --seed N               random seed (default 0)
+  --backend B            auto | cpu | webgpu (default auto)
+  --no-early-stopping    run all epochs (stop on the training-loss rule only)
+  --json                 print one JSON line: backend, train_s, rows_per_s_train, epochs,
+                         metric_name, metric, predict_s
+
+Examples:
+  mlservice train --csv data/iris_train.csv --test data/iris_test.csv --target species
+  mlservice train --csv digits_train.csv --target label --hidden 128,64 --epochs 100 --no-early-stopping --json
+  mlservice train --csv houses.csv --target price --task regression --backend cpu`;
+}
+
+class UsageError extends Error {}
+
+export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps): Promise<number> {
+  const parsed = parseArgs(args, { values: VALUES, flags: FLAGS });
+  if (parsed.flags.has("help")) {
+    io.out(usage());
+    return EXIT.ok;
+  }
+  let backend: Backend | undefined;
+  try {
+    if (parsed.unknown.length > 0) throw new UsageError(parsed.unknown.join("; "));
+    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+    const opts = readOptions(parsed.values, parsed.flags);
+    const train = await loadCsv(io, opts.csv, opts.target);
+    const task = opts.task ?? guessTask(train.labels);
+    const test = opts.test ? await loadCsv(io, opts.test, opts.target, train.columns) : undefined;
+    const y = task === "classification" ? asLabels(train.labels) : asNumbers(train.labels, opts.csv);
+    const cols = train.columns.length;
+    const scaler = fitScaler(train.x, cols);
+    const x = applyScaler(scaler, train.x);
+    const rows = train.labels.length;
+    const outputs = task === "classification" ? new Set(y).size : 1;
+    const sizes = [cols, ...(opts.hidden ?? [100]), outputs];
+    const macs = sizes.slice(1).reduce((s, n, i) => s + n * (sizes[i] as number), 0) * rows;
+    const picked = await deps.openBackend(opts.backend, macs);
+    backend = picked.backend;
+    if (!opts.json) io.out(`backend: ${backend.info.device} (${picked.reason})`);
+
+    const bar = io.isTTY && !opts.json ? progressBar(io, opts.epochs ?? 200) : undefined;
+    const mlp: MlpOptions = {
+      task,
+      earlyStopping: !opts.noEarlyStopping,
+      ...(opts.hidden && { hidden: opts.hidden }),
+      ...(opts.epochs && { maxIter: opts.epochs }),
+      ...(opts.batch && { batchSize: opts.batch }),
+      ...(opts.lr !== undefined && { learningRate: opts.lr }),
+      ...(opts.alpha !== undefined && { alpha: opts.alpha }),
+      ...(opts.seed !== undefined && { seed: opts.seed }),
+      ...(bar && { onProgress: bar }),
+    };
+    const t0 = performance.now();
+    const model = await trainMlp(backend, { x, rows, cols, y }, mlp);
+    const trainS = (performance.now() - t0) / 1000;
+    if (bar) io.write("\n");
+    // Rows seen per epoch: the validation split is held out of training.
+    const trainedRows = mlp.earlyStopping ? rows - Math.ceil(0.1 * rows) : rows;
+
+    const metricName = task === "classification" ? "accuracy" : "r2";
+    let metric: number;
+    let predictS = 0;
+    const evalSet = test ?? (mlp.earlyStopping ? undefined : { x: train.x, labels: train.labels });
+    if (evalSet) {
+      const tx = applyScaler(scaler, evalSet.x);
+      const p0 = performance.now();
+      const out = await predict(backend, model, tx);
+      predictS = (performance.now() - p0) / 1000;
+      metric =
+        task === "classification"
+          ? accuracy(asLabels(evalSet.labels), predictLabels(model, out))
+          : r2Score(asNumbers(evalSet.labels, opts.test ?? opts.csv), out);
+    } else metric = model.bestValidationScore as number;
+
+    const metricOn = test ? "test" : evalSet ? "train" : "validation";
+    if (opts.json) {
+      io.out(
+        JSON.stringify({
+          backend: backend.info.kind,
+          train_s: round(trainS),
+          rows_per_s_train: Math.round((trainedRows * model.nIter) / trainS),
+          epochs: model.nIter,
+          metric_name: metricName,
+          metric: round(metric),
+          predict_s: round(predictS),
+        }),
+      );
+    } else {
+      io.out(`trained ${task} on ${rows} rows × ${cols} features in ${trainS.toFixed(2)} s (${model.nIter} epochs)`);
+      io.out(`${metricName} on ${metricOn}: ${metric.toFixed(4)}`);
+      io.out(`loss: ${(model.lossCurve.at(-1) as number).toFixed(5)}`);
+    }
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`train: ${e.message} (see mlservice train --help)`);
+      return EXIT.usage;
+    }
+    if (e instanceof CsvError || e instanceof TrainingError || e instanceof DataError) {
+      io.err(`train: ${e.message}`);
+      return EXIT.failure;
+    }
+    io.err(`train: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.failure;
+  } finally {
+    backend?.dispose();
+  }
+}
+
+class DataError extends Error {}
+
+interface Options {
+  csv: string;
+  target: string;
+  test?: string;
+  task?: Task;
+  hidden?: number[];
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  alpha?: number;
+  seed?: number;
+  backend: BackendChoice;
+  noEarlyStopping: boolean;
+  json: boolean;
+}
+
+function readOptions(v: Record<string, string>, flags: Set<string>): Options {
+  if (!v.csv) throw new UsageError("--csv is required");
+  if (!v.target) throw new UsageError("--target is required");
+  const int = (name: string) => {
+    const s = v[name];
+    if (s === undefined) return undefined;
+    if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`--${name} must be a positive integer, got "${s}"`);
+    return Number(s);
+  };
+  const num = (name: string, min: number) => {
+    const s = v[name];
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (s.trim() === "" || !Number.isFinite(n) || n < min)
+      throw new UsageError(`--${name} must be a number ≥ ${min}, got "${s}"`);
+    return n;
+  };
+  if (v.task !== undefined && v.task !== "classification" && v.task !== "regression")
+    throw new UsageError(`--task must be classification or regression, got "${v.task}"`);
+  const backend = v.backend ?? "auto";
+  if (backend !== "auto" && backend !== "cpu" && backend !== "webgpu")
+    throw new UsageError(`--backend must be auto, cpu or webgpu, got "${backend}"`);
+  let hidden: number[] | undefined;
+  if (v.hidden !== undefined) {
+    hidden = v.hidden.split(",").map((h) => (/^\d+$/.test(h.trim()) ? Number(h) : Number.NaN));
+    if (!hidden.every((h) => h >= 1))
+      throw new UsageError(`--hidden must be positive integers separated by commas, got "${v.hidden}"`);
+  }
+  const seed = v.seed === undefined ? undefined : /^\d+$/.test(v.seed) ? Number(v.seed) : Number.NaN;
+  if (Number.isNaN(seed)) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+  return {
+    csv: v.csv,
+    target: v.target,
+    ...(v.test !== undefined && { test: v.test }),
+    ...(v.task !== undefined && { task: v.task as Task }),
+    ...(hidden && { hidden }),
+    ...(int("epochs") !== undefined && { epochs: int("epochs") }),
+    ...(int("batch") !== undefined && { batch: int("batch") }),
+    ...(num("lr", Number.MIN_VALUE) !== undefined && { lr: num("lr", Number.MIN_VALUE) }),
+    ...(num("alpha", 0) !== undefined && { alpha: num("alpha", 0) }),
+    ...(seed !== undefined && { seed }),
+    backend,
+    noEarlyStopping: flags.has("no-early-stopping"),
+    json: flags.has("json"),
+  };
+}
+
+/** Features (rows×cols, in `order` when given) and the raw target column of one CSV file. */
+async function loadCsv(io: Io, path: string, target: string, order?: string[]) {
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, path), "utf8");
+  } catch (e) {
+    throw new DataError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let csv: ReturnType<typeof parseCsv>;
+  try {
+    csv = parseCsv(text, { textColumns: [target] });
+  } catch (e) {
+    if (e instanceof CsvError) throw new DataError(`${path}: ${e.message}`);
+    throw e;
+  }
+  const columns = order ?? csv.columns;
+  const at = columns.map((c) => csv.columns.indexOf(c));
+  const missing = columns.filter((_, j) => (at[j] as number) < 0);
+  if (missing.length > 0) throw new DataError(`${path}: missing column(s) ${missing.join(", ")}`);
+  if (columns.length === 0) throw new DataError(`${path}: no feature columns besides ${target}`);
+  if (csv.rows.length === 0) throw new DataError(`${path}: no data rows`);
+  const x = new Float64Array(csv.rows.length * columns.length);
+  csv.rows.forEach((row, r) => {
+    at.forEach((j, c) => {
+      x[r * columns.length + c] = row[j] as number;
+    });
+  });
+  return { columns, x, labels: csv.text[target] as string[] };
+}
+
+const isNumeric = (s: string) => s.trim() !== "" && Number.isFinite(Number(s));
+
+/** Numeric labels become numbers so that classes sort 2 before 10. */
+function asLabels(raw: string[]): Label[] {
+  return raw.every(isNumeric) ? raw.map(Number) : raw;
+}
+
+function asNumbers(raw: string[], path: string): number[] {
+  const bad = raw.findIndex((s) => !isNumeric(s));
+  if (bad >= 0) throw new DataError(`${path}: row ${bad + 1}: regression target "${raw[bad]}" is not a number`);
+  return raw.map(Number);
+}
+
+function guessTask(raw: string[]): Task {
+  if (!raw.every(isNumeric)) return "classification";
+  const values = new Set(raw.map(Number));
+  return values.size <= 20 && [...values].every(Number.isInteger) ? "classification" : "regression";
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+function progressBar(io: Io, epochs: number): (p: Progress) => void {
+  const width = 30;
+  return (p) => {
+    const done = Math.round((width * p.epoch) / epochs);
+    const val = p.validationScore === null ? "" : `  val ${p.validationScore.toFixed(4)}`;
+    io.write(
+      `\r[${"#".repeat(done)}${" ".repeat(width - done)}] ${p.epoch}/${epochs}  loss ${p.loss.toFixed(4)}${val}`,
+    );
+  };
+}
+
+const defaultDeps: TrainDeps = {
+  async openBackend(choice, workSize) {
+    // pick.ts is being written alongside; resolved at run time until it lands.
+    const pickPath = "../compute/pick";
+    const { pickBackend } = await import(pickPath);
+    return pickBackend({ compute: choice, workSize });
+  },
+};
