@@ -478,7 +478,7 @@ describe.skipIf(!opened)("webgpu recording", () => {
     gpu.release(a); // still needed by the recorded columnSums
     expect(await gpu.read(sum)).toEqual(new Float32Array([6, 6, 6]));
     expect(() => gpu.fill(a, 1)).toThrow(/after release/);
-    expect(gpu.read(a)).rejects.toThrow(/after release/);
+    await expect(gpu.read(a)).rejects.toThrow(/after release/);
     const wide = gpu.matrix(1, 17);
     for (let i = 0; i < 20; i++) {
       const m = gpu.matrix(17, 17, new Float32Array(289).fill(i));
