@@ -1,0 +1,93 @@
+/** Table types of migrations/0003_models.sql. */
+import type { Generated } from "kysely";
+
+export interface DatasetsTable {
+  id: string;
+  name: string;
+  version: number;
+  format: "csv" | "json";
+  original_filename: string | null;
+  columns: string;
+  row_count: number;
+  size_bytes: number;
+  sha256: string;
+  created_by: number | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface ModelsTable {
+  model_key: string;
+  task_type: "classification" | "regression";
+  target_field: string;
+  active_version: string | null;
+  settings: Generated<string>;
+  created_by: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type VersionStatus = "training" | "ready" | "failed" | "archived";
+
+export interface ModelVersionsTable {
+  id: Generated<number>;
+  model_key: string;
+  version: string;
+  status: VersionStatus;
+  job_id: string | null;
+  dataset_id: string | null;
+  feature_fields: string;
+  hyperparameters: string;
+  metrics: string | null;
+  backend: string | null;
+  train_rows: number | null;
+  training_time_s: number | null;
+  artifact_file: string | null;
+  artifact_sha256: string | null;
+  error: string | null;
+  created_by: number | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export type JobType = "train" | "predict" | "drift" | "retrain";
+export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+
+export interface JobsTable {
+  id: string;
+  type: JobType;
+  status: JobStatus;
+  model_key: string | null;
+  version: string | null;
+  params: string;
+  result: string | null;
+  error: string | null;
+  stage: string | null;
+  progress: Generated<number>;
+  progress_detail: string | null;
+  cancel_requested: Generated<number>;
+  created_by: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface PredictionsTable {
+  id: Generated<number>;
+  model_key: string;
+  version: string;
+  created_at: string;
+  input: string;
+  prediction: string;
+  confidence: number | null;
+  latency_ms: number | null;
+  job_id: string | null;
+}
+
+export interface ModelTables {
+  datasets: DatasetsTable;
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  jobs: JobsTable;
+  predictions: PredictionsTable;
+}
