@@ -1,6 +1,7 @@
 import { redacted } from "../config";
 import { createApp } from "../http/app";
-import type { AppDeps, ComputeDescription } from "../http/env";
+import { computeOptions, describeCompute } from "../compute/pick";
+import type { AppDeps } from "../http/env";
 import { createLogger } from "../log";
 import { configFromEnvironment, openStore } from "../service";
 import { VERSION } from "../version";
@@ -52,11 +53,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     sqlite: store.sqlite,
     log,
     startedAt: new Date(),
-    describeCompute: async (): Promise<ComputeDescription> => ({
-      backend: "cpu",
-      device: "wasm simd",
-      reason: "compute selection not wired yet",
-    }),
+    describeCompute: () => describeCompute(computeOptions(config)),
   };
   const app = createApp(deps);
 

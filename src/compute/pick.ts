@@ -45,6 +45,19 @@ export interface PickDeps {
   createWebGpuBackend: (opts: { adapter?: string; allowSoftware?: boolean }) => Promise<Backend>;
 }
 
+/** The pick options the service's settings ask for (ML_COMPUTE, ML_WEBGPU_ADAPTER, ML_CPU_THREADS). */
+export function computeOptions(config: {
+  ML_COMPUTE: PickOptions["compute"];
+  ML_WEBGPU_ADAPTER: string;
+  ML_CPU_THREADS: number;
+}): PickOptions {
+  return {
+    compute: config.ML_COMPUTE,
+    ...(config.ML_WEBGPU_ADAPTER ? { adapter: config.ML_WEBGPU_ADAPTER } : {}),
+    ...(config.ML_CPU_THREADS > 0 ? { threads: config.ML_CPU_THREADS } : {}),
+  };
+}
+
 const defaultDeps: PickDeps = { listAdapters, createCpuBackend, createWebGpuBackend };
 
 const label = (a: AdapterSummary) => `${a.description} (${a.backend}${a.software ? ", software" : ""})`;
