@@ -18,7 +18,7 @@ export type BackendChoice = "auto" | "cpu" | "webgpu";
 
 /** What the command needs from the outside, replaceable in tests. */
 export interface TrainDeps {
-  /** `workSize`: multiply-adds of one epoch's forward pass, so auto can judge whether a GPU pays off */
+  /** `workSize`: estimated training FLOPs (≈ 6 · rows · weights · epochs), so auto can judge whether a GPU pays off */
   openBackend(choice: BackendChoice, workSize: number): Promise<{ backend: Backend; reason: string }>;
 }
 
@@ -88,8 +88,8 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     const rows = train.labels.length;
     const outputs = task === "classification" ? new Set(y).size : 1;
     const sizes = [cols, ...(opts.hidden ?? [100]), outputs];
-    const macs = sizes.slice(1).reduce((s, n, i) => s + n * (sizes[i] as number), 0) * rows;
-    const picked = await deps.openBackend(opts.backend, macs);
+    const weights = sizes.slice(1).reduce((s, n, i) => s + n * (sizes[i] as number), 0);
+    const picked = await deps.openBackend(opts.backend, 6 * rows * weights * (opts.epochs ?? 200));
     backend = picked.backend;
     if (!opts.json) io.out(`backend: ${backend.info.device} (${picked.reason})`);
 
