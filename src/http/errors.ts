@@ -7,34 +7,17 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
+import { type ErrorCode, notFound, ServiceError } from "../errors";
 import type { AppEnv } from "./env";
 
-export type ErrorCode =
-  | "bad_request"
-  | "validation_failed"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "payload_too_large"
-  | "rate_limited"
-  | "not_ready"
-  | "internal";
+export type { ErrorCode } from "../errors";
 
-export class ApiError extends Error {
+/** The HTTP layer's name for ServiceError; both are handled alike. */
+export class ApiError extends ServiceError {
   override name = "ApiError";
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: unknown = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
 }
 
-export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
+export { notFound };
 
 export interface FieldIssue {
   path: string;
@@ -66,7 +49,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
 };
 
 export function handleError(err: Error, c: Context<AppEnv>): Response {
-  if (err instanceof ApiError) {
+  if (err instanceof ServiceError) {
     for (const [k, val] of Object.entries(err.headers)) c.header(k, val);
     return c.json(errorBody(err.code, err.message, err.details), err.status);
   }
