@@ -13,6 +13,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the HTTP API, dashboard, jobs and schedules", load: () => import("./cli/serve") },
   migrate: { summary: "apply pending database migrations", load: () => import("./cli/migrate") },
+  user: { summary: "create users, set passwords, list accounts", load: () => import("./cli/user") },
   version: { summary: "print the version", load: () => import("./cli/version") },
 };
 

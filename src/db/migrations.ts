@@ -4,10 +4,16 @@
  * list against the migrations/ folder so that none is forgotten.
  */
 import m0001 from "../../migrations/0001_service.sql" with { type: "text" };
+import m0002 from "../../migrations/0002_auth.sql" with { type: "text" };
+import m0003 from "../../migrations/0003_models.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ name: "0001_service", sql: m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: "0001_service", sql: m0001 },
+  { name: "0002_auth", sql: m0002 },
+  { name: "0003_models", sql: m0003 },
+];

@@ -7,14 +7,25 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
+import { createAuthContext } from "../auth/context";
+import { authenticate } from "../auth/middleware";
+import { publicRoute } from "../auth/routes-policy";
+import { auditTrail } from "../events/audit";
+import { EventBus } from "../events/bus";
+import { authRoutes } from "./api/auth";
+import { eventsRoutes } from "./api/events";
 import { healthRoutes } from "./api/health";
+import { tokensRoutes } from "./api/tokens";
+import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { ApiError, errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
 
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const deps: AppDeps = { ...appDeps, bus: appDeps.bus ?? new EventBus(), now: appDeps.now ?? (() => new Date()) };
   const { config } = deps;
+  const auth = createAuthContext(deps, { ...deps.auth, now: deps.now, bus: deps.bus });
 
   app.use(requestId());
   app.use(accessLog(deps.log));
@@ -35,7 +46,16 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // every request is recorded, then authenticated; routes declare their role (src/auth/routes-policy.ts)
+  app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
+  app.use(authenticate(auth));
+
+  app.use("/health", publicRoute());
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(auth));
+  app.route("/", usersRoutes(auth));
+  app.route("/", tokensRoutes(auth));
+  app.route("/", eventsRoutes(auth));
 
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);

@@ -1,8 +1,12 @@
 /** What every handler can reach through `c.get(...)`. */
 import type { Database } from "bun:sqlite";
 import type { Kysely } from "kysely";
+import type { AuthOptions } from "../auth/context";
+import type { Identity } from "../auth/identity";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
+import type { AuditNote } from "../events/audit";
+import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
 
 export interface ComputeDescription {
@@ -19,11 +23,22 @@ export interface AppDeps {
   log: Logger;
   startedAt: Date;
   describeCompute: () => Promise<ComputeDescription>;
+  /** the one in-process event bus (feeds /ws); createApp makes one when absent */
+  bus?: EventBus;
+  /** the clock for expiry and audit times; tests inject one to move time */
+  now?: () => Date;
+  /** password cost, login throttle, suspicion rules; production defaults when absent */
+  auth?: Omit<AuthOptions, "now" | "bus">;
 }
 
 export interface AppEnv {
   Variables: {
     requestId: string;
     log: Logger;
+    /** who the request acts as; unset for anonymous requests to public routes */
+    identity: Identity | undefined;
+    /** what the audit event of this request says beyond the defaults */
+    audit: AuditNote | undefined;
+    clientIp: string;
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * Everything the auth and events routes share, built once per app: the clock (a dependency
+ * so tests can move time), the password cost, the throttles and the event log.
+ */
+import type { Kysely } from "kysely";
+import type { Config } from "../config";
+import type { DB } from "../db/schema";
+import { EventBus } from "../events/bus";
+import { EventLog } from "../events/log";
+import { BurstDetector, DEFAULT_SUSPICION, type SuspicionRules } from "../events/suspicious";
+import type { Logger } from "../log";
+import { DummyVerifier, type PasswordHashing, PRODUCTION_HASHING } from "./passwords";
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits, LoginThrottle } from "./throttle";
+
+export interface AuthOptions {
+  now?: () => Date;
+  bus?: EventBus;
+  passwordHashing?: PasswordHashing;
+  loginLimits?: LoginLimits;
+  suspicion?: SuspicionRules;
+}
+
+export interface AuthContext {
+  db: Kysely<DB>;
+  config: Config;
+  log: Logger;
+  now: () => Date;
+  bus: EventBus;
+  events: EventLog;
+  hashing: PasswordHashing;
+  dummy: DummyVerifier;
+  throttle: LoginThrottle;
+  suspicion: SuspicionRules;
+  bursts: BurstDetector;
+}
+
+export function createAuthContext(
+  base: { db: Kysely<DB>; config: Config; log: Logger },
+  options: AuthOptions = {},
+): AuthContext {
+  const now = options.now ?? (() => new Date());
+  const bus =
+    options.bus ?? new EventBus((e, type) => base.log.error("event subscriber failed", { type, error: String(e) }));
+  const hashing = options.passwordHashing ?? PRODUCTION_HASHING;
+  const suspicion = options.suspicion ?? DEFAULT_SUSPICION;
+  return {
+    ...base,
+    now,
+    bus,
+    events: new EventLog({ db: base.db, bus, now, log: base.log }),
+    hashing,
+    dummy: new DummyVerifier(hashing),
+    throttle: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    suspicion,
+    bursts: new BurstDetector(suspicion),
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Sessions and API tokens: issuing them, and turning a presented secret back into an
+ * Identity. Both store only the SHA-256 of the secret. A revoked or expired secret is
+ * refused at once (every request reads the row; there is no cache to go stale) and the
+ * refusal is flagged as suspicious in the audit log.
+ */
+import type { Kysely } from "kysely";
+import type { DB, Role } from "../db/schema";
+import { ApiError } from "../http/errors";
+import type { AuthContext } from "./context";
+import type { Identity, Via } from "./identity";
+import { API_TOKEN_PREFIX, looksLikeSecret, newSecret, SESSION_PREFIX, sha256Hex } from "./secrets";
+
+const DAY_MS = 86_400_000;
+/** last_used_* is written at most this often per credential: a read-heavy client must not turn every request into a write. */
+const TOUCH_EVERY_MS = 60_000;
+
+export class CredentialRejected extends ApiError {
+  constructor(
+    message: string,
+    readonly reason: "revoked_token" | "expired_token" | "invalid_admin_token" | null,
+  ) {
+    super(401, "unauthorized", message, reason ? { reason } : null, { "WWW-Authenticate": 'Bearer realm="mlservice"' });
+  }
+}
+
+export interface IssuedSession {
+  id: number;
+  token: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export async function createSession(
+  ctx: AuthContext,
+  userId: number,
+  client: { ip: string; userAgent: string | null },
+): Promise<IssuedSession> {
+  const now = ctx.now();
+  const token = newSecret(SESSION_PREFIX);
+  const csrfToken = newSecret("");
+  const expiresAt = new Date(now.getTime() + ctx.config.ML_SESSION_EXPIRY_DAYS * DAY_MS).toISOString();
+  const { id } = await ctx.db
+    .insertInto("sessions")
+    .values({
+      user_id: userId,
+      token_hash: sha256Hex(token),
+      csrf_token: csrfToken,
+      created_at: now.toISOString(),
+      expires_at: expiresAt,
+      ip: client.ip,
+      user_agent: client.userAgent?.slice(0, 256) ?? null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { id, token, csrfToken, expiresAt };
+}
+
+export async function createApiToken(ctx: AuthContext, userId: number, name: string, days: number) {
+  const now = ctx.now();
+  const token = newSecret(API_TOKEN_PREFIX);
+  const row = await ctx.db
+    .insertInto("api_tokens")
+    .values({
+      user_id: userId,
+      name,
+      token_hash: sha256Hex(token),
+      // enough to tell tokens apart in a list, far too little to guess the rest (≥ 250 bits remain)
+      prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + days * DAY_MS).toISOString(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { row, token };
+}
+
+interface UserPart {
+  user_id: number;
+  username: string;
+  role: Role;
+  is_active: number;
+  must_change_password: number;
+  deleted_at: string | null;
+}
+
+function checkUsable(row: { revoked_at: string | null; expires_at: string } & UserPart, now: Date, what: string): void {
+  if (row.revoked_at !== null) throw new CredentialRejected(`this ${what} was revoked`, "revoked_token");
+  if (row.expires_at <= now.toISOString()) throw new CredentialRejected(`this ${what} has expired`, "expired_token");
+  // the same words as a wrong token: a disabled account is not announced
+  if (row.deleted_at !== null || row.is_active !== 1) throw new CredentialRejected(`invalid ${what}`, null);
+}
+
+const USER_COLUMNS = [
+  "users.username",
+  "users.role",
+  "users.is_active",
+  "users.must_change_password",
+  "users.deleted_at",
+] as const;
+
+export async function identifySession(ctx: AuthContext, token: string, via: Via): Promise<Identity> {
+  if (!looksLikeSecret(token, SESSION_PREFIX)) throw new CredentialRejected("invalid session token", null);
+  const row = await ctx.db
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      "sessions.id",
+      "sessions.user_id",
+      "sessions.csrf_token",
+      "sessions.expires_at",
+      "sessions.revoked_at",
+      "sessions.last_used_at",
+      ...USER_COLUMNS,
+    ])
+    .where("sessions.token_hash", "=", sha256Hex(token))
+    .executeTakeFirst();
+  if (!row) throw new CredentialRejected("invalid session token", null);
+  const now = ctx.now();
+  checkUsable(row, now, "session");
+  if (stale(row.last_used_at, now)) {
+    await ctx.db.updateTable("sessions").set({ last_used_at: now.toISOString() }).where("id", "=", row.id).execute();
+  }
+  return {
+    userId: row.user_id,
+    username: row.username,
+    role: row.role,
+    mustChangePassword: row.must_change_password === 1,
+    via,
+    sessionId: row.id,
+    tokenId: null,
+    tokenName: null,
+    csrfToken: row.csrf_token,
+  };
+}
+
+export async function identifyApiToken(ctx: AuthContext, token: string, ip: string): Promise<Identity> {
+  if (!looksLikeSecret(token, API_TOKEN_PREFIX)) throw new CredentialRejected("invalid API token", null);
+  const row = await ctx.db
+    .selectFrom("api_tokens")
+    .innerJoin("users", "users.id", "api_tokens.user_id")
+    .select([
+      "api_tokens.id",
+      "api_tokens.user_id",
+      "api_tokens.name",
+      "api_tokens.expires_at",
+      "api_tokens.revoked_at",
+      "api_tokens.last_used_at",
+      "api_tokens.last_used_ip",
+      ...USER_COLUMNS,
+    ])
+    .where("api_tokens.token_hash", "=", sha256Hex(token))
+    .executeTakeFirst();
+  if (!row) throw new CredentialRejected("invalid API token", null);
+  const now = ctx.now();
+  checkUsable(row, now, "API token");
+  if (row.last_used_ip !== ip || stale(row.last_used_at, now)) {
+    await ctx.db
+      .updateTable("api_tokens")
+      .set({ last_used_at: now.toISOString(), last_used_ip: ip })
+      .where("id", "=", row.id)
+      .execute();
+  }
+  return {
+    userId: row.user_id,
+    username: row.username,
+    role: row.role,
+    mustChangePassword: row.must_change_password === 1,
+    via: "api_token",
+    sessionId: null,
+    tokenId: row.id,
+    tokenName: row.name,
+    csrfToken: null,
+  };
+}
+
+/** The user X-Admin-Token acts as: ML_ADMIN_USERNAME if it is an active system_admin, else the oldest one. */
+export async function adminTokenUser(db: Kysely<DB>, preferred: string) {
+  const candidates = await db
+    .selectFrom("users")
+    .select(["id", "username"])
+    .where("role", "=", "system_admin")
+    .where("is_active", "=", 1)
+    .where("deleted_at", "is", null)
+    .orderBy("id")
+    .execute();
+  return candidates.find((u) => u.username.toLowerCase() === preferred.toLowerCase()) ?? candidates[0];
+}
+
+function stale(lastUsed: string | null, now: Date): boolean {
+  return lastUsed === null || now.getTime() - Date.parse(lastUsed) >= TOUCH_EVERY_MS;
+}

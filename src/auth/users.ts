@@ -1,0 +1,147 @@
+/**
+ * User accounts: queries and the rules about who may change whom. Usernames are 3–64
+ * characters of [A-Za-z0-9_.-], unique without regard to case among live (not deleted)
+ * users. Deletion is soft: the row stays for the audit trail, its sessions and tokens die.
+ */
+import type { Kysely, Selectable } from "kysely";
+import * as v from "valibot";
+import type { DB, Role, UsersTable } from "../db/schema";
+import { ApiError } from "../http/errors";
+import { hasRole, type Identity, ROLES } from "./identity";
+import { PASSWORD_MAX } from "./passwords";
+
+export type UserRow = Selectable<UsersTable>;
+
+export const Username = v.pipe(
+  v.string("a string"),
+  v.minLength(3, "3 to 64 characters"),
+  v.maxLength(64, "3 to 64 characters"),
+  v.regex(/^[A-Za-z0-9_.-]+$/, "only letters, digits, '_', '.' and '-'"),
+);
+/** Length only: the rules (passwordProblems) need the username too and run in the handler. */
+export const Password = v.pipe(v.string("a string"), v.maxLength(PASSWORD_MAX, `at most ${PASSWORD_MAX} characters`));
+export const RoleName = v.picklist(ROLES, "one of user, admin, system_admin");
+
+/** What the API shows of a user; never the hash. */
+export function publicUser(u: UserRow) {
+  return {
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    is_active: u.is_active === 1,
+    must_change_password: u.must_change_password === 1,
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+    last_login_at: u.last_login_at,
+    deleted_at: u.deleted_at,
+  };
+}
+
+export function findLiveUser(db: Kysely<DB>, username: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom("users")
+    .selectAll()
+    .where("username", "=", username)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+}
+
+export function findUserById(db: Kysely<DB>, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function insertUser(
+  db: Kysely<DB>,
+  u: { username: string; passwordHash: string; role: Role; isActive?: boolean; mustChangePassword?: boolean },
+  now: Date,
+): Promise<UserRow> {
+  if (await findLiveUser(db, u.username)) {
+    throw new ApiError(409, "conflict", `the username ${u.username} is taken`, { field: "username" });
+  }
+  const at = now.toISOString();
+  return db
+    .insertInto("users")
+    .values({
+      username: u.username,
+      password_hash: u.passwordHash,
+      role: u.role,
+      is_active: u.isActive === false ? 0 : 1,
+      must_change_password: u.mustChangePassword ? 1 : 0,
+      created_at: at,
+      updated_at: at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function countActiveSystemAdmins(db: Kysely<DB>): Promise<number> {
+  const { n } = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("role", "=", "system_admin")
+    .where("is_active", "=", 1)
+    .where("deleted_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/**
+ * May `actor` change or delete `target`, or give it `role`? A system_admin manages anyone;
+ * an admin manages plain users only and cannot hand out admin roles; nobody else manages.
+ */
+export function assertCanManage(actor: Identity, target: { role: Role }, newRole?: Role): void {
+  if (actor.role === "system_admin") return;
+  if (!hasRole(actor.role, "admin")) throw new ApiError(403, "forbidden", "only admins manage users");
+  if (target.role !== "user" || (newRole !== undefined && newRole !== "user")) {
+    throw new ApiError(403, "forbidden", "only a system_admin manages admins and system admins", {
+      reason: "system_admin_required",
+    });
+  }
+}
+
+/**
+ * Refuses to delete, deactivate or demote the last active system_admin: without one, nobody
+ * could manage admins again short of editing the database.
+ */
+export async function assertNotLastSystemAdmin(
+  db: Kysely<DB>,
+  target: UserRow,
+  change: { deleting?: boolean; isActive?: boolean; role?: Role },
+): Promise<void> {
+  if (target.role !== "system_admin" || target.is_active !== 1 || target.deleted_at !== null) return;
+  const losing =
+    change.deleting === true ||
+    change.isActive === false ||
+    (change.role !== undefined && change.role !== "system_admin");
+  if (!losing) return;
+  if ((await countActiveSystemAdmins(db)) <= 1) {
+    throw new ApiError(409, "conflict", "this is the last active system_admin; promote another user first", {
+      reason: "last_system_admin",
+    });
+  }
+}
+
+/** Ends every way the user can act: sessions and API tokens (except one session, if kept). */
+export async function revokeCredentials(
+  db: Kysely<DB>,
+  userId: number,
+  now: Date,
+  opts: { keepSessionId?: number | null; tokens?: boolean } = {},
+): Promise<void> {
+  const at = now.toISOString();
+  let q = db
+    .updateTable("sessions")
+    .set({ revoked_at: at })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null);
+  if (opts.keepSessionId != null) q = q.where("id", "!=", opts.keepSessionId);
+  await q.execute();
+  if (opts.tokens) {
+    await db
+      .updateTable("api_tokens")
+      .set({ revoked_at: at })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The audit trail middleware: one event per API request, written after the response is
+ * built, with who (identity), from where (IP, User-Agent), what (method, route, status,
+ * duration) and a summary of input and output without secrets. Handlers refine the event
+ * with `noteAudit(c, {type: "auth:login", subject, output})`; the rest is filled in here.
+ * /health is not recorded: load balancers poll it every few seconds.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import * as v from "valibot";
+import { actorName, type Identity } from "../auth/identity";
+import type { AppEnv } from "../http/env";
+import { ApiError, fieldIssues } from "../http/errors";
+import type { EventLog } from "./log";
+import { clientIp } from "./request-info";
+import type { BurstDetector, SuspicionReason } from "./suspicious";
+
+export interface AuditNote {
+  type?: string;
+  subject?: string | null;
+  input?: unknown;
+  output?: unknown;
+  suspicious?: SuspicionReason | null;
+  /** an identity that is not the request's (a login: the user who just signed in) */
+  actor?: Identity;
+}
+
+/** Adds to the event this request will write. */
+export function noteAudit(c: Context<AppEnv>, note: AuditNote): void {
+  c.set("audit", { ...c.get("audit"), ...note });
+}
+
+const UNRECORDED = new Set(["/health"]);
+
+export interface AuditTrailOptions {
+  events: EventLog;
+  bursts: BurstDetector;
+  now: () => Date;
+  trustProxy: boolean;
+}
+
+export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
+  return async function auditTrail(c, next) {
+    const ip = clientIp(c, opts.trustProxy);
+    c.set("clientIp", ip);
+    if (UNRECORDED.has(c.req.path) || c.req.method === "OPTIONS") return next();
+    const start = performance.now();
+    await next();
+    const duration = Math.round((performance.now() - start) * 1000) / 1000;
+    const note = c.get("audit") ?? {};
+    const identity = note.actor ?? c.get("identity");
+    const reason = note.suspicious ?? opts.bursts.note(ip, opts.now().getTime());
+    await opts.events.record({
+      type: note.type ?? "http:request",
+      source: identity?.via === "cookie" ? "gui" : "api",
+      actor: identity ? actorName(identity) : null,
+      actor_user_id: identity?.userId ?? null,
+      via: identity?.via ?? null,
+      subject: note.subject ?? null,
+      ip,
+      user_agent: c.req.header("user-agent") ?? null,
+      method: c.req.method,
+      route: matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? null,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: duration,
+      request_id: c.get("requestId") ?? null,
+      input: note.input ?? (await inputSummary(c)),
+      output: note.output ?? errorSummary(c.error),
+      suspicious: reason != null,
+      reason: reason ?? null,
+    });
+  };
+}
+
+/** Query parameters and, when a handler parsed one, the JSON or form body (secrets are dropped later). */
+async function inputSummary(c: Context<AppEnv>): Promise<unknown> {
+  const query = c.req.query();
+  const cache = c.req.bodyCache as { json?: Promise<unknown>; parsedBody?: Promise<unknown> };
+  let body: unknown;
+  try {
+    body = await (cache.json ?? cache.parsedBody);
+  } catch {
+    body = undefined;
+  }
+  if (Object.keys(query).length === 0 && body === undefined) return null;
+  return { ...(Object.keys(query).length ? { query } : {}), ...(body !== undefined ? { body } : {}) };
+}
+
+/** For a failed request, the error code and message; validation errors give field paths only (never values). */
+function errorSummary(err: unknown): unknown {
+  if (!err) return null;
+  if (err instanceof ApiError) return { error: err.code, message: err.message };
+  if (err instanceof v.ValiError)
+    return { error: "validation_failed", fields: fieldIssues(err.issues).map((i) => i.path) };
+  return { error: "error" };
+}

@@ -1,0 +1,76 @@
+/**
+ * Writes audit events: one INSERT per event (SQLite in WAL mode takes ~20–50 µs; see
+ * bench/auth.ts), then publishes `auth:*` and `users:*` events on the bus. Input and
+ * output pass through `summarize`, which drops secret fields, so no caller can store a
+ * password or token by mistake.
+ */
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema";
+import type { Logger } from "../log";
+import type { EventBus } from "./bus";
+import { summarize } from "./redact";
+import type { AuditEvent, NewEvent } from "./types";
+
+const PUBLISHED = /^(auth|users):/;
+const MAX_JSON = 4096;
+
+export interface EventLogDeps {
+  db: Kysely<DB>;
+  bus: EventBus;
+  now: () => Date;
+  log: Logger;
+}
+
+function json(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const text = JSON.stringify(summarize(value));
+  return text.length > MAX_JSON ? JSON.stringify({ truncated: true, chars: text.length }) : text;
+}
+
+export class EventLog {
+  readonly #deps: EventLogDeps;
+
+  constructor(deps: EventLogDeps) {
+    this.#deps = deps;
+  }
+
+  /** Stores the event and publishes it; a failed write is logged, never thrown at the request. */
+  async record(e: NewEvent): Promise<AuditEvent | null> {
+    const row = {
+      time: this.#deps.now().toISOString(),
+      type: e.type,
+      source: e.source,
+      actor: e.actor ?? null,
+      actor_user_id: e.actor_user_id ?? null,
+      via: e.via ?? null,
+      subject: e.subject ?? null,
+      ip: e.ip ?? null,
+      user_agent: e.user_agent?.slice(0, 256) ?? null,
+      method: e.method ?? null,
+      route: e.route ?? null,
+      path: e.path?.slice(0, 512) ?? null,
+      status: e.status ?? null,
+      duration_ms: e.duration_ms ?? null,
+      request_id: e.request_id ?? null,
+      input: json(e.input),
+      output: json(e.output),
+      suspicious: e.suspicious ? 1 : 0,
+      reason: e.reason ?? null,
+    };
+    try {
+      const { id } = await this.#deps.db.insertInto("events").values(row).returning("id").executeTakeFirstOrThrow();
+      const event: AuditEvent = {
+        ...row,
+        id,
+        input: row.input === null ? null : JSON.parse(row.input),
+        output: row.output === null ? null : JSON.parse(row.output),
+        suspicious: row.suspicious === 1,
+      };
+      if (PUBLISHED.test(event.type)) this.#deps.bus.publish(event.type as `auth:${string}`, event);
+      return event;
+    } catch (err) {
+      this.#deps.log.error("audit event not written", { type: e.type, error: (err as Error).message });
+      return null;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/** `/events`: the audit log, for admins. Newest first; `total` counts every match for paging. */
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AuthContext } from "../../auth/context";
+import { requireRole } from "../../auth/routes-policy";
+import { getEvent, listEvents } from "../../events/queries";
+import type { AppEnv } from "../env";
+import { notFound } from "../errors";
+import { queryParams } from "../validate";
+
+const int = (min: number, max: number) =>
+  v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max));
+const isoTime = v.pipe(
+  v.string(),
+  v.check((s) => !Number.isNaN(Date.parse(s)), "an ISO-8601 time"),
+  v.transform((s) => new Date(s).toISOString()),
+);
+const EventsQuery = v.object({
+  type: v.optional(v.pipe(v.string(), v.maxLength(100))),
+  user: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  source: v.optional(v.picklist(["api", "gui", "system"], "one of api, gui, system")),
+  status: v.optional(int(100, 599)),
+  suspicious: v.optional(
+    v.pipe(
+      v.picklist(["true", "false"], "true or false"),
+      v.transform((s) => s === "true"),
+    ),
+  ),
+  from: v.optional(isoTime),
+  to: v.optional(isoTime),
+  limit: v.optional(int(1, 1000), "100"),
+  offset: v.optional(int(0, 1e12), "0"),
+});
+const Ip = v.pipe(v.string(), v.regex(/^[0-9A-Fa-f:.]{2,45}$/, "an IPv4 or IPv6 address"));
+const EventId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "an event id"), v.transform(Number));
+
+export function eventsRoutes(ctx: AuthContext) {
+  return new Hono<AppEnv>()
+    .get("/events", requireRole("admin"), queryParams(EventsQuery), async (c) => {
+      const q = c.req.valid("query");
+      const page = await listEvents(ctx.db, q);
+      return c.json({ ...page, limit: q.limit, offset: q.offset });
+    })
+    .get("/events/suspicious", requireRole("admin"), queryParams(EventsQuery), async (c) => {
+      const q = c.req.valid("query");
+      const page = await listEvents(ctx.db, { ...q, suspicious: true });
+      return c.json({ ...page, limit: q.limit, offset: q.offset });
+    })
+    .get("/events/by-ip/:ip", requireRole("admin"), queryParams(EventsQuery), async (c) => {
+      const q = c.req.valid("query");
+      const ip = v.parse(Ip, c.req.param("ip"));
+      const page = await listEvents(ctx.db, { ...q, ip });
+      return c.json({ ...page, ip, limit: q.limit, offset: q.offset });
+    })
+    .get("/events/:id", requireRole("admin"), async (c) => {
+      const event = await getEvent(ctx.db, v.parse(EventId, c.req.param("id")));
+      if (!event) throw notFound("event");
+      return c.json(event);
+    });
+}
