@@ -128,7 +128,7 @@ function withNpy(d: Dataset, dir: string): Dataset {
   const write = (name: string, data: Float32Array | Int32Array, shape: number[]) => {
     const descr = data instanceof Float32Array ? "<f4" : "<i4";
     let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-    header += " ".repeat(64 - ((10 + header.length + 1) % 64)) + "\n";
+    header += `${" ".repeat(64 - ((10 + header.length + 1) % 64))}\n`;
     const pre = new Uint8Array(10);
     pre.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
     new DataView(pre.buffer).setUint16(8, header.length, true);

@@ -7,6 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Backend } from "../compute/backend";
+import { type PickOptions, pickBackend } from "../compute/pick";
+import { ConfigError, loadConfig } from "../config";
 import { CsvError, parseCsv } from "../ml/csv";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
@@ -18,8 +20,8 @@ export type BackendChoice = "auto" | "cpu" | "webgpu";
 
 /** What the command needs from the outside, replaceable in tests. */
 export interface TrainDeps {
-  /** `workSize`: estimated training FLOPs (≈ 6 · rows · weights · epochs), so auto can judge whether a GPU pays off */
-  openBackend(choice: BackendChoice, workSize: number): Promise<{ backend: Backend; reason: string }>;
+  /** pickBackend, or a fake in tests; workSize is the estimated training FLOPs (≈ 6 · rows · weights · epochs) */
+  openBackend(opts: PickOptions): Promise<{ backend: Backend; reason: string }>;
 }
 
 const VALUES = [
@@ -54,7 +56,7 @@ Options:
   --lr X                 Adam learning rate (default 0.001)
   --alpha X              L2 penalty (default 0.0001)
   --seed N               random seed (default 0)
-  --backend B            auto | cpu | webgpu (default auto)
+  --backend B            auto | cpu | webgpu (default: ML_COMPUTE, else auto)
   --no-early-stopping    run all epochs (stop on the training-loss rule only)
   --json                 print one JSON line: backend, train_s, rows_per_s_train, epochs,
                          metric_name, metric, predict_s
@@ -89,7 +91,14 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     const outputs = task === "classification" ? new Set(y).size : 1;
     const sizes = [cols, ...(opts.hidden ?? [100]), outputs];
     const weights = sizes.slice(1).reduce((s, n, i) => s + n * (sizes[i] as number), 0);
-    const picked = await deps.openBackend(opts.backend, 6 * rows * weights * (opts.epochs ?? 200));
+    // --backend wins over ML_COMPUTE; the adapter and thread count come from the config only.
+    const config = loadConfig(io.env);
+    const picked = await deps.openBackend({
+      compute: opts.backend ?? config.ML_COMPUTE,
+      ...(config.ML_WEBGPU_ADAPTER && { adapter: config.ML_WEBGPU_ADAPTER }),
+      ...(config.ML_CPU_THREADS > 0 && { threads: config.ML_CPU_THREADS }),
+      workSize: 6 * rows * weights * (opts.epochs ?? 200),
+    });
     backend = picked.backend;
     if (!opts.json) io.out(`backend: ${backend.info.device} (${picked.reason})`);
 
@@ -147,6 +156,10 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     }
     return EXIT.ok;
   } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`train: ${e.message}`);
+      return EXIT.config;
+    }
     if (e instanceof UsageError) {
       io.err(`train: ${e.message} (see mlservice train --help)`);
       return EXIT.usage;
@@ -175,7 +188,7 @@ interface Options {
   lr?: number;
   alpha?: number;
   seed?: number;
-  backend: BackendChoice;
+  backend?: BackendChoice;
   noEarlyStopping: boolean;
   json: boolean;
 }
@@ -199,8 +212,8 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
   };
   if (v.task !== undefined && v.task !== "classification" && v.task !== "regression")
     throw new UsageError(`--task must be classification or regression, got "${v.task}"`);
-  const backend = v.backend ?? "auto";
-  if (backend !== "auto" && backend !== "cpu" && backend !== "webgpu")
+  const backend = v.backend;
+  if (backend !== undefined && backend !== "auto" && backend !== "cpu" && backend !== "webgpu")
     throw new UsageError(`--backend must be auto, cpu or webgpu, got "${backend}"`);
   let hidden: number[] | undefined;
   if (v.hidden !== undefined) {
@@ -221,7 +234,7 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
     ...(num("lr", Number.MIN_VALUE) !== undefined && { lr: num("lr", Number.MIN_VALUE) }),
     ...(num("alpha", 0) !== undefined && { alpha: num("alpha", 0) }),
     ...(seed !== undefined && { seed }),
-    backend,
+    ...(backend && { backend }),
     noEarlyStopping: flags.has("no-early-stopping"),
     json: flags.has("json"),
   };
@@ -291,11 +304,4 @@ function progressBar(io: Io, epochs: number): (p: Progress) => void {
   };
 }
 
-const defaultDeps: TrainDeps = {
-  async openBackend(choice, workSize) {
-    // pick.ts is being written alongside; resolved at run time until it lands.
-    const pickPath = "../compute/pick";
-    const { pickBackend } = await import(pickPath);
-    return pickBackend({ compute: choice, workSize });
-  },
-};
+const defaultDeps: TrainDeps = { openBackend: pickBackend };

@@ -110,6 +110,28 @@ describe("cli train", () => {
     }
   });
 
+  test("passes --backend, ML_* settings and the work estimate to the backend picker", async () => {
+    const seen: unknown[] = [];
+    const spy: TrainDeps = {
+      openBackend: async (opts) => {
+        seen.push(opts);
+        return { backend: new ReferenceBackend(), reason: "spy" };
+      },
+    };
+    const { io } = fakeIo();
+    io.env = { ML_CPU_THREADS: "3" };
+    expect(await run([...iris, "--epochs", "2", "--backend", "cpu", "--json"], io, spy)).toBe(EXIT.ok);
+    // 6 · 120 rows · (4·16 + 16·3 weights) · 2 epochs
+    expect(seen).toEqual([{ compute: "cpu", threads: 3, workSize: 6 * 120 * 112 * 2 }]);
+  });
+
+  test("exits with the config code when an ML_* setting is invalid", async () => {
+    const { io, err } = fakeIo();
+    io.env = { ML_COMPUTE: "tpu" };
+    expect(await run(iris, io, deps)).toBe(EXIT.config);
+    expect(err).toHaveLength(1);
+  });
+
   test("--help prints a usage that ends in examples", async () => {
     const { io, out } = fakeIo();
     expect(await run(["--help"], io, deps)).toBe(EXIT.ok);
