@@ -133,6 +133,7 @@
   (local $panel i32) (local $pstep i32) (local $tile i32)
   (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $rowstep i32)
   (local $r i32) (local $q i32) (local $src i32) (local $dst i32)
+  (local $kb i32) (local $kc i32) (local $accb i32) (local $bpanel i32)
   (local.set $tile (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 6))))
   (local.set $rowstep (i32.shl (local.get $asi) (i32.const 2)))
   (local.set $j (local.get $j0))
@@ -150,6 +151,14 @@
           (call $matmul_pack (local.get $b) (local.get $bsp) (local.get $bsj) (local.get $j) (local.get $n) (local.get $k) (local.get $scratch))
           (local.set $panel (local.get $scratch))
           (local.set $pstep (i32.const 64))))
+      ;; k in blocks of 256, so the panel's slice (256×16 floats, 16 KiB) stays in L1 while every
+      ;; row block of this call streams past it; blocks after the first add onto C
+      (local.set $kb (i32.const 0))
+      (loop $kblocks
+      (local.set $kc (i32.sub (local.get $k) (local.get $kb)))
+      (if (i32.gt_s (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
+      (local.set $accb (i32.or (local.get $acc) (i32.gt_s (local.get $kb) (i32.const 0))))
+      (local.set $bpanel (i32.add (local.get $panel) (i32.mul (local.get $kb) (local.get $pstep))))
       (local.set $i (local.get $i0))
       (block $rows_done
         (loop $rows
@@ -157,19 +166,20 @@
           (local.set $h (i32.sub (local.get $i1) (local.get $i)))
           (if (i32.gt_s (local.get $h) (i32.const 4)) (then (local.set $h (i32.const 4))))
           ;; missing rows of an edge tile re-read row i; their results land in the tile and are dropped
-          (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowstep))))
+          (local.set $a0 (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowstep)))
+            (i32.shl (i32.mul (local.get $kb) (local.get $asp)) (i32.const 2))))
           (local.set $a1 (select (i32.add (local.get $a0) (local.get $rowstep)) (local.get $a0) (i32.gt_s (local.get $h) (i32.const 1))))
           (local.set $a2 (select (i32.add (local.get $a1) (local.get $rowstep)) (local.get $a0) (i32.gt_s (local.get $h) (i32.const 2))))
           (local.set $a3 (select (i32.add (local.get $a2) (local.get $rowstep)) (local.get $a0) (i32.gt_s (local.get $h) (i32.const 3))))
           (if (i32.and (i32.eq (local.get $h) (i32.const 4)) (i32.eq (local.get $w) (i32.const 16)))
             (then
               (call $matmul_tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
-                (i32.shl (local.get $asp) (i32.const 2)) (local.get $panel) (local.get $pstep) (local.get $k)
+                (i32.shl (local.get $asp) (i32.const 2)) (local.get $bpanel) (local.get $pstep) (local.get $kc)
                 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2)))
-                (i32.shl (local.get $ldc) (i32.const 2)) (local.get $acc)))
+                (i32.shl (local.get $ldc) (i32.const 2)) (local.get $accb)))
             (else
               (call $matmul_tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
-                (i32.shl (local.get $asp) (i32.const 2)) (local.get $panel) (local.get $pstep) (local.get $k)
+                (i32.shl (local.get $asp) (i32.const 2)) (local.get $bpanel) (local.get $pstep) (local.get $kc)
                 (local.get $tile) (i32.const 64) (i32.const 0))
               ;; copy the h×w valid part of the edge tile into C
               (local.set $r (i32.const 0))
@@ -187,12 +197,14 @@
                         (select
                           (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src)))
                           (f32.load (local.get $src))
-                          (local.get $acc)))
+                          (local.get $accb)))
                       (local.set $q (i32.add (local.get $q) (i32.const 1)))
                       (br $copy_cols)))
                   (local.set $r (i32.add (local.get $r) (i32.const 1)))
                   (br $copy_rows)))))
           (local.set $i (i32.add (local.get $i) (i32.const 4)))
           (br $rows)))
+      (local.set $kb (i32.add (local.get $kb) (i32.const 256)))
+      (br_if $kblocks (i32.lt_s (local.get $kb) (local.get $k))))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $panels))))

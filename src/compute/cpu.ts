@@ -33,8 +33,8 @@ export interface CpuBackendOptions {
   threads?: number;
 }
 
-/** Below this many multiply-adds a matmul stays on the calling thread: waking workers costs more. */
-const PARALLEL_MIN_MACS = 1 << 18;
+/** Below this many multiply-adds (~50 µs on one thread) a matmul stays on the calling thread: waking a worker costs 25–50 µs. */
+const PARALLEL_MIN_MACS = 1 << 20;
 /** Control block (one slot per thread) after a null page of 1 KiB, so address 0 is never a matrix. */
 const CONTROL_BASE = 1024;
 const INITIAL_PAGES = 256; // 16 MiB

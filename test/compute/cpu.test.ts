@@ -331,11 +331,12 @@ describe("cpu backend", () => {
     const single = await createCpuBackend({ threads: 1 });
     try {
       expect(single.info.device).toBe("wasm simd128 × 1 threads");
-      // split by panels, split by row blocks (n too narrow), and an uneven split of both
+      // (each over the 2^20 multiply-adds that go to the workers) split by panels, by row blocks
+      // (n too narrow), and unevenly by row blocks with an edge tile
       for (const [m, k, n] of [
         [256, 64, 256],
-        [257, 200, 10],
-        [99, 129, 47],
+        [600, 200, 10],
+        [99, 257, 47],
       ] as const) {
         const results: Float32Array[] = [];
         for (const backend of [single, cpu]) {
