@@ -17,7 +17,7 @@ import { createLogger } from "../../src/log";
 
 export const ADMIN = "admin";
 export const ADMIN_PASSWORD = "Admin-pass-2025";
-export const ADMIN_TOKEN = "x".repeat(16) + "admin-token-for-tests-0123456789";
+export const ADMIN_TOKEN = `${"x".repeat(16)}admin-token-for-tests-0123456789`;
 
 export interface RequestOptions {
   method?: string;
@@ -75,6 +75,7 @@ export async function testApp(opts: { env?: Record<string, string>; auth?: Omit<
       body: o.json !== undefined ? JSON.stringify(o.json) : o.body,
     });
     const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
     let body: any = null;
     try {
       body = JSON.parse(text);
