@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ACTIVATIONS, type Backend, type Matrix, ShapeError } from "../../src/compute/backend";
 import { createCpuBackend, splitMatmul } from "../../src/compute/cpu";
+import { WasmHeap } from "../../src/compute/cpu/heap";
 import { ReferenceBackend } from "./reference";
 
 /** mulberry32: a tiny seeded generator, so a failure reproduces */
@@ -462,6 +463,42 @@ describe("splitMatmul", () => {
       [0, 100, 0, 10],
       [100, 200, 0, 10],
     ]);
+  });
+});
+
+describe("WasmHeap", () => {
+  test("reuses freed blocks first fit, merges neighbours and hands the top back", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 100 });
+    let grows = 0;
+    const heap = new WasmHeap(memory, 1000, () => grows++);
+    const a = heap.alloc(100);
+    const b = heap.alloc(64);
+    const c = heap.alloc(1);
+    expect([a % 64, b - a, c - b]).toEqual([0, 128, 64]);
+    heap.free(b, 64);
+    expect(heap.alloc(10)).toBe(b);
+    heap.free(b, 10);
+    heap.free(a, 100);
+    // a and b merged into one 192-byte hole, split for a 64-byte request
+    expect(heap.alloc(64)).toBe(a);
+    expect(heap.alloc(128)).toBe(a + 64);
+    const top = heap.top;
+    heap.free(c, 1);
+    expect(heap.top).toBe(top - 64);
+    heap.free(a, 64);
+    heap.free(a + 64, 128);
+    expect([heap.top, heap.used]).toEqual([a, 0]);
+    expect(grows).toBe(0);
+  });
+
+  test("grows the memory when the top passes its end and fails cleanly past the maximum", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    let grows = 0;
+    const heap = new WasmHeap(memory, 0, () => grows++);
+    heap.alloc(3 * 65536);
+    expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(3 * 65536);
+    expect(grows).toBe(1);
+    expect(() => heap.alloc(10 * 65536)).toThrow(RangeError);
   });
 });
 

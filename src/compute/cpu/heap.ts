@@ -17,6 +17,7 @@ interface FreeBlock {
 export class WasmHeap {
   readonly #memory: WebAssembly.Memory;
   readonly #onGrow: () => void;
+  readonly #base: number;
   #top: number;
   /** sorted by start; never two adjacent blocks (they are merged) and never a block ending at #top */
   readonly #free: FreeBlock[] = [];
@@ -24,7 +25,8 @@ export class WasmHeap {
   /** Manages [base, ∞) of `memory`; `onGrow` runs after each grow so callers refresh their views. */
   constructor(memory: WebAssembly.Memory, base: number, onGrow: () => void) {
     this.#memory = memory;
-    this.#top = roundUp(base, BLOCK);
+    this.#base = roundUp(base, BLOCK);
+    this.#top = this.#base;
     this.#onGrow = onGrow;
   }
 
@@ -73,7 +75,7 @@ export class WasmHeap {
 
   /** Bytes in use between the base and the top (for tests and diagnostics). */
   get used(): number {
-    return this.#top - this.#free.reduce((sum, b) => sum + b.size, 0);
+    return this.#top - this.#base - this.#free.reduce((sum, b) => sum + b.size, 0);
   }
 
   get top(): number {
