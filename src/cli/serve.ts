@@ -1,6 +1,9 @@
-import { redacted } from "../config";
-import { createApp } from "../http/app";
+import { bootstrapAdmin } from "../auth/bootstrap";
+import { createAuthContext } from "../auth/context";
 import { computeOptions, describeCompute } from "../compute/pick";
+import { redacted } from "../config";
+import { EventBus } from "../events/bus";
+import { createApp } from "../http/app";
 import type { AppDeps } from "../http/env";
 import { createLogger } from "../log";
 import { configFromEnvironment, openStore } from "../service";
@@ -47,7 +50,19 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   const port = env.ML_SERVICE_PORT === "0" ? 0 : config.ML_SERVICE_PORT;
   const log = createLogger(config.ML_LOG_LEVEL);
+  const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
+  try {
+    // a generated password goes to stdout as a plain line, once, never into the JSON log
+    const admin = await bootstrapAdmin(createAuthContext({ db: store.db, config, log }, { bus }), io.out);
+    for (const warning of admin.warnings) log.warn(warning);
+    if (admin.created)
+      log.info("system administrator created", { username: admin.username, generated: admin.generated });
+  } catch (e) {
+    await store.close();
+    return reportStartupError(e, io);
+  }
   const deps: AppDeps = {
+    bus,
     config,
     db: store.db,
     sqlite: store.sqlite,
