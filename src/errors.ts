@@ -15,7 +15,7 @@ export type ErrorCode =
   | "not_ready"
   | "internal";
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 export class ServiceError extends Error {
   override name = "ServiceError";
