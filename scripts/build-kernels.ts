@@ -18,19 +18,40 @@ export const CPU_KERNELS_OUT = join(outDir, "cpu-kernels.txt");
 /** wasm features the kernels use: f32x4 SIMD, relaxed_madd, shared memory and atomics, memory.copy/fill. */
 const FEATURES = { simd: true, relaxed_simd: true, threads: true, bulk_memory: true };
 
-/** The module text: the memory import (1 page up to 4 GiB, shared with the worker threads), then every kernel file. */
-export async function cpuKernelsText(): Promise<string> {
+/**
+ * The module text: the memory import (1 page up to 4 GiB, shared with the worker threads), then every
+ * kernel file; `starts` gives the line of the joined text where each file begins, for error messages.
+ */
+export async function cpuKernelsText(): Promise<{ text: string; starts: { file: string; line: number }[] }> {
   const files = (await readdir(sourceDir)).filter((f) => f.endsWith(".wat")).sort();
-  const parts = await Promise.all(
-    files.map(async (f) => `;; ---- ${f}\n${await readFile(join(sourceDir, f), "utf8")}`),
-  );
-  return `(module\n(import "env" "memory" (memory 1 65536 shared))\n${parts.join("\n")}\n)\n`;
+  let text = `(module\n(import "env" "memory" (memory 1 65536 shared))\n`;
+  const starts: { file: string; line: number }[] = [];
+  for (const file of files) {
+    starts.push({ file, line: text.split("\n").length });
+    text += `${await readFile(join(sourceDir, file), "utf8")}\n`;
+  }
+  return { text: `${text})\n`, starts };
 }
 
 export async function compileCpuKernels(): Promise<Uint8Array> {
   const { default: loadWabt } = await import("wabt");
   const wabt = await loadWabt();
-  const module = wabt.parseWat("kernels/cpu", await cpuKernelsText(), FEATURES);
+  const { text, starts } = await cpuKernelsText();
+  let module: ReturnType<typeof wabt.parseWat>;
+  try {
+    module = wabt.parseWat("kernels/cpu", text, FEATURES);
+  } catch (error) {
+    // point at kernels/cpu/<file>:<line> rather than at a line of the joined text
+    const message = (error instanceof Error ? error.message : String(error)).replace(
+      /kernels\/cpu:(\d+):/g,
+      (_, at) => {
+        const line = Number(at);
+        const start = starts.findLast((s) => s.line <= line);
+        return start ? `kernels/cpu/${start.file}:${line - start.line + 1}:` : `kernels/cpu:${line}:`;
+      },
+    );
+    throw new Error(message);
+  }
   try {
     // wabt's typings omit validate's features argument; without it shared memory is rejected
     (module as unknown as { validate(features: typeof FEATURES): void }).validate(FEATURES);
