@@ -52,20 +52,41 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
 
   let trans_a = (u.flags & 1u) != 0u;
   let trans_b = (u.flags & 2u) != 0u;
+
+  // Where this thread's LOADS elements of each tile sit. Consecutive threads read consecutive
+  // addresses of the stored matrix (coalesced) in every layout.
+  var ai: array<u32, LOADS>;
+  var ak: array<u32, LOADS>;
+  var bj: array<u32, LOADS>;
+  var bk: array<u32, LOADS>;
+  for (var l = 0u; l < LOADS; l++) {
+    let e = t + l * THREADS;
+    if (trans_a) { ai[l] = e % BM; ak[l] = e / BM; } else { ak[l] = e % BK; ai[l] = e / BK; }
+    if (trans_b) { bk[l] = e % BK; bj[l] = e / BK; } else { bj[l] = e % BN; bk[l] = e / BN; }
+  }
+
+  // The next tile is fetched into registers while the current one is multiplied (software
+  // pipelining), so global-memory latency hides behind the FMAs.
+  var next_a: array<f32, LOADS>;
+  var next_b: array<f32, LOADS>;
+  for (var l = 0u; l < LOADS; l++) {
+    next_a[l] = load_a(i0 + ai[l], ak[l]);
+    next_b[l] = load_b(bk[l], j0 + bj[l]);
+  }
+
   for (var k0 = 0u; k0 < u.k; k0 += BK) {
-    // Consecutive threads read consecutive addresses of the stored matrix (coalesced) in every layout.
     for (var l = 0u; l < LOADS; l++) {
-      let e = t + l * THREADS;
-      var i: u32;
-      var ka: u32;
-      if (trans_a) { i = e % BM; ka = e / BM; } else { ka = e % BK; i = e / BK; }
-      tile_a[ka * (BM / 4u) + i / 4u][i % 4u] = load_a(i0 + i, k0 + ka);
-      var j: u32;
-      var kb: u32;
-      if (trans_b) { kb = e % BK; j = e / BK; } else { j = e % BN; kb = e / BN; }
-      tile_b[kb * (BN / 4u) + j / 4u][j % 4u] = load_b(k0 + kb, j0 + j);
+      tile_a[ak[l] * (BM / 4u) + ai[l] / 4u][ai[l] % 4u] = next_a[l];
+      tile_b[bk[l] * (BN / 4u) + bj[l] / 4u][bj[l] % 4u] = next_b[l];
     }
     workgroupBarrier();
+
+    if (k0 + BK < u.k) {
+      for (var l = 0u; l < LOADS; l++) {
+        next_a[l] = load_a(i0 + ai[l], k0 + BK + ak[l]);
+        next_b[l] = load_b(k0 + BK + bk[l], j0 + bj[l]);
+      }
+    }
 
     for (var kk = 0u; kk < BK; kk++) {
       let a_lo = tile_a[kk * (BM / 4u) + tr * 2u];

@@ -6,7 +6,7 @@
  * stay small. Tolerance: |gpu - ref| ≤ 1e-4 + 1e-4·|ref| for elementwise ops (f32 vs f64), and
  * 2e-4·(1 + |ref|) for sums over up to a few thousand terms (matmul, reductions, losses).
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ACTIVATIONS, type Backend, type Matrix, ShapeError } from "../../src/compute/backend";
 import { createWebGpuBackend, listAdapters } from "../../src/compute/webgpu";
 import { ReferenceBackend } from "./reference";
@@ -21,6 +21,9 @@ async function openGpu(): Promise<Backend | undefined> {
     return undefined;
   }
 }
+
+// lavapipe compiles the matmul pipeline in ~5 s on an idle core (LLVM), more on a busy CI runner.
+setDefaultTimeout(30_000);
 
 const opened = await openGpu();
 const ref = new ReferenceBackend();
