@@ -13,6 +13,7 @@ import { publicRoute } from "../auth/routes-policy";
 import { auditTrail } from "../events/audit";
 import { EventBus } from "../events/bus";
 import { authRoutes } from "./api/auth";
+import { datasetRoutes, UPLOAD_PATH } from "./api/datasets";
 import { eventsRoutes } from "./api/events";
 import { healthRoutes } from "./api/health";
 import { tokensRoutes } from "./api/tokens";
@@ -35,16 +36,16 @@ export function createApp(appDeps: AppDeps) {
   if (origins.length > 0) {
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, exposeHeaders: ["X-Request-Id", "Retry-After"] }));
   }
-  app.use(
-    bodyLimit({
-      maxSize: config.ML_MAX_REQUEST_BYTES,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
-          limit_bytes: config.ML_MAX_REQUEST_BYTES,
-        });
-      },
-    }),
-  );
+  const requestLimit = bodyLimit({
+    maxSize: config.ML_MAX_REQUEST_BYTES,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
+        limit_bytes: config.ML_MAX_REQUEST_BYTES,
+      });
+    },
+  });
+  // the CSV upload streams its body under its own limit; bodyLimit would buffer a chunked body whole
+  app.use((c, next) => (c.req.path === UPLOAD_PATH ? next() : requestLimit(c, next)));
 
   // every request is recorded, then authenticated; routes declare their role (src/auth/routes-policy.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
@@ -56,6 +57,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", usersRoutes(auth));
   app.route("/", tokensRoutes(auth));
   app.route("/", eventsRoutes(auth));
+  app.route("/", datasetRoutes(deps));
 
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);

@@ -1,0 +1,280 @@
+/**
+ * Datasets: CSV uploads (checked as they stream in) and JSON training rows, stored as
+ * `<ML_DATASETS_ROOT>/<id>.<csv|json>` with a row in `datasets`; each save of a name is its
+ * next version. A failed save leaves neither a row nor a file. No HTTP here: a refusal is a
+ * ServiceError naming the status a route answers with.
+ */
+import { sql } from "kysely";
+import { ServiceError } from "../errors";
+import { type Dataset, type DatasetDeps, getDataset, nowOf, toDataset } from "./catalog";
+import { CsvCheck, csvRefusal, looksNumeric } from "./csv-check";
+import { CsvReader, readRecords, UnclosedQuote } from "./csv-reader";
+import { type DatasetFormat, datasetPath, StagedFile } from "./files";
+import { streamChunks } from "./multipart";
+
+export * from "./catalog";
+
+export type Cell = string | number | boolean | null;
+export interface DatasetRows {
+  columns: string[];
+  rows: Record<string, Cell>[];
+}
+
+/** Bytes of a CSV: a request body, a multipart file part, a Uint8Array or a string. */
+export type CsvSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array | string;
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export const NAME_RULE = "1 to 64 of A-Z a-z 0-9 _ . -, not starting with . or -";
+
+/** A file name made into a dataset name: last path segment, no extension, [A-Za-z0-9_.-], ≤ 64. */
+export function sanitizeDatasetName(filename: string): string {
+  const base = filename.split(/[\\/]/).pop() ?? "";
+  const stem = base.includes(".") ? base.slice(0, base.lastIndexOf(".")) : base;
+  const clean = stem
+    .replace(/[^A-Za-z0-9_.-]+/g, "_")
+    .replace(/^[.-]+/, "")
+    .slice(0, 64);
+  return clean || "dataset";
+}
+
+/** An explicit name must already be clean (a 422 otherwise); else one comes from the file name. */
+export function resolveDatasetName(name: string | undefined, originalFilename: string | undefined): string {
+  const given = name?.trim();
+  if (given) {
+    if (!NAME.test(given)) {
+      throw new ServiceError(422, "validation_failed", `name: expected ${NAME_RULE}`, [
+        { path: "name", message: NAME_RULE },
+      ]);
+    }
+    return given;
+  }
+  return sanitizeDatasetName(originalFilename ?? "");
+}
+
+/** Only the last segment is kept, printable, ≤ 255 characters: it is shown, never used as a path. */
+const cleanFilename = (f: string | undefined) =>
+  f === undefined ? null : (f.split(/[\\/]/).pop() ?? "").replace(/\p{Cc}/gu, "").slice(0, 255) || null;
+
+async function* chunksOf(source: CsvSource): AsyncGenerator<Uint8Array> {
+  if (typeof source === "string") yield new TextEncoder().encode(source);
+  else if (source instanceof Uint8Array) yield source;
+  else if (source instanceof ReadableStream) yield* streamChunks(source);
+  else yield* source;
+}
+
+/** A CSV written to a temp file and found valid; `save` records it, `file.discard()` drops it. */
+export interface StagedCsv {
+  file: StagedFile;
+  columns: string[];
+  rowCount: number;
+}
+
+/**
+ * Streams a CSV to a temp file while checking it: over ML_MAX_CSV_UPLOAD_BYTES is a 413 as
+ * soon as the limit is passed; a broken rule is a 422 naming row and column (csv-check.ts).
+ * On any failure the temp file is gone before the error leaves.
+ */
+export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<StagedCsv> {
+  const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
+  const file = await StagedFile.create(deps.config.ML_DATASETS_ROOT, "csv");
+  const check = new CsvCheck();
+  const reader = new CsvReader((fields, line) => check.record(fields, line));
+  // fatal: bytes that are not UTF-8 are refused rather than stored as U+FFFD; a leading BOM is dropped
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decode = (bytes: Uint8Array | undefined) => {
+    try {
+      return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+    } catch {
+      throw csvRefusal("the file is not UTF-8 text", {}, { near_byte: file.sizeBytes });
+    }
+  };
+  try {
+    for await (const chunk of chunksOf(source)) {
+      if (file.sizeBytes + chunk.length > limit) {
+        throw new ServiceError(413, "payload_too_large", `the CSV is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
+          limit_bytes: limit,
+        });
+      }
+      reader.push(decode(chunk));
+      await file.write(chunk);
+    }
+    reader.push(decode(undefined));
+    try {
+      reader.end();
+    } catch (e) {
+      if (e instanceof UnclosedQuote) throw csvRefusal(e.message, { line: e.line });
+      throw e;
+    }
+    const { columns, rowCount } = check.finish();
+    await file.close();
+    return { file, columns, rowCount };
+  } catch (e) {
+    await file.discard();
+    throw e;
+  }
+}
+
+export interface DatasetMeta {
+  /** explicit name (checked) or undefined for one made from originalFilename */
+  name?: string | undefined;
+  originalFilename?: string | undefined;
+  createdBy: number | null;
+}
+
+/** Renames a staged file into place and records it as the next version of its name. */
+async function record(
+  deps: DatasetDeps,
+  file: StagedFile,
+  meta: DatasetMeta & { format: DatasetFormat; columns: string[]; rowCount: number },
+): Promise<Dataset> {
+  try {
+    const name = resolveDatasetName(meta.name, meta.originalFilename);
+    const sha256 = await file.close();
+    await file.commit();
+    // one statement: SQLite serialises writers, so two saves of a name cannot take the same version
+    const row = await deps.db
+      .insertInto("datasets")
+      .values({
+        id: file.id,
+        name,
+        version: sql<number>`(select coalesce(max(version), 0) + 1 from datasets where name = ${name})`,
+        format: meta.format,
+        original_filename: cleanFilename(meta.originalFilename),
+        columns: JSON.stringify(meta.columns),
+        row_count: meta.rowCount,
+        size_bytes: file.sizeBytes,
+        sha256,
+        created_by: meta.createdBy,
+        created_at: nowOf(deps).toISOString(),
+        last_used_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toDataset(row);
+  } catch (e) {
+    await file.discard();
+    throw e;
+  }
+}
+
+/** Records a staged CSV (see stageCsv); the staged file is dropped if that fails. */
+export function saveStagedCsv(deps: DatasetDeps, staged: StagedCsv, meta: DatasetMeta): Promise<Dataset> {
+  return record(deps, staged.file, { ...meta, format: "csv", columns: staged.columns, rowCount: staged.rowCount });
+}
+
+/**
+ * Checks and stores an uploaded CSV as the next version of its name.
+ * @example
+ * const ds = await saveCsvDataset(deps, { originalFilename: "iris.csv", source: req.body, createdBy: 1 });
+ * // ds.name === "iris", ds.version === 1, ds.id === "ds_…"
+ */
+export async function saveCsvDataset(deps: DatasetDeps, input: DatasetMeta & { source: CsvSource }): Promise<Dataset> {
+  return saveStagedCsv(deps, await stageCsv(deps, input.source), input);
+}
+
+/**
+ * Stores training rows sent as JSON (`items`) so that retraining can reuse them. Values must
+ * be strings, finite numbers, booleans or null (undefined keys are dropped); columns are the
+ * union of the rows' keys in first-seen order.
+ */
+export async function saveJsonDataset(
+  deps: DatasetDeps,
+  input: { name: string; rows: readonly Record<string, unknown>[]; createdBy: number | null },
+): Promise<Dataset> {
+  if (input.rows.length === 0) throw csvRefusal("no rows to store", { row: 1 });
+  const columns = new Map<string, number>();
+  const rows = input.rows.map((raw, i) => {
+    const row: Record<string, Cell> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      if (value === undefined) continue;
+      const ok =
+        value === null ||
+        typeof value === "string" ||
+        typeof value === "boolean" ||
+        (typeof value === "number" && Number.isFinite(value));
+      if (!ok) {
+        throw csvRefusal(`row ${i + 1}, "${key}": expected a string, finite number, boolean or null`, {
+          row: i + 1,
+          column_name: key,
+        });
+      }
+      if (!columns.has(key)) columns.set(key, columns.size + 1);
+      row[key] = value as Cell;
+    }
+    return row;
+  });
+  const file = await StagedFile.create(deps.config.ML_DATASETS_ROOT, "json");
+  try {
+    await file.write(new TextEncoder().encode(JSON.stringify(rows)));
+  } catch (e) {
+    await file.discard();
+    throw e;
+  }
+  return record(deps, file, {
+    name: input.name,
+    createdBy: input.createdBy,
+    format: "json",
+    columns: [...columns.keys()],
+    rowCount: rows.length,
+  });
+}
+
+/**
+ * A column whose non-empty cells all read as numbers comes back as numbers, any other as
+ * the raw strings (features.ts infers kinds from either); an empty cell is null.
+ */
+function typedRows(columns: string[], records: string[][]): Record<string, Cell>[] {
+  const numeric = columns.map((_, j) =>
+    records.every((r) => {
+      const cell = r[j] ?? "";
+      return cell.trim() === "" || looksNumeric(cell);
+    }),
+  );
+  return records.map((r) => {
+    const row: Record<string, Cell> = {};
+    columns.forEach((name, j) => {
+      const cell = r[j] ?? "";
+      row[name] = cell.trim() === "" ? null : numeric[j] ? Number(cell) : cell;
+    });
+    return row;
+  });
+}
+
+async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_INFINITY): Promise<DatasetRows> {
+  const path = datasetPath(deps.config.ML_DATASETS_ROOT, ds.id, ds.format);
+  const file = Bun.file(path);
+  if (!(await file.exists())) {
+    throw new ServiceError(500, "internal", `the file of dataset ${ds.id} is missing from ML_DATASETS_ROOT`);
+  }
+  // TextDecoder drops a leading BOM
+  const text = new TextDecoder().decode(await file.arrayBuffer());
+  if (ds.format === "json") {
+    const rows = JSON.parse(text) as Record<string, Cell>[];
+    return { columns: ds.columns, rows: rows.slice(0, max) };
+  }
+  const records = readRecords(text, max + 1).slice(1);
+  return {
+    columns: ds.columns,
+    rows: typedRows(
+      ds.columns,
+      records.map((r) => r.fields),
+    ),
+  };
+}
+
+/** All rows of a dataset, for training; marks it used (which restarts its TTL). */
+export async function loadDatasetRows(deps: DatasetDeps, id: string): Promise<DatasetRows> {
+  const ds = await getDataset(deps, id);
+  const rows = await readRows(deps, ds);
+  await deps.db
+    .updateTable("datasets")
+    .set({ last_used_at: nowOf(deps).toISOString() })
+    .where("id", "=", id)
+    .execute();
+  return rows;
+}
+
+/** The first rows, typed from those rows alone; does not count as use. */
+export async function previewDataset(deps: DatasetDeps, id: string, limit = 20): Promise<DatasetRows> {
+  return readRows(deps, await getDataset(deps, id), limit);
+}

@@ -1,0 +1,185 @@
+/**
+ * `/datasets`: CSV uploads (multipart field `file`, or a raw text/csv body with `?name=`),
+ * listing, versions of a name, a preview and deletion. The upload is read as a stream: bytes
+ * go to a temp file and through the CSV checks as they arrive, and the byte limit
+ * (ML_MAX_CSV_UPLOAD_BYTES) is enforced on Content-Length up front and on the bytes read, so
+ * an oversize or broken file is refused without buffering it. The global JSON body limit
+ * skips this path (src/http/app.ts).
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { hasRole } from "../../auth/identity";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { boundaryOf, type FormPart, formParts, streamChunks } from "../../datasets/multipart";
+import {
+  type Dataset,
+  type DatasetDeps,
+  datasetVersions,
+  deleteDataset,
+  getDataset,
+  listDatasets,
+  previewDataset,
+  saveStagedCsv,
+  stageCsv,
+} from "../../datasets/store";
+import { noteAudit } from "../../events/audit";
+import type { AppEnv } from "../env";
+import { ApiError, notFound } from "../errors";
+import { queryParams } from "../validate";
+
+export const UPLOAD_PATH = "/datasets/upload";
+/** room for the multipart envelope (boundaries, part headers, a name field) beyond the file itself */
+const MULTIPART_SLACK = 64 * 1024;
+/** a form field other than the file: a name, a CSRF token */
+const MAX_FIELD_BYTES = 1024;
+const PREVIEW_ROWS = 20;
+
+const ListQuery = v.object({
+  name: v.optional(v.pipe(v.string(), v.maxLength(64, "at most 64 characters"))),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, "an integer from 1 to 500"),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(500),
+    ),
+    "50",
+  ),
+  offset: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, "an integer ≥ 0"), v.transform(Number)), "0"),
+});
+
+/** The public shape of a dataset (snake_case, as stored). */
+export function shownDataset(ds: Dataset) {
+  return {
+    id: ds.id,
+    name: ds.name,
+    version: ds.version,
+    format: ds.format,
+    original_filename: ds.original_filename,
+    columns: ds.columns,
+    row_count: ds.row_count,
+    size_bytes: ds.size_bytes,
+    sha256: ds.sha256,
+    created_at: ds.created_at,
+    last_used_at: ds.last_used_at,
+  };
+}
+
+const tooLarge = (limit: number) =>
+  new ApiError(413, "payload_too_large", `the upload is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
+    limit_bytes: limit,
+  });
+
+/** The body as chunks, refused with a 413 the moment it passes `max` bytes. */
+async function* capped(body: AsyncIterable<Uint8Array>, max: number, limit: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (seen > max) throw tooLarge(limit);
+    yield chunk;
+  }
+}
+
+async function fieldText(part: FormPart): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of part.body) {
+    size += chunk.length;
+    if (size > MAX_FIELD_BYTES) throw new ApiError(422, "validation_failed", `form field ${part.name} is too long`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function datasetRoutes(deps: DatasetDeps) {
+  const app = new Hono<AppEnv>();
+  const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
+
+  app.post(UPLOAD_PATH, requireRole("user"), async (c) => {
+    const identity = signedIn(c);
+    const type = c.req.header("content-type") ?? "";
+    const boundary = boundaryOf(type);
+    const raw = /^(text\/csv|application\/csv|text\/plain)\s*(;|$)/i.test(type);
+    if (!boundary && !raw) {
+      throw new ApiError(400, "bad_request", "send multipart/form-data with a file field, or a text/csv body");
+    }
+    const max = boundary ? limit + MULTIPART_SLACK : limit;
+    const declared = Number(c.req.header("content-length") ?? Number.NaN);
+    if (declared > max) throw tooLarge(limit);
+
+    let meta = { name: c.req.query("name"), originalFilename: c.req.query("filename") };
+    let staged: Awaited<ReturnType<typeof stageCsv>> | undefined;
+    try {
+      if (c.req.raw.bodyUsed) {
+        // a cookie request's CSRF check may have parsed the form already (buffered): use its copy
+        const form = await c.req.parseBody();
+        if (!(form.file instanceof Blob)) throw new ApiError(422, "validation_failed", "no file field in the form");
+        if (form.file.size > limit) throw tooLarge(limit);
+        const filename = form.file instanceof File ? form.file.name : undefined;
+        meta = { name: typeof form.name === "string" ? form.name : meta.name, originalFilename: filename };
+        staged = await stageCsv(deps, form.file.stream());
+      } else if (!c.req.raw.body) {
+        throw new ApiError(422, "validation_failed", "the request has no body: expected a CSV file");
+      } else if (raw) {
+        staged = await stageCsv(deps, capped(streamChunks(c.req.raw.body), max, limit));
+      } else {
+        for await (const part of formParts(capped(streamChunks(c.req.raw.body), max, limit), boundary as string)) {
+          if (part.name === "file") {
+            if (staged) throw new ApiError(422, "validation_failed", "send one file field, not several");
+            meta.originalFilename = part.filename;
+            staged = await stageCsv(deps, part.body);
+          } else if (part.name === "name") meta.name = await fieldText(part);
+          else await fieldText(part);
+        }
+        if (!staged) throw new ApiError(422, "validation_failed", "no file field in the form");
+      }
+      const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
+      noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });
+      c.header("Location", `/datasets/${ds.id}`);
+      return c.json(shownDataset(ds), 201);
+    } catch (e) {
+      await staged?.file.discard();
+      throw e;
+    }
+  });
+
+  app.get("/datasets", requireRole("user"), queryParams(ListQuery), async (c) => {
+    const q = c.req.valid("query");
+    const page = await listDatasets(deps, q);
+    return c.json({ ...page, items: page.items.map(shownDataset) });
+  });
+
+  app.get("/datasets/by-name/:name/versions", requireRole("user"), async (c) => {
+    const name = c.req.param("name");
+    const versions = await datasetVersions(deps, name);
+    if (versions.length === 0) throw notFound(`dataset name ${name}`);
+    return c.json({ name, versions: versions.map(shownDataset) });
+  });
+
+  app.get("/datasets/:id", requireRole("user"), async (c) => {
+    return c.json(shownDataset(await getDataset(deps, c.req.param("id"))));
+  });
+
+  app.get("/datasets/:id/preview", requireRole("user"), async (c) => {
+    const id = c.req.param("id");
+    const { columns, rows } = await previewDataset(deps, id, PREVIEW_ROWS);
+    return c.json({ id, columns, rows });
+  });
+
+  // the uploader or an admin: a dataset may be another user's training data
+  app.delete("/datasets/:id", requireRole("user"), async (c) => {
+    const identity = signedIn(c);
+    const ds = await getDataset(deps, c.req.param("id"));
+    if (ds.created_by !== identity.userId && !hasRole(identity.role, "admin")) {
+      throw new ApiError(403, "forbidden", "only the uploader or an admin may delete a dataset", {
+        reason: "not_owner",
+      });
+    }
+    await deleteDataset(deps, ds.id);
+    noteAudit(c, { type: "dataset:deleted", subject: ds.id, output: { name: ds.name, version: ds.version } });
+    return c.json({ id: ds.id, deleted: true });
+  });
+
+  return app;
+}
