@@ -137,16 +137,20 @@ export function numericBaseline(
   sample.sort((a, b) => a - b);
   const edges = quantileEdges(sorted, bins);
   const counts = new Float64Array(edges.length + 1);
+  // Sums are taken about the first value so that a constant feature has mean = value, std = 0
+  // exactly, and large offsets lose no precision.
+  const shift = n > 0 ? (sorted[0] as number) : 0;
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = sorted[i] as number;
     const b = binIndex(edges, v);
     counts[b] = (counts[b] as number) + 1;
-    sum += v;
+    sum += v - shift;
   }
-  const mean = n > 0 ? sum / n : 0;
+  const meanShifted = n > 0 ? sum / n : 0;
+  const mean = shift + meanShifted;
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += ((sorted[i] as number) - mean) ** 2;
+  for (let i = 0; i < n; i++) squares += ((sorted[i] as number) - shift - meanShifted) ** 2;
   return {
     kind: "numeric",
     edges,

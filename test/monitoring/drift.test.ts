@@ -1,0 +1,196 @@
+import { describe, expect, test } from "bun:test";
+import { Random } from "../../src/ml/random";
+import type { NumericBaseline } from "../../src/monitoring/baseline";
+import { buildBaseline } from "../../src/monitoring/baseline";
+import type { DriftOptions, FeatureDrift } from "../../src/monitoring/drift";
+import { checkDrift, createDriftAccumulator, DEFAULT_THRESHOLDS } from "../../src/monitoring/drift";
+import { ks2samp } from "../../src/monitoring/stats/ks";
+
+function normals(n: number, seed: number, mean = 0): Float64Array {
+  const rng = new Random(seed);
+  return Float64Array.from({ length: n }, () => {
+    const u = 1 - rng.nextFloat();
+    return mean + Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.nextFloat());
+  });
+}
+
+const train = { a: normals(20_000, 1), b: normals(20_000, 2), flag: normals(20_000, 3).map((v) => (v > 0.5 ? 1 : 0)) };
+const cities = Array.from({ length: 20_000 }, (_, i) => ["paris", "lyon", "nice"][i % 3] as string);
+const baseline = buildBaseline({ numeric: train, categorical: { city: cities } });
+
+const feature = (r: { features: FeatureDrift[] }, name: string) =>
+  r.features.find((f) => f.feature === name) as FeatureDrift;
+
+describe("monitoring/drift", () => {
+  test("finds nothing when the current data is the training data: PSI 0, JS 0, KS p near 1", () => {
+    const r = checkDrift(baseline, { ...train, city: cities });
+    expect(r).toMatchObject({ decided: true, drifted: false, reason: "no feature drifted", share_drifted: 0 });
+    for (const f of r.features) {
+      expect(f.psi).toBeCloseTo(0, 12);
+      expect(f.js).toBeCloseTo(0, 12);
+      expect(f.n_current).toBe(20_000);
+    }
+    expect(feature(r, "a").ks_pvalue).toBeGreaterThan(0.5);
+    expect(feature(r, "a").n_reference_ks).toBe(5000);
+  });
+
+  test("finds nothing on a fresh draw from the same distribution", () => {
+    const r = checkDrift(baseline, { a: normals(5000, 11), b: normals(5000, 12), flag: train.flag.subarray(0, 5000) });
+    expect(feature(r, "a").drifted).toBe(false);
+    expect(feature(r, "b").drifted).toBe(false);
+    expect(feature(r, "a").psi as number).toBeLessThan(0.02);
+  });
+
+  test("flags a normal shifted by half a standard deviation, by all three statistics, with sizes beside them", () => {
+    const r = checkDrift(baseline, {
+      a: normals(5000, 11, 0.5),
+      b: normals(5000, 12),
+      flag: train.flag.subarray(0, 5000),
+    });
+    const a = feature(r, "a");
+    expect(r.drifted).toBe(true);
+    expect(r.drifted_features).toEqual(["a"]);
+    expect(r.share_drifted).toBeCloseTo(1 / 4, 12);
+    expect(a.reasons.map((s) => s.split(" ")[0])).toEqual(["psi", "ks"]); // js divergence stays < 0.2
+    expect(a.psi as number).toBeGreaterThan(0.2);
+    expect(a.ks_pvalue as number).toBeLessThan(1e-10);
+    expect(a).toMatchObject({ n_reference: 20_000, n_reference_ks: 5000, n_current: 5000, ks_method: "exact" });
+  });
+
+  test("gives the KS of the reference sample against ALL current rows, ties included", () => {
+    // rounded values put many current values exactly on reference sample points
+    const rounded = Float64Array.from(normals(30_000, 21, 0.05), (v) => Math.round(v * 10) / 10);
+    const base = buildBaseline({
+      numeric: { r: Float64Array.from(normals(20_000, 22), (v) => Math.round(v * 10) / 10) },
+    });
+    const f = feature(checkDrift(base, { r: rounded }), "r");
+    const direct = ks2samp((base.features.r as NumericBaseline).sample, rounded);
+    expect(f.ks_stat).toBe(direct.statistic);
+    expect(f.ks_pvalue).toBe(direct.pvalue);
+    expect(f.ks_method).toBe("asymp");
+  });
+
+  test("refuses to decide below the minimum row count, but still reports the statistics", () => {
+    const r = checkDrift(baseline, { a: normals(99, 5, 3), b: normals(99, 6), flag: train.flag.subarray(0, 99) });
+    expect(r).toMatchObject({ decided: false, drifted: null, reason: "too few rows: 99 < 100", rows: 99 });
+    expect(feature(r, "a").drifted).toBeNull();
+    expect(feature(r, "a").reasons).toEqual(["too few values: 99 < 100"]);
+    expect(feature(r, "a").psi as number).toBeGreaterThan(1);
+    const lower = checkDrift(baseline, { a: normals(99, 5, 3) }, { minRows: 50 });
+    expect(feature(lower, "a").drifted).toBe(true);
+  });
+
+  test("leaves a feature missing from current data undecided instead of alarming or crashing", () => {
+    const r = checkDrift(baseline, {
+      a: normals(1000, 8),
+      flag: train.flag.subarray(0, 1000),
+      city: cities.slice(0, 1000),
+    });
+    expect(feature(r, "b")).toMatchObject({
+      drifted: null,
+      reasons: ["missing from current data"],
+      n_current: 0,
+      psi: null,
+    });
+    expect(r.decided).toBe(false);
+    expect(r.drifted).toBeNull();
+    expect(r.reason).toContain("b (missing from current data)");
+  });
+
+  test("still reports drift found in other features when one is missing", () => {
+    const r = checkDrift(baseline, { a: normals(1000, 8, 2) });
+    expect(r).toMatchObject({ decided: true, drifted: true, drifted_features: ["a"] });
+    expect(r.reason).toContain("undecided: b (missing from current data)");
+  });
+
+  test("has a clear undecided answer for a model with no baseline", () => {
+    const r = checkDrift(null, { a: [1, 2, 3] });
+    expect(r).toMatchObject({ decided: false, drifted: null, reason: "no baseline", features: [] });
+  });
+
+  test("counts NaN and null in current data as missing, not binned", () => {
+    const a = normals(1000, 9);
+    const withGaps = Float64Array.from(a, (v, i) => (i % 4 === 0 ? Number.NaN : v));
+    const f = feature(checkDrift(baseline, { a: withGaps }), "a");
+    expect(f.n_current).toBe(750);
+    expect(f.missing_current).toBe(250);
+    const g = feature(checkDrift(baseline, { a: Array.from(a, (v, i) => (i % 4 === 0 ? null : v)) }), "a");
+    expect(g).toMatchObject({ n_current: 750, missing_current: 250, psi: f.psi, ks_stat: f.ks_stat });
+  });
+
+  test("handles a constant feature: the same constant is stable, another value drifts", () => {
+    const base = buildBaseline({ numeric: { c: new Array(1000).fill(7) } });
+    const same = feature(checkDrift(base, { c: new Array(500).fill(7) }), "c");
+    expect(same).toMatchObject({ drifted: false, psi: 0, js: 0, ks_stat: 0, ks_pvalue: 1 });
+    const moved = feature(checkDrift(base, { c: new Array(500).fill(6) }), "c");
+    expect(moved.drifted).toBe(true);
+    expect(moved.js).toBe(1);
+  });
+
+  test("sends categories unseen at training to 'other' and flags the shift", () => {
+    const now = Array.from({ length: 3000 }, (_, i) => ["paris", "lyon", "nice", "brest"][i % 4]);
+    const f = feature(checkDrift(baseline, { city: now }), "city");
+    expect(f.kind).toBe("categorical");
+    expect(f.drifted).toBe(true);
+    expect(f.psi as number).toBeGreaterThan(0.5); // 25% in a bucket that held 0 (raised to 1e-4)
+    expect(f.ks_pvalue).toBeUndefined();
+  });
+
+  test("applies a per-feature threshold to that feature only, touching neither the model's nor the defaults", () => {
+    const current = { a: normals(5000, 11, 0.5), b: normals(5000, 12, 0.5), flag: train.flag.subarray(0, 5000) };
+    const options: DriftOptions = Object.freeze({
+      thresholds: Object.freeze({ ks_alpha: 0 }),
+      features: Object.freeze({ a: Object.freeze({ psi: 10, js: undefined }) }),
+    });
+    const r = checkDrift(baseline, current, options);
+    expect(feature(r, "a")).toMatchObject({ drifted: false, thresholds: { psi: 10, js: 0.2, ks_alpha: 0 } });
+    expect(feature(r, "b")).toMatchObject({ drifted: true, thresholds: { psi: 0.1, js: 0.2, ks_alpha: 0 } });
+    expect(feature(r, "flag").thresholds).toEqual({ psi: 0.1, js: 0.2, ks_alpha: 0 });
+    expect(DEFAULT_THRESHOLDS).toEqual({ psi: 0.1, js: 0.2, ks_alpha: 0.01 });
+    expect(feature(checkDrift(baseline, current), "a").thresholds).toEqual({ psi: 0.1, js: 0.2, ks_alpha: 0.01 });
+    expect(() => checkDrift(baseline, current, { features: { a: { psi: -1 } } })).toThrow('threshold psi for "a"');
+  });
+
+  test("streaming over chunks gives exactly the one-shot result (f64 and f32 columns)", () => {
+    const n = 25_000;
+    const current = {
+      a: normals(n, 31, 0.1),
+      b: Float32Array.from(normals(n, 32)),
+      flag: normals(n, 33).map((v) => (v > 0.4 ? 1 : 0)),
+    };
+    const cityNow = Array.from({ length: n }, (_, i) => ["paris", "lyon", "nice", "brest"][i % 5 === 0 ? 3 : i % 3]);
+    const oneShot = checkDrift(baseline, { ...current, city: cityNow });
+    for (const chunk of [1, 3_333, 4_096]) {
+      const acc = createDriftAccumulator(baseline);
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(start + chunk, n);
+        acc.add({
+          a: current.a.subarray(start, end),
+          b: current.b.subarray(start, end),
+          flag: current.flag.subarray(start, end),
+          city: cityNow.slice(start, end),
+        });
+      }
+      expect(acc.rows).toBe(n);
+      expect(acc.finish()).toEqual(oneShot);
+    }
+    expect(oneShot.drifted).toBe(true); // the categorical shift
+  });
+
+  test("takes row objects as well as columns", () => {
+    const a = normals(500, 41, 1);
+    const rows = Array.from(a, (v, i) => ({ a: v, b: i % 2, city: "paris" }));
+    const fromRows = createDriftAccumulator(baseline);
+    fromRows.addRows(rows);
+    const fromColumns = checkDrift(baseline, {
+      a,
+      b: Array.from(a, (_, i) => i % 2),
+      city: new Array(500).fill("paris"),
+    });
+    expect(fromRows.finish()).toEqual(fromColumns);
+  });
+
+  test("refuses columns of different lengths in one chunk", () => {
+    expect(() => checkDrift(baseline, { a: [1, 2], b: [1] })).toThrow('column "b" has 1 rows');
+  });
+});

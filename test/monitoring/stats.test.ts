@@ -1,0 +1,106 @@
+import { describe, expect, test } from "bun:test";
+import { jsDistance, jsDivergence, PSI_EPSILON, psi } from "../../src/monitoring/stats/divergence";
+import { kolmogorovSf, ks2samp, ksStatisticSorted } from "../../src/monitoring/stats/ks";
+
+// Reference values from scipy 1.10.1 (Debian python3-scipy), computed once with
+//   /usr/bin/python3 -c "from scipy.stats import ks_2samp; print(repr(ks_2samp(X, Y).pvalue))"
+// and so on, for the literal inputs below (the script is quoted beside each constant).
+const X = [0.61, -1.2, 0.33, 2.05, -0.47, 0.9, 1.3, -0.05];
+const Y = [1.1, 0.2, 2.4, 1.75, 0.95, 3.0, 1.42, 0.66, 2.2, 1.9];
+
+describe("stats/ks", () => {
+  test("matches scipy's exact ks_2samp on small samples", () => {
+    // ks_2samp(X, Y) → (0.55, 0.09511403629050688)
+    const r = ks2samp(X, Y);
+    expect(r.method).toBe("exact");
+    expect(r.statistic).toBeCloseTo(0.55, 12);
+    expect(r.pvalue).toBeCloseTo(0.09511403629050688, 12);
+  });
+
+  test("treats ties as scipy does (ECDFs compared right after each value)", () => {
+    // ks_2samp([1,1,2,2,2,3,3,4,5,5,5,5], [2,3,3,3,4,4,4,4,5,6]) → (0.31666666666666665, 0.5577178239716939)
+    const r = ks2samp([1, 1, 2, 2, 2, 3, 3, 4, 5, 5, 5, 5], [2, 3, 3, 3, 4, 4, 4, 4, 5, 6]);
+    expect(r.statistic).toBeCloseTo(0.31666666666666665, 12);
+    expect(r.pvalue).toBeCloseTo(0.5577178239716939, 12);
+  });
+
+  test("switches to the asymptotic p-value above 10,000 values, within 5e-3 of scipy where p > 0.02", () => {
+    // xs=(np.arange(12000)+0.5)/12000; ys=((np.arange(500)+0.5)/500)**1.1
+    // ks_2samp(xs, ys) → (0.036083333333333356, 0.5473629855746178)
+    const xs = Array.from({ length: 12000 }, (_, i) => (i + 0.5) / 12000);
+    const ys = Array.from({ length: 500 }, (_, j) => ((j + 0.5) / 500) ** 1.1);
+    const r = ks2samp(xs, ys);
+    expect(r.method).toBe("asymp");
+    expect(r.statistic).toBeCloseTo(0.036083333333333356, 12);
+    expect(Math.abs(r.pvalue - 0.5473629855746178)).toBeLessThan(5e-3);
+  });
+
+  test("agrees with scipy's kstwo.sf to 1e-9 relative in the tail where decisions are made", () => {
+    // kstwo.sf(0.03, 4975) → 0.0002527145989728994 (n·D² = 4.5 ≥ 2.2: both sum Smirnov exactly)
+    expect(kolmogorovSf(4975, 0.03) / 0.0002527145989728994).toBeCloseTo(1, 9);
+    // kstwo.sf(0.015, 4975) → 0.21081174846081496 (n·D² = 1.1: Stephens-corrected limit here)
+    expect(Math.abs(kolmogorovSf(4975, 0.015) - 0.21081174846081496)).toBeLessThan(2e-3);
+  });
+
+  test("gives D = 0 and p = 1 for identical samples", () => {
+    const r = ks2samp(X, [...X].reverse());
+    expect(r.statistic).toBe(0);
+    expect(r.pvalue).toBe(1);
+  });
+
+  test("gives D = 1 for disjoint samples", () => {
+    expect(ksStatisticSorted([1, 2, 3], [4, 5])).toBe(1);
+  });
+
+  test("drops non-finite values and refuses an empty sample", () => {
+    expect(ks2samp([...X, Number.NaN, Number.POSITIVE_INFINITY], Y).pvalue).toBeCloseTo(0.09511403629050688, 12);
+    expect(() => ks2samp([Number.NaN], Y)).toThrow("at least one finite value");
+  });
+});
+
+describe("stats/divergence", () => {
+  test("PSI by hand: Σ (a − e)·ln(a/e)", () => {
+    // (0.25 − 0.5)·ln(0.5) + (0.75 − 0.5)·ln(1.5) = 0.25·ln 3
+    expect(psi([0.5, 0.5], [0.25, 0.75])).toBeCloseTo(0.25 * Math.log(3), 12);
+  });
+
+  test("PSI raises an empty bin to 1e-4 on either side", () => {
+    expect(PSI_EPSILON).toBe(1e-4);
+    // 0 + (0.4 − 0.5)·ln(0.8) + (0.1 − 1e-4)·ln(0.1 / 1e-4)
+    const expected = -0.1 * Math.log(0.8) + (0.1 - 1e-4) * Math.log(1000);
+    expect(psi([0.5, 0.5, 0], [0.5, 0.4, 0.1])).toBeCloseTo(expected, 12);
+    expect(psi([0.5, 0.4, 0.1], [0.5, 0.5, 0])).toBeCloseTo(expected, 12); // symmetric formula
+  });
+
+  test("PSI normalises counts to proportions", () => {
+    expect(psi([50, 50], [25, 75])).toBeCloseTo(psi([0.5, 0.5], [0.25, 0.75]), 12);
+  });
+
+  test("JS divergence is in bits and matches scipy's squared base-2 distance", () => {
+    // jensenshannon([0.1,0.2,0.3,0.4], [0.25]*4, base=2)**2 → 0.04020158234614192
+    // jensenshannon(…, base=2) → 0.2005033225314282 (the distance scipy returns)
+    const p = [0.1, 0.2, 0.3, 0.4];
+    const q = [0.25, 0.25, 0.25, 0.25];
+    expect(jsDivergence(p, q)).toBeCloseTo(0.04020158234614192, 12);
+    expect(jsDistance(p, q)).toBeCloseTo(0.2005033225314282, 12);
+    // jensenshannon([3,0,1], [0,2,2], base=2)**2 → 0.6556390622295666 (counts, empty bins)
+    expect(jsDivergence([3, 0, 1], [0, 2, 2])).toBeCloseTo(0.6556390622295666, 12);
+  });
+
+  test("JS divergence lies in [0, 1]: 0 for equal, 1 for disjoint distributions", () => {
+    expect(jsDivergence([1, 2, 3], [2, 4, 6])).toBeCloseTo(0, 15);
+    expect(jsDivergence([1, 0], [0, 1])).toBe(1);
+    for (let s = 1; s < 50; s++) {
+      const p = [s, 50 - s, (s * 7) % 11];
+      const q = [(s * 3) % 13, s % 5, 49 - s];
+      const v = jsDivergence(p, q);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+  });
+
+  test("refuses distributions of different lengths or with no mass", () => {
+    expect(() => psi([1, 2], [1, 2, 3])).toThrow("differ in length");
+    expect(() => jsDivergence([0, 0], [1, 1])).toThrow("empty");
+  });
+});
