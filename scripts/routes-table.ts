@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { routeTable } from "../src/auth/routes-policy";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
+import { migrate } from "../src/db/migrator";
 import { createApp } from "../src/http/app";
 import { silentLogger } from "../src/log";
 
@@ -28,6 +29,7 @@ const WHO: Record<string, string> = {
 
 export function renderRoutesTable(): string {
   const sqlite = openSqlite(":memory:");
+  migrate(sqlite);
   const app = createApp({
     config: loadConfig({}),
     db: createKysely(sqlite),

@@ -14,6 +14,8 @@ export interface EventFilter {
   /** ISO-8601 bounds, inclusive from, exclusive to */
   from?: string;
   to?: string;
+  /** cursor: only events older than this id (stable paging while new events arrive) */
+  before_id?: number;
   limit: number;
   offset: number;
 }
@@ -53,6 +55,7 @@ export async function listEvents(db: Kysely<DB>, f: EventFilter): Promise<{ item
   if (f.suspicious !== undefined) q = q.where("suspicious", "=", f.suspicious ? 1 : 0);
   if (f.from !== undefined) q = q.where("time", ">=", f.from);
   if (f.to !== undefined) q = q.where("time", "<", f.to);
+  if (f.before_id !== undefined) q = q.where("id", "<", f.before_id);
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow();
   const rows = await q.selectAll().orderBy("id", "desc").limit(f.limit).offset(f.offset).execute();
   return { items: rows.map(toEvent), total: Number(total) };

@@ -1,4 +1,8 @@
-/** `/events`: the audit log, for admins. Newest first; `total` counts every match for paging. */
+/**
+ * `/events`: the audit log, for admins. Newest first; `total` counts every match. Page with
+ * limit/offset, or, while events keep arriving, with the cursor: pass `next_before_id` back
+ * as `before_id` (offsets shift as new events are written; ids do not).
+ */
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
@@ -28,29 +32,33 @@ const EventsQuery = v.object({
   ),
   from: v.optional(isoTime),
   to: v.optional(isoTime),
+  before_id: v.optional(int(1, 1e15)),
   limit: v.optional(int(1, 1000), "100"),
   offset: v.optional(int(0, 1e12), "0"),
 });
 const Ip = v.pipe(v.string(), v.regex(/^[0-9A-Fa-f:.]{2,45}$/, "an IPv4 or IPv6 address"));
 const EventId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "an event id"), v.transform(Number));
 
+const nextCursor = (items: { id: number }[], limit: number) =>
+  items.length === limit ? (items.at(-1)?.id ?? null) : null;
+
 export function eventsRoutes(ctx: AuthContext) {
   return new Hono<AppEnv>()
     .get("/events", requireRole("admin"), queryParams(EventsQuery), async (c) => {
       const q = c.req.valid("query");
       const page = await listEvents(ctx.db, q);
-      return c.json({ ...page, limit: q.limit, offset: q.offset });
+      return c.json({ ...page, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
     })
     .get("/events/suspicious", requireRole("admin"), queryParams(EventsQuery), async (c) => {
       const q = c.req.valid("query");
       const page = await listEvents(ctx.db, { ...q, suspicious: true });
-      return c.json({ ...page, limit: q.limit, offset: q.offset });
+      return c.json({ ...page, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
     })
     .get("/events/by-ip/:ip", requireRole("admin"), queryParams(EventsQuery), async (c) => {
       const q = c.req.valid("query");
       const ip = v.parse(Ip, c.req.param("ip"));
       const page = await listEvents(ctx.db, { ...q, ip });
-      return c.json({ ...page, ip, limit: q.limit, offset: q.offset });
+      return c.json({ ...page, ip, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
     })
     .get("/events/:id", requireRole("admin"), async (c) => {
       const event = await getEvent(ctx.db, v.parse(EventId, c.req.param("id")));
