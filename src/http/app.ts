@@ -12,11 +12,16 @@ import { authenticate } from "../auth/middleware";
 import { publicRoute } from "../auth/routes-policy";
 import { auditTrail } from "../events/audit";
 import { EventBus } from "../events/bus";
+import { createRuntime } from "../runtime";
 import { authRoutes } from "./api/auth";
 import { datasetRoutes, UPLOAD_PATH } from "./api/datasets";
 import { eventsRoutes } from "./api/events";
 import { healthRoutes } from "./api/health";
+import { jobsRoutes } from "./api/jobs";
+import { modelsRoutes } from "./api/models";
+import { predictRoutes } from "./api/predict";
 import { tokensRoutes } from "./api/tokens";
+import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { ApiError, errorBody, handleError } from "./errors";
@@ -24,7 +29,10 @@ import { accessLog } from "./middleware/access-log";
 
 export function createApp(appDeps: AppDeps) {
   const app = new Hono<AppEnv>();
-  const deps: AppDeps = { ...appDeps, bus: appDeps.bus ?? new EventBus(), now: appDeps.now ?? (() => new Date()) };
+  const bus = appDeps.bus ?? new EventBus();
+  const now = appDeps.now ?? (() => new Date());
+  const runtime = appDeps.runtime ?? createRuntime({ ...appDeps, bus, now });
+  const deps = { ...appDeps, bus, now, runtime };
   const { config } = deps;
   const auth = createAuthContext(deps, { ...deps.auth, now: deps.now, bus: deps.bus });
 
@@ -58,6 +66,10 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", tokensRoutes(auth));
   app.route("/", eventsRoutes(auth));
   app.route("/", datasetRoutes(deps));
+  app.route("/", trainRoutes(deps));
+  app.route("/", predictRoutes(deps));
+  app.route("/", modelsRoutes(deps));
+  app.route("/", jobsRoutes(deps));
 
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);

@@ -8,6 +8,7 @@ import type { DB } from "../db/schema";
 import type { AuditNote } from "../events/audit";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
+import type { Runtime } from "../runtime";
 
 export interface ComputeDescription {
   backend: "cpu" | "webgpu";
@@ -29,6 +30,8 @@ export interface AppDeps {
   now?: () => Date;
   /** password cost, login throttle, suspicion rules; production defaults when absent */
   auth?: Omit<AuthOptions, "now" | "bus">;
+  /** jobs, serving models, prediction log; createApp builds one (not started) when absent */
+  runtime?: Runtime;
 }
 
 export interface AppEnv {

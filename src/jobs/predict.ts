@@ -1,0 +1,55 @@
+/** The `predict` job: batches past ML_SYNC_PREDICT_MAX_ROWS, predicted off the request and logged. */
+import type { Kysely } from "kysely";
+import type { Backend } from "../compute/backend";
+import type { DB } from "../db/schema";
+import type { Row } from "../ml/features";
+import type { PredictionLog } from "../monitoring/prediction-log";
+import { type ModelCache, type Prediction, predictRows } from "../registry/serving";
+import type { JobRow } from "./queue";
+import type { JobContext } from "./runner";
+
+export interface PredictParams {
+  model_key: string;
+  version: string | null;
+  data: Row[];
+}
+
+export function predictHandler(deps: {
+  db: Kysely<DB>;
+  models: ModelCache;
+  predictionLog: PredictionLog;
+  servingBackend: () => Promise<Backend>;
+}) {
+  return async (job: JobRow, ctx: JobContext) => {
+    const p = JSON.parse(job.params) as PredictParams;
+    const loaded = p.version ? await deps.models.load(p.model_key, p.version) : await deps.models.active(p.model_key);
+    const started = performance.now();
+    const predictions: ({ prediction_id: number } & Prediction)[] = [];
+    const chunk = 10_000;
+    for (let i = 0; i < p.data.length; i += chunk) {
+      if (ctx.signal.aborted) throw new Error("cancelled");
+      const rows = p.data.slice(i, i + chunk);
+      const out = await predictRows(deps.servingBackend, loaded, rows);
+      const perRow = (performance.now() - started) / (i + rows.length);
+      out.forEach((o, k) => {
+        const id = deps.predictionLog.add({
+          model_key: p.model_key,
+          version: loaded.version,
+          input: rows[k],
+          prediction: o.prediction,
+          confidence: o.confidence,
+          latency_ms: perRow,
+          job_id: job.id,
+        });
+        predictions.push({ prediction_id: id, ...o });
+      });
+      await ctx.progress({ stage: "predicting", progress: (i + rows.length) / p.data.length });
+    }
+    return {
+      model_key: p.model_key,
+      version: loaded.version,
+      predictions,
+      processing_time_ms: performance.now() - started,
+    };
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The persistent job queue: one `jobs` table for train, predict, drift and retrain jobs.
+ * Rows move queued → running → completed | failed | cancelled; a row left `running` by a
+ * process that died is marked failed at the next start (`recoverInterrupted`).
+ */
+import type { Kysely, Selectable } from "kysely";
+import type { DB } from "../db/schema";
+import type { JobStatus, JobsTable, JobType } from "../db/tables/models";
+import { notFound, ServiceError } from "../errors";
+
+export type JobRow = Selectable<JobsTable>;
+
+export const newJobId = () => `job_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+
+export interface NewJob {
+  id?: string;
+  type: JobType;
+  modelKey: string | null;
+  version: string | null;
+  params: unknown;
+  createdBy: number | null;
+  now: string;
+}
+
+export async function enqueue(db: Kysely<DB>, j: NewJob): Promise<JobRow> {
+  const row = {
+    id: j.id ?? newJobId(),
+    type: j.type,
+    status: "queued" as const,
+    model_key: j.modelKey,
+    version: j.version,
+    params: JSON.stringify(j.params),
+    stage: "queued",
+    created_by: j.createdBy,
+    created_at: j.now,
+  };
+  await db.insertInto("jobs").values(row).execute();
+  return getJob(db, row.id);
+}
+
+export async function getJob(db: Kysely<DB>, id: string): Promise<JobRow> {
+  const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw notFound(`job ${id}`);
+  return row;
+}
+
+export interface JobFilter {
+  status?: JobStatus | undefined;
+  type?: JobType | undefined;
+  modelKey?: string | undefined;
+  createdBy?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+export async function listJobs(db: Kysely<DB>, f: JobFilter): Promise<{ items: JobRow[]; total: number }> {
+  let q = db.selectFrom("jobs");
+  if (f.status) q = q.where("status", "=", f.status);
+  if (f.type) q = q.where("type", "=", f.type);
+  if (f.modelKey) q = q.where("model_key", "=", f.modelKey);
+  if (f.createdBy !== undefined) q = q.where("created_by", "=", f.createdBy);
+  const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const items = await q
+    .selectAll()
+    .orderBy("created_at", "desc")
+    .orderBy("id")
+    .limit(f.limit)
+    .offset(f.offset)
+    .execute();
+  return { items, total: Number(total.n) };
+}
+
+/** Takes the oldest queued job, atomically; null when none waits. */
+export async function claimNext(db: Kysely<DB>, now: string): Promise<JobRow | null> {
+  for (;;) {
+    const next = await db
+      .selectFrom("jobs")
+      .select("id")
+      .where("status", "=", "queued")
+      .orderBy("created_at")
+      .orderBy("id")
+      .executeTakeFirst();
+    if (!next) return null;
+    const claimed = await db
+      .updateTable("jobs")
+      .set({ status: "running", started_at: now, stage: "starting" })
+      .where("id", "=", next.id)
+      .where("status", "=", "queued")
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 1) return getJob(db, next.id);
+  }
+}
+
+export async function setProgress(
+  db: Kysely<DB>,
+  id: string,
+  p: { stage: string; progress: number; detail?: unknown },
+): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({
+      stage: p.stage,
+      progress: Math.max(0, Math.min(1, p.progress)),
+      progress_detail: p.detail === undefined ? null : JSON.stringify(p.detail),
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function finishJob(
+  db: Kysely<DB>,
+  id: string,
+  outcome: { status: "completed" | "failed" | "cancelled"; result?: unknown; error?: string; now: string },
+): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({
+      status: outcome.status,
+      stage: outcome.status,
+      progress: outcome.status === "completed" ? 1 : undefined,
+      result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      error: outcome.error ?? null,
+      finished_at: outcome.now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+/**
+ * Asks a job to stop: a queued one is cancelled at once, a running one is flagged and its
+ * runner aborts it; a finished one is a 409.
+ */
+export async function requestCancel(db: Kysely<DB>, id: string, now: string): Promise<JobRow> {
+  const job = await getJob(db, id);
+  if (job.status === "queued") {
+    await finishJob(db, id, { status: "cancelled", error: "cancelled before it started", now });
+  } else if (job.status === "running") {
+    await db.updateTable("jobs").set({ cancel_requested: 1, stage: "cancelling" }).where("id", "=", id).execute();
+  } else {
+    throw new ServiceError(409, "conflict", `job ${id} is already ${job.status}`);
+  }
+  return getJob(db, id);
+}
+
+/** At start-up: jobs a dead process left running are failed, with their training versions. */
+export async function recoverInterrupted(db: Kysely<DB>, now: string): Promise<string[]> {
+  const stale = await db.selectFrom("jobs").select("id").where("status", "=", "running").execute();
+  const reason = "the service stopped while this job was running";
+  for (const { id } of stale) await finishJob(db, id, { status: "failed", error: reason, now });
+  await db
+    .updateTable("model_versions")
+    .set({ status: "failed", error: reason, completed_at: now })
+    .where("status", "=", "training")
+    .where((eb) =>
+      eb("job_id", "in", eb.selectFrom("jobs").select("jobs.id").where("jobs.status", "in", ["failed", "cancelled"])),
+    )
+    .execute();
+  return stale.map((s) => s.id);
+}
+
+/** A job row as the API shows it (JSON columns parsed). */
+export function jobView(j: JobRow) {
+  const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
+  return {
+    job_id: j.id,
+    type: j.type,
+    status: j.status,
+    model_key: j.model_key,
+    version: j.version,
+    stage: j.stage,
+    progress: j.progress,
+    progress_detail: parse(j.progress_detail),
+    result: parse(j.result),
+    error: j.error,
+    created_at: j.created_at,
+    started_at: j.started_at,
+    finished_at: j.finished_at,
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * The `train` job: dataset rows → feature spec → held-out split → fit on a worker thread →
+ * metrics on the held-out rows → artifact (atomic, sha256) → version ready → active.
+ * A failure marks the version failed and leaves the previous active version serving.
+ */
+import type { Kysely } from "kysely";
+import { computeOptions } from "../compute/pick";
+import type { Config } from "../config";
+import { loadDatasetRows } from "../datasets/store";
+import type { DB } from "../db/schema";
+import type { EventBus } from "../events/bus";
+import { classificationMetrics, primaryScore, regressionMetrics } from "../ml/evaluate";
+import { encodeRows, inferSpec, type Row } from "../ml/features";
+import type { Label, MlpModel } from "../ml/model";
+import { predictHost, predictLabels } from "../ml/predict";
+import { Random } from "../ml/random";
+import { type TargetSpec, writeArtifact } from "../registry/artifact";
+import { applyRetention, markVersionFailed, markVersionReady, setActiveVersion } from "../registry/registry";
+import type { ModelCache } from "../registry/serving";
+import type { JobRow } from "./queue";
+import type { JobContext } from "./runner";
+import type { TrainRequest } from "./train-worker";
+
+/** What POST /train stores on the job row. */
+export interface TrainParams {
+  model_key: string;
+  version: string;
+  task_type: "classification" | "regression";
+  target_field: string;
+  feature_fields: string[];
+  dataset_id: string;
+  validation_split: number;
+  early_stopping: boolean;
+  use_gpu_if_available: boolean;
+  hyperparameters: {
+    hidden_layer_sizes?: number[];
+    activation?: "relu" | "tanh" | "logistic" | "identity";
+    learning_rate_init?: number;
+    alpha?: number;
+    batch_size?: number;
+    max_iter?: number;
+    random_state?: number;
+  };
+}
+
+export interface TrainDeps {
+  db: Kysely<DB>;
+  config: Config;
+  bus: EventBus;
+  models: ModelCache;
+  now: () => Date;
+}
+
+declare module "../events/bus" {
+  interface BusEvents {
+    "models:metrics_updated": { model_key: string; version: string; metrics: unknown; active: boolean };
+  }
+}
+
+/** The seed's architecture table: the network grows with the data. */
+export function architectureFor(rows: number): number[] {
+  if (rows < 10_000) return [128, 64];
+  if (rows < 100_000) return [256, 128];
+  if (rows < 500_000) return [512, 256, 128];
+  return [1024, 512, 256, 128];
+}
+
+/** Early stopping needs a validation split that can tell epochs apart: at least this many rows. */
+const MIN_EARLY_STOPPING_ROWS = 100;
+
+export function trainHandler(deps: TrainDeps) {
+  return async (job: JobRow, ctx: JobContext) => {
+    const p = JSON.parse(job.params) as TrainParams;
+    try {
+      return await train(deps, p, ctx);
+    } catch (e) {
+      await markVersionFailed(deps.db, p.model_key, p.version, (e as Error).message, deps.now().toISOString());
+      throw e;
+    }
+  };
+}
+
+async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
+  const { config } = deps;
+  await ctx.progress({ stage: "loading_data", progress: 0.01 });
+  const { rows } = await loadDatasetRows({ db: deps.db, config, now: deps.now }, p.dataset_id);
+  const usable = rows.filter((r) => r[p.target_field] !== null && r[p.target_field] !== undefined);
+  const seed = p.hyperparameters.random_state ?? 42;
+
+  // held-out rows for the version's metrics; the fit never sees them
+  const order = shuffled(usable.length, new Random(seed + 1));
+  const nHeld = Math.max(1, Math.round(usable.length * p.validation_split));
+  const held = order.slice(0, nHeld).map((i) => usable[i] as Row);
+  const fit = order.slice(nHeld).map((i) => usable[i] as Row);
+
+  await ctx.progress({ stage: "encoding", progress: 0.03 });
+  const spec = inferSpec(fit, p.feature_fields);
+  const x = encodeRows(spec, fit);
+  const target: TargetSpec = { field: p.target_field, task: p.task_type };
+  let y: Label[] | Float32Array;
+  if (p.task_type === "classification") y = fit.map((r) => r[p.target_field] as Label);
+  else {
+    const values = fit.map((r) => Number(r[p.target_field]));
+    target.mean = values.reduce((s, v) => s + v, 0) / values.length;
+    target.std = Math.sqrt(values.reduce((s, v) => s + (v - (target.mean as number)) ** 2, 0) / values.length) || 1;
+    y = Float32Array.from(values, (v) => (v - (target.mean as number)) / (target.std as number));
+  }
+
+  const hidden = p.hyperparameters.hidden_layer_sizes ?? architectureFor(fit.length);
+  const maxIter = p.hyperparameters.max_iter ?? config.ML_MAX_ITER;
+  const earlyStopping = p.early_stopping && fit.length * config.ML_VALIDATION_FRACTION >= MIN_EARLY_STOPPING_ROWS;
+  const options: TrainRequest["options"] = {
+    task: p.task_type,
+    hidden,
+    activation: p.hyperparameters.activation ?? "relu",
+    learningRate: p.hyperparameters.learning_rate_init ?? config.ML_LEARNING_RATE_INIT,
+    alpha: p.hyperparameters.alpha ?? config.ML_ALPHA,
+    batchSize: p.hyperparameters.batch_size ?? "auto",
+    maxIter,
+    earlyStopping,
+    validationFraction: config.ML_VALIDATION_FRACTION,
+    nIterNoChange: config.ML_N_ITER_NO_CHANGE,
+    tol: config.ML_TOL,
+    seed,
+  };
+  const params = 6 * fit.length * spec.width * hidden.reduce((s, h) => s + h, 0) * maxIter;
+  const compute = { ...computeOptions(config), workSize: params };
+  if (!p.use_gpu_if_available) compute.compute = "cpu";
+
+  const started = performance.now();
+  const outcome = await fitOnWorker(
+    { type: "train", x, rows: fit.length, cols: spec.width, y, options, compute },
+    ctx,
+    maxIter,
+  );
+  const trainingTimeS = (performance.now() - started) / 1000;
+
+  await ctx.progress({ stage: "evaluating", progress: 0.95 });
+  const metrics = evaluate(outcome.model, target, encodeRows(spec, held), held);
+  const now = deps.now().toISOString();
+  const artifact = writeArtifact(config.ML_ARTIFACTS_ROOT, {
+    modelKey: p.model_key,
+    version: p.version,
+    createdAt: now,
+    spec,
+    target,
+    model: outcome.model,
+  });
+  const fullMetrics = {
+    ...metrics,
+    epochs: outcome.model.nIter,
+    final_loss: outcome.model.lossCurve.at(-1) ?? null,
+    early_stopping: earlyStopping,
+    hidden_layer_sizes: hidden,
+  };
+  await markVersionReady(deps.db, p.model_key, p.version, {
+    metrics: fullMetrics,
+    backend: `${outcome.kind}: ${outcome.device}`,
+    trainRows: fit.length,
+    trainingTimeS,
+    artifactFile: artifact.file,
+    artifactSha256: artifact.sha256,
+    now,
+  });
+  // load and verify before switching, so the switch itself cannot fail half-way
+  const loaded = await deps.models.load(p.model_key, p.version);
+  await setActiveVersion(deps.db, p.model_key, p.version, now);
+  deps.models.swap(loaded);
+  await applyRetention(deps.db, config.ML_ARTIFACTS_ROOT, p.model_key, config.ML_MODEL_RETENTION);
+  deps.bus.publish("models:metrics_updated", {
+    model_key: p.model_key,
+    version: p.version,
+    metrics: fullMetrics,
+    active: true,
+  });
+  return {
+    model_key: p.model_key,
+    version: p.version,
+    metrics: fullMetrics,
+    score: primaryScore(metrics),
+    backend: outcome.kind,
+    device: outcome.device,
+    compute_reason: outcome.reason,
+    training_time_s: trainingTimeS,
+    train_rows: fit.length,
+    validation_rows: held.length,
+  };
+}
+
+function evaluate(model: MlpModel, target: TargetSpec, x: Float32Array, held: Row[]) {
+  const out = predictHost(model, x);
+  if (model.task === "classification") {
+    const truth = held.map((r) => r[target.field] as Label);
+    // labels come back as the model's classes; compare as strings so "1" and 1 agree
+    const pred = predictLabels(model, out).map(String);
+    return classificationMetrics(truth.map(String), pred, (model.classes ?? []).map(String));
+  }
+  const truth = held.map((r) => Number(r[target.field]));
+  const pred = Array.from(out, (v) => v * (target.std ?? 1) + (target.mean ?? 0));
+  return regressionMetrics(truth, pred);
+}
+
+function shuffled(n: number, rng: Random): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j] as number, a[i] as number];
+  }
+  return a;
+}
+
+interface FitOutcome {
+  model: MlpModel;
+  device: string;
+  kind: string;
+  reason: string;
+}
+
+function fitOnWorker(request: TrainRequest, ctx: JobContext, maxIter: number): Promise<FitOutcome> {
+  const worker = new Worker(new URL("./train-worker.ts", import.meta.url).href);
+  let onAbort = () => {};
+  return new Promise<FitOutcome>((resolve, reject) => {
+    onAbort = () => {
+      worker.postMessage({ type: "cancel" });
+      // a fit between epochs answers the cancel at once; give a long step time to finish
+      setTimeout(() => {
+        worker.terminate();
+        reject(new Error("cancelled"));
+      }, 5000);
+    };
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    worker.onmessage = (event: MessageEvent) => {
+      const msg = event.data;
+      if (msg.type === "progress") {
+        const pr = msg.progress as { epoch: number; loss: number; validationScore: number | null };
+        void ctx.progress({
+          stage: "training",
+          progress: 0.05 + 0.9 * Math.min(1, pr.epoch / maxIter),
+          detail: { epoch: pr.epoch, loss: pr.loss, validation_score: pr.validationScore, max_epochs: maxIter },
+        });
+      } else if (msg.type === "done") {
+        resolve(msg as FitOutcome);
+        worker.terminate();
+      } else if (msg.type === "error") {
+        reject(new Error(msg.message));
+        worker.terminate();
+      }
+    };
+    worker.onerror = (e) => {
+      reject(new Error(`training worker crashed: ${e.message}`));
+      worker.terminate();
+    };
+    const transfer = request.y instanceof Float32Array ? [request.x.buffer, request.y.buffer] : [request.x.buffer];
+    worker.postMessage(request, transfer as Transferable[]);
+  }).finally(() => ctx.signal.removeEventListener("abort", onAbort));
+}

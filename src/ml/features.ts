@@ -1,0 +1,247 @@
+/**
+ * The per-model feature spec: inferred from training rows (or given), saved with the model,
+ * and applied identically at prediction. Each feature becomes one or more input columns:
+ *   numeric     → standardised value, missing flag            (2 columns; missing imputed with the mean)
+ *   boolean     → 0/1 value, missing flag                     (2 columns)
+ *   categorical → one-hot over the seen values + "unknown"    (categories + 1 columns)
+ *   text        → hashed word uni/bigrams and char trigrams, L2-normalised (dims columns)
+ */
+
+export type FeatureKind = "numeric" | "boolean" | "categorical" | "text";
+
+interface FeatureBase {
+  name: string;
+  kind: FeatureKind;
+  /** rows seen at training, and how many of them had no value */
+  count: number;
+  missing: number;
+}
+export interface NumericFeature extends FeatureBase {
+  kind: "numeric";
+  mean: number;
+  std: number;
+}
+export interface BooleanFeature extends FeatureBase {
+  kind: "boolean";
+  /** share of true values among present ones */
+  rate: number;
+}
+export interface CategoricalFeature extends FeatureBase {
+  kind: "categorical";
+  categories: string[];
+}
+export interface TextFeature extends FeatureBase {
+  kind: "text";
+  dims: number;
+}
+export type Feature = NumericFeature | BooleanFeature | CategoricalFeature | TextFeature;
+
+export interface FeatureSpec {
+  version: 1;
+  features: Feature[];
+  /** total input columns of the network */
+  width: number;
+}
+
+export type Row = Record<string, unknown>;
+
+export class FeatureError extends Error {
+  override name = "FeatureError";
+  constructor(
+    message: string,
+    readonly details: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Hash buckets of a text feature. */
+export const TEXT_DIMS = 256;
+/** A string column with at most this many distinct values (and short values) is categorical. */
+const MAX_CATEGORIES = 100;
+
+export const isMissing = (v: unknown) =>
+  v === null ||
+  v === undefined ||
+  (typeof v === "string" && v.trim() === "") ||
+  (typeof v === "number" && Number.isNaN(v));
+
+const BOOL_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false };
+
+function asBoolean(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string") return BOOL_WORDS[v.trim().toLowerCase()];
+  return undefined;
+}
+
+function asNumber(v: unknown): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** The kind a column's present values suggest. */
+export function inferKind(values: unknown[]): FeatureKind {
+  const present = values.filter((v) => !isMissing(v));
+  if (present.length === 0) return "numeric";
+  if (present.every((v) => asBoolean(v) !== undefined)) return "boolean";
+  if (present.every((v) => asNumber(v) !== undefined)) return "numeric";
+  const distinct = new Set(present.map(String));
+  const long = present.filter((v) => String(v).includes(" ") || String(v).length > 40).length;
+  if (distinct.size <= MAX_CATEGORIES && long < present.length / 2) return "categorical";
+  return "text";
+}
+
+function widthOf(f: Feature): number {
+  switch (f.kind) {
+    case "numeric":
+    case "boolean":
+      return 2;
+    case "categorical":
+      return f.categories.length + 1;
+    case "text":
+      return f.dims;
+  }
+}
+
+/**
+ * Builds the spec from training rows. `names` are the feature fields in order; `kinds`
+ * overrides inference per field. A value of a wrong type for a numeric field is an error
+ * naming the row and field.
+ */
+export function inferSpec(rows: Row[], names: string[], kinds: Partial<Record<string, FeatureKind>> = {}): FeatureSpec {
+  const features: Feature[] = names.map((name) => {
+    const values = rows.map((r) => r[name]);
+    const kind = kinds[name] ?? inferKind(values);
+    const missing = values.filter(isMissing).length;
+    const base = { name, count: rows.length, missing };
+    if (kind === "numeric") {
+      let sum = 0;
+      let n = 0;
+      values.forEach((v, i) => {
+        if (isMissing(v)) return;
+        const x = asNumber(v);
+        if (x === undefined || !Number.isFinite(x)) {
+          throw new FeatureError(`row ${i}: ${name} must be a finite number, got ${JSON.stringify(v)}`, [
+            { path: `${i}.${name}`, message: "expected a finite number" },
+          ]);
+        }
+        sum += x;
+        n++;
+      });
+      const mean = n ? sum / n : 0;
+      let sq = 0;
+      for (const v of values) if (!isMissing(v)) sq += ((asNumber(v) as number) - mean) ** 2;
+      const std = n ? Math.sqrt(sq / n) : 0;
+      // sklearn's StandardScaler leaves constant columns unscaled (scale 1)
+      return { ...base, kind, mean, std: std > 0 ? std : 1 };
+    }
+    if (kind === "boolean") {
+      const present = values.filter((v) => !isMissing(v));
+      const trues = present.filter((v) => asBoolean(v) === true).length;
+      return { ...base, kind, rate: present.length ? trues / present.length : 0 };
+    }
+    if (kind === "categorical") {
+      const categories = [...new Set(values.filter((v) => !isMissing(v)).map((v) => String(v)))].sort();
+      return { ...base, kind, categories };
+    }
+    return { ...base, kind: "text", dims: TEXT_DIMS };
+  });
+  return { version: 1, features, width: features.reduce((s, f) => s + widthOf(f), 0) };
+}
+
+/** FNV-1a, 32 bit: stable across platforms and versions, which a saved spec needs. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function hashText(text: string, out: Float32Array, offset: number, dims: number): void {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const grams: string[] = [...words.map((w) => `w:${w}`)];
+  for (let i = 0; i + 1 < words.length; i++) grams.push(`b:${words[i]} ${words[i + 1]}`);
+  for (const w of words) {
+    const padded = ` ${w} `;
+    for (let i = 0; i + 3 <= padded.length; i++) grams.push(`c:${padded.slice(i, i + 3)}`);
+  }
+  for (const g of grams) {
+    const h = fnv1a(g);
+    // the top bit picks a sign so that collisions cancel out on average
+    const idx = offset + (h % dims);
+    out[idx] = (out[idx] as number) + (h & 0x80000000 ? -1 : 1);
+  }
+  let norm = 0;
+  for (let j = offset; j < offset + dims; j++) norm += (out[j] as number) ** 2;
+  if (norm > 0) for (let j = offset; j < offset + dims; j++) out[j] = (out[j] as number) / Math.sqrt(norm);
+}
+
+/**
+ * rows → rows×spec.width matrix, row-major. A field absent from a row is an error listing every
+ * such field; null/empty values are missing and imputed; unseen categories go to "unknown".
+ */
+export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
+  const absent = new Set<string>();
+  const issues: { path: string; message: string }[] = [];
+  for (const f of spec.features) if (rows.some((r) => !(f.name in r))) absent.add(f.name);
+  if (absent.size) {
+    throw new FeatureError(`rows are missing required features: ${[...absent].join(", ")}`, [
+      ...[...absent].map((name) => ({ path: name, message: "required feature missing" })),
+    ]);
+  }
+  const out = new Float32Array(rows.length * spec.width);
+  rows.forEach((row, r) => {
+    let col = r * spec.width;
+    for (const f of spec.features) {
+      const v = row[f.name];
+      const missing = isMissing(v);
+      switch (f.kind) {
+        case "numeric": {
+          const x = missing ? f.mean : asNumber(v);
+          if (x === undefined || !Number.isFinite(x)) {
+            issues.push({ path: `${r}.${f.name}`, message: `expected a finite number, got ${JSON.stringify(v)}` });
+          } else out[col] = (x - f.mean) / f.std;
+          out[col + 1] = missing ? 1 : 0;
+          break;
+        }
+        case "boolean": {
+          const b = missing ? undefined : asBoolean(v);
+          if (!missing && b === undefined) {
+            issues.push({ path: `${r}.${f.name}`, message: `expected true or false, got ${JSON.stringify(v)}` });
+          }
+          out[col] = b === undefined ? f.rate : b ? 1 : 0;
+          out[col + 1] = missing ? 1 : 0;
+          break;
+        }
+        case "categorical": {
+          const at = missing ? -1 : f.categories.indexOf(String(v));
+          out[col + (at < 0 ? f.categories.length : at)] = 1;
+          break;
+        }
+        case "text":
+          if (!missing) hashText(String(v), out, col, f.dims);
+          break;
+      }
+      col += widthOf(f);
+    }
+  });
+  if (issues.length) {
+    const first = issues[0] as { path: string; message: string };
+    throw new FeatureError(`${first.path}: ${first.message}`, issues.slice(0, 100));
+  }
+  return out;
+}
+
+/** The numeric value of a field as the drift baseline sees it (undefined when missing or not numeric). */
+export function numericValue(f: Feature, v: unknown): number | undefined {
+  if (isMissing(v)) return undefined;
+  if (f.kind === "numeric") return asNumber(v);
+  if (f.kind === "boolean") {
+    const b = asBoolean(v);
+    return b === undefined ? undefined : b ? 1 : 0;
+  }
+  return undefined;
+}

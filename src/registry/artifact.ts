@@ -1,0 +1,141 @@
+/**
+ * Model artifacts on disk: `<ML_ARTIFACTS_ROOT>/<model_key>/<version>.mlsa`, written atomically
+ * (temp file + rename) and checked against the sha256 recorded in the database on every load.
+ *
+ * Layout: "MLSA" magic (4 bytes) | header length u32 LE | header JSON (UTF-8) | f32 LE weights,
+ * each layer's weights then bias, in layer order, as the header's `layers` shapes say.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
+import type { FeatureSpec } from "../ml/features";
+import type { Label, MlpModel } from "../ml/model";
+
+export const MODEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const VERSION_PATTERN = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
+
+export interface TargetSpec {
+  field: string;
+  task: "classification" | "regression";
+  /** regression targets are standardised for training; predictions are scaled back */
+  mean?: number;
+  std?: number;
+}
+
+/** Everything needed to serve a version, independent of the database. */
+export interface ModelArtifact {
+  modelKey: string;
+  version: string;
+  createdAt: string;
+  spec: FeatureSpec;
+  target: TargetSpec;
+  model: MlpModel;
+  /** drift reference saved with the version (see src/monitoring/baseline.ts) */
+  baseline?: unknown;
+}
+
+export class ArtifactError extends Error {
+  override name = "ArtifactError";
+}
+
+const MAGIC = new TextEncoder().encode("MLSA");
+
+/** The artifact's path; only validated names reach the filesystem. */
+export function artifactPath(root: string, modelKey: string, version: string): string {
+  if (!MODEL_KEY_PATTERN.test(modelKey)) throw new ArtifactError(`invalid model_key ${JSON.stringify(modelKey)}`);
+  if (!VERSION_PATTERN.test(version)) throw new ArtifactError(`invalid version ${JSON.stringify(version)}`);
+  const base = resolve(root);
+  const file = resolve(base, modelKey, `${version}.mlsa`);
+  if (!file.startsWith(base + sep)) throw new ArtifactError("artifact path escapes the artifacts root");
+  return file;
+}
+
+export function encodeArtifact(a: ModelArtifact): Uint8Array {
+  const { layers, ...modelMeta } = a.model;
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      format: 1,
+      modelKey: a.modelKey,
+      version: a.version,
+      createdAt: a.createdAt,
+      spec: a.spec,
+      target: a.target,
+      model: { ...modelMeta, layers: layers.map((l) => ({ rows: l.rows, cols: l.cols })) },
+      baseline: a.baseline ?? null,
+    }),
+  );
+  const floats = layers.reduce((s, l) => s + l.weights.length + l.bias.length, 0);
+  // the weights start on a 4-byte boundary so they can be viewed as Float32Array without a copy
+  const pad = (4 - ((8 + header.length) % 4)) % 4;
+  const out = new Uint8Array(8 + header.length + pad + floats * 4);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(4, header.length + pad, true);
+  out.set(header, 8);
+  out.fill(0x20, 8 + header.length, 8 + header.length + pad); // JSON tolerates trailing spaces
+  const weights = new Float32Array(out.buffer, 8 + header.length + pad, floats);
+  let at = 0;
+  for (const l of layers) {
+    weights.set(l.weights, at);
+    at += l.weights.length;
+    weights.set(l.bias, at);
+    at += l.bias.length;
+  }
+  return out;
+}
+
+export function decodeArtifact(bytes: Uint8Array): ModelArtifact {
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new ArtifactError("not a model artifact");
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const start = 8 + headerLength;
+  const data = new Float32Array(bytes.slice(start).buffer);
+  let at = 0;
+  const layers = (header.model.layers as { rows: number; cols: number }[]).map(({ rows, cols }) => {
+    const weights = data.slice(at, at + rows * cols);
+    at += rows * cols;
+    const bias = data.slice(at, at + cols);
+    at += cols;
+    return { rows, cols, weights, bias };
+  });
+  if (at !== data.length) throw new ArtifactError("artifact weights do not match its header");
+  return {
+    modelKey: header.modelKey,
+    version: header.version,
+    createdAt: header.createdAt,
+    spec: header.spec,
+    target: header.target,
+    model: { ...header.model, classes: header.model.classes as Label[] | undefined, layers },
+    baseline: header.baseline ?? undefined,
+  };
+}
+
+export const sha256Hex = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+
+/** Writes atomically; returns the path relative to the root and the sha256 of the bytes. */
+export function writeArtifact(root: string, a: ModelArtifact): { file: string; sha256: string } {
+  const path = artifactPath(root, a.modelKey, a.version);
+  const bytes = encodeArtifact(a);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(tmp, bytes, { flush: true });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return { file: join(a.modelKey, `${a.version}.mlsa`), sha256: sha256Hex(bytes) };
+}
+
+/** Reads and verifies; a changed or truncated file is an ArtifactError, never a half-loaded model. */
+export async function readArtifact(root: string, modelKey: string, version: string, sha256: string) {
+  const path = artifactPath(root, modelKey, version);
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new ArtifactError(`artifact of ${modelKey} ${version} is missing`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (sha256Hex(bytes) !== sha256) throw new ArtifactError(`artifact of ${modelKey} ${version} fails its sha256 check`);
+  return decodeArtifact(bytes);
+}
+
+export function removeArtifact(root: string, modelKey: string, version: string): void {
+  rmSync(artifactPath(root, modelKey, version), { force: true });
+}

@@ -1,0 +1,124 @@
+/**
+ * The versions that serve, kept in memory. A switch (activation after a fit, rollback) loads and
+ * verifies the new artifact completely before one Map.set replaces the old entry, so a request
+ * sees either the old version or the new one, never a half-loaded model.
+ */
+import type { Kysely } from "kysely";
+import type { Backend } from "../compute/backend";
+import type { DB } from "../db/schema";
+import { notFound, ServiceError } from "../errors";
+import { encodeRows, type Row } from "../ml/features";
+import type { Label } from "../ml/model";
+import { HOST_PREDICT_MAX_ROWS, predict, predictLabels } from "../ml/predict";
+import { type ModelArtifact, readArtifact } from "./artifact";
+import { getModel, getVersion } from "./registry";
+
+export interface LoadedVersion {
+  modelKey: string;
+  version: string;
+  artifact: ModelArtifact;
+  loadedAt: Date;
+}
+
+export interface Prediction {
+  prediction: Label | number;
+  confidence: number | null;
+  all_scores: Record<string, number> | null;
+}
+
+export class ModelCache {
+  readonly #db: Kysely<DB>;
+  readonly #root: string;
+  readonly #live = new Map<string, LoadedVersion>();
+  readonly #loading = new Map<string, Promise<LoadedVersion>>();
+
+  constructor(db: Kysely<DB>, artifactsRoot: string) {
+    this.#db = db;
+    this.#root = artifactsRoot;
+  }
+
+  /** The serving version of a model: 404 unknown, 503 while its first version trains. */
+  async active(modelKey: string): Promise<LoadedVersion> {
+    const live = this.#live.get(modelKey);
+    if (live) return live;
+    const pending = this.#loading.get(modelKey);
+    if (pending) return pending;
+    const load = this.#loadActive(modelKey).finally(() => this.#loading.delete(modelKey));
+    this.#loading.set(modelKey, load);
+    return load;
+  }
+
+  async #loadActive(modelKey: string): Promise<LoadedVersion> {
+    const model = await getModel(this.#db, modelKey);
+    if (!model.active_version) {
+      const training = await this.#db
+        .selectFrom("model_versions")
+        .select("version")
+        .where("model_key", "=", modelKey)
+        .where("status", "=", "training")
+        .executeTakeFirst();
+      if (training) {
+        throw new ServiceError(503, "not_ready", `model ${modelKey} is still training`, null, { "Retry-After": "5" });
+      }
+      throw notFound(`a ready version of model ${modelKey}`);
+    }
+    const loaded = await this.load(modelKey, model.active_version);
+    // a switch may have happened while this load ran: keep the newer entry
+    const current = this.#live.get(modelKey);
+    if (current) return current;
+    this.#live.set(modelKey, loaded);
+    return loaded;
+  }
+
+  /** Reads and verifies one version's artifact without making it serve. */
+  async load(modelKey: string, version: string): Promise<LoadedVersion> {
+    const row = await getVersion(this.#db, modelKey, version);
+    if (row.status !== "ready" || !row.artifact_sha256) {
+      throw new ServiceError(409, "conflict", `version ${version} of ${modelKey} is ${row.status}, not servable`);
+    }
+    const artifact = await readArtifact(this.#root, modelKey, version, row.artifact_sha256);
+    return { modelKey, version, artifact, loadedAt: new Date() };
+  }
+
+  /** Makes an already-loaded version serve: one atomic replacement. */
+  swap(loaded: LoadedVersion): void {
+    this.#live.set(loaded.modelKey, loaded);
+  }
+
+  forget(modelKey: string): void {
+    this.#live.delete(modelKey);
+  }
+}
+
+/**
+ * Rows → predictions with confidence and every class score. `backend` is used only for batches
+ * too large for the host path (see src/ml/predict.ts).
+ */
+export async function predictRows(
+  backend: () => Promise<Backend>,
+  v: LoadedVersion,
+  rows: Row[],
+): Promise<Prediction[]> {
+  const { spec, model, target } = v.artifact;
+  const x = encodeRows(spec, rows);
+  // predict() takes the host path for small batches and never touches the backend then
+  const device = rows.length <= HOST_PREDICT_MAX_ROWS ? (null as unknown as Backend) : await backend();
+  const out = await predict(device, model, x);
+  if (model.task === "regression") {
+    const mean = target.mean ?? 0;
+    const std = target.std ?? 1;
+    return Array.from(out, (y) => ({ prediction: y * std + mean, confidence: null, all_scores: null }));
+  }
+  const classes = model.classes ?? [];
+  const labels = predictLabels(model, out);
+  return labels.map((label, r) => {
+    const scores: Record<string, number> = {};
+    let best = 0;
+    classes.forEach((c, j) => {
+      const p = out[r * classes.length + j] as number;
+      scores[String(c)] = p;
+      best = Math.max(best, p);
+    });
+    return { prediction: label, confidence: best, all_scores: scores };
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The whole service in-process: real app, started runtime (job runner, model cache, prediction
+ * log), in-memory SQLite, temporary artifact and dataset folders, X-Admin-Token for requests.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bootstrapAdmin } from "../../src/auth/bootstrap";
+import { createAuthContext } from "../../src/auth/context";
+import { TEST_HASHING } from "../../src/auth/passwords";
+import { loadConfig } from "../../src/config";
+import { createKysely, openSqlite } from "../../src/db/database";
+import { migrate } from "../../src/db/migrator";
+import { EventBus } from "../../src/events/bus";
+import { createApp } from "../../src/http/app";
+import { createLogger } from "../../src/log";
+import { createRuntime } from "../../src/runtime";
+
+export const ADMIN_TOKEN = "t".repeat(40);
+export const DATA = join(import.meta.dir, "..", "..", "..", "shared", "data");
+
+/** CSV → rows with numbers where a cell is numeric (the shared data has no quoting). */
+export function csvRows(name: string): Record<string, string | number>[] {
+  const [header, ...lines] = readFileSync(join(DATA, name), "utf8").trim().split("\n");
+  const cols = (header as string).split(",");
+  return lines.map((l) => {
+    const cells = l.split(",");
+    return Object.fromEntries(
+      cols.map((c, i) => [c, Number.isNaN(Number(cells[i])) ? (cells[i] as string) : Number(cells[i])]),
+    );
+  });
+}
+
+export async function startService(env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "mls-svc-"));
+  const sqlite = openSqlite(join(dir, "store.db"));
+  migrate(sqlite);
+  const db = createKysely(sqlite);
+  const config = loadConfig({
+    ML_DB_PATH: join(dir, "store.db"),
+    ML_ARTIFACTS_ROOT: join(dir, "artifacts"),
+    ML_DATASETS_ROOT: join(dir, "datasets"),
+    ML_ADMIN_API_TOKEN: ADMIN_TOKEN,
+    ML_ADMIN_PASSWORD: "Admin-pass-2025",
+    ML_COMPUTE: "cpu",
+    ...env,
+  });
+  const log = createLogger("error", () => {});
+  const bus = new EventBus();
+  const now = () => new Date();
+  const runtime = createRuntime({ config, db, sqlite, log, bus, now });
+  const auth = { passwordHashing: TEST_HASHING };
+  const app = createApp({
+    config,
+    db,
+    sqlite,
+    log,
+    bus,
+    now,
+    runtime,
+    auth,
+    startedAt: new Date(),
+    describeCompute: async () => ({ backend: "cpu", device: "test", reason: "test" }),
+  });
+  await bootstrapAdmin(createAuthContext({ db, config, log }, { ...auth, now, bus }), () => {});
+  await runtime.start();
+
+  async function request(
+    path: string,
+    o: { method?: string; json?: unknown } = {},
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
+  ): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+    const headers: Record<string, string> = { "x-admin-token": ADMIN_TOKEN };
+    if (o.json !== undefined) headers["content-type"] = "application/json";
+    const res = await app.request(path, {
+      method: o.method ?? (o.json !== undefined ? "POST" : "GET"),
+      headers,
+      ...(o.json !== undefined ? { body: JSON.stringify(o.json) } : {}),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body, text, headers: res.headers };
+  }
+
+  async function close() {
+    await runtime.stop(0);
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { app, db, sqlite, config, runtime, bus, dir, request, close };
+}
