@@ -6,6 +6,7 @@ import { EventBus } from "../events/bus";
 import { createApp } from "../http/app";
 import type { AppDeps } from "../http/env";
 import { createLogger } from "../log";
+import { createRuntime } from "../runtime";
 import { configFromEnvironment, openStore } from "../service";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
@@ -61,21 +62,28 @@ export async function run(args: string[], io: Io): Promise<number> {
     await store.close();
     return reportStartupError(e, io);
   }
+  const now = () => new Date();
+  const runtime = createRuntime({ config, db: store.db, sqlite: store.sqlite, log, bus, now });
   const deps: AppDeps = {
     bus,
     config,
     db: store.db,
     sqlite: store.sqlite,
     log,
+    now,
+    runtime,
     startedAt: new Date(),
     describeCompute: () => describeCompute(computeOptions(config)),
   };
   const app = createApp(deps);
+  // jobs a dead process left running are failed before new ones start
+  await runtime.start();
 
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({ hostname: config.ML_SERVICE_HOST, port, fetch: app.fetch });
   } catch (e) {
+    await runtime.stop(0);
     await store.close();
     const code = (e as { code?: string }).code;
     io.err(
@@ -105,6 +113,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     Bun.sleep(config.ML_SHUTDOWN_TIMEOUT_MS).then(() => false),
   ]);
   if (!drained) await server.stop(true);
+  // running jobs get the rest of the grace period, then are aborted; the prediction log is flushed
+  await runtime.stop(config.ML_SHUTDOWN_TIMEOUT_MS);
   await store.close();
   log.info("stopped", { drained });
   return EXIT.ok;
