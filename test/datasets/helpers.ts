@@ -56,7 +56,7 @@ export async function datasetsApp(env: Record<string, string> = {}) {
   ) {
     const form = new FormData();
     if (opts.name !== undefined) form.append("name", opts.name);
-    form.append("file", new File([csv], opts.filename ?? "data.csv", { type: "text/csv" }));
+    form.append("file", new File([csv as BlobPart], opts.filename ?? "data.csv", { type: "text/csv" }));
     return send("/datasets/upload", { method: "POST", body: form, headers: opts.headers ?? alice.headers });
   }
 
