@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { buildKernels } from "./build-kernels";
 
 /** Extra entry points the binary needs beside src/main.ts (worker scripts). */
-export const EXTRA_ENTRYPOINTS: string[] = [];
+export const EXTRA_ENTRYPOINTS: string[] = ["src/jobs/train-worker.ts"];
 
 export async function buildBinary(outfile = join(import.meta.dir, "..", "dist", "mlservice")): Promise<string> {
   await buildKernels();

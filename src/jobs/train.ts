@@ -209,6 +209,16 @@ function shuffled(n: number, rng: Random): number[] {
   return a;
 }
 
+/**
+ * Inside the compiled binary the worker is an extra entry point (scripts/build.ts) named
+ * relative to the entry points' common root (src/); from source it sits beside this file.
+ */
+function workerUrl(): string {
+  return import.meta.url.startsWith("file:///$bunfs/")
+    ? "./jobs/train-worker.ts"
+    : new URL("./train-worker.ts", import.meta.url).href;
+}
+
 interface FitOutcome {
   model: MlpModel;
   device: string;
@@ -217,7 +227,7 @@ interface FitOutcome {
 }
 
 function fitOnWorker(request: TrainRequest, ctx: JobContext, maxIter: number): Promise<FitOutcome> {
-  const worker = new Worker(new URL("./train-worker.ts", import.meta.url).href);
+  const worker = new Worker(workerUrl());
   let onAbort = () => {};
   return new Promise<FitOutcome>((resolve, reject) => {
     onAbort = () => {

@@ -1,0 +1,118 @@
+/**
+ * The compiled binary as an operator runs it: train, predict, a fit killed with SIGKILL half-way,
+ * a restart that marks that job failed, and the old version still serving the same answers.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBinary } from "../../scripts/build";
+import { csvRows } from "./helpers";
+
+const TOKEN = "r".repeat(40);
+let dir: string;
+let binary: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "mls-restart-"));
+  binary = await buildBinary(join(dir, "mlservice"));
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function start() {
+  const proc = Bun.spawn([binary, "serve", "--port", "0", "--host", "127.0.0.1"], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? "",
+      ML_ADMIN_API_TOKEN: TOKEN,
+      ML_ADMIN_PASSWORD: "Admin-pass-2025",
+      ML_COMPUTE: "cpu",
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`exited before listening: ${text}`);
+    text += new TextDecoder().decode(value);
+    const line = text.split("\n").find((l) => l.includes('"msg":"listening"'));
+    if (line) {
+      reader.releaseLock();
+      const port = JSON.parse(line).port as number;
+      const call = async (path: string, json?: unknown) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method: json === undefined ? "GET" : "POST",
+          headers: { "x-admin-token": TOKEN, "content-type": "application/json" },
+          ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, any> };
+      };
+      return { proc, call };
+    }
+  }
+}
+
+async function waitFor(
+  call: Awaited<ReturnType<typeof start>>["call"],
+  jobId: string,
+  until: (j: Record<string, any>) => boolean,
+) {
+  for (let i = 0; i < 600; i++) {
+    const job = (await call(`/jobs/${jobId}`)).body;
+    if (until(job)) return job;
+    await Bun.sleep(100);
+  }
+  throw new Error(`job ${jobId} never reached the state`);
+}
+
+describe("the service binary across a crash", () => {
+  test("a fit killed mid-way fails cleanly on restart and the old version keeps serving", async () => {
+    const iris = csvRows("iris_train.csv");
+    const probe = csvRows("iris_test.csv").map(({ species: _, ...f }) => f);
+    const first = await start();
+    const v1 = await first.call("/train", {
+      model_key: "iris",
+      target_field: "species",
+      items: iris,
+      hyperparameters: { max_iter: 200 },
+    });
+    expect(v1.status).toBe(202);
+    const done = await waitFor(first.call, v1.body.job_id, (j) => j.status !== "queued" && j.status !== "running");
+    expect(done.status).toBe("completed");
+    const before = (await first.call("/predict", { model_key: "iris", data: probe })).body;
+    expect(before.version).toBe("1.0.0");
+
+    // a long fit of a second version; kill -9 while it trains
+    const v2 = await first.call("/train", {
+      model_key: "iris",
+      target_field: "species",
+      items: iris,
+      early_stopping: false,
+      hyperparameters: { max_iter: 100000, hidden_layer_sizes: [512, 512] },
+    });
+    await waitFor(first.call, v2.body.job_id, (j) => j.status === "running" && j.stage === "training");
+    first.proc.kill("SIGKILL");
+    await first.proc.exited;
+
+    const second = await start();
+    try {
+      const job = (await second.call(`/jobs/${v2.body.job_id}`)).body;
+      expect(job.status).toBe("failed");
+      expect(job.error).toContain("stopped while this job was running");
+      const versions = (await second.call("/models/iris/versions")).body;
+      expect(versions.active_version).toBe("1.0.0");
+      expect(versions.items.find((v: { version: string }) => v.version === "1.1.0").status).toBe("failed");
+      const after = (await second.call("/predict", { model_key: "iris", data: probe })).body;
+      expect(after.version).toBe("1.0.0");
+      expect(after.predictions.map((p: { prediction: string }) => p.prediction)).toEqual(
+        before.predictions.map((p: { prediction: string }) => p.prediction),
+      );
+      expect(after.predictions[0].all_scores).toEqual(before.predictions[0].all_scores);
+    } finally {
+      second.proc.kill("SIGTERM");
+      expect(await second.proc.exited).toBe(0);
+    }
+  }, 120_000);
+});
