@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { buildBinary } from "../../scripts/build";
 import { csvRows } from "./helpers";
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
+type Json = Record<string, any>;
+
 const TOKEN = "r".repeat(40);
 let dir: string;
 let binary: string;
@@ -47,18 +50,14 @@ async function start() {
           headers: { "x-admin-token": TOKEN, "content-type": "application/json" },
           ...(json === undefined ? {} : { body: JSON.stringify(json) }),
         });
-        return { status: res.status, body: (await res.json()) as Record<string, any> };
+        return { status: res.status, body: (await res.json()) as Json };
       };
       return { proc, call };
     }
   }
 }
 
-async function waitFor(
-  call: Awaited<ReturnType<typeof start>>["call"],
-  jobId: string,
-  until: (j: Record<string, any>) => boolean,
-) {
+async function waitFor(call: Awaited<ReturnType<typeof start>>["call"], jobId: string, until: (j: Json) => boolean) {
   for (let i = 0; i < 600; i++) {
     const job = (await call(`/jobs/${jobId}`)).body;
     if (until(job)) return job;
