@@ -14,7 +14,7 @@ import { auditTrail } from "../events/audit";
 import { EventBus } from "../events/bus";
 import { createRuntime } from "../runtime";
 import { authRoutes } from "./api/auth";
-import { datasetRoutes, UPLOAD_PATH } from "./api/datasets";
+import { datasetRoutes, UPLOAD_PATH, uploadLimit } from "./api/datasets";
 import { eventsRoutes } from "./api/events";
 import { healthRoutes } from "./api/health";
 import { jobsRoutes } from "./api/jobs";
@@ -53,7 +53,8 @@ export function createApp(appDeps: AppDeps) {
     },
   });
   // the CSV upload streams its body under its own limit; bodyLimit would buffer a chunked body whole
-  app.use((c, next) => (c.req.path === UPLOAD_PATH ? next() : requestLimit(c, next)));
+  const csvLimit = uploadLimit(config.ML_MAX_CSV_UPLOAD_BYTES);
+  app.use((c, next) => (c.req.path === UPLOAD_PATH ? csvLimit(c, next) : requestLimit(c, next)));
 
   // every request is recorded, then authenticated; routes declare their role (src/auth/routes-policy.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));

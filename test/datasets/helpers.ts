@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Role } from "../../src/auth/identity";
-import { API_TOKEN_PREFIX, newSecret, sha256Hex } from "../../src/auth/secrets";
+import { API_TOKEN_PREFIX, newSecret, SESSION_PREFIX, sha256Hex } from "../../src/auth/secrets";
 import type { AppDeps } from "../../src/http/env";
 import { testApp } from "../helpers";
 
@@ -32,6 +32,23 @@ export async function addUser(deps: AppDeps, username: string, role: Role = "use
     })
     .execute();
   return { id, headers: { authorization: `Bearer ${token}` } };
+}
+
+/** A browser session for the user: the cookie header and the CSRF token its forms carry. */
+export async function addSession(deps: AppDeps, userId: number) {
+  const token = newSecret(SESSION_PREFIX);
+  const csrf = newSecret("");
+  await deps.db
+    .insertInto("sessions")
+    .values({
+      user_id: userId,
+      token_hash: sha256Hex(token),
+      csrf_token: csrf,
+      created_at: new Date().toISOString(),
+      expires_at: "2999-01-01T00:00:00.000Z",
+    })
+    .execute();
+  return { cookie: `mls_session=${token}`, csrf };
 }
 
 export async function datasetsApp(env: Record<string, string> = {}) {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { datasetsApp, IRIS, numericCsv } from "./helpers";
+import { addSession, datasetsApp, IRIS, numericCsv } from "./helpers";
 
 const iris = readFileSync(IRIS);
 
@@ -65,6 +65,50 @@ describe("POST /datasets/upload", () => {
     expect(res.status).toBe(201);
     expect(res.body.columns).toEqual(["id", "note, with comma", "x"]);
     expect(res.body.row_count).toBe(2);
+  });
+
+  test("a browser form with its _csrf field uploads too, under the same limit", async () => {
+    const t = await datasetsApp({ ML_MAX_CSV_UPLOAD_BYTES: "4096" });
+    const { cookie, csrf } = await addSession(t.deps, t.alice.id);
+    const post = (csv: string, fields: Record<string, string>, headers: Record<string, string> = {}) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append("file", new File([csv], "browser.csv"));
+      return t.send("/datasets/upload", { method: "POST", body: form, headers: { cookie, ...headers } });
+    };
+    // the auth middleware reads _csrf from the parsed form; the route then works from that copy
+    const viaField = await post(numericCsv(3), { _csrf: csrf, name: "from_form" });
+    expect(viaField.status).toBe(201);
+    expect(viaField.body).toMatchObject({ name: "from_form", row_count: 3, original_filename: "browser.csv" });
+    const viaHeader = await post(numericCsv(2), {}, { "x-csrf-token": csrf });
+    expect(viaHeader.status).toBe(201);
+    expect((await post(numericCsv(400), { _csrf: csrf })).status).toBe(413);
+    // the form the CSRF check parses is bounded too (no global body limit on this path)
+    const huge = await post(numericCsv(20_000), { _csrf: csrf });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.details).toEqual({ limit_bytes: 4096 });
+    // and so is one of unknown length, read only up to the limit
+    let pulled = 0;
+    const head = `--b\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\na,b,c\n`;
+    const line = new TextEncoder().encode("1,2,3\n");
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => c.enqueue(new TextEncoder().encode(head)),
+      pull(c) {
+        pulled += line.length;
+        if (pulled > 2_000_000) c.close();
+        else c.enqueue(line);
+      },
+    });
+    const streamed = await t.send("/datasets/upload", {
+      method: "POST",
+      body,
+      headers: { cookie, "content-type": "multipart/form-data; boundary=b" },
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(pulled).toBeLessThan(200_000);
+    expect((await post(numericCsv(2), { _csrf: "wrong" })).status).toBe(403);
+    expect(t.files()).toHaveLength(2);
   });
 
   test("needs a signed-in user", async () => {

@@ -6,7 +6,7 @@
  * an oversize or broken file is refused without buffering it. The global JSON body limit
  * skips this path (src/http/app.ts).
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { hasRole } from "../../auth/identity";
 import { requireRole, signedIn } from "../../auth/routes-policy";
@@ -79,6 +79,38 @@ async function* capped(body: AsyncIterable<Uint8Array>, max: number, limit: numb
     if (seen > max) throw tooLarge(limit);
     yield chunk;
   }
+}
+
+/**
+ * The upload's body limit for everything that reads the body before the route (the CSRF
+ * check of a cookie request parses the form): the declared length is checked up front and
+ * the body is replaced by one that fails with a 413 past the limit, without buffering it.
+ */
+export function uploadLimit(limit: number): MiddlewareHandler<AppEnv> {
+  const max = limit + MULTIPART_SLACK;
+  return async function uploadLimit(c, next) {
+    if (Number(c.req.header("content-length") ?? Number.NaN) > max) throw tooLarge(limit);
+    const body = c.req.raw.body;
+    if (body) {
+      const source = capped(streamChunks(body), max, limit);
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const r = await source.next();
+            if (r.done) controller.close();
+            else controller.enqueue(r.value);
+          } catch (e) {
+            controller.error(e);
+          }
+        },
+        async cancel() {
+          await source.return(undefined);
+        },
+      });
+      c.req.raw = new Request(c.req.raw, { body: stream, duplex: "half" } as RequestInit);
+    }
+    await next();
+  };
 }
 
 async function fieldText(part: FormPart): Promise<string> {
