@@ -1,5 +1,6 @@
 /**
- * `/datasets`: CSV uploads (multipart field `file`, or a raw text/csv body with `?name=`),
+ * `/datasets`: CSV uploads (multipart field `file` and optional `name`, or a raw text/csv body
+ * with `?name=` and `?filename=`),
  * listing, versions of a name, a preview and deletion. The upload is read as a stream: bytes
  * go to a temp file and through the CSV checks as they arrive, and the byte limit
  * (ML_MAX_CSV_UPLOAD_BYTES) is enforced on Content-Length up front and on the bytes read, so
