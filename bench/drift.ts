@@ -6,7 +6,7 @@
  * has scipy, bench/drift_scipy.py times the same work in numpy/scipy for comparison.
  * The machine is shared with other agents, so figures are noisy: take the best of a few runs.
  *
- *   ./node_modules/.bin/bun bench/drift.ts [--rows 1000000] [--runs 3] [--no-scipy] [--json]
+ *   ./node_modules/.bin/bun bench/drift.ts [--rows 1000000] [--runs 3] [--sample 5000] [--no-scipy] [--json]
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +19,8 @@ export interface DriftBenchOptions {
   features?: number;
   baselineRows?: number;
   chunkRows?: number;
+  /** KS reference sample per feature (default 5,000, the baseline's default) */
+  sampleSize?: number;
   /** timed repetitions of the check; the fastest is reported (default 3) */
   runs?: number;
   /** also time bench/drift_scipy.py (default true) */
@@ -39,6 +41,9 @@ export interface DriftBenchFigures {
   peak_rss_mb: number;
   rss_before_mb: number;
   drifted_features: number;
+  /** which ones (every 4th, x0, x4, …, is shifted by 0.05 sd) */
+  drifted_names: string[];
+  sample_size: number;
   scipy_seconds: number | null;
   /** scipy seconds / ours */
   speedup_vs_scipy: number | null;
@@ -75,7 +80,7 @@ export async function benchDrift(opts: DriftBenchOptions = {}): Promise<DriftBen
     fillNormal(train[names[f] as string] as Float64Array, rng, mean(f), sd(f));
   }
   let t0 = performance.now();
-  const baseline = buildBaseline({ numeric: train });
+  const baseline = buildBaseline({ numeric: train }, { sampleSize: opts.sampleSize ?? 5000 });
   const baselineBuild = (performance.now() - t0) / 1000;
 
   // Pre-generating 1M × 32 values would cost 256 MB; each run regenerates the same chunks from
@@ -85,7 +90,7 @@ export async function benchDrift(opts: DriftBenchOptions = {}): Promise<DriftBen
   const times: number[] = [];
   let peak = 0;
   let before = 0;
-  let drifted = 0;
+  let drifted: string[] = [];
   for (let run = 0; run < runs; run++) {
     Bun.gc(true);
     before = rssMb();
@@ -109,7 +114,7 @@ export async function benchDrift(opts: DriftBenchOptions = {}): Promise<DriftBen
     const report = acc.finish();
     checkMs += performance.now() - t0;
     times.push(checkMs / 1000);
-    drifted = report.drifted_features.length;
+    drifted = report.drifted_features;
   }
   const seconds = Math.min(...times);
 
@@ -132,7 +137,9 @@ export async function benchDrift(opts: DriftBenchOptions = {}): Promise<DriftBen
     baseline_build_s: baselineBuild,
     peak_rss_mb: peak,
     rss_before_mb: before,
-    drifted_features: drifted,
+    drifted_features: drifted.length,
+    drifted_names: drifted,
+    sample_size: baseline.sample_size,
     scipy_seconds: scipySeconds,
     speedup_vs_scipy: scipySeconds === null ? null : scipySeconds / seconds,
   };
@@ -146,6 +153,7 @@ if (import.meta.main) {
   const figures = await benchDrift({
     rows: arg("--rows"),
     runs: arg("--runs"),
+    sampleSize: arg("--sample"),
     scipy: !process.argv.includes("--no-scipy"),
   });
   if (process.argv.includes("--json")) console.log(JSON.stringify(figures));
@@ -158,7 +166,7 @@ if (import.meta.main) {
       `  ours   ${f.seconds.toFixed(3)} s (runs: ${f.seconds_all_runs.map((s) => s.toFixed(3)).join(", ")}), ${(f.rows_per_s / 1e6).toFixed(2)} M rows/s`,
     );
     console.log(
-      `  baseline build ${f.baseline_build_s.toFixed(3)} s; drifted features ${f.drifted_features}/${f.features}`,
+      `  baseline build ${f.baseline_build_s.toFixed(3)} s; drifted features ${f.drifted_features}/${f.features} (${f.drifted_names.join(" ")}); KS sample ${f.sample_size}`,
     );
     console.log(`  RSS ${f.rss_before_mb.toFixed(0)} MiB before streaming, peak ${f.peak_rss_mb.toFixed(0)} MiB`);
     if (f.scipy_seconds !== null) {
