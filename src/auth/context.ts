@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 /**
  * Everything the auth and events routes share, built once per app: the clock (a dependency
  * so tests can move time), the password cost, the throttles and the event log.
@@ -22,6 +23,8 @@ export interface AuthOptions {
 
 export interface AuthContext {
   db: Kysely<DB>;
+  /** the raw handle, when there is one, for the statements every request runs (see credentials.ts) */
+  sqlite?: Database | undefined;
   config: Config;
   log: Logger;
   now: () => Date;
@@ -35,7 +38,7 @@ export interface AuthContext {
 }
 
 export function createAuthContext(
-  base: { db: Kysely<DB>; config: Config; log: Logger },
+  base: { db: Kysely<DB>; sqlite?: Database | undefined; config: Config; log: Logger },
   options: AuthOptions = {},
 ): AuthContext {
   const now = options.now ?? (() => new Date());
@@ -47,7 +50,7 @@ export function createAuthContext(
     ...base,
     now,
     bus,
-    events: new EventLog({ db: base.db, bus, now, log: base.log }),
+    events: new EventLog({ db: base.db, sqlite: base.sqlite, bus, now, log: base.log }),
     hashing,
     dummy: new DummyVerifier(hashing),
     throttle: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),

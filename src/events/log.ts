@@ -1,3 +1,4 @@
+import type { Database, Statement } from "bun:sqlite";
 /**
  * Writes audit events: one INSERT per event (SQLite in WAL mode takes ~20–50 µs; see
  * bench/auth.ts), then publishes `auth:*` and `users:*` events on the bus. Input and
@@ -12,10 +13,33 @@ import { summarize } from "./redact";
 import type { AuditEvent, NewEvent } from "./types";
 
 const PUBLISHED = /^(auth|users):/;
+const EVENT_COLUMNS = [
+  "time",
+  "type",
+  "source",
+  "actor",
+  "actor_user_id",
+  "via",
+  "subject",
+  "ip",
+  "user_agent",
+  "method",
+  "route",
+  "path",
+  "status",
+  "duration_ms",
+  "request_id",
+  "input",
+  "output",
+  "suspicious",
+  "reason",
+] as const;
 const MAX_JSON = 4096;
 
 export interface EventLogDeps {
   db: Kysely<DB>;
+  /** with it, events are written by one prepared statement: every API request writes one */
+  sqlite?: Database | undefined;
   bus: EventBus;
   now: () => Date;
   log: Logger;
@@ -30,8 +54,28 @@ function json(value: unknown): string | null {
 export class EventLog {
   readonly #deps: EventLogDeps;
 
+  readonly #statement: Statement | null;
+
   constructor(deps: EventLogDeps) {
     this.#deps = deps;
+    this.#statement =
+      deps.sqlite?.prepare(
+        `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,
+      ) ?? null;
+  }
+
+  /** The same row either way; the prepared statement skips query building (~100 µs a request). */
+  async #insert(row: Record<(typeof EVENT_COLUMNS)[number], string | number | null>): Promise<number> {
+    if (this.#statement) {
+      const values = EVENT_COLUMNS.map((c) => row[c]);
+      return Number(this.#statement.run(...values).lastInsertRowid);
+    }
+    const { id } = await this.#deps.db
+      .insertInto("events")
+      .values(row as never)
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return id;
   }
 
   /** Stores the event and publishes it; a failed write is logged, never thrown at the request. */
@@ -58,7 +102,7 @@ export class EventLog {
       reason: e.reason ?? null,
     };
     try {
-      const { id } = await this.#deps.db.insertInto("events").values(row).returning("id").executeTakeFirstOrThrow();
+      const id = await this.#insert(row);
       const event: AuditEvent = {
         ...row,
         id,

@@ -9,10 +9,11 @@ import { bootstrapAdmin } from "../../src/auth/bootstrap";
 import { createAuthContext } from "../../src/auth/context";
 import { TEST_HASHING } from "../../src/auth/passwords";
 import { loadConfig } from "../../src/config";
-import { createKysely, openSqlite } from "../../src/db/database";
+import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
 import { EventBus } from "../../src/events/bus";
 import { createApp } from "../../src/http/app";
+import { websocket } from "../../src/http/ws";
 import { createLogger } from "../../src/log";
 import { createRuntime } from "../../src/runtime";
 
@@ -35,6 +36,7 @@ export async function startService(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "mls-svc-"));
   const sqlite = openSqlite(join(dir, "store.db"));
   migrate(sqlite);
+  enableWal(sqlite);
   const db = createKysely(sqlite);
   const config = loadConfig({
     ML_DB_PATH: join(dir, "store.db"),
@@ -85,10 +87,29 @@ export async function startService(env: Record<string, string> = {}) {
     return { status: res.status, body, text, headers: res.headers };
   }
 
+  /** Polls GET /jobs/{id} until the job leaves queued/running (or `timeoutMs` passes). */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read job views loosely
+  async function waitJob(jobId: string, timeoutMs = 30_000): Promise<any> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const job = (await request(`/jobs/${jobId}`)).body;
+      if ((job.status !== "queued" && job.status !== "running") || Date.now() > until) return job;
+      await Bun.sleep(25);
+    }
+  }
+
+  /** A real Bun.serve on a free port (WebSocket included), stopped by close(). */
+  let server: ReturnType<typeof Bun.serve> | null = null;
+  function listen() {
+    server ??= Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, websocket });
+    return { port: server.port as number, url: `http://127.0.0.1:${server.port}` };
+  }
+
   async function close() {
+    server?.stop(true);
     await runtime.stop(0);
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { app, db, sqlite, config, runtime, bus, dir, request, close };
+  return { app, db, sqlite, config, runtime, bus, dir, request, waitJob, listen, close };
 }

@@ -15,7 +15,7 @@ import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { jsonBody, queryParams } from "../validate";
 
-const Cell = v.union([v.string(), v.number(), v.boolean(), v.null()]);
+const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)), v.record(v.string(), Cell)]);
 
 export const PredictBody = v.object({

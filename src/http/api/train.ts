@@ -14,7 +14,7 @@ import { reserveVersion } from "../../registry/registry";
 import type { AppDeps, AppEnv } from "../env";
 import { jsonBody } from "../validate";
 
-const Cell = v.union([v.string(), v.number(), v.boolean(), v.null()]);
+const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
 export const TrainBody = v.pipe(
