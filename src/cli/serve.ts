@@ -5,6 +5,7 @@ import { redacted } from "../config";
 import { EventBus } from "../events/bus";
 import { createApp } from "../http/app";
 import type { AppDeps } from "../http/env";
+import { websocket } from "../http/ws";
 import { createLogger } from "../log";
 import { createRuntime } from "../runtime";
 import { configFromEnvironment, openStore } from "../service";
@@ -81,7 +82,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: config.ML_SERVICE_HOST, port, fetch: app.fetch });
+    server = Bun.serve({ hostname: config.ML_SERVICE_HOST, port, fetch: app.fetch, websocket });
   } catch (e) {
     await runtime.stop(0);
     await store.close();

@@ -15,9 +15,11 @@ import { EventBus } from "../events/bus";
 import { createRuntime } from "../runtime";
 import { authRoutes } from "./api/auth";
 import { datasetRoutes, UPLOAD_PATH, uploadLimit } from "./api/datasets";
+import { docsRoutes } from "./api/docs";
 import { eventsRoutes } from "./api/events";
 import { healthRoutes } from "./api/health";
 import { jobsRoutes } from "./api/jobs";
+import { createServiceMetrics, metricsRoutes } from "./api/metrics";
 import { modelsRoutes } from "./api/models";
 import { predictRoutes } from "./api/predict";
 import { tokensRoutes } from "./api/tokens";
@@ -26,6 +28,7 @@ import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { ApiError, errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
+import { wsRoutes } from "./ws";
 
 export function createApp(appDeps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -36,6 +39,8 @@ export function createApp(appDeps: AppDeps) {
   const { config } = deps;
   const auth = createAuthContext(deps, { ...deps.auth, now: deps.now, bus: deps.bus });
 
+  const metrics = createServiceMetrics(deps);
+  app.use(metrics.middleware);
   app.use(requestId());
   app.use(accessLog(deps.log));
   const origins = config.ML_CORS_ORIGINS.split(",")
@@ -58,6 +63,8 @@ export function createApp(appDeps: AppDeps) {
 
   // every request is recorded, then authenticated; routes declare their role (src/auth/routes-policy.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
+  // /ws authenticates itself (it also takes ?token=) and answers the upgrade before this runs
+  app.route("/", wsRoutes(auth));
   app.use(authenticate(auth));
 
   app.use("/health", publicRoute());
@@ -71,6 +78,8 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", predictRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", jobsRoutes(deps));
+  app.route("/", metricsRoutes(metrics));
+  app.route("/", docsRoutes(app));
 
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);

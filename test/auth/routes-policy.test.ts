@@ -11,12 +11,19 @@ describe("route declarations", () => {
     expect(undeclared).toEqual([]);
   });
 
-  test("public: /health, /auth/login, /auth/register and nothing else", async () => {
+  test("public: health, metrics, the API docs, login and register, and nothing else", async () => {
     const t = await testApp();
     const open = routeTable(t.app)
       .filter((r) => r.access === "public")
       .map((r) => `${r.method} ${r.path}`);
-    expect(open.sort()).toEqual(["GET /health", "POST /auth/login", "POST /auth/register"]);
+    expect(open.sort()).toEqual([
+      "GET /docs",
+      "GET /health",
+      "GET /metrics",
+      "GET /openapi.json",
+      "POST /auth/login",
+      "POST /auth/register",
+    ]);
   });
 
   test("docs/auth.md holds the current table (run: bun scripts/routes-table.ts --write)", () => {

@@ -1,0 +1,67 @@
+/**
+ * `GET /openapi.json` and `GET /docs`: the API described by the app itself (src/http/openapi.ts).
+ * /docs is plain server-rendered HTML with no scripts and no external assets, so it works on
+ * an air-gapped box and with JavaScript switched off. Both are public: the spec holds no secrets.
+ */
+import { Hono } from "hono";
+import { html, raw } from "hono/html";
+import type { RouterRoute } from "hono/types";
+import { publicRoute } from "../../auth/routes-policy";
+import type { AppEnv } from "../env";
+import { type OpenApiDocument, type OpenApiOperation, openApiDocument } from "../openapi";
+
+const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+h2{margin-top:2rem;border-bottom:1px solid #ddd}details{margin:.4rem 0;border:1px solid #e3e3e3;border-radius:4px}
+summary{cursor:pointer;padding:.35rem .6rem;font-family:ui-monospace,monospace}
+.m{display:inline-block;width:4.2rem;font-weight:bold}.GET{color:#0a6}.POST{color:#06c}.PUT,.PATCH{color:#a60}.DELETE{color:#c22}
+.role{float:right;font-size:.85em;color:#666}pre{background:#f6f6f6;padding:.6rem;overflow:auto;margin:.4rem .6rem}
+td,th{text-align:left;padding:.1rem .6rem}`;
+
+function renderOperation(path: string, method: string, op: OpenApiOperation) {
+  const m = method.toUpperCase();
+  const body = op.requestBody?.content["application/json"].schema;
+  return html`<details id="${op.operationId}">
+    <summary><span class="m ${m}">${m}</span> ${path} <span class="role">${op["x-access"]}</span></summary>
+    ${
+      op.parameters.length
+        ? html`<table>
+            <tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>
+            ${op.parameters.map(
+              (p) =>
+                html`<tr><td>${p.name}</td><td>${p.in}</td><td>${p.required ? "yes" : "no"}</td><td><code>${JSON.stringify(p.schema)}</code></td></tr>`,
+            )}
+          </table>`
+        : ""
+    }
+    ${body ? html`<p>&nbsp;Request body (application/json):</p><pre>${JSON.stringify(body, null, 2)}</pre>` : ""}
+    <p>&nbsp;Responses: ${Object.entries(op.responses)
+      .map(([status, r]) => `${status} ${r.description}`)
+      .join(" · ")}</p>
+  </details>`;
+}
+
+function renderDocs(spec: OpenApiDocument) {
+  const byTag = new Map<string, ReturnType<typeof renderOperation>[]>();
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const tag = op.tags[0] ?? "root";
+      byTag.set(tag, [...(byTag.get(tag) ?? []), renderOperation(path, method, op)]);
+    }
+  }
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${spec.info.title} ${spec.info.version} — HTTP API</title><style>${raw(STYLE)}</style></head>
+<body><h1>${spec.info.title} ${spec.info.version}</h1>
+<p>${spec.info.description} Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${spec.openapi}).</p>
+<p>Credentials: <code>Authorization: Bearer &lt;token&gt;</code>, <code>X-Admin-Token</code>, or the
+<code>mls_session</code> cookie; <code>/ws</code> also takes <code>?token=</code>.</p>
+${[...byTag.entries()].map(([tag, ops]) => html`<h2 id="tag-${tag}">/${tag}</h2>${ops}`)}
+</body></html>`;
+}
+
+/** `app` is the whole mounted app, read at request time so every route is listed. */
+export function docsRoutes(app: { routes: readonly RouterRoute[] }) {
+  return new Hono<AppEnv>()
+    .get("/openapi.json", publicRoute(), (c) => c.json(openApiDocument(app)))
+    .get("/docs", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))));
+}

@@ -1,0 +1,101 @@
+/**
+ * `GET /metrics`: Prometheus text format, public because scrapers usually carry no
+ * credentials (keep the port off the internet, or put it behind a proxy that filters /metrics).
+ *
+ * What is measured and where: requests and latency per matched route pattern (the middleware
+ * below; raw paths would give one series per job id), jobs by status and type (read from the
+ * database at scrape time), training durations and predict-job rows (bus events), synchronous
+ * predictions (the request middleware reads the validated body of POST /predict), process.
+ */
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { matchedRoutes } from "hono/route";
+import { publicRoute } from "../../auth/routes-policy";
+import type { EventBus } from "../../events/bus";
+import type { AppDeps, AppEnv } from "../env";
+import { Registry } from "../metrics";
+
+const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const TRAINING_BUCKETS_S = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+const JOB_STATUSES = ["queued", "running", "completed", "failed", "cancelled"];
+const STATUS_CLASS = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
+
+export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt"> & { bus: EventBus }) {
+  const registry = new Registry();
+  const requests = registry.counter("http_requests_total", "HTTP requests by matched route and status class.", [
+    "method",
+    "route",
+    "status",
+  ]);
+  const latency = registry.histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by matched route, in seconds.",
+    ["method", "route"],
+    LATENCY_BUCKETS_S,
+  );
+  const jobs = registry.gauge("mlservice_jobs", "Jobs in the queue table by status and type.", ["status", "type"]);
+  const training = registry.histogram(
+    "mlservice_training_duration_seconds",
+    "Wall time of completed training jobs, in seconds.",
+    [],
+    TRAINING_BUCKETS_S,
+  );
+  const predictions = registry.counter("mlservice_predictions_total", "Rows predicted, by model.", ["model_key"]);
+  const uptime = registry.gauge("process_uptime_seconds", "Seconds since the service started.");
+  const rss = registry.gauge("process_resident_memory_bytes", "Resident set size, in bytes.");
+  const heap = registry.gauge("process_heap_used_bytes", "JavaScript heap in use, in bytes.");
+
+  deps.bus.subscribe("queue:task_completed", (e) => {
+    if (e.status !== "completed") return;
+    const result = e.result as { training_time_s?: unknown; predictions?: unknown } | null | undefined;
+    if ((e.type === "train" || e.type === "retrain") && typeof result?.training_time_s === "number") {
+      training.labels().observe(result.training_time_s);
+    }
+    if (e.type === "predict" && e.model_key && Array.isArray(result?.predictions)) {
+      predictions.labels(e.model_key).inc(result.predictions.length);
+    }
+  });
+
+  registry.collect(async () => {
+    const rows = await deps.db
+      .selectFrom("jobs")
+      .select(["status", "type", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy(["status", "type"])
+      .execute();
+    // zero every status of a type seen, so a drained queue reads 0 rather than vanishing
+    for (const r of rows) for (const s of JOB_STATUSES) jobs.labels(s, r.type).set(0);
+    for (const r of rows) jobs.labels(r.status, r.type).set(Number(r.n));
+    uptime.labels().set((Date.now() - deps.startedAt.getTime()) / 1000);
+    const mem = process.memoryUsage();
+    rss.labels().set(mem.rss);
+    heap.labels().set(mem.heapUsed);
+  });
+
+  /** Counts and times every request; mount first so auth failures and 404s count too. */
+  const middleware: MiddlewareHandler<AppEnv> = async function requestMetrics(c, next) {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const last = matchedRoutes(c).at(-1);
+    // an unknown path matches only app-wide middleware (method ALL): one series for all of them
+    const route = last && last.method !== "ALL" ? last.path : "unmatched";
+    const method = c.req.method;
+    const status = c.res.status;
+    requests.labels(method, route, STATUS_CLASS[Math.floor(status / 100)] ?? "other").inc();
+    latency.labels(method, route).observe(seconds);
+    if (route === "/predict" && method === "POST" && status === 200) {
+      const body = (c.req.valid as (target: "json") => { model_key?: string; data?: unknown } | undefined)("json");
+      if (body?.model_key) predictions.labels(body.model_key).inc(Array.isArray(body.data) ? body.data.length : 1);
+    }
+  };
+
+  return { registry, middleware };
+}
+
+export function metricsRoutes(metrics: ServiceMetrics) {
+  return new Hono<AppEnv>().get("/metrics", publicRoute(), async (c) =>
+    c.body(await metrics.registry.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  );
+}
