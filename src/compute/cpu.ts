@@ -33,8 +33,13 @@ export interface CpuBackendOptions {
   threads?: number;
 }
 
-/** Below this many multiply-adds (~50 µs on one thread) a matmul stays on the calling thread: waking a worker costs 25–50 µs. */
-const PARALLEL_MIN_MACS = 1 << 20;
+/**
+ * Below this many multiply-adds (~300 µs on one thread) a matmul stays on the calling thread.
+ * Waking a worker costs 25–50 µs on an idle machine and far more on a busy one; on digits
+ * (batch 200, (128,64)) 1 << 20 spent over half the fit in Atomics.wait/notify, and 1 << 22
+ * trained ~1.5× faster (prof-train runs, 2 cores, same load).
+ */
+const PARALLEL_MIN_MACS = 1 << 22;
 /** Control block (one slot per thread) after a null page of 1 KiB, so address 0 is never a matrix. */
 const CONTROL_BASE = 1024;
 const INITIAL_PAGES = 256; // 16 MiB
