@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as v from "valibot";
 import { requireRole, routeTable } from "../../src/auth/routes-policy";
 import { openApiPath } from "../../src/http/openapi";
@@ -89,5 +91,19 @@ describe("GET /docs", () => {
     }
     expect(page).toContain("model_key");
     expect(page).not.toMatch(/<script|<link|src="http|href="http/);
+  });
+});
+
+describe("README", () => {
+  test("documents every route as `METHOD /path`, each with a curl example", () => {
+    const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
+    const entry = (route: string) => {
+      const at = readme.indexOf(`- \`${route}\` `);
+      return at < 0 ? "" : readme.slice(at, readme.indexOf("\n- ", at + 1));
+    };
+    const missing = routeTable(svc.app)
+      .map((r) => `${r.method} ${openApiPath(r.path)}`)
+      .filter((route) => !entry(route).includes("`curl "));
+    expect(missing).toEqual([]);
   });
 });
