@@ -31,6 +31,8 @@ export function noteAudit(c: Context<AppEnv>, note: AuditNote): void {
 }
 
 const UNRECORDED = new Set(["/health"]);
+/** the dashboard's hashed assets and its long-lived event stream: page loads, not actions */
+const UNRECORDED_PREFIX = /^\/ui\/(static\/|live$)/;
 
 export interface AuditTrailOptions {
   events: EventLog;
@@ -43,7 +45,7 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
   return async function auditTrail(c, next) {
     const ip = clientIp(c, opts.trustProxy);
     c.set("clientIp", ip);
-    if (UNRECORDED.has(c.req.path) || c.req.method === "OPTIONS") return next();
+    if (UNRECORDED.has(c.req.path) || UNRECORDED_PREFIX.test(c.req.path) || c.req.method === "OPTIONS") return next();
     const start = performance.now();
     await next();
     const duration = Math.round((performance.now() - start) * 1000) / 1000;
@@ -52,7 +54,8 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
     const reason = note.suspicious ?? opts.bursts.note(ip, opts.now().getTime());
     await opts.events.record({
       type: note.type ?? "http:request",
-      source: identity?.via === "cookie" ? "gui" : "api",
+      // a dashboard page is the GUI even before sign-in (a failed login form)
+      source: identity?.via === "cookie" || /^\/ui(\/|$)/.test(c.req.path) ? "gui" : "api",
       actor: identity ? actorName(identity) : null,
       actor_user_id: identity?.userId ?? null,
       via: identity?.via ?? null,

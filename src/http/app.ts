@@ -28,6 +28,7 @@ import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { ApiError, errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
+import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
 
 export function createApp(appDeps: AppDeps) {
@@ -80,9 +81,16 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", jobsRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   app.route("/", docsRoutes(app));
+  const ui = dashboard({ ...deps, auth });
+  app.route("/", ui.routes);
 
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.onError(handleError);
+  app.notFound((c) =>
+    isUiPath(c.req.path)
+      ? ui.notFound(c)
+      : c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
+  );
+  // pages answer errors with HTML (sign-in redirect, 403/404 pages); the API keeps its JSON contract
+  app.onError((err, c) => (isUiPath(c.req.path) ? ui.onError(err, c) : handleError(err, c)));
   return app;
 }
 

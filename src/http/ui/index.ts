@@ -1,0 +1,23 @@
+/**
+ * The dashboard: server-rendered pages under /ui, one sub-app per area, plus their assets and
+ * live event stream. `GET /` leads here. createApp mounts `routes` and sends errors and
+ * unknown paths under /ui to `onError`/`notFound` (HTML pages instead of the API's JSON).
+ */
+import { Hono } from "hono";
+import { publicRoute } from "../../auth/routes-policy";
+import type { AppEnv } from "../env";
+import { accountRoutes } from "./account";
+import { assetRoutes } from "./assets";
+import { liveRoutes } from "./live";
+import { isUiPath, type UiDeps, uiError, uiNotFound } from "./page";
+
+export { isUiPath };
+
+export function dashboard(deps: UiDeps) {
+  const routes = new Hono<AppEnv>()
+    .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
+    .route("/", assetRoutes())
+    .route("/", liveRoutes(deps.bus ?? deps.auth.bus))
+    .route("/", accountRoutes(deps));
+  return { routes, onError: uiError(deps), notFound: uiNotFound(deps) };
+}
