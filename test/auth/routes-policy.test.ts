@@ -17,12 +17,21 @@ describe("route declarations", () => {
       .filter((r) => r.access === "public")
       .map((r) => `${r.method} ${r.path}`);
     expect(open.sort()).toEqual([
+      "GET /",
       "GET /docs",
       "GET /health",
       "GET /metrics",
       "GET /openapi.json",
+      // the dashboard's sign-in and registration pages, its assets, and the visitor's theme and cookie choices
+      "GET /ui/login",
+      "GET /ui/register",
+      "GET /ui/static/:file",
       "POST /auth/login",
       "POST /auth/register",
+      "POST /ui/consent",
+      "POST /ui/login",
+      "POST /ui/register",
+      "POST /ui/theme",
     ]);
   });
 
