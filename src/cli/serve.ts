@@ -109,10 +109,15 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   log.info("shutting down", { signal, grace_ms: config.ML_SHUTDOWN_TIMEOUT_MS });
   // stop(false): no new connections, in-flight requests run to completion, up to the grace period
+  let grace: ReturnType<typeof setTimeout> | undefined;
   const drained = await Promise.race([
     server.stop(false).then(() => true),
-    Bun.sleep(config.ML_SHUTDOWN_TIMEOUT_MS).then(() => false),
+    new Promise<boolean>((resolve) => {
+      grace = setTimeout(() => resolve(false), config.ML_SHUTDOWN_TIMEOUT_MS);
+    }),
   ]);
+  // a pending grace timer would keep the process alive after everything else has stopped
+  clearTimeout(grace);
   if (!drained) await server.stop(true);
   // running jobs get the rest of the grace period, then are aborted; the prediction log is flushed
   await runtime.stop(config.ML_SHUTDOWN_TIMEOUT_MS);

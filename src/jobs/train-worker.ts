@@ -47,17 +47,15 @@ self.onmessage = async (event: MessageEvent<TrainRequest | { type: "cancel" }>) 
         },
       },
     );
-    self.postMessage({
-      type: "done",
-      model,
-      device: backend.info.device,
-      kind: backend.info.kind,
-      reason: picked.reason,
-    });
+    const { device, kind } = backend.info;
+    // dispose before answering: the parent terminates this worker on the answer, and the CPU
+    // backend's own worker threads must not outlive it (they would keep the process alive)
+    backend.dispose();
+    backend = undefined;
+    self.postMessage({ type: "done", model, device, kind, reason: picked.reason });
   } catch (e) {
+    backend?.dispose();
     const code = e instanceof TrainingError ? e.code : "error";
     self.postMessage({ type: "error", code, message: (e as Error).message });
-  } finally {
-    backend?.dispose();
   }
 };
