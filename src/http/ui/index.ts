@@ -8,7 +8,11 @@ import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
 import { accountRoutes } from "./account";
 import { assetRoutes } from "./assets";
+import { jobPages } from "./jobs";
 import { liveRoutes } from "./live";
+import { modelPages } from "./models";
+import { monitoringPages } from "./monitoring-pages";
+import { overviewPages } from "./overview";
 import { isUiPath, type UiDeps, uiError, uiNotFound } from "./page";
 
 export { isUiPath };
@@ -18,6 +22,10 @@ export function dashboard(deps: UiDeps) {
     .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
     .route("/", assetRoutes())
     .route("/", liveRoutes(deps.bus ?? deps.auth.bus))
-    .route("/", accountRoutes(deps));
+    .route("/", accountRoutes(deps))
+    .route("/", overviewPages(deps))
+    .route("/", modelPages(deps))
+    .route("/", jobPages(deps))
+    .route("/", monitoringPages(deps));
   return { routes, onError: uiError(deps), notFound: uiNotFound(deps) };
 }

@@ -1,0 +1,67 @@
+/** `/ui/jobs`: the queue (paged, filtered by status), one job, cancel. */
+import { Hono } from "hono";
+import { type JobItem, JobPage, JobsPage } from "../../../views/pages/jobs";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import type { JobStatus } from "../../db/tables/models";
+import { getJob, type JobRow, listJobs } from "../../jobs/queue";
+import type { AppEnv } from "../env";
+import { offsetOf } from "./models";
+import { render, safeNext, seeOther, type UiDeps } from "./page";
+
+const PAGE = 50;
+const STATUSES = new Set(["queued", "running", "completed", "failed", "cancelled"]);
+const REFRESH_S = 3;
+
+export function jobItem(j: JobRow): JobItem {
+  return {
+    job_id: j.id,
+    type: j.type,
+    status: j.status,
+    model_key: j.model_key,
+    version: j.version,
+    stage: j.stage,
+    progress: j.progress,
+    detail: j.progress_detail ? JSON.parse(j.progress_detail) : null,
+    error: j.error,
+    created_at: j.created_at,
+    finished_at: j.finished_at,
+  };
+}
+
+const busy = (j: JobItem) => j.status === "queued" || j.status === "running";
+
+export function jobPages(deps: UiDeps) {
+  return new Hono<AppEnv>()
+    .get("/ui/jobs", requireRole("user"), async (c) => {
+      const raw = c.req.query("status") ?? "";
+      const status = STATUSES.has(raw) ? (raw as JobStatus) : undefined;
+      const offset = offsetOf(c.req.query("offset"));
+      const page = await listJobs(deps.db, { status, limit: PAGE, offset });
+      const jobs = page.items.map(jobItem);
+      const url = c.req.path + new URL(c.req.url).search;
+      const body = (
+        <JobsPage
+          jobs={jobs}
+          total={page.total}
+          offset={offset}
+          limit={PAGE}
+          status={status ?? ""}
+          csrf={signedIn(c).csrfToken}
+          url={url}
+        />
+      );
+      return render(c, deps, "Jobs", body, { refresh: jobs.some(busy) ? REFRESH_S : undefined });
+    })
+    .get("/ui/jobs/:id", requireRole("user"), async (c) => {
+      const job = jobItem(await getJob(deps.db, c.req.param("id")));
+      const body = <JobPage job={job} csrf={signedIn(c).csrfToken} url={c.req.path} />;
+      return render(c, deps, `Job ${job.job_id}`, body, { refresh: busy(job) ? REFRESH_S : undefined });
+    })
+    .post("/ui/jobs/:id/cancel", requireRole("user"), async (c) => {
+      const id = c.req.param("id");
+      await deps.runtime.jobs.cancel(id);
+      const back = c.req.header("referer");
+      const next = back ? safeNext(new URL(back, "http://x").pathname) : `/ui/jobs/${id}`;
+      return seeOther(c, next === "/ui" ? `/ui/jobs/${id}` : next);
+    });
+}

@@ -1,0 +1,111 @@
+/** `/ui/models`: the list (paged), one model's detail, and rollback with a confirmation page. */
+import { Hono } from "hono";
+import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { getModel, getVersion, listVersions, setActiveVersion } from "../../registry/registry";
+import type { AppEnv } from "../env";
+import { render, seeOther, type UiDeps } from "./page";
+
+const PAGE = 50;
+const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
+export const offsetOf = (raw: string | undefined) => Math.max(0, Math.min(1e9, Number.parseInt(raw ?? "0", 10) || 0));
+
+export function primaryScore(task: string, metrics: Record<string, unknown> | null): number | null {
+  const v = metrics?.[task === "classification" ? "accuracy" : "r2"];
+  return typeof v === "number" ? v : null;
+}
+
+export function modelPages(deps: UiDeps) {
+  const { db, runtime } = deps;
+  return new Hono<AppEnv>()
+    .get("/ui/models", requireRole("user"), async (c) => {
+      const offset = offsetOf(c.req.query("offset"));
+      const [rows, total] = await Promise.all([
+        db
+          .selectFrom("models as m")
+          .leftJoin("model_versions as v", (j) =>
+            j.onRef("v.model_key", "=", "m.model_key").onRef("v.version", "=", "m.active_version"),
+          )
+          .select(["m.model_key", "m.task_type", "m.target_field", "m.active_version", "m.updated_at", "v.metrics"])
+          .orderBy("m.model_key")
+          .limit(PAGE)
+          .offset(offset)
+          .execute(),
+        db
+          .selectFrom("models")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
+      ]);
+      const items: ModelListItem[] = rows.map((r) => ({ ...r, score: primaryScore(r.task_type, parse(r.metrics)) }));
+      return render(
+        c,
+        deps,
+        "Models",
+        <ModelsPage items={items} total={Number(total.n)} offset={offset} limit={PAGE} />,
+      );
+    })
+    .get("/ui/models/:key", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const model = await getModel(db, key);
+      const versions = await listVersions(db, key);
+      let loaded = null;
+      if (model.active_version) loaded = await runtime.models.active(key).catch(() => null);
+      const features = loaded?.artifact.spec.features.map((f) => ({
+        name: f.name,
+        kind: f.kind,
+        detail:
+          f.kind === "numeric"
+            ? `standardised (mean ${f.mean.toPrecision(4)}, sd ${f.std.toPrecision(4)}) + missing flag`
+            : f.kind === "categorical"
+              ? `one-hot over ${f.categories.length} values + unknown`
+              : f.kind === "text"
+                ? `hashed n-grams, ${f.dims} dimensions`
+                : `boolean (true in ${(f.rate * 100).toFixed(0)}%)`,
+      }));
+      const notice = c.req.query("done") === "rolled_back" ? `Version ${model.active_version} now serves.` : null;
+      const page = (
+        <ModelDetailPage
+          model={model}
+          versions={versions.map((v) => ({
+            ...v,
+            active: v.version === model.active_version,
+            metrics: parse(v.metrics),
+          }))}
+          features={features ?? null}
+          lossCurve={loaded?.artifact.model.lossCurve ?? null}
+        />
+      );
+      return render(c, deps, `Model ${key}`, page, { notice });
+    })
+    .get("/ui/models/:key/rollback/:version", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const model = await getModel(db, key);
+      const version = await getVersion(db, key, c.req.param("version"));
+      const page = (
+        <RollbackConfirmPage
+          csrf={signedIn(c).csrfToken}
+          modelKey={key}
+          from={model.active_version}
+          to={version.version}
+        />
+      );
+      return render(c, deps, `Roll back ${key}`, page);
+    })
+    .post("/ui/models/:key/rollback/:version", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const version = c.req.param("version");
+      const model = await getModel(db, key);
+      await getVersion(db, key, version);
+      // as POST /models/{key}/rollback/{version}: load and verify first, then switch atomically
+      const loaded = await runtime.models.load(key, version);
+      await setActiveVersion(db, key, version, deps.now().toISOString());
+      runtime.models.swap(loaded);
+      deps.bus?.publish("models:rolled_back", {
+        model_key: key,
+        from: model.active_version,
+        to: version,
+        by: signedIn(c).username,
+      });
+      return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=rolled_back`);
+    });
+}
