@@ -32,8 +32,9 @@ export function csvRows(name: string): Record<string, string | number>[] {
   });
 }
 
-export async function startService(env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "mls-svc-"));
+/** `reuseDir`: start again over the files a previous instance left (a restart). */
+export async function startService(env: Record<string, string> = {}, reuseDir?: string) {
+  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
   const sqlite = openSqlite(join(dir, "store.db"));
   migrate(sqlite);
   enableWal(sqlite);
@@ -105,11 +106,12 @@ export async function startService(env: Record<string, string> = {}) {
     return { port: server.port as number, url: `http://127.0.0.1:${server.port}` };
   }
 
-  async function close() {
+  /** `keepFiles`: stop like a clean shutdown and leave the database and artifacts for a restart. */
+  async function close(keepFiles = false) {
     server?.stop(true);
     await runtime.stop(0);
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keepFiles) rmSync(dir, { recursive: true, force: true });
   }
   return { app, db, sqlite, config, runtime, bus, dir, request, waitJob, listen, close };
 }
