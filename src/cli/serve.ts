@@ -3,6 +3,7 @@ import { createAuthContext } from "../auth/context";
 import { computeOptions, describeCompute } from "../compute/pick";
 import { redacted } from "../config";
 import { EventBus } from "../events/bus";
+import { EventLog } from "../events/log";
 import { createApp } from "../http/app";
 import type { AppDeps } from "../http/env";
 import { websocket } from "../http/ws";
@@ -121,6 +122,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!drained) await server.stop(true);
   // running jobs get the rest of the grace period, then are aborted; the prediction log is flushed
   await runtime.stop(config.ML_SHUTDOWN_TIMEOUT_MS);
+  EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });
   return EXIT.ok;

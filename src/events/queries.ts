@@ -1,6 +1,7 @@
 /** Reading the audit log: filtered, newest first, with a total for paging. */
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { DB, EventsTable } from "../db/schema";
+import { EventLog } from "./log";
 import type { AuditEvent, EventSource } from "./types";
 
 export interface EventFilter {
@@ -30,6 +31,8 @@ export function toEvent(row: Selectable<EventsTable>): AuditEvent {
 }
 
 export async function listEvents(db: Kysely<DB>, f: EventFilter): Promise<{ items: AuditEvent[]; total: number }> {
+  // request events are written in batches; a reader sees every request made before it
+  EventLog.flushAll();
   let q = db.selectFrom("events");
   if (f.type !== undefined) {
     // "auth:*" lists a whole family; anything else is an exact type
@@ -62,6 +65,7 @@ export async function listEvents(db: Kysely<DB>, f: EventFilter): Promise<{ item
 }
 
 export async function getEvent(db: Kysely<DB>, id: number): Promise<AuditEvent | null> {
+  EventLog.flushAll();
   const row = await db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
   return row ? toEvent(row) : null;
 }

@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config";
 import { createKysely, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
 import { EventBus } from "../../src/events/bus";
+import { EventLog } from "../../src/events/log";
 import { createApp } from "../../src/http/app";
 import { createLogger } from "../../src/log";
 
@@ -100,7 +101,10 @@ export async function testApp(opts: { env?: Record<string, string>; auth?: Omit<
     return { id: user.id, username, password };
   }
 
-  const events = () => db.selectFrom("events").selectAll().orderBy("id").execute();
+  const events = () => {
+    EventLog.flushAll();
+    return db.selectFrom("events").selectAll().orderBy("id").execute();
+  };
 
   return { app, db, sqlite, config, clock, bus, logLines, printed, bootstrap, request, login, createUser, events, ctx };
 }
