@@ -7,13 +7,17 @@ import { Hono } from "hono";
 import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
 import { accountRoutes } from "./account";
+import { adminPages } from "./admin";
 import { assetRoutes } from "./assets";
+import { datasetPages } from "./datasets";
 import { jobPages } from "./jobs";
 import { liveRoutes } from "./live";
 import { modelPages } from "./models";
 import { monitoringPages } from "./monitoring-pages";
 import { overviewPages } from "./overview";
 import { isUiPath, type UiDeps, uiError, uiNotFound } from "./page";
+import { predictPages } from "./predict";
+import { trainPages } from "./train";
 
 export { isUiPath };
 
@@ -26,6 +30,10 @@ export function dashboard(deps: UiDeps) {
     .route("/", overviewPages(deps))
     .route("/", modelPages(deps))
     .route("/", jobPages(deps))
-    .route("/", monitoringPages(deps));
+    .route("/", monitoringPages(deps))
+    .route("/", trainPages(deps))
+    .route("/", predictPages(deps))
+    .route("/", datasetPages(deps))
+    .route("/", adminPages(deps));
   return { routes, onError: uiError(deps), notFound: uiNotFound(deps) };
 }

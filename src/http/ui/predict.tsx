@@ -1,0 +1,230 @@
+/**
+ * `/ui/predict`: rows from a form generated from the model's feature spec, pasted JSON or a
+ * CSV file → checked against the spec here (errors beside their fields) → a `predict` job
+ * (the queue keeps the result, so the result page is a plain GET and exports read it back).
+ */
+import { Hono } from "hono";
+import { emptyForm, type FormState } from "../../../views/components/form";
+import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { looksNumeric } from "../../datasets/csv-check";
+import { readRecords } from "../../datasets/csv-reader";
+import { ServiceError } from "../../errors";
+import { enqueue, getJob, type JobRow } from "../../jobs/queue";
+import { encodeRows, FeatureError, type Row } from "../../ml/features";
+import type { LoadedVersion } from "../../registry/serving";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { type Ctx, render, seeOther, type UiDeps } from "./page";
+
+const SHOWN = 500;
+const WAIT_MS = 3000;
+
+function featureInputs(loaded: LoadedVersion): FeatureInput[] {
+  return loaded.artifact.spec.features.map((f, i) => ({
+    field: `x_${i}`,
+    name: f.name,
+    kind: f.kind,
+    ...(f.kind === "categorical" ? { categories: f.categories.map(String) } : {}),
+    hint:
+      f.kind === "numeric"
+        ? `number; empty uses the training mean ${f.mean.toPrecision(4)}`
+        : f.kind === "boolean"
+          ? "true or false"
+          : f.kind === "text"
+            ? "text"
+            : "one of the values seen in training",
+  }));
+}
+
+function csvRows(text: string): Row[] {
+  const [header, ...records] = readRecords(text);
+  if (!header || records.length === 0) throw new ApiError(422, "validation_failed", "the CSV needs a header and rows");
+  return records.map(({ fields }) =>
+    Object.fromEntries(
+      header.fields.map((col, j) => {
+        const cell = fields[j] ?? "";
+        return [col, cell.trim() === "" ? null : looksNumeric(cell) ? Number(cell) : cell];
+      }),
+    ),
+  );
+}
+
+type Predictions = {
+  predictions: { prediction: unknown; confidence: number | null; all_scores: Record<string, number> | null }[];
+};
+
+export function predictPages(deps: UiDeps) {
+  const { runtime } = deps;
+
+  const page = async (
+    c: Ctx,
+    model: string,
+    forms: { one?: FormState; many?: FormState } = {},
+    status: 200 | 422 = 200,
+  ) => {
+    const models = await deps.db
+      .selectFrom("models")
+      .select("model_key")
+      .where("active_version", "is not", null)
+      .orderBy("model_key")
+      .limit(1000)
+      .execute();
+    let features: FeatureInput[] | null = null;
+    let unavailable: string | null = null;
+    if (model) {
+      try {
+        features = featureInputs(await runtime.models.active(model));
+      } catch (e) {
+        if (!(e instanceof ServiceError)) throw e;
+        unavailable = e.message;
+      }
+    }
+    const body = (
+      <PredictPage
+        csrf={signedIn(c).csrfToken}
+        models={models.map((m) => m.model_key)}
+        model={model}
+        features={features}
+        unavailable={unavailable}
+        one={forms.one ?? emptyForm()}
+        many={forms.many ?? emptyForm()}
+      />
+    );
+    return render(c, deps, "Predict", body, { status });
+  };
+
+  const predictionJob = async (id: string): Promise<JobRow> => {
+    const job = await getJob(deps.db, id);
+    if (job.type !== "predict") throw new ApiError(404, "not_found", `no prediction job ${id}`);
+    return job;
+  };
+
+  return new Hono<AppEnv>()
+    .get("/ui/predict", requireRole("user"), (c) => page(c, c.req.query("model") ?? ""))
+    .post("/ui/predict", requireRole("user"), async (c) => {
+      const body = await c.req.parseBody();
+      const model = typeof body.model === "string" ? body.model : "";
+      const loaded = await runtime.models.active(model);
+      const inputs = featureInputs(loaded);
+      const values: Record<string, string> = {};
+      for (const [k, val] of Object.entries(body)) if (typeof val === "string" && k !== "_csrf") values[k] = val;
+      const many = body.mode === "many";
+      let rows: Row[];
+      try {
+        if (!many) {
+          rows = [
+            Object.fromEntries(
+              inputs.map((f) => [f.name, values[f.field]?.trim() ? (values[f.field] as string) : null]),
+            ),
+          ];
+        } else if (body.csv instanceof File && body.csv.size > 0) {
+          rows = csvRows(await body.csv.text());
+        } else {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(values.rows_json ?? "");
+          } catch {
+            throw new FeatureError("not JSON", [
+              { path: "rows_json", message: "Paste a JSON array of objects, or choose a CSV file" },
+            ]);
+          }
+          rows = (Array.isArray(parsed) ? parsed : [parsed]) as Row[];
+          if (!rows.every((r) => r && typeof r === "object" && !Array.isArray(r))) {
+            throw new FeatureError("not rows", [{ path: "rows_json", message: "Each row must be an object" }]);
+          }
+        }
+        encodeRows(loaded.artifact.spec, rows);
+      } catch (e) {
+        if (!(e instanceof FeatureError || e instanceof ServiceError)) throw e;
+        const errors: Record<string, string> = {};
+        const details =
+          (e instanceof FeatureError ? e.details : (e.details as { path: string; message: string }[] | null)) ?? [];
+        for (const d of details) {
+          const name = d.path.replace(/^\d+\./, "");
+          const field = many
+            ? d.path === "rows_json"
+              ? "rows_json"
+              : body.csv instanceof File && body.csv.size > 0
+                ? "csv"
+                : "rows_json"
+            : (inputs.find((f) => f.name === name)?.field ?? "");
+          errors[field] ??= many && d.path !== "rows_json" ? `${d.path}: ${d.message}` : d.message;
+        }
+        if (Object.keys(errors).length === 0) errors[many ? "rows_json" : ""] = e.message;
+        const form = { values, errors };
+        return page(c, model, many ? { many: form } : { one: form }, 422);
+      }
+      const job = await enqueue(deps.db, {
+        type: "predict",
+        modelKey: model,
+        version: loaded.version,
+        params: { model_key: model, version: loaded.version, data: rows },
+        createdBy: signedIn(c).userId,
+        now: deps.now().toISOString(),
+      });
+      runtime.jobs.kick();
+      // small batches finish in milliseconds: wait a little so the result page opens complete
+      const until = Date.now() + WAIT_MS;
+      while (Date.now() < until && ["queued", "running"].includes((await getJob(deps.db, job.id)).status)) {
+        await Bun.sleep(10);
+      }
+      return seeOther(c, `/ui/predict/results/${job.id}`);
+    })
+    .get("/ui/predict/results/:id", requireRole("user"), async (c) => {
+      const job = await predictionJob(c.req.param("id"));
+      const params = JSON.parse(job.params) as { model_key: string; data: Row[] };
+      const result = job.result ? (JSON.parse(job.result) as Predictions) : null;
+      const preds = result?.predictions ?? [];
+      const rows = preds.slice(0, SHOWN).map((p, i) => ({ ...p, input: params.data[i] ?? {} }));
+      const body = (
+        <ResultsPage
+          jobId={job.id}
+          status={job.status}
+          error={job.error}
+          modelKey={params.model_key}
+          version={job.version}
+          rows={rows}
+          total={preds.length}
+        />
+      );
+      const running = job.status === "queued" || job.status === "running";
+      return render(c, deps, "Predictions", body, { refresh: running ? 2 : undefined });
+    })
+    .get("/ui/predict/results/:id/export/:format{csv|json}", requireRole("user"), async (c) => {
+      const job = await predictionJob(c.req.param("id"));
+      if (job.status !== "completed" || !job.result)
+        throw new ApiError(409, "conflict", `job ${job.id} is ${job.status}`);
+      const params = JSON.parse(job.params) as { data: Row[] };
+      const preds = (JSON.parse(job.result) as Predictions).predictions;
+      const rows = preds.map((p, i) => ({ ...params.data[i], ...p }));
+      const name = `predictions-${job.id}`;
+      if (c.req.param("format") === "json") {
+        return c.body(JSON.stringify(rows, null, 1), 200, {
+          "content-type": "application/json",
+          "content-disposition": `attachment; filename="${name}.json"`,
+        });
+      }
+      const inputs = Object.keys(params.data[0] ?? {});
+      const classes = Object.keys(preds[0]?.all_scores ?? {});
+      const esc = (s: unknown) => {
+        const t = s == null ? "" : String(s);
+        return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+      };
+      const header = [...inputs, "prediction", "confidence", ...classes.map((k) => `score_${k}`)];
+      const lines = preds.map((p, i) =>
+        [
+          ...inputs.map((k) => params.data[i]?.[k]),
+          p.prediction,
+          p.confidence,
+          ...classes.map((k) => p.all_scores?.[k]),
+        ]
+          .map(esc)
+          .join(","),
+      );
+      return c.body(`${[header.map(esc).join(","), ...lines].join("\n")}\n`, 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="${name}.csv"`,
+      });
+    });
+}

@@ -1,0 +1,141 @@
+/**
+ * `/ui/train`: pick or upload data, then a form over its columns → the same checks and queue
+ * as POST /train (TrainBody, checkTrainingRows, reserveVersion, enqueue) → 303 to the job page.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { emptyForm, type FormState } from "../../../views/components/form";
+import { TrainPage } from "../../../views/pages/train";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { type Dataset, getDataset, listDatasets, loadDatasetRows } from "../../datasets/store";
+import { enqueue, newJobId } from "../../jobs/queue";
+import type { TrainParams } from "../../jobs/train";
+import { reserveVersion } from "../../registry/registry";
+import { checkTrainingRows, TrainBody } from "../api/train";
+import type { AppEnv } from "../env";
+import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
+
+const num = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : Number(s));
+
+/** The form as a TrainBody candidate: numbers parsed, empty fields left out so defaults apply. */
+function trainBody(f: Record<string, string>, columns: string[]) {
+  const features = columns.filter((_, i) => f[`f_${i}`] !== undefined);
+  const hidden = f.hidden_layer_sizes?.trim();
+  const hp: Record<string, unknown> = { activation: f.activation || undefined };
+  if (hidden) hp.hidden_layer_sizes = hidden.split(/[\s,]+/).map(Number);
+  for (const k of ["max_iter", "learning_rate_init", "alpha"]) if (num(f[k]) !== undefined) hp[k] = num(f[k]);
+  return {
+    model_key: f.model_key ?? "",
+    target_field: f.target_field ?? "",
+    task_type: f.task_type === "classification" || f.task_type === "regression" ? f.task_type : undefined,
+    feature_fields: features.filter((c) => c !== f.target_field),
+    dataset_id: f.dataset_id,
+    validation_split: num(f.validation_split),
+    hyperparameters: hp,
+  };
+}
+
+export interface TrainPageOptions {
+  dataset: Dataset | null;
+  form?: FormState;
+  upload?: FormState;
+  status?: 200 | 413 | 422;
+}
+
+/** The train page; the upload form on it reports its errors here too (datasets.tsx). */
+export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
+  const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
+  const list = await listDatasets(datasetDeps, { limit: 200 });
+  const form = o.form ?? emptyForm();
+  const d = o.dataset;
+  const target = form.values.target_field ?? d?.columns.at(-1);
+  const features = o.form
+    ? (d?.columns ?? []).filter((_, i) => form.values[`f_${i}`] !== undefined)
+    : (d?.columns ?? []).filter((col) => col !== target);
+  const body = (
+    <TrainPage
+      csrf={signedIn(c).csrfToken}
+      datasets={list.items.map((x) => ({ id: x.id, label: `${x.name} v${x.version} (${x.row_count} rows)` }))}
+      dataset={d}
+      upload={o.upload ?? emptyForm()}
+      form={form}
+      features={features}
+      defaults={{
+        max_iter: deps.config.ML_MAX_ITER,
+        learning_rate_init: deps.config.ML_LEARNING_RATE_INIT,
+        alpha: deps.config.ML_ALPHA,
+      }}
+    />
+  );
+  return render(c, deps, "Train", body, { status: o.status ?? 200 });
+}
+
+export function trainPages(deps: UiDeps) {
+  const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
+
+  const page = (c: Ctx, o: TrainPageOptions) => trainPage(deps, c, o);
+
+  return new Hono<AppEnv>()
+    .get("/ui/train", requireRole("user"), async (c) => {
+      const id = c.req.query("dataset");
+      return page(c, { dataset: id ? await getDataset(datasetDeps, id) : null });
+    })
+    .post("/ui/train", requireRole("user"), async (c) => {
+      const f = await formFields(c);
+      const user = signedIn(c);
+      const dataset = await getDataset(datasetDeps, f.dataset_id ?? "");
+      try {
+        const body = v.parse(TrainBody, trainBody(f, dataset.columns));
+        const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
+        const { task, features } = checkTrainingRows(rows, body);
+        const jobId = newJobId();
+        const at = deps.now().toISOString();
+        const version = await reserveVersion(deps.db, {
+          modelKey: body.model_key,
+          version: body.version,
+          taskType: task,
+          targetField: body.target_field,
+          featureFields: features,
+          hyperparameters: body.hyperparameters,
+          datasetId: dataset.id,
+          jobId,
+          createdBy: user.userId,
+          now: at,
+        });
+        const params: TrainParams = {
+          model_key: body.model_key,
+          version,
+          task_type: task,
+          target_field: body.target_field,
+          feature_fields: features,
+          dataset_id: dataset.id,
+          validation_split: body.validation_split,
+          early_stopping: body.early_stopping ?? deps.config.ML_EARLY_STOPPING,
+          use_gpu_if_available: body.use_gpu_if_available,
+          hyperparameters: body.hyperparameters,
+        };
+        await enqueue(deps.db, {
+          id: jobId,
+          type: "train",
+          modelKey: body.model_key,
+          version,
+          params,
+          createdBy: user.userId,
+          now: at,
+        });
+        deps.runtime.jobs.kick();
+        return seeOther(c, `/ui/jobs/${jobId}`);
+      } catch (e) {
+        // API paths (hyperparameters.max_iter, feature_fields.0) name the form's fields by their last word
+        const form = formError(e, f);
+        if (e instanceof v.ValiError) {
+          delete form.errors.hyperparameters;
+          for (const issue of e.issues) {
+            const keys = (issue.path ?? []).map((p: { key: unknown }) => String(p.key));
+            if (keys[0] === "hyperparameters" && keys[1]) form.errors[keys[1]] ??= issue.message;
+          }
+        }
+        return page(c, { dataset, form, status: statusOf(e) });
+      }
+    });
+}
