@@ -15,6 +15,10 @@ const COMMANDS: Record<string, Command> = {
   migrate: { summary: "apply pending database migrations", load: () => import("./cli/migrate") },
   user: { summary: "create users, set passwords, list accounts", load: () => import("./cli/user") },
   version: { summary: "print the version", load: () => import("./cli/version") },
+  "drift-check": {
+    summary: "check models for drift now (exit 10: drift found)",
+    load: () => import("./cli/drift-check"),
+  },
 };
 
 function usage(): string {
@@ -32,6 +36,7 @@ Examples:
   mlservice serve
   mlservice migrate
   mlservice serve --help`;
+  mlservice drift-check --model churn
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

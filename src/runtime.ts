@@ -10,10 +10,14 @@ import { createCpuBackend } from "./compute/cpu";
 import type { Config } from "./config";
 import type { DB } from "./db/schema";
 import type { EventBus } from "./events/bus";
+import { driftCheckDeps, driftHandler } from "./jobs/drift";
 import { predictHandler } from "./jobs/predict";
+import { retrainHandler } from "./jobs/retrain";
 import { JobRunner } from "./jobs/runner";
 import { trainHandler } from "./jobs/train";
 import type { Logger } from "./log";
+import { raiseAlert } from "./monitoring/alerts";
+import type { DriftCheckDeps } from "./monitoring/check";
 import { PredictionLog } from "./monitoring/prediction-log";
 import { ModelCache } from "./registry/serving";
 
@@ -30,6 +34,8 @@ export interface Runtime {
   jobs: JobRunner;
   models: ModelCache;
   predictionLog: PredictionLog;
+  /** what a drift check in this process uses (queues retrains and starts them) */
+  drift: DriftCheckDeps;
   /** the CPU backend for prediction batches past the host path, opened on first use */
   servingBackend: () => Promise<Backend>;
   start(): Promise<void>;
@@ -54,16 +60,33 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
   jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend }));
+  const drift = driftCheckDeps({ ...deps, models, flushLog: () => predictionLog.flush(), kick: () => jobs.kick() });
+  jobs.handle("retrain", retrainHandler({ ...deps, models }));
+  jobs.handle("drift", driftHandler(drift));
+  // a fit that fails is an alert, whichever job ran it (cancelled jobs are not failures)
+  const offFailed = deps.bus.subscribe("queue:task_completed", (e) => {
+    if (e.status !== "failed" || (e.type !== "train" && e.type !== "retrain")) return;
+    void raiseAlert(deps, {
+      type: "training_failed",
+      severity: "warning",
+      modelKey: e.model_key,
+      version: e.version,
+      message: `${e.type} of ${e.model_key} ${e.version} failed: ${e.error}`,
+      details: { job_id: e.job_id, job_type: e.type, error: e.error },
+    }).catch((err) => deps.log.error("alert not saved", { error: String(err) }));
+  });
   return {
     jobs,
     models,
     predictionLog,
+    drift,
     servingBackend,
     start: async () => {
       await jobs.start();
     },
     stop: async (graceMs) => {
       await jobs.stop(graceMs);
+      offFailed();
       predictionLog.stop();
       if (backend) (await backend).dispose();
     },

@@ -8,6 +8,7 @@ import { createApp } from "../http/app";
 import type { AppDeps } from "../http/env";
 import { websocket } from "../http/ws";
 import { createLogger } from "../log";
+import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
 import { configFromEnvironment, openStore } from "../service";
 import { VERSION } from "../version";
@@ -103,6 +104,14 @@ export async function run(args: string[], io: Io): Promise<number> {
     migrations_applied: store.migration.applied,
     config: redacted(config),
   });
+  // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
+  const schedules = startServiceSchedules({
+    config,
+    db: store.db,
+    log,
+    drift: runtime.drift,
+    kickJobs: () => runtime.jobs.kick(),
+  });
 
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -120,6 +129,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   // a pending grace timer would keep the process alive after everything else has stopped
   clearTimeout(grace);
   if (!drained) await server.stop(true);
+  schedules.stop();
   // running jobs get the rest of the grace period, then are aborted; the prediction log is flushed
   await runtime.stop(config.ML_SHUTDOWN_TIMEOUT_MS);
   EventLog.flushAll();

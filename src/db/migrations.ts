@@ -6,6 +6,7 @@
 import m0001 from "../../migrations/0001_service.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_auth.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_models.sql" with { type: "text" };
+import m0004 from "../../migrations/0004_monitoring.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0001_service", sql: m0001 },
   { name: "0002_auth", sql: m0002 },
   { name: "0003_models", sql: m0003 },
+  { name: "0004_monitoring", sql: m0004 },
 ];

@@ -1,6 +1,7 @@
 /** Table types for Kysely, one interface per table, named as in migrations/. */
 import type { Generated } from "kysely";
 import type { ModelTables } from "./tables/models";
+import type { MonitoringTables } from "./tables/monitoring";
 
 export interface ServiceInfoTable {
   key: string;
@@ -80,7 +81,7 @@ export interface EventsTable {
   reason: string | null;
 }
 
-export interface DB extends ModelTables {
+export interface DB extends ModelTables, MonitoringTables {
   service_info: ServiceInfoTable;
   schema_migrations: MigrationsTable;
   users: UsersTable;

@@ -5,6 +5,8 @@
  * `drift:*` event. A client narrows the queue events with `{"type":"queue:subscribe","job_id":…}`
  * (and `queue:unsubscribe`); with no subscription it gets all it may see. Non-admins see queue
  * events of their own jobs only. `{"type":"ping"}` is answered with a pong.
+ * `{"type":"alerts:acknowledge","alert_id":N}` marks a non-critical alert seen (critical: an
+ * error reply; those are dismissed over HTTP).
  *
  * Credentials are those of HTTP; since a browser cannot set headers on a WebSocket, `?token=`
  * (an API token, a session token or the admin token) is accepted here and nowhere else.
@@ -20,6 +22,7 @@ import { hasRole, type Identity } from "../auth/identity";
 import { authenticate } from "../auth/middleware";
 import { requireRole, signedIn } from "../auth/routes-policy";
 import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "../auth/secrets";
+import { acknowledgeAlert } from "../monitoring/alerts";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 
@@ -100,6 +103,15 @@ class Connection {
   }
 
   receive(text: string): void {
+    const alertId = acknowledgeRequest(text);
+    if (alertId !== undefined) {
+      // the broadcast `alerts:acknowledged` confirms it, to this client as to the others
+      const deps = { db: this.auth.db, bus: this.auth.bus, now: this.auth.now };
+      acknowledgeAlert(deps, alertId, this.identity.username).catch((e: Error) =>
+        this.send("error", { message: e.message, alert_id: alertId }),
+      );
+      return;
+    }
     const [type, data] = this.#reply(text);
     this.send(type, data);
   }
@@ -125,7 +137,9 @@ class Connection {
     }
     return [
       "error",
-      { message: `unknown message type ${JSON.stringify(type)}; use ping, queue:subscribe or queue:unsubscribe` },
+      {
+        message: `unknown message type ${JSON.stringify(type)}; use ping, queue:subscribe, queue:unsubscribe or alerts:acknowledge`,
+      },
     ];
   }
 
@@ -159,6 +173,18 @@ class Connection {
       this.#owns.set(jobId, known);
     }
     return known;
+  }
+}
+
+/** The alert id of an `alerts:acknowledge` message; undefined for any other message. */
+function acknowledgeRequest(text: string): number | undefined {
+  try {
+    const msg = JSON.parse(text) as { type?: unknown; alert_id?: unknown } | null;
+    if (msg?.type !== "alerts:acknowledge") return undefined;
+    // a malformed id still counts as an acknowledge request: it gets a 404-style error reply
+    return typeof msg.alert_id === "number" && Number.isSafeInteger(msg.alert_id) ? msg.alert_id : 0;
+  } catch {
+    return undefined;
   }
 }
 

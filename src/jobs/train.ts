@@ -11,9 +11,10 @@ import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { classificationMetrics, primaryScore, regressionMetrics } from "../ml/evaluate";
 import { encodeRows, inferSpec, type Row } from "../ml/features";
-import type { Label, MlpModel } from "../ml/model";
+import { earlyStoppingUsable, type Label, type MlpModel } from "../ml/model";
 import { predictHost, predictLabels } from "../ml/predict";
 import { Random } from "../ml/random";
+import { trainingBaseline } from "../monitoring/reference";
 import { type TargetSpec, writeArtifact } from "../registry/artifact";
 import { applyRetention, markVersionFailed, markVersionReady, setActiveVersion } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
@@ -65,9 +66,6 @@ export function architectureFor(rows: number): number[] {
   return [1024, 512, 256, 128];
 }
 
-/** Early stopping needs a validation split that can tell epochs apart: at least this many rows. */
-const MIN_EARLY_STOPPING_ROWS = 100;
-
 export function trainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
     const p = JSON.parse(job.params) as TrainParams;
@@ -81,18 +79,34 @@ export function trainHandler(deps: TrainDeps) {
 }
 
 async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
-  const { config } = deps;
   await ctx.progress({ stage: "loading_data", progress: 0.01 });
-  const { rows } = await loadDatasetRows({ db: deps.db, config, now: deps.now }, p.dataset_id);
+  const { rows } = await loadDatasetRows({ db: deps.db, config: deps.config, now: deps.now }, p.dataset_id);
   const usable = rows.filter((r) => r[p.target_field] !== null && r[p.target_field] !== undefined);
+  const { fit, held } = splitHeldOut(usable, p.validation_split, p.hyperparameters.random_state ?? 42);
+  const fitted = await fitVersion(deps, p, { fit, held }, ctx);
+  await activateVersion(deps, p.model_key, p.version, fitted.metrics);
+  return fitted.summary;
+}
+
+/** Held-out rows for the version's metrics (the fit never sees them), by a seeded shuffle. */
+export function splitHeldOut(rows: Row[], validationSplit: number, seed: number): { fit: Row[]; held: Row[] } {
+  const order = shuffled(rows.length, new Random(seed + 1));
+  const nHeld = Math.max(1, Math.round(rows.length * validationSplit));
+  return {
+    held: order.slice(0, nHeld).map((i) => rows[i] as Row),
+    fit: order.slice(nHeld).map((i) => rows[i] as Row),
+  };
+}
+
+/**
+ * Fits a version on `fit`, scores it on `held`, saves its artifact (with the drift baseline)
+ * and marks it ready, WITHOUT making it serve: the train job activates at once, a retrain
+ * only after comparing it with the version it would replace (src/jobs/retrain.ts).
+ */
+export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: Row[]; held: Row[] }, ctx: JobContext) {
+  const { config } = deps;
+  const { fit, held } = data;
   const seed = p.hyperparameters.random_state ?? 42;
-
-  // held-out rows for the version's metrics; the fit never sees them
-  const order = shuffled(usable.length, new Random(seed + 1));
-  const nHeld = Math.max(1, Math.round(usable.length * p.validation_split));
-  const held = order.slice(0, nHeld).map((i) => usable[i] as Row);
-  const fit = order.slice(nHeld).map((i) => usable[i] as Row);
-
   await ctx.progress({ stage: "encoding", progress: 0.03 });
   const spec = inferSpec(fit, p.feature_fields);
   const x = encodeRows(spec, fit);
@@ -108,7 +122,7 @@ async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
 
   const hidden = p.hyperparameters.hidden_layer_sizes ?? architectureFor(fit.length);
   const maxIter = p.hyperparameters.max_iter ?? config.ML_MAX_ITER;
-  const earlyStopping = p.early_stopping && fit.length * config.ML_VALIDATION_FRACTION >= MIN_EARLY_STOPPING_ROWS;
+  const earlyStopping = p.early_stopping && earlyStoppingUsable(fit.length, config.ML_VALIDATION_FRACTION);
   const options: TrainRequest["options"] = {
     task: p.task_type,
     hidden,
@@ -135,8 +149,18 @@ async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
   );
   const trainingTimeS = (performance.now() - started) / 1000;
 
+  // a cancel that arrives as the fit ends must still leave the serving version alone
+  if (ctx.signal.aborted) throw new Error("cancelled");
   await ctx.progress({ stage: "evaluating", progress: 0.95 });
-  const metrics = evaluate(outcome.model, target, encodeRows(spec, held), held);
+  const heldOutputs = predictHost(outcome.model, encodeRows(spec, held));
+  const metrics = scoreOutputs(outcome.model, target, heldOutputs, held);
+  const baseline = trainingBaseline({
+    spec,
+    fitRows: fit,
+    model: outcome.model,
+    heldOutputs,
+    bins: config.ML_DRIFT_BINS,
+  });
   const now = deps.now().toISOString();
   const artifact = writeArtifact(config.ML_ARTIFACTS_ROOT, {
     modelKey: p.model_key,
@@ -145,6 +169,7 @@ async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
     spec,
     target,
     model: outcome.model,
+    baseline,
   });
   const fullMetrics = {
     ...metrics,
@@ -162,33 +187,34 @@ async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
     artifactSha256: artifact.sha256,
     now,
   });
-  // load and verify before switching, so the switch itself cannot fail half-way
-  const loaded = await deps.models.load(p.model_key, p.version);
-  await setActiveVersion(deps.db, p.model_key, p.version, now);
-  deps.models.swap(loaded);
-  await applyRetention(deps.db, config.ML_ARTIFACTS_ROOT, p.model_key, config.ML_MODEL_RETENTION);
-  deps.bus.publish("models:metrics_updated", {
-    model_key: p.model_key,
-    version: p.version,
-    metrics: fullMetrics,
-    active: true,
-  });
   return {
-    model_key: p.model_key,
-    version: p.version,
     metrics: fullMetrics,
-    score: primaryScore(metrics),
-    backend: outcome.kind,
-    device: outcome.device,
-    compute_reason: outcome.reason,
-    training_time_s: trainingTimeS,
-    train_rows: fit.length,
-    validation_rows: held.length,
+    summary: {
+      model_key: p.model_key,
+      version: p.version,
+      metrics: fullMetrics,
+      score: primaryScore(metrics),
+      backend: outcome.kind,
+      device: outcome.device,
+      compute_reason: outcome.reason,
+      training_time_s: trainingTimeS,
+      train_rows: fit.length,
+      validation_rows: held.length,
+    },
   };
 }
 
-function evaluate(model: MlpModel, target: TargetSpec, x: Float32Array, held: Row[]) {
-  const out = predictHost(model, x);
+/** Makes a ready version serve: loaded and verified before the switch, so it cannot fail half-way. */
+export async function activateVersion(deps: TrainDeps, modelKey: string, version: string, metrics: unknown) {
+  const loaded = await deps.models.load(modelKey, version);
+  await setActiveVersion(deps.db, modelKey, version, deps.now().toISOString());
+  deps.models.swap(loaded);
+  await applyRetention(deps.db, deps.config.ML_ARTIFACTS_ROOT, modelKey, deps.config.ML_MODEL_RETENTION);
+  deps.bus.publish("models:metrics_updated", { model_key: modelKey, version, metrics, active: true });
+}
+
+/** Metrics of a model's outputs on labelled rows: classification or regression metrics. */
+export function scoreOutputs(model: MlpModel, target: TargetSpec, out: Float32Array, held: Row[]) {
   if (model.task === "classification") {
     const truth = held.map((r) => r[target.field] as Label);
     // labels come back as the model's classes; compare as strings so "1" and 1 agree

@@ -1,13 +1,17 @@
 /**
  * Models and versions: `GET /models`, `GET /models/{key}`, `GET /models/{key}/versions`,
- * `GET /models/{key}/features`, `POST /models/{key}/rollback/{version}`, and the metric views
+ * `GET /models/{key}/features`, `POST /models/{key}/rollback/{version}` (recorded in `rollbacks`),
+ * `GET /models/{key}/rollbacks`, `GET|PUT /models/{key}/settings` (monitoring), and the metric views
  * `GET /metrics/trends`, `GET /metrics/summary`.
  */
 import { Hono } from "hono";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { listRollbacks, recordRollback } from "../../monitoring/reports";
+import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
 import { getModel, getVersion, listVersions, setActiveVersion, type VersionRow } from "../../registry/registry";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { jsonBody } from "../validate";
 
 declare module "../../events/bus" {
   interface BusEvents {
@@ -108,20 +112,32 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
       await getVersion(deps.db, key, version);
       // load and verify first: a broken artifact fails here and the serving version stays
       const loaded = await deps.runtime.models.load(key, version);
-      await setActiveVersion(deps.db, key, version, now().toISOString());
+      const at = now().toISOString();
+      await setActiveVersion(deps.db, key, version, at);
       deps.runtime.models.swap(loaded);
-      deps.bus?.publish("models:rolled_back", {
-        model_key: key,
-        from: model.active_version,
-        to: version,
-        by: signedIn(c).username,
-      });
+      const by = signedIn(c).username;
+      await recordRollback(deps.db, { modelKey: key, from: model.active_version, to: version, by, at });
+      deps.bus?.publish("models:rolled_back", { model_key: key, from: model.active_version, to: version, by });
       return c.json({
         model_key: key,
         previous_version: model.active_version,
         active_version: version,
         status: "rolled_back",
       });
+    })
+    .get("/models/:key/rollbacks", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      await getModel(deps.db, key);
+      return c.json({ model_key: key, items: await listRollbacks(deps.db, key) });
+    })
+    .get("/models/:key/settings", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      return c.json({ model_key: key, settings: await modelSettings(deps.db, key) });
+    })
+    .put("/models/:key/settings", requireRole("user"), jsonBody(ModelSettingsBody), async (c) => {
+      const key = c.req.param("key");
+      const saved = await saveModelSettings(deps.db, key, c.req.valid("json"), now().toISOString());
+      return c.json({ model_key: key, settings: saved });
     })
     .get("/metrics/summary", requireRole("user"), async (c) => {
       const rows = await deps.db

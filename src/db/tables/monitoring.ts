@@ -1,0 +1,81 @@
+/** Table types of migrations/0004_monitoring.sql. */
+import type { Generated } from "kysely";
+
+export interface DriftChecksTable {
+  id: Generated<number>;
+  model_key: string;
+  check_date: string;
+  version: string | null;
+  status: "decided" | "undecided";
+  drifted: number | null;
+  reason: string;
+  rows: number;
+  share_drifted: Generated<number>;
+  window_start: string;
+  window_end: string;
+  report: string;
+  created_at: string;
+}
+
+export type AlertType = "drift_detected" | "model_degradation" | "training_failed";
+export type AlertSeverity = "info" | "warning" | "critical";
+
+export interface AlertsTable {
+  id: Generated<number>;
+  type: AlertType;
+  severity: AlertSeverity;
+  model_key: string | null;
+  version: string | null;
+  message: string;
+  details: Generated<string>;
+  created_at: string;
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+  dismissed_by: string | null;
+  dismissed_at: string | null;
+}
+
+export interface RetrainingsTable {
+  id: Generated<number>;
+  model_key: string;
+  source_version: string;
+  new_version: string | null;
+  job_id: string | null;
+  trigger: "drift" | "manual";
+  old_metrics: string | null;
+  new_metrics: string | null;
+  delta: number | null;
+  status: "activated" | "rejected" | "failed";
+  reason: string;
+  details: Generated<string>;
+  reverted_at: string | null;
+  created_at: string;
+}
+
+export interface RollbacksTable {
+  id: Generated<number>;
+  model_key: string;
+  from_version: string | null;
+  to_version: string;
+  by: string;
+  at: string;
+}
+
+export interface FeedbackTable {
+  id: Generated<number>;
+  prediction_id: number | null;
+  model_key: string;
+  version: string | null;
+  input: string | null;
+  label: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface MonitoringTables {
+  drift_checks: DriftChecksTable;
+  alerts: AlertsTable;
+  retrainings: RetrainingsTable;
+  rollbacks: RollbacksTable;
+  feedback: FeedbackTable;
+}

@@ -1,0 +1,108 @@
+/**
+ * Drift and retraining: `POST /drift/check` (one model inline, with its report; all models as
+ * a queued `drift` job), `GET /drift/daily-reports`, `GET /drift/daily-reports/{key}` (with
+ * per-feature statistics), `POST /models/{key}/retrain` (manual), `GET /retrainings`.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { conflict } from "../../errors";
+import { enqueue } from "../../jobs/queue";
+import { enqueueRetrain } from "../../jobs/retrain";
+import { runDriftCheck, WINDOW_HOURS } from "../../monitoring/check";
+import { listDriftReports, listRetrainings } from "../../monitoring/reports";
+import { getModel } from "../../registry/registry";
+import type { Runtime } from "../../runtime";
+import type { AppDeps, AppEnv } from "../env";
+import { jsonBody, queryParams } from "../validate";
+
+export const DriftCheckBody = v.strictObject({ model_key: v.optional(v.pipe(v.string(), v.minLength(1))) });
+
+const day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD"));
+const paging = {
+  limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(500)), "50"),
+  offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
+};
+const ReportsQuery = v.object({
+  model_key: v.optional(v.string()),
+  from: v.optional(day),
+  to: v.optional(day),
+  drifted: v.optional(
+    v.pipe(
+      v.picklist(["true", "false"]),
+      v.transform((s) => s === "true"),
+    ),
+  ),
+  ...paging,
+});
+const RetrainingsQuery = v.object({
+  model_key: v.optional(v.string()),
+  status: v.optional(v.picklist(["activated", "rejected", "failed"])),
+  ...paging,
+});
+
+export function driftRoutes(deps: AppDeps & { runtime: Runtime }) {
+  const now = deps.now ?? (() => new Date());
+  return new Hono<AppEnv>()
+    .post("/drift/check", requireRole("user"), jsonBody(DriftCheckBody), async (c) => {
+      const { model_key } = c.req.valid("json");
+      if (model_key) return c.json(await runDriftCheck(deps.runtime.drift, model_key));
+      const job = await enqueue(deps.db, {
+        type: "drift",
+        modelKey: null,
+        version: null,
+        params: { model_key: null },
+        createdBy: signedIn(c).userId ?? null,
+        now: now().toISOString(),
+      });
+      deps.runtime.jobs.kick();
+      return c.json({ job_id: job.id, status: job.status }, 202);
+    })
+    .get("/drift/daily-reports", requireRole("user"), queryParams(ReportsQuery), async (c) => {
+      const q = c.req.valid("query");
+      return c.json(
+        await listDriftReports(deps.db, {
+          modelKey: q.model_key,
+          from: q.from,
+          to: q.to,
+          drifted: q.drifted,
+          limit: q.limit,
+          offset: q.offset,
+        }),
+      );
+    })
+    .get(
+      "/drift/daily-reports/:key",
+      requireRole("user"),
+      queryParams(v.object({ from: v.optional(day), to: v.optional(day), ...paging })),
+      async (c) => {
+        const key = c.req.param("key");
+        await getModel(deps.db, key);
+        const q = c.req.valid("query");
+        const page = await listDriftReports(
+          deps.db,
+          { modelKey: key, from: q.from, to: q.to, limit: q.limit, offset: q.offset },
+          true,
+        );
+        return c.json({ model_key: key, ...page });
+      },
+    )
+    .post("/models/:key/retrain", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const at = now();
+      const window = { start: new Date(at.getTime() - WINDOW_HOURS * 3_600_000).toISOString(), end: at.toISOString() };
+      const job = await enqueueRetrain(
+        { db: deps.db, now },
+        { modelKey: key, trigger: "manual", window, createdBy: signedIn(c).userId ?? null },
+      );
+      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+      deps.runtime.jobs.kick();
+      return c.json({ job_id: job.id, status: job.status, model_key: key, version: job.version }, 202);
+    })
+    .get("/retrainings", requireRole("user"), queryParams(RetrainingsQuery), async (c) => {
+      const q = c.req.valid("query");
+      return c.json(
+        await listRetrainings(deps.db, { modelKey: q.model_key, status: q.status, limit: q.limit, offset: q.offset }),
+      );
+    });
+}

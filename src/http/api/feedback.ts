@@ -1,0 +1,37 @@
+/**
+ * `POST /feedback`: the true label of a logged prediction (`{prediction_id, label}`), or
+ * labelled rows for a model (`{model_key, items: [{...features, <target>: label}]}`). Retraining
+ * learns from it (src/jobs/retrain.ts). Unknown prediction ids and labels the model cannot have
+ * are a 422.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { saveFeedback } from "../../monitoring/feedback";
+import type { Runtime } from "../../runtime";
+import type { AppDeps, AppEnv } from "../env";
+import { jsonBody } from "../validate";
+
+const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
+
+export const FeedbackBody = v.union([
+  v.strictObject({ prediction_id: v.pipe(v.number(), v.integer(), v.minValue(1)), label: Cell }),
+  v.strictObject({
+    model_key: v.pipe(v.string(), v.minLength(1)),
+    items: v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1), v.maxLength(100_000)),
+  }),
+]);
+
+export function feedbackRoutes(deps: AppDeps & { runtime: Runtime }) {
+  const now = deps.now ?? (() => new Date());
+  return new Hono<AppEnv>().post("/feedback", requireRole("user"), jsonBody(FeedbackBody), async (c) => {
+    // a prediction answered a moment ago may still wait in the log's buffer
+    deps.runtime.predictionLog.flush();
+    const saved = await saveFeedback(
+      { db: deps.db, models: deps.runtime.models, now },
+      c.req.valid("json"),
+      signedIn(c).username,
+    );
+    return c.json({ model_key: saved.model_key, feedback_ids: saved.ids, count: saved.ids.length }, 201);
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The `drift` job (one model, or every model when params.model_key is null) and the wiring a
+ * drift check needs inside a process: `serve` kicks its runner after queueing a retrain, the
+ * drift-check CLI only queues it (the server's runner picks it up, see scheduler.ts).
+ */
+import type { Database } from "bun:sqlite";
+import type { Kysely } from "kysely";
+import type { Config } from "../config";
+import type { DB } from "../db/schema";
+import type { EventBus } from "../events/bus";
+import type { Logger } from "../log";
+import { type DriftCheckDeps, runAllDriftChecks, runDriftCheck } from "../monitoring/check";
+import type { ModelCache } from "../registry/serving";
+import type { JobRow } from "./queue";
+import { enqueueRetrain } from "./retrain";
+
+export interface DriftWiring {
+  db: Kysely<DB>;
+  sqlite: Database;
+  config: Config;
+  models: ModelCache;
+  now: () => Date;
+  bus?: EventBus | undefined;
+  log?: Logger | undefined;
+  flushLog?: (() => void) | undefined;
+  /** starts queued jobs now (the runner's kick); absent in a process without a runner */
+  kick?: (() => void) | undefined;
+  /** false: report drift, never queue a retrain (drift-check --no-retrain) */
+  retrain?: boolean;
+}
+
+export function driftCheckDeps(w: DriftWiring): DriftCheckDeps {
+  const { retrain, kick: _, ...rest } = w;
+  const deps: DriftCheckDeps = rest;
+  if (retrain !== false) {
+    deps.retrain = async (modelKey, window) => {
+      const job = await enqueueRetrain(w, { modelKey, trigger: "drift", window, createdBy: null });
+      if (job) w.kick?.();
+      return job?.id ?? null;
+    };
+  }
+  return deps;
+}
+
+export function driftHandler(deps: DriftCheckDeps) {
+  return async (job: JobRow) => {
+    const p = JSON.parse(job.params) as { model_key: string | null };
+    const strip = ({ report: _, ...r }: Awaited<ReturnType<typeof runDriftCheck>>) => r;
+    if (p.model_key) return strip(await runDriftCheck(deps, p.model_key));
+    const all = await runAllDriftChecks(deps);
+    return { results: all.results.map(strip), errors: all.errors };
+  };
+}
