@@ -13,12 +13,13 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the HTTP API, dashboard, jobs and schedules", load: () => import("./cli/serve") },
   migrate: { summary: "apply pending database migrations", load: () => import("./cli/migrate") },
+  train: { summary: "train an MLP offline on a numeric CSV and print its score", load: () => import("./cli/train") },
   user: { summary: "create users, set passwords, list accounts", load: () => import("./cli/user") },
-  version: { summary: "print the version", load: () => import("./cli/version") },
   "drift-check": {
     summary: "check models for drift now (exit 10: drift found)",
     load: () => import("./cli/drift-check"),
   },
+  version: { summary: "print the version", load: () => import("./cli/version") },
 };
 
 function usage(): string {
@@ -35,8 +36,8 @@ ${Object.entries(COMMANDS)
 Examples:
   mlservice serve
   mlservice migrate
-  mlservice serve --help`;
   mlservice drift-check --model churn
+  mlservice serve --help`;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

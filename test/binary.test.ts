@@ -49,6 +49,38 @@ async function listeningPort(proc: ReturnType<typeof start>): Promise<number> {
 }
 
 describe("the compiled binary", () => {
+  test.each(["cpu", "webgpu"])(
+    "trains iris offline with the %s backend",
+    (backend) => {
+      const data = join(import.meta.dir, "..", "..", "shared", "data");
+      const proc = Bun.spawnSync(
+        [binary, "train", "--csv", join(data, "iris_train.csv"), "--test", join(data, "iris_test.csv")].concat([
+          "--target",
+          "species",
+          "--hidden",
+          "16",
+          "--epochs",
+          "200",
+          "--backend",
+          backend,
+          "--json",
+        ]),
+        { cwd: dir, env: { PATH: process.env.PATH ?? "", XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? "/tmp" } },
+      );
+      const err = proc.stderr.toString();
+      if (backend === "webgpu" && proc.exitCode !== 0 && /no WebGPU adapter|adapter/i.test(err) && !process.env.CI) {
+        console.warn(`skipping: no WebGPU adapter here (${err.trim().split("\n").at(-1)})`);
+        return;
+      }
+      expect(proc.exitCode).toBe(0);
+      const summary = JSON.parse(proc.stdout.toString().trim().split("\n").at(-1) as string);
+      expect(summary.backend).toBe(backend);
+      expect(summary.metric_name).toBe("accuracy");
+      expect(summary.metric).toBeGreaterThan(0.85);
+    },
+    120_000,
+  );
+
   test("serves /health from another directory, creates its database there, and stops on SIGTERM", async () => {
     const cwd = mkdtempSync(join(dir, "run-"));
     const proc = start(cwd);

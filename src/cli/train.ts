@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from "../config";
 import { CsvError, parseCsv } from "../ml/csv";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
-import type { Label, Task } from "../ml/model";
+import { earlyStoppingUsable, type Label, MIN_EARLY_STOPPING_ROWS, type Task } from "../ml/model";
 import { applyScaler, fitScaler } from "../ml/scale";
 import { EXIT, type Io, parseArgs } from "./io";
 
@@ -105,7 +105,7 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     const bar = io.isTTY && !opts.json ? progressBar(io, opts.epochs ?? 200) : undefined;
     const mlp: MlpOptions = {
       task,
-      earlyStopping: !opts.noEarlyStopping,
+      earlyStopping: !opts.noEarlyStopping && earlyStoppingUsable(rows, 0.1),
       ...(opts.hidden && { hidden: opts.hidden }),
       ...(opts.epochs && { maxIter: opts.epochs }),
       ...(opts.batch && { batchSize: opts.batch }),
@@ -114,6 +114,9 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
       ...(opts.seed !== undefined && { seed: opts.seed }),
       ...(bar && { onProgress: bar }),
     };
+    if (!opts.noEarlyStopping && !mlp.earlyStopping && !opts.json) {
+      io.err(`early stopping off: a 10% validation split of ${rows} rows is under ${MIN_EARLY_STOPPING_ROWS} rows`);
+    }
     const t0 = performance.now();
     const model = await trainMlp(backend, { x, rows, cols, y }, mlp);
     const trainS = (performance.now() - t0) / 1000;
