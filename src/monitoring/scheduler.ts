@@ -92,6 +92,7 @@ export function startServiceSchedules(s: {
   drift: DriftCheckDeps;
   kickJobs: () => void;
   now?: () => Date;
+  cron?: CronFactory;
 }): Schedules {
   return startSchedules({
     config: s.config,
@@ -99,5 +100,6 @@ export function startServiceSchedules(s: {
     dailyDriftCheck: () => runAllDriftChecks(s.drift),
     cleanupDatasets: () => cleanupExpiredDatasets({ db: s.db, config: s.config, ...(s.now ? { now: s.now } : {}) }),
     kickJobs: s.kickJobs,
+    ...(s.cron ? { cron: s.cron } : {}),
   });
 }

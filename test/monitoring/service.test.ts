@@ -1,0 +1,134 @@
+/**
+ * Drift monitoring through the whole service: a model trained on one distribution, traffic
+ * through POST /predict, checks through POST /drift/check, alerts, automatic retraining.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startService } from "../ml-service/helpers";
+import { features, normalRows, type Service, sendTraffic, trainModel } from "./helpers";
+
+let svc: Service;
+beforeAll(async () => {
+  svc = await startService({ ML_DRIFT_MIN_ROWS: "200" });
+  await trainModel(svc, "steady", normalRows(1000, 1));
+  await trainModel(svc, "shifty", normalRows(1000, 1));
+}, 60_000);
+afterAll(() => svc.close());
+
+describe("drift checks through the service", () => {
+  test("every trained version carries a baseline of its features and predictions", async () => {
+    const loaded = await svc.runtime.models.active("steady");
+    const baseline = loaded.artifact.baseline as { features: Record<string, { kind: string }>; predictions?: unknown };
+    expect(Object.keys(baseline.features).sort()).toEqual(["x0", "x1", "x2"]);
+    expect(baseline.features.x0?.kind).toBe("numeric");
+    expect(baseline.predictions).toBeDefined();
+  });
+
+  test("the same distribution raises no alert", async () => {
+    await sendTraffic(svc, "steady", features(normalRows(1000, 2)));
+    const res = await svc.request("/drift/check", { json: { model_key: "steady" } });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("decided");
+    expect(res.body.drifted).toBe(false);
+    expect(res.body.rows).toBe(1000);
+    expect(res.body.alert_id).toBeNull();
+    expect(res.body.report.features).toHaveLength(3);
+    const alerts = await svc.request("/health/alerts?model_key=steady");
+    expect(alerts.body.total).toBe(0);
+  });
+
+  test("a shifted distribution raises a drift alert and retrains", async () => {
+    await sendTraffic(svc, "shifty", features(normalRows(1000, 3, 1.5)));
+    const res = await svc.request("/drift/check", { json: { model_key: "shifty" } });
+    expect(res.body.drifted).toBe(true);
+    expect(res.body.drifted_features).toContain("x0");
+    expect(res.body.drifted_features).not.toContain("x2");
+    expect(typeof res.body.retrain_job_id).toBe("string");
+    const alerts = (await svc.request("/health/alerts?model_key=shifty&type=drift_detected")).body;
+    expect(alerts.items).toHaveLength(1);
+    expect(alerts.items[0].severity).toBe("warning"); // 1 of 3 features
+    expect(alerts.items[0].id).toBe(res.body.alert_id);
+
+    const job = await svc.waitJob(res.body.retrain_job_id, 60_000);
+    expect(job.status).toBe("completed");
+    const versions = (await svc.request("/models/shifty/versions")).body;
+    expect(versions.items.map((v: { version: string }) => v.version)).toContain("1.1.0");
+    const retrainings = (await svc.request("/retrainings?model_key=shifty")).body;
+    expect(retrainings.items).toHaveLength(1);
+    const r = retrainings.items[0];
+    expect(r).toMatchObject({ trigger: "drift", source_version: "1.0.0", new_version: "1.1.0", job_id: job.job_id });
+    expect(r.details.rows.client).toBeGreaterThan(0);
+    expect(r.status).toBe("activated");
+    expect(versions.active_version).toBe("1.1.0");
+  }, 90_000);
+
+  test("a re-check the same day replaces the day's report and does not alert twice", async () => {
+    const before = (await svc.request("/drift/daily-reports?model_key=steady")).body;
+    await svc.request("/drift/check", { json: { model_key: "steady" } });
+    const after = (await svc.request("/drift/daily-reports?model_key=steady")).body;
+    expect(after.total).toBe(1);
+    expect(before.total).toBe(1);
+    const detail = (await svc.request("/drift/daily-reports/steady")).body;
+    expect(detail.items[0].features.map((f: { feature: string }) => f.feature).sort()).toEqual(["x0", "x1", "x2"]);
+    expect(detail.items[0].features[0]).toHaveProperty("n_current", 1000);
+  });
+
+  test("too few rows is undecided, and says so", async () => {
+    await trainModel(svc, "quiet", normalRows(400, 4));
+    await sendTraffic(svc, "quiet", features(normalRows(50, 5, 3)));
+    const res = (await svc.request("/drift/check", { json: { model_key: "quiet" } })).body;
+    expect(res.status).toBe("undecided");
+    expect(res.drifted).toBeNull();
+    expect(res.reason).toContain("too few rows: 50 < 200");
+    expect((await svc.request("/health/alerts?model_key=quiet")).body.total).toBe(0);
+  });
+
+  test("a model without traffic is undecided, not an error", async () => {
+    await trainModel(svc, "silent", normalRows(400, 6));
+    const res = (await svc.request("/drift/check", { json: { model_key: "silent" } })).body;
+    expect(res.status).toBe("undecided");
+    expect(res.reason).toContain("no traffic logged for version 1.0.0");
+    expect(res.report).toBeNull();
+  });
+
+  test("per-model settings change that model's thresholds only", async () => {
+    const bad = await svc.request("/models/steady/settings", {
+      method: "PUT",
+      json: { drift: { features: { nope: { psi: 1 } } } },
+    });
+    expect(bad.status).toBe(422);
+    const put = await svc.request("/models/steady/settings", {
+      method: "PUT",
+      json: { drift: { features: { x0: { psi: 0.5 } } }, auto_retrain: false },
+    });
+    expect(put.status).toBe(200);
+    const res = (await svc.request("/drift/check", { json: { model_key: "steady" } })).body;
+    const x0 = res.report.features.find((f: { feature: string }) => f.feature === "x0");
+    const x1 = res.report.features.find((f: { feature: string }) => f.feature === "x1");
+    expect(x0.thresholds).toEqual({ psi: 0.5, js: 0.2, ks_alpha: 0.01 });
+    expect(x1.thresholds).toEqual({ psi: 0.1, js: 0.2, ks_alpha: 0.01 });
+    expect((await svc.request("/models/shifty/settings")).body.settings).toEqual({});
+  });
+
+  test("dismissing an alert records who and when, and closes it", async () => {
+    const open = (await svc.request("/health/alerts?model_key=shifty")).body;
+    const id = open.items[0].id;
+    const res = await svc.request(`/health/alerts/${id}/dismiss`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(res.body.dismissed_by).toBe("admin");
+    expect(Date.parse(res.body.dismissed_at)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await svc.request("/health/alerts?model_key=shifty&type=drift_detected")).body.total).toBe(0);
+    const all = (await svc.request("/health/alerts?model_key=shifty&status=all")).body;
+    expect(all.items.find((a: { id: number }) => a.id === id).status).toBe("dismissed");
+    expect((await svc.request(`/health/alerts/${id}/dismiss`, { method: "POST" })).status).toBe(409);
+    expect((await svc.request("/health/alerts/99999/dismiss", { method: "POST" })).status).toBe(404);
+  });
+
+  test("a rollback is recorded, and marks the retraining it undoes as reverted", async () => {
+    const res = await svc.request("/models/shifty/rollback/1.0.0", { method: "POST" });
+    expect(res.status).toBe(200);
+    const rollbacks = (await svc.request("/models/shifty/rollbacks")).body.items;
+    expect(rollbacks[0]).toMatchObject({ from_version: "1.1.0", to_version: "1.0.0", by: "admin" });
+    const r = (await svc.request("/retrainings?model_key=shifty")).body.items[0];
+    expect(r.reverted_at).toBe(rollbacks[0].at);
+  });
+});
