@@ -73,6 +73,7 @@ export function Layout(p: {
         <a class="skip" href="#main">
           Skip to content
         </a>
+        <ConsentBanner chrome={chrome} />
         <header class="top">
           <a class="brand" href="/ui">
             ML Service
@@ -132,7 +133,6 @@ export function Layout(p: {
           ML Service · <a href="/ui/about">About</a> · <a href="/docs">API docs</a> ·{" "}
           <a href="/ui/about#cookies">Cookie settings</a>
         </footer>
-        <ConsentBanner chrome={chrome} />
       </body>
     </html>
   );

@@ -11,7 +11,7 @@ export interface Series {
 
 const W = 640;
 const H = 240;
-const PAD = { l: 52, r: 12, t: 12, b: 36 };
+const PAD = { l: 52, r: 32, t: 12, b: 36 };
 const COLORS = ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)"];
 
 const fmt = (n: number) => (Math.abs(n) >= 1000 || n === 0 ? n.toFixed(0) : n.toPrecision(3));

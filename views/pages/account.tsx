@@ -184,7 +184,7 @@ export function ProfilePage(p: {
               <button type="submit">Create token</button>
             </p>
           </form>
-          <div class="table-wrap" id="tokens">
+          <div class="table-wrap" tabindex={0} id="tokens">
             <table>
               <caption>Your API tokens</caption>
               <thead>

@@ -99,7 +99,7 @@ export function EventsPage(p: {
         <Field form={form} name="status" label="Status" type="number" />
         <button type="submit">Filter</button>
       </form>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0}>
         <table>
           <caption>{p.total} matching events, newest first</caption>
           <thead>
@@ -158,7 +158,7 @@ export function UsersPage(p: {
   return (
     <>
       <h1>Users</h1>
-      <div class="table-wrap" id="users">
+      <div class="table-wrap" tabindex={0} id="users">
         <table>
           <caption>{p.users.length} accounts</caption>
           <thead>

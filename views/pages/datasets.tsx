@@ -31,7 +31,7 @@ export function DatasetsPage(p: {
       <h2>Upload</h2>
       <UploadForm form={p.upload} csrf={p.csrf} next="datasets" />
       <h2>Stored datasets</h2>
-      <div class="table-wrap" id="datasets">
+      <div class="table-wrap" tabindex={0} id="datasets">
         <table>
           <caption>{p.total} datasets, newest first</caption>
           <thead>
@@ -100,7 +100,7 @@ export function DatasetPage(p: { dataset: DatasetItem; rows: Record<string, unkn
         {d.row_count} rows, {d.columns.length} columns, {kb(d.size_bytes)}.{" "}
         <a href={`/ui/train?dataset=${d.id}`}>Train on it</a>
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0}>
         <table>
           <caption>First {p.rows.length} rows</caption>
           <thead>

@@ -26,7 +26,7 @@ const live = (id: string, url: string) => ({
 
 export function JobsTable(p: { jobs: JobItem[]; csrf: string | null; caption: string }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table>
         <caption>{p.caption}</caption>
         <thead>

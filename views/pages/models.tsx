@@ -22,7 +22,7 @@ export function ModelsPage(p: { items: ModelListItem[]; total: number; offset: n
       <p>
         <a href="/ui/train">Train a new model</a>
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0}>
         <table>
           <caption>{p.total} models</caption>
           <thead>
@@ -110,7 +110,7 @@ export function ModelDetailPage(p: {
       </p>
       <h2>Metrics of the serving version</h2>
       {metrics ? (
-        <table>
+        <table class="narrow">
           <caption>Held-out metrics of version {active?.version}</caption>
           <tbody>
             {Object.entries(metrics)
@@ -127,8 +127,8 @@ export function ModelDetailPage(p: {
         <p>No ready version yet.</p>
       )}
       {cm ? (
-        <div class="table-wrap">
-          <table>
+        <div class="table-wrap" tabindex={0}>
+          <table class="narrow">
             <caption>Confusion matrix (rows: true class, columns: predicted)</caption>
             <thead>
               <tr>
@@ -174,7 +174,7 @@ export function ModelDetailPage(p: {
         />
       ) : null}
       <h2>Versions</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0}>
         <table>
           <caption>Versions, newest first</caption>
           <thead>

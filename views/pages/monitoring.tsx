@@ -79,7 +79,7 @@ export function DriftPage(p: {
                   {d.model_key} {d.version ?? ""}, <Time iso={d.checked_at} />{" "}
                   <Status value={d.drift_detected ? "drift" : d.status} />
                 </h2>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex={0}>
                   <table>
                     <caption>Per-feature statistics with sample sizes</caption>
                     <thead>
@@ -155,7 +155,7 @@ export function AlertsPage(p: {
           <p>No alerts: alerting is not set up on this service yet.</p>
         ) : (
           <>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex={0}>
               <table>
                 <caption>
                   {p.total} {p.show === "open" ? "open alerts" : "alerts"}, newest first

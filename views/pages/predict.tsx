@@ -156,15 +156,15 @@ export function ResultsPage(p: {
           <>
             <p>
               Export:{" "}
-              <a href={`/ui/predict/results/${p.jobId}/export/csv`} download>
+              <a href={`/ui/predict/results/${p.jobId}/export/csv`} download hx-boost="false">
                 CSV
               </a>{" "}
               ·{" "}
-              <a href={`/ui/predict/results/${p.jobId}/export/json`} download>
+              <a href={`/ui/predict/results/${p.jobId}/export/json`} download hx-boost="false">
                 JSON
               </a>
             </p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex={0}>
               <table>
                 <caption>
                   {p.total} predictions{p.rows.length < p.total ? `, the first ${p.rows.length} shown` : ""}

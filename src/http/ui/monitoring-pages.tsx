@@ -56,7 +56,7 @@ export function monitoringPages(deps: UiDeps) {
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {
       const id = Number(c.req.param("id"));
       const body = await c.req.parseBody();
-      if (!Number.isSafeInteger(id) || !dismissAlert(deps.sqlite, id, deps.now().toISOString())) {
+      if (!Number.isSafeInteger(id) || !dismissAlert(deps.sqlite, id, deps.now().toISOString(), signedIn(c).username)) {
         throw new ApiError(404, "not_found", `no open alert ${c.req.param("id")}`);
       }
       noteAudit(c, { type: "alerts:dismissed", subject: String(id) });

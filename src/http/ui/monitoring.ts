@@ -75,11 +75,13 @@ export function openAlertSummary(sqlite: Database): { open: number; latest: Aler
 }
 
 /** Marks an alert dismissed; false when there is no such open alert (or no table). */
-export function dismissAlert(sqlite: Database, id: number, at: string): boolean {
+export function dismissAlert(sqlite: Database, id: number, at: string, by: string): boolean {
   if (!hasTable(sqlite, "alerts")) return false;
   const col = dismissColumn(sqlite);
   if (!col) return false;
-  return sqlite.query(`UPDATE alerts SET ${col} = ? WHERE id = ? AND ${col} IS NULL`).run(at, id).changes > 0;
+  const who = columns(sqlite, "alerts").has("dismissed_by") ? ", dismissed_by = ?" : "";
+  const args = who ? [at, by, id] : [at, id];
+  return sqlite.query(`UPDATE alerts SET ${col} = ?${who} WHERE id = ? AND ${col} IS NULL`).run(...args).changes > 0;
 }
 
 function toFeatures(report: unknown): FeatureDriftItem[] {
@@ -89,8 +91,8 @@ function toFeatures(report: unknown): FeatureDriftItem[] {
     feature: String(f.feature ?? f.name ?? "?"),
     psi: num(f.psi),
     js: num(f.js ?? f.jensen_shannon),
-    ks: num(f.ks ?? f.ks_statistic),
-    drifted: Boolean(f.drifted ?? f.drift_detected ?? f.drift),
+    ks: num(f.ks_stat ?? f.ks ?? f.ks_statistic),
+    drifted: f.drifted === true || f.drifted === 1 || Boolean(f.drift_detected ?? f.drift),
     n_reference: num(f.n_reference ?? f.reference_rows),
     n_current: num(f.n_current ?? f.current_rows),
   }));
@@ -98,13 +100,15 @@ function toFeatures(report: unknown): FeatureDriftItem[] {
 
 function toDriftCheck(r: Raw): DriftCheckItem {
   const drifted = Boolean(r.drift_detected ?? r.drifted);
+  // 0004_monitoring: status is decided|undecided and drifted 0/1/NULL
+  const status = r.status === "undecided" ? "undecided" : drifted ? "drift" : "no_drift";
   return {
     id: Number(r.id),
     model_key: String(r.model_key ?? ""),
     version: str(r.version),
-    checked_at: String(r.checked_at ?? r.created_at ?? r.time ?? ""),
+    checked_at: String(r.check_date ?? r.checked_at ?? r.created_at ?? ""),
     drift_detected: drifted,
-    status: String(r.status ?? r.verdict ?? (drifted ? "drift" : "no_drift")),
+    status,
     features: toFeatures(json(r.features ?? r.report ?? r.details)),
   };
 }
