@@ -50,7 +50,9 @@ export function Layout(p: {
 }) {
   const { chrome } = p;
   const theme = chrome.theme;
-  const current = NAV.filter((n) => chrome.path === n.href || chrome.path.startsWith(`${n.href}/`)).at(-1)?.href;
+  const here = chrome.path.split("?")[0] ?? "";
+  // Overview is /ui itself; every other item also owns its sub-pages
+  const current = NAV.find((n) => here === n.href || (n.href !== "/ui" && here.startsWith(`${n.href}/`)))?.href;
   return (
     <html lang="en" data-theme={theme}>
       <head>
@@ -58,6 +60,8 @@ export function Layout(p: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${p.title} · ML Service`}</title>
         <link rel="stylesheet" href={p.assets.css} />
+        {/* no icon file: an empty data URL stops the browser asking for /favicon.ico */}
+        <link rel="icon" href="data:," />
         <meta name="htmx-config" content={HTMX_CONFIG} />
         {chrome.csrf ? <meta name="csrf-token" content={chrome.csrf} /> : null}
         {chrome.viewer ? <meta name="live" content="1" /> : null}

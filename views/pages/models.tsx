@@ -118,7 +118,7 @@ export function ModelDetailPage(p: {
               .map(([k, v]) => (
                 <tr>
                   <th scope="row">{k}</th>
-                  <td class="num">{(v as number).toFixed(4)}</td>
+                  <td class="num">{Number.isInteger(v) ? String(v) : (v as number).toFixed(4)}</td>
                 </tr>
               ))}
           </tbody>
