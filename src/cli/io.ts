@@ -12,7 +12,7 @@ export interface Io {
   cwd: string;
 }
 
-/** Exit codes scripts can rely on. drift-check adds its own meaning for 1 (drift found). */
+/** Exit codes scripts can rely on; drift-check adds 10 (drift found) and 11 (undecided). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
 
 export const processIo: Io = {

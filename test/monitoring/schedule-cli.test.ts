@@ -96,7 +96,7 @@ describe("mlservice drift-check", () => {
 
   test("10 when a model drifted, with --json; --no-retrain queues nothing", async () => {
     await trainModel(svc, "moved", normalRows(600, 23));
-    await sendTraffic(svc, "moved", features(normalRows(300, 24, 2)));
+    await sendTraffic(svc, "moved", features(normalRows(600, 24, 2)));
     const c = captureIo(env());
     expect(await run(["--model", "moved", "--json", "--no-retrain"], c.io)).toBe(10);
     const body = JSON.parse(c.out[0] as string);
