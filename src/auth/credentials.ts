@@ -10,7 +10,7 @@ import type { DB, Role } from "../db/schema";
 import { ApiError } from "../http/errors";
 import type { AuthContext } from "./context";
 import type { Identity, Via } from "./identity";
-import { API_TOKEN_PREFIX, looksLikeSecret, newSecret, SESSION_PREFIX, sha256Hex } from "./secrets";
+import { API_TOKEN_PREFIX, looksLikeSecret, newSecret, SESSION_PREFIX, sameSecret, sha256Hex } from "./secrets";
 
 const DAY_MS = 86_400_000;
 /** last_used_* is written at most this often per credential: a read-heavy client must not turn every request into a write. */
@@ -204,4 +204,24 @@ export async function adminTokenUser(db: Kysely<DB>, preferred: string) {
 
 function stale(lastUsed: string | null, now: Date): boolean {
   return lastUsed === null || now.getTime() - Date.parse(lastUsed) >= TOUCH_EVERY_MS;
+}
+
+/** `X-Admin-Token` (or the /ws `?token=` holding it): compared in constant time; acts as the system admin. */
+export async function identifyAdminToken(ctx: AuthContext, token: string): Promise<Identity> {
+  const expected = ctx.config.ML_ADMIN_API_TOKEN;
+  if (!expected || !sameSecret(token, expected))
+    throw new CredentialRejected("invalid X-Admin-Token", "invalid_admin_token");
+  const user = await adminTokenUser(ctx.db, ctx.config.ML_ADMIN_USERNAME);
+  if (!user) throw new ApiError(503, "not_ready", "no active system_admin for X-Admin-Token to act as");
+  return {
+    userId: user.id,
+    username: user.username,
+    role: "system_admin",
+    mustChangePassword: false,
+    via: "admin_token",
+    sessionId: null,
+    tokenId: null,
+    tokenName: null,
+    csrfToken: null,
+  };
 }

@@ -20,7 +20,7 @@ import { noteAudit } from "../events/audit";
 import type { AppEnv } from "../http/env";
 import { ApiError } from "../http/errors";
 import type { AuthContext } from "./context";
-import { adminTokenUser, CredentialRejected, identifyApiToken, identifySession } from "./credentials";
+import { CredentialRejected, identifyAdminToken, identifyApiToken, identifySession } from "./credentials";
 import type { Identity } from "./identity";
 import { declarationAmong } from "./routes-policy";
 import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "./secrets";
@@ -81,25 +81,7 @@ async function identify(ctx: AuthContext, c: Parameters<MiddlewareHandler<AppEnv
     throw new CredentialRejected("invalid token", null);
   }
   const adminToken = c.req.header("x-admin-token");
-  if (adminToken !== undefined) {
-    const expected = ctx.config.ML_ADMIN_API_TOKEN;
-    if (!expected || !sameSecret(adminToken, expected)) {
-      throw new CredentialRejected("invalid X-Admin-Token", "invalid_admin_token");
-    }
-    const user = await adminTokenUser(ctx.db, ctx.config.ML_ADMIN_USERNAME);
-    if (!user) throw new ApiError(503, "not_ready", "no active system_admin for X-Admin-Token to act as");
-    return {
-      userId: user.id,
-      username: user.username,
-      role: "system_admin",
-      mustChangePassword: false,
-      via: "admin_token",
-      sessionId: null,
-      tokenId: null,
-      tokenName: null,
-      csrfToken: null,
-    };
-  }
+  if (adminToken !== undefined) return identifyAdminToken(ctx, adminToken);
   const cookie = getCookie(c, SESSION_COOKIE);
   if (cookie) return identifySession(ctx, cookie, "cookie");
   return null;

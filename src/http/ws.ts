@@ -17,11 +17,11 @@ import { Hono } from "hono";
 import { upgradeWebSocket, websocket } from "hono/bun";
 import type { WSContext } from "hono/ws";
 import type { AuthContext } from "../auth/context";
-import { adminTokenUser, CredentialRejected, identifyApiToken, identifySession } from "../auth/credentials";
+import { identifyAdminToken, identifyApiToken, identifySession } from "../auth/credentials";
 import { hasRole, type Identity } from "../auth/identity";
 import { authenticate } from "../auth/middleware";
 import { requireRole, signedIn } from "../auth/routes-policy";
-import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "../auth/secrets";
+import { API_TOKEN_PREFIX, SESSION_PREFIX } from "../auth/secrets";
 import { acknowledgeAlert } from "../monitoring/alerts";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
@@ -41,21 +41,7 @@ const OWNERSHIP_CACHE = 1000;
 async function queryTokenIdentity(auth: AuthContext, token: string, ip: string): Promise<Identity> {
   if (token.startsWith(API_TOKEN_PREFIX)) return identifyApiToken(auth, token, ip);
   if (token.startsWith(SESSION_PREFIX)) return identifySession(auth, token, "session");
-  const expected = auth.config.ML_ADMIN_API_TOKEN;
-  if (!expected || !sameSecret(token, expected)) throw new CredentialRejected("invalid token", null);
-  const user = await adminTokenUser(auth.db, auth.config.ML_ADMIN_USERNAME);
-  if (!user) throw new ApiError(503, "not_ready", "no active system_admin for the admin token to act as");
-  return {
-    userId: user.id,
-    username: user.username,
-    role: "system_admin",
-    mustChangePassword: false,
-    via: "admin_token",
-    sessionId: null,
-    tokenId: null,
-    tokenName: null,
-    csrfToken: null,
-  };
+  return identifyAdminToken(auth, token);
 }
 
 /** Header and cookie credentials go through the one authenticate middleware; `?token=` is resolved here. */
