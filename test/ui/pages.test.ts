@@ -233,6 +233,8 @@ describe("forms without JavaScript", () => {
     expect(rolled.location).toBe("/ui/models/iris?done=rolled_back");
     const m = await svc.db.selectFrom("models").select("active_version").executeTakeFirstOrThrow();
     expect(m.active_version).toBe("1.0.0");
+    const recorded = await svc.db.selectFrom("rollbacks").selectAll().executeTakeFirstOrThrow();
+    expect(recorded).toMatchObject({ model_key: "iris", from_version: "1.1.0", to_version: "1.0.0", by: "alice" });
   }, 60_000);
 
   test("API tokens: created and shown once, revoked, deleted", async () => {

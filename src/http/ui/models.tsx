@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { recordRollback } from "../../monitoring/reports";
 import { getModel, getVersion, listVersions, setActiveVersion } from "../../registry/registry";
 import type { AppEnv } from "../env";
 import { render, seeOther, type UiDeps } from "./page";
@@ -98,14 +99,12 @@ export function modelPages(deps: UiDeps) {
       await getVersion(db, key, version);
       // as POST /models/{key}/rollback/{version}: load and verify first, then switch atomically
       const loaded = await runtime.models.load(key, version);
-      await setActiveVersion(db, key, version, deps.now().toISOString());
+      const at = deps.now().toISOString();
+      await setActiveVersion(db, key, version, at);
       runtime.models.swap(loaded);
-      deps.bus?.publish("models:rolled_back", {
-        model_key: key,
-        from: model.active_version,
-        to: version,
-        by: signedIn(c).username,
-      });
+      const by = signedIn(c).username;
+      await recordRollback(db, { modelKey: key, from: model.active_version, to: version, by, at });
+      deps.bus?.publish("models:rolled_back", { model_key: key, from: model.active_version, to: version, by });
       return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=rolled_back`);
     });
 }
