@@ -2,6 +2,7 @@
 import type { Generated } from "kysely";
 import type { ModelTables } from "./tables/models";
 import type { MonitoringTables } from "./tables/monitoring";
+import type { PredictionColumnTables } from "./tables/prediction-columns";
 
 export interface ServiceInfoTable {
   key: string;
@@ -81,7 +82,7 @@ export interface EventsTable {
   reason: string | null;
 }
 
-export interface DB extends ModelTables, MonitoringTables {
+export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables {
   service_info: ServiceInfoTable;
   schema_migrations: MigrationsTable;
   users: UsersTable;

@@ -1,7 +1,8 @@
 /**
  * One model's drift check: the ACTIVE version's baseline against the inputs logged for that
  * version in the last 24 hours (a rolling window ending now: a manual re-check does not starve
- * the daily one, and every check of a day covers the same span). Statistics in drift.ts.
+ * the daily one, and every check of a day covers the same span), read from the columnar
+ * prediction log (window.ts, loggedColumns). Statistics in drift.ts.
  *
  * Outcomes are always a result, never a crash: no ready version, no baseline (trained before
  * baselines existed), no traffic, too few rows or a feature missing from the traffic are
@@ -21,9 +22,8 @@ import type { ModelCache } from "../registry/serving";
 import { raiseAlert } from "./alerts";
 import type { Baseline } from "./baseline";
 import { createDriftAccumulator, type DriftReport } from "./drift";
-import { driftColumns } from "./reference";
 import { autoRetrainFor, driftOptionsFor, modelSettings } from "./settings";
-import { checkDate, loggedInputs } from "./window";
+import { checkDate, loggedColumns } from "./window";
 
 export const WINDOW_HOURS = 24;
 
@@ -69,7 +69,7 @@ declare module "../events/bus" {
 export async function runDriftCheck(
   deps: DriftCheckDeps,
   modelKey: string,
-  o: { pageRows?: number } = {},
+  o: { pageRows?: number; pageBatches?: number } = {},
 ): Promise<DriftCheckResult> {
   const model = await getModel(deps.db, modelKey);
   const now = deps.now();
@@ -88,8 +88,9 @@ export async function runDriftCheck(
     if (!baseline) reason = `version ${version} has no baseline (trained before baselines were saved): retrain it`;
     else {
       const acc = createDriftAccumulator(baseline, options);
-      for await (const rows of loggedInputs(deps.sqlite, { modelKey, version, ...window }, o.pageRows)) {
-        acc.add(driftColumns(loaded.artifact.spec, rows));
+      const spec = loaded.artifact.spec;
+      for await (const columns of loggedColumns(deps.sqlite, { modelKey, version, ...window }, spec, o)) {
+        acc.add(columns);
       }
       if (acc.rows === 0) reason = `no traffic logged for version ${version} in the last ${WINDOW_HOURS} h`;
       else {

@@ -3,9 +3,14 @@
  * a bounded buffer and are written in one transaction every `flushMs` (or when `batch` are
  * waiting). Ids are assigned here so the response can name them; `stop()` flushes what is left,
  * so a clean shutdown loses nothing.
+ *
+ * The same transaction also writes the columnar copy the drift check reads: one
+ * prediction_batches row per (model_key, version) in the flush (layout in columns.ts). A batch
+ * spans at most one flush interval (`flushMs`, 200 ms by default) unless writes were failing.
  */
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../log";
+import { encodeBatch, inputObject } from "./columns";
 
 export interface LoggedPrediction {
   model_key: string;
@@ -15,6 +20,17 @@ export interface LoggedPrediction {
   confidence: number | null;
   latency_ms: number;
   job_id?: string | null;
+}
+
+type Entry = LoggedPrediction & { id: number; created_at: string };
+
+/** One (model_key, version) of a flush: entries in id order, so first/last are the id range. */
+interface Group {
+  first: Entry;
+  last: Entry;
+  from: string;
+  to: string;
+  rows: Record<string, unknown>[];
 }
 
 export interface PredictionLogOptions {
@@ -32,7 +48,7 @@ export class PredictionLog {
   readonly #batch: number;
   readonly #max: number;
   readonly #now: () => Date;
-  #buffer: (LoggedPrediction & { id: number; created_at: string })[] = [];
+  #buffer: Entry[] = [];
   #nextId: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #written = 0;
@@ -77,19 +93,52 @@ export class PredictionLog {
       `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const insertBatch = this.#sqlite.query(
+      `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
+         created_from, created_to, row_count, columns, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     try {
       this.#sqlite.transaction(() => {
+        const groups = new Map<string, Group>();
         for (const e of entries) {
+          const input = JSON.stringify(e.input);
           insert.run(
             e.id,
             e.model_key,
             e.version,
             e.created_at,
-            JSON.stringify(e.input),
+            input,
             JSON.stringify(e.prediction),
             e.confidence,
             e.latency_ms,
             e.job_id ?? null,
+          );
+          const key = `${e.model_key}\u0000${e.version}`;
+          let g = groups.get(key);
+          if (!g) {
+            g = { first: e, last: e, from: e.created_at, to: e.created_at, rows: [] };
+            groups.set(key, g);
+          }
+          g.last = e;
+          if (e.created_at < g.from) g.from = e.created_at;
+          if (e.created_at > g.to) g.to = e.created_at;
+          const row = inputObject(e.input, input);
+          if (row) g.rows.push(row);
+        }
+        // a batch is written even with no object rows, so every id from the first batch on is covered
+        for (const g of groups.values()) {
+          const b = encodeBatch(g.rows);
+          insertBatch.run(
+            g.first.model_key,
+            g.first.version,
+            g.first.id,
+            g.last.id,
+            g.from,
+            g.to,
+            b.row_count,
+            b.columns,
+            b.data,
           );
         }
       })();

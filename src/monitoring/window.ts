@@ -1,11 +1,25 @@
 /**
- * The logged inputs a drift check reads: one model version's predictions in a time window,
- * streamed in keyset pages (created_at, id) of `pageRows`, so memory stays bounded by one page
- * whatever the traffic. Between pages the event loop gets a turn, so a check running inside
- * `serve` does not stall requests for seconds.
+ * The logged inputs a drift check reads: one model version's predictions in a time window.
+ *
+ * loggedColumns (what the check uses) reads the columnar copy, prediction_batches (columns.ts),
+ * and yields drift columns straight from it: no JSON.parse and no object per row. It gives
+ * exactly the rows loggedInputs would, row for row:
+ *  - a batch wholly inside the window is decoded as it is;
+ *  - a batch straddling a window edge (a flush is at most ~200 ms wide, so at most one or two
+ *    per check) is read from its predictions rows by id range, filtered by created_at;
+ *  - rows logged before migration 0005 (ids below the first batch's first id) have no batch:
+ *    they are read as JSON, as before. That happens only in the first 24 h after upgrading,
+ *    and is skipped by one indexed lookup when the newest such row is older than the window.
+ *
+ * loggedInputs streams the JSON rows in keyset pages (created_at, id) of `pageRows`.
+ * Both keep memory bounded by one page whatever the traffic, and give the event loop a turn
+ * between pages, so a check running inside `serve` does not stall requests for seconds.
  */
 import type { Database } from "bun:sqlite";
-import type { Row } from "../ml/features";
+import type { FeatureSpec, Row } from "../ml/features";
+import { batchDriftColumns, decodeBatch } from "./columns";
+import type { DriftColumn } from "./drift";
+import { driftColumns } from "./reference";
 
 export interface LogWindow {
   modelKey: string;
@@ -13,9 +27,74 @@ export interface LogWindow {
   /** ISO times, start inclusive, end exclusive */
   start: string;
   end: string;
+  /** only predictions with a smaller id (rows logged before the first batch); default all */
+  beforeId?: number;
 }
 
 export const DEFAULT_PAGE_ROWS = 10_000;
+/** batches per keyset page: a flush writes ≤ 1,000 rows per batch by default, ≤ 256 KB at 32 f64 columns */
+export const DEFAULT_PAGE_BATCHES = 16;
+
+type BatchRow = [number, string, string, number, number, number, string, Uint8Array];
+
+/** Yields drift columns of `spec` for the window's rows, one chunk per batch (see the top of the file). */
+export async function* loggedColumns(
+  sqlite: Database,
+  w: LogWindow,
+  spec: FeatureSpec,
+  o: { pageRows?: number; pageBatches?: number } = {},
+): AsyncGenerator<Record<string, DriftColumn>> {
+  const first = sqlite.query("SELECT first_prediction_id AS id FROM prediction_batches ORDER BY id LIMIT 1").get() as {
+    id: number;
+  } | null;
+  const firstBatched = first?.id ?? Number.MAX_SAFE_INTEGER;
+  const newestLegacy = sqlite
+    .query("SELECT created_at FROM predictions WHERE id < ? ORDER BY id DESC LIMIT 1")
+    .get(firstBatched) as { created_at: string } | null;
+  if (newestLegacy && newestLegacy.created_at >= w.start) {
+    for await (const rows of loggedInputs(sqlite, { ...w, beforeId: firstBatched }, o.pageRows)) {
+      yield driftColumns(spec, rows);
+    }
+  }
+  if (!first) return;
+
+  // created_to >= start bounds the index range; created_from < end keeps batches that reach
+  // into the window; the NOT clause skips what the last page already read (keyset)
+  const page = sqlite.query(
+    `SELECT id, created_from, created_to, first_prediction_id, last_prediction_id, row_count, columns, data
+     FROM prediction_batches
+     WHERE model_key = ? AND version = ? AND created_to >= ? AND created_from < ?
+       AND NOT (created_to = ? AND id <= ?)
+     ORDER BY created_to, id LIMIT ?`,
+  );
+  const edgeRows = sqlite.query(
+    `SELECT input FROM predictions
+     WHERE id BETWEEN ? AND ? AND model_key = ? AND version = ? AND created_at >= ? AND created_at < ?`,
+  );
+  const limit = o.pageBatches ?? DEFAULT_PAGE_BATCHES;
+  let at = w.start;
+  let lastId = -1;
+  for (;;) {
+    const batches = page.values(w.modelKey, w.version, at, w.end, at, lastId, limit) as unknown as BatchRow[];
+    for (const [, from, to, firstId, lastPredictionId, rowCount, columns, data] of batches) {
+      if (from >= w.start && to < w.end) yield batchDriftColumns(spec, decodeBatch(rowCount, columns, data));
+      else {
+        const inputs = edgeRows.values(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end) as [string][];
+        const rows: Row[] = [];
+        for (const [text] of inputs) {
+          const input = safeParse(text);
+          if (input) rows.push(input);
+        }
+        if (rows.length > 0) yield driftColumns(spec, rows);
+      }
+    }
+    if (batches.length < limit) return;
+    const last = batches[batches.length - 1] as BatchRow;
+    lastId = last[0];
+    at = last[2];
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** Yields pages of parsed input rows; a row whose input is not a JSON object is skipped. */
 export async function* loggedInputs(
@@ -25,16 +104,25 @@ export async function* loggedInputs(
 ): AsyncGenerator<Row[]> {
   // created_at >= ? bounds the index range; the second clause only skips rows that share the
   // last page's final timestamp and were already read
-  const page = sqlite.query<[number, string, string], [string, string, string, string, string, number, number]>(
+  const page = sqlite.query<[number, string, string], [string, string, string, string, string, number, number, number]>(
     `SELECT id, created_at, input FROM predictions
      WHERE model_key = ? AND version = ? AND created_at >= ? AND created_at < ?
-       AND NOT (created_at = ? AND id <= ?)
+       AND NOT (created_at = ? AND id <= ?) AND id < ?
      ORDER BY created_at, id LIMIT ?`,
   );
   let at = w.start;
   let lastId = -1;
   for (;;) {
-    const rows = page.values(w.modelKey, w.version, at, w.end, at, lastId, pageRows) as [number, string, string][];
+    const rows = page.values(
+      w.modelKey,
+      w.version,
+      at,
+      w.end,
+      at,
+      lastId,
+      w.beforeId ?? Number.MAX_SAFE_INTEGER,
+      pageRows,
+    ) as [number, string, string][];
     if (rows.length === 0) return;
     const out: Row[] = [];
     for (const r of rows) {
