@@ -33,7 +33,6 @@ export type AlertView = ReturnType<typeof alertView>;
 declare module "../events/bus" {
   interface BusEvents {
     "alerts:new": AlertView;
-    // the same shape as the dashboard's declaration (src/http/ui/monitoring-pages.tsx)
     "alerts:acknowledged": { alert_id: number; by: string };
     "alerts:dismissed": { alert_id: number; by: string };
   }

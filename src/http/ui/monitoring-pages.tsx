@@ -11,19 +11,13 @@ import { render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 20;
 
-declare module "../../events/bus" {
-  interface BusEvents {
-    "alerts:dismissed": { alert_id: number; by: string };
-  }
-}
-
 export function monitoringPages(deps: UiDeps) {
   return new Hono<AppEnv>()
     .get("/ui/drift", requireRole("user"), async (c) => {
       const model = c.req.query("model") ?? "";
       const offset = offsetOf(c.req.query("offset"));
       const models = await deps.db.selectFrom("models").select("model_key").orderBy("model_key").limit(500).execute();
-      const page = listDriftChecks(deps.sqlite, { modelKey: model || undefined, limit: PAGE, offset });
+      const page = await listDriftChecks(deps.db, { modelKey: model || undefined, limit: PAGE, offset });
       const body = (
         <DriftPage
           checks={page?.items ?? null}
@@ -37,10 +31,10 @@ export function monitoringPages(deps: UiDeps) {
       );
       return render(c, deps, "Drift", body);
     })
-    .get("/ui/alerts", requireRole("user"), (c) => {
+    .get("/ui/alerts", requireRole("user"), async (c) => {
       const show = c.req.query("show") === "all" ? "all" : "open";
       const offset = offsetOf(c.req.query("offset"));
-      const page = listAlerts(deps.sqlite, { open: show === "open", limit: PAGE, offset });
+      const page = await listAlerts(deps.db, { open: show === "open", limit: PAGE, offset });
       const body = (
         <AlertsPage
           alerts={page?.items ?? null}
@@ -56,11 +50,10 @@ export function monitoringPages(deps: UiDeps) {
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {
       const id = Number(c.req.param("id"));
       const body = await c.req.parseBody();
-      if (!Number.isSafeInteger(id) || !dismissAlert(deps.sqlite, id, deps.now().toISOString(), signedIn(c).username)) {
-        throw new ApiError(404, "not_found", `no open alert ${c.req.param("id")}`);
-      }
+      if (!Number.isSafeInteger(id)) throw new ApiError(404, "not_found", `no alert ${c.req.param("id")}`);
+      // 404 unknown, 409 already dismissed; publishes alerts:dismissed with who
+      await dismissAlert(deps, id, signedIn(c).username);
       noteAudit(c, { type: "alerts:dismissed", subject: String(id) });
-      deps.bus?.publish("alerts:dismissed", { alert_id: id, by: signedIn(c).username });
       return seeOther(c, safeNext(typeof body.next === "string" ? body.next : "/ui/alerts"));
     });
 }

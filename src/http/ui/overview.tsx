@@ -36,8 +36,8 @@ export function overviewPages(deps: UiDeps) {
           .execute(),
         deps.describeCompute(),
       ]);
-      const alerts = listAlerts(deps.sqlite, { open: true, limit: 5, offset: 0 });
-      const drift = listDriftChecks(deps.sqlite, { limit: 5, offset: 0 });
+      const alerts = await listAlerts(deps.db, { open: true, limit: 5, offset: 0 });
+      const drift = await listDriftChecks(deps.db, { limit: 5, offset: 0 });
       const page = (
         <OverviewPage
           models={models.map((m) => ({
