@@ -1,16 +1,14 @@
 /**
  * `POST /train` (seed contract): rows in `items` or a `dataset_id` → a queued train job and a
- * reserved version. Everything that can be checked before a job exists is checked here (422).
+ * reserved version (src/jobs/start-training.ts checks the rows first: 422 before any job exists).
  */
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { getDataset, loadDatasetRows, saveJsonDataset } from "../../datasets/store";
-import { invalid, ServiceError } from "../../errors";
-import { enqueue, newJobId } from "../../jobs/queue";
-import { architectureFor, type TrainParams } from "../../jobs/train";
-import { inferKind, isMissing, type Row } from "../../ml/features";
-import { reserveVersion } from "../../registry/registry";
+import { getDataset, loadDatasetRows } from "../../datasets/store";
+import { startTraining } from "../../jobs/start-training";
+import { architectureFor } from "../../jobs/train";
+import type { Row } from "../../ml/features";
 import type { AppDeps, AppEnv } from "../env";
 import { jsonBody } from "../validate";
 
@@ -47,118 +45,22 @@ export const TrainBody = v.pipe(
   v.check((b) => (b.items === undefined) !== (b.dataset_id === undefined), "give exactly one of items or dataset_id"),
 );
 
-/** 422 unless the rows can train the model asked for; returns the task and feature fields. */
-export function checkTrainingRows(
-  rows: Row[],
-  body: {
-    target_field: string;
-    feature_fields?: string[] | undefined;
-    task_type?: string | undefined;
-    validation_split: number;
-  },
-) {
-  const columns = new Set(rows.flatMap((r) => Object.keys(r)));
-  const target = body.target_field;
-  if (!columns.has(target))
-    throw invalid(`target_field ${target} is not a column of the data`, [
-      { path: "target_field", message: "unknown column" },
-    ]);
-  const features = body.feature_fields ?? [...columns].filter((c) => c !== target);
-  const unknown = features.filter((f) => !columns.has(f));
-  if (unknown.length)
-    throw invalid(
-      `feature_fields not in the data: ${unknown.join(", ")}`,
-      unknown.map((f) => ({ path: "feature_fields", message: `unknown column ${f}` })),
-    );
-  if (features.includes(target)) throw invalid("target_field cannot also be a feature");
-  if (features.length === 0) throw invalid("no feature columns besides the target");
-  const labelled = rows.filter((r) => !isMissing(r[target]));
-  const targetKind = inferKind(labelled.map((r) => r[target]));
-  const task =
-    body.task_type ??
-    (targetKind === "numeric" && new Set(labelled.map((r) => r[target])).size > 20 ? "regression" : "classification");
-  const held = Math.round(labelled.length * body.validation_split);
-  if (held < 1 || labelled.length - held < 2) {
-    throw invalid(
-      `${labelled.length} labelled rows are too few for validation_split ${body.validation_split}: need at least 1 held-out and 2 training rows`,
-    );
-  }
-  if (task === "classification") {
-    const classes = new Set(labelled.map((r) => String(r[target])));
-    if (classes.size < 2)
-      throw invalid(`the target ${target} has a single class (${[...classes][0]}); classification needs at least two`);
-  } else if (targetKind !== "numeric") {
-    throw invalid(`regression needs a numeric target; ${target} holds ${targetKind} values`);
-  }
-  for (const [i, r] of rows.entries()) {
-    for (const [k, val] of Object.entries(r)) {
-      if (typeof val === "number" && !Number.isFinite(val))
-        throw invalid(`items.${i}.${k} is not a finite number`, [{ path: `items.${i}.${k}`, message: "not finite" }]);
-    }
-  }
-  return { task: task as "classification" | "regression", features, labelled: labelled.length };
-}
-
 export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runtime"]> }) {
   const now = () => (deps.now ?? (() => new Date()))();
   const datasetDeps = { db: deps.db, config: deps.config, now };
   return new Hono<AppEnv>().post("/train", requireRole("user"), jsonBody(TrainBody), async (c) => {
     const body = c.req.valid("json");
-    const user = signedIn(c);
+    const hyperparameters = { ...body.hyperparameters, ...(body.batch_size ? { batch_size: body.batch_size } : {}) };
     let rows: Row[];
     if (body.items) rows = body.items;
     else {
       const ds = await getDataset(datasetDeps, body.dataset_id as string);
       rows = (await loadDatasetRows(datasetDeps, ds.id)).rows;
     }
-    const { task, features, labelled } = checkTrainingRows(rows, body);
-    const jobId = newJobId();
-    const at = now().toISOString();
-    const hyperparameters = { ...body.hyperparameters, ...(body.batch_size ? { batch_size: body.batch_size } : {}) };
-    const version = await reserveVersion(deps.db, {
-      modelKey: body.model_key,
-      version: body.version,
-      taskType: task,
-      targetField: body.target_field,
-      featureFields: features,
-      hyperparameters,
-      datasetId: body.dataset_id ?? null,
-      jobId,
-      createdBy: user.userId ?? null,
-      now: at,
-    });
-    let datasetId = body.dataset_id;
-    if (!datasetId) {
-      const saved = await saveJsonDataset(datasetDeps, {
-        name: `${body.model_key}-train`,
-        rows,
-        createdBy: user.userId ?? null,
-      });
-      datasetId = saved.id;
-      await deps.db.updateTable("model_versions").set({ dataset_id: datasetId }).where("job_id", "=", jobId).execute();
-    }
-    const params: TrainParams = {
-      model_key: body.model_key,
-      version,
-      task_type: task,
-      target_field: body.target_field,
-      feature_fields: features,
-      dataset_id: datasetId,
-      validation_split: body.validation_split,
-      early_stopping: body.early_stopping ?? deps.config.ML_EARLY_STOPPING,
-      use_gpu_if_available: body.use_gpu_if_available,
-      hyperparameters,
-    };
-    const job = await enqueue(deps.db, {
-      id: jobId,
-      type: "train",
-      modelKey: body.model_key,
-      version,
-      params,
-      createdBy: user.userId ?? null,
-      now: at,
-    });
-    deps.runtime.jobs.kick();
+    const { jobId, version, features, labelled } = await startTraining(
+      { ...deps, now },
+      { ...body, hyperparameters, rows, datasetId: body.dataset_id ?? null, createdBy: signedIn(c).userId },
+    );
     const hidden = body.hyperparameters.hidden_layer_sizes ?? architectureFor(labelled);
     const epochs = body.hyperparameters.max_iter ?? deps.config.ML_MAX_ITER;
     // ≈ 6 FLOPs per weight per row per epoch at a conservative 5 GFLOP/s, plus start-up
@@ -169,8 +71,8 @@ export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runt
     const estimated = 1 + (6 * labelled * weights * epochs) / 5e9;
     return c.json(
       {
-        job_id: job.id,
-        status: job.status,
+        job_id: jobId,
+        status: "queued",
         model_key: body.model_key,
         version,
         estimated_time: Math.round(estimated * 10) / 10,
@@ -179,5 +81,3 @@ export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runt
     );
   });
 }
-
-export { ServiceError };

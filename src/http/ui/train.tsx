@@ -1,6 +1,6 @@
 /**
  * `/ui/train`: pick or upload data, then a form over its columns → the same checks and queue
- * as POST /train (TrainBody, checkTrainingRows, reserveVersion, enqueue) → 303 to the job page.
+ * as POST /train (TrainBody, startTraining) → 303 to the job page.
  */
 import { Hono } from "hono";
 import * as v from "valibot";
@@ -8,10 +8,8 @@ import { emptyForm, type FormState } from "../../../views/components/form";
 import { TrainPage } from "../../../views/pages/train";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { type Dataset, getDataset, listDatasets, loadDatasetRows } from "../../datasets/store";
-import { enqueue, newJobId } from "../../jobs/queue";
-import type { TrainParams } from "../../jobs/train";
-import { reserveVersion } from "../../registry/registry";
-import { checkTrainingRows, TrainBody } from "../api/train";
+import { startTraining } from "../../jobs/start-training";
+import { TrainBody } from "../api/train";
 import type { AppEnv } from "../env";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
@@ -87,43 +85,7 @@ export function trainPages(deps: UiDeps) {
       try {
         const body = v.parse(TrainBody, trainBody(f, dataset.columns));
         const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
-        const { task, features } = checkTrainingRows(rows, body);
-        const jobId = newJobId();
-        const at = deps.now().toISOString();
-        const version = await reserveVersion(deps.db, {
-          modelKey: body.model_key,
-          version: body.version,
-          taskType: task,
-          targetField: body.target_field,
-          featureFields: features,
-          hyperparameters: body.hyperparameters,
-          datasetId: dataset.id,
-          jobId,
-          createdBy: user.userId,
-          now: at,
-        });
-        const params: TrainParams = {
-          model_key: body.model_key,
-          version,
-          task_type: task,
-          target_field: body.target_field,
-          feature_fields: features,
-          dataset_id: dataset.id,
-          validation_split: body.validation_split,
-          early_stopping: body.early_stopping ?? deps.config.ML_EARLY_STOPPING,
-          use_gpu_if_available: body.use_gpu_if_available,
-          hyperparameters: body.hyperparameters,
-        };
-        await enqueue(deps.db, {
-          id: jobId,
-          type: "train",
-          modelKey: body.model_key,
-          version,
-          params,
-          createdBy: user.userId,
-          now: at,
-        });
-        deps.runtime.jobs.kick();
+        const { jobId } = await startTraining(deps, { ...body, rows, datasetId: dataset.id, createdBy: user.userId });
         return seeOther(c, `/ui/jobs/${jobId}`);
       } catch (e) {
         // API paths (hyperparameters.max_iter, feature_fields.0) name the form's fields by their last word
