@@ -8,9 +8,15 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import type { RouterRoute } from "hono/types";
 import { type RouteRow, routeTable } from "../auth/routes-policy";
 import { VERSION } from "../version";
+import { isUiPath } from "./ui/page";
 import { type ValidatedSchema, validatedSchemaOf } from "./validate";
 
 type JsonSchema = Record<string, unknown>;
+
+/** The JSON API's routes: the dashboard's pages, its assets and `/` (a redirect there) are HTML for people. */
+export function apiRoutes(app: { routes: readonly RouterRoute[] }): RouteRow[] {
+  return routeTable(app).filter((r) => !isUiPath(r.path) && r.path !== "/");
+}
 
 export interface OpenApiOperation {
   operationId: string;
@@ -140,7 +146,7 @@ export function openApiDocument(app: { routes: readonly RouterRoute[] }): OpenAp
     validated.set(key, [...(validated.get(key) ?? []), s]);
   }
   const paths: OpenApiDocument["paths"] = {};
-  for (const row of routeTable(app)) {
+  for (const row of apiRoutes(app)) {
     const path = openApiPath(row.path);
     paths[path] ??= {};
     (paths[path] as Record<string, OpenApiOperation>)[row.method.toLowerCase()] = operation(

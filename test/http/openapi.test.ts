@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { requireRole, routeTable } from "../../src/auth/routes-policy";
-import { openApiPath } from "../../src/http/openapi";
-import { isUiPath } from "../../src/http/ui";
+import { requireRole } from "../../src/auth/routes-policy";
+import { apiRoutes, openApiPath } from "../../src/http/openapi";
 import { jsonBody } from "../../src/http/validate";
 import { startService } from "../ml-service/helpers";
 
@@ -31,8 +30,9 @@ describe("GET /openapi.json", () => {
 
   test("lists every mounted route with its access, in {param} style", async () => {
     const doc = await spec();
-    const rows = routeTable(svc.app);
+    const rows = apiRoutes(svc.app);
     expect(rows.length).toBeGreaterThan(30);
+    expect(Object.keys(doc.paths).filter((p) => p === "/ui" || p.startsWith("/ui/"))).toEqual([]);
     for (const row of rows) {
       const op = doc.paths[openApiPath(row.path)]?.[row.method.toLowerCase()];
       expect(op ? `${row.method} ${row.path}` : `missing ${row.method} ${row.path}`).toBe(`${row.method} ${row.path}`);
@@ -87,7 +87,7 @@ describe("GET /docs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     const page = await res.text();
-    for (const row of routeTable(svc.app)) {
+    for (const row of apiRoutes(svc.app)) {
       expect(page).toContain(`>${row.method}</span> ${openApiPath(row.path)}`);
     }
     expect(page).toContain("model_key");
@@ -103,8 +103,7 @@ describe("README", () => {
       return at < 0 ? "" : readme.slice(at, readme.indexOf("\n- ", at + 1));
     };
     // the dashboard's pages (/ui, and / that leads there) are HTML for people, not API routes
-    const missing = routeTable(svc.app)
-      .filter((r) => !isUiPath(r.path) && r.path !== "/")
+    const missing = apiRoutes(svc.app)
       .map((r) => `${r.method} ${openApiPath(r.path)}`)
       .filter((route) => !entry(route).includes("`curl "));
     expect(missing).toEqual([]);
