@@ -17,7 +17,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { FeatureSpec, Row } from "../ml/features";
-import { batchDriftColumns, decodeBatch } from "./columns";
+import { batchDriftColumns, ColumnChunk, decodeBatch } from "./columns";
 import type { DriftColumn } from "./drift";
 import { driftColumns } from "./reference";
 
@@ -35,6 +35,9 @@ export const DEFAULT_PAGE_ROWS = 10_000;
 /** batches per keyset page: a flush writes ≤ 1,000 rows per batch by default, ≤ 256 KB at 32 f64 columns */
 export const DEFAULT_PAGE_BATCHES = 16;
 
+/** rows per chunk handed to the accumulator: 32 f64 features × 32,768 rows = 8 MB */
+export const DEFAULT_CHUNK_ROWS = 32_768;
+
 type BatchRow = [number, string, string, number, number, number, string, Uint8Array];
 
 /** Yields drift columns of `spec` for the window's rows, one chunk per batch (see the top of the file). */
@@ -42,7 +45,7 @@ export async function* loggedColumns(
   sqlite: Database,
   w: LogWindow,
   spec: FeatureSpec,
-  o: { pageRows?: number; pageBatches?: number } = {},
+  o: { pageRows?: number; pageBatches?: number; chunkRows?: number } = {},
 ): AsyncGenerator<Record<string, DriftColumn>> {
   const first = sqlite.query("SELECT first_prediction_id AS id FROM prediction_batches ORDER BY id LIMIT 1").get() as {
     id: number;
@@ -72,12 +75,15 @@ export async function* loggedColumns(
      WHERE id BETWEEN ? AND ? AND model_key = ? AND version = ? AND created_at >= ? AND created_at < ?`,
   );
   const limit = o.pageBatches ?? DEFAULT_PAGE_BATCHES;
+  const chunkRows = o.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const chunk = new ColumnChunk();
   let at = w.start;
   let lastId = -1;
   for (;;) {
     const batches = page.values(w.modelKey, w.version, at, w.end, at, lastId, limit) as unknown as BatchRow[];
     for (const [, from, to, firstId, lastPredictionId, rowCount, columns, data] of batches) {
-      if (from >= w.start && to < w.end) yield batchDriftColumns(spec, decodeBatch(rowCount, columns, data));
+      if (from >= w.start && to < w.end)
+        chunk.push(batchDriftColumns(spec, decodeBatch(rowCount, columns, data)), rowCount);
       else {
         const inputs = edgeRows.values(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end) as [string][];
         const rows: Row[] = [];
@@ -85,10 +91,14 @@ export async function* loggedColumns(
           const input = safeParse(text);
           if (input) rows.push(input);
         }
-        if (rows.length > 0) yield driftColumns(spec, rows);
+        chunk.push(driftColumns(spec, rows), rows.length);
       }
+      if (chunk.rows >= chunkRows) yield chunk.take(spec);
     }
-    if (batches.length < limit) return;
+    if (batches.length < limit) {
+      if (chunk.rows > 0) yield chunk.take(spec);
+      return;
+    }
     const last = batches[batches.length - 1] as BatchRow;
     lastId = last[0];
     at = last[2];

@@ -116,10 +116,16 @@ function setup() {
   return { sqlite, baseline };
 }
 
+/** Through the columnar path, with batches joined into chunks of ~500 rows and of the default size. */
 async function columnarReport(sqlite: Database, baseline: ReturnType<typeof setup>["baseline"], w: LogWindow) {
-  const acc = createDriftAccumulator(baseline, { minRows: 50 });
-  for await (const c of loggedColumns(sqlite, w, spec, { pageRows: 300, pageBatches: 3 })) acc.add(c);
-  return acc.finish();
+  const reports: DriftReport[] = [];
+  for (const chunkRows of [500, undefined]) {
+    const acc = createDriftAccumulator(baseline, { minRows: 50 });
+    for await (const c of loggedColumns(sqlite, w, spec, { pageRows: 300, pageBatches: 3, chunkRows })) acc.add(c);
+    reports.push(acc.finish());
+  }
+  expect(reports[0]).toEqual(reports[1] as DriftReport);
+  return reports[0] as DriftReport;
 }
 
 /** The drift check as it read the log before prediction_batches: JSON rows, parsed. */
