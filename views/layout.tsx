@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The page shell: head with hashed assets, skip link, navigation, alert banner, main, footer,
  * consent banner. Body is hx-boost'ed so links and forms swap in place when htmx runs; every

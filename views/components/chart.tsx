@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * Server-rendered SVG charts. Each is a <figure> with an SVG that has a <title> and <desc>
  * (role="img"), a caption, and the same numbers in a table that screen readers read instead.

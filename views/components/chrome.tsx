@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Pieces of every page: alert banner, consent banner, pager, progress meter, status badge. */
 import type { AlertItem, Chrome } from "../types";
 import { Csrf } from "./form";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Form controls with their label, hint and error beside them (WCAG: errors next to their fields). */
 import type { Child } from "hono/jsx";
 

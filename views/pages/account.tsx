@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Sign-in, registration and the profile (password, username, API tokens). */
 
 import { Status, Time } from "../components/chrome";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Metrics (trends and summary), Events (filterable audit feed, suspicious view) and Users. */
 import { LineChart, type Series } from "../components/chart";
 import { Status, Time } from "../components/chrome";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Datasets: list, upload, preview, delete. */
 import { Pager, Time } from "../components/chrome";
 import { ActionButton, type FormState } from "../components/form";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Jobs: the live queue with progress and cancel, and one job's page. */
 import { Meter, Pager, Status, Time } from "../components/chrome";
 import { ActionButton } from "../components/form";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Models: the list, one model's detail (versions, metrics, features, confusion matrix, charts), rollback confirmation. */
 import { LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";

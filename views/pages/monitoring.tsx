@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Drift (daily reports per model, per-feature PSI/JS/KS, trend over days) and Alerts (list, dismiss). */
 import { BarChart, LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";

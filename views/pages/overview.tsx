@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Overview and About. */
 import { ConsentForm, Status, Time } from "../components/chrome";
 import type { AlertItem, Chrome, DriftCheckItem } from "../types";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Predict: pick a model; one row through a form from its feature spec, or many as JSON or CSV; results. */
 import { Status } from "../components/chrome";
 import { Csrf, FieldMessages, FormError, type FormState, Select, TextArea } from "../components/form";

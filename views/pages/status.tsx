@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Error pages: 403, 404, expired forms and the rest, each with a way onward. */
 export function StatusPage(p: { status: number; title: string; message: string; signedIn: boolean }) {
   return (

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Training: upload a CSV or pick a dataset, then target, features, task and hyperparameters. */
 import { Csrf, Field, FieldMessages, FormError, type FormState, Select } from "../components/form";
 

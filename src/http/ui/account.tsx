@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * Pages for one's own account and the visitor's choices: sign-in, registration, sign-out,
  * theme, cookie consent, profile (password, username, API tokens). The rules are the API's

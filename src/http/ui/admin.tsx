@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** `/ui/metrics` (everyone), `/ui/events` and `/ui/users` (admins), over the same queries and rules as the API. */
 import { Hono } from "hono";
 import * as v from "valibot";

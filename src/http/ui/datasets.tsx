@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** `/ui/datasets`: list, CSV upload (multipart form), preview, delete. */
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** `/ui/jobs`: the queue (paged, filtered by status), one job, cancel. */
 import { Hono } from "hono";
 import { type JobItem, JobPage, JobsPage } from "../../../views/pages/jobs";

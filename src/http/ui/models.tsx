@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** `/ui/models`: the list (paged), one model's detail, and rollback with a confirmation page. */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** `/ui/drift` and `/ui/alerts`, over the monitoring tables when they exist (monitoring.ts). */
 import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";

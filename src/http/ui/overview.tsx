@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** `/ui` (overview) and `/ui/about`. */
 import { Hono } from "hono";
 import { AboutPage, OverviewPage } from "../../../views/pages/overview";

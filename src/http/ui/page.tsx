@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * What every page route shares: the chrome (who, theme, consent, open alerts), rendering a
  * page in the layout, 303 redirects, form parsing, service errors as field errors, and the

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * `/ui/predict`: rows from a form generated from the model's feature spec, pasted JSON or a
  * CSV file → checked against the spec here (errors beside their fields) → a `predict` job

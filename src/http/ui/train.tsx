@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * `/ui/train`: pick or upload data, then a form over its columns → the same checks and queue
  * as POST /train (TrainBody, startTraining) → 303 to the job page.
