@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "../scripts/build";
+import { startBinary } from "./binary-helpers";
 
 let dir: string;
 let binary: string;
@@ -19,34 +20,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function start(cwd: string, env: Record<string, string> = {}, args: string[] = []) {
-  return Bun.spawn([binary, "serve", "--port", "0", ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: cwd, ML_COMPUTE: "cpu", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-}
-
-/** Reads JSON log lines until the "listening" one, which names the port. */
-async function listeningPort(proc: ReturnType<typeof start>): Promise<number> {
-  const reader = proc.stdout.getReader();
-  let buffered = "";
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffered += new TextDecoder().decode(value);
-    for (const line of buffered.split("\n")) {
-      if (line.includes('"msg":"listening"')) {
-        reader.releaseLock();
-        return JSON.parse(line).port as number;
-      }
-    }
-  }
-  throw new Error(`no listening line; got: ${buffered}`);
-}
 
 describe("the compiled binary", () => {
   test.each(["cpu", "webgpu"])(
@@ -83,8 +56,11 @@ describe("the compiled binary", () => {
 
   test("serves /health from another directory, creates its database there, and stops on SIGTERM", async () => {
     const cwd = mkdtempSync(join(dir, "run-"));
-    const proc = start(cwd);
-    const port = await listeningPort(proc);
+    const { proc, port } = await startBinary(binary, {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: cwd, ML_COMPUTE: "cpu" },
+      token: "",
+    });
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { status: string }).status).toBe("ok");

@@ -7,10 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "../../scripts/build";
+import { type Json, startBinary } from "../binary-helpers";
 import { csvRows } from "./helpers";
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
-type Json = Record<string, any>;
 
 const TOKEN = "r".repeat(40);
 let dir: string;
@@ -22,8 +20,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start() {
-  const proc = Bun.spawn([binary, "serve", "--port", "0", "--host", "127.0.0.1"], {
+const start = () =>
+  startBinary(binary, {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? "",
@@ -31,31 +29,8 @@ async function start() {
       ML_ADMIN_PASSWORD: "Admin-pass-2025",
       ML_COMPUTE: "cpu",
     },
-    stdout: "pipe",
-    stderr: "pipe",
+    token: TOKEN,
   });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`exited before listening: ${text}`);
-    text += new TextDecoder().decode(value);
-    const line = text.split("\n").find((l) => l.includes('"msg":"listening"'));
-    if (line) {
-      reader.releaseLock();
-      const port = JSON.parse(line).port as number;
-      const call = async (path: string, json?: unknown) => {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-          method: json === undefined ? "GET" : "POST",
-          headers: { "x-admin-token": TOKEN, "content-type": "application/json" },
-          ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-        });
-        return { status: res.status, body: (await res.json()) as Json };
-      };
-      return { proc, call };
-    }
-  }
-}
 
 async function waitFor(call: Awaited<ReturnType<typeof start>>["call"], jobId: string, until: (j: Json) => boolean) {
   for (let i = 0; i < 600; i++) {

@@ -4,35 +4,12 @@
  * scikit-learn's accuracy on iris and digits (reference figures and commands in mlp.test.ts).
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Backend } from "../../src/compute/backend";
 import { createCpuBackend } from "../../src/compute/cpu";
 import { createWebGpuBackend } from "../../src/compute/webgpu";
-import { parseCsv } from "../../src/ml/csv";
 import { accuracy } from "../../src/ml/metrics";
 import { type MlpOptions, predict, predictLabels, trainMlp } from "../../src/ml/mlp";
-import { applyScaler, fitScaler } from "../../src/ml/scale";
-
-const DATA = join(import.meta.dir, "../../../shared/data");
-
-function loadPair(name: string, target: string) {
-  const read = (part: string) =>
-    parseCsv(readFileSync(join(DATA, `${name}_${part}.csv`), "utf8"), { textColumns: [target] });
-  const train = read("train");
-  const test = read("test");
-  const cols = train.columns.length;
-  const scaler = fitScaler(train.rows.flat(), cols);
-  return {
-    train: {
-      x: applyScaler(scaler, train.rows.flat()),
-      rows: train.rows.length,
-      cols,
-      y: train.text[target] as string[],
-    },
-    test: { x: applyScaler(scaler, test.rows.flat()), y: test.text[target] as string[] },
-  };
-}
+import { loadPair } from "./data";
 
 async function openGpu(): Promise<Backend | undefined> {
   try {

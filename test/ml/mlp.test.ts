@@ -1,36 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { createCpuBackend } from "../../src/compute/cpu";
-import { parseCsv } from "../../src/ml/csv";
 import { lossAndGradients } from "../../src/ml/gradients";
 import { accuracy } from "../../src/ml/metrics";
 import { type MlpOptions, predict, predictLabels, TrainingError, trainMlp } from "../../src/ml/mlp";
 import { initLayers, type Label } from "../../src/ml/model";
 import { predictHost } from "../../src/ml/predict";
 import { Random } from "../../src/ml/random";
-import { applyScaler, fitScaler } from "../../src/ml/scale";
 import { ReferenceBackend } from "../compute/reference";
-
-const DATA = join(import.meta.dir, "../../../shared/data");
-
-function loadPair(name: string, target: string) {
-  const read = (part: string) =>
-    parseCsv(readFileSync(join(DATA, `${name}_${part}.csv`), "utf8"), { textColumns: [target] });
-  const train = read("train");
-  const test = read("test");
-  const cols = train.columns.length;
-  const scaler = fitScaler(train.rows.flat(), cols);
-  return {
-    train: {
-      x: applyScaler(scaler, train.rows.flat()),
-      rows: train.rows.length,
-      cols,
-      y: train.text[target] as string[],
-    },
-    test: { x: applyScaler(scaler, test.rows.flat()), y: test.text[target] as string[] },
-  };
-}
+import { loadPair } from "./data";
 
 /** n rows of 4 features; class = which of two linear scores is larger, so a tiny net can learn it */
 function blobs(n: number, seed: number) {

@@ -1,0 +1,48 @@
+/** Running the compiled binary as a server in tests: start, wait for its "listening" log line, call it. */
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
+export type Json = any;
+
+export interface RunningBinary {
+  proc: ReturnType<typeof Bun.spawn>;
+  port: number;
+  /** GET (no body) or POST (JSON body) with X-Admin-Token `token`; the parsed JSON answer */
+  call(path: string, json?: unknown): Promise<{ status: number; body: Json }>;
+}
+
+/** `serve --port 0` in `cwd`; resolves once the JSON log says which port it listens on. */
+export async function startBinary(
+  binary: string,
+  o: { cwd: string; env: Record<string, string>; token: string },
+): Promise<RunningBinary> {
+  const proc = Bun.spawn([binary, "serve", "--port", "0", "--host", "127.0.0.1"], {
+    cwd: o.cwd,
+    env: o.env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+    const line = text.split("\n").find((l) => l.includes('"msg":"listening"'));
+    if (line) {
+      reader.releaseLock();
+      const port = JSON.parse(line).port as number;
+      const call = async (path: string, json?: unknown) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method: json === undefined ? "GET" : "POST",
+          headers: { "x-admin-token": o.token, "content-type": "application/json" },
+          ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+        });
+        return { status: res.status, body: (await res.json()) as Json };
+      };
+      return { proc, port, call };
+    }
+  }
+  proc.kill();
+  throw new Error(`the binary did not start listening: ${text}`);
+}
