@@ -21,6 +21,8 @@ const FAILED = 4;
  * `bun build --compile` without a second entry point. It must not refer to anything outside itself.
  */
 function cpuWorkerMain() {
+  /** how long an idle worker keeps watching before it sleeps (ms); see the loop below */
+  const SPIN_MS = 1;
   self.onmessage = async (event: MessageEvent) => {
     const { module, memory, slot, kernels } = event.data as {
       module: WebAssembly.Module;
@@ -36,6 +38,11 @@ function cpuWorkerMain() {
     postMessage("ready");
     let seen = 0;
     for (;;) {
+      // A training step issues its matmuls microseconds apart; a worker that went to sleep in
+      // between wakes 50–100 µs late, which ate the whole gain of the second thread on
+      // batch-200 layers. So it watches for the next call for SPIN_MS before sleeping.
+      const until = performance.now() + SPIN_MS;
+      while (Atomics.load(words, 0) === seen && performance.now() < until);
       Atomics.wait(words, 0, seen);
       const seq = Atomics.load(words, 0);
       if (seq === seen) continue;
