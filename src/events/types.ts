@@ -1,30 +1,19 @@
 /** The audit event as stored and as served by GET /events (input/output parsed back from JSON). */
-export type EventSource = "api" | "gui" | "system";
+import type { Selectable } from "kysely";
+import type { EventsTable } from "../db/schema";
 
-export interface AuditEvent {
-  id: number;
-  time: string;
-  type: string;
-  source: EventSource;
-  /** username, `username/token:<name>` for an API token, `admin-token`, `cli`, or null (anonymous) */
-  actor: string | null;
-  actor_user_id: number | null;
-  via: string | null;
-  /** the account the event is about (the username tried at login, the user edited) */
-  subject: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  method: string | null;
-  route: string | null;
-  path: string | null;
-  status: number | null;
-  duration_ms: number | null;
-  request_id: string | null;
+export type EventSource = EventsTable["source"];
+
+/**
+ * A row of `events` (src/db/schema.ts) as the API serves it: input/output parsed back from JSON,
+ * `suspicious` as a boolean. `actor` is a username, `username/token:<name>` for an API token,
+ * `admin-token`, `cli`, or null (anonymous); `subject` is the account the event is about.
+ */
+export type AuditEvent = Omit<Selectable<EventsTable>, "input" | "output" | "suspicious"> & {
   input: unknown;
   output: unknown;
   suspicious: boolean;
-  reason: string | null;
-}
+};
 
 /** What a writer supplies; the log fills id and time and strips secrets from input/output. */
 export type NewEvent = Partial<Omit<AuditEvent, "id" | "time" | "type" | "source">> & {
