@@ -62,8 +62,8 @@ export class EventLog {
   #pending: (string | number | null)[][] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
 
-  /** Every live log, so that shutdown and tests can write what waits (flushAll). */
-  static readonly #live = new Set<EventLog>();
+  /** Every log with a handle, so that shutdown and readers can write what waits (flushAll); weak, so apps a test dropped can go. */
+  static readonly #live = new Set<WeakRef<EventLog>>();
 
   constructor(deps: EventLogDeps) {
     this.#deps = deps;
@@ -71,12 +71,16 @@ export class EventLog {
       deps.sqlite?.prepare(
         `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,
       ) ?? null;
-    if (this.#statement) EventLog.#live.add(this);
+    if (this.#statement) EventLog.#live.add(new WeakRef(this));
   }
 
   /** Writes the waiting request events of every log (clean shutdown; readers that need them now). */
   static flushAll(): void {
-    for (const log of EventLog.#live) log.flush();
+    for (const ref of EventLog.#live) {
+      const log = ref.deref();
+      if (log) log.flush();
+      else EventLog.#live.delete(ref);
+    }
   }
 
   /** Writes the waiting request events in one transaction. */
