@@ -3,31 +3,17 @@
  * drift check needs inside a process: `serve` kicks its runner after queueing a retrain, the
  * drift-check CLI only queues it (the server's runner picks it up, see scheduler.ts).
  */
-import type { Database } from "bun:sqlite";
-import type { Kysely } from "kysely";
-import type { Config } from "../config";
-import type { DB } from "../db/schema";
-import type { EventBus } from "../events/bus";
-import type { Logger } from "../log";
 import { type DriftCheckDeps, runAllDriftChecks, runDriftCheck } from "../monitoring/check";
-import type { ModelCache } from "../registry/serving";
 import type { JobRow } from "./queue";
 import { enqueueRetrain } from "./retrain";
 
-export interface DriftWiring {
-  db: Kysely<DB>;
-  sqlite: Database;
-  config: Config;
-  models: ModelCache;
-  now: () => Date;
-  bus?: EventBus | undefined;
-  log?: Logger | undefined;
-  flushLog?: (() => void) | undefined;
+/** What a drift check needs, plus how this process queues the retrain a drift calls for. */
+export type DriftWiring = Omit<DriftCheckDeps, "retrain"> & {
   /** starts queued jobs now (the runner's kick); absent in a process without a runner */
   kick?: (() => void) | undefined;
   /** false: report drift, never queue a retrain (drift-check --no-retrain) */
   retrain?: boolean;
-}
+};
 
 export function driftCheckDeps(w: DriftWiring): DriftCheckDeps {
   const { retrain, kick: _, ...rest } = w;
