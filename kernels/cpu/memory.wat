@@ -1,5 +1,6 @@
 ;; gather_rows_forward: src (srcRows×cols), idx (u32, from offset) → out (rows×cols), out[r] = src[idx[offset + r]].
 ;; fill_forward: x (count) = value.
+;; add_into: acc (count) += x (count), elementwise (summing the gradients of parallel lanes).
 ;; Both return nothing but gather reports an index past srcRows (returns 1) before copying anything.
 
 (func $gather_rows_forward (export "gather_rows_forward")
@@ -35,5 +36,17 @@
     (loop $vectors
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (v128.store (local.get $x) (local.get $v))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $vectors))))
+
+;; Whole f32x4 over ceil(count/4): allocations are padded to 64 bytes.
+(func $add_into (export "add_into") (param $x i32) (param $acc i32) (param $count i32)
+  (local $end i32)
+  (local.set $end (i32.add (local.get $acc) (i32.shl (local.get $count) (i32.const 2))))
+  (block $done
+    (loop $vectors
+      (br_if $done (i32.ge_u (local.get $acc) (local.get $end)))
+      (v128.store (local.get $acc) (f32x4.add (v128.load (local.get $acc)) (v128.load (local.get $x))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (br $vectors))))

@@ -100,6 +100,24 @@ export interface Backend {
   /** Fill with a constant (zeroing loss accumulators, gradients). */
   fill(m: Matrix, value: number): void;
 
+  /** acc += x, elementwise (summing the gradients of parallel lanes). */
+  addInto(x: Matrix, acc: Matrix): void;
+
+  /**
+   * How many lanes `parallel` runs at the same time: the CPU backend's threads; 1 where the device
+   * already spreads each operation over its cores (WebGPU).
+   */
+  readonly lanes: number;
+
+  /**
+   * Calls `body(lane)` for lane = 0 … lanes-1; the operations it issues form that lane's queue, and
+   * the queues may run concurrently (the CPU backend gives each lane one thread, with no barrier
+   * between the operations of a lane). So a lane must write only matrices no other lane reads or
+   * writes. Returns when every lane is done; an error in any lane is thrown here, after all lanes stop.
+   * `parallel` may not be called from inside a body.
+   */
+  parallel(lanes: number, body: (lane: number) => void): void;
+
   /** Hand the enqueued work to the device (one command encoder per training step on WebGPU). */
   submit(): void;
 
@@ -130,4 +148,11 @@ export function matmulDims(a: Matrix, b: Matrix, c: Matrix, transA: boolean, tra
     `matmul: op(A) ${m}×${k}, op(B) ${kb}×${n}, C ${c.rows}×${c.cols}`,
   );
   return { m, k, n };
+}
+
+/** Throws RangeError unless `lanes` is a whole number of lanes for `parallel` (1 … 64). */
+export function checkLanes(lanes: number): void {
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 64) {
+    throw new RangeError(`parallel: lanes must be an integer in 1..64, got ${lanes}`);
+  }
 }

@@ -19,6 +19,7 @@ import {
   type AdamParams,
   type Backend,
   type BackendInfo,
+  checkLanes,
   expectShape,
   type IndexVector,
   type Matrix,
@@ -26,7 +27,7 @@ import {
 } from "./backend";
 import { WasmHeap } from "./cpu/heap";
 import { type CpuKernels, cpuKernelModule } from "./cpu/kernels";
-import { SLOT_BYTES, WorkerPool } from "./cpu/pool";
+import { type KernelCall, PROGRAM_STRIDE, SLOT_BYTES, WorkerPool } from "./cpu/pool";
 
 export interface CpuBackendOptions {
   /** threads for matmul, the calling thread included (default: navigator.hardwareConcurrency) */
@@ -90,7 +91,9 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Ba
     local: instance.exports,
     threads,
     base: CONTROL_BASE,
-    kernels: ["matmul_forward"],
+    kernels: WebAssembly.Module.exports(module)
+      .filter((e) => e.kind === "function")
+      .map((e) => e.name),
   });
   return new CpuBackend(memory, instance.exports as unknown as CpuKernels, pool);
 }
@@ -105,6 +108,10 @@ class CpuBackend implements Backend {
   #u32: Uint32Array;
   /** per-thread matmul scratch (a packed B panel and an edge tile), kept between calls */
   #scratch = { ptr: 0, bytes: 0 };
+  /** where `parallel` encodes the workers' programs, kept between calls */
+  #programs = { ptr: 0, bytes: 0 };
+  /** inside `parallel`: the calls recorded for the current lane, instead of running them */
+  #recording: (KernelCall & { scratch?: number })[] | null = null;
   #disposed = false;
 
   constructor(memory: WebAssembly.Memory, kernels: CpuKernels, pool: WorkerPool) {
@@ -118,6 +125,36 @@ class CpuBackend implements Backend {
       this.#f32 = new Float32Array(this.#memory.buffer);
       this.#u32 = new Uint32Array(this.#memory.buffer);
     });
+  }
+
+  get lanes(): number {
+    return this.#pool.threads;
+  }
+
+  parallel(lanes: number, body: (lane: number) => void): void {
+    this.#live();
+    checkLanes(lanes);
+    if (this.#recording) throw new Error("parallel: called from inside a parallel() body");
+    // record each lane's calls (nothing runs yet), then give lane l to thread l % threads
+    const threads = Math.min(lanes, this.#pool.threads);
+    const programs: (KernelCall & { scratch?: number })[][] = Array.from({ length: threads }, () => []);
+    try {
+      for (let lane = 0; lane < lanes; lane++) {
+        this.#recording = programs[lane % threads] as KernelCall[];
+        body(lane);
+      }
+    } finally {
+      this.#recording = null;
+    }
+    // matmuls of one thread run one after another, so each thread needs one scratch of the largest size
+    let scratchBytes = 0;
+    for (const call of programs.flat()) scratchBytes = Math.max(scratchBytes, call.scratch ?? 0);
+    const scratch = scratchBytes > 0 ? this.#scratchFor(threads * scratchBytes) : 0;
+    programs.forEach((program, t) => {
+      for (const call of program) if (call.scratch) call.args[15] = scratch + t * scratchBytes;
+    });
+    const calls = programs.slice(1).reduce((n, p) => n + p.length, 0);
+    this.#pool.runPrograms(programs, this.#programArea(calls * PROGRAM_STRIDE * 8));
   }
 
   matrix(rows: number, cols: number, data?: Float32Array): Matrix {
@@ -168,33 +205,43 @@ class CpuBackend implements Backend {
     const { m, k, n } = matmulDims(A, B, C, transA, transB);
     if (C === A || C === B) throw new Error("matmul: C must not be A or B (C is written while they are read)");
     if (m === 0 || n === 0) return;
-    const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : this.#pool.threads;
-    const parts = splitMatmul(m, n, threads);
     const scratchBytes = Math.ceil((k * 64 + 256) / 64) * 64;
-    const scratch = this.#scratchFor(parts.length * scratchBytes);
     // op(A)[i][p] = A[i*asi + p*asp], op(B)[p][j] = B[p*bsp + j*bsj] (element strides)
     const [asi, asp] = transA ? [1, A.cols] : [A.cols, 1];
     const [bsp, bsj] = transB ? [1, B.cols] : [B.cols, 1];
+    const args = (i0: number, i1: number, j0: number, j1: number, scratch: number) => [
+      A.ptr,
+      asi,
+      asp,
+      B.ptr,
+      bsp,
+      bsj,
+      C.ptr,
+      n,
+      k,
+      n,
+      i0,
+      i1,
+      j0,
+      j1,
+      accumulate ? 1 : 0,
+      scratch,
+    ];
+    if (this.#recording) {
+      // the whole product on this lane's thread; `parallel` fills in the thread's scratch
+      this.#recording.push({
+        kernel: this.#pool.kernelId("matmul_forward"),
+        args: args(0, m, 0, n, 0),
+        scratch: scratchBytes,
+      });
+      return;
+    }
+    const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : this.#pool.threads;
+    const parts = splitMatmul(m, n, threads);
+    const scratch = this.#scratchFor(parts.length * scratchBytes);
     this.#pool.run(
       "matmul_forward",
-      parts.map(([i0, i1, j0, j1], t) => [
-        A.ptr,
-        asi,
-        asp,
-        B.ptr,
-        bsp,
-        bsj,
-        C.ptr,
-        n,
-        k,
-        n,
-        i0,
-        i1,
-        j0,
-        j1,
-        accumulate ? 1 : 0,
-        scratch + t * scratchBytes,
-      ]),
+      parts.map(([i0, i1, j0, j1], t) => args(i0, i1, j0, j1, scratch + t * scratchBytes)),
     );
   }
 
@@ -205,13 +252,13 @@ class CpuBackend implements Backend {
       `biasActivation: bias ${b.rows}×${b.cols} for x ${X.rows}×${X.cols}`,
     );
     expectShape(sameShape(X, O), `biasActivation: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
-    this.#k.bias_activation_forward(X.ptr, b.ptr, O.ptr, X.rows, X.cols, activationCode(act));
+    this.#call("bias_activation_forward", [X.ptr, b.ptr, O.ptr, X.rows, X.cols, activationCode(act)]);
   }
 
   activationBackward(grad: Matrix, y: Matrix, act: Activation): void {
     const [G, Y] = [this.#mat(grad), this.#mat(y)];
     expectShape(sameShape(G, Y), `activationBackward: grad ${G.rows}×${G.cols}, y ${Y.rows}×${Y.cols}`);
-    this.#k.activation_backward(G.ptr, Y.ptr, G.rows * G.cols, activationCode(act));
+    this.#call("activation_backward", [G.ptr, Y.ptr, G.rows * G.cols, activationCode(act)]);
   }
 
   softmaxCrossEntropy(logits: Matrix, labels: Matrix, probs: Matrix, grad: Matrix, loss: Matrix, scale: number): void {
@@ -221,7 +268,7 @@ class CpuBackend implements Backend {
       L.rows === X.rows && L.cols === 1 && sameShape(X, P) && sameShape(X, G) && S.rows * S.cols >= 1,
       `softmaxCrossEntropy: ${shape}`,
     );
-    this.#k.softmax_xent_backward(X.ptr, L.ptr, P.ptr, G.ptr, S.ptr, X.rows, X.cols, scale);
+    this.#call("softmax_xent_backward", [X.ptr, L.ptr, P.ptr, G.ptr, S.ptr, X.rows, X.cols, scale]);
   }
 
   squaredError(pred: Matrix, target: Matrix, grad: Matrix, loss: Matrix, scale: number): void {
@@ -230,19 +277,19 @@ class CpuBackend implements Backend {
       sameShape(P, T) && sameShape(P, G) && S.rows * S.cols >= 1,
       `squaredError: pred ${P.rows}×${P.cols}, target ${T.rows}×${T.cols}, grad ${G.rows}×${G.cols}`,
     );
-    this.#k.squared_error_backward(P.ptr, T.ptr, G.ptr, S.ptr, P.rows * P.cols, scale);
+    this.#call("squared_error_backward", [P.ptr, T.ptr, G.ptr, S.ptr, P.rows * P.cols, scale]);
   }
 
   columnSums(x: Matrix, out: Matrix, accumulate = false): void {
     const [X, O] = [this.#mat(x), this.#mat(out)];
     expectShape(O.rows === 1 && O.cols === X.cols, `columnSums: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
-    this.#k.column_sums_forward(X.ptr, O.ptr, X.rows, X.cols, accumulate ? 1 : 0);
+    this.#call("column_sums_forward", [X.ptr, O.ptr, X.rows, X.cols, accumulate ? 1 : 0]);
   }
 
   sumSquares(x: Matrix, acc: Matrix): void {
     const [X, S] = [this.#mat(x), this.#mat(acc)];
     expectShape(S.rows * S.cols >= 1, `sumSquares: acc ${S.rows}×${S.cols}`);
-    this.#k.sum_squares_forward(X.ptr, X.rows * X.cols, S.ptr);
+    this.#call("sum_squares_forward", [X.ptr, X.rows * X.cols, S.ptr]);
   }
 
   adamStep(param: Matrix, grad: Matrix, m: Matrix, v: Matrix, p: AdamParams): void {
@@ -253,12 +300,13 @@ class CpuBackend implements Backend {
     );
     // the bias corrections in f64, as sklearn computes them; the kernel then works in f32
     const lrT = (p.lr * Math.sqrt(1 - p.beta2 ** p.t)) / (1 - p.beta1 ** p.t);
-    this.#k.adam_step(
+    const count = W.rows * W.cols;
+    this.#call("adam_step", [
       W.ptr,
       G.ptr,
       M.ptr,
       V.ptr,
-      W.rows * W.cols,
+      count,
       lrT,
       p.beta1,
       1 - p.beta1,
@@ -266,7 +314,7 @@ class CpuBackend implements Backend {
       1 - p.beta2,
       p.eps,
       p.l2,
-    );
+    ]);
   }
 
   gatherRows(src: Matrix, idx: IndexVector, offset: number, out: Matrix): void {
@@ -275,27 +323,35 @@ class CpuBackend implements Backend {
       O.cols === S.cols && isCount(offset) && offset + O.rows <= I.length,
       `gatherRows: src ${S.rows}×${S.cols}, ${I.length} indices from ${offset}, out ${O.rows}×${O.cols}`,
     );
-    const bad = this.#k.gather_rows_forward(S.ptr, S.rows, S.cols, I.ptr + offset * 4, O.ptr, O.rows);
-    if (bad)
-      throw new RangeError(`gatherRows: an index in [${offset}, ${offset + O.rows}) is past the ${S.rows} rows of src`);
+    this.#call(
+      "gather_rows_forward",
+      [S.ptr, S.rows, S.cols, I.ptr + offset * 4, O.ptr, O.rows],
+      () => new RangeError(`gatherRows: an index in [${offset}, ${offset + O.rows}) is past the ${S.rows} rows of src`),
+    );
   }
 
   softmax(x: Matrix, out: Matrix): void {
     const [X, O] = [this.#mat(x), this.#mat(out)];
     expectShape(sameShape(X, O), `softmax: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
-    this.#k.softmax_forward(X.ptr, O.ptr, X.rows, X.cols);
+    this.#call("softmax_forward", [X.ptr, O.ptr, X.rows, X.cols]);
   }
 
   argmax(x: Matrix, out: Matrix): void {
     const [X, O] = [this.#mat(x), this.#mat(out)];
     expectShape(O.rows === X.rows && O.cols === 1, `argmax: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
     expectShape(X.cols > 0 || X.rows === 0, `argmax: x ${X.rows}×0 has no columns`);
-    this.#k.argmax_forward(X.ptr, O.ptr, X.rows, X.cols);
+    this.#call("argmax_forward", [X.ptr, O.ptr, X.rows, X.cols]);
   }
 
   fill(m: Matrix, value: number): void {
     const X = this.#mat(m);
-    this.#k.fill_forward(X.ptr, X.rows * X.cols, value);
+    this.#call("fill_forward", [X.ptr, X.rows * X.cols, value]);
+  }
+
+  addInto(x: Matrix, acc: Matrix): void {
+    const [X, A] = [this.#mat(x), this.#mat(acc)];
+    expectShape(sameShape(X, A), `addInto: x ${X.rows}×${X.cols}, acc ${A.rows}×${A.cols}`);
+    this.#call("add_into", [X.ptr, A.ptr, X.rows * X.cols]);
   }
 
   submit(): void {
@@ -325,6 +381,29 @@ class CpuBackend implements Backend {
       throw new Error("cpu backend: index vector from another backend");
     if (v.released) throw new Error(`cpu backend: index vector of ${v.length} used after release()`);
     return v;
+  }
+
+  /**
+   * Runs a kernel now, or inside `parallel` adds it to the current lane's program.
+   * `check` turns a non-zero return value into that error.
+   */
+  #call(kernel: keyof CpuKernels, args: number[], check?: () => Error): void {
+    if (this.#recording) {
+      this.#recording.push({ kernel: this.#pool.kernelId(kernel), args, ...(check ? { check } : {}) });
+      return;
+    }
+    const r = (this.#k[kernel] as (...args: number[]) => unknown)(...args);
+    if (check && r) throw check();
+  }
+
+  #programArea(bytes: number): number {
+    if (bytes > this.#programs.bytes) {
+      if (this.#programs.bytes) this.#heap.free(this.#programs.ptr, this.#programs.bytes);
+      // room to spare, so that a step a little longer than the last does not move it
+      const size = Math.max(bytes * 2, 16384);
+      this.#programs = { ptr: this.#heap.alloc(size), bytes: size };
+    }
+    return this.#programs.ptr;
   }
 
   #scratchFor(bytes: number): number {

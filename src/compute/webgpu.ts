@@ -11,6 +11,7 @@ import {
   type AdamParams,
   type Backend,
   type BackendInfo,
+  checkLanes,
   expectShape,
   type IndexVector,
   type Matrix,
@@ -70,6 +71,7 @@ class WebGpuBackend implements Backend {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: keeps the Dawn instance alive as long as its device
   #gpu: GPU | undefined;
   #disposed = false;
+  #inParallel = false;
 
   constructor(gpu: GPU, device: GPUDevice, info: BackendInfo) {
     this.#gpu = gpu;
@@ -275,6 +277,31 @@ class WebGpuBackend implements Backend {
   fill(m: Matrix, value: number): void {
     const n = m.rows * m.cols;
     this.#run("fill", [u(n), f(value)], [m], grid(Math.ceil(n / 256)));
+  }
+
+  addInto(x: Matrix, acc: Matrix): void {
+    expectShape(
+      x.rows === acc.rows && x.cols === acc.cols,
+      `addInto: x ${x.rows}×${x.cols}, acc ${acc.rows}×${acc.cols}`,
+    );
+    const n = x.rows * x.cols;
+    this.#run("add_into", [u(n)], [x, acc], grid(Math.ceil(n / 256)));
+  }
+
+  /** One lane: every dispatch already spreads over the whole device. */
+  readonly lanes = 1;
+
+  /** Records the lanes one after another into the same encoder; the device runs each dispatch in parallel. */
+  parallel(lanes: number, body: (lane: number) => void): void {
+    this.#alive();
+    checkLanes(lanes);
+    if (this.#inParallel) throw new Error("parallel: called from inside a parallel() body");
+    this.#inParallel = true;
+    try {
+      for (let lane = 0; lane < lanes; lane++) body(lane);
+    } finally {
+      this.#inParallel = false;
+    }
   }
 
   submit(): void {

@@ -9,6 +9,12 @@
  * Device traffic: train (and validation) rows are uploaded once; each epoch uploads one
  * permutation; batches are gathered on the device; one submit() per step; the loss accumulators
  * are read once per epoch; parameters are read once at the end.
+ *
+ * On a backend with several lanes (the CPU backend's threads) a large enough batch is split into
+ * contiguous row ranges, one per lane; each lane runs forward and backward on its rows on its own
+ * thread, and the lanes' gradients are summed in lane order before the Adam step. The split depends
+ * only on the batch size, the layer sizes and the lane count, so a fit repeats bit for bit on the same
+ * machine; a different thread count sums in a different order (results agree to float rounding).
  */
 import type { Backend, IndexVector, Matrix } from "../compute/backend";
 import { checkFeatures, encodeTargets, splitRows, type TrainingData, takeRows } from "./data";
@@ -21,6 +27,41 @@ import { Random } from "./random";
 export { TrainingError } from "./errors";
 export type { MlpModel, MlpOptions, Progress } from "./model";
 export { predict, predictLabels } from "./predict";
+
+/** Per lane: its own gradients and data-loss accumulator (lane 0's are the ones Adam reads). */
+interface LaneState {
+  gW: Matrix[];
+  gb: Matrix[];
+  loss: Matrix;
+}
+
+/** One lane's share of a step: rows [start, start + ws.rows) of the batch. */
+interface StepPart extends LaneState {
+  start: number;
+  ws: Workspace;
+  y: Matrix;
+}
+
+interface StepPlan {
+  rows: number;
+  parts: StepPart[];
+}
+
+/** A lane's share below this many rows is not worth a thread. */
+const MIN_LANE_ROWS = 32;
+/**
+ * A step whose forward pass is below this many multiply-adds (~40 µs on one core) stays on one lane:
+ * waking a worker and waiting for it costs tens of microseconds.
+ */
+const MIN_LANE_MACS = 1 << 20;
+
+/** How many lanes a step of `rows` rows uses, for layer sizes `sizes`. */
+export function stepLanes(lanes: number, rows: number, sizes: number[]): number {
+  let macsPerRow = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) macsPerRow += (sizes[l] as number) * (sizes[l + 1] as number);
+  if (lanes <= 1 || rows * macsPerRow < MIN_LANE_MACS) return 1;
+  return Math.max(1, Math.min(lanes, Math.floor(rows / MIN_LANE_ROWS)));
+}
 
 export async function trainMlp(backend: Backend, data: TrainingData, options: MlpOptions): Promise<MlpModel> {
   const o = resolveOptions(options);
@@ -53,20 +94,32 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
     const X = net.alloc(n, data.cols, trainX);
     const Y = net.alloc(n, yCols, trainY);
     const batch = o.batchSize === "auto" ? Math.min(200, n) : Math.min(o.batchSize, n);
-    const full = { ws: net.workspace(batch, true), y: net.alloc(batch, yCols) };
-    const rest = n % batch;
-    const tail = rest > 0 ? { ws: net.workspace(rest, true), y: net.alloc(rest, yCols) } : undefined;
     const valWs = val ? net.workspace(val.rows, false, val.x) : undefined;
     const valOut = val && classification ? net.alloc(val.rows, 1) : undefined;
 
-    // Adam state, gradients and the two per-epoch accumulators (data loss, Σ‖W‖² per step).
+    // Adam state, and per lane: gradients and the data-loss accumulator; Σ‖W‖² per step (lane 0 adds it).
     const L = net.weights.length;
     const like = (m: Matrix) => net.alloc(m.rows, m.cols);
-    const gW = net.weights.map(like);
-    const gb = net.biases.map(like);
     const adam = [...net.weights, ...net.biases].map((p) => ({ m: like(p), v: like(p) }));
-    const lossAcc = net.alloc(1, 1);
     const l2Acc = net.alloc(1, 1);
+    const laneState: LaneState[] = [];
+    const lane = (l: number): LaneState => {
+      laneState[l] ??= { gW: net.weights.map(like), gb: net.biases.map(like), loss: net.alloc(1, 1) };
+      return laneState[l] as LaneState;
+    };
+    const plan = (rows: number): StepPlan => {
+      const lanes = stepLanes(backend.lanes, rows, sizes);
+      const parts = Array.from({ length: lanes }, (_, l) => {
+        const start = Math.floor((l * rows) / lanes);
+        const partRows = Math.floor(((l + 1) * rows) / lanes) - start;
+        return { start, ws: net.workspace(partRows, true), y: net.alloc(partRows, yCols), ...lane(l) };
+      });
+      return { rows, parts };
+    };
+    const full = plan(batch);
+    const rest = n % batch;
+    const tail = rest > 0 ? plan(rest) : undefined;
+    const { gW, gb } = lane(0);
     const order = Uint32Array.from({ length: n }, (_, i) => i);
     const idx = backend.indices(order);
     owned.push(idx);
@@ -81,13 +134,22 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
     const params = [...net.weights, ...net.biases];
     const grads = [...gW, ...gb];
     let t = 0;
-    const step = (w: { ws: Workspace; y: Matrix }, offset: number) => {
-      const { ws } = w;
-      const rows = ws.rows;
-      backend.gatherRows(X, idx, offset, ws.acts[0] as Matrix);
-      backend.gatherRows(Y, idx, offset, w.y);
-      net.forward(ws);
-      net.backward(ws, w.y, classification, gW, gb, lossAcc, o.alpha > 0 ? l2Acc : undefined);
+    const step = (p: StepPlan, offset: number) => {
+      const rows = p.rows;
+      const pass = (part: StepPart, l: number) => {
+        const { ws } = part;
+        backend.gatherRows(X, idx, offset + part.start, ws.acts[0] as Matrix);
+        backend.gatherRows(Y, idx, offset + part.start, part.y);
+        net.forward(ws);
+        const l2 = l === 0 && o.alpha > 0 ? l2Acc : undefined;
+        net.backward(ws, part.y, classification, part.gW, part.gb, part.loss, l2, rows);
+      };
+      if (p.parts.length === 1) pass(p.parts[0] as StepPart, 0);
+      else backend.parallel(p.parts.length, (l) => pass(p.parts[l] as StepPart, l));
+      for (const part of p.parts.slice(1)) {
+        const laneGrads = [...part.gW, ...part.gb];
+        for (let i = 0; i < grads.length; i++) backend.addInto(laneGrads[i] as Matrix, grads[i] as Matrix);
+      }
       t++;
       for (let i = 0; i < params.length; i++) {
         const s = adam[i] as { m: Matrix; v: Matrix };
@@ -114,14 +176,15 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
     for (let epoch = 1; epoch <= o.maxIter; epoch++) {
       checkCancelled();
       if (o.shuffle) backend.writeIndices(idx, rng.shuffle(order));
-      backend.fill(lossAcc, 0);
+      for (const s of laneState) backend.fill(s.loss, 0);
       backend.fill(l2Acc, 0);
       for (let offset = 0; offset + batch <= n; offset += batch) {
         checkCancelled();
         step(full, offset);
       }
       if (tail) step(tail, n - rest);
-      const dataLoss = (await backend.read(lossAcc))[0] as number;
+      let dataLoss = 0;
+      for (const s of laneState) dataLoss += (await backend.read(s.loss))[0] as number;
       const l2 = o.alpha > 0 ? ((await backend.read(l2Acc))[0] as number) : 0;
       // sklearn: loss_ = Σ_batches batch_loss·batch_rows / n, batch_loss = data/rows + 0.5α‖W‖²/rows;
       // its squared loss averages over outputs too (while δ does not), hence the division by nOutputs.

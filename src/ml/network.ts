@@ -58,6 +58,8 @@ export class DeviceNet {
    * which the trainer adds through Adam's l2 = α/rows). Writes gW[l] = Aᵀδ/rows and gb[l] = mean(δ);
    * adds Σ(-log p) (or ½Σ(pred-y)²) to lossAcc and, when `l2Acc` is given, ΣW² of the current weights.
    * `y` is rows×1 class indices (classification) or rows×outputs targets (regression).
+   * `batchRows` is the whole batch's row count when `ws` holds one lane's share of it (the gradients
+   * are divided by it, so that the lanes' gradients add up to the batch's).
    */
   backward(
     ws: Workspace,
@@ -67,14 +69,15 @@ export class DeviceNet {
     gb: Matrix[],
     lossAcc: Matrix,
     l2Acc?: Matrix,
+    batchRows = ws.rows,
   ) {
     const b = this.backend;
     const L = this.weights.length;
     const out = ws.acts[L] as Matrix;
     const delta = ws.deltas[L] as Matrix;
     // δ is scaled by 1/rows here, so Aᵀδ + (α/rows)W is sklearn's (Aᵀδ + αW)/rows.
-    if (classification) b.softmaxCrossEntropy(out, y, delta, delta, lossAcc, 1 / ws.rows);
-    else b.squaredError(out, y, delta, lossAcc, 1 / ws.rows);
+    if (classification) b.softmaxCrossEntropy(out, y, delta, delta, lossAcc, 1 / batchRows);
+    else b.squaredError(out, y, delta, lossAcc, 1 / batchRows);
     for (let l = L - 1; l >= 0; l--) {
       if (l2Acc) b.sumSquares(this.weights[l] as Matrix, l2Acc);
       const d = ws.deltas[l + 1] as Matrix;

@@ -3,7 +3,7 @@
  * Tolerances are stated per test: |cpu - ref| ≤ atol + rtol·|ref|, the reference computing in f64.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ACTIVATIONS, type Backend, type Matrix, ShapeError } from "../../src/compute/backend";
+import { ACTIVATIONS, type Backend, type IndexVector, type Matrix, ShapeError } from "../../src/compute/backend";
 import { createCpuBackend, splitMatmul } from "../../src/compute/cpu";
 import { WasmHeap } from "../../src/compute/cpu/heap";
 import { ReferenceBackend } from "./reference";
@@ -307,6 +307,143 @@ describe("cpu backend", () => {
     cpu.fill(a, 0.5);
     expect(await cpu.read(a)).toEqual(new Float32Array(9).fill(0.5));
     expect(await cpu.read(b)).toEqual(Float32Array.of(1, 2, 3, 4, 5));
+  });
+
+  test("addInto adds x into acc elementwise, and nothing past the matrix (awkward sizes)", async () => {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 17],
+      [65, 3],
+      [257, 5],
+    ] as const) {
+      const [x, rx] = pair(rows, cols, uniform(rows * cols, rows));
+      const [acc, racc] = pair(rows, cols, uniform(rows * cols, cols));
+      const after = cpu.matrix(1, 4, Float32Array.of(1, 2, 3, 4));
+      cpu.addInto(x, acc);
+      ref.addInto(rx, racc);
+      const [got, want] = await both(acc, racc);
+      expectClose(got, want, 1e-6, 0);
+      expect(await cpu.read(after)).toEqual(Float32Array.of(1, 2, 3, 4));
+    }
+    expect(() => cpu.addInto(cpu.matrix(2, 3), cpu.matrix(3, 2))).toThrow(ShapeError);
+  });
+
+  describe("parallel", () => {
+    /** One lane's work: gather its rows, a layer forward, its backward products and a bias gradient. */
+    function laneWork(b: Backend, m: LaneMatrices) {
+      b.gatherRows(m.src, m.idx, m.offset, m.x);
+      b.matmul(m.x, m.w, m.h, false, false);
+      b.biasActivation(m.h, m.bias, "relu", m.h);
+      b.activationBackward(m.h, m.h, "relu");
+      b.matmul(m.x, m.h, m.gw, true, false);
+      b.matmul(m.h, m.w, m.dx, false, true);
+      b.columnSums(m.h, m.gb);
+    }
+    interface LaneMatrices {
+      src: Matrix;
+      idx: IndexVector;
+      offset: number;
+      x: Matrix;
+      w: Matrix;
+      bias: Matrix;
+      h: Matrix;
+      gw: Matrix;
+      dx: Matrix;
+      gb: Matrix;
+    }
+    function lanes(b: Backend, count: number, rows: number): LaneMatrices[] {
+      const src = b.matrix(300, 65, uniform(300 * 65, 11));
+      const idx = b.indices(Uint32Array.from({ length: 300 }, (_, i) => (i * 7) % 300));
+      return Array.from({ length: count }, (_, l) => ({
+        src,
+        idx,
+        offset: l * rows,
+        x: b.matrix(rows, 65),
+        w: b.matrix(65, 257, uniform(65 * 257, 12 + l)),
+        bias: b.matrix(1, 257, uniform(257, 20 + l)),
+        h: b.matrix(rows, 257),
+        gw: b.matrix(65, 257),
+        dx: b.matrix(rows, 65),
+        gb: b.matrix(1, 257),
+      }));
+    }
+    const outputs = (m: LaneMatrices) => [m.h, m.gw, m.dx, m.gb];
+
+    test("runs each lane's queue (3 lanes on 2 threads) and gives what the same operations give one by one", async () => {
+      const serial = lanes(cpu, 3, 97);
+      for (const m of serial) laneWork(cpu, m);
+      const par = lanes(cpu, 3, 97);
+      cpu.parallel(3, (l) => laneWork(cpu, par[l] as LaneMatrices));
+      for (let l = 0; l < 3; l++) {
+        const want = outputs(serial[l] as LaneMatrices);
+        const got = outputs(par[l] as LaneMatrices);
+        for (let i = 0; i < want.length; i++) {
+          const [a, b] = [await cpu.read(got[i] as Matrix), await cpu.read(want[i] as Matrix)];
+          // the same kernels over the same elements in the same order: bit for bit
+          expect(bits(a)).toEqual(bits(b));
+        }
+      }
+      // and the reference agrees with both
+      const r = lanes(ref, 1, 97)[0] as LaneMatrices;
+      laneWork(ref, r);
+      expectClose(await cpu.read((par[0] as LaneMatrices).gw), await ref.read(r.gw), 1e-4, 1e-4);
+    });
+
+    test("concurrent lanes never share a matmul's scratch: 100 rounds of transposed products match the serial ones", async () => {
+      // op(B) transposed is packed into the thread's scratch; a shared scratch shows up within a few rounds
+      const make = (l: number) => ({
+        h: cpu.matrix(97, 257, uniform(97 * 257, 30 + l)),
+        w: cpu.matrix(65, 257, uniform(65 * 257, 40 + l)),
+        dx: cpu.matrix(97, 65),
+      });
+      const par = [make(0), make(1)];
+      const want: Float32Array[] = [];
+      for (const m of par) {
+        const dx = cpu.matrix(97, 65);
+        cpu.matmul(m.h, m.w, dx, false, true);
+        want.push(await cpu.read(dx));
+      }
+      let mismatches = 0;
+      for (let round = 0; round < 100; round++) {
+        cpu.parallel(2, (l) => {
+          const m = par[l] as (typeof par)[number];
+          for (let i = 0; i < 3; i++) cpu.matmul(m.h, m.w, m.dx, false, true);
+        });
+        for (let l = 0; l < 2; l++) {
+          const got = await cpu.read((par[l] as (typeof par)[number]).dx);
+          if (got.some((v, i) => v !== (want[l] as Float32Array)[i])) mismatches++;
+        }
+      }
+      expect(mismatches).toBe(0);
+    });
+
+    test("a bad index in one lane throws after every lane is done; the other lanes' results stand", async () => {
+      const par = lanes(cpu, 2, 50);
+      const bad = cpu.indices(Uint32Array.from({ length: 100 }, (_, i) => (i === 70 ? 999 : i)));
+      (par[1] as LaneMatrices).idx = bad;
+      expect(() => cpu.parallel(2, (l) => laneWork(cpu, par[l] as LaneMatrices))).toThrow(RangeError);
+      const alone = lanes(cpu, 1, 50)[0] as LaneMatrices;
+      laneWork(cpu, alone);
+      expect(await cpu.read((par[0] as LaneMatrices).gw)).toEqual(await cpu.read(alone.gw));
+      // the backend is still usable afterwards
+      const again = lanes(cpu, 2, 50);
+      cpu.parallel(2, (l) => laneWork(cpu, again[l] as LaneMatrices));
+      expect(await cpu.read((again[0] as LaneMatrices).gw)).toEqual(await cpu.read(alone.gw));
+    });
+
+    test("a shape error in a body runs nothing; nesting and bad lane counts are refused", async () => {
+      const c = cpu.matrix(2, 2, Float32Array.of(1, 2, 3, 4));
+      expect(() =>
+        cpu.parallel(2, (l) => {
+          cpu.fill(c, 9);
+          if (l === 1) cpu.matmul(cpu.matrix(2, 3), cpu.matrix(2, 3), c, false, false);
+        }),
+      ).toThrow(ShapeError);
+      expect(await cpu.read(c)).toEqual(Float32Array.of(1, 2, 3, 4));
+      expect(() => cpu.parallel(2, () => cpu.parallel(2, () => {}))).toThrow(/inside a parallel/);
+      for (const bad of [0, 1.5, 65]) expect(() => cpu.parallel(bad, () => {})).toThrow(RangeError);
+      expect(cpu.lanes).toBe(2);
+    });
   });
 
   test("gives bit-identical results run after run", async () => {

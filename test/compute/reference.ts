@@ -211,6 +211,21 @@ export class ReferenceBackend implements Backend {
   fill(m: Matrix, value: number): void {
     mat(m).data.fill(value);
   }
+
+  addInto(x: Matrix, acc: Matrix): void {
+    expectShape(
+      x.rows === acc.rows && x.cols === acc.cols,
+      `addInto: x ${x.rows}×${x.cols}, acc ${acc.rows}×${acc.cols}`,
+    );
+    const X = mat(x).data;
+    const A = mat(acc).data;
+    for (let i = 0; i < A.length; i++) A[i] = (A[i] as number) + (X[i] as number);
+  }
+
+  readonly lanes: number = 1;
+  parallel(lanes: number, body: (lane: number) => void): void {
+    for (let lane = 0; lane < lanes; lane++) body(lane);
+  }
   submit(): void {}
   dispose(): void {}
 }

@@ -385,6 +385,30 @@ describe.skipIf(!opened)("webgpu backend", () => {
     gpu.fill(m, 0.5);
     expect(await gpu.read(m)).toEqual(new Float32Array(195).fill(0.5));
   });
+
+  test("addInto adds x into acc elementwise (awkward sizes)", async () => {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 17],
+      [257, 5],
+    ] as const) {
+      const x = values(rows * cols);
+      const acc = values(rows * cols);
+      const a = gpu.matrix(rows, cols, acc);
+      gpu.addInto(gpu.matrix(rows, cols, x), a);
+      expect(Array.from(await gpu.read(a))).toEqual(Array.from(acc, (v, i) => Math.fround(v + (x[i] as number))));
+    }
+    expect(() => gpu.addInto(gpu.matrix(2, 3), gpu.matrix(3, 2))).toThrow(ShapeError);
+  });
+
+  test("parallel runs every lane's operations, in one lane, and refuses nesting", async () => {
+    expect(gpu.lanes).toBe(1);
+    const out = [gpu.matrix(2, 2), gpu.matrix(2, 2), gpu.matrix(2, 2)];
+    gpu.parallel(3, (l) => gpu.fill(out[l] as Matrix, l + 1));
+    for (let l = 0; l < 3; l++) expect(await gpu.read(out[l] as Matrix)).toEqual(new Float32Array(4).fill(l + 1));
+    expect(() => gpu.parallel(2, () => gpu.parallel(2, () => {}))).toThrow(/inside a parallel/);
+    expect(() => gpu.parallel(0, () => {})).toThrow(RangeError);
+  });
 });
 
 describe.skipIf(!opened)("webgpu recording", () => {

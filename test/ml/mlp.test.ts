@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createCpuBackend } from "../../src/compute/cpu";
 import { lossAndGradients } from "../../src/ml/gradients";
 import { accuracy } from "../../src/ml/metrics";
-import { type MlpOptions, predict, predictLabels, TrainingError, trainMlp } from "../../src/ml/mlp";
+import { type MlpOptions, predict, predictLabels, stepLanes, TrainingError, trainMlp } from "../../src/ml/mlp";
 import { initLayers, type Label } from "../../src/ml/model";
 import { predictHost } from "../../src/ml/predict";
 import { Random } from "../../src/ml/random";
@@ -20,6 +20,15 @@ function blobs(n: number, seed: number) {
 }
 
 const ref = () => new ReferenceBackend();
+
+/** The reference backend claiming `lanes` lanes: it runs them one after another, so only the split is tested. */
+class LanedReference extends ReferenceBackend {
+  override readonly lanes: number;
+  constructor(lanes: number) {
+    super();
+    this.lanes = lanes;
+  }
+}
 const small: MlpOptions = { task: "classification", hidden: [5], maxIter: 5, seed: 3 };
 
 describe("trainMlp", () => {
@@ -215,6 +224,66 @@ describe("trainMlp", () => {
     expect(m.lossCurve.at(-1) as number).toBeGreaterThan(0.07);
     expect(m.lossCurve.at(-1) as number).toBeLessThan(0.11);
   }, 20_000);
+
+  test("splits a large batch into lanes: the same model as one lane, to float rounding", async () => {
+    // 64 features, (128): 8,448 multiply-adds a row, so a 128-row batch goes to min(3, 128 / 32) lanes;
+    // the 44-row tail stays on one
+    expect(stepLanes(3, 128, [64, 128, 2])).toBe(3);
+    expect(stepLanes(3, 44, [64, 128, 2])).toBe(1);
+    const rng = new Random(5);
+    const x = Float32Array.from({ length: 300 * 64 }, () => rng.uniform(-1, 1));
+    const y: Label[] = Array.from({ length: 300 }, (_, i) => ((x[i * 64] as number) > 0 ? "a" : "b"));
+    const data = { x, rows: 300, cols: 64, y };
+    const opts: MlpOptions = {
+      task: "classification",
+      hidden: [128],
+      maxIter: 2,
+      batchSize: 128,
+      seed: 1,
+      alpha: 0.01,
+    };
+    const one = await trainMlp(ref(), data, opts);
+    const three = await trainMlp(new LanedReference(3), data, opts);
+    for (let e = 0; e < one.lossCurve.length; e++) {
+      expect(Math.abs((three.lossCurve[e] as number) - (one.lossCurve[e] as number))).toBeLessThan(1e-6);
+    }
+    for (let l = 0; l < one.layers.length; l++) {
+      const [a, b] = [one.layers[l]?.weights as Float32Array, three.layers[l]?.weights as Float32Array];
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+      expect(worst).toBeLessThan(1e-5);
+    }
+  });
+
+  test("stepLanes keeps small steps on one lane and never gives a lane fewer than 32 rows", () => {
+    expect(stepLanes(1, 200, [64, 128, 64, 10])).toBe(1);
+    expect(stepLanes(2, 200, [64, 128, 64, 10])).toBe(2);
+    expect(stepLanes(8, 200, [32, 256, 128, 5])).toBe(6);
+    expect(stepLanes(2, 200, [4, 32, 3])).toBe(1); // iris: far too little work per step
+    expect(stepLanes(2, 40, [512, 512, 10])).toBe(1);
+  });
+
+  test("on 2 CPU threads a digits fit in lanes repeats bit for bit and agrees with 1 thread", async () => {
+    const { train, test } = loadPair("digits", "label");
+    const opts: MlpOptions = { task: "classification", hidden: [128], maxIter: 15, batchSize: 200, tol: 0 };
+    expect(stepLanes(2, 200, [64, 128, 10])).toBe(2);
+    const [two, one] = [await createCpuBackend({ threads: 2 }), await createCpuBackend({ threads: 1 })];
+    try {
+      const a = await trainMlp(two, train, opts);
+      const b = await trainMlp(two, train, opts);
+      expect(b.layers).toEqual(a.layers);
+      const c = await trainMlp(one, train, opts);
+      for (let e = 0; e < a.lossCurve.length; e++) {
+        const [la, lc] = [a.lossCurve[e] as number, c.lossCurve[e] as number];
+        expect(Math.abs(la - lc)).toBeLessThan(1e-4 * lc);
+      }
+      const acc = async (m: typeof a) => accuracy(test.y, predictLabels(m, await predict(two, m, test.x)));
+      expect(Math.abs((await acc(a)) - (await acc(c)))).toBeLessThanOrEqual(0.005);
+    } finally {
+      two.dispose();
+      one.dispose();
+    }
+  }, 30_000);
 
   test("on the CPU backend: the same seed gives identical models, and digits matches the reference run", async () => {
     const { train, test } = loadPair("digits", "label");

@@ -51,6 +51,7 @@ export interface CpuKernels {
     number
   >;
   fill_forward: Kernel<[x: number, count: number, value: number]>;
+  add_into: Kernel<[x: number, acc: number, count: number]>;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;

@@ -8,6 +8,7 @@
  */
 import activationBackward from "../../../kernels/activation_backward.wgsl" with { type: "text" };
 import adam from "../../../kernels/adam.wgsl" with { type: "text" };
+import addInto from "../../../kernels/add_into.wgsl" with { type: "text" };
 import argmax from "../../../kernels/argmax.wgsl" with { type: "text" };
 import biasActivationForward from "../../../kernels/bias_activation_forward.wgsl" with { type: "text" };
 import columnSums from "../../../kernels/column_sums.wgsl" with { type: "text" };
@@ -48,6 +49,7 @@ export const PROGRAMS = {
   gather_rows: { source: gatherRows, entry: "main", storage: ["read", "read", "rw"] },
   argmax: { source: argmax, entry: "main", storage: ["read", "rw"] },
   fill: { source: fill, entry: "main", storage: ["rw"] },
+  add_into: { source: addInto, entry: "main", storage: ["read", "rw"] },
 } satisfies Record<string, Program>;
 
 export type ProgramName = keyof typeof PROGRAMS;
