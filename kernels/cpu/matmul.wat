@@ -2,16 +2,16 @@
 ;; op(A)[i][p] = A[i*asi + p*asp] and op(B)[p][j] = B[p*bsp + j*bsj] (strides in elements),
 ;; so one kernel serves every transpose combination. This call computes rows [i0,i1) × columns [j0,j1).
 
-;; The micro-kernel: a 4×16 tile of C = 4 rows of op(A) (pointers a0..a3, advancing by astep bytes)
+;; The micro-kernel: a 2×16 tile of C = 2 rows of op(A) (pointers a0, a1, advancing by astep bytes)
 ;; times one 16-column panel of op(B) (16 contiguous floats per p, advancing by bstep bytes),
-;; kept in 16 f32x4 accumulators; the sum over all k is added to (acc) or stored at dst (row stride ldd bytes).
+;; kept in 8 f32x4 accumulators; the sum over all k is added to (acc) or stored at dst (row stride ldd bytes).
+;; Two rows, not four: 8 accumulators + 4 panel vectors + the broadcast + the engine's FMA temporary fit
+;; the 16 xmm registers of x86-64, where a 4×16 tile spilled 7 accumulators to the stack every step.
 (func $matmul_tile
-  (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $astep i32)
+  (param $a0 i32) (param $a1 i32) (param $astep i32)
   (param $b i32) (param $bstep i32) (param $k i32) (param $dst i32) (param $ldd i32) (param $acc i32)
   (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128)
   (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
-  (local $c20 v128) (local $c21 v128) (local $c22 v128) (local $c23 v128)
-  (local $c30 v128) (local $c31 v128) (local $c32 v128) (local $c33 v128)
   (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $x v128)
   (local $p i32) (local $d i32)
   (if (i32.gt_s (local.get $k) (i32.const 0))
@@ -31,20 +31,8 @@
         (local.set $c11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c11)))
         (local.set $c12 (f32x4.relaxed_madd (local.get $x) (local.get $b2) (local.get $c12)))
         (local.set $c13 (f32x4.relaxed_madd (local.get $x) (local.get $b3) (local.get $c13)))
-        (local.set $x (v128.load32_splat (local.get $a2)))
-        (local.set $c20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c20)))
-        (local.set $c21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c21)))
-        (local.set $c22 (f32x4.relaxed_madd (local.get $x) (local.get $b2) (local.get $c22)))
-        (local.set $c23 (f32x4.relaxed_madd (local.get $x) (local.get $b3) (local.get $c23)))
-        (local.set $x (v128.load32_splat (local.get $a3)))
-        (local.set $c30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c30)))
-        (local.set $c31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c31)))
-        (local.set $c32 (f32x4.relaxed_madd (local.get $x) (local.get $b2) (local.get $c32)))
-        (local.set $c33 (f32x4.relaxed_madd (local.get $x) (local.get $b3) (local.get $c33)))
         (local.set $a0 (i32.add (local.get $a0) (local.get $astep)))
         (local.set $a1 (i32.add (local.get $a1) (local.get $astep)))
-        (local.set $a2 (i32.add (local.get $a2) (local.get $astep)))
-        (local.set $a3 (i32.add (local.get $a3) (local.get $astep)))
         (local.set $b (i32.add (local.get $b) (local.get $bstep)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br_if $steps (i32.lt_s (local.get $p) (local.get $k))))))
@@ -61,16 +49,6 @@
       (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (local.get $d))))
       (local.set $c12 (f32x4.add (local.get $c12) (v128.load offset=32 (local.get $d))))
       (local.set $c13 (f32x4.add (local.get $c13) (v128.load offset=48 (local.get $d))))
-      (local.set $d (i32.add (local.get $d) (local.get $ldd)))
-      (local.set $c20 (f32x4.add (local.get $c20) (v128.load (local.get $d))))
-      (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (local.get $d))))
-      (local.set $c22 (f32x4.add (local.get $c22) (v128.load offset=32 (local.get $d))))
-      (local.set $c23 (f32x4.add (local.get $c23) (v128.load offset=48 (local.get $d))))
-      (local.set $d (i32.add (local.get $d) (local.get $ldd)))
-      (local.set $c30 (f32x4.add (local.get $c30) (v128.load (local.get $d))))
-      (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (local.get $d))))
-      (local.set $c32 (f32x4.add (local.get $c32) (v128.load offset=32 (local.get $d))))
-      (local.set $c33 (f32x4.add (local.get $c33) (v128.load offset=48 (local.get $d))))
       (local.set $d (local.get $dst))))
   (v128.store (local.get $d) (local.get $c00))
   (v128.store offset=16 (local.get $d) (local.get $c01))
@@ -80,17 +58,7 @@
   (v128.store (local.get $d) (local.get $c10))
   (v128.store offset=16 (local.get $d) (local.get $c11))
   (v128.store offset=32 (local.get $d) (local.get $c12))
-  (v128.store offset=48 (local.get $d) (local.get $c13))
-  (local.set $d (i32.add (local.get $d) (local.get $ldd)))
-  (v128.store (local.get $d) (local.get $c20))
-  (v128.store offset=16 (local.get $d) (local.get $c21))
-  (v128.store offset=32 (local.get $d) (local.get $c22))
-  (v128.store offset=48 (local.get $d) (local.get $c23))
-  (local.set $d (i32.add (local.get $d) (local.get $ldd)))
-  (v128.store (local.get $d) (local.get $c30))
-  (v128.store offset=16 (local.get $d) (local.get $c31))
-  (v128.store offset=32 (local.get $d) (local.get $c32))
-  (v128.store offset=48 (local.get $d) (local.get $c33)))
+  (v128.store offset=48 (local.get $d) (local.get $c13)))
 
 ;; Copies columns [j, j+16) of op(B) (k×16, zero past column n) into a contiguous panel at dst,
 ;; so the micro-kernel always reads 16 adjacent floats per step whatever B's layout.
@@ -120,7 +88,7 @@
       (br $rows))))
 
 ;; Rows [i0,i1) × columns [j0,j1) of C; j0 is a multiple of 16 (panels never straddle two calls).
-;; scratch holds k×16 floats for a packed panel plus a 4×16 edge tile (k*64 + 256 bytes, 16-aligned).
+;; scratch holds k×16 floats for a packed panel plus an edge tile (k*64 + 256 bytes, 16-aligned).
 ;; Each C element is one dot product over p = 0..k-1 in order, whichever call computes it,
 ;; so results do not depend on how the work is split across threads.
 (func $matmul_forward (export "matmul_forward")
@@ -131,7 +99,7 @@
   (param $acc i32) (param $scratch i32)
   (local $j i32) (local $i i32) (local $w i32) (local $h i32)
   (local $panel i32) (local $pstep i32) (local $tile i32)
-  (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $rowstep i32)
+  (local $a0 i32) (local $a1 i32) (local $rowstep i32)
   (local $r i32) (local $q i32) (local $src i32) (local $dst i32)
   (local $kb i32) (local $kc i32) (local $accb i32) (local $bpanel i32)
   (local.set $tile (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 6))))
@@ -164,21 +132,19 @@
         (loop $rows
           (br_if $rows_done (i32.ge_s (local.get $i) (local.get $i1)))
           (local.set $h (i32.sub (local.get $i1) (local.get $i)))
-          (if (i32.gt_s (local.get $h) (i32.const 4)) (then (local.set $h (i32.const 4))))
+          (if (i32.gt_s (local.get $h) (i32.const 2)) (then (local.set $h (i32.const 2))))
           ;; missing rows of an edge tile re-read row i; their results land in the tile and are dropped
           (local.set $a0 (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowstep)))
             (i32.shl (i32.mul (local.get $kb) (local.get $asp)) (i32.const 2))))
           (local.set $a1 (select (i32.add (local.get $a0) (local.get $rowstep)) (local.get $a0) (i32.gt_s (local.get $h) (i32.const 1))))
-          (local.set $a2 (select (i32.add (local.get $a1) (local.get $rowstep)) (local.get $a0) (i32.gt_s (local.get $h) (i32.const 2))))
-          (local.set $a3 (select (i32.add (local.get $a2) (local.get $rowstep)) (local.get $a0) (i32.gt_s (local.get $h) (i32.const 3))))
-          (if (i32.and (i32.eq (local.get $h) (i32.const 4)) (i32.eq (local.get $w) (i32.const 16)))
+          (if (i32.and (i32.eq (local.get $h) (i32.const 2)) (i32.eq (local.get $w) (i32.const 16)))
             (then
-              (call $matmul_tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+              (call $matmul_tile (local.get $a0) (local.get $a1)
                 (i32.shl (local.get $asp) (i32.const 2)) (local.get $bpanel) (local.get $pstep) (local.get $kc)
                 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2)))
                 (i32.shl (local.get $ldc) (i32.const 2)) (local.get $accb)))
             (else
-              (call $matmul_tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+              (call $matmul_tile (local.get $a0) (local.get $a1)
                 (i32.shl (local.get $asp) (i32.const 2)) (local.get $bpanel) (local.get $pstep) (local.get $kc)
                 (local.get $tile) (i32.const 64) (i32.const 0))
               ;; copy the h×w valid part of the edge tile into C
@@ -202,7 +168,7 @@
                       (br $copy_cols)))
                   (local.set $r (i32.add (local.get $r) (i32.const 1)))
                   (br $copy_rows)))))
-          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (local.set $i (i32.add (local.get $i) (i32.const 2)))
           (br $rows)))
       (local.set $kb (i32.add (local.get $kb) (i32.const 256)))
       (br_if $kblocks (i32.lt_s (local.get $kb) (local.get $k))))
