@@ -1,10 +1,12 @@
 /**
- * The CPU Backend: WebAssembly SIMD kernels (kernels/cpu/*.wat) over one shared WebAssembly.Memory,
- * matmul split across worker threads, everything else on the calling thread.
+ * The CPU Backend: WebAssembly SIMD kernels (kernels/cpu/*.wat) over one shared WebAssembly.Memory.
+ * A matmul is split across worker threads and everything else runs on the calling thread; inside
+ * `parallel`, each lane's calls are recorded and then run in order on one thread, lanes side by side.
  *
- * Operations run when they are called (the work is done before the method returns), so `submit`
- * has nothing to do and `read` only copies. Results do not depend on the thread count: every output
- * element is computed by one thread in an order fixed by the shapes.
+ * Operations run when they are called (the work is done before the method returns, or before
+ * `parallel` returns), so `submit` has nothing to do and `read` only copies. A given call gives the
+ * same result whatever the thread count: every output element is computed by one thread in an order
+ * fixed by the shapes.
  *
  * @example
  * const cpu = await createCpuBackend({ threads: 2 });
@@ -30,7 +32,7 @@ import { type CpuKernels, cpuKernelModule } from "./cpu/kernels";
 import { type KernelCall, PROGRAM_STRIDE, SLOT_BYTES, WorkerPool } from "./cpu/pool";
 
 export interface CpuBackendOptions {
-  /** threads for matmul, the calling thread included (default: navigator.hardwareConcurrency) */
+  /** threads for matmul and `parallel` lanes, the calling thread included (default: navigator.hardwareConcurrency) */
   threads?: number;
 }
 
@@ -45,6 +47,9 @@ const PARALLEL_MIN_MACS = 1 << 22;
 const CONTROL_BASE = 1024;
 const INITIAL_PAGES = 256; // 16 MiB
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit; shared memory must declare its maximum
+
+/** A call recorded inside `parallel`; a matmul notes the scratch bytes it needs (its last argument is filled in later). */
+type RecordedCall = KernelCall & { scratch?: number };
 
 class CpuMatrix implements Matrix {
   released = false;
@@ -111,7 +116,7 @@ class CpuBackend implements Backend {
   /** where `parallel` encodes the workers' programs, kept between calls */
   #programs = { ptr: 0, bytes: 0 };
   /** inside `parallel`: the calls recorded for the current lane, instead of running them */
-  #recording: (KernelCall & { scratch?: number })[] | null = null;
+  #recording: RecordedCall[] | null = null;
   #disposed = false;
 
   constructor(memory: WebAssembly.Memory, kernels: CpuKernels, pool: WorkerPool) {
@@ -137,10 +142,10 @@ class CpuBackend implements Backend {
     if (this.#recording) throw new Error("parallel: called from inside a parallel() body");
     // record each lane's calls (nothing runs yet), then give lane l to thread l % threads
     const threads = Math.min(lanes, this.#pool.threads);
-    const programs: (KernelCall & { scratch?: number })[][] = Array.from({ length: threads }, () => []);
+    const programs: RecordedCall[][] = Array.from({ length: threads }, () => []);
     try {
       for (let lane = 0; lane < lanes; lane++) {
-        this.#recording = programs[lane % threads] as KernelCall[];
+        this.#recording = programs[lane % threads] as RecordedCall[];
         body(lane);
       }
     } finally {
