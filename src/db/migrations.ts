@@ -8,6 +8,7 @@ import m0002 from "../../migrations/0002_auth.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_models.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_monitoring.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_prediction_columns.sql" with { type: "text" };
+import m0006 from "../../migrations/0006_ownership.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0003_models", sql: m0003 },
   { name: "0004_monitoring", sql: m0004 },
   { name: "0005_prediction_columns", sql: m0005 },
+  { name: "0006_ownership", sql: m0006 },
 ];

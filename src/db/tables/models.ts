@@ -48,6 +48,16 @@ export interface ModelVersionsTable {
   created_by: number | null;
   created_at: string;
   completed_at: string | null;
+  /** 0006: the target this version was trained for (NULL only on rows from before 0006 without a model) */
+  target_field: string | null;
+}
+
+/** 0006: users besides the owner who may change a model. */
+export interface ModelMaintainersTable {
+  model_key: string;
+  user_id: number;
+  added_by: number | null;
+  added_at: string;
 }
 
 export type JobType = "train" | "predict" | "drift" | "retrain";
@@ -88,6 +98,7 @@ export interface ModelTables {
   datasets: DatasetsTable;
   models: ModelsTable;
   model_versions: ModelVersionsTable;
+  model_maintainers: ModelMaintainersTable;
   jobs: JobsTable;
   predictions: PredictionsTable;
 }
