@@ -30,7 +30,16 @@ export class ServiceError extends Error {
   }
 }
 
-export const notFound = (what: string) => new ServiceError(404, "not_found", `${what} not found`);
+/**
+ * Client input as it may appear in a message: at most `max` characters, then an ellipsis, so a
+ * 10 KB path segment is not echoed back whole (`notFound(\`model ${clip(key)}\`)`).
+ */
+export function clip(input: string, max = 64): string {
+  return input.length <= max ? input : `${input.slice(0, max)}…`;
+}
+
+/** `what` is clipped as a whole too (200 characters), whatever client input it holds. */
+export const notFound = (what: string) => new ServiceError(404, "not_found", `${clip(what, 200)} not found`);
 export const conflict = (message: string, details: unknown = null) =>
   new ServiceError(409, "conflict", message, details);
 export const invalid = (message: string, details: unknown = null) =>

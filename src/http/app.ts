@@ -10,6 +10,7 @@ import { requestId } from "hono/request-id";
 import { createAuthContext } from "../auth/context";
 import { authenticate } from "../auth/middleware";
 import { publicRoute } from "../auth/routes-policy";
+import { clip } from "../errors";
 import { auditTrail } from "../events/audit";
 import { EventBus } from "../events/bus";
 import { createRuntime } from "../runtime";
@@ -22,6 +23,7 @@ import { eventsRoutes } from "./api/events";
 import { feedbackRoutes } from "./api/feedback";
 import { healthRoutes } from "./api/health";
 import { jobsRoutes } from "./api/jobs";
+import { maintainersRoutes } from "./api/maintainers";
 import { createServiceMetrics, metricsRoutes } from "./api/metrics";
 import { modelsRoutes } from "./api/models";
 import { predictRoutes } from "./api/predict";
@@ -81,6 +83,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", trainRoutes(deps));
   app.route("/", predictRoutes(deps));
   app.route("/", modelsRoutes(deps));
+  app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));
   app.route("/", driftRoutes(deps));
   app.route("/", feedbackRoutes(deps));
@@ -93,7 +96,7 @@ export function createApp(appDeps: AppDeps) {
   app.notFound((c) =>
     isUiPath(c.req.path)
       ? ui.notFound(c)
-      : c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
+      : c.json(errorBody("not_found", `no route for ${c.req.method} ${clip(c.req.path, 200)}`), 404),
   );
   // pages answer errors with HTML (sign-in redirect, 403/404 pages); the API keeps its JSON contract
   app.onError((err, c) => (isUiPath(c.req.path) ? ui.onError(err, c) : handleError(err, c)));

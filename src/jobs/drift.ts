@@ -4,6 +4,7 @@
  * drift-check CLI only queues it (the server's runner picks it up, see scheduler.ts).
  */
 import { type DriftCheckDeps, runAllDriftChecks, runDriftCheck } from "../monitoring/check";
+import { SYSTEM } from "../registry/ownership";
 import type { JobRow } from "./queue";
 import { enqueueRetrain } from "./retrain";
 
@@ -20,7 +21,7 @@ export function driftCheckDeps(w: DriftWiring): DriftCheckDeps {
   const deps: DriftCheckDeps = rest;
   if (retrain !== false) {
     deps.retrain = async (modelKey, window) => {
-      const job = await enqueueRetrain(w, { modelKey, trigger: "drift", window, createdBy: null });
+      const job = await enqueueRetrain(w, { modelKey, trigger: "drift", window, createdBy: null, actor: SYSTEM });
       if (job) w.kick?.();
       return job?.id ?? null;
     };

@@ -19,6 +19,7 @@ import { encodeRows, isMissing, type Row } from "../ml/features";
 import { predictHost } from "../ml/predict";
 import { raiseAlert } from "../monitoring/alerts";
 import { confidentRows, feedbackRows } from "../monitoring/client-data";
+import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { getModel, getVersion, markVersionFailed, reserveVersion } from "../registry/registry";
 import type { LoadedVersion } from "../registry/serving";
 import type { JobRow } from "./queue";
@@ -43,7 +44,8 @@ export const MIN_JUDGED_ROWS = 10;
 
 /**
  * Reserves the next version and queues its retrain; null when a retrain of the model is
- * already queued or running (a second one would only race it).
+ * already queued or running (a second one would only race it). `actor` must be the model's
+ * owner, a maintainer or an admin (403); a drift-triggered retrain acts as SYSTEM.
  */
 export async function enqueueRetrain(
   deps: { db: Kysely<DB>; now: () => Date },
@@ -52,9 +54,11 @@ export async function enqueueRetrain(
     trigger: "drift" | "manual";
     window: { start: string; end: string };
     createdBy: number | null;
+    actor: Actor;
   },
 ): Promise<JobRow | null> {
   const model = await getModel(deps.db, r.modelKey);
+  await assertCanChangeModel(deps.db, r.actor, r.modelKey, "retrain");
   if (!model.active_version) throw conflict(`model ${r.modelKey} has no active version to retrain`);
   const pending = await deps.db
     .selectFrom("jobs")
@@ -83,6 +87,7 @@ export async function enqueueRetrain(
     jobId,
     createdBy: r.createdBy,
     now,
+    actor: r.actor,
   });
   const params: RetrainParams = {
     model_key: r.modelKey,

@@ -1,7 +1,9 @@
 /**
- * Starting a fit, as POST /train and the Training page both do: check the rows (422 before any
- * job exists), reserve the version (409 on a duplicate), keep rows sent inline as a dataset so a
- * retrain can reuse them, queue the job and wake the runner.
+ * Starting a fit, as POST /train and the Training page both do: check who asks (a new model_key
+ * makes them its owner; an existing model needs its owner, a maintainer or an admin: 403), check
+ * the rows (422 before any job exists), reserve the version (409 on a duplicate or a schema
+ * change not asked for), keep rows sent inline as a dataset so a retrain can reuse them, queue
+ * the job and wake the runner.
  */
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
@@ -9,6 +11,7 @@ import { saveJsonDataset } from "../datasets/store";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
 import { inferKind, isMissing, type Row } from "../ml/features";
+import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { reserveVersion } from "../registry/registry";
 import { enqueue, newJobId } from "./queue";
 import type { JobRunner } from "./runner";
@@ -80,6 +83,9 @@ export interface TrainingRequest {
   /** the dataset the rows came from; null: they came inline and are kept as a new dataset */
   datasetId: string | null;
   createdBy: number | null;
+  actor: Actor;
+  /** the new version may change the target, task or features of the active one (owner or admin) */
+  allow_schema_change?: boolean | undefined;
 }
 
 export interface TrainingDeps {
@@ -90,6 +96,12 @@ export interface TrainingDeps {
 }
 
 export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
+  const exists = await deps.db
+    .selectFrom("models")
+    .select("model_key")
+    .where("model_key", "=", r.model_key)
+    .executeTakeFirst();
+  if (exists) await assertCanChangeModel(deps.db, r.actor, r.model_key, "train a new version of");
   const { task, features, labelled } = checkTrainingRows(r.rows, r);
   const jobId = newJobId();
   const at = deps.now().toISOString();
@@ -104,6 +116,8 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     jobId,
     createdBy: r.createdBy,
     now: at,
+    actor: r.actor,
+    allowSchemaChange: r.allow_schema_change,
   });
   let datasetId = r.datasetId;
   if (!datasetId) {

@@ -204,10 +204,13 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
   };
 }
 
-/** Makes a ready version serve: loaded and verified before the switch, so it cannot fail half-way. */
+/**
+ * Makes a ready version serve: loaded and verified before the switch, so it cannot fail half-way;
+ * the model's target and task follow it.
+ */
 export async function activateVersion(deps: TrainDeps, modelKey: string, version: string, metrics: unknown) {
   const loaded = await deps.models.load(modelKey, version);
-  await setActiveVersion(deps.db, modelKey, version, deps.now().toISOString());
+  await setActiveVersion(deps.db, modelKey, version, deps.now().toISOString(), loaded.artifact.target);
   deps.models.swap(loaded);
   await applyRetention(deps.db, deps.config.ML_ARTIFACTS_ROOT, modelKey, deps.config.ML_MODEL_RETENTION);
   deps.bus.publish("models:metrics_updated", { model_key: modelKey, version, metrics, active: true });

@@ -11,6 +11,7 @@ import * as v from "valibot";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
+import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { getModel } from "../registry/registry";
 import type { DriftOptions } from "./drift";
 
@@ -41,15 +42,18 @@ export async function modelSettings(db: Kysely<DB>, modelKey: string): Promise<M
 
 /**
  * Replaces one model's settings (PUT semantics). Feature names must be features of the
- * active version (a typo would otherwise silently never apply).
+ * active version (a typo would otherwise silently never apply). Only the model's owner, its
+ * maintainers and admins may (403).
  */
 export async function saveModelSettings(
   db: Kysely<DB>,
+  actor: Actor,
   modelKey: string,
   settings: ModelSettings,
   now: string,
 ): Promise<ModelSettings> {
   const model = await getModel(db, modelKey);
+  await assertCanChangeModel(db, actor, modelKey, "change the settings of");
   const names = Object.keys(settings.drift?.features ?? {});
   if (names.length > 0 && model.active_version) {
     const row = await db

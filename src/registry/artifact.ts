@@ -11,7 +11,11 @@ import type { FeatureSpec } from "../ml/features";
 import type { Label, MlpModel } from "../ml/model";
 
 export const MODEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Any version a row may hold, including ones stored before versions were canonical ("01.00.000"). */
 export const VERSION_PATTERN = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
+/** A new version: canonical MAJOR.MINOR.PATCH, no leading zeros, each part ≤ MAX_VERSION_PART. */
+export const CANONICAL_VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
+export const MAX_VERSION_PART = 999_999;
 
 export interface TargetSpec {
   field: string;

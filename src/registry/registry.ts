@@ -5,8 +5,15 @@
 import type { Kysely, Selectable } from "kysely";
 import type { DB } from "../db/schema";
 import type { ModelsTable, ModelVersionsTable } from "../db/tables/models";
-import { conflict, invalid, notFound, ServiceError } from "../errors";
-import { MODEL_KEY_PATTERN, removeArtifact, VERSION_PATTERN } from "./artifact";
+import { clip, conflict, invalid, notFound, ServiceError } from "../errors";
+import {
+  CANONICAL_VERSION_PATTERN,
+  MAX_VERSION_PART,
+  MODEL_KEY_PATTERN,
+  removeArtifact,
+  type TargetSpec,
+} from "./artifact";
+import { type Actor, assertCanChangeModel } from "./ownership";
 
 export type ModelRow = Selectable<ModelsTable>;
 export type VersionRow = Selectable<ModelVersionsTable>;
@@ -29,7 +36,7 @@ export function checkModelKey(modelKey: string): void {
 
 export async function getModel(db: Kysely<DB>, modelKey: string): Promise<ModelRow> {
   const row = await db.selectFrom("models").selectAll().where("model_key", "=", modelKey).executeTakeFirst();
-  if (!row) throw notFound(`model ${modelKey}`);
+  if (!row) throw notFound(`model ${clip(modelKey)}`);
   return row;
 }
 
@@ -45,7 +52,7 @@ export async function getVersion(db: Kysely<DB>, modelKey: string, version: stri
     .where("model_key", "=", modelKey)
     .where("version", "=", version)
     .executeTakeFirst();
-  if (!row) throw notFound(`version ${version} of model ${modelKey}`);
+  if (!row) throw notFound(`version ${clip(version, 20)} of model ${clip(modelKey)}`);
   return row;
 }
 
@@ -60,16 +67,23 @@ export interface ReserveVersion {
   jobId: string;
   createdBy: number | null;
   now: string;
+  /** who asks: a new model_key makes its creator the owner; an existing model needs owner, maintainer or admin */
+  actor: Actor;
+  /** a target or feature set other than the active version's is refused without this (owner or admin only) */
+  allowSchemaChange?: boolean | undefined;
 }
 
 /**
  * Creates the model on its first fit and a `training` version row. Without a version the minor
- * number of the highest existing one is bumped (1.0.0, 1.1.0, …); a version that exists is a 409.
+ * number of the highest existing one is bumped (1.0.0, 1.1.0, …); a version that exists, or a
+ * bump past MAX_VERSION_PART, is a 409. Nothing is written when it throws.
  */
 export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise<string> {
   checkModelKey(r.modelKey);
-  if (r.version !== undefined && !VERSION_PATTERN.test(r.version)) {
-    throw invalid("version must be MAJOR.MINOR.PATCH, e.g. 1.2.0", [{ path: "version", message: "invalid version" }]);
+  if (r.version !== undefined && !CANONICAL_VERSION_PATTERN.test(r.version)) {
+    throw invalid(`version must be MAJOR.MINOR.PATCH without leading zeros, each part at most ${MAX_VERSION_PART}`, [
+      { path: "version", message: "invalid version" },
+    ]);
   }
   return db.transaction().execute(async (trx) => {
     const model = await trx.selectFrom("models").selectAll().where("model_key", "=", r.modelKey).executeTakeFirst();
@@ -85,8 +99,9 @@ export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise
           updated_at: r.now,
         })
         .execute();
-    } else if (model.task_type !== r.taskType) {
-      throw conflict(`model ${r.modelKey} is a ${model.task_type} model; use another model_key for ${r.taskType}`);
+    } else {
+      const relation = await assertCanChangeModel(trx, r.actor, r.modelKey, "train a new version of");
+      await checkSchema(trx, model, r, relation);
     }
     const existing = await trx
       .selectFrom("model_versions")
@@ -94,14 +109,12 @@ export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise
       .where("model_key", "=", r.modelKey)
       .execute();
     let version = r.version;
-    if (version === undefined) {
-      const highest = existing
-        .map((e) => e.version)
-        .sort(compareVersions)
-        .at(-1);
-      const [major, minor] = highest ? parts(highest) : [1, -1];
-      version = `${major}.${minor + 1}.0`;
-    } else if (existing.some((e) => e.version === version)) {
+    if (version === undefined)
+      version = nextVersion(
+        r.modelKey,
+        existing.map((e) => e.version),
+      );
+    else if (existing.some((e) => compareVersions(e.version, version as string) === 0)) {
       throw conflict(`version ${version} of model ${r.modelKey} exists`, { model_key: r.modelKey, version });
     }
     await trx
@@ -113,6 +126,7 @@ export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise
         job_id: r.jobId,
         dataset_id: r.datasetId,
         feature_fields: JSON.stringify(r.featureFields),
+        target_field: r.targetField,
         hyperparameters: JSON.stringify(r.hyperparameters),
         created_by: r.createdBy,
         created_at: r.now,
@@ -120,6 +134,72 @@ export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise
       .execute();
     return version;
   });
+}
+
+/** The minor bump of the highest version; 409 when it would leave the canonical range. */
+function nextVersion(modelKey: string, versions: string[]): string {
+  const highest = versions.sort(compareVersions).at(-1);
+  if (!highest) return "1.0.0";
+  const [major, minor] = parts(highest);
+  if (minor < MAX_VERSION_PART) return `${major}.${minor + 1}.0`;
+  const hint = major < MAX_VERSION_PART ? `give a version explicitly, e.g. ${major + 1}.0.0` : "use another model_key";
+  throw conflict(`model ${modelKey} has reached version ${highest}: no higher minor version is left; ${hint}`, {
+    reason: "versions_exhausted",
+    model_key: modelKey,
+    highest,
+    max_part: MAX_VERSION_PART,
+  });
+}
+
+/**
+ * 409 when the new version's target, task or set of features differs from the active version's
+ * (its clients would start failing) unless `allowSchemaChange`, which only an owner or admin may
+ * send (403 for a maintainer). A model without an active version has no clients to protect:
+ * its metadata simply takes the new schema.
+ */
+async function checkSchema(trx: Kysely<DB>, model: ModelRow, r: ReserveVersion, relation: string) {
+  if (!model.active_version) {
+    await trx
+      .updateTable("models")
+      .set({ target_field: r.targetField, task_type: r.taskType, updated_at: r.now })
+      .where("model_key", "=", r.modelKey)
+      .execute();
+    return;
+  }
+  const active = await trx
+    .selectFrom("model_versions")
+    .select(["feature_fields", "target_field"])
+    .where("model_key", "=", r.modelKey)
+    .where("version", "=", model.active_version)
+    .executeTakeFirst();
+  const oldFeatures = new Set(JSON.parse(active?.feature_fields ?? "[]") as string[]);
+  const newFeatures = new Set(r.featureFields);
+  const changes: Record<string, unknown> = {};
+  const oldTarget = active?.target_field ?? model.target_field;
+  if (oldTarget !== r.targetField) changes.target_field = { old: oldTarget, new: r.targetField };
+  if (model.task_type !== r.taskType) changes.task_type = { old: model.task_type, new: r.taskType };
+  const added = [...newFeatures].filter((f) => !oldFeatures.has(f));
+  const removed = [...oldFeatures].filter((f) => !newFeatures.has(f));
+  if (added.length || removed.length) {
+    changes.feature_fields = { old: [...oldFeatures], new: [...newFeatures], added, removed };
+  }
+  const what = Object.keys(changes);
+  if (what.length === 0) return;
+  const details = { reason: "schema_change", model_key: r.modelKey, active_version: model.active_version, changes };
+  if (!r.allowSchemaChange) {
+    throw conflict(
+      `the new version of ${r.modelKey} changes its ${what.join(", ")} (active version ${model.active_version}); clients of the model would break. Send allow_schema_change: true to replace the schema (owner or admin)`,
+      details,
+    );
+  }
+  if (relation !== "owner" && relation !== "admin") {
+    throw new ServiceError(
+      403,
+      "forbidden",
+      `only the owner of model ${r.modelKey} and admins may change its schema (${what.join(", ")})`,
+      { ...details, reason: "schema_change_not_allowed" },
+    );
+  }
 }
 
 export interface CompletedVersion {
@@ -160,15 +240,25 @@ export async function markVersionFailed(db: Kysely<DB>, modelKey: string, versio
     .execute();
 }
 
-/** Makes a ready version the one that serves. */
-export async function setActiveVersion(db: Kysely<DB>, modelKey: string, version: string, now: string) {
+/**
+ * Makes a ready version the one that serves. The model's target and task follow it (`target`
+ * comes from the version's verified artifact), so the metadata clients read always describes
+ * what answers their predictions.
+ */
+export async function setActiveVersion(
+  db: Kysely<DB>,
+  modelKey: string,
+  version: string,
+  now: string,
+  target: Pick<TargetSpec, "field" | "task">,
+) {
   const v = await getVersion(db, modelKey, version);
   if (v.status !== "ready") {
     throw new ServiceError(409, "conflict", `version ${version} of ${modelKey} is ${v.status}, not ready`);
   }
   await db
     .updateTable("models")
-    .set({ active_version: version, updated_at: now })
+    .set({ active_version: version, target_field: target.field, task_type: target.task, updated_at: now })
     .where("model_key", "=", modelKey)
     .execute();
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SYSTEM } from "../../src/registry/ownership";
 import { reserveVersion } from "../../src/registry/registry";
 import { csvRows, startService } from "./helpers";
 
@@ -47,6 +48,7 @@ describe("registry", () => {
       jobId: "job_test",
       createdBy: null,
       now: new Date().toISOString(),
+      actor: SYSTEM,
     });
     const res = await svc.request("/predict", { json: { model_key: "warming", data: [{ sepal_length: 1 }] } });
     expect(res.status).toBe(503);

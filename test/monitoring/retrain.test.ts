@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { enqueue, newJobId } from "../../src/jobs/queue";
 import { readArtifact, writeArtifact } from "../../src/registry/artifact";
+import { SYSTEM } from "../../src/registry/ownership";
 import { reserveVersion } from "../../src/registry/registry";
 import { startService } from "../ml-service/helpers";
 import { features, normalRows, type Service, sendTraffic, trainModel } from "./helpers";
@@ -60,6 +61,7 @@ describe("retraining", () => {
       datasetId: null,
       jobId,
       createdBy: null,
+      actor: SYSTEM,
     });
     const params = {
       model_key: "doomed",

@@ -88,11 +88,22 @@ export interface FeatureItem {
   detail: string;
 }
 
+export interface ModelPeopleView {
+  owner: string | null;
+  maintainers: { username: string; added_by: string | null; added_at: string }[];
+}
+
 export function ModelDetailPage(p: {
   model: { model_key: string; task_type: string; target_field: string; active_version: string | null };
   versions: VersionItem[];
   features: FeatureItem[] | null;
   lossCurve: number[] | null;
+  people: ModelPeopleView;
+  /** the viewer may train, retrain and roll back (owner, maintainer, admin) */
+  canChange: boolean;
+  /** the viewer may name maintainers (owner, admin) */
+  canManage: boolean;
+  csrf: string | null;
 }) {
   const m = p.model;
   const key = encodeURIComponent(m.model_key);
@@ -208,7 +219,7 @@ export function ModelDetailPage(p: {
                   <Time iso={v.created_at} />
                 </td>
                 <td>
-                  {v.status === "ready" && !v.active ? (
+                  {p.canChange && v.status === "ready" && !v.active ? (
                     <a href={`/ui/models/${key}/rollback/${encodeURIComponent(v.version)}`}>Roll back to {v.version}</a>
                   ) : null}
                 </td>
@@ -217,6 +228,7 @@ export function ModelDetailPage(p: {
           </tbody>
         </table>
       </div>
+      <People modelKey={m.model_key} people={p.people} canManage={p.canManage} csrf={p.csrf} />
       <h2>Features</h2>
       {p.features ? (
         <table>
@@ -241,6 +253,48 @@ export function ModelDetailPage(p: {
       ) : (
         <p>Features are shown once a version is ready.</p>
       )}
+    </>
+  );
+}
+
+/** Who owns and maintains the model; for its owner and admins, plain forms to change that. */
+function People(p: { modelKey: string; people: ModelPeopleView; canManage: boolean; csrf: string | null }) {
+  const base = `/ui/models/${encodeURIComponent(p.modelKey)}/maintainers`;
+  return (
+    <>
+      <h2>Owner and maintainers</h2>
+      <p>
+        Owner: <strong>{p.people.owner ?? "the system"}</strong>. The owner, the maintainers and admins may train new
+        versions, retrain and roll back; the owner and admins name the maintainers and change the schema.
+      </p>
+      {p.people.maintainers.length === 0 ? (
+        <p>No maintainers.</p>
+      ) : (
+        <ul>
+          {p.people.maintainers.map((m) => (
+            <li>
+              {m.username}
+              {p.canManage ? (
+                <form method="post" action={`${base}/${encodeURIComponent(m.username)}/remove`} class="inline">
+                  <Csrf token={p.csrf} />
+                  <button type="submit" class="danger">
+                    Remove {m.username}
+                  </button>
+                </form>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      {p.canManage ? (
+        <form method="post" action={base} class="row">
+          <Csrf token={p.csrf} />
+          <label>
+            Username <input name="username" required autocomplete="off" />
+          </label>
+          <button type="submit">Add maintainer</button>
+        </form>
+      ) : null}
     </>
   );
 }

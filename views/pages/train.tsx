@@ -141,6 +141,15 @@ export function TrainPage(p: {
                 <Field form={p.form} name="validation_split" label="Held-out share" value="0.2" hint="0.05 to 0.5" />
               </div>
             </fieldset>
+            <label>
+              <input
+                type="checkbox"
+                name="allow_schema_change"
+                value="true"
+                checked={p.form.values.allow_schema_change === "true"}
+              />{" "}
+              Allow a new target, task or feature set for an existing model (owner or admin; its clients must follow)
+            </label>
             <p>
               <button type="submit">Start training</button>
             </p>

@@ -93,7 +93,7 @@ export function driftRoutes(deps: AppDeps & { runtime: Runtime }) {
       const window = { start: new Date(at.getTime() - WINDOW_HOURS * 3_600_000).toISOString(), end: at.toISOString() };
       const job = await enqueueRetrain(
         { db: deps.db, now },
-        { modelKey: key, trigger: "manual", window, createdBy: signedIn(c).userId ?? null },
+        { modelKey: key, trigger: "manual", window, createdBy: signedIn(c).userId ?? null, actor: signedIn(c) },
       );
       if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
       deps.runtime.jobs.kick();

@@ -1,23 +1,29 @@
 /**
- * Models and versions: `GET /models`, `GET /models/{key}`, `GET /models/{key}/versions`,
- * `GET /models/{key}/features`, `POST /models/{key}/rollback/{version}` (recorded in `rollbacks`),
- * `GET /models/{key}/rollbacks`, `GET|PUT /models/{key}/settings` (monitoring), and the metric views
- * `GET /metrics/trends`, `GET /metrics/summary`.
+ * Models and versions: `GET /models` (paged), `GET /models/{key}` (with owner and maintainers),
+ * `GET /models/{key}/versions`, `GET /models/{key}/features`, `POST /models/{key}/rollback/{version}`
+ * (recorded in `rollbacks`), `GET /models/{key}/rollbacks`, `GET|PUT /models/{key}/settings`
+ * (monitoring), and the metric views `GET /metrics/trends` (paged), `GET /metrics/summary`.
+ * Who may change a model is decided by the domain operations (src/registry/ownership.ts).
  */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { listRollbacks, recordRollback } from "../../monitoring/reports";
+import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
-import { getModel, getVersion, listVersions, setActiveVersion, type VersionRow } from "../../registry/registry";
+import { modelPeople } from "../../registry/maintainers";
+import { getModel, listVersions, type VersionRow } from "../../registry/registry";
+import { rollbackModel } from "../../registry/rollback";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
-import { jsonBody } from "../validate";
+import { jsonBody, queryParams } from "../validate";
 
-declare module "../../events/bus" {
-  interface BusEvents {
-    "models:rolled_back": { model_key: string; from: string | null; to: string; by: string };
-  }
-}
+/** `?limit=&offset=` of the list routes: 1–500 (default 100, as seed 002's lists), offset ≥ 0. */
+export const Paging = {
+  limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(500)), "100"),
+  offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
+};
+const ModelsQuery = v.object(Paging);
+const TrendsQuery = v.object({ model_key: v.optional(v.string()), ...Paging });
 
 const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
 
@@ -59,10 +65,17 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
     };
   };
   return new Hono<AppEnv>()
-    .get("/models", requireRole("user"), async (c) => {
-      const keys = await deps.db.selectFrom("models").select("model_key").orderBy("model_key").execute();
+    .get("/models", requireRole("user"), queryParams(ModelsQuery), async (c) => {
+      const { limit, offset } = c.req.valid("query");
+      const [keys, total] = await Promise.all([
+        deps.db.selectFrom("models").select("model_key").orderBy("model_key").limit(limit).offset(offset).execute(),
+        deps.db
+          .selectFrom("models")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
+      ]);
       const items = await Promise.all(keys.map((k) => summary(k.model_key)));
-      return c.json({ items, total: items.length });
+      return c.json({ items, total: Number(total.n), limit, offset });
     })
     .get("/models/:key", requireRole("user"), async (c) => {
       const key = c.req.param("key");
@@ -70,6 +83,7 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
       const versions = await listVersions(deps.db, key);
       return c.json({
         ...(await summary(key)),
+        ...(await modelPeople(deps.db, key)),
         version_list: versions.map((v) => versionView(v, model.active_version)),
       });
     })
@@ -106,24 +120,15 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
       });
     })
     .post("/models/:key/rollback/:version", requireRole("user"), async (c) => {
-      const key = c.req.param("key");
-      const version = c.req.param("version");
-      const model = await getModel(deps.db, key);
-      await getVersion(deps.db, key, version);
-      // load and verify first: a broken artifact fails here and the serving version stays
-      const loaded = await deps.runtime.models.load(key, version);
-      const at = now().toISOString();
-      await setActiveVersion(deps.db, key, version, at);
-      deps.runtime.models.swap(loaded);
-      const by = signedIn(c).username;
-      await recordRollback(deps.db, { modelKey: key, from: model.active_version, to: version, by, at });
-      deps.bus?.publish("models:rolled_back", { model_key: key, from: model.active_version, to: version, by });
-      return c.json({
-        model_key: key,
-        previous_version: model.active_version,
-        active_version: version,
-        status: "rolled_back",
-      });
+      const identity = signedIn(c);
+      const result = await rollbackModel(
+        { db: deps.db, models: deps.runtime.models, bus: deps.bus, now },
+        identity,
+        identity.username,
+        c.req.param("key"),
+        c.req.param("version"),
+      );
+      return c.json(result);
     })
     .get("/models/:key/rollbacks", requireRole("user"), async (c) => {
       const key = c.req.param("key");
@@ -136,7 +141,7 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
     })
     .put("/models/:key/settings", requireRole("user"), jsonBody(ModelSettingsBody), async (c) => {
       const key = c.req.param("key");
-      const saved = await saveModelSettings(deps.db, key, c.req.valid("json"), now().toISOString());
+      const saved = await saveModelSettings(deps.db, signedIn(c), key, c.req.valid("json"), now().toISOString());
       return c.json({ model_key: key, settings: saved });
     })
     .get("/metrics/summary", requireRole("user"), async (c) => {
@@ -193,12 +198,18 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
         .executeTakeFirstOrThrow();
       return c.json({ models: Number(models.n), predictions_logged: Number(predictions.n), by_task: byTask });
     })
-    .get("/metrics/trends", requireRole("user"), async (c) => {
-      const key = c.req.query("model_key");
-      let q = deps.db.selectFrom("model_versions").selectAll().where("status", "in", ["ready", "archived"]);
+    .get("/metrics/trends", requireRole("user"), queryParams(TrendsQuery), async (c) => {
+      const { model_key: key, limit, offset } = c.req.valid("query");
+      let q = deps.db.selectFrom("model_versions").where("status", "in", ["ready", "archived"]);
       if (key) q = q.where("model_key", "=", key);
-      const rows = await q.orderBy("completed_at").execute();
+      const [rows, total] = await Promise.all([
+        q.selectAll().orderBy("completed_at").orderBy("id").limit(limit).offset(offset).execute(),
+        q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      ]);
       return c.json({
+        total: Number(total.n),
+        limit,
+        offset,
         items: rows.map((r) => {
           const m = parse(r.metrics) ?? {};
           return {

@@ -9,6 +9,7 @@ import { getDataset, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { architectureFor } from "../../jobs/train";
 import type { Row } from "../../ml/features";
+import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
 import { jsonBody } from "../validate";
 
@@ -18,7 +19,13 @@ const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 export const TrainBody = v.pipe(
   v.object({
     model_key: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 of A-Z a-z 0-9 _ . -")),
-    version: v.optional(v.pipe(v.string(), v.regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/, "MAJOR.MINOR.PATCH"))),
+    version: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(CANONICAL_VERSION_PATTERN, "MAJOR.MINOR.PATCH without leading zeros, each part at most 999999"),
+      ),
+    ),
+    allow_schema_change: v.optional(v.boolean(), false),
     task_type: v.optional(v.picklist(["classification", "regression"])),
     target_field: v.pipe(v.string(), v.minLength(1)),
     feature_fields: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
@@ -59,7 +66,14 @@ export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runt
     }
     const { jobId, version, features, labelled } = await startTraining(
       { ...deps, now },
-      { ...body, hyperparameters, rows, datasetId: body.dataset_id ?? null, createdBy: signedIn(c).userId },
+      {
+        ...body,
+        hyperparameters,
+        rows,
+        datasetId: body.dataset_id ?? null,
+        createdBy: signedIn(c).userId,
+        actor: signedIn(c),
+      },
     );
     const hidden = body.hyperparameters.hidden_layer_sizes ?? architectureFor(labelled);
     const epochs = body.hyperparameters.max_iter ?? deps.config.ML_MAX_ITER;

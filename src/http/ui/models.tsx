@@ -1,12 +1,18 @@
 /** @jsxImportSource hono/jsx */
-/** `/ui/models`: the list (paged), one model's detail, and rollback with a confirmation page. */
+/**
+ * `/ui/models`: the list (paged), one model's detail (with its owner and maintainers), rollback
+ * with a confirmation page, and plain forms to add or remove maintainers. Permissions are the
+ * domain operations' (rollbackModel, addMaintainer, removeMaintainer), as for the API.
+ */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { recordRollback } from "../../monitoring/reports";
-import { getModel, getVersion, listVersions, setActiveVersion } from "../../registry/registry";
+import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
+import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
+import { getModel, getVersion, listVersions } from "../../registry/registry";
+import { rollbackModel } from "../../registry/rollback";
 import type { AppEnv } from "../env";
-import { render, seeOther, type UiDeps } from "./page";
+import { formFields, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
 const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
@@ -64,10 +70,21 @@ export function modelPages(deps: UiDeps) {
                 ? `hashed n-grams, ${f.dims} dimensions`
                 : `boolean (true in ${(f.rate * 100).toFixed(0)}%)`,
       }));
-      const notice = c.req.query("done") === "rolled_back" ? `Version ${model.active_version} now serves.` : null;
+      const done = c.req.query("done");
+      const notice =
+        done === "rolled_back"
+          ? `Version ${model.active_version} now serves.`
+          : done === "maintainers"
+            ? "Maintainers updated."
+            : null;
+      const relation = await modelRelation(db, signedIn(c), key);
       const page = (
         <ModelDetailPage
           model={model}
+          people={await modelPeople(db, key)}
+          canChange={relation !== "none"}
+          canManage={relation === "owner" || relation === "admin"}
+          csrf={signedIn(c).csrfToken}
           versions={versions.map((v) => ({
             ...v,
             active: v.version === model.active_version,
@@ -82,6 +99,7 @@ export function modelPages(deps: UiDeps) {
     .get("/ui/models/:key/rollback/:version", requireRole("user"), async (c) => {
       const key = c.req.param("key");
       const model = await getModel(db, key);
+      await assertCanChangeModel(db, signedIn(c), key, "roll back");
       const version = await getVersion(db, key, c.req.param("version"));
       const page = (
         <RollbackConfirmPage
@@ -95,17 +113,25 @@ export function modelPages(deps: UiDeps) {
     })
     .post("/ui/models/:key/rollback/:version", requireRole("user"), async (c) => {
       const key = c.req.param("key");
-      const version = c.req.param("version");
-      const model = await getModel(db, key);
-      await getVersion(db, key, version);
-      // as POST /models/{key}/rollback/{version}: load and verify first, then switch atomically
-      const loaded = await runtime.models.load(key, version);
-      const at = deps.now().toISOString();
-      await setActiveVersion(db, key, version, at);
-      runtime.models.swap(loaded);
-      const by = signedIn(c).username;
-      await recordRollback(db, { modelKey: key, from: model.active_version, to: version, by, at });
-      deps.bus?.publish("models:rolled_back", { model_key: key, from: model.active_version, to: version, by });
+      const identity = signedIn(c);
+      await rollbackModel(
+        { db, models: runtime.models, bus: deps.bus, now: deps.now },
+        identity,
+        identity.username,
+        key,
+        c.req.param("version"),
+      );
       return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=rolled_back`);
+    })
+    .post("/ui/models/:key/maintainers", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const f = await formFields(c);
+      await addMaintainer(db, signedIn(c), key, (f.username ?? "").trim(), deps.now().toISOString());
+      return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=maintainers`);
+    })
+    .post("/ui/models/:key/maintainers/:username/remove", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      await removeMaintainer(db, signedIn(c), key, c.req.param("username"));
+      return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=maintainers`);
     });
 }

@@ -30,6 +30,7 @@ function trainBody(f: Record<string, string>, columns: string[]) {
     feature_fields: features.filter((c) => c !== f.target_field),
     dataset_id: f.dataset_id,
     validation_split: num(f.validation_split),
+    allow_schema_change: f.allow_schema_change === "true",
     hyperparameters: hp,
   };
 }
@@ -86,7 +87,13 @@ export function trainPages(deps: UiDeps) {
       try {
         const body = v.parse(TrainBody, trainBody(f, dataset.columns));
         const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
-        const { jobId } = await startTraining(deps, { ...body, rows, datasetId: dataset.id, createdBy: user.userId });
+        const { jobId } = await startTraining(deps, {
+          ...body,
+          rows,
+          datasetId: dataset.id,
+          createdBy: user.userId,
+          actor: user,
+        });
         return seeOther(c, `/ui/jobs/${jobId}`);
       } catch (e) {
         // API paths (hyperparameters.max_iter, feature_fields.0) name the form's fields by their last word
