@@ -1,0 +1,54 @@
+/**
+ * Signed-in clients of a started service (test/ml-service/helpers.ts): each user is created,
+ * signs in through POST /auth/login and sends its Bearer token; `anonymous` sends nothing.
+ */
+import { hashPassword, TEST_HASHING } from "../../src/auth/passwords";
+import { insertUser } from "../../src/auth/users";
+import type { Role } from "../../src/db/schema";
+import type { startService } from "./helpers";
+
+type Service = Awaited<ReturnType<typeof startService>>;
+
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
+  body: any;
+  text: string;
+}
+
+export type Send = (path: string, o?: { method?: string; json?: unknown }) => Promise<Reply>;
+
+export interface Client {
+  username: string | null;
+  send: Send;
+}
+
+function sender(svc: Service, token: string | null): Send {
+  return async (path, o = {}) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (o.json !== undefined) headers["content-type"] = "application/json";
+    const res = await svc.app.request(path, {
+      method: o.method ?? (o.json !== undefined ? "POST" : "GET"),
+      headers,
+      ...(o.json !== undefined ? { body: JSON.stringify(o.json) } : {}),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body, text };
+  };
+}
+
+/** A new account with `role`, signed in. */
+export async function signedInUser(svc: Service, username: string, role: Role = "user"): Promise<Client> {
+  const password = `${username}-Pass-1234`;
+  await insertUser(svc.db, { username, passwordHash: await hashPassword(password, TEST_HASHING), role }, new Date());
+  const res = await sender(svc, null)("/auth/login", { json: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+  return { username, send: sender(svc, res.body.access_token as string) };
+}
+
+export const anonymous = (svc: Service): Client => ({ username: null, send: sender(svc, null) });
