@@ -149,6 +149,24 @@ describe("versions", () => {
     expect(versions).toEqual(["1.0.0"]);
   });
 
+  test("a version stored with leading zeros before versions were canonical still blocks its equal", async () => {
+    const row = await svc.db
+      .selectFrom("model_versions")
+      .selectAll()
+      .where("model_key", "=", "canon")
+      .executeTakeFirstOrThrow();
+    const { id: _, ...legacy } = row;
+    await svc.db
+      .insertInto("model_versions")
+      .values({ ...legacy, version: "01.05.000", status: "failed" })
+      .execute();
+    const res = await owner.send("/train", {
+      json: { model_key: "canon", version: "1.5.0", items: iris, target_field: "species", ...fit },
+    });
+    expect(res.status).toBe(409);
+    await svc.db.deleteFrom("model_versions").where("version", "=", "01.05.000").execute();
+  });
+
   test("past the highest minor version a train is a 409 before any job is queued", async () => {
     await trained(owner, { model_key: "canon", version: "999999.999999.999999" });
     const before = await counts("canon");
@@ -182,7 +200,8 @@ describe("lists and long keys", () => {
 
   test("a 10 KB model key is not echoed back whole", async () => {
     const key = "k".repeat(10_000);
-    for (const path of [`/models/${key}`, `/models/${key}/versions`, `/models/${key}/rollback/1.0.0`]) {
+    const paths = [`/models/${key}`, `/models/${key}/versions`, `/models/${key}/rollback/1.0.0`, `/${key}/nowhere`];
+    for (const path of paths) {
       const res = await owner.send(path, { method: path.includes("rollback") ? "POST" : "GET" });
       expect(res.status).toBe(404);
       expect(res.text.length).toBeLessThan(400);

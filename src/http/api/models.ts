@@ -18,7 +18,7 @@ import type { AppDeps, AppEnv } from "../env";
 import { jsonBody, queryParams } from "../validate";
 
 /** `?limit=&offset=` of the list routes: 1–500 (default 100, as seed 002's lists), offset ≥ 0. */
-export const Paging = {
+const Paging = {
   limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(500)), "100"),
   offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
 };
