@@ -13,7 +13,7 @@ import {
   removeArtifact,
   type TargetSpec,
 } from "./artifact";
-import { type Actor, assertCanChangeModel } from "./ownership";
+import { type Actor, assertCanChangeModel, type ModelRelation } from "./ownership";
 
 export type ModelRow = Selectable<ModelsTable>;
 export type VersionRow = Selectable<ModelVersionsTable>;
@@ -108,13 +108,10 @@ export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise
       .select("version")
       .where("model_key", "=", r.modelKey)
       .execute();
-    let version = r.version;
-    if (version === undefined)
-      version = nextVersion(
-        r.modelKey,
-        existing.map((e) => e.version),
-      );
-    else if (existing.some((e) => compareVersions(e.version, version as string) === 0)) {
+    const taken = existing.map((e) => e.version);
+    // numerically: a "01.00.000" stored before versions were canonical is the same as 1.0.0
+    const version = r.version ?? nextVersion(r.modelKey, taken);
+    if (r.version !== undefined && taken.some((t) => compareVersions(t, version) === 0)) {
       throw conflict(`version ${version} of model ${r.modelKey} exists`, { model_key: r.modelKey, version });
     }
     await trx
@@ -157,7 +154,7 @@ function nextVersion(modelKey: string, versions: string[]): string {
  * send (403 for a maintainer). A model without an active version has no clients to protect:
  * its metadata simply takes the new schema.
  */
-async function checkSchema(trx: Kysely<DB>, model: ModelRow, r: ReserveVersion, relation: string) {
+async function checkSchema(trx: Kysely<DB>, model: ModelRow, r: ReserveVersion, relation: ModelRelation) {
   if (!model.active_version) {
     await trx
       .updateTable("models")

@@ -8,7 +8,7 @@ import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { recordRollback } from "../monitoring/reports";
 import { type Actor, assertCanChangeModel } from "./ownership";
-import { getModel, getVersion, setActiveVersion } from "./registry";
+import { getModel, setActiveVersion } from "./registry";
 import type { ModelCache } from "./serving";
 
 declare module "../events/bus" {
@@ -31,10 +31,10 @@ export interface RollbackDeps {
  */
 export async function rollbackModel(deps: RollbackDeps, actor: Actor, by: string, modelKey: string, version: string) {
   const { db } = deps;
-  await getModel(db, modelKey);
+  await getModel(db, modelKey); // the 404 comes before the permission check, with the key clipped
   await assertCanChangeModel(db, actor, modelKey, "roll back");
-  await getVersion(db, modelKey, version);
   const loaded = await deps.models.load(modelKey, version);
+  // read after the load: the version this switch replaces, even if another switch ran meanwhile
   const from = (await getModel(db, modelKey)).active_version;
   const at = deps.now().toISOString();
   await setActiveVersion(db, modelKey, version, at, loaded.artifact.target);
