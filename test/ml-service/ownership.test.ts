@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { enqueueRetrain } from "../../src/jobs/retrain";
+import { SYSTEM } from "../../src/registry/ownership";
 import { csvRows, startService } from "./helpers";
 import { type Client, signedInUser } from "./people";
 
@@ -134,6 +136,18 @@ describe("model ownership", () => {
     expect((await owner.send("/models/flowers/maintainers/mia", { method: "DELETE" })).status).toBe(200);
     expect((await owner.send("/models/flowers/maintainers/mia", { method: "DELETE" })).status).toBe(404);
     expect((await maintainer.send("/models/flowers/rollback/1.0.0", { method: "POST" })).status).toBe(403);
+  });
+
+  test("a drift-triggered retrain acts as the system, whoever owns the model", async () => {
+    const now = new Date();
+    const window = { start: new Date(now.getTime() - 3_600_000).toISOString(), end: now.toISOString() };
+    const job = await enqueueRetrain(
+      { db: svc.db, now: () => now },
+      { modelKey: "flowers", trigger: "drift", window, createdBy: null, actor: SYSTEM },
+    );
+    expect(job?.status).toBe("queued");
+    svc.runtime.jobs.kick();
+    expect((await svc.waitJob(job?.id as string)).status).toBe("completed");
   });
 });
 
