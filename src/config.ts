@@ -1,8 +1,8 @@
 /**
  * Every ML_* setting, parsed once with valibot from the environment and an optional `.env`
  * (or `ML_ENV_FILE`), read here as data: the compiled binary autoloads neither `.env*` nor
- * `bunfig.toml`. Nothing else in the service reads process.env. A bad value stops start-up with one line:
- * `ML_SERVICE_PORT="abc": expected an integer from 1 to 65535`.
+ * `bunfig.toml`. Nothing else in the service reads process.env. A bad value stops start-up
+ * with one line: `ML_SERVICE_PORT="abc": expected an integer from 1 to 65535`.
  */
 import * as v from "valibot";
 

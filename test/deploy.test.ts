@@ -46,13 +46,15 @@ describe("deploy/mlservice.service", () => {
     }
   });
 
-  test("every service is sandboxed: no capabilities, read-only system, native syscalls only", () => {
+  test("every service is sandboxed: no capabilities, read-only system, no .env from its working directory", () => {
     for (const file of services) {
       expect({ file, caps: values(file, "CapabilityBoundingSet") }).toEqual({ file, caps: [""] });
       expect(values(file, "ProtectSystem")).toEqual(["strict"]);
       expect(values(file, "NoNewPrivileges")).toEqual(["yes"]);
       expect(values(file, "SystemCallFilter")).toContain("@system-service");
       expect(values(file, "ReadWritePaths")).toEqual(["/var/lib/mlservice"]);
+      // the writable working directory is no source of settings
+      expect(values(file, "Environment")).toContain("ML_ENV_FILE=/dev/null");
     }
   });
 

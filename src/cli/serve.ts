@@ -22,8 +22,8 @@ Starts the HTTP API, the dashboard, the job workers and the drift schedule. Sett
 from ML_* environment variables and an optional .env in the working directory (or the file
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
-(PEM). Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections, lets in-flight requests finish (ML_SHUTDOWN_TIMEOUT_MS)
-and closes the database.
+(PEM). Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections, lets
+in-flight requests finish (ML_SHUTDOWN_TIMEOUT_MS) and closes the database.
 
 Exit codes: 0 clean shutdown, 1 cannot start (database, port in use), 2 bad arguments,
 3 bad configuration.

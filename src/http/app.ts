@@ -1,6 +1,6 @@
 /**
- * The Hono app: request ids, access log, security headers, CORS, body limit, the error contract, and one
- * sub-app per resource mounted with `app.route()`. Exported without listening so tests call
+ * The Hono app: request ids, access log, security headers, CORS, body limit, the error
+ * contract, and one sub-app per resource mounted with `app.route()`. Exported without listening so tests call
  * `app.request()` and `serve` hands `app.fetch` to Bun.serve.
  */
 import { Hono } from "hono";

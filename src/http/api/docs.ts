@@ -2,7 +2,8 @@
  * `GET /openapi.json` and `GET /docs`: the API described by the app itself (src/http/openapi.ts).
  * /docs is plain server-rendered HTML with no scripts and no external assets (its stylesheet is
  * static/docs.css, served like the dashboard's), so it works on an air-gapped box, with
- * JavaScript switched off and under the Content-Security-Policy. Both are public: the spec holds no secrets.
+ * JavaScript switched off and under the Content-Security-Policy. Both are public: the spec
+ * holds no secrets.
  */
 import { Hono } from "hono";
 import { html } from "hono/html";
