@@ -18,6 +18,12 @@ export async function buildBinary(outfile = join(import.meta.dir, "..", "dist", 
       process.execPath,
       "build",
       "--compile",
+      // the binary runs only its own code: no bunfig.toml preload, no .env*, tsconfig or
+      // package.json from the directory it starts in (src/service.ts reads the one .env as data)
+      "--no-compile-autoload-bunfig",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-tsconfig",
+      "--no-compile-autoload-package-json",
       "--minify-syntax",
       "--minify-whitespace",
       "--sourcemap=inline",

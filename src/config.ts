@@ -1,7 +1,8 @@
 /**
- * Every ML_* setting, parsed once with valibot from the environment and an optional `.env`.
- * Nothing else in the service reads process.env. A bad value stops start-up with one line:
- * `ML_SERVICE_PORT="abc": expected an integer from 1 to 65535`.
+ * Every ML_* setting, parsed once with valibot from the environment and an optional `.env`
+ * (or `ML_ENV_FILE`), read here as data: the compiled binary autoloads neither `.env*` nor
+ * `bunfig.toml`. Nothing else in the service reads process.env. A bad value stops start-up
+ * with one line: `ML_SERVICE_PORT="abc": expected an integer from 1 to 65535`.
  */
 import * as v from "valibot";
 
@@ -70,6 +71,10 @@ const settings = {
   ML_MAX_REQUEST_BYTES: { schema: int(1024, 2 ** 30), default: String(10 * 1024 * 1024), doc: "largest JSON body" },
   ML_MAX_CSV_UPLOAD_BYTES: { schema: int(1024, 2 ** 31), default: "10000000", doc: "largest CSV upload" },
   ML_SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: "10000", doc: "grace for in-flight requests" },
+  ML_ENV_FILE: { schema: v.string(), default: "", doc: "settings file (KEY=VALUE, read as data); empty: ./.env" },
+  ML_USE_HTTPS: { schema: bool, default: "false", doc: "serve HTTPS (Secure cookies, HSTS)" },
+  ML_SSL_CERT_FILE: { schema: nonEmpty, default: "./ssl/cert.pem", doc: "PEM certificate (chain) for HTTPS" },
+  ML_SSL_KEY_FILE: { schema: nonEmpty, default: "./ssl/key.pem", doc: "PEM private key for HTTPS" },
 
   ML_COMPUTE: {
     schema: v.picklist(["auto", "webgpu", "cpu"], "one of auto, webgpu, cpu"),

@@ -4,17 +4,60 @@
  */
 import type { Database } from "bun:sqlite";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Kysely } from "kysely";
-import { type Config, loadConfig } from "./config";
+import { type Config, ConfigError, loadConfig } from "./config";
 import { createKysely, enableWal, openSqlite } from "./db/database";
 import { type MigrationResult, migrate } from "./db/migrator";
 import type { DB } from "./db/schema";
 
-/** The configuration from the process environment and, if present, `.env` in the working directory. */
+/**
+ * The configuration from the process environment and one settings file: `ML_ENV_FILE` (which
+ * must be readable) or, if present, `.env` in the working directory. The file is parsed as
+ * KEY=VALUE text, never executed; `.env.local` and friends are not read.
+ */
 export function configFromEnvironment(env: Record<string, string | undefined>, cwd: string): Config {
+  const named = env.ML_ENV_FILE?.trim();
+  if (named) {
+    const file = resolve(cwd, named);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new ConfigError(`ML_ENV_FILE=${JSON.stringify(named)}: cannot read ${file} (${(e as Error).message})`);
+    }
+    return loadConfig(env, text);
+  }
   const file = join(cwd, ".env");
   return loadConfig(env, existsSync(file) ? readFileSync(file, "utf8") : "");
+}
+
+/** What Bun.serve's `tls` option takes: the PEM certificate (chain) and private key. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/**
+ * With ML_USE_HTTPS, the certificate and key read now, so that a missing or unreadable file
+ * stops start-up as a configuration error (exit 3) rather than at the first connection.
+ * Relative paths are taken from the working directory.
+ */
+export function tlsFromConfig(config: Config, cwd: string): TlsFiles | null {
+  if (!config.ML_USE_HTTPS) return null;
+  const read = (name: "ML_SSL_CERT_FILE" | "ML_SSL_KEY_FILE", what: string) => {
+    const file = resolve(cwd, config[name]);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new ConfigError(`${name}=${JSON.stringify(config[name])}: cannot read ${file} (${(e as Error).message})`);
+    }
+    if (!text.includes("-----BEGIN "))
+      throw new ConfigError(`${name}=${JSON.stringify(config[name])}: expected ${what}`);
+    return text;
+  };
+  return { cert: read("ML_SSL_CERT_FILE", "a PEM certificate"), key: read("ML_SSL_KEY_FILE", "a PEM private key") };
 }
 
 export interface Store {

@@ -32,13 +32,18 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: "/ui/about", label: "About" },
 ];
 
-// 4xx answers carry re-rendered forms and error pages: htmx must swap them too
+// 4xx answers carry re-rendered forms and error pages: htmx must swap them too. The
+// Content-Security-Policy allows no inline style or eval: htmx must not inject its indicator
+// <style> nor evaluate attribute code
 const HTMX_CONFIG = JSON.stringify({
   responseHandling: [
     { code: "204", swap: false },
     { code: "...", swap: true },
   ],
   scrollIntoViewOnBoost: false,
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
 });
 
 export function Layout(p: {

@@ -14,6 +14,7 @@ import { ApiError } from "../http/errors";
 import type { AuthContext } from "./context";
 import { createSession } from "./credentials";
 import type { Identity } from "./identity";
+import { checkLoginCsrf, dropLoginCsrf, isJsonRequest } from "./login-csrf";
 import { CSRF_COOKIE, SESSION_COOKIE } from "./middleware";
 import { verifyPassword } from "./passwords";
 import { findLiveUser, publicUser } from "./users";
@@ -28,6 +29,9 @@ export async function login(
   const ip = c.get("clientIp");
   const nowMs = ctx.now().getTime();
   noteAudit(c, { subject: body.username, input: { username: body.username } });
+  // a cookie session only for JSON (another origin must pass a CORS preflight to send it) or a
+  // sign-in form carrying its pre-session token: no cross-origin form signs a browser in
+  if (body.cookie && !isJsonRequest(c)) await checkLoginCsrf(c, ctx.config.ML_TRUST_PROXY);
 
   const waitMs = ctx.throttle.retryAfterMs(ip, body.username, nowMs);
   if (waitMs > 0) {
@@ -74,6 +78,7 @@ export async function login(
     setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: "Lax", secure, path: "/", maxAge });
     // readable by the page's script (htmx sends it back as X-CSRF-Token); useless to another origin
     setCookie(c, CSRF_COOKIE, session.csrfToken, { httpOnly: false, sameSite: "Lax", secure, path: "/", maxAge });
+    dropLoginCsrf(c, ctx.config.ML_TRUST_PROXY);
   }
   const shown = publicUser({ ...user, last_login_at: ctx.now().toISOString() });
   noteAudit(c, { type: "auth:login", actor: identity, output: { user_id: user.id, expires_at: session.expiresAt } });

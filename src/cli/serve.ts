@@ -10,7 +10,7 @@ import { websocket } from "../http/ws";
 import { createLogger } from "../log";
 import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
-import { configFromEnvironment, openStore } from "../service";
+import { configFromEnvironment, openStore, type TlsFiles, tlsFromConfig } from "../service";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
@@ -19,10 +19,11 @@ export function usage(): string {
   return `Usage: mlservice serve [--port N] [--host ADDR]
 
 Starts the HTTP API, the dashboard, the job workers and the drift schedule. Settings come
-from ML_* environment variables and an optional .env in the working directory; the flags
-override ML_SERVICE_PORT and ML_SERVICE_HOST. Logs are JSON lines on stdout. SIGTERM or
-SIGINT stops accepting connections, lets in-flight requests finish (ML_SHUTDOWN_TIMEOUT_MS)
-and closes the database.
+from ML_* environment variables and an optional .env in the working directory (or the file
+ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
+ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
+(PEM). Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections, lets
+in-flight requests finish (ML_SHUTDOWN_TIMEOUT_MS) and closes the database.
 
 Exit codes: 0 clean shutdown, 1 cannot start (database, port in use), 2 bad arguments,
 3 bad configuration.
@@ -45,9 +46,11 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   let config: ReturnType<typeof configFromEnvironment>;
   let store: ReturnType<typeof openStore>;
+  let tls: TlsFiles | null;
   try {
     // --port 0 asks the kernel for a free port; the config schema itself requires 1..65535
     config = configFromEnvironment(env.ML_SERVICE_PORT === "0" ? { ...env, ML_SERVICE_PORT: "1" } : env, io.cwd);
+    tls = tlsFromConfig(config, io.cwd);
     store = openStore(config);
   } catch (e) {
     return reportStartupError(e, io);
@@ -84,7 +87,13 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: config.ML_SERVICE_HOST, port, fetch: app.fetch, websocket });
+    server = Bun.serve({
+      hostname: config.ML_SERVICE_HOST,
+      port,
+      fetch: app.fetch,
+      websocket,
+      ...(tls ? { tls } : {}),
+    });
   } catch (e) {
     await runtime.stop(0);
     await store.close();
@@ -98,7 +107,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   log.info("listening", {
     version: VERSION,
-    url: `http://${config.ML_SERVICE_HOST}:${server.port}`,
+    url: `${tls ? "https" : "http"}://${config.ML_SERVICE_HOST}:${server.port}`,
     port: server.port,
     database: config.ML_DB_PATH,
     migrations_applied: store.migration.applied,

@@ -1,6 +1,6 @@
 /**
- * The Hono app: request ids, access log, CORS, body limit, the error contract, and one
- * sub-app per resource mounted with `app.route()`. Exported without listening so tests call
+ * The Hono app: request ids, access log, security headers, CORS, body limit, the error
+ * contract, and one sub-app per resource mounted with `app.route()`. Exported without listening so tests call
  * `app.request()` and `serve` hands `app.fetch` to Bun.serve.
  */
 import { Hono } from "hono";
@@ -33,6 +33,7 @@ import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { ApiError, errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
+import { securityHeaders } from "./middleware/security-headers";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
 
@@ -49,6 +50,7 @@ export function createApp(appDeps: AppDeps) {
   app.use(metrics.middleware);
   app.use(requestId());
   app.use(accessLog(deps.log));
+  app.use(securityHeaders({ https: config.ML_USE_HTTPS, trustProxy: config.ML_TRUST_PROXY }));
   const origins = config.ML_CORS_ORIGINS.split(",")
     .map((s) => s.trim())
     .filter(Boolean);

@@ -12,11 +12,15 @@ function cookiesOf(headers: Headers): Record<string, string> {
   return out;
 }
 
+/** A form login as a browser makes it: the sign-in page hands out the pre-session token first. */
 async function cookieLogin(t: Awaited<ReturnType<typeof testApp>>, headers: Record<string, string> = {}) {
+  const page = await t.request("/ui/login", { headers });
+  const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? "";
+  const preSession = (page.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
   const res = await t.request("/auth/login", {
     method: "POST",
-    body: new URLSearchParams({ username: ADMIN, password: ADMIN_PASSWORD }),
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams({ username: ADMIN, password: ADMIN_PASSWORD, _csrf }),
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: preSession, ...headers },
   });
   expect(res.status).toBe(200);
   const c = cookiesOf(res.headers);

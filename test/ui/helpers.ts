@@ -1,6 +1,6 @@
 /**
  * The service in-process for page tests: a browser-like client that keeps cookies, reads the
- * CSRF token from the page and posts forms (urlencoded or multipart), following nothing:
+ * CSRF token from the page (or the sign-in form's pre-session token) and posts forms (urlencoded or multipart), following nothing:
  * tests check the 303s themselves.
  */
 import { hashPassword, TEST_HASHING } from "../../src/auth/passwords";
@@ -43,7 +43,9 @@ export class Browser {
       else this.cookies.set((k as string).trim(), rest.join("="));
     }
     const text = await res.text();
-    const token = /name="csrf-token" content="([^"]+)"/.exec(text)?.[1];
+    // a signed-in page's meta tag, or a sign-in form's pre-session token
+    const token =
+      /name="csrf-token" content="([^"]+)"/.exec(text)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(text)?.[1];
     if (token) this.csrf = token;
     return { status: res.status, text, headers: res.headers, location: res.headers.get("location") };
   }
@@ -66,6 +68,7 @@ export class Browser {
   }
 
   async signIn(username: string, password: string) {
+    await this.get("/ui/login");
     const res = await this.post("/ui/login", { username, password, next: "/ui" });
     if (res.status !== 303) throw new Error(`sign-in ${username}: ${res.status}`);
     await this.get("/ui");

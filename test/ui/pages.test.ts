@@ -34,6 +34,13 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
+/** A signed-out browser that has opened `path` (a sign-in form hands out its pre-session token). */
+async function visitor(path: string) {
+  const b = new Browser(svc.app);
+  await b.get(path);
+  return b;
+}
+
 describe("pages and roles", () => {
   test("every page renders for a user, admin pages for an admin", async () => {
     for (const path of USER_PAGES) {
@@ -58,7 +65,7 @@ describe("pages and roles", () => {
     const back = await anon.post("/ui/login", { username: ADMIN, password: ADMIN_PASSWORD, next: "/ui/jobs" });
     expect(back.location).toBe("/ui/jobs");
     // a next that leaves the dashboard is ignored
-    const other = new Browser(svc.app);
+    const other = await visitor("/ui/login");
     expect(
       (await other.post("/ui/login", { username: ADMIN, password: ADMIN_PASSWORD, next: "//evil.example/" })).location,
     ).toBe("/ui");
@@ -108,7 +115,7 @@ describe("pages and roles", () => {
       .orderBy("id", "desc")
       .executeTakeFirstOrThrow();
     expect(ev.source).toBe("gui");
-    const failed = await new Browser(svc.app).post("/ui/login", { username: "x", password: "bad" });
+    const failed = await (await visitor("/ui/login")).post("/ui/login", { username: "x", password: "bad" });
     expect(failed.status).toBe(401);
     const ev2 = await svc.db
       .selectFrom("events")
@@ -122,17 +129,20 @@ describe("pages and roles", () => {
 
 describe("forms without JavaScript", () => {
   test("a failed sign-in re-renders with the username kept and the error shown", async () => {
-    const res = await new Browser(svc.app).post("/ui/login", { username: "alice", password: "wrong-password!" });
+    const res = await (await visitor("/ui/login")).post("/ui/login", {
+      username: "alice",
+      password: "wrong-password!",
+    });
     expect(res.status).toBe(401);
     expect(res.text).toContain('value="alice"');
     expect(mainText(res.text)).toContain("invalid username or password");
-    const empty = await new Browser(svc.app).post("/ui/login", { username: "alice", password: "" });
+    const empty = await (await visitor("/ui/login")).post("/ui/login", { username: "alice", password: "" });
     expect(empty.status).toBe(422);
     expect(empty.text).toMatch(/id="f-password-err"[^>]*>Enter your password/);
   });
 
   test("registration errors sit beside their fields; success leads to sign-in", async () => {
-    const b = new Browser(svc.app);
+    const b = await visitor("/ui/register");
     const bad = await b.post("/ui/register", { username: "x!", password: "short" });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('value="x!"');

@@ -106,7 +106,7 @@ export function LineChart(p: {
           ? p.series.map((s, k) => (
               <span>
                 {" "}
-                <span class="swatch" style={`background:${COLORS[k % COLORS.length]}`} aria-hidden="true" />
+                <span class={`swatch s${k % COLORS.length}`} aria-hidden="true" />
                 {s.name}
               </span>
             ))

@@ -4,12 +4,14 @@
 import { Status, Time } from "../components/chrome";
 import { ActionButton, Csrf, Field, FormError, type FormState } from "../components/form";
 
-export function LoginPage(p: { form: FormState; next: string; registration: boolean; notice?: string }) {
+/** `csrf`: the pre-session token (src/auth/login-csrf.ts) that proves the form came from this page. */
+export function LoginPage(p: { form: FormState; next: string; registration: boolean; csrf: string; notice?: string }) {
   return (
     <section aria-labelledby="login-h">
       <h1 id="login-h">Sign in</h1>
       <FormError form={p.form} />
       <form method="post" action="/ui/login" class="stack" novalidate>
+        <Csrf token={p.csrf} />
         <input type="hidden" name="next" value={p.next} />
         <Field form={p.form} name="username" label="Username" autocomplete="username" required />
         <Field
@@ -33,7 +35,7 @@ export function LoginPage(p: { form: FormState; next: string; registration: bool
   );
 }
 
-export function RegisterPage(p: { form: FormState; open: boolean }) {
+export function RegisterPage(p: { form: FormState; open: boolean; csrf: string | null }) {
   return (
     <section aria-labelledby="reg-h">
       <h1 id="reg-h">Register</h1>
@@ -41,6 +43,7 @@ export function RegisterPage(p: { form: FormState; open: boolean }) {
         <>
           <FormError form={p.form} />
           <form method="post" action="/ui/register" class="stack" novalidate>
+            <Csrf token={p.csrf} />
             <Field
               form={p.form}
               name="username"

@@ -1,21 +1,17 @@
 /**
  * `GET /openapi.json` and `GET /docs`: the API described by the app itself (src/http/openapi.ts).
- * /docs is plain server-rendered HTML with no scripts and no external assets, so it works on
- * an air-gapped box and with JavaScript switched off. Both are public: the spec holds no secrets.
+ * /docs is plain server-rendered HTML with no scripts and no external assets (its stylesheet is
+ * static/docs.css, served like the dashboard's), so it works on an air-gapped box, with
+ * JavaScript switched off and under the Content-Security-Policy. Both are public: the spec
+ * holds no secrets.
  */
 import { Hono } from "hono";
-import { html, raw } from "hono/html";
+import { html } from "hono/html";
 import type { RouterRoute } from "hono/types";
 import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
 import { type OpenApiDocument, type OpenApiOperation, openApiDocument } from "../openapi";
-
-const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-h2{margin-top:2rem;border-bottom:1px solid #ddd}details{margin:.4rem 0;border:1px solid #e3e3e3;border-radius:4px}
-summary{cursor:pointer;padding:.35rem .6rem;font-family:ui-monospace,monospace}
-.m{display:inline-block;width:4.2rem;font-weight:bold}.GET{color:#0a6}.POST{color:#06c}.PUT,.PATCH{color:#a60}.DELETE{color:#c22}
-.role{float:right;font-size:.85em;color:#666}pre{background:#f6f6f6;padding:.6rem;overflow:auto;margin:.4rem .6rem}
-td,th{text-align:left;padding:.1rem .6rem}`;
+import { assetUrls } from "../ui/assets";
 
 function renderOperation(path: string, method: string, op: OpenApiOperation) {
   const m = method.toUpperCase();
@@ -50,7 +46,7 @@ function renderDocs(spec: OpenApiDocument) {
   }
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${spec.info.title} ${spec.info.version} — HTTP API</title><style>${raw(STYLE)}</style></head>
+<title>${spec.info.title} ${spec.info.version} — HTTP API</title><link rel="stylesheet" href="${assetUrls.docs}"></head>
 <body><h1>${spec.info.title} ${spec.info.version}</h1>
 <p>${spec.info.description} Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${spec.openapi}).</p>
 <p>Credentials: <code>Authorization: Bearer &lt;token&gt;</code>, <code>X-Admin-Token</code>, or the

@@ -11,6 +11,7 @@ import { emptyForm, type FormState } from "../../../views/components/form";
 import { LoginPage, ProfilePage, RegisterPage } from "../../../views/pages/account";
 import { createApiToken } from "../../auth/credentials";
 import { login } from "../../auth/login";
+import { checkLoginCsrf, issueLoginCsrf } from "../../auth/login-csrf";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
 import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
@@ -50,12 +51,29 @@ function passwordRules(password: string, username: string, field: string) {
 
 export function accountRoutes(deps: UiDeps) {
   const ctx = deps.auth;
+  const trustProxy = deps.config.ML_TRUST_PROXY;
   const cookieOpts = (c: Ctx) => ({
     path: "/",
     sameSite: "Lax" as const,
-    secure: isHttps(c, deps.config.ML_TRUST_PROXY),
+    secure: isHttps(c, trustProxy),
     maxAge: YEAR_S,
   });
+
+  // pre-session forms carry a login CSRF token (src/auth/login-csrf.ts)
+  const loginPage = (c: Ctx, form: FormState, next: string) => (
+    <LoginPage
+      form={form}
+      next={next}
+      registration={deps.config.ML_ALLOW_REGISTRATION}
+      csrf={issueLoginCsrf(c, trustProxy)}
+    />
+  );
+  const registerPage = (c: Ctx, form: FormState) =>
+    deps.config.ML_ALLOW_REGISTRATION ? (
+      <RegisterPage form={form} open csrf={issueLoginCsrf(c, trustProxy)} />
+    ) : (
+      <RegisterPage form={form} open={false} csrf={null} />
+    );
 
   const me = async (id: number) => {
     const user = await findUserById(ctx.db, id);
@@ -110,8 +128,7 @@ export function accountRoutes(deps: UiDeps) {
       const next = safeNext(c.req.query("next"));
       if (c.get("identity")) return seeOther(c, next);
       const notice = c.req.query("registered") ? "Account created; sign in." : null;
-      const page = <LoginPage form={emptyForm()} next={next} registration={deps.config.ML_ALLOW_REGISTRATION} />;
-      return render(c, deps, "Sign in", page, { notice });
+      return render(c, deps, "Sign in", loginPage(c, emptyForm(), next), { notice });
     })
     .post("/ui/login", publicRoute(), async (c) => {
       const f = await formFields(c);
@@ -123,25 +140,25 @@ export function accountRoutes(deps: UiDeps) {
       let form: FormState = { values, errors };
       if (Object.keys(errors).length === 0) {
         try {
+          // login() refuses a form without its pre-session token (src/auth/login-csrf.ts)
           await login(ctx, c, { username: f.username ?? "", password: f.password ?? "", cookie: true });
           return seeOther(c, next);
         } catch (e) {
           form = formError(e, values);
-          const page = <LoginPage form={form} next={next} registration={deps.config.ML_ALLOW_REGISTRATION} />;
-          return render(c, deps, "Sign in", page, { status: statusOf(e) });
+          return render(c, deps, "Sign in", loginPage(c, form, next), { status: statusOf(e) });
         }
       }
-      const page = <LoginPage form={form} next={next} registration={deps.config.ML_ALLOW_REGISTRATION} />;
-      return render(c, deps, "Sign in", page, { status: 422 });
+      return render(c, deps, "Sign in", loginPage(c, form, next), { status: 422 });
     })
-    .get("/ui/register", publicRoute(), (c) =>
-      render(c, deps, "Register", <RegisterPage form={emptyForm()} open={deps.config.ML_ALLOW_REGISTRATION} />),
-    )
+    .get("/ui/register", publicRoute(), (c) => render(c, deps, "Register", registerPage(c, emptyForm())))
     .post("/ui/register", publicRoute(), async (c) => {
+      if (!deps.config.ML_ALLOW_REGISTRATION)
+        return render(c, deps, "Register", <RegisterPage form={emptyForm()} open={false} csrf={null} />, {
+          status: 403,
+        });
+      await checkLoginCsrf(c, trustProxy);
       const f = await formFields(c);
       const values = { username: f.username ?? "" };
-      if (!deps.config.ML_ALLOW_REGISTRATION)
-        return render(c, deps, "Register", <RegisterPage form={emptyForm()} open={false} />, { status: 403 });
       try {
         const username = v.parse(v.object({ username: Username }), values).username;
         passwordRules(f.password ?? "", username, "password");
@@ -150,8 +167,7 @@ export function accountRoutes(deps: UiDeps) {
         noteAudit(c, { type: "auth:register", subject: user.username, output: { user_id: user.id } });
         return seeOther(c, "/ui/login?registered=1");
       } catch (e) {
-        const form = formError(e, values);
-        return render(c, deps, "Register", <RegisterPage form={form} open />, { status: statusOf(e) });
+        return render(c, deps, "Register", registerPage(c, formError(e, values)), { status: statusOf(e) });
       }
     })
     .post("/ui/logout", requireRole("user", { beforePasswordChange: true }), async (c) => {

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "text" };
 import css from "../../../static/app.css" with { type: "text" };
 import script from "../../../static/app.js" with { type: "text" };
+import docsCss from "../../../static/docs.css" with { type: "text" };
 import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
 
@@ -30,10 +31,12 @@ const ASSETS = {
   js: asset("app", "js", script, "text/javascript; charset=utf-8"),
   htmx: asset("htmx", "js", htmx, "text/javascript; charset=utf-8"),
 };
-const BY_PATH = new Map(Object.values(ASSETS).map((a) => [a.path, a]));
+// the API reference's own stylesheet: /docs has no inline style either (Content-Security-Policy)
+const DOCS = asset("docs", "css", docsCss, "text/css; charset=utf-8");
+const BY_PATH = new Map([...Object.values(ASSETS), DOCS].map((a) => [a.path, a]));
 
-/** Hashed URLs for the layout. */
-export const assetUrls = { css: ASSETS.css.path, js: ASSETS.js.path, htmx: ASSETS.htmx.path };
+/** Hashed URLs for the layout and /docs. */
+export const assetUrls = { css: ASSETS.css.path, js: ASSETS.js.path, htmx: ASSETS.htmx.path, docs: DOCS.path };
 
 /** Bytes a page loads, raw and gzipped (bench, tests). */
 export function assetSizes() {
