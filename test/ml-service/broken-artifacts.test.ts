@@ -38,6 +38,10 @@ describe("broken artifacts", () => {
     expect(health.body.models.unavailable).toEqual([
       { model_key: "gone", version: v1, reason: `artifact of gone ${v1} is missing` },
     ]);
+    // anonymous callers learn that something is wrong, not which models exist
+    const anonymous = (await (await svc.app.request("/health")).json()) as { status: string; models: object };
+    expect(anonymous.status).toBe("degraded");
+    expect(anonymous.models).toEqual({ status: "degraded", unavailable_count: 1 });
   });
 
   test("a rollback to a version whose artifact is corrupt is refused and the serving version stays", async () => {

@@ -1,8 +1,9 @@
 /**
  * `GET /health`: no auth; what a load balancer or an operator needs to know at a glance. A
  * database error is a 503 (nothing works); active versions that cannot serve (artifact missing
- * or corrupt) make it `degraded` with a 200 and name them, since every other model still serves
- * and taking the replica out of a load balancer would only add to the outage.
+ * or corrupt) make it `degraded` with a 200, since every other model still serves and taking the
+ * replica out of a load balancer would only add to the outage. Which versions they are is told
+ * to signed-in callers only: model keys are not for anonymous eyes.
  */
 import { Hono } from "hono";
 import { appliedMigrations } from "../../db/migrator";
@@ -22,7 +23,11 @@ export function healthRoutes(deps: AppDeps & { runtime: Runtime }) {
     const compute = await deps.describeCompute();
     const ok = database.status === "ok";
     const unavailable = ok ? await deps.runtime.models.unavailable() : [];
-    const models = { status: unavailable.length ? "degraded" : "ok", unavailable };
+    const models = {
+      status: unavailable.length ? "degraded" : "ok",
+      unavailable_count: unavailable.length,
+      ...(c.get("identity") ? { unavailable } : {}),
+    };
     return c.json(
       {
         status: ok && unavailable.length === 0 ? "ok" : "degraded",
