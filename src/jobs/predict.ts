@@ -40,6 +40,7 @@ export function predictHandler(deps: {
           confidence: o.confidence,
           latency_ms: perRow,
           job_id: job.id,
+          created_by: job.created_by,
         });
         predictions.push({ prediction_id: id, ...o });
       });

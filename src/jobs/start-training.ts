@@ -10,7 +10,7 @@ import type { Config } from "../config";
 import { saveJsonDataset } from "../datasets/store";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
-import { inferKind, isMissing, type Row } from "../ml/features";
+import { inferKind, isMissing, type Row, unrepresentableNumbers } from "../ml/features";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { reserveVersion } from "../registry/registry";
 import { enqueue, newJobId } from "./queue";
@@ -60,11 +60,10 @@ export function checkTrainingRows(
   } else if (targetKind !== "numeric") {
     throw invalid(`regression needs a numeric target; ${target} holds ${targetKind} values`);
   }
-  for (const [i, r] of rows.entries()) {
-    for (const [k, val] of Object.entries(r)) {
-      if (typeof val === "number" && !Number.isFinite(val))
-        throw invalid(`items.${i}.${k} is not a finite number`, [{ path: `items.${i}.${k}`, message: "not finite" }]);
-    }
+  const unrepresentable = unrepresentableNumbers(rows, "items");
+  if (unrepresentable.length) {
+    const first = unrepresentable[0] as { path: string; message: string };
+    throw invalid(`${first.path}: ${first.message}`, unrepresentable.slice(0, 100));
   }
   return { task: task as "classification" | "regression", features, labelled: labelled.length };
 }

@@ -80,6 +80,33 @@ function asNumber(v: unknown): number | undefined {
   return undefined;
 }
 
+/** The largest finite float32: features are encoded as float32, and a larger value becomes Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+const fitsFloat32 = (x: number) => Math.abs(x) <= FLOAT32_MAX;
+
+/**
+ * JSON numbers in `rows` that are not finite or do not fit a float32, as issues at
+ * `<prefix>.<row>.<field>`: a model cannot see them, so they are refused rather than answered
+ * with NaN. (Numeric strings are checked against the feature spec, by encodeRows.)
+ */
+export function unrepresentableNumbers(rows: Row[], prefix: string): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  rows.forEach((row, i) => {
+    for (const [k, v] of Object.entries(row)) {
+      if (typeof v === "number" && !fitsFloat32(v)) {
+        issues.push({
+          path: `${prefix}.${i}.${k}`,
+          message: Number.isFinite(v)
+            ? `${v} is beyond the float32 range (±${FLOAT32_MAX.toPrecision(3)})`
+            : "not a finite number",
+        });
+      }
+    }
+  });
+  return issues;
+}
+
 /** The kind a column's present values suggest. */
 export function inferKind(values: unknown[]): FeatureKind {
   const present = values.filter((v) => !isMissing(v));
@@ -121,8 +148,8 @@ export function inferSpec(rows: Row[], names: string[], kinds: Partial<Record<st
       values.forEach((v, i) => {
         if (isMissing(v)) return;
         const x = asNumber(v);
-        if (x === undefined || !Number.isFinite(x)) {
-          throw new FeatureError(`row ${i}: ${name} must be a finite number, got ${JSON.stringify(v)}`, [
+        if (x === undefined || !fitsFloat32(x)) {
+          throw new FeatureError(`row ${i}: ${name} must be a finite float32 number, got ${JSON.stringify(v)}`, [
             { path: `${i}.${name}`, message: "expected a finite number" },
           ]);
         }
@@ -201,8 +228,11 @@ export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
       switch (f.kind) {
         case "numeric": {
           const x = missing ? f.mean : asNumber(v);
-          if (x === undefined || !Number.isFinite(x)) {
-            issues.push({ path: `${r}.${f.name}`, message: `expected a finite number, got ${JSON.stringify(v)}` });
+          if (x === undefined || !fitsFloat32(x) || !fitsFloat32((x - f.mean) / f.std)) {
+            issues.push({
+              path: `${r}.${f.name}`,
+              message: `expected a finite number within the float32 range, got ${JSON.stringify(v)}`,
+            });
           } else out[col] = (x - f.mean) / f.std;
           out[col + 1] = missing ? 1 : 0;
           break;

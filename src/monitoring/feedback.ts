@@ -3,17 +3,25 @@
  * are checked against the model: one of its classes for classification (compared as strings,
  * stored as the class itself so that "1" and 1 train as the same class), a finite number for
  * regression. Anything else, or an unknown prediction id, is a 422 naming the item.
+ *
+ * A label for a logged prediction must land on the prediction its sender meant: the request may
+ * name the model (and version) it expects, and a prediction made by another one is a 409 with
+ * nothing stored. A prediction the sender may not see (another user's; admins see all) reads as
+ * unknown, so an id reveals nothing.
  */
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
-import { invalid } from "../errors";
+import { conflict, invalid } from "../errors";
 import type { Row } from "../ml/features";
 import type { Label } from "../ml/model";
+import { type Actor, canSeeOwnRecord } from "../registry/ownership";
 import type { ModelCache } from "../registry/serving";
 
 type Issue = { path: string; message: string };
 
-export type FeedbackInput = { prediction_id: number; label: unknown } | { model_key: string; items: Row[] };
+export type FeedbackInput =
+  | { prediction_id: number; label: unknown; model_key?: string | undefined; version?: string | undefined }
+  | { model_key: string; items: Row[] };
 
 export interface FeedbackDeps {
   db: Kysely<DB>;
@@ -34,19 +42,40 @@ function checkLabel(classes: Label[] | undefined, label: unknown, path: string):
     : { issue: { path, message: `not a class of the model (${classes.map(String).join(", ")})` } };
 }
 
-export async function saveFeedback(deps: FeedbackDeps, input: FeedbackInput, by: string) {
+/** 409 when the logged prediction was made by another model or version than the request names. */
+function checkNamedModel(
+  logged: { id: number; model_key: string; version: string },
+  input: { model_key?: string | undefined; version?: string | undefined },
+): void {
+  if (input.model_key !== undefined && input.model_key !== logged.model_key) {
+    // the other model's key is not named: the prediction may be another user's
+    throw conflict(`prediction ${logged.id} was not made by model ${input.model_key}; nothing was stored`, [
+      { path: "model_key", message: "the prediction belongs to another model" },
+    ]);
+  }
+  if (input.version !== undefined && input.version !== logged.version) {
+    throw conflict(
+      `prediction ${logged.id} was made by version ${logged.version} of ${logged.model_key}, not ${input.version}; nothing was stored`,
+      [{ path: "version", message: `the prediction belongs to version ${logged.version}` }],
+    );
+  }
+}
+
+/** Stores labels; `actor` is who sends them (a prediction they may not see is unknown to them). */
+export async function saveFeedback(deps: FeedbackDeps, input: FeedbackInput, by: string, actor: Actor) {
   const now = deps.now().toISOString();
   if ("prediction_id" in input) {
     const logged = await deps.db
       .selectFrom("predictions")
-      .select(["id", "model_key", "version"])
+      .select(["id", "model_key", "version", "created_by"])
       .where("id", "=", input.prediction_id)
       .executeTakeFirst();
-    if (!logged) {
+    if (!logged || !canSeeOwnRecord(actor, logged.created_by)) {
       throw invalid(`prediction ${input.prediction_id} is not in the prediction log`, [
         { path: "prediction_id", message: "unknown prediction id" },
       ]);
     }
+    checkNamedModel(logged, input);
     const version = await deps.models.load(logged.model_key, logged.version);
     const checked = checkLabel(version.artifact.model.classes, input.label, "label");
     if (checked.issue) throw invalid(`label: ${checked.issue.message}`, [checked.issue]);

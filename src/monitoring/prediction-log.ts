@@ -1,8 +1,9 @@
 /**
  * Every prediction is logged for drift monitoring without slowing the request: entries wait in
  * a bounded buffer and are written in one transaction every `flushMs` (or when `batch` are
- * waiting). Ids are assigned here so the response can name them; `stop()` flushes what is left,
- * so a clean shutdown loses nothing.
+ * waiting). Ids are assigned here so the response can name them, from blocks reserved in the
+ * database (prediction-ids.ts), so no id is ever issued twice; `stop()` flushes what is left,
+ * so a clean shutdown loses nothing (a crash loses the buffer, and its ids stay unused).
  *
  * The same transaction also writes the columnar copy the drift check reads: one
  * prediction_batches row per (model_key, version) in the flush (layout in columns.ts). A batch
@@ -11,6 +12,7 @@
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../log";
 import { encodeBatch, inputObject } from "./columns";
+import { PredictionIds } from "./prediction-ids";
 
 export interface LoggedPrediction {
   model_key: string;
@@ -20,6 +22,8 @@ export interface LoggedPrediction {
   confidence: number | null;
   latency_ms: number;
   job_id?: string | null;
+  /** users.id of who asked: prediction results are theirs and the admins' */
+  created_by?: number | null;
 }
 
 type Entry = LoggedPrediction & { id: number; created_at: string };
@@ -39,6 +43,8 @@ export interface PredictionLogOptions {
   /** entries held at most; beyond it `add` writes synchronously (backpressure, not loss) */
   maxBuffered?: number;
   now?: () => Date;
+  /** ids reserved in the database at a time (one write per block) */
+  idBlock?: number;
 }
 
 export class PredictionLog {
@@ -49,7 +55,7 @@ export class PredictionLog {
   readonly #max: number;
   readonly #now: () => Date;
   #buffer: Entry[] = [];
-  #nextId: number;
+  readonly #ids: PredictionIds;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #written = 0;
 
@@ -60,13 +66,12 @@ export class PredictionLog {
     this.#batch = o.batch ?? 1000;
     this.#max = o.maxBuffered ?? 50_000;
     this.#now = o.now ?? (() => new Date());
-    const row = sqlite.query("SELECT COALESCE(MAX(id), 0) AS id FROM predictions").get() as { id: number };
-    this.#nextId = row.id + 1;
+    this.#ids = new PredictionIds(sqlite, o.idBlock);
   }
 
   /** Queues one entry and returns its prediction id. */
   add(p: LoggedPrediction): number {
-    const id = this.#nextId++;
+    const id = this.#ids.next();
     this.#buffer.push({ ...p, id, created_at: this.#now().toISOString() });
     if (this.#buffer.length >= this.#max) this.flush();
     else if (this.#buffer.length >= this.#batch) queueMicrotask(() => this.flush());
@@ -90,8 +95,9 @@ export class PredictionLog {
     const entries = this.#buffer;
     this.#buffer = [];
     const insert = this.#sqlite.query(
-      `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
+         created_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertBatch = this.#sqlite.query(
       `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
@@ -113,6 +119,7 @@ export class PredictionLog {
             e.confidence,
             e.latency_ms,
             e.job_id ?? null,
+            e.created_by ?? null,
           );
           const key = `${e.model_key}\u0000${e.version}`;
           let g = groups.get(key);

@@ -6,6 +6,7 @@
  * each layer's weights then bias, in layer order, as the header's `layers` shapes say.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { FeatureSpec } from "../ml/features";
 import type { Label, MlpModel } from "../ml/model";
@@ -138,6 +139,33 @@ export async function readArtifact(root: string, modelKey: string, version: stri
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (sha256Hex(bytes) !== sha256) throw new ArtifactError(`artifact of ${modelKey} ${version} fails its sha256 check`);
   return decodeArtifact(bytes);
+}
+
+/** What a file looked like when it was last hashed, and what was wrong with it then (null: nothing). */
+export type ArtifactCheck = { stamp: string; problem: string | null };
+
+/**
+ * Why the stored artifact could not be loaded now (missing, failing its sha256), or null. A file
+ * whose size and mtime match `checked` is not hashed again, so a health probe reads only files
+ * that changed since the last one.
+ */
+export async function artifactProblem(
+  root: string,
+  modelKey: string,
+  version: string,
+  sha256: string,
+  checked: Map<string, ArtifactCheck>,
+): Promise<string | null> {
+  const path = artifactPath(root, modelKey, version);
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) return `artifact of ${modelKey} ${version} is missing`;
+  const stamp = `${info.size}:${info.mtimeMs}:${sha256}`;
+  const last = checked.get(path);
+  if (last?.stamp === stamp) return last.problem;
+  const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
+  const problem = sha256Hex(bytes) === sha256 ? null : `artifact of ${modelKey} ${version} fails its sha256 check`;
+  checked.set(path, { stamp, problem });
+  return problem;
 }
 
 export function removeArtifact(root: string, modelKey: string, version: string): void {

@@ -10,7 +10,7 @@ import { notFound, ServiceError } from "../errors";
 import { encodeRows, type Row } from "../ml/features";
 import type { Label } from "../ml/model";
 import { HOST_PREDICT_MAX_ROWS, predict, predictLabels } from "../ml/predict";
-import { type ModelArtifact, readArtifact } from "./artifact";
+import { type ArtifactCheck, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
 import { getModel, getVersion } from "./registry";
 
 export interface LoadedVersion {
@@ -26,11 +26,19 @@ export interface Prediction {
   all_scores: Record<string, number> | null;
 }
 
+/** An active version that cannot serve from its artifact (GET /health lists them). */
+export interface UnavailableVersion {
+  model_key: string;
+  version: string;
+  reason: string;
+}
+
 export class ModelCache {
   readonly #db: Kysely<DB>;
   readonly #root: string;
   readonly #live = new Map<string, LoadedVersion>();
   readonly #loading = new Map<string, Promise<LoadedVersion>>();
+  readonly #checked = new Map<string, ArtifactCheck>();
 
   constructor(db: Kysely<DB>, artifactsRoot: string) {
     this.#db = db;
@@ -76,8 +84,54 @@ export class ModelCache {
     if (row.status !== "ready" || !row.artifact_sha256) {
       throw new ServiceError(409, "conflict", `version ${version} of ${modelKey} is ${row.status}, not servable`);
     }
-    const artifact = await readArtifact(this.#root, modelKey, version, row.artifact_sha256);
+    let artifact: ModelArtifact;
+    try {
+      artifact = await readArtifact(this.#root, modelKey, version, row.artifact_sha256);
+    } catch (e) {
+      // not transient (the file must be restored or the version retrained), so no Retry-After
+      const reason = (e as Error).message;
+      throw new ServiceError(503, "not_ready", `version ${version} of model ${modelKey} cannot serve: ${reason}`, {
+        model_key: modelKey,
+        version,
+        reason,
+      });
+    }
     return { modelKey, version, artifact, loadedAt: new Date() };
+  }
+
+  /**
+   * The active versions whose artifact is missing or fails its sha256 check now. One still
+   * answering from memory is listed too: the next restart or rollback would find it broken.
+   */
+  async unavailable(): Promise<UnavailableVersion[]> {
+    const active = await this.#db
+      .selectFrom("models as m")
+      .innerJoin("model_versions as v", (j) =>
+        j.onRef("v.model_key", "=", "m.model_key").onRef("v.version", "=", "m.active_version"),
+      )
+      .select(["m.model_key", "v.version", "v.artifact_sha256"])
+      .where("v.artifact_sha256", "is not", null)
+      .orderBy("m.model_key")
+      .execute();
+    const out: UnavailableVersion[] = [];
+    for (const a of active) {
+      const problem = await artifactProblem(
+        this.#root,
+        a.model_key,
+        a.version,
+        a.artifact_sha256 as string,
+        this.#checked,
+      );
+      if (problem) {
+        const live = this.#live.get(a.model_key)?.version === a.version;
+        out.push({
+          model_key: a.model_key,
+          version: a.version,
+          reason: live ? `${problem} (served from memory until restart)` : problem,
+        });
+      }
+    }
+    return out;
   }
 
   /** Makes an already-loaded version serve: one atomic replacement. */

@@ -85,7 +85,8 @@ describe("registry", () => {
     await svc.runtime.jobs.idle();
     writeFileSync(join(svc.config.ML_ARTIFACTS_ROOT, "tampered", "1.0.0.mlsa"), "not the model");
     const res = await svc.request("/models/tampered/rollback/1.0.0", { method: "POST" });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("not_ready");
     expect((await svc.request("/models/tampered")).body.active_version).toBe("1.1.0");
   });
 

@@ -92,6 +92,8 @@ export interface PredictionsTable {
   confidence: number | null;
   latency_ms: number | null;
   job_id: string | null;
+  /** users.id of who asked (0007); NULL for rows logged before */
+  created_by: Generated<number | null>;
 }
 
 export interface ModelTables {

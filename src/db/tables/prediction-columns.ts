@@ -1,4 +1,4 @@
-/** Table types of migrations/0005_prediction_columns.sql. */
+/** Table types of migrations/0005_prediction_columns.sql and 0007_prediction_ids.sql. */
 import type { Generated } from "kysely";
 
 export interface PredictionBatchesTable {
@@ -17,6 +17,13 @@ export interface PredictionBatchesTable {
   data: Uint8Array;
 }
 
+/** migrations/0007_prediction_ids.sql: the next id each table may hand out (src/monitoring/prediction-ids.ts). */
+export interface IdSequencesTable {
+  name: string;
+  next_id: number;
+}
+
 export interface PredictionColumnTables {
   prediction_batches: PredictionBatchesTable;
+  id_sequences: IdSequencesTable;
 }

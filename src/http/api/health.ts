@@ -1,10 +1,17 @@
-/** `GET /health`: no auth; what a load balancer or an operator needs to know at a glance. */
+/**
+ * `GET /health`: no auth; what a load balancer or an operator needs to know at a glance. A
+ * database error is a 503 (nothing works); active versions that cannot serve (artifact missing
+ * or corrupt) make it `degraded` with a 200, since every other model still serves and taking the
+ * replica out of a load balancer would only add to the outage. Which versions they are is told
+ * to signed-in callers only: model keys are not for anonymous eyes.
+ */
 import { Hono } from "hono";
 import { appliedMigrations } from "../../db/migrator";
+import type { Runtime } from "../../runtime";
 import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
 
-export function healthRoutes(deps: AppDeps) {
+export function healthRoutes(deps: AppDeps & { runtime: Runtime }) {
   return new Hono<AppEnv>().get("/health", async (c) => {
     let database: { status: "ok" | "error"; schema: string | null; error?: string };
     try {
@@ -15,14 +22,21 @@ export function healthRoutes(deps: AppDeps) {
     }
     const compute = await deps.describeCompute();
     const ok = database.status === "ok";
+    const unavailable = ok ? await deps.runtime.models.unavailable() : [];
+    const models = {
+      status: unavailable.length ? "degraded" : "ok",
+      unavailable_count: unavailable.length,
+      ...(c.get("identity") ? { unavailable } : {}),
+    };
     return c.json(
       {
-        status: ok ? "ok" : "degraded",
+        status: ok && unavailable.length === 0 ? "ok" : "degraded",
         version: VERSION,
         uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
         started_at: deps.startedAt.toISOString(),
         database,
         compute,
+        models,
       },
       ok ? 200 : 503,
     );

@@ -6,10 +6,11 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { invalid, notFound } from "../../errors";
-import { enqueue, getJob, jobView } from "../../jobs/queue";
+import { invalid } from "../../errors";
+import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
+import { enqueue, jobView } from "../../jobs/queue";
 import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
-import { FeatureError, isMissing, type Row } from "../../ml/features";
+import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
 import { predictRows } from "../../registry/serving";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
@@ -33,12 +34,11 @@ export const QualityBody = v.object({
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
-function checkFinite(rows: Row[]) {
-  rows.forEach((r, i) => {
-    for (const [k, val] of Object.entries(r)) {
-      if (typeof val === "number" && !Number.isFinite(val)) throw invalid(`data.${i}.${k} is not a finite number`);
-    }
-  });
+/** 422 naming each number a model cannot take (`data.0.x`: not finite, or beyond float32). */
+function checkNumbers(rows: Row[], field: "data" | "items") {
+  const issues = unrepresentableNumbers(rows, field);
+  const first = issues[0];
+  if (first) throw invalid(`${first.path}: ${first.message}`, issues.slice(0, 100));
 }
 
 /** Feature errors (missing fields, wrong types) are the client's: 422 with their paths. */
@@ -49,26 +49,6 @@ async function guard<T>(f: () => Promise<T>): Promise<T> {
     if (e instanceof FeatureError) throw invalid(e.message, e.details);
     throw e;
   }
-}
-
-function toCsv(
-  predictions: {
-    prediction_id?: number;
-    prediction: unknown;
-    confidence: number | null;
-    all_scores: Record<string, number> | null;
-  }[],
-): string {
-  const classes = Object.keys(predictions[0]?.all_scores ?? {});
-  const esc = (s: unknown) => {
-    const t = s === null || s === undefined ? "" : String(s);
-    return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
-  };
-  const header = ["prediction_id", "prediction", "confidence", ...classes.map((c) => `score_${c}`)];
-  const lines = predictions.map((p) =>
-    [p.prediction_id, p.prediction, p.confidence, ...classes.map((c) => p.all_scores?.[c])].map(esc).join(","),
-  );
-  return `${[header.join(","), ...lines].join("\n")}\n`;
 }
 
 export function predictRoutes(deps: AppDeps & { runtime: Runtime }) {
@@ -84,7 +64,7 @@ export function predictRoutes(deps: AppDeps & { runtime: Runtime }) {
         const started = performance.now();
         const body = c.req.valid("json");
         const rows = asRows(body.data);
-        checkFinite(rows);
+        checkNumbers(rows, "data");
         if (rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
           // validate the model exists before queueing
           if (body.version) await runtime.models.load(body.model_key, body.version);
@@ -113,11 +93,12 @@ export function predictRoutes(deps: AppDeps & { runtime: Runtime }) {
             prediction: o.prediction,
             confidence: o.confidence,
             latency_ms: perRow,
+            created_by: signedIn(c).userId,
           }),
           ...o,
         }));
         if (c.req.valid("query").format === "csv") {
-          return c.body(toCsv(predictions), 200, { "content-type": "text/csv; charset=utf-8" });
+          return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
         }
         return c.json({
           model_key: body.model_key,
@@ -132,11 +113,10 @@ export function predictRoutes(deps: AppDeps & { runtime: Runtime }) {
       requireRole("user"),
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
       async (c) => {
-        const job = await getJob(deps.db, c.req.param("job_id"));
-        if (job.type !== "predict") throw notFound(`prediction job ${job.id}`);
+        const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
         const view = jobView(job);
         if (job.status === "completed" && c.req.valid("query").format === "csv") {
-          return c.body(toCsv(view.result.predictions), 200, {
+          return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
             "content-type": "text/csv; charset=utf-8",
             "content-disposition": `attachment; filename="${job.id}.csv"`,
           });
@@ -152,7 +132,7 @@ export function predictRoutes(deps: AppDeps & { runtime: Runtime }) {
       const target = body.target_field ?? loaded.artifact.target.field;
       const rows = body.items.filter((r) => !isMissing(r[target]));
       if (rows.length === 0) throw invalid(`no item has a value for the target ${target}`);
-      checkFinite(rows);
+      checkNumbers(rows, "items");
       const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
       const metrics =
         loaded.artifact.model.task === "classification"

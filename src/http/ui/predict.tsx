@@ -11,7 +11,8 @@ import { requireRole, signedIn } from "../../auth/routes-policy";
 import { looksNumeric } from "../../datasets/csv-check";
 import { readRecords } from "../../datasets/csv-reader";
 import { ServiceError } from "../../errors";
-import { enqueue, getJob, type JobRow } from "../../jobs/queue";
+import { type PredictionResult, predictionJob, predictionsCsv } from "../../jobs/predict-results";
+import { enqueue, getJob } from "../../jobs/queue";
 import { encodeRows, FeatureError, type Row } from "../../ml/features";
 import type { LoadedVersion } from "../../registry/serving";
 import type { AppEnv } from "../env";
@@ -51,9 +52,7 @@ function csvRows(text: string): Row[] {
   );
 }
 
-type Predictions = {
-  predictions: { prediction: unknown; confidence: number | null; all_scores: Record<string, number> | null }[];
-};
+type Predictions = { predictions: PredictionResult[] };
 
 export function predictPages(deps: UiDeps) {
   const { runtime } = deps;
@@ -93,12 +92,6 @@ export function predictPages(deps: UiDeps) {
       />
     );
     return render(c, deps, "Predict", body, { status });
-  };
-
-  const predictionJob = async (id: string): Promise<JobRow> => {
-    const job = await getJob(deps.db, id);
-    if (job.type !== "predict") throw new ApiError(404, "not_found", `no prediction job ${id}`);
-    return job;
   };
 
   return new Hono<AppEnv>()
@@ -173,7 +166,7 @@ export function predictPages(deps: UiDeps) {
       return seeOther(c, `/ui/predict/results/${job.id}`);
     })
     .get("/ui/predict/results/:id", requireRole("user"), async (c) => {
-      const job = await predictionJob(c.req.param("id"));
+      const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
       const params = JSON.parse(job.params) as { model_key: string; data: Row[] };
       const result = job.result ? (JSON.parse(job.result) as Predictions) : null;
       const preds = result?.predictions ?? [];
@@ -193,37 +186,20 @@ export function predictPages(deps: UiDeps) {
       return render(c, deps, "Predictions", body, { refresh: running ? 2 : undefined });
     })
     .get("/ui/predict/results/:id/export/:format{csv|json}", requireRole("user"), async (c) => {
-      const job = await predictionJob(c.req.param("id"));
+      const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
       if (job.status !== "completed" || !job.result)
         throw new ApiError(409, "conflict", `job ${job.id} is ${job.status}`);
       const params = JSON.parse(job.params) as { data: Row[] };
       const preds = (JSON.parse(job.result) as Predictions).predictions;
-      const rows = preds.map((p, i) => ({ ...params.data[i], ...p }));
       const name = `predictions-${job.id}`;
       if (c.req.param("format") === "json") {
+        const rows = preds.map((p, i) => ({ ...params.data[i], ...p }));
         return c.body(JSON.stringify(rows, null, 1), 200, {
           "content-type": "application/json",
           "content-disposition": `attachment; filename="${name}.json"`,
         });
       }
-      const inputs = Object.keys(params.data[0] ?? {});
-      const classes = Object.keys(preds[0]?.all_scores ?? {});
-      const esc = (s: unknown) => {
-        const t = s == null ? "" : String(s);
-        return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
-      };
-      const header = [...inputs, "prediction", "confidence", ...classes.map((k) => `score_${k}`)];
-      const lines = preds.map((p, i) =>
-        [
-          ...inputs.map((k) => params.data[i]?.[k]),
-          p.prediction,
-          p.confidence,
-          ...classes.map((k) => p.all_scores?.[k]),
-        ]
-          .map(esc)
-          .join(","),
-      );
-      return c.body(`${[header.map(esc).join(","), ...lines].join("\n")}\n`, 200, {
+      return c.body(predictionsCsv(preds, { inputs: params.data }), 200, {
         "content-type": "text/csv; charset=utf-8",
         "content-disposition": `attachment; filename="${name}.csv"`,
       });
