@@ -145,7 +145,7 @@ export function usersRoutes(ctx: AuthContext) {
       noteAudit(c, {
         type: "users:update",
         subject: user.username,
-        input: { ...body, password: body.password !== undefined ? "[set]" : undefined },
+        input: body,
         output: { user_id: user.id, role: updated.role, is_active: updated.is_active === 1 },
       });
       return c.json({ user: publicUser(updated) });
