@@ -27,6 +27,23 @@ describe("API tokens", () => {
     expect(used.body.items[0]).toMatchObject({ last_used_ip: "192.0.2.7", last_used_at: "2025-01-01T00:00:00.000Z" });
   });
 
+  test("are listed a page at a time with limit and offset, newest first, with the total", async () => {
+    const t = await testApp();
+    const session = await t.login(ADMIN, ADMIN_PASSWORD);
+    for (const name of ["a", "b", "c", "d", "e"]) await t.request("/auth/tokens", { json: { name }, token: session });
+    const page = await t.request("/auth/tokens?limit=2&offset=1", { token: session });
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((i: { name: string }) => i.name)).toEqual(["d", "c"]);
+    expect(page.body).toMatchObject({ total: 5, limit: 2, offset: 1 });
+    const all = await t.request("/auth/tokens", { token: session });
+    expect(all.body).toMatchObject({ total: 5, limit: 100, offset: 0 });
+    for (const bad of ["limit=0", "limit=abc", "offset=-1", "limit=1001"]) {
+      const r = await t.request(`/auth/tokens?${bad}`, { token: session });
+      expect(r.status).toBe(422);
+      expect(r.body.error.details[0].path).toBe(bad.split("=")[0]);
+    }
+  });
+
   test("refuse a lifetime over ML_TOKEN_EXPIRY_DAYS and default to it", async () => {
     const t = await testApp({ env: { ML_TOKEN_EXPIRY_DAYS: "5" } });
     const session = await t.login(ADMIN, ADMIN_PASSWORD);
