@@ -23,7 +23,7 @@ import {
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { jsonBody } from "../validate";
+import { jsonBody, parseInput, readJson } from "../validate";
 
 const RegisterBody = v.object({ username: Username, password: Password });
 /** Login takes any string up to the limit: a username that could never exist is just a failed login. */
@@ -78,8 +78,8 @@ export function authRoutes(ctx: AuthContext) {
       const isForm = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(
         c.req.header("content-type") ?? "",
       );
-      const raw = isForm ? { ...(await c.req.parseBody()), cookie: true } : await c.req.json().catch(() => null);
-      const body = v.parse(LoginBody, raw);
+      const raw = isForm ? { ...(await c.req.parseBody()), cookie: true } : await readJson(c);
+      const body = parseInput("body", LoginBody, raw);
       return c.json(await login(ctx, c, body));
     })
     .post("/auth/logout", requireRole("user", { beforePasswordChange: true }), async (c) => {

@@ -15,7 +15,7 @@ import type { ApiTokensTable } from "../../db/schema";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
-import { jsonBody, queryParams } from "../validate";
+import { jsonBody, pathParam, queryParams } from "../validate";
 
 const TokenName = v.pipe(
   v.string("a string"),
@@ -68,7 +68,7 @@ export function tokensRoutes(ctx: AuthContext) {
     const token = await ctx.db
       .selectFrom("api_tokens")
       .selectAll()
-      .where("id", "=", v.parse(TokenId, raw))
+      .where("id", "=", pathParam("id", TokenId, raw))
       .where("deleted_at", "is", null)
       .executeTakeFirst();
     if (!token) throw notFound("API token");

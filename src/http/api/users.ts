@@ -25,7 +25,7 @@ import {
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../errors";
-import { jsonBody, queryParams } from "../validate";
+import { jsonBody, pathParam, queryParams } from "../validate";
 import { assertPasswordRules } from "./auth";
 
 const CreateUserBody = v.object({
@@ -60,7 +60,7 @@ const UserId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "a user id"), v.transfor
 
 export function usersRoutes(ctx: AuthContext) {
   const target = async (raw: string) => {
-    const user = await findUserById(ctx.db, v.parse(UserId, raw));
+    const user = await findUserById(ctx.db, pathParam("user_id", UserId, raw));
     if (!user || user.deleted_at) throw notFound("user");
     return user;
   };
