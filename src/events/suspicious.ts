@@ -7,6 +7,8 @@
  * - `revoked_token`, `expired_token`: a request carrying a session or API token that was revoked
  *   or has expired (a leaked credential being replayed, or a forgotten script);
  * - `invalid_admin_token`: an X-Admin-Token that does not match;
+ * - `admin_token_account_gone`: a right X-Admin-Token while ML_ADMIN_USERNAME is not an active
+ *   system_admin (demoted, deactivated or deleted: the token must not pass to another account);
  * - `burst`: `burstRequests` requests from one IP within `burstWindowMs` (flagged on the request
  *   that crosses the line and on every further `burstRequests`-th, not on each one, so a flood
  *   leaves a readable trail rather than a million flagged rows).
@@ -36,6 +38,7 @@ export type SuspicionReason =
   | "revoked_token"
   | "expired_token"
   | "invalid_admin_token"
+  | "admin_token_account_gone"
   | "burst";
 
 /** Counts requests per IP and says when one crosses the burst line. */

@@ -127,6 +127,43 @@ describe("X-Admin-Token", () => {
     expect(events.at(-1)?.actor).toBe("admin-token");
   });
 
+  test("acts as ML_ADMIN_USERNAME only: once that account is demoted it acts as nobody, visibly", async () => {
+    const t = await testApp();
+    const root = await t.createUser("root", "system_admin");
+    const rootToken = await t.login(root.username, root.password);
+    const admin = await t.db.selectFrom("users").select("id").where("username", "=", ADMIN).executeTakeFirstOrThrow();
+    const asToken = () => t.request("/auth/user-info", { headers: { "x-admin-token": ADMIN_TOKEN } });
+    expect((await asToken()).body).toMatchObject({ id: admin.id, username: ADMIN });
+    expect((await t.events()).at(-1)).toMatchObject({ actor: "admin-token", actor_user_id: admin.id });
+
+    const demote = await t.request(`/auth/users/${admin.id}`, {
+      method: "PUT",
+      json: { role: "user" },
+      token: rootToken,
+    });
+    expect(demote.status).toBe(200);
+    const refused = await asToken();
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.message).toContain("ML_ADMIN_USERNAME");
+    expect(refused.body.error.details).toEqual({ reason: "admin_token_account_gone" });
+    expect((await t.events()).at(-1)).toMatchObject({
+      type: "auth:token_rejected",
+      actor: null,
+      suspicious: 1,
+      reason: "admin_token_account_gone",
+    });
+    const users = await t.request("/auth/users", { headers: { "x-admin-token": ADMIN_TOKEN } });
+    expect(users.status).toBe(401);
+
+    const promote = await t.request(`/auth/users/${admin.id}`, {
+      method: "PUT",
+      json: { role: "system_admin" },
+      token: rootToken,
+    });
+    expect(promote.status).toBe(200);
+    expect((await asToken()).body).toMatchObject({ id: admin.id, username: ADMIN });
+  });
+
   test("a wrong one is refused and flagged; an unset one refuses everything", async () => {
     const t = await testApp();
     const wrong = await t.request("/auth/users", { headers: { "x-admin-token": `${ADMIN_TOKEN}x` } });
