@@ -33,6 +33,8 @@ export interface AuthContext {
   hashing: PasswordHashing;
   dummy: DummyVerifier;
   throttle: LoginThrottle;
+  /** wrong current passwords on one's own account changes (reauth.ts), counted apart from logins */
+  reauth: LoginThrottle;
   suspicion: SuspicionRules;
   bursts: BurstDetector;
 }
@@ -54,6 +56,7 @@ export function createAuthContext(
     hashing,
     dummy: new DummyVerifier(hashing),
     throttle: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    reauth: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
     suspicion,
     bursts: new BurstDetector(suspicion),
   };

@@ -4,6 +4,9 @@
  * - `repeated_failed_logins_ip`: `failedLogins` or more failed logins from one IP within `windowMs`;
  * - `repeated_failed_logins_user`: the same for one username (known or not);
  * - `login_throttled`: a login refused with 429 because of the above;
+ * - `repeated_wrong_current_password`: the same count for a wrong current password given to
+ *   change one's password or username or delete one's account (per account and per IP);
+ * - `reauth_throttled`: such a change refused with 429 because of it;
  * - `revoked_token`, `expired_token`: a request carrying a session or API token that was revoked
  *   or has expired (a leaked credential being replayed, or a forgotten script);
  * - `invalid_admin_token`: an X-Admin-Token that does not match;
@@ -35,6 +38,8 @@ export type SuspicionReason =
   | "repeated_failed_logins_ip"
   | "repeated_failed_logins_user"
   | "login_throttled"
+  | "repeated_wrong_current_password"
+  | "reauth_throttled"
   | "revoked_token"
   | "expired_token"
   | "invalid_admin_token"

@@ -2,13 +2,14 @@
  * `/auth/*` for one's own account: register, login, logout, user-info, profile, password,
  * username, delete. Each route declares who may call it (routes-policy.ts).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie } from "hono/cookie";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
 import { login } from "../../auth/login";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
 import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
+import { confirmCurrentPassword } from "../../auth/reauth";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
 import {
   assertNotLastSystemAdmin,
@@ -19,6 +20,7 @@ import {
   publicUser,
   revokeCredentials,
   Username,
+  type UserRow,
 } from "../../auth/users";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
@@ -54,11 +56,8 @@ export function authRoutes(ctx: AuthContext) {
     if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
     return user;
   };
-  const checkCurrent = async (hash: string, password: string) => {
-    if (!(await verifyPassword(password, hash))) {
-      throw new ApiError(403, "forbidden", "current_password is wrong", { reason: "wrong_password" });
-    }
-  };
+  const checkCurrent = (c: Context<AppEnv>, user: UserRow, password: string) =>
+    confirmCurrentPassword(ctx, { user, password, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
 
   return new Hono<AppEnv>()
     .post("/auth/register", publicRoute(), jsonBody(RegisterBody), async (c) => {
@@ -131,7 +130,7 @@ export function authRoutes(ctx: AuthContext) {
         const identity = signedIn(c);
         const body = c.req.valid("json");
         const user = await me(identity.userId);
-        await checkCurrent(user.password_hash, body.current_password);
+        await checkCurrent(c, user, body.current_password);
         assertPasswordRules(body.new_password, user.username);
         if (await verifyPassword(body.new_password, user.password_hash)) {
           throw new ApiError(422, "validation_failed", "new_password must differ from the current one", [
@@ -153,7 +152,7 @@ export function authRoutes(ctx: AuthContext) {
     .put("/auth/profile/username", requireRole("user"), jsonBody(UsernameBody), async (c) => {
       const body = c.req.valid("json");
       const user = await me(signedIn(c).userId);
-      await checkCurrent(user.password_hash, body.current_password);
+      await checkCurrent(c, user, body.current_password);
       const taken = await findLiveUser(ctx.db, body.new_username);
       if (taken && taken.id !== user.id) {
         throw new ApiError(409, "conflict", `the username ${body.new_username} is taken`, { field: "new_username" });
@@ -174,7 +173,7 @@ export function authRoutes(ctx: AuthContext) {
     .delete("/auth/profile", requireRole("user"), jsonBody(DeleteBody), async (c) => {
       const body = c.req.valid("json");
       const user = await me(signedIn(c).userId);
-      await checkCurrent(user.password_hash, body.current_password);
+      await checkCurrent(c, user, body.current_password);
       await assertNotLastSystemAdmin(ctx.db, user, { deleting: true });
       const at = ctx.now().toISOString();
       await ctx.db

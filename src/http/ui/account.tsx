@@ -13,8 +13,10 @@ import { createApiToken } from "../../auth/credentials";
 import { login } from "../../auth/login";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
 import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
+import { confirmCurrentPassword } from "../../auth/reauth";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
-import { findLiveUser, findUserById, insertUser, revokeCredentials, Username } from "../../auth/users";
+import { findLiveUser, findUserById, insertUser, revokeCredentials, Username, type UserRow } from "../../auth/users";
+import { ServiceError } from "../../errors";
 import { noteAudit } from "../../events/audit";
 import { isHttps } from "../../events/request-info";
 import type { AppEnv } from "../env";
@@ -61,6 +63,13 @@ export function accountRoutes(deps: UiDeps) {
     const user = await findUserById(ctx.db, id);
     if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
     return user;
+  };
+
+  const reauthenticate = (c: Ctx, user: UserRow, password: string) =>
+    confirmCurrentPassword(ctx, { user, password, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
+  /** a throttled form is answered with a page, not the error handler: pass its Retry-After on */
+  const retryAfter = (c: Ctx, e: unknown) => {
+    if (e instanceof ServiceError && e.headers["Retry-After"]) c.header("Retry-After", e.headers["Retry-After"]);
   };
 
   const profile = async (
@@ -199,11 +208,7 @@ export function accountRoutes(deps: UiDeps) {
       const f = await formFields(c);
       try {
         const user = await me(identity.userId);
-        if (!(await verifyPassword(f.current_password ?? "", user.password_hash))) {
-          throw new ApiError(403, "forbidden", "wrong", [
-            { path: "current_password", message: "That is not your current password" },
-          ]);
-        }
+        await reauthenticate(c, user, f.current_password ?? "");
         passwordRules(f.new_password ?? "", user.username, "new_password");
         if (await verifyPassword(f.new_password ?? "", user.password_hash)) {
           throw new ApiError(422, "validation_failed", "same", [
@@ -220,6 +225,7 @@ export function accountRoutes(deps: UiDeps) {
         noteAudit(c, { type: "auth:password_changed", subject: user.username });
         return seeOther(c, "/ui/profile?done=password");
       } catch (e) {
+        retryAfter(c, e);
         return profile(c, { password: formError(e, {}) }, null, statusOf(e));
       }
     })
@@ -229,11 +235,7 @@ export function accountRoutes(deps: UiDeps) {
       try {
         const user = await me(signedIn(c).userId);
         const name = v.parse(v.object({ new_username: Username }), values).new_username;
-        if (!(await verifyPassword(f.current_password ?? "", user.password_hash))) {
-          throw new ApiError(403, "forbidden", "wrong", [
-            { path: "current_password", message: "That is not your current password" },
-          ]);
-        }
+        await reauthenticate(c, user, f.current_password ?? "");
         const taken = await findLiveUser(ctx.db, name);
         if (taken && taken.id !== user.id)
           throw new ApiError(409, "conflict", `the username ${name} is taken`, { field: "new_username" });
@@ -245,6 +247,7 @@ export function accountRoutes(deps: UiDeps) {
         noteAudit(c, { type: "auth:username_changed", subject: user.username, output: { new_username: name } });
         return seeOther(c, "/ui/profile?done=username");
       } catch (e) {
+        retryAfter(c, e);
         return profile(c, { username: formError(e, values) }, null, statusOf(e));
       }
     })
