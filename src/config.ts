@@ -122,6 +122,11 @@ const settings = {
   ML_TOKEN_EXPIRY_DAYS: { schema: int(1, 3650), default: "30", doc: "API token lifetime" },
   ML_SESSION_EXPIRY_DAYS: { schema: int(1, 365), default: "7", doc: "sign-in session lifetime" },
   ML_ALLOW_REGISTRATION: { schema: bool, default: "true", doc: "POST /auth/register open" },
+  ML_REGISTRATIONS_PER_IP_HOUR: {
+    schema: int(0, 1_000_000),
+    default: "10",
+    doc: "sign-ups tried per IP per hour, then 429; 0: no limit",
+  },
   ML_TRUST_PROXY: { schema: bool, default: "false", doc: "honour X-Forwarded-For" },
 } as const;
 

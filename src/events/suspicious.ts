@@ -7,6 +7,7 @@
  * - `repeated_wrong_current_password`: the same count for a wrong current password given to
  *   change one's password or username or delete one's account (per account and per IP);
  * - `reauth_throttled`: such a change refused with 429 because of it;
+ * - `registration_throttled`: a registration refused with 429 (too many from one IP);
  * - `revoked_token`, `expired_token`: a request carrying a session or API token that was revoked
  *   or has expired (a leaked credential being replayed, or a forgotten script);
  * - `invalid_admin_token`: an X-Admin-Token that does not match;
@@ -40,6 +41,7 @@ export type SuspicionReason =
   | "login_throttled"
   | "repeated_wrong_current_password"
   | "reauth_throttled"
+  | "registration_throttled"
   | "revoked_token"
   | "expired_token"
   | "invalid_admin_token"

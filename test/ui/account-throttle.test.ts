@@ -28,3 +28,17 @@ describe("profile forms", () => {
     expect(rename.status).toBe(429);
   });
 });
+
+describe("registration form", () => {
+  test("is limited per IP as the API is: 429 with Retry-After and a message on the page", async () => {
+    const b = new Browser(svc.app);
+    for (let i = 0; i < 10; i++) {
+      const ok = await b.post("/ui/register", { username: `walker${i}`, password: "Quiet-river-2025" });
+      expect(ok.status).toBe(303);
+    }
+    const refused = await b.post("/ui/register", { username: "walker10", password: "Quiet-river-2025" });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(mainText(refused.text)).toContain("too many registrations");
+  });
+});

@@ -8,14 +8,14 @@ import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
 import { login } from "../../auth/login";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
-import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
+import { assertPasswordRules, hashPassword, verifyPassword } from "../../auth/passwords";
 import { confirmCurrentPassword } from "../../auth/reauth";
+import { registerUser } from "../../auth/register";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
 import {
   assertNotLastSystemAdmin,
   findLiveUser,
   findUserById,
-  insertUser,
   Password,
   publicUser,
   revokeCredentials,
@@ -38,18 +38,6 @@ const PasswordBody = v.object({ current_password: Password, new_password: Passwo
 const UsernameBody = v.object({ new_username: Username, current_password: Password });
 const DeleteBody = v.object({ current_password: Password });
 
-export function assertPasswordRules(password: string, username: string): void {
-  const problems = passwordProblems(password, username);
-  if (problems.length) {
-    throw new ApiError(
-      422,
-      "validation_failed",
-      `password ${problems[0]}`,
-      problems.map((message) => ({ path: "password", message })),
-    );
-  }
-}
-
 export function authRoutes(ctx: AuthContext) {
   const me = async (id: number) => {
     const user = await findUserById(ctx.db, id);
@@ -61,16 +49,8 @@ export function authRoutes(ctx: AuthContext) {
 
   return new Hono<AppEnv>()
     .post("/auth/register", publicRoute(), jsonBody(RegisterBody), async (c) => {
-      if (!ctx.config.ML_ALLOW_REGISTRATION) {
-        throw new ApiError(403, "forbidden", "registration is closed; ask an admin for an account", {
-          reason: "registration_closed",
-        });
-      }
       const body = c.req.valid("json");
-      assertPasswordRules(body.password, body.username);
-      const hash = await hashPassword(body.password, ctx.hashing);
-      const user = await insertUser(ctx.db, { username: body.username, passwordHash: hash, role: "user" }, ctx.now());
-      noteAudit(c, { type: "auth:register", subject: user.username, output: { user_id: user.id } });
+      const user = await registerUser(ctx, { ...body, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
       return c.json({ user: publicUser(user) }, 201);
     })
     .post("/auth/login", publicRoute(), async (c) => {
@@ -131,7 +111,7 @@ export function authRoutes(ctx: AuthContext) {
         const body = c.req.valid("json");
         const user = await me(identity.userId);
         await checkCurrent(c, user, body.current_password);
-        assertPasswordRules(body.new_password, user.username);
+        assertPasswordRules(body.new_password, user.username, "new_password");
         if (await verifyPassword(body.new_password, user.password_hash)) {
           throw new ApiError(422, "validation_failed", "new_password must differ from the current one", [
             { path: "new_password", message: "same as the current password" },

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
 import type { Identity } from "../../auth/identity";
-import { hashPassword } from "../../auth/passwords";
+import { assertPasswordRules, hashPassword } from "../../auth/passwords";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import {
   assertCanManage,
@@ -26,7 +26,6 @@ import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../errors";
 import { jsonBody, pathParam, queryParams } from "../validate";
-import { assertPasswordRules } from "./auth";
 
 const CreateUserBody = v.object({
   username: Username,

@@ -12,12 +12,13 @@ import { LoginPage, ProfilePage, RegisterPage } from "../../../views/pages/accou
 import { createApiToken } from "../../auth/credentials";
 import { login } from "../../auth/login";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
-import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
+import { assertPasswordRules, hashPassword, verifyPassword } from "../../auth/passwords";
 import { confirmCurrentPassword } from "../../auth/reauth";
+import { registerUser } from "../../auth/register";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
-import { findLiveUser, findUserById, insertUser, revokeCredentials, Username, type UserRow } from "../../auth/users";
+import { findLiveUser, findUserById, revokeCredentials, Username, type UserRow } from "../../auth/users";
 import { ServiceError } from "../../errors";
-import { noteAudit } from "../../events/audit";
+import { type AuditNote, noteAudit } from "../../events/audit";
 import { isHttps } from "../../events/request-info";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -43,12 +44,6 @@ const TokenName = v.pipe(
   v.maxLength(64, "1 to 64 characters"),
   v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
 );
-
-function passwordRules(password: string, username: string, field: string) {
-  const problems = passwordProblems(password, username);
-  if (problems.length)
-    throw new ApiError(422, "validation_failed", "password", [{ path: field, message: `password ${problems[0]}` }]);
-}
 
 export function accountRoutes(deps: UiDeps) {
   const ctx = deps.auth;
@@ -153,12 +148,11 @@ export function accountRoutes(deps: UiDeps) {
         return render(c, deps, "Register", <RegisterPage form={emptyForm()} open={false} />, { status: 403 });
       try {
         const username = v.parse(v.object({ username: Username }), values).username;
-        passwordRules(f.password ?? "", username, "password");
-        const hash = await hashPassword(f.password ?? "", ctx.hashing);
-        const user = await insertUser(ctx.db, { username, passwordHash: hash, role: "user" }, ctx.now());
-        noteAudit(c, { type: "auth:register", subject: user.username, output: { user_id: user.id } });
+        const note = (n: AuditNote) => noteAudit(c, n);
+        await registerUser(ctx, { username, password: f.password ?? "", ip: c.get("clientIp"), note });
         return seeOther(c, "/ui/login?registered=1");
       } catch (e) {
+        retryAfter(c, e);
         const form = formError(e, values);
         return render(c, deps, "Register", <RegisterPage form={form} open />, { status: statusOf(e) });
       }
@@ -209,7 +203,7 @@ export function accountRoutes(deps: UiDeps) {
       try {
         const user = await me(identity.userId);
         await reauthenticate(c, user, f.current_password ?? "");
-        passwordRules(f.new_password ?? "", user.username, "new_password");
+        assertPasswordRules(f.new_password ?? "", user.username, "new_password");
         if (await verifyPassword(f.new_password ?? "", user.password_hash)) {
           throw new ApiError(422, "validation_failed", "same", [
             { path: "new_password", message: "Same as the current password" },
