@@ -23,6 +23,10 @@ describe("request parsing", () => {
       headers: { "content-type": "application/json; charset=utf-8" },
     });
     expect(withCharset.status).toBe(201);
+    const doc = (await t.request("/openapi.json")).body;
+    expect(Object.keys(doc.paths["/auth/register"].post.responses)).toEqual(
+      expect.arrayContaining(["400", "415", "422"]),
+    );
   });
 
   test("a request with no body and no Content-Type reads as an empty object", async () => {
