@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { BUN_MAX_HEADER_BYTES } from "../src/http/middleware/header-limit";
 import { buildKernels } from "./build-kernels";
 
 /** Extra entry points the binary needs beside src/main.ts (worker scripts). */
@@ -27,6 +28,8 @@ export async function buildBinary(outfile = join(import.meta.dir, "..", "dist", 
       "--minify-syntax",
       "--minify-whitespace",
       "--sourcemap=inline",
+      // Bun answers oversized headers itself, with an empty 431; let ours (headerLimit) answer them
+      `--compile-exec-argv=--max-http-header-size=${BUN_MAX_HEADER_BYTES}`,
       "src/main.ts",
       ...EXTRA_ENTRYPOINTS,
       "--outfile",

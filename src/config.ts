@@ -69,6 +69,7 @@ const settings = {
   },
   ML_CORS_ORIGINS: { schema: v.string(), default: "", doc: "comma-separated allowed origins, * for any; empty: none" },
   ML_MAX_REQUEST_BYTES: { schema: int(1024, 2 ** 30), default: String(10 * 1024 * 1024), doc: "largest JSON body" },
+  ML_MAX_HEADER_BYTES: { schema: int(1024, 65_536), default: "16384", doc: "largest request header block (431)" },
   ML_MAX_CSV_UPLOAD_BYTES: { schema: int(1024, 2 ** 31), default: "10000000", doc: "largest CSV upload" },
   ML_SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: "10000", doc: "grace for in-flight requests" },
   ML_ENV_FILE: { schema: v.string(), default: "", doc: "settings file (KEY=VALUE, read as data); empty: ./.env" },
@@ -127,6 +128,11 @@ const settings = {
   ML_TOKEN_EXPIRY_DAYS: { schema: int(1, 3650), default: "30", doc: "API token lifetime" },
   ML_SESSION_EXPIRY_DAYS: { schema: int(1, 365), default: "7", doc: "sign-in session lifetime" },
   ML_ALLOW_REGISTRATION: { schema: bool, default: "true", doc: "POST /auth/register open" },
+  ML_REGISTRATIONS_PER_IP_HOUR: {
+    schema: int(0, 1_000_000),
+    default: "10",
+    doc: "sign-ups tried per IP per hour, then 429; 0: no limit",
+  },
   ML_TRUST_PROXY: { schema: bool, default: "false", doc: "honour X-Forwarded-For" },
 } as const;
 

@@ -9,8 +9,10 @@ import type { DB } from "../db/schema";
 import { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
 import { BurstDetector, DEFAULT_SUSPICION, type SuspicionRules } from "../events/suspicious";
+import { SlidingWindow } from "../events/window";
 import type { Logger } from "../log";
 import { DummyVerifier, type PasswordHashing, PRODUCTION_HASHING } from "./passwords";
+import { REGISTRATION_WINDOW_MS } from "./register";
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits, LoginThrottle } from "./throttle";
 
 export interface AuthOptions {
@@ -33,6 +35,10 @@ export interface AuthContext {
   hashing: PasswordHashing;
   dummy: DummyVerifier;
   throttle: LoginThrottle;
+  /** wrong current passwords on one's own account changes (reauth.ts), counted apart from logins */
+  reauth: LoginThrottle;
+  /** registration attempts per IP over the last hour (register.ts) */
+  registrations: SlidingWindow;
   suspicion: SuspicionRules;
   bursts: BurstDetector;
 }
@@ -54,6 +60,8 @@ export function createAuthContext(
     hashing,
     dummy: new DummyVerifier(hashing),
     throttle: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    reauth: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),
+    registrations: new SlidingWindow(REGISTRATION_WINDOW_MS),
     suspicion,
     bursts: new BurstDetector(suspicion),
   };

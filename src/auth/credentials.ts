@@ -19,7 +19,7 @@ const TOUCH_EVERY_MS = 60_000;
 export class CredentialRejected extends ApiError {
   constructor(
     message: string,
-    readonly reason: "revoked_token" | "expired_token" | "invalid_admin_token" | null,
+    readonly reason: "revoked_token" | "expired_token" | "invalid_admin_token" | "admin_token_account_gone" | null,
   ) {
     super(401, "unauthorized", message, reason ? { reason } : null, { "WWW-Authenticate": 'Bearer realm="mlservice"' });
   }
@@ -189,30 +189,41 @@ export async function identifyApiToken(ctx: AuthContext, token: string, ip: stri
   };
 }
 
-/** The user X-Admin-Token acts as: ML_ADMIN_USERNAME if it is an active system_admin, else the oldest one. */
-export async function adminTokenUser(db: Kysely<DB>, preferred: string) {
-  const candidates = await db
+/**
+ * The user X-Admin-Token acts as: ML_ADMIN_USERNAME, and only while that account is an
+ * active system_admin. Never another account: after a demotion, "the first system admin"
+ * would be whoever happens to have the lowest id, and the token's actions would be
+ * recorded under their name.
+ */
+export async function adminTokenUser(db: Kysely<DB>, username: string) {
+  return db
     .selectFrom("users")
     .select(["id", "username"])
+    .where("username", "=", username)
     .where("role", "=", "system_admin")
     .where("is_active", "=", 1)
     .where("deleted_at", "is", null)
-    .orderBy("id")
-    .execute();
-  return candidates.find((u) => u.username.toLowerCase() === preferred.toLowerCase()) ?? candidates[0];
+    .executeTakeFirst();
 }
 
 function stale(lastUsed: string | null, now: Date): boolean {
   return lastUsed === null || now.getTime() - Date.parse(lastUsed) >= TOUCH_EVERY_MS;
 }
 
-/** `X-Admin-Token` (or the /ws `?token=` holding it): compared in constant time; acts as the system admin. */
+/** `X-Admin-Token` (or the /ws `?token=` holding it): compared in constant time; acts as ML_ADMIN_USERNAME. */
 export async function identifyAdminToken(ctx: AuthContext, token: string): Promise<Identity> {
   const expected = ctx.config.ML_ADMIN_API_TOKEN;
   if (!expected || !sameSecret(token, expected))
     throw new CredentialRejected("invalid X-Admin-Token", "invalid_admin_token");
-  const user = await adminTokenUser(ctx.db, ctx.config.ML_ADMIN_USERNAME);
-  if (!user) throw new ApiError(503, "not_ready", "no active system_admin for X-Admin-Token to act as");
+  const name = ctx.config.ML_ADMIN_USERNAME;
+  const user = await adminTokenUser(ctx.db, name);
+  if (!user) {
+    throw new CredentialRejected(
+      `X-Admin-Token acts as ML_ADMIN_USERNAME (${name}), which is not an active system_admin; ` +
+        "point ML_ADMIN_USERNAME at one",
+      "admin_token_account_gone",
+    );
+  }
   return {
     userId: user.id,
     username: user.username,

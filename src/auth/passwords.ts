@@ -7,6 +7,8 @@
  * - not the username, not the username reversed, not containing the username;
  * - not one character repeated, not a well-known password.
  */
+import { ServiceError } from "../errors";
+
 export interface PasswordHashing {
   /** argon2 memory in KiB */
   memoryCost: number;
@@ -50,6 +52,19 @@ export function passwordProblems(password: string, username: string): string[] {
     problems.push("must not contain the username");
   if (COMMON.has(lower)) problems.push("is a well-known password");
   return problems;
+}
+
+/** Throws a 422 listing every rule `password` breaks, each under `field` (as a form shows it). */
+export function assertPasswordRules(password: string, username: string, field = "password"): void {
+  const problems = passwordProblems(password, username);
+  if (problems.length) {
+    throw new ServiceError(
+      422,
+      "validation_failed",
+      `password ${problems[0]}`,
+      problems.map((p) => ({ path: field, message: `password ${p}` })),
+    );
+  }
 }
 
 export function hashPassword(password: string, cost: PasswordHashing): Promise<string> {

@@ -35,7 +35,8 @@ export function summarize(value: unknown, depth = 0): unknown {
   }
   if (typeof value === "object") {
     const out: Record<string, unknown> = {};
-    const entries = Object.entries(value as Record<string, unknown>);
+    // an absent field (undefined) is not mentioned: a redacted "password" must mean one was sent
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
     for (const [k, v] of entries.slice(0, MAX_KEYS)) {
       out[k] = isSecretKey(k) ? REDACTED : summarize(v, depth + 1);
     }

@@ -33,6 +33,7 @@ import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { ApiError, errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
+import { headerLimit } from "./middleware/header-limit";
 import { securityHeaders } from "./middleware/security-headers";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
@@ -57,6 +58,7 @@ export function createApp(appDeps: AppDeps) {
   if (origins.length > 0) {
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, exposeHeaders: ["X-Request-Id", "Retry-After"] }));
   }
+  app.use(headerLimit(config.ML_MAX_HEADER_BYTES));
   const requestLimit = bodyLimit({
     maxSize: config.ML_MAX_REQUEST_BYTES,
     onError: () => {

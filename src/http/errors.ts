@@ -22,6 +22,21 @@ export { notFound };
 export interface FieldIssue {
   path: string;
   message: string;
+  /** where the value was, when the validator knew it */
+  in?: InputLocation;
+}
+
+/** The part of a request a value came from. */
+export type InputLocation = "body" | "query" | "path";
+
+/** A valibot failure that knows which part of the request it is about. */
+export class InvalidInput extends v.ValiError<v.GenericSchema> {
+  constructor(
+    readonly location: InputLocation,
+    issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]],
+  ) {
+    super(issues);
+  }
 }
 
 /** valibot issues as `{path: "items.3.age", message}`; an issue at the root has path "". */
@@ -43,6 +58,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   404: "not_found",
   409: "conflict",
   413: "payload_too_large",
+  415: "unsupported_media_type",
   422: "validation_failed",
   429: "rate_limited",
   503: "not_ready",
@@ -54,9 +70,11 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     return c.json(errorBody(err.code, err.message, err.details), err.status);
   }
   if (err instanceof v.ValiError) {
-    const details = fieldIssues(err.issues);
+    const location = err instanceof InvalidInput ? err.location : undefined;
+    const details = fieldIssues(err.issues).map((d) => (location ? { ...d, in: location } : d));
     const first = details[0];
-    const message = first ? `${first.path || "body"}: ${first.message}` : "invalid input";
+    const where = location ? [location, first?.path].filter(Boolean).join(".") : first?.path || "input";
+    const message = first ? `${where}: ${first.message}` : "invalid input";
     return c.json(errorBody("validation_failed", message, details), 422);
   }
   if (err instanceof HTTPException) {

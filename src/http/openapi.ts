@@ -113,6 +113,10 @@ function operation(row: RouteRow, validated: ValidatedSchema[]): OpenApiOperatio
     [row.method === "POST" ? "2XX" : "200"]: { description: "success" },
   };
   if (requestBody || parameters.length) responses["422"] = errorResponse("the request failed validation");
+  if (requestBody) {
+    responses["400"] = errorResponse("the body is not valid JSON");
+    responses["415"] = errorResponse("the body was not sent as application/json");
+  }
   if (!isPublic) {
     responses["401"] = errorResponse("no or invalid credentials");
     responses["403"] = errorResponse(`needs the ${row.access} role`);

@@ -56,7 +56,7 @@ describe("POST /auth/login", () => {
       body: "{",
       headers: { "content-type": "application/json" },
     });
-    expect(notJson.status).toBe(422);
+    expect(notJson.status).toBe(400);
   });
 
   test("throttles per username: 5 failures in 15 min give 429 with Retry-After, even with the right password", async () => {

@@ -27,6 +27,23 @@ describe("API tokens", () => {
     expect(used.body.items[0]).toMatchObject({ last_used_ip: "192.0.2.7", last_used_at: "2025-01-01T00:00:00.000Z" });
   });
 
+  test("are listed a page at a time with limit and offset, newest first, with the total", async () => {
+    const t = await testApp();
+    const session = await t.login(ADMIN, ADMIN_PASSWORD);
+    for (const name of ["a", "b", "c", "d", "e"]) await t.request("/auth/tokens", { json: { name }, token: session });
+    const page = await t.request("/auth/tokens?limit=2&offset=1", { token: session });
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((i: { name: string }) => i.name)).toEqual(["d", "c"]);
+    expect(page.body).toMatchObject({ total: 5, limit: 2, offset: 1 });
+    const all = await t.request("/auth/tokens", { token: session });
+    expect(all.body).toMatchObject({ total: 5, limit: 100, offset: 0 });
+    for (const bad of ["limit=0", "limit=abc", "offset=-1", "limit=1001"]) {
+      const r = await t.request(`/auth/tokens?${bad}`, { token: session });
+      expect(r.status).toBe(422);
+      expect(r.body.error.details[0].path).toBe(bad.split("=")[0]);
+    }
+  });
+
   test("refuse a lifetime over ML_TOKEN_EXPIRY_DAYS and default to it", async () => {
     const t = await testApp({ env: { ML_TOKEN_EXPIRY_DAYS: "5" } });
     const session = await t.login(ADMIN, ADMIN_PASSWORD);
@@ -108,6 +125,43 @@ describe("X-Admin-Token", () => {
     expect((await t.request("/auth/users", { headers: { "x-admin-token": ADMIN_TOKEN } })).status).toBe(200);
     const events = await t.events();
     expect(events.at(-1)?.actor).toBe("admin-token");
+  });
+
+  test("acts as ML_ADMIN_USERNAME only: once that account is demoted it acts as nobody, visibly", async () => {
+    const t = await testApp();
+    const root = await t.createUser("root", "system_admin");
+    const rootToken = await t.login(root.username, root.password);
+    const admin = await t.db.selectFrom("users").select("id").where("username", "=", ADMIN).executeTakeFirstOrThrow();
+    const asToken = () => t.request("/auth/user-info", { headers: { "x-admin-token": ADMIN_TOKEN } });
+    expect((await asToken()).body).toMatchObject({ id: admin.id, username: ADMIN });
+    expect((await t.events()).at(-1)).toMatchObject({ actor: "admin-token", actor_user_id: admin.id });
+
+    const demote = await t.request(`/auth/users/${admin.id}`, {
+      method: "PUT",
+      json: { role: "user" },
+      token: rootToken,
+    });
+    expect(demote.status).toBe(200);
+    const refused = await asToken();
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.message).toContain("ML_ADMIN_USERNAME");
+    expect(refused.body.error.details).toEqual({ reason: "admin_token_account_gone" });
+    expect((await t.events()).at(-1)).toMatchObject({
+      type: "auth:token_rejected",
+      actor: null,
+      suspicious: 1,
+      reason: "admin_token_account_gone",
+    });
+    const users = await t.request("/auth/users", { headers: { "x-admin-token": ADMIN_TOKEN } });
+    expect(users.status).toBe(401);
+
+    const promote = await t.request(`/auth/users/${admin.id}`, {
+      method: "PUT",
+      json: { role: "system_admin" },
+      token: rootToken,
+    });
+    expect(promote.status).toBe(200);
+    expect((await asToken()).body).toMatchObject({ id: admin.id, username: ADMIN });
   });
 
   test("a wrong one is refused and flagged; an unset one refuses everything", async () => {

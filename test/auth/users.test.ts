@@ -213,3 +213,18 @@ describe("profile", () => {
     expect((await t.request("/auth/user-info", { token })).status).toBe(401);
   });
 });
+
+describe("the users:update audit event", () => {
+  test("mentions the password (redacted) only when one was sent", async () => {
+    const t = await testApp();
+    const carol = await t.createUser("carol");
+    const token = await t.login(ADMIN, ADMIN_PASSWORD);
+    const put = (json: unknown) => t.request(`/auth/users/${carol.id}`, { method: "PUT", json, token });
+    expect((await put({ is_active: false })).status).toBe(200);
+    expect((await put({ password: NEW_PASSWORD })).status).toBe(200);
+    const updates = (await t.events())
+      .filter((e) => e.type === "users:update")
+      .map((e) => JSON.parse(e.input ?? "null"));
+    expect(updates).toEqual([{ is_active: false }, { password: "[redacted]" }]);
+  });
+});

@@ -2,28 +2,30 @@
  * `/auth/*` for one's own account: register, login, logout, user-info, profile, password,
  * username, delete. Each route declares who may call it (routes-policy.ts).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie } from "hono/cookie";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
 import { login } from "../../auth/login";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
-import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
+import { assertPasswordRules, hashPassword, verifyPassword } from "../../auth/passwords";
+import { confirmCurrentPassword } from "../../auth/reauth";
+import { registerUser } from "../../auth/register";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
 import {
   assertNotLastSystemAdmin,
   findLiveUser,
   findUserById,
-  insertUser,
   Password,
   publicUser,
   revokeCredentials,
   Username,
+  type UserRow,
 } from "../../auth/users";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { jsonBody } from "../validate";
+import { jsonBody, parseInput, readJson } from "../validate";
 
 const RegisterBody = v.object({ username: Username, password: Password });
 /** Login takes any string up to the limit: a username that could never exist is just a failed login. */
@@ -36,50 +38,27 @@ const PasswordBody = v.object({ current_password: Password, new_password: Passwo
 const UsernameBody = v.object({ new_username: Username, current_password: Password });
 const DeleteBody = v.object({ current_password: Password });
 
-export function assertPasswordRules(password: string, username: string): void {
-  const problems = passwordProblems(password, username);
-  if (problems.length) {
-    throw new ApiError(
-      422,
-      "validation_failed",
-      `password ${problems[0]}`,
-      problems.map((message) => ({ path: "password", message })),
-    );
-  }
-}
-
 export function authRoutes(ctx: AuthContext) {
   const me = async (id: number) => {
     const user = await findUserById(ctx.db, id);
     if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
     return user;
   };
-  const checkCurrent = async (hash: string, password: string) => {
-    if (!(await verifyPassword(password, hash))) {
-      throw new ApiError(403, "forbidden", "current_password is wrong", { reason: "wrong_password" });
-    }
-  };
+  const checkCurrent = (c: Context<AppEnv>, user: UserRow, password: string) =>
+    confirmCurrentPassword(ctx, { user, password, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
 
   return new Hono<AppEnv>()
     .post("/auth/register", publicRoute(), jsonBody(RegisterBody), async (c) => {
-      if (!ctx.config.ML_ALLOW_REGISTRATION) {
-        throw new ApiError(403, "forbidden", "registration is closed; ask an admin for an account", {
-          reason: "registration_closed",
-        });
-      }
       const body = c.req.valid("json");
-      assertPasswordRules(body.password, body.username);
-      const hash = await hashPassword(body.password, ctx.hashing);
-      const user = await insertUser(ctx.db, { username: body.username, passwordHash: hash, role: "user" }, ctx.now());
-      noteAudit(c, { type: "auth:register", subject: user.username, output: { user_id: user.id } });
+      const user = await registerUser(ctx, { ...body, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
       return c.json({ user: publicUser(user) }, 201);
     })
     .post("/auth/login", publicRoute(), async (c) => {
       const isForm = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(
         c.req.header("content-type") ?? "",
       );
-      const raw = isForm ? { ...(await c.req.parseBody()), cookie: true } : await c.req.json().catch(() => null);
-      const body = v.parse(LoginBody, raw);
+      const raw = isForm ? { ...(await c.req.parseBody()), cookie: true } : await readJson(c);
+      const body = parseInput("body", LoginBody, raw);
       return c.json(await login(ctx, c, body));
     })
     .post("/auth/logout", requireRole("user", { beforePasswordChange: true }), async (c) => {
@@ -131,8 +110,8 @@ export function authRoutes(ctx: AuthContext) {
         const identity = signedIn(c);
         const body = c.req.valid("json");
         const user = await me(identity.userId);
-        await checkCurrent(user.password_hash, body.current_password);
-        assertPasswordRules(body.new_password, user.username);
+        await checkCurrent(c, user, body.current_password);
+        assertPasswordRules(body.new_password, user.username, "new_password");
         if (await verifyPassword(body.new_password, user.password_hash)) {
           throw new ApiError(422, "validation_failed", "new_password must differ from the current one", [
             { path: "new_password", message: "same as the current password" },
@@ -153,7 +132,7 @@ export function authRoutes(ctx: AuthContext) {
     .put("/auth/profile/username", requireRole("user"), jsonBody(UsernameBody), async (c) => {
       const body = c.req.valid("json");
       const user = await me(signedIn(c).userId);
-      await checkCurrent(user.password_hash, body.current_password);
+      await checkCurrent(c, user, body.current_password);
       const taken = await findLiveUser(ctx.db, body.new_username);
       if (taken && taken.id !== user.id) {
         throw new ApiError(409, "conflict", `the username ${body.new_username} is taken`, { field: "new_username" });
@@ -174,7 +153,7 @@ export function authRoutes(ctx: AuthContext) {
     .delete("/auth/profile", requireRole("user"), jsonBody(DeleteBody), async (c) => {
       const body = c.req.valid("json");
       const user = await me(signedIn(c).userId);
-      await checkCurrent(user.password_hash, body.current_password);
+      await checkCurrent(c, user, body.current_password);
       await assertNotLastSystemAdmin(ctx.db, user, { deleting: true });
       const at = ctx.now().toISOString();
       await ctx.db

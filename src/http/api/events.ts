@@ -10,13 +10,15 @@ import { requireRole } from "../../auth/routes-policy";
 import { getEvent, listEvents } from "../../events/queries";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
-import { queryParams } from "../validate";
+import { pathParam, queryParams } from "../validate";
 
 const int = (min: number, max: number) =>
   v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max));
+/** A date, or a date and time with optional seconds, fraction and zone; Date.parse alone reads "x 1" as 2001. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const isoTime = v.pipe(
   v.string(),
-  v.check((s) => !Number.isNaN(Date.parse(s)), "an ISO-8601 time"),
+  v.check((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), "an ISO-8601 time such as 2025-01-31T12:00:00Z"),
   v.transform((s) => new Date(s).toISOString()),
 );
 const EventsQuery = v.object({
@@ -56,12 +58,12 @@ export function eventsRoutes(ctx: AuthContext) {
     })
     .get("/events/by-ip/:ip", requireRole("admin"), queryParams(EventsQuery), async (c) => {
       const q = c.req.valid("query");
-      const ip = v.parse(Ip, c.req.param("ip"));
+      const ip = pathParam("ip", Ip, c.req.param("ip"));
       const page = await listEvents(ctx.db, { ...q, ip });
       return c.json({ ...page, ip, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
     })
     .get("/events/:id", requireRole("admin"), async (c) => {
-      const event = await getEvent(ctx.db, v.parse(EventId, c.req.param("id")));
+      const event = await getEvent(ctx.db, pathParam("id", EventId, c.req.param("id")));
       if (!event) throw notFound("event");
       return c.json(event);
     });

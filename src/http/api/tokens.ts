@@ -15,7 +15,7 @@ import type { ApiTokensTable } from "../../db/schema";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
-import { jsonBody } from "../validate";
+import { jsonBody, pathParam, queryParams } from "../validate";
 
 const TokenName = v.pipe(
   v.string("a string"),
@@ -24,6 +24,12 @@ const TokenName = v.pipe(
   v.maxLength(64, "1 to 64 characters"),
   v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
 );
+const intParam = (min: number, max: number, fallback: number) =>
+  v.optional(
+    v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max)),
+    String(fallback),
+  );
+const ListQuery = v.object({ limit: intParam(1, 1000, 100), offset: intParam(0, 1e9, 0) });
 const TokenId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "a token id"), v.transform(Number));
 
 function shown(t: Selectable<ApiTokensTable>, now: string) {
@@ -62,7 +68,7 @@ export function tokensRoutes(ctx: AuthContext) {
     const token = await ctx.db
       .selectFrom("api_tokens")
       .selectAll()
-      .where("id", "=", v.parse(TokenId, raw))
+      .where("id", "=", pathParam("id", TokenId, raw))
       .where("deleted_at", "is", null)
       .executeTakeFirst();
     if (!token) throw notFound("API token");
@@ -92,16 +98,16 @@ export function tokensRoutes(ctx: AuthContext) {
         201,
       );
     })
-    .get("/auth/tokens", requireRole("user"), async (c) => {
-      const rows = await ctx.db
+    .get("/auth/tokens", requireRole("user"), queryParams(ListQuery), async (c) => {
+      const q = c.req.valid("query");
+      const mine = ctx.db
         .selectFrom("api_tokens")
-        .selectAll()
         .where("user_id", "=", signedIn(c).userId)
-        .where("deleted_at", "is", null)
-        .orderBy("id", "desc")
-        .execute();
+        .where("deleted_at", "is", null);
+      const { total } = await mine.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow();
+      const rows = await mine.selectAll().orderBy("id", "desc").limit(q.limit).offset(q.offset).execute();
       const now = ctx.now().toISOString();
-      return c.json({ items: rows.map((r) => shown(r, now)), total: rows.length });
+      return c.json({ items: rows.map((r) => shown(r, now)), total: Number(total), limit: q.limit, offset: q.offset });
     })
     .post("/auth/tokens/:id/revoke", requireRole("user"), async (c) => {
       const token = await manageable(signedIn(c), c.req.param("id"));

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
 import type { Identity } from "../../auth/identity";
-import { hashPassword } from "../../auth/passwords";
+import { assertPasswordRules, hashPassword } from "../../auth/passwords";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import {
   assertCanManage,
@@ -25,8 +25,7 @@ import {
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../errors";
-import { jsonBody, queryParams } from "../validate";
-import { assertPasswordRules } from "./auth";
+import { jsonBody, pathParam, queryParams } from "../validate";
 
 const CreateUserBody = v.object({
   username: Username,
@@ -60,7 +59,7 @@ const UserId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "a user id"), v.transfor
 
 export function usersRoutes(ctx: AuthContext) {
   const target = async (raw: string) => {
-    const user = await findUserById(ctx.db, v.parse(UserId, raw));
+    const user = await findUserById(ctx.db, pathParam("user_id", UserId, raw));
     if (!user || user.deleted_at) throw notFound("user");
     return user;
   };
@@ -145,7 +144,7 @@ export function usersRoutes(ctx: AuthContext) {
       noteAudit(c, {
         type: "users:update",
         subject: user.username,
-        input: { ...body, password: body.password !== undefined ? "[set]" : undefined },
+        input: body,
         output: { user_id: user.id, role: updated.role, is_active: updated.is_active === 1 },
       });
       return c.json({ user: publicUser(updated) });

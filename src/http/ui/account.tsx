@@ -13,10 +13,13 @@ import { createApiToken } from "../../auth/credentials";
 import { login } from "../../auth/login";
 import { checkLoginCsrf, issueLoginCsrf } from "../../auth/login-csrf";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
-import { hashPassword, passwordProblems, verifyPassword } from "../../auth/passwords";
+import { assertPasswordRules, hashPassword, verifyPassword } from "../../auth/passwords";
+import { confirmCurrentPassword } from "../../auth/reauth";
+import { registerUser } from "../../auth/register";
 import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
-import { findLiveUser, findUserById, insertUser, revokeCredentials, Username } from "../../auth/users";
-import { noteAudit } from "../../events/audit";
+import { findLiveUser, findUserById, revokeCredentials, Username, type UserRow } from "../../auth/users";
+import { ServiceError } from "../../errors";
+import { type AuditNote, noteAudit } from "../../events/audit";
 import { isHttps } from "../../events/request-info";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -42,12 +45,6 @@ const TokenName = v.pipe(
   v.maxLength(64, "1 to 64 characters"),
   v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
 );
-
-function passwordRules(password: string, username: string, field: string) {
-  const problems = passwordProblems(password, username);
-  if (problems.length)
-    throw new ApiError(422, "validation_failed", "password", [{ path: field, message: `password ${problems[0]}` }]);
-}
 
 export function accountRoutes(deps: UiDeps) {
   const ctx = deps.auth;
@@ -79,6 +76,13 @@ export function accountRoutes(deps: UiDeps) {
     const user = await findUserById(ctx.db, id);
     if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
     return user;
+  };
+
+  const reauthenticate = (c: Ctx, user: UserRow, password: string) =>
+    confirmCurrentPassword(ctx, { user, password, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
+  /** a throttled form is answered with a page, not the error handler: pass its Retry-After on */
+  const retryAfter = (c: Ctx, e: unknown) => {
+    if (e instanceof ServiceError && e.headers["Retry-After"]) c.header("Retry-After", e.headers["Retry-After"]);
   };
 
   const profile = async (
@@ -161,12 +165,11 @@ export function accountRoutes(deps: UiDeps) {
       const values = { username: f.username ?? "" };
       try {
         const username = v.parse(v.object({ username: Username }), values).username;
-        passwordRules(f.password ?? "", username, "password");
-        const hash = await hashPassword(f.password ?? "", ctx.hashing);
-        const user = await insertUser(ctx.db, { username, passwordHash: hash, role: "user" }, ctx.now());
-        noteAudit(c, { type: "auth:register", subject: user.username, output: { user_id: user.id } });
+        const note = (n: AuditNote) => noteAudit(c, n);
+        await registerUser(ctx, { username, password: f.password ?? "", ip: c.get("clientIp"), note });
         return seeOther(c, "/ui/login?registered=1");
       } catch (e) {
+        retryAfter(c, e);
         return render(c, deps, "Register", registerPage(c, formError(e, values)), { status: statusOf(e) });
       }
     })
@@ -215,12 +218,8 @@ export function accountRoutes(deps: UiDeps) {
       const f = await formFields(c);
       try {
         const user = await me(identity.userId);
-        if (!(await verifyPassword(f.current_password ?? "", user.password_hash))) {
-          throw new ApiError(403, "forbidden", "wrong", [
-            { path: "current_password", message: "That is not your current password" },
-          ]);
-        }
-        passwordRules(f.new_password ?? "", user.username, "new_password");
+        await reauthenticate(c, user, f.current_password ?? "");
+        assertPasswordRules(f.new_password ?? "", user.username, "new_password");
         if (await verifyPassword(f.new_password ?? "", user.password_hash)) {
           throw new ApiError(422, "validation_failed", "same", [
             { path: "new_password", message: "Same as the current password" },
@@ -236,6 +235,7 @@ export function accountRoutes(deps: UiDeps) {
         noteAudit(c, { type: "auth:password_changed", subject: user.username });
         return seeOther(c, "/ui/profile?done=password");
       } catch (e) {
+        retryAfter(c, e);
         return profile(c, { password: formError(e, {}) }, null, statusOf(e));
       }
     })
@@ -245,11 +245,7 @@ export function accountRoutes(deps: UiDeps) {
       try {
         const user = await me(signedIn(c).userId);
         const name = v.parse(v.object({ new_username: Username }), values).new_username;
-        if (!(await verifyPassword(f.current_password ?? "", user.password_hash))) {
-          throw new ApiError(403, "forbidden", "wrong", [
-            { path: "current_password", message: "That is not your current password" },
-          ]);
-        }
+        await reauthenticate(c, user, f.current_password ?? "");
         const taken = await findLiveUser(ctx.db, name);
         if (taken && taken.id !== user.id)
           throw new ApiError(409, "conflict", `the username ${name} is taken`, { field: "new_username" });
@@ -261,6 +257,7 @@ export function accountRoutes(deps: UiDeps) {
         noteAudit(c, { type: "auth:username_changed", subject: user.username, output: { new_username: name } });
         return seeOther(c, "/ui/profile?done=username");
       } catch (e) {
+        retryAfter(c, e);
         return profile(c, { username: formError(e, values) }, null, statusOf(e));
       }
     })
