@@ -11,10 +11,10 @@ import type { DatasetsTable } from "../db/tables/models";
 import { notFound, ServiceError } from "../errors";
 import { DATASET_ID, datasetPath, removeFile, removeStaleTempFiles } from "./files";
 
-/** What the dataset functions need: the database, three settings and the clock. */
+/** What the dataset functions need: the database, four settings and the clock. */
 export interface DatasetDeps {
   db: Kysely<DB>;
-  config: Pick<Config, "ML_DATASETS_ROOT" | "ML_MAX_CSV_UPLOAD_BYTES" | "ML_DATASET_TTL_DAYS">;
+  config: Pick<Config, "ML_DATASETS_ROOT" | "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS">;
   now?: () => Date;
 }
 

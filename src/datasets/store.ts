@@ -77,7 +77,7 @@ export interface StagedCsv {
 export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<StagedCsv> {
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
   const file = await StagedFile.create(deps.config.ML_DATASETS_ROOT, "csv");
-  const check = new CsvCheck();
+  const check = new CsvCheck({ maxColumns: deps.config.ML_MAX_CSV_COLUMNS });
   const reader = new CsvReader((fields, line) => check.record(fields, line));
   // fatal: bytes that are not UTF-8 are refused rather than stored as U+FFFD; a leading BOM is dropped
   const decoder = new TextDecoder("utf-8", { fatal: true });
