@@ -44,7 +44,7 @@ export interface TrainPageOptions {
 /** The train page; the upload form on it reports its errors here too (datasets.tsx). */
 export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
-  const list = await listDatasets(datasetDeps, { limit: 200 });
+  const list = await listDatasets(datasetDeps, signedIn(c), { limit: 200 });
   const form = o.form ?? emptyForm();
   const d = o.dataset;
   const target = form.values.target_field ?? d?.columns.at(-1);
