@@ -87,6 +87,7 @@ describe("datasets are their uploader's and the admins'", () => {
     expect(t.files()).toEqual([`${id}.csv`]);
     const train = await b.get("/ui/train");
     expect(await train.text()).not.toContain("alice_private");
+    expect((await b.get(`/ui/train?dataset=${id}`)).status).toBe(404);
   });
 });
 

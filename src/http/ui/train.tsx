@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { TrainPage } from "../../../views/pages/train";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { type Dataset, getDataset, listDatasets, loadDatasetRows } from "../../datasets/store";
+import { type Dataset, datasetForUser, listDatasets, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { TrainBody } from "../api/train";
 import type { AppEnv } from "../env";
@@ -77,12 +77,12 @@ export function trainPages(deps: UiDeps) {
   return new Hono<AppEnv>()
     .get("/ui/train", requireRole("user"), async (c) => {
       const id = c.req.query("dataset");
-      return page(c, { dataset: id ? await getDataset(datasetDeps, id) : null });
+      return page(c, { dataset: id ? await datasetForUser(datasetDeps, signedIn(c), id) : null });
     })
     .post("/ui/train", requireRole("user"), async (c) => {
       const f = await formFields(c);
       const user = signedIn(c);
-      const dataset = await getDataset(datasetDeps, f.dataset_id ?? "");
+      const dataset = await datasetForUser(datasetDeps, user, f.dataset_id ?? "");
       try {
         const body = v.parse(TrainBody, trainBody(f, dataset.columns));
         const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
