@@ -9,6 +9,7 @@ import m0003 from "../../migrations/0003_models.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_monitoring.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_prediction_columns.sql" with { type: "text" };
 import m0006 from "../../migrations/0006_ownership.sql" with { type: "text" };
+import m0008 from "../../migrations/0008_retention.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0004_monitoring", sql: m0004 },
   { name: "0005_prediction_columns", sql: m0005 },
   { name: "0006_ownership", sql: m0006 },
+  { name: "0008_retention", sql: m0008 },
 ];
