@@ -1,8 +1,8 @@
 /**
  * Who sees and cancels which job: its creator, admins, and the owner and maintainers of its
  * model (canSeeJob). Anyone else gets the 404 of an unknown job, so a job id says nothing
- * about other users' work. The API, the dashboard and the WebSocket subscription go through
- * these functions.
+ * about other users' work. The API, the dashboard and the WebSocket subscription (maySeeJob)
+ * go through these functions.
  *
  * @example
  * const job = await jobForUser(db, identity, id);            // 404 unless identity may see it
@@ -20,6 +20,15 @@ export async function jobForUser(db: Kysely<DB>, actor: Actor, id: string): Prom
   const job = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
   if (!job || !(await canSeeJob(db, actor, job))) throw notFound(`job ${id}`);
   return job;
+}
+
+/**
+ * True when the job exists and `actor` may see it: for filters that drop rather than refuse
+ * (the /ws event stream forwards a job's events only to those who may see the job).
+ */
+export async function maySeeJob(db: Kysely<DB>, actor: Actor, id: string): Promise<boolean> {
+  const job = await db.selectFrom("jobs").select(["created_by", "model_key"]).where("id", "=", id).executeTakeFirst();
+  return job !== undefined && (await canSeeJob(db, actor, job));
 }
 
 /** The jobs `actor` may see, newest first: all for admins. */

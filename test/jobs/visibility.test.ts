@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { maySeeJob } from "../../src/jobs/visibility";
 import { addSession, addUser, datasetsApp } from "../datasets/helpers";
 
 type T = Awaited<ReturnType<typeof datasetsApp>>;
@@ -72,6 +73,10 @@ describe("jobs are seen and cancelled by their creator, the model's owner and ma
     for (const who of [t.alice, owen, mia, admin]) {
       expect((await t.send("/jobs/job_alice_churn", { headers: who.headers })).status).toBe(200);
     }
+    const actor = (id: number) => ({ userId: id, role: "user" as const });
+    expect(await maySeeJob(t.deps.db, actor(mia.id), "job_alice_churn")).toBe(true);
+    expect(await maySeeJob(t.deps.db, actor(mia.id), "job_bob_own")).toBe(false);
+    expect(await maySeeJob(t.deps.db, actor(mia.id), "job_nonexistent")).toBe(false);
     const cancel = await t.send("/jobs/job_alice_churn/cancel", { method: "POST", headers: mia.headers });
     expect(cancel.status).toBe(200);
     expect(await status(t, "job_alice_churn")).toBe("cancelled");
