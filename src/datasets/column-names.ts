@@ -2,7 +2,7 @@
  * What a column may be called, the same for a CSV header and for the keys of JSON training
  * rows: names become feature names, JSON keys of logged inputs and dashboard table headers, so
  * a name that is empty, holds a control character (C0, DEL, C1) or a bidirectional override
- * (which makes `evil‮txt` read as something else) is refused, as is a name that repeats
+ * (U+202E makes `evil<U+202E>txt.exe` display as `evilexe.txt`) is refused, as is a name that repeats
  * another. `__proto__`, `constructor` and `prototype` are refused too: rows are plain objects,
  * and request parsing (valibot's record) drops those keys without a word.
  *
