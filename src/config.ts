@@ -71,6 +71,7 @@ const settings = {
   ML_MAX_REQUEST_BYTES: { schema: int(1024, 2 ** 30), default: String(10 * 1024 * 1024), doc: "largest JSON body" },
   ML_MAX_HEADER_BYTES: { schema: int(1024, 65_536), default: "16384", doc: "largest request header block (431)" },
   ML_MAX_CSV_UPLOAD_BYTES: { schema: int(1024, 2 ** 31), default: "10000000", doc: "largest CSV upload" },
+  ML_MAX_CSV_COLUMNS: { schema: int(2, 1_000_000), default: "10000", doc: "most columns a CSV upload may have" },
   ML_SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: "10000", doc: "grace for in-flight requests" },
   ML_ENV_FILE: { schema: v.string(), default: "", doc: "settings file (KEY=VALUE, read as data); empty: ./.env" },
   ML_USE_HTTPS: { schema: bool, default: "false", doc: "serve HTTPS (Secure cookies, HSTS)" },
@@ -96,6 +97,22 @@ const settings = {
   ML_SYNC_PREDICT_MAX_ROWS: { schema: int(1, 1_000_000), default: "1000", doc: "rows predicted in the request" },
   ML_MODEL_RETENTION: { schema: int(1, 1000), default: "10", doc: "versions kept per model" },
   ML_DATASET_TTL_DAYS: { schema: int(0, 36500), default: "30", doc: "days an unused dataset is kept; 0: forever" },
+  // the log grows ~640 B a prediction (row + audit event): swept hourly in batches (src/monitoring/retention.ts)
+  ML_PREDICTION_RETENTION_DAYS: {
+    schema: int(0, 36500),
+    default: "90",
+    doc: "days predictions are kept (labelled stay); 0: forever",
+  },
+  ML_AUDIT_RETENTION_DAYS: {
+    schema: int(0, 36500),
+    default: "90",
+    doc: "days request audit events are kept; 0: forever",
+  },
+  ML_SECURITY_AUDIT_RETENTION_DAYS: {
+    schema: int(0, 36500),
+    default: "365",
+    doc: "days security audit events are kept; 0: forever",
+  },
 
   ML_DRIFT_PSI_THRESHOLD: { schema: num(0, 100), default: "0.1", doc: "PSI above which a feature drifts" },
   ML_DRIFT_JS_THRESHOLD: { schema: num(0, 1), default: "0.2", doc: "Jensen–Shannon (base 2) threshold" },

@@ -3,18 +3,22 @@
  * TTL sweep. A dataset is a file plus its row; the row goes first on delete, so that no row
  * ever points at a missing file (a crash between the two leaves an orphan file, which is
  * harmless and has a generated name).
+ *
+ * A dataset is its uploader's and the admins': the `…ForUser` functions and those taking an
+ * Actor answer anyone else as if it did not exist (404). getDataset is for the system (workers).
  */
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
 import type { DatasetsTable } from "../db/tables/models";
-import { notFound, ServiceError } from "../errors";
+import { conflict, notFound } from "../errors";
+import { type Actor, canSeeOwnRecord, isAdmin } from "../registry/ownership";
 import { DATASET_ID, datasetPath, removeFile, removeStaleTempFiles } from "./files";
 
-/** What the dataset functions need: the database, three settings and the clock. */
+/** What the dataset functions need: the database, four settings and the clock. */
 export interface DatasetDeps {
   db: Kysely<DB>;
-  config: Pick<Config, "ML_DATASETS_ROOT" | "ML_MAX_CSV_UPLOAD_BYTES" | "ML_DATASET_TTL_DAYS">;
+  config: Pick<Config, "ML_DATASETS_ROOT" | "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS">;
   now?: () => Date;
 }
 
@@ -31,7 +35,7 @@ export function toDataset(row: Selectable<DatasetsTable>): Dataset {
   return { ...row, columns: JSON.parse(row.columns) as string[] };
 }
 
-/** The dataset, or a 404 (also for strings that cannot be an id). */
+/** The dataset, or a 404 (also for strings that cannot be an id). For the system: no permission check. */
 export async function getDataset(deps: DatasetDeps, id: string): Promise<Dataset> {
   const row = DATASET_ID.test(id)
     ? await deps.db.selectFrom("datasets").selectAll().where("id", "=", id).executeTakeFirst()
@@ -40,65 +44,116 @@ export async function getDataset(deps: DatasetDeps, id: string): Promise<Dataset
   return toDataset(row);
 }
 
+/**
+ * The dataset as `actor` may reach it: its uploader and admins; a 404 for anyone else, as for
+ * an unknown id. Everything a user does with a dataset id (preview, delete, train) starts here.
+ */
+export async function datasetForUser(deps: DatasetDeps, actor: Actor, id: string): Promise<Dataset> {
+  const ds = await getDataset(deps, id);
+  if (!canSeeOwnRecord(actor, ds.created_by)) throw notFound(`dataset ${id}`);
+  return ds;
+}
+
+/** names shown per dataset in lists: a wide file would otherwise make every list page huge */
+export const LIST_COLUMNS = 50;
+
+/** A dataset in a list: `columns` holds at most LIST_COLUMNS names, `column_count` all of them. */
+export type DatasetSummary = Dataset & { column_count: number };
+
 export interface DatasetPage {
-  items: Dataset[];
+  items: DatasetSummary[];
   total: number;
   limit: number;
   offset: number;
 }
 
-/** Newest first; `name` keeps one name's versions. */
+/** Newest first, only what `actor` may see; `name` keeps one name's versions. */
 export async function listDatasets(
   deps: DatasetDeps,
+  actor: Actor,
   opts: { name?: string | undefined; limit?: number; offset?: number } = {},
 ): Promise<DatasetPage> {
   const limit = opts.limit ?? 50;
   const offset = opts.offset ?? 0;
-  let query = deps.db.selectFrom("datasets");
-  if (opts.name !== undefined) query = query.where("name", "=", opts.name);
+  let query = deps.db.selectFrom("datasets as d");
+  if (opts.name !== undefined) query = query.where("d.name", "=", opts.name);
+  if (!isAdmin(actor)) query = query.where("d.created_by", "=", actor.userId);
   const { total } = await query.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow();
+  // the JSON array of names is cut in SQL: a 700k-column header never reaches JavaScript here
   const rows = await query
-    .selectAll()
-    .orderBy("created_at", "desc")
-    .orderBy("name")
-    .orderBy("version", "desc")
+    .select([
+      "d.id",
+      "d.name",
+      "d.version",
+      "d.format",
+      "d.original_filename",
+      "d.row_count",
+      "d.size_bytes",
+      "d.sha256",
+      "d.created_by",
+      "d.created_at",
+      "d.last_used_at",
+      sql<number>`json_array_length(d.columns)`.as("column_count"),
+      sql<string>`(select json_group_array(value) from (select value from json_each(d.columns) where key < ${LIST_COLUMNS} order by key))`.as(
+        "columns",
+      ),
+    ])
+    .orderBy("d.created_at", "desc")
+    .orderBy("d.name")
+    .orderBy("d.version", "desc")
     .limit(limit)
     .offset(offset)
     .execute();
-  return { items: rows.map(toDataset), total: Number(total), limit, offset };
+  const items = rows.map((r) => ({ ...toDataset(r), column_count: Number(r.column_count) }));
+  return { items, total: Number(total), limit, offset };
 }
 
-/** Every version of a name, newest first; empty when the name is unknown. */
-export async function datasetVersions(deps: DatasetDeps, name: string): Promise<Dataset[]> {
-  const rows = await deps.db
-    .selectFrom("datasets")
-    .selectAll()
-    .where("name", "=", name)
-    .orderBy("version", "desc")
-    .execute();
+/** Every version of a name that `actor` may see, newest first; empty when there is none. */
+export async function datasetVersions(deps: DatasetDeps, actor: Actor, name: string): Promise<Dataset[]> {
+  let query = deps.db.selectFrom("datasets").selectAll().where("name", "=", name);
+  if (!isAdmin(actor)) query = query.where("created_by", "=", actor.userId);
+  const rows = await query.orderBy("version", "desc").execute();
   return rows.map(toDataset);
 }
 
+/** The model versions that still need a dataset: training on it, serving, or ready to serve and retrain. */
+export async function versionsUsingDataset(
+  deps: DatasetDeps,
+  id: string,
+): Promise<{ model_key: string; version: string; status: string; active: boolean }[]> {
+  const rows = await deps.db
+    .selectFrom("model_versions as mv")
+    .leftJoin("models as m", "m.model_key", "mv.model_key")
+    .select(["mv.model_key", "mv.version", "mv.status", "m.active_version"])
+    .where("mv.dataset_id", "=", id)
+    .where((eb) =>
+      eb.or([eb("mv.status", "in", ["training", "ready"]), eb("m.active_version", "=", eb.ref("mv.version"))]),
+    )
+    .orderBy("mv.model_key")
+    .orderBy("mv.id")
+    .execute();
+  return rows.map((r) => ({
+    model_key: r.model_key,
+    version: r.version,
+    status: r.status,
+    active: r.active_version === r.version,
+  }));
+}
+
 /**
- * Deletes the row and the file. Refused (409) while a model version is training on it; a
- * finished version that names it keeps its dataset_id, and retraining from it then fails
- * with a 404 for the dataset.
+ * Deletes the row and the file, for its uploader or an admin (404 for anyone else). Refused
+ * (409 naming the versions) while a model version trains on it, serves from it or could
+ * serve and be retrained from it (status ready): retraining reads the original data. A
+ * dataset used only by failed or archived versions may go.
  */
-export async function deleteDataset(deps: DatasetDeps, id: string): Promise<Dataset> {
-  const ds = await getDataset(deps, id);
-  const training = await deps.db
-    .selectFrom("model_versions")
-    .select(["model_key", "version"])
-    .where("dataset_id", "=", id)
-    .where("status", "=", "training")
-    .executeTakeFirst();
-  if (training) {
-    throw new ServiceError(
-      409,
-      "conflict",
-      `dataset ${id} is in use: model ${training.model_key} version ${training.version} is training on it`,
-      { model_key: training.model_key, version: training.version },
-    );
+export async function deleteDataset(deps: DatasetDeps, actor: Actor, id: string): Promise<Dataset> {
+  const ds = await datasetForUser(deps, actor, id);
+  const using = await versionsUsingDataset(deps, ds.id);
+  if (using.length > 0) {
+    const named = using.map((u) => `${u.model_key} ${u.version} (${u.active ? "active" : u.status})`);
+    throw conflict(`dataset ${id} is in use by model versions that need it: ${named.join(", ")}`, {
+      versions: using.map(({ model_key, version, status, active }) => ({ model_key, version, status, active })),
+    });
   }
   return removeDataset(deps, ds);
 }

@@ -6,6 +6,7 @@
  * `column_name` when the header gives one.
  */
 import { ServiceError } from "../errors";
+import { columnNameIssue, shownColumnName } from "./column-names";
 
 export const MIN_DATA_ROWS = 2;
 /** largest share of empty cells over the whole table */
@@ -34,15 +35,26 @@ export interface CsvSummary {
   rowCount: number;
 }
 
+/** What an upload may hold beyond the byte limit. */
+export interface CsvLimits {
+  /** ML_MAX_CSV_COLUMNS: a wider header is refused before any row is read */
+  maxColumns: number;
+}
+
 export class CsvCheck {
+  readonly #limits: CsvLimits;
   #columns: string[] | undefined;
   #rows = 0;
   #emptyByColumn: number[] = [];
 
+  constructor(limits: CsvLimits) {
+    this.#limits = limits;
+  }
+
   /** Takes the next record (the first is the header); throws the 422 for the first rule it breaks. */
   record(fields: string[], line: number): void {
     if (!this.#columns) {
-      this.#columns = checkHeader(fields, line);
+      this.#columns = checkHeader(fields, line, this.#limits);
       this.#emptyByColumn = this.#columns.map(() => 0);
       return;
     }
@@ -59,7 +71,17 @@ export class CsvCheck {
       );
     }
     for (let j = 0; j < fields.length; j++) {
-      if ((fields[j] as string).trim() === "") (this.#emptyByColumn[j] as number)++;
+      const cell = fields[j] as string;
+      if (cell.trim() === "") (this.#emptyByColumn[j] as number)++;
+      // a NUL ends strings in C tools and in many viewers: what is shown would not be what is stored
+      if (cell.includes("\u0000")) {
+        throw csvRefusal(`row ${row} (line ${line}), column ${j + 1} "${columns[j]}" holds a NUL character`, {
+          row,
+          line,
+          column: j + 1,
+          column_name: columns[j] as string,
+        });
+      }
     }
     this.#rows = row;
   }
@@ -94,7 +116,14 @@ export class CsvCheck {
   }
 }
 
-function checkHeader(fields: string[], line: number): string[] {
+function checkHeader(fields: string[], line: number, limits: CsvLimits): string[] {
+  if (fields.length > limits.maxColumns) {
+    throw csvRefusal(
+      `the header has ${fields.length} columns; at most ${limits.maxColumns} are allowed (ML_MAX_CSV_COLUMNS)`,
+      { row: 0, line },
+      { column_count: fields.length, max_columns: limits.maxColumns },
+    );
+  }
   const names = fields.map((f) => f.trim());
   if (names.length > 0 && names.every(looksNumeric)) {
     throw csvRefusal(`line ${line} holds numbers, not column names: the first row must be a header`, {
@@ -103,18 +132,14 @@ function checkHeader(fields: string[], line: number): string[] {
       column: 1,
     });
   }
-  const seen = new Map<string, number>();
-  for (const [j, name] of names.entries()) {
-    if (name === "") throw csvRefusal(`header: column ${j + 1} has no name`, { row: 0, line, column: j + 1 });
-    const before = seen.get(name);
-    if (before !== undefined) {
-      throw csvRefusal(
-        `header: column ${j + 1} "${name}" repeats the name of column ${before}`,
-        { row: 0, line, column: j + 1, column_name: name },
-        { first_column: before },
-      );
-    }
-    seen.set(name, j + 1);
+  const issue = columnNameIssue(names);
+  if (issue) {
+    const { column, column_name, problem, ...extra } = issue;
+    throw csvRefusal(
+      `header: column ${column} ${shownColumnName(column_name)} ${problem}`,
+      { row: 0, line, column, column_name },
+      { problem, ...extra },
+    );
   }
   return names;
 }

@@ -6,7 +6,8 @@
  */
 import { sql } from "kysely";
 import { ServiceError } from "../errors";
-import { type Dataset, type DatasetDeps, getDataset, nowOf, toDataset } from "./catalog";
+import type { Actor } from "../registry/ownership";
+import { type Dataset, type DatasetDeps, datasetForUser, getDataset, nowOf, toDataset } from "./catalog";
 import { CsvCheck, csvRefusal, looksNumeric } from "./csv-check";
 import { CsvReader, readRecords, UnclosedQuote } from "./csv-reader";
 import { type DatasetFormat, datasetPath, StagedFile } from "./files";
@@ -77,7 +78,7 @@ export interface StagedCsv {
 export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<StagedCsv> {
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
   const file = await StagedFile.create(deps.config.ML_DATASETS_ROOT, "csv");
-  const check = new CsvCheck();
+  const check = new CsvCheck({ maxColumns: deps.config.ML_MAX_CSV_COLUMNS });
   const reader = new CsvReader((fields, line) => check.record(fields, line));
   // fatal: bytes that are not UTF-8 are refused rather than stored as U+FFFD; a leading BOM is dropped
   const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -262,7 +263,10 @@ async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_IN
   };
 }
 
-/** All rows of a dataset, for training; marks it used (which restarts its TTL). */
+/**
+ * All rows of a dataset, for training; marks it used (which restarts its TTL). No permission
+ * check (workers run it for the system): a request resolves the id with datasetForUser first.
+ */
 export async function loadDatasetRows(deps: DatasetDeps, id: string): Promise<DatasetRows> {
   const ds = await getDataset(deps, id);
   const rows = await readRows(deps, ds);
@@ -274,7 +278,7 @@ export async function loadDatasetRows(deps: DatasetDeps, id: string): Promise<Da
   return rows;
 }
 
-/** The first rows, typed from those rows alone; does not count as use. */
-export async function previewDataset(deps: DatasetDeps, id: string, limit = 20): Promise<DatasetRows> {
-  return readRows(deps, await getDataset(deps, id), limit);
+/** The first rows, typed from those rows alone, for its uploader or an admin; does not count as use. */
+export async function previewDataset(deps: DatasetDeps, actor: Actor, id: string, limit = 20): Promise<DatasetRows> {
+  return readRows(deps, await datasetForUser(deps, actor, id), limit);
 }

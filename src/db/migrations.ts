@@ -10,6 +10,7 @@ import m0004 from "../../migrations/0004_monitoring.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_prediction_columns.sql" with { type: "text" };
 import m0006 from "../../migrations/0006_ownership.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_prediction_ids.sql" with { type: "text" };
+import m0008 from "../../migrations/0008_retention.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0005_prediction_columns", sql: m0005 },
   { name: "0006_ownership", sql: m0006 },
   { name: "0007_prediction_ids", sql: m0007 },
+  { name: "0008_retention", sql: m0008 },
 ];

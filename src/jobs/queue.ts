@@ -45,20 +45,31 @@ export async function getJob(db: Kysely<DB>, id: string): Promise<JobRow> {
 }
 
 export interface JobFilter {
-  status?: JobStatus | undefined;
+  status?: JobStatus | readonly JobStatus[] | undefined;
   type?: JobType | undefined;
   modelKey?: string | undefined;
   createdBy?: number | undefined;
+  /** only jobs this user created or of these models (src/jobs/visibility.ts) */
+  visibleTo?: { userId: number; modelKeys: readonly string[] } | undefined;
   limit: number;
   offset: number;
 }
 
 export async function listJobs(db: Kysely<DB>, f: JobFilter): Promise<{ items: JobRow[]; total: number }> {
   let q = db.selectFrom("jobs");
-  if (f.status) q = q.where("status", "=", f.status);
+  if (typeof f.status === "string") q = q.where("status", "=", f.status);
+  else if (f.status) q = q.where("status", "in", [...f.status]);
   if (f.type) q = q.where("type", "=", f.type);
   if (f.modelKey) q = q.where("model_key", "=", f.modelKey);
   if (f.createdBy !== undefined) q = q.where("created_by", "=", f.createdBy);
+  const visible = f.visibleTo;
+  if (visible) {
+    q = q.where((eb) =>
+      visible.modelKeys.length
+        ? eb.or([eb("created_by", "=", visible.userId), eb("model_key", "in", [...visible.modelKeys])])
+        : eb("created_by", "=", visible.userId),
+    );
+  }
   const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   const items = await q
     .selectAll()

@@ -7,6 +7,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
+import { checkColumnNames } from "../datasets/column-names";
 import { saveJsonDataset } from "../datasets/store";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
@@ -28,6 +29,7 @@ export function checkTrainingRows(
   },
 ) {
   const columns = new Set(rows.flatMap((r) => Object.keys(r)));
+  checkColumnNames([...columns], "the training rows");
   const target = body.target_field;
   if (!columns.has(target))
     throw invalid(`target_field ${target} is not a column of the data`, [

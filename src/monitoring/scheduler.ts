@@ -2,6 +2,7 @@
  * The schedules `serve` runs, with croner:
  *   daily drift check   ML_DAILY_DRIFT_CHECK_TIME (HH:MM) in ML_DRIFT_TIMEZONE, every model
  *   dataset TTL sweep   hourly, on the hour (cleanupExpiredDatasets)
+ *   retention sweep     hourly, at minute 30: old predictions and audit events (retention.ts)
  *   job pick-up         every 30 s the runner looks for queued jobs, so a retrain queued by
  *                       another process (the drift-check CLI or its systemd timer) starts soon
  * A run that is still going when the next is due is skipped (croner's `protect`), and a
@@ -12,6 +13,7 @@ import { Cron } from "croner";
 import { cleanupExpiredDatasets, type DatasetDeps } from "../datasets/store";
 import type { Logger } from "../log";
 import { type DriftCheckDeps, runAllDriftChecks } from "./check";
+import { type RetentionDeps, sweepRetention } from "./retention";
 
 export interface ScheduledJob {
   nextRun(from?: Date): Date | null;
@@ -40,6 +42,7 @@ export interface ScheduleDeps {
   log: Logger;
   dailyDriftCheck: () => Promise<unknown>;
   cleanupDatasets: () => Promise<unknown>;
+  sweepRetention: () => Promise<unknown>;
   kickJobs?: () => void;
   cron?: CronFactory;
 }
@@ -47,6 +50,7 @@ export interface ScheduleDeps {
 export interface Schedules {
   driftCheck: ScheduledJob;
   datasetCleanup: ScheduledJob;
+  retention: ScheduledJob;
   stop(): void;
 }
 
@@ -67,6 +71,8 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
     guarded("daily-drift-check", deps.dailyDriftCheck),
   );
   const datasetCleanup = cron("0 0 * * * *", { name: "dataset-ttl" }, guarded("dataset-ttl", deps.cleanupDatasets));
+  // half past: not in the same minute as the dataset sweep and the hourly jobs of other tools
+  const retention = cron("0 30 * * * *", { name: "retention" }, guarded("retention", deps.sweepRetention));
   const kick = deps.kickJobs;
   const pickUp = kick ? cron("*/30 * * * * *", { name: "job-pickup" }, async () => kick()) : null;
   deps.log.info("schedules started", {
@@ -76,9 +82,11 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
   return {
     driftCheck,
     datasetCleanup,
+    retention,
     stop: () => {
       driftCheck.stop();
       datasetCleanup.stop();
+      retention.stop();
       pickUp?.stop();
     },
   };
@@ -86,7 +94,7 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
 
 /** The schedules of a running service: checks through the runtime's drift wiring. */
 export function startServiceSchedules(s: {
-  config: ScheduleDeps["config"] & DatasetDeps["config"];
+  config: ScheduleDeps["config"] & DatasetDeps["config"] & RetentionDeps["config"];
   db: DatasetDeps["db"];
   log: Logger;
   drift: DriftCheckDeps;
@@ -99,6 +107,10 @@ export function startServiceSchedules(s: {
     log: s.log,
     dailyDriftCheck: () => runAllDriftChecks(s.drift),
     cleanupDatasets: () => cleanupExpiredDatasets({ db: s.db, config: s.config, ...(s.now ? { now: s.now } : {}) }),
+    sweepRetention: async () => {
+      const swept = await sweepRetention({ db: s.db, config: s.config, ...(s.now ? { now: s.now } : {}) });
+      s.log.info("retention sweep", { ...swept });
+    },
     kickJobs: s.kickJobs,
     ...(s.cron ? { cron: s.cron } : {}),
   });

@@ -54,6 +54,7 @@ describe("GET /datasets", () => {
         "format",
         "original_filename",
         "columns",
+        "column_count",
         "row_count",
         "size_bytes",
         "sha256",
@@ -114,26 +115,26 @@ describe("DELETE /datasets/{id}", () => {
     expect((await t.send(`/datasets/${up.body.id}`)).status).toBe(404);
   });
 
-  test("only the uploader or an admin may delete", async () => {
+  test("only the uploader or an admin may delete; to anyone else it does not exist", async () => {
     const t = await datasetsApp();
     const up = await t.upload(numericCsv(2));
     const bob = await addUser(t.deps, "bob");
     const denied = await t.send(`/datasets/${up.body.id}`, { method: "DELETE", headers: bob.headers });
-    expect(denied.status).toBe(403);
+    expect(denied.status).toBe(404);
     expect(t.files()).toHaveLength(1);
     const admin = await addUser(t.deps, "carol", "admin");
     expect((await t.send(`/datasets/${up.body.id}`, { method: "DELETE", headers: admin.headers })).status).toBe(200);
   });
 
-  test("409 while a model version is training on it; allowed once it is done", async () => {
+  test("409 while a model version is training on it; allowed once that failed", async () => {
     const t = await datasetsApp();
     const up = await t.upload(numericCsv(2));
     await modelVersionOn(t, up.body.id, "training");
     const res = await t.send(`/datasets/${up.body.id}`, { method: "DELETE" });
     expect(res.status).toBe(409);
-    expect(res.body.error.details).toMatchObject({ version: "v1" });
+    expect(res.body.error.details.versions).toMatchObject([{ version: "v1", status: "training" }]);
     expect(t.files()).toHaveLength(1);
-    await t.deps.db.updateTable("model_versions").set({ status: "ready" }).execute();
+    await t.deps.db.updateTable("model_versions").set({ status: "failed" }).execute();
     expect((await t.send(`/datasets/${up.body.id}`, { method: "DELETE" })).status).toBe(200);
   });
 });

@@ -265,6 +265,11 @@ describe("forms without JavaScript", () => {
   });
 
   test("jobs can be cancelled from the page", async () => {
+    const alice = await svc.db
+      .selectFrom("users")
+      .select("id")
+      .where("username", "=", "alice")
+      .executeTakeFirstOrThrow();
     const job = await svc.db
       .insertInto("jobs")
       .values({
@@ -272,6 +277,7 @@ describe("forms without JavaScript", () => {
         type: "train",
         status: "queued",
         params: "{}",
+        created_by: alice.id,
         created_at: "2000-01-01T00:00:00Z",
       })
       .execute();

@@ -11,9 +11,19 @@ export interface DatasetItem {
   format: string;
   row_count: number;
   size_bytes: number;
+  /** in lists, the first names only; column_count says how many there are */
   columns: string[];
+  column_count?: number;
   created_at: string;
 }
+
+/** columns of the preview table on a dataset's page: a 10,000-column file stays a readable page */
+const PREVIEW_COLUMNS = 100;
+
+const columnsOf = (d: DatasetItem) => {
+  const count = d.column_count ?? d.columns.length;
+  return count > 6 ? `${d.columns.slice(0, 6).join(", ")}, … (${count} columns)` : d.columns.join(", ");
+};
 
 const kb = (n: number) =>
   n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1 << 20)).toFixed(1)} MB`;
@@ -65,7 +75,7 @@ export function DatasetsPage(p: {
                 </th>
                 <td class="num">{d.version}</td>
                 <td class="num">{d.row_count}</td>
-                <td>{d.columns.length > 6 ? `${d.columns.slice(0, 6).join(", ")}, …` : d.columns.join(", ")}</td>
+                <td>{columnsOf(d)}</td>
                 <td class="num">{kb(d.size_bytes)}</td>
                 <td>
                   <Time iso={d.created_at} />
@@ -92,6 +102,7 @@ export function DatasetsPage(p: {
 
 export function DatasetPage(p: { dataset: DatasetItem; rows: Record<string, unknown>[] }) {
   const d = p.dataset;
+  const shown = d.columns.slice(0, PREVIEW_COLUMNS);
   return (
     <>
       <h1>
@@ -103,10 +114,13 @@ export function DatasetPage(p: { dataset: DatasetItem; rows: Record<string, unkn
       </p>
       <div class="table-wrap" tabindex={0}>
         <table>
-          <caption>First {p.rows.length} rows</caption>
+          <caption>
+            First {p.rows.length} rows
+            {shown.length < d.columns.length ? `, first ${shown.length} of ${d.columns.length} columns` : ""}
+          </caption>
           <thead>
             <tr>
-              {d.columns.map((col) => (
+              {shown.map((col) => (
                 <th scope="col">{col}</th>
               ))}
             </tr>
@@ -114,7 +128,7 @@ export function DatasetPage(p: { dataset: DatasetItem; rows: Record<string, unkn
           <tbody>
             {p.rows.map((r) => (
               <tr>
-                {d.columns.map((col) => (
+                {shown.map((col) => (
                   <td>{r[col] == null ? "" : String(r[col])}</td>
                 ))}
               </tr>

@@ -9,15 +9,15 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { hasRole } from "../../auth/identity";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { boundaryOf, type FormPart, formParts, streamChunks } from "../../datasets/multipart";
 import {
   type Dataset,
   type DatasetDeps,
+  type DatasetSummary,
+  datasetForUser,
   datasetVersions,
   deleteDataset,
-  getDataset,
   listDatasets,
   previewDataset,
   saveStagedCsv,
@@ -50,8 +50,12 @@ const ListQuery = v.object({
   offset: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, "an integer ≥ 0"), v.transform(Number)), "0"),
 });
 
-/** The public shape of a dataset (snake_case, as stored). */
-export function shownDataset(ds: Dataset) {
+/**
+ * The public shape of a dataset (snake_case, as stored). In a list (a DatasetSummary) `columns`
+ * holds the first LIST_COLUMNS names and `column_count` says how many there are; `GET
+ * /datasets/{id}` gives them all.
+ */
+export function shownDataset(ds: Dataset | DatasetSummary) {
   return {
     id: ds.id,
     name: ds.name,
@@ -59,6 +63,7 @@ export function shownDataset(ds: Dataset) {
     format: ds.format,
     original_filename: ds.original_filename,
     columns: ds.columns,
+    column_count: "column_count" in ds ? ds.column_count : ds.columns.length,
     row_count: ds.row_count,
     size_bytes: ds.size_bytes,
     sha256: ds.sha256,
@@ -179,37 +184,29 @@ export function datasetRoutes(deps: DatasetDeps) {
 
   app.get("/datasets", requireRole("user"), queryParams(ListQuery), async (c) => {
     const q = c.req.valid("query");
-    const page = await listDatasets(deps, q);
+    const page = await listDatasets(deps, signedIn(c), q);
     return c.json({ ...page, items: page.items.map(shownDataset) });
   });
 
   app.get("/datasets/by-name/:name/versions", requireRole("user"), async (c) => {
     const name = c.req.param("name");
-    const versions = await datasetVersions(deps, name);
+    const versions = await datasetVersions(deps, signedIn(c), name);
     if (versions.length === 0) throw notFound(`dataset name ${name}`);
     return c.json({ name, versions: versions.map(shownDataset) });
   });
 
   app.get("/datasets/:id", requireRole("user"), async (c) => {
-    return c.json(shownDataset(await getDataset(deps, c.req.param("id"))));
+    return c.json(shownDataset(await datasetForUser(deps, signedIn(c), c.req.param("id"))));
   });
 
   app.get("/datasets/:id/preview", requireRole("user"), async (c) => {
     const id = c.req.param("id");
-    const { columns, rows } = await previewDataset(deps, id, PREVIEW_ROWS);
+    const { columns, rows } = await previewDataset(deps, signedIn(c), id, PREVIEW_ROWS);
     return c.json({ id, columns, rows });
   });
 
-  // the uploader or an admin: a dataset may be another user's training data
   app.delete("/datasets/:id", requireRole("user"), async (c) => {
-    const identity = signedIn(c);
-    const ds = await getDataset(deps, c.req.param("id"));
-    if (ds.created_by !== identity.userId && !hasRole(identity.role, "admin")) {
-      throw new ApiError(403, "forbidden", "only the uploader or an admin may delete a dataset", {
-        reason: "not_owner",
-      });
-    }
-    await deleteDataset(deps, ds.id);
+    const ds = await deleteDataset(deps, signedIn(c), c.req.param("id"));
     noteAudit(c, { type: "dataset:deleted", subject: ds.id, output: { name: ds.name, version: ds.version } });
     return c.json({ id: ds.id, deleted: true });
   });

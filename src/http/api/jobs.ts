@@ -1,8 +1,12 @@
-/** `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`: the persistent queue, for its users. */
+/**
+ * `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`: the persistent queue, for its users.
+ * Each sees (and may cancel) their own jobs and those of the models they own or maintain; admins all.
+ */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole } from "../../auth/routes-policy";
-import { getJob, jobView, listJobs } from "../../jobs/queue";
+import { requireRole, signedIn } from "../../auth/routes-policy";
+import { jobView } from "../../jobs/queue";
+import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { queryParams } from "../validate";
@@ -19,7 +23,7 @@ export function jobsRoutes(deps: AppDeps & { runtime: Runtime }) {
   return new Hono<AppEnv>()
     .get("/jobs", requireRole("user"), queryParams(JobsQuery), async (c) => {
       const q = c.req.valid("query");
-      const { items, total } = await listJobs(deps.db, {
+      const { items, total } = await listJobsForUser(deps.db, signedIn(c), {
         status: q.status,
         type: q.type,
         modelKey: q.model_key,
@@ -28,8 +32,10 @@ export function jobsRoutes(deps: AppDeps & { runtime: Runtime }) {
       });
       return c.json({ items: items.map(jobView), total, limit: q.limit, offset: q.offset });
     })
-    .get("/jobs/:id", requireRole("user"), async (c) => c.json(jobView(await getJob(deps.db, c.req.param("id")))))
+    .get("/jobs/:id", requireRole("user"), async (c) =>
+      c.json(jobView(await jobForUser(deps.db, signedIn(c), c.req.param("id")))),
+    )
     .post("/jobs/:id/cancel", requireRole("user"), async (c) =>
-      c.json(jobView(await deps.runtime.jobs.cancel(c.req.param("id")))),
+      c.json(jobView(await cancelJobForUser({ db: deps.db, jobs: deps.runtime.jobs }, signedIn(c), c.req.param("id")))),
     );
 }

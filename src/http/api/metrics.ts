@@ -5,12 +5,14 @@
  * What is measured and where: requests and latency per matched route pattern (the middleware
  * below; raw paths would give one series per job id), jobs by status and type (read from the
  * database at scrape time), training durations and predict-job rows (bus events), synchronous
- * predictions (the request middleware reads the validated body of POST /predict), process.
+ * predictions (the request middleware reads the validated body of POST /predict), process,
+ * database size (PRAGMA page_count × page_size: what the retention settings bound).
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { publicRoute } from "../../auth/routes-policy";
+import { databaseSize } from "../../db/size";
 import type { EventBus } from "../../events/bus";
 import type { AppDeps, AppEnv } from "../env";
 import { Registry } from "../metrics";
@@ -46,6 +48,14 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt"> & {
   const uptime = registry.gauge("process_uptime_seconds", "Seconds since the service started.");
   const rss = registry.gauge("process_resident_memory_bytes", "Resident set size, in bytes.");
   const heap = registry.gauge("process_heap_used_bytes", "JavaScript heap in use, in bytes.");
+  const dbBytes = registry.gauge(
+    "mlservice_database_bytes",
+    "Size of the database file (pages × page size), in bytes.",
+  );
+  const dbFree = registry.gauge(
+    "mlservice_database_free_bytes",
+    "Database pages free for reuse (left by deletes such as the retention sweep), in bytes.",
+  );
 
   deps.bus.subscribe("queue:task_completed", (e) => {
     if (e.status !== "completed") return;
@@ -71,6 +81,9 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt"> & {
     const mem = process.memoryUsage();
     rss.labels().set(mem.rss);
     heap.labels().set(mem.heapUsed);
+    const size = await databaseSize(deps.db);
+    dbBytes.labels().set(size.bytes);
+    dbFree.labels().set(size.freeBytes);
   });
 
   /** Counts and times every request; mount first so auth failures and 404s count too. */

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { namedRow } from "../../datasets/column-names";
 import { getDataset, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { architectureFor } from "../../jobs/train";
@@ -29,7 +30,7 @@ export const TrainBody = v.pipe(
     task_type: v.optional(v.picklist(["classification", "regression"])),
     target_field: v.pipe(v.string(), v.minLength(1)),
     feature_fields: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
-    items: v.optional(v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1), v.maxLength(1_000_000))),
+    items: v.optional(v.pipe(v.array(namedRow(Cell)), v.minLength(1), v.maxLength(1_000_000))),
     dataset_id: v.optional(v.string()),
     batch_size: v.optional(v.pipe(positiveInt, v.maxValue(65536))),
     use_gpu_if_available: v.optional(v.boolean(), true),

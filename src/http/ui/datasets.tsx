@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { DatasetPage, DatasetsPage } from "../../../views/pages/datasets";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { deleteDataset, getDataset, listDatasets, previewDataset, saveCsvDataset } from "../../datasets/store";
+import { datasetForUser, deleteDataset, listDatasets, previewDataset, saveCsvDataset } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import type { AppEnv } from "../env";
 import { offsetOf } from "./models";
@@ -17,7 +17,7 @@ export function datasetPages(deps: UiDeps) {
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
   const list = async (c: Ctx, upload: FormState = emptyForm(), status: 200 | 413 | 422 = 200) => {
     const offset = offsetOf(c.req.query("offset"));
-    const page = await listDatasets(datasetDeps, { limit: PAGE, offset });
+    const page = await listDatasets(datasetDeps, signedIn(c), { limit: PAGE, offset });
     const notice =
       c.req.query("done") === "deleted"
         ? "Dataset deleted."
@@ -71,12 +71,12 @@ export function datasetPages(deps: UiDeps) {
       }
     })
     .get("/ui/datasets/:id", requireRole("user"), async (c) => {
-      const ds = await getDataset(datasetDeps, c.req.param("id"));
-      const { rows } = await previewDataset(datasetDeps, ds.id, 20);
+      const ds = await datasetForUser(datasetDeps, signedIn(c), c.req.param("id"));
+      const { rows } = await previewDataset(datasetDeps, signedIn(c), ds.id, 20);
       return render(c, deps, `Dataset ${ds.name}`, <DatasetPage dataset={ds} rows={rows} />);
     })
     .post("/ui/datasets/:id/delete", requireRole("user"), async (c) => {
-      await deleteDataset(datasetDeps, c.req.param("id"));
+      await deleteDataset(datasetDeps, signedIn(c), c.req.param("id"));
       return seeOther(c, "/ui/datasets?done=deleted");
     });
 }

@@ -4,7 +4,8 @@ import { Hono } from "hono";
 import { type JobItem, JobPage, JobsPage } from "../../../views/pages/jobs";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import type { JobStatus } from "../../db/tables/models";
-import { getJob, type JobRow, listJobs } from "../../jobs/queue";
+import type { JobRow } from "../../jobs/queue";
+import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { AppEnv } from "../env";
 import { offsetOf } from "./models";
 import { render, safeNext, seeOther, type UiDeps } from "./page";
@@ -37,7 +38,7 @@ export function jobPages(deps: UiDeps) {
       const raw = c.req.query("status") ?? "";
       const status = STATUSES.has(raw) ? (raw as JobStatus) : undefined;
       const offset = offsetOf(c.req.query("offset"));
-      const page = await listJobs(deps.db, { status, limit: PAGE, offset });
+      const page = await listJobsForUser(deps.db, signedIn(c), { status, limit: PAGE, offset });
       const jobs = page.items.map(jobItem);
       const url = c.req.path + new URL(c.req.url).search;
       const body = (
@@ -54,13 +55,13 @@ export function jobPages(deps: UiDeps) {
       return render(c, deps, "Jobs", body, { refresh: jobs.some(busy) ? REFRESH_S : undefined });
     })
     .get("/ui/jobs/:id", requireRole("user"), async (c) => {
-      const job = jobItem(await getJob(deps.db, c.req.param("id")));
+      const job = jobItem(await jobForUser(deps.db, signedIn(c), c.req.param("id")));
       const body = <JobPage job={job} csrf={signedIn(c).csrfToken} url={c.req.path} />;
       return render(c, deps, `Job ${job.job_id}`, body, { refresh: busy(job) ? REFRESH_S : undefined });
     })
     .post("/ui/jobs/:id/cancel", requireRole("user"), async (c) => {
       const id = c.req.param("id");
-      await deps.runtime.jobs.cancel(id);
+      await cancelJobForUser({ db: deps.db, jobs: deps.runtime.jobs }, signedIn(c), id);
       const back = c.req.header("referer");
       const next = back ? safeNext(new URL(back, "http://x").pathname) : `/ui/jobs/${id}`;
       return seeOther(c, next === "/ui" ? `/ui/jobs/${id}` : next);

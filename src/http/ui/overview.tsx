@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { AboutPage, OverviewPage } from "../../../views/pages/overview";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { listJobsForUser } from "../../jobs/visibility";
 import { VERSION } from "../../version";
 import type { AppEnv } from "../env";
 import { jobItem } from "./jobs";
@@ -28,13 +29,7 @@ export function overviewPages(deps: UiDeps) {
           .selectFrom("models")
           .select((eb) => eb.fn.countAll<number>().as("n"))
           .executeTakeFirstOrThrow(),
-        db
-          .selectFrom("jobs")
-          .selectAll()
-          .where("status", "in", ["queued", "running"])
-          .orderBy("created_at", "desc")
-          .limit(10)
-          .execute(),
+        listJobsForUser(db, signedIn(c), { status: ["queued", "running"], limit: 10, offset: 0 }).then((p) => p.items),
         deps.describeCompute(),
       ]);
       const alerts = await listAlerts(deps.db, { open: true, limit: 5, offset: 0 });

@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { TrainPage } from "../../../views/pages/train";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { type Dataset, getDataset, listDatasets, loadDatasetRows } from "../../datasets/store";
+import { type Dataset, datasetForUser, listDatasets, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { TrainBody } from "../api/train";
 import type { AppEnv } from "../env";
@@ -45,7 +45,7 @@ export interface TrainPageOptions {
 /** The train page; the upload form on it reports its errors here too (datasets.tsx). */
 export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
-  const list = await listDatasets(datasetDeps, { limit: 200 });
+  const list = await listDatasets(datasetDeps, signedIn(c), { limit: 200 });
   const form = o.form ?? emptyForm();
   const d = o.dataset;
   const target = form.values.target_field ?? d?.columns.at(-1);
@@ -78,12 +78,12 @@ export function trainPages(deps: UiDeps) {
   return new Hono<AppEnv>()
     .get("/ui/train", requireRole("user"), async (c) => {
       const id = c.req.query("dataset");
-      return page(c, { dataset: id ? await getDataset(datasetDeps, id) : null });
+      return page(c, { dataset: id ? await datasetForUser(datasetDeps, signedIn(c), id) : null });
     })
     .post("/ui/train", requireRole("user"), async (c) => {
       const f = await formFields(c);
       const user = signedIn(c);
-      const dataset = await getDataset(datasetDeps, f.dataset_id ?? "");
+      const dataset = await datasetForUser(datasetDeps, user, f.dataset_id ?? "");
       try {
         const body = v.parse(TrainBody, trainBody(f, dataset.columns));
         const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
