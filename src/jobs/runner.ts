@@ -8,13 +8,13 @@ import type { DB } from "../db/schema";
 import type { JobType } from "../db/tables/models";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
+import { jobEvent } from "./follow";
 import {
   claimNext,
   finishJob,
   getJob,
   INTERRUPTED_BY_SHUTDOWN,
   type JobRow,
-  jobView,
   recoverInterrupted,
   requestCancel,
   setProgress,
@@ -227,14 +227,7 @@ export class JobRunner {
   }
 
   #publish(type: "queue:task_started" | "queue:task_completed", job: JobRow) {
-    const v = jobView(job);
-    this.#deps.bus.publish(type, {
-      ...this.#event(job),
-      stage: v.stage,
-      progress: v.progress,
-      result: v.result,
-      error: v.error,
-    });
+    this.#deps.bus.publish(type, jobEvent(job));
   }
 
   #now(): string {
