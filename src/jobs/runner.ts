@@ -64,11 +64,11 @@ interface Running {
   finished: boolean;
 }
 
-/** how long aborted jobs get to end on their own at shutdown before the runner fails them */
+/** how long aborted jobs get to end on their own at shutdown (a fit stops within a step) before the runner fails them */
 const ABORT_SETTLE_MS = 2500;
 
 /** True when `p` settles within `ms` (the timer does not outlive the wait). */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
@@ -85,6 +85,7 @@ export class JobRunner {
   readonly #handlers = new Map<JobType, JobHandler>();
   readonly #running = new Map<string, Running>();
   #stopped = true;
+  #stopping: Promise<void> | null = null;
   #kicking: Promise<void> | null = null;
 
   constructor(deps: RunnerDeps) {
@@ -101,6 +102,7 @@ export class JobRunner {
     const recovered = await recoverInterrupted(this.#deps.db, this.#now());
     for (const id of recovered) this.#deps.log.warn("job failed: interrupted by a restart", { job_id: id });
     this.#stopped = false;
+    this.#stopping = null;
     this.kick();
     return recovered;
   }
@@ -125,20 +127,25 @@ export class JobRunner {
   }
 
   /**
-   * Stops taking jobs and waits up to `graceMs` for the running ones; then aborts them, waits a
-   * moment for their handlers to notice (a fit stops within one step) and fails whatever is still
-   * running with the reason a restart would give it: the caller can exit within its grace period.
+   * Stops taking jobs; the running ones have until `graceMs` is nearly over (ABORT_SETTLE_MS
+   * before), then are aborted, and whatever has not ended by `graceMs` (at least ABORT_SETTLE_MS)
+   * is failed with the reason a restart would give it: the caller can exit within its grace.
    */
-  async stop(graceMs = 10_000): Promise<void> {
+  stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
+    this.#stopping ??= this.#stopAll(graceMs);
+    return this.#stopping;
+  }
+
+  async #stopAll(graceMs: number): Promise<void> {
     const all = [...this.#running.entries()];
     if (all.length === 0) return;
     const ended = Promise.all(all.map(([, r]) => r.done));
-    if (await settlesWithin(ended, graceMs)) return;
+    if (await settlesWithin(ended, Math.max(0, graceMs - ABORT_SETTLE_MS))) return;
     for (const [, r] of all) r.controller.abort(new Error(INTERRUPTED_BY_SHUTDOWN));
     if (await settlesWithin(ended, ABORT_SETTLE_MS)) return;
     for (const [id, r] of all) {
-      if (!this.#running.has(id)) continue;
+      if (r.finished) continue;
       // its handler may still write after this; the row already says how the job ended
       r.finished = true;
       await finishJob(this.#deps.db, id, { status: "failed", error: INTERRUPTED_BY_SHUTDOWN, now: this.#now() });
