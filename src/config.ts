@@ -69,11 +69,7 @@ const settings = {
   ML_CORS_ORIGINS: { schema: v.string(), default: "", doc: "comma-separated allowed origins, * for any; empty: none" },
   ML_MAX_REQUEST_BYTES: { schema: int(1024, 2 ** 30), default: String(10 * 1024 * 1024), doc: "largest JSON body" },
   ML_MAX_CSV_UPLOAD_BYTES: { schema: int(1024, 2 ** 31), default: "10000000", doc: "largest CSV upload" },
-  ML_SHUTDOWN_TIMEOUT_MS: {
-    schema: int(0, 600_000),
-    default: "10000",
-    doc: "shutdown grace for in-flight requests and running jobs",
-  },
+  ML_SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: "10000", doc: "grace for in-flight requests and jobs" },
 
   ML_COMPUTE: {
     schema: v.picklist(["auto", "webgpu", "cpu"], "one of auto, webgpu, cpu"),
