@@ -7,6 +7,7 @@ import { EventLog } from "../events/log";
 import { createApp } from "../http/app";
 import type { AppDeps } from "../http/env";
 import { websocket } from "../http/ws";
+import { settlesWithin } from "../jobs/runner";
 import { createLogger } from "../log";
 import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
@@ -22,8 +23,10 @@ Starts the HTTP API, the dashboard, the job workers and the drift schedule. Sett
 from ML_* environment variables and an optional .env in the working directory (or the file
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
-(PEM). Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections, lets
-in-flight requests finish (ML_SHUTDOWN_TIMEOUT_MS) and closes the database.
+(PEM). Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
+closes WebSockets; in-flight requests and running jobs share one grace period
+(ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
+("the service stopped while this job was running"); then the database closes.
 
 Exit codes: 0 clean shutdown, 1 cannot start (database, port in use), 2 bad arguments,
 3 bad configuration.
@@ -126,23 +129,20 @@ export async function run(args: string[], io: Io): Promise<number> {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
-  log.info("shutting down", { signal, grace_ms: config.ML_SHUTDOWN_TIMEOUT_MS });
-  // stop(false): no new connections, in-flight requests run to completion, up to the grace period
-  let grace: ReturnType<typeof setTimeout> | undefined;
-  const drained = await Promise.race([
-    server.stop(false).then(() => true),
-    new Promise<boolean>((resolve) => {
-      grace = setTimeout(() => resolve(false), config.ML_SHUTDOWN_TIMEOUT_MS);
-    }),
-  ]);
-  // a pending grace timer would keep the process alive after everything else has stopped
-  clearTimeout(grace);
-  if (!drained) await server.stop(true);
+  const grace = config.ML_SHUTDOWN_TIMEOUT_MS;
+  log.info("shutting down", { signal, grace_ms: grace });
+  // one grace period for everything: WebSockets and live pages close now, in-flight requests and
+  // running jobs share the period; a job still running near its end is aborted and failed
+  bus.publish("service:stopping", { grace_ms: grace });
   schedules.stop();
-  // running jobs get the rest of the grace period, then are aborted; the prediction log is flushed
-  await runtime.stop(config.ML_SHUTDOWN_TIMEOUT_MS);
+  const [drained] = await Promise.all([settlesWithin(server.stop(false), grace), runtime.jobs.stop(grace)]);
+  if (!drained) await server.stop(true);
+  // the prediction log is flushed, the serving backend released
+  await runtime.stop(0);
   EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });
+  // nothing should be left, but a thread a hung job left behind must not hold the exit past the grace
+  setTimeout(() => process.exit(EXIT.ok), 1000).unref();
   return EXIT.ok;
 }

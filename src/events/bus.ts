@@ -15,6 +15,8 @@ import type { AuditEvent } from "./types";
 export interface BusEvents {
   [type: `auth:${string}`]: AuditEvent;
   [type: `users:${string}`]: AuditEvent;
+  /** `serve` got SIGTERM/SIGINT: long-lived connections close so that the server can drain */
+  "service:stopping": { grace_ms: number };
 }
 
 export type BusEventType = keyof BusEvents & string;

@@ -2,41 +2,42 @@
  * `GET /ws`: live events for browsers and clients. Bus events are forwarded as
  * `{"type": "<event type>", "data": {...}, "time": "<ISO>"}`: the job queue
  * (`queue:task_started|progress|completed`), `models:metrics_updated`, and every `alerts:*` and
- * `drift:*` event. A client narrows the queue events with `{"type":"queue:subscribe","job_id":…}`
- * (and `queue:unsubscribe`); with no subscription it gets all it may see. Non-admins see queue
- * events of their own jobs only. `{"type":"ping"}` is answered with a pong.
- * `{"type":"alerts:acknowledge","alert_id":N}` marks a non-critical alert seen (critical: an
- * error reply; those are dismissed over HTTP).
+ * `drift:*` event. A client follows jobs with `{"type":"queue:subscribe","job_id":…}`: the reply
+ * `queue:subscribed` carries the job's status, then its latest progress (running) or final state
+ * (ended) is replayed at once, so a late subscriber misses nothing; a subscription ends with the
+ * job's `queue:task_completed`. While it follows any job a client gets queue events of those jobs
+ * only (`queue:unsubscribe` from all: every job again). Non-admins see queue events of jobs they
+ * may see (their own; the jobs of models they own or maintain). `{"type":"ping"}` gets a pong;
+ * `{"type":"alerts:acknowledge","alert_id":N}` marks a non-critical alert seen. Errors come back
+ * as `{"type":"error","data":{"code","message"}}`. Limits: 4 KiB a message (larger: closed with
+ * 1009), 100 subscriptions a socket.
  *
  * Credentials are those of HTTP; since a browser cannot set headers on a WebSocket, `?token=`
- * (an API token, a session token or the admin token) is accepted here and nowhere else.
- * Serve with `Bun.serve({ fetch: app.fetch, websocket })`.
+ * (an API token, a session token or the admin token) is accepted here and nowhere else. A
+ * cookie-authenticated upgrade must come from the service's own origin or one listed in
+ * ML_CORS_ORIGINS (cross-site WebSocket hijacking). A socket is closed (1008) as soon as its
+ * credential is revoked or expires, or its account is deleted, deactivated or demoted; and
+ * (1001) when the service shuts down. Serve with `Bun.serve({ fetch: app.fetch, websocket })`.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
-import { upgradeWebSocket, websocket } from "hono/bun";
-import type { WSContext } from "hono/ws";
+import { websocket as honoWebsocket, upgradeWebSocket } from "hono/bun";
 import type { AuthContext } from "../auth/context";
 import { identifyAdminToken, identifyApiToken, identifySession } from "../auth/credentials";
-import { hasRole, type Identity } from "../auth/identity";
+import type { Identity } from "../auth/identity";
 import { authenticate } from "../auth/middleware";
+import { credentialWithdrawn, mayWithdrawCredentials } from "../auth/recheck";
 import { requireRole, signedIn } from "../auth/routes-policy";
 import { API_TOKEN_PREFIX, SESSION_PREFIX } from "../auth/secrets";
-import { acknowledgeAlert } from "../monitoring/alerts";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { Connection, MAX_MESSAGE_BYTES } from "./ws-connection";
 
-export { websocket };
+/** Bun's WebSocket handlers, with the inbound message cap (Bun closes a socket that sends more with 1009). */
+export const websocket = { ...honoWebsocket, maxPayloadLength: MAX_MESSAGE_BYTES };
 
-const FORWARDED = new Set([
-  "queue:task_started",
-  "queue:task_progress",
-  "queue:task_completed",
-  "models:metrics_updated",
-]);
-const isForwarded = (type: string) => FORWARDED.has(type) || type.startsWith("alerts:") || type.startsWith("drift:");
-/** job ids whose owner a connection remembers; bounded so a long-lived socket does not grow */
-const OWNERSHIP_CACHE = 1000;
+/** how often open sockets recheck their credential besides on account events (CLI changes, other replicas) */
+const RECHECK_EVERY_MS = 30_000;
 
 async function queryTokenIdentity(auth: AuthContext, token: string, ip: string): Promise<Identity> {
   if (token.startsWith(API_TOKEN_PREFIX)) return identifyApiToken(auth, token, ip);
@@ -62,115 +63,100 @@ function wsAuthenticate(auth: AuthContext): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** One client: who it is, the jobs it narrowed to, and which jobs it may see (non-admins). */
-class Connection {
-  readonly subscribed = new Set<string>();
-  readonly #owns = new Map<string, Promise<boolean>>();
-  #off: (() => void) | null = null;
-
-  constructor(
-    readonly auth: AuthContext,
-    readonly identity: Identity,
-    readonly ws: WSContext,
-  ) {}
-
-  open(): void {
-    this.#off = this.auth.bus.subscribeAll((payload, type) => this.#forward(type, payload));
-  }
-
-  close(): void {
-    this.#off?.();
-    this.#off = null;
-  }
-
-  send(type: string, data: unknown): void {
-    // a client that went away between the event and the send is not an error
-    if (this.ws.readyState === 1) this.ws.send(JSON.stringify({ type, data, time: this.auth.now().toISOString() }));
-  }
-
-  receive(text: string): void {
-    const alertId = acknowledgeRequest(text);
-    if (alertId !== undefined) {
-      // the broadcast `alerts:acknowledged` confirms it, to this client as to the others
-      const deps = { db: this.auth.db, bus: this.auth.bus, now: this.auth.now };
-      acknowledgeAlert(deps, alertId, this.identity.username).catch((e: Error) =>
-        this.send("error", { message: e.message, alert_id: alertId }),
-      );
-      return;
+/**
+ * A browser sends its cookie with any page's WebSocket, so a cookie session is accepted only
+ * from the service's own origin (the Host it was reached at) or an origin listed in
+ * ML_CORS_ORIGINS (`*` does not count: it never lets credentials through). Bearer, admin-token
+ * and `?token=` clients hold their secret themselves and need no Origin.
+ */
+function sameSiteCookie(auth: AuthContext): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(
+    auth.config.ML_CORS_ORIGINS.split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s && s !== "*"),
+  );
+  return async function sameSiteCookie(c, next) {
+    if (signedIn(c).via === "cookie" && !originAllowed(c, allowed, auth.config.ML_TRUST_PROXY)) {
+      throw new ApiError(403, "forbidden", "a cookie-authenticated WebSocket must come from this service's own pages", {
+        reason: "cross_origin",
+      });
     }
-    const [type, data] = this.#reply(text);
-    this.send(type, data);
-  }
+    await next();
+  };
+}
 
-  #reply(text: string): [string, unknown] {
-    let msg: { type?: unknown; job_id?: unknown } | null;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return ["error", { message: "messages are JSON objects with a type" }];
-    }
-    const type = msg?.type;
-    const jobId = typeof msg?.job_id === "string" ? msg.job_id : undefined;
-    if (type === "ping") return ["pong", {}];
-    if (type === "queue:subscribe" || type === "queue:unsubscribe") {
-      if (!jobId) return ["error", { message: `${type} needs a job_id` }];
-      if (type === "queue:subscribe") this.subscribed.add(jobId);
-      else this.subscribed.delete(jobId);
-      return [
-        type === "queue:subscribe" ? "queue:subscribed" : "queue:unsubscribed",
-        { job_id: jobId, jobs: [...this.subscribed] },
-      ];
-    }
-    return [
-      "error",
-      {
-        message: `unknown message type ${JSON.stringify(type)}; use ping, queue:subscribe, queue:unsubscribe or alerts:acknowledge`,
-      },
-    ];
-  }
-
-  #forward(type: string, payload: unknown): void {
-    if (!isForwarded(type)) return;
-    if (type.startsWith("queue:")) {
-      const jobId = String((payload as { job_id?: unknown } | null)?.job_id ?? "");
-      if (this.subscribed.size > 0 && !this.subscribed.has(jobId)) return;
-      if (!hasRole(this.identity.role, "admin")) {
-        // every event of one job waits on the same promise, so they still arrive in order
-        this.#maysee(jobId).then((ok) => {
-          if (ok) this.send(type, payload);
-        });
-        return;
-      }
-    }
-    this.send(type, payload);
-  }
-
-  #maysee(jobId: string): Promise<boolean> {
-    let known = this.#owns.get(jobId);
-    if (known === undefined) {
-      if (this.#owns.size >= OWNERSHIP_CACHE) this.#owns.clear();
-      known = this.auth.db
-        .selectFrom("jobs")
-        .select("created_by")
-        .where("id", "=", jobId)
-        .executeTakeFirst()
-        .then((row) => row?.created_by === this.identity.userId)
-        .catch(() => false);
-      this.#owns.set(jobId, known);
-    }
-    return known;
+function originAllowed(c: Context<AppEnv>, allowed: Set<string>, trustProxy: boolean): boolean {
+  const origin = c.req.header("origin")?.toLowerCase();
+  if (!origin) return false;
+  if (allowed.has(origin)) return true;
+  const host = ((trustProxy && c.req.header("x-forwarded-host")) || c.req.header("host"))?.toLowerCase();
+  try {
+    return host !== undefined && new URL(origin).host === host.split(",")[0]?.trim();
+  } catch {
+    return false;
   }
 }
 
-/** The alert id of an `alerts:acknowledge` message; undefined for any other message. */
-function acknowledgeRequest(text: string): number | undefined {
-  try {
-    const msg = JSON.parse(text) as { type?: unknown; alert_id?: unknown } | null;
-    if (msg?.type !== "alerts:acknowledge") return undefined;
-    // a malformed id still counts as an acknowledge request: it gets a 404-style error reply
-    return typeof msg.alert_id === "number" && Number.isSafeInteger(msg.alert_id) ? msg.alert_id : 0;
-  } catch {
-    return undefined;
+/**
+ * The open sockets of one app: each rechecks its credential when an account or credential
+ * changes (an `auth:*`/`users:*` event) and every RECHECK_EVERY_MS, and all close at shutdown.
+ */
+class Sockets {
+  readonly #open = new Set<Connection>();
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #sweeping: Promise<void> | null = null;
+  #again = false;
+
+  constructor(readonly auth: AuthContext) {
+    auth.bus.subscribeAll((_payload, type) => {
+      if (type === "service:stopping") this.closeAll(1001, "service shutting down");
+      else if (this.#open.size > 0 && mayWithdrawCredentials(type)) this.recheck();
+    });
+  }
+
+  add(conn: Connection): void {
+    this.#open.add(conn);
+    this.#timer ??= setInterval(() => this.recheck(), RECHECK_EVERY_MS);
+  }
+
+  remove(conn: Connection): void {
+    this.#open.delete(conn);
+    if (this.#open.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  /** One sweep at a time; a change during a sweep runs one more after it. */
+  recheck(): void {
+    if (this.#sweeping) {
+      this.#again = true;
+      return;
+    }
+    this.#sweeping = this.#sweep().finally(() => {
+      this.#sweeping = null;
+      if (this.#again) {
+        this.#again = false;
+        this.recheck();
+      }
+    });
+  }
+
+  async #sweep(): Promise<void> {
+    for (const conn of [...this.#open]) {
+      const reason = await credentialWithdrawn(this.auth, conn.identity).catch(() => null);
+      if (reason !== null) {
+        this.remove(conn);
+        conn.end(1008, reason);
+      }
+    }
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const conn of [...this.#open]) {
+      this.remove(conn);
+      conn.end(code, reason);
+    }
   }
 }
 
@@ -179,10 +165,12 @@ function acknowledgeRequest(text: string): number | undefined {
  * upgrade itself, so that middleware (which knows no `?token=`) never runs for it.
  */
 export function wsRoutes(auth: AuthContext) {
+  const sockets = new Sockets(auth);
   return new Hono<AppEnv>().get(
     "/ws",
     wsAuthenticate(auth),
     requireRole("user"),
+    sameSiteCookie(auth),
     async function needsUpgrade(c, next) {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new ApiError(400, "bad_request", "GET /ws is a WebSocket endpoint: send Upgrade: websocket");
@@ -196,9 +184,14 @@ export function wsRoutes(auth: AuthContext) {
         onOpen: (_event, ws) => {
           conn = new Connection(auth, identity, ws);
           conn.open();
+          sockets.add(conn);
         },
         onMessage: (event) => conn?.receive(typeof event.data === "string" ? event.data : ""),
-        onClose: () => conn?.close(),
+        onClose: () => {
+          if (!conn) return;
+          conn.close();
+          sockets.remove(conn);
+        },
       };
     }),
   );

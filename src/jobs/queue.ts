@@ -102,12 +102,16 @@ export async function claimNext(db: Kysely<DB>, now: string): Promise<JobRow | n
   }
 }
 
+/**
+ * Records a running job's progress; false (nothing written) once the job has ended or a cancel
+ * was asked for, so that a late report cannot hide how the job ended.
+ */
 export async function setProgress(
   db: Kysely<DB>,
   id: string,
   p: { stage: string; progress: number; detail?: unknown },
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const updated = await db
     .updateTable("jobs")
     .set({
       stage: p.stage,
@@ -115,7 +119,10 @@ export async function setProgress(
       progress_detail: p.detail === undefined ? null : JSON.stringify(p.detail),
     })
     .where("id", "=", id)
-    .execute();
+    .where("status", "=", "running")
+    .where("cancel_requested", "=", 0)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
 }
 
 export async function finishJob(
@@ -153,10 +160,13 @@ export async function requestCancel(db: Kysely<DB>, id: string, now: string): Pr
   return getJob(db, id);
 }
 
+/** Why a job failed when the service stopped under it: at shutdown, or found at the next start. */
+export const INTERRUPTED_BY_SHUTDOWN = "the service stopped while this job was running";
+
 /** At start-up: jobs a dead process left running are failed, with their training versions. */
 export async function recoverInterrupted(db: Kysely<DB>, now: string): Promise<string[]> {
   const stale = await db.selectFrom("jobs").select("id").where("status", "=", "running").execute();
-  const reason = "the service stopped while this job was running";
+  const reason = INTERRUPTED_BY_SHUTDOWN;
   for (const { id } of stale) await finishJob(db, id, { status: "failed", error: reason, now });
   await db
     .updateTable("model_versions")

@@ -8,12 +8,13 @@ import type { DB } from "../db/schema";
 import type { JobType } from "../db/tables/models";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
+import { jobEvent } from "./follow";
 import {
   claimNext,
   finishJob,
   getJob,
+  INTERRUPTED_BY_SHUTDOWN,
   type JobRow,
-  jobView,
   recoverInterrupted,
   requestCancel,
   setProgress,
@@ -56,11 +57,35 @@ export interface RunnerDeps {
   now: () => Date;
 }
 
+/** A job this process runs; `finished` once its final state is written (nothing is written after). */
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+  finished: boolean;
+}
+
+/** how long aborted jobs get to end on their own at shutdown (a fit stops within a step) before the runner fails them */
+const ABORT_SETTLE_MS = 2500;
+
+/** True when `p` settles within `ms` (the timer does not outlive the wait). */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class JobRunner {
   readonly #deps: RunnerDeps;
   readonly #handlers = new Map<JobType, JobHandler>();
-  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  readonly #running = new Map<string, Running>();
   #stopped = true;
+  #stopping: Promise<void> | null = null;
   #kicking: Promise<void> | null = null;
 
   constructor(deps: RunnerDeps) {
@@ -77,6 +102,7 @@ export class JobRunner {
     const recovered = await recoverInterrupted(this.#deps.db, this.#now());
     for (const id of recovered) this.#deps.log.warn("job failed: interrupted by a restart", { job_id: id });
     this.#stopped = false;
+    this.#stopping = null;
     this.kick();
     return recovered;
   }
@@ -100,15 +126,32 @@ export class JobRunner {
     return row;
   }
 
-  /** Waits for every running job to end (they are aborted after `graceMs`). */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Stops taking jobs; the running ones have until `graceMs` is nearly over (ABORT_SETTLE_MS
+   * before), then are aborted, and whatever has not ended by `graceMs` (at least ABORT_SETTLE_MS)
+   * is failed with the reason a restart would give it: the caller can exit within its grace.
+   */
+  stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
-    const all = [...this.#running.values()];
-    const timer = setTimeout(() => {
-      for (const r of all) r.controller.abort(new Error("the service is shutting down"));
-    }, graceMs);
-    await Promise.all(all.map((r) => r.done));
-    clearTimeout(timer);
+    this.#stopping ??= this.#stopAll(graceMs);
+    return this.#stopping;
+  }
+
+  async #stopAll(graceMs: number): Promise<void> {
+    const all = [...this.#running.entries()];
+    if (all.length === 0) return;
+    const ended = Promise.all(all.map(([, r]) => r.done));
+    if (await settlesWithin(ended, Math.max(0, graceMs - ABORT_SETTLE_MS))) return;
+    for (const [, r] of all) r.controller.abort(new Error(INTERRUPTED_BY_SHUTDOWN));
+    if (await settlesWithin(ended, ABORT_SETTLE_MS)) return;
+    for (const [id, r] of all) {
+      if (r.finished) continue;
+      // its handler may still write after this; the row already says how the job ended
+      r.finished = true;
+      await finishJob(this.#deps.db, id, { status: "failed", error: INTERRUPTED_BY_SHUTDOWN, now: this.#now() });
+      this.#publish("queue:task_completed", await getJob(this.#deps.db, id));
+      this.#deps.log.warn("job failed: interrupted by shutdown", { job_id: id });
+    }
   }
 
   /** Resolves when no job is running or queued (tests). */
@@ -135,46 +178,54 @@ export class JobRunner {
     while (!this.#stopped && this.#running.size < this.#deps.maxWorkers) {
       const job = await claimNext(this.#deps.db, this.#now());
       if (!job) return;
-      const controller = new AbortController();
-      const done = this.#run(job, controller).finally(() => {
+      const running: Running = { controller: new AbortController(), done: Promise.resolve(), finished: false };
+      running.done = this.#run(job, running).finally(() => {
         this.#running.delete(job.id);
         this.kick();
       });
-      this.#running.set(job.id, { controller, done });
+      this.#running.set(job.id, running);
     }
   }
 
-  async #run(job: JobRow, controller: AbortController): Promise<void> {
+  async #run(job: JobRow, running: Running): Promise<void> {
     const { db, log } = this.#deps;
+    const { controller } = running;
     this.#publish("queue:task_started", job);
     log.info("job started", { job_id: job.id, type: job.type, model_key: job.model_key });
     const handler = this.#handlers.get(job.type);
+    // progress is written and published in the order it was reported, and never after the job ended
+    let progressed = Promise.resolve();
+    const progress = (p: { stage: string; progress: number; detail?: unknown }) => {
+      const next = progressed.then(async () => {
+        if (running.finished) return;
+        const recorded = await setProgress(db, job.id, p);
+        if (recorded && !running.finished)
+          this.#deps.bus.publish("queue:task_progress", { ...this.#event(job), ...p, status: "running" });
+      });
+      progressed = next.catch(() => {});
+      return next;
+    };
+    let outcome: { status: "completed" | "failed" | "cancelled"; result?: unknown; error?: string };
     try {
       if (!handler) throw new Error(`no handler for ${job.type} jobs`);
-      const result = await handler(job, {
-        signal: controller.signal,
-        progress: async (p) => {
-          await setProgress(db, job.id, p);
-          this.#deps.bus.publish("queue:task_progress", { ...this.#event(job), ...p, status: "running" });
-        },
-      });
-      const cancelled = controller.signal.aborted;
-      await finishJob(
-        db,
-        job.id,
-        cancelled ? { status: "cancelled", now: this.#now() } : { status: "completed", result, now: this.#now() },
-      );
+      const result = await handler(job, { signal: controller.signal, progress });
+      const cancelled = controller.signal.aborted && (await getJob(db, job.id)).cancel_requested === 1;
+      outcome = cancelled ? { status: "cancelled", error: "cancelled while running" } : { status: "completed", result };
     } catch (e) {
       const latest = await getJob(db, job.id);
       const cancelled = latest.cancel_requested === 1;
-      const message = cancelled ? "cancelled while running" : (e as Error).message;
-      await finishJob(db, job.id, { status: cancelled ? "cancelled" : "failed", error: message, now: this.#now() });
-      log[cancelled ? "info" : "warn"]("job ended", {
-        job_id: job.id,
-        status: cancelled ? "cancelled" : "failed",
-        error: message,
-      });
+      const message = cancelled
+        ? "cancelled while running"
+        : controller.signal.aborted
+          ? String((controller.signal.reason as Error)?.message ?? controller.signal.reason)
+          : (e as Error).message;
+      outcome = { status: cancelled ? "cancelled" : "failed", error: message };
+      log[cancelled ? "info" : "warn"]("job ended", { job_id: job.id, status: outcome.status, error: message });
     }
+    if (running.finished) return;
+    running.finished = true;
+    await progressed;
+    await finishJob(db, job.id, { ...outcome, now: this.#now() });
     this.#publish("queue:task_completed", await getJob(db, job.id));
   }
 
@@ -183,14 +234,7 @@ export class JobRunner {
   }
 
   #publish(type: "queue:task_started" | "queue:task_completed", job: JobRow) {
-    const v = jobView(job);
-    this.#deps.bus.publish(type, {
-      ...this.#event(job),
-      stage: v.stage,
-      progress: v.progress,
-      result: v.result,
-      error: v.error,
-    });
+    this.#deps.bus.publish(type, jobEvent(job));
   }
 
   #now(): string {

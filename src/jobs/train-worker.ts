@@ -1,12 +1,14 @@
 /**
  * The fit itself, on a worker thread so that the API stays responsive during training (the
  * CPU backend blocks its calling thread while its kernels run). Messages:
- *   in:  {type: "train", x, rows, cols, y, options, compute}  |  {type: "cancel"}
+ *   in:  {type: "train", x, rows, cols, y, options, compute, cancel}
  *   out: {type: "progress", progress} | {type: "done", model, device, reason} | {type: "error", code, message}
+ * `cancel` is an Int32Array(1) over shared memory that the parent sets to 1: a message could not
+ * reach a thread whose event loop the fit keeps busy, a flag read before every step does.
  */
 import { type PickOptions, pickBackend } from "../compute/pick";
 import { TrainingError, trainMlp } from "../ml/mlp";
-import type { Label, MlpOptions } from "../ml/model";
+import type { Label, MlpOptions, Progress } from "../ml/model";
 
 declare const self: Worker;
 
@@ -18,35 +20,45 @@ export interface TrainRequest {
   y: Label[] | Float32Array;
   options: Omit<MlpOptions, "onProgress" | "signal">;
   compute: PickOptions;
+  cancel: Int32Array;
 }
 
-const controller = new AbortController();
+/** at most ~4 progress messages a second: each becomes a row update and a /ws event */
+const PROGRESS_EVERY_MS = 250;
 
-self.onmessage = async (event: MessageEvent<TrainRequest | { type: "cancel" }>) => {
+self.onmessage = async (event: MessageEvent<TrainRequest>) => {
   const msg = event.data;
-  if (msg.type === "cancel") {
-    controller.abort();
-    return;
-  }
+  const cancel = msg.cancel;
   let backend: Awaited<ReturnType<typeof pickBackend>>["backend"] | undefined;
   try {
     const picked = await pickBackend(msg.compute);
     backend = picked.backend;
-    let last = 0;
+    // the first epoch is always reported, then the throttle holds back the latest for the end:
+    // a fit of a fraction of a second still shows its progress
+    let last = Number.NEGATIVE_INFINITY;
+    let held: Progress | null = null;
+    const post = (p: Progress) => {
+      held = null;
+      last = performance.now();
+      self.postMessage({ type: "progress", progress: p });
+    };
     const model = await trainMlp(
       backend,
       { x: msg.x, rows: msg.rows, cols: msg.cols, y: msg.y },
       {
         ...msg.options,
-        signal: controller.signal,
+        signal: {
+          get aborted() {
+            return Atomics.load(cancel, 0) === 1;
+          },
+        },
         onProgress: (p) => {
-          // at most ~4 progress messages a second: each becomes a row update and a /ws event
-          if (performance.now() - last < 250) return;
-          last = performance.now();
-          self.postMessage({ type: "progress", progress: p });
+          if (p.epoch === 1 || performance.now() - last >= PROGRESS_EVERY_MS) post(p);
+          else held = p;
         },
       },
     );
+    if (held) post(held);
     const { device, kind } = backend.info;
     // dispose before answering: the parent terminates this worker on the answer, and the CPU
     // backend's own worker threads must not outlive it (they would keep the process alive)

@@ -150,7 +150,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
   const trainingTimeS = (performance.now() - started) / 1000;
 
   // a cancel that arrives as the fit ends must still leave the serving version alone
-  if (ctx.signal.aborted) throw new Error("cancelled");
+  if (ctx.signal.aborted) throw abortReason(ctx.signal);
   await ctx.progress({ stage: "evaluating", progress: 0.95 });
   const heldOutputs = predictHost(outcome.model, encodeRows(spec, held));
   const metrics = scoreOutputs(outcome.model, target, heldOutputs, held);
@@ -255,19 +255,29 @@ interface FitOutcome {
   reason: string;
 }
 
-function fitOnWorker(request: TrainRequest, ctx: JobContext, maxIter: number): Promise<FitOutcome> {
+/** Why a job's signal was aborted (the runner aborts with an Error saying so). */
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("cancelled");
+}
+
+/** how long a cancelled fit may take to notice its flag (one step) before its thread is ended */
+const CANCEL_WAIT_MS = 2000;
+
+function fitOnWorker(request: Omit<TrainRequest, "cancel">, ctx: JobContext, maxIter: number): Promise<FitOutcome> {
   const worker = new Worker(workerUrl());
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
   let onAbort = () => {};
+  let fallback: ReturnType<typeof setTimeout> | undefined;
   return new Promise<FitOutcome>((resolve, reject) => {
     onAbort = () => {
-      worker.postMessage({ type: "cancel" });
-      // a fit between epochs answers the cancel at once; give a long step time to finish
-      setTimeout(() => {
+      Atomics.store(cancel, 0, 1);
+      fallback = setTimeout(() => {
         worker.terminate();
-        reject(new Error("cancelled"));
-      }, 5000);
+        reject(abortReason(ctx.signal));
+      }, CANCEL_WAIT_MS);
     };
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener("abort", onAbort, { once: true });
     worker.onmessage = (event: MessageEvent) => {
       const msg = event.data;
       if (msg.type === "progress") {
@@ -281,7 +291,8 @@ function fitOnWorker(request: TrainRequest, ctx: JobContext, maxIter: number): P
         resolve(msg as FitOutcome);
         worker.terminate();
       } else if (msg.type === "error") {
-        reject(new Error(msg.message));
+        // a fit that stopped on its cancel flag says why it was stopped
+        reject(ctx.signal.aborted ? abortReason(ctx.signal) : new Error(msg.message));
         worker.terminate();
       }
     };
@@ -290,6 +301,9 @@ function fitOnWorker(request: TrainRequest, ctx: JobContext, maxIter: number): P
       worker.terminate();
     };
     const transfer = request.y instanceof Float32Array ? [request.x.buffer, request.y.buffer] : [request.x.buffer];
-    worker.postMessage(request, transfer as Transferable[]);
-  }).finally(() => ctx.signal.removeEventListener("abort", onAbort));
+    worker.postMessage({ ...request, cancel }, transfer as Transferable[]);
+  }).finally(() => {
+    clearTimeout(fallback);
+    ctx.signal.removeEventListener("abort", onAbort);
+  });
 }

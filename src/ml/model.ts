@@ -72,7 +72,8 @@ export interface MlpOptions {
   epsilon?: number;
   seed?: number;
   onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
+  /** read before every step; a worker thread passes a flag in shared memory, since its event loop is busy */
+  signal?: Pick<AbortSignal, "aborted">;
 }
 
 export type ResolvedOptions = Required<Omit<MlpOptions, "onProgress" | "signal" | "batchSize">> & {

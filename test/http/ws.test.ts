@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, csvRows, startService } from "../ml-service/helpers";
+import { connect as connectTo, type Message } from "./ws-helpers";
 
 let svc: Awaited<ReturnType<typeof startService>>;
 let port: number;
@@ -9,40 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-interface Message {
-  type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: event payloads are read loosely
-  data: any;
-  time: string;
-}
-
-/** A connected client that records every message and can wait for one matching a predicate. */
-async function connect(query: string) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`);
-  const messages: Message[] = [];
-  ws.addEventListener("message", (e) => messages.push(JSON.parse(String(e.data))));
-  await new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", () => reject(new Error("connection refused")), { once: true });
-  });
-  async function next(match: (m: Message) => boolean, timeoutMs = 20_000): Promise<Message> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const found = messages.find(match);
-      if (found) return found;
-      if (Date.now() > until) throw new Error(`no matching message; got ${messages.map((m) => m.type).join(",")}`);
-      await Bun.sleep(10);
-    }
-  }
-  const send = (m: unknown) => ws.send(JSON.stringify(m));
-  /** Closes and waits for the closing handshake, by which time the server has run its onClose. */
-  const close = () =>
-    new Promise<void>((resolve) => {
-      ws.addEventListener("close", () => resolve(), { once: true });
-      ws.close();
-    });
-  return { ws, messages, next, send, close };
-}
+const connect = (query: string) => connectTo(port, query);
 
 const iris = csvRows("iris_train.csv");
 const train = async (model_key: string, as?: string) => {
@@ -100,15 +68,17 @@ describe("GET /ws", () => {
     expect((await client.next((m) => m.type === "error")).data.message).toContain("unknown message type");
     client.ws.send("not json");
     await client.next((m) => m.type === "error" && m.data.message.includes("JSON"));
-    client.send({ type: "queue:subscribe", job_id: "job_other" });
-    await client.next((m) => m.type === "queue:subscribed");
+    const other = await train("ws-other");
+    await svc.waitJob(other);
+    client.send({ type: "queue:subscribe", job_id: other });
+    await client.next((m) => m.type === "queue:subscribed" && m.data.job_id === other);
     const watched = await train("ws-watched");
     await svc.waitJob(watched);
     // the model event still flows; the job's queue events do not (we watch another job)
     await client.next((m) => m.type === "models:metrics_updated" && m.data.model_key === "ws-watched");
     expect(client.messages.some((m) => m.type.startsWith("queue:task") && m.data.job_id === watched)).toBe(false);
-    client.send({ type: "queue:unsubscribe", job_id: "job_other" });
-    await client.next((m) => m.type === "queue:unsubscribed" && m.data.jobs.length === 0);
+    client.send({ type: "queue:unsubscribe", job_id: other });
+    await client.next((m) => m.type === "queue:unsubscribed" && m.data.subscriptions === 0);
     const open = await train("ws-open");
     await client.next((m) => m.type === "queue:task_completed" && m.data.job_id === open);
     await client.close();

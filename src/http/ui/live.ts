@@ -30,14 +30,20 @@ export function liveRoutes(bus: EventBus, coalesceMs = 500) {
         pending.clear();
         for (const kind of kinds) await stream.writeSSE({ event: kind, data: kind });
       };
+      let stopping = () => {};
       const off = bus.subscribeAll((_payload, type) => {
+        // at shutdown the stream ends, so that the server drains at once (the page reconnects)
+        if (type === "service:stopping") stopping();
         const kind = KIND_OF.find(([re]) => re.test(type))?.[1];
         if (!kind) return;
         pending.add(kind);
         timer ??= setTimeout(() => void flush().catch(() => {}), coalesceMs);
       });
       const beat = setInterval(() => void stream.write(": ping\n\n").catch(() => {}), HEARTBEAT_MS);
-      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      await new Promise<void>((resolve) => {
+        stream.onAbort(resolve);
+        stopping = resolve;
+      });
       off();
       clearInterval(beat);
       if (timer) clearTimeout(timer);
