@@ -8,8 +8,9 @@
 import type { WSContext } from "hono/ws";
 import type { AuthContext } from "../auth/context";
 import { hasRole, type Identity } from "../auth/identity";
-import { JOB_ID, jobState, maySeeJob } from "../jobs/follow";
+import { JOB_ID, jobState } from "../jobs/follow";
 import type { JobEvent } from "../jobs/runner";
+import { maySeeJob } from "../jobs/visibility";
 import { acknowledgeAlert } from "../monitoring/alerts";
 
 const FORWARDED = new Set([

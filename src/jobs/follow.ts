@@ -7,9 +7,10 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
 import { notFound } from "../errors";
-import { type Actor, canSeeJob } from "../registry/ownership";
-import { getJob, type JobRow, jobView } from "./queue";
+import type { Actor } from "../registry/ownership";
+import { type JobRow, jobView } from "./queue";
 import type { JobEvent } from "./runner";
+import { jobForUser } from "./visibility";
 
 /** Job ids as the queue issues them (`job_` + hex); anything else names no job. */
 export const JOB_ID = /^job_[A-Za-z0-9_-]{1,60}$/;
@@ -29,16 +30,6 @@ export function jobEvent(row: JobRow): JobEvent {
   };
 }
 
-/** True when `actor` may see the job's events; false for an unknown job too. */
-export async function maySeeJob(db: Kysely<DB>, actor: Actor, jobId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("jobs")
-    .select(["created_by", "model_key"])
-    .where("id", "=", jobId)
-    .executeTakeFirst();
-  return row !== undefined && (await canSeeJob(db, actor, row));
-}
-
 export type JobState =
   | { type: "queue:task_progress" | "queue:task_completed"; data: JobEvent; ended: boolean }
   | { type: null; data: JobEvent; ended: false };
@@ -49,8 +40,8 @@ export type JobState =
  * not see, worded as for one that does not exist.
  */
 export async function jobState(db: Kysely<DB>, actor: Actor, jobId: string): Promise<JobState> {
-  const row = JOB_ID.test(jobId) ? await getJob(db, jobId).catch(() => null) : null;
-  if (!row || !(await canSeeJob(db, actor, row))) throw notFound(`job ${jobId}`);
+  if (!JOB_ID.test(jobId)) throw notFound(`job ${jobId}`);
+  const row = await jobForUser(db, actor, jobId);
   const data = jobEvent(row);
   if (row.status === "queued") return { type: null, data, ended: false };
   if (row.status === "running") return { type: "queue:task_progress", data, ended: false };

@@ -49,7 +49,7 @@ export interface JobFilter {
   type?: JobType | undefined;
   modelKey?: string | undefined;
   createdBy?: number | undefined;
-  /** only jobs this user created or of these models (src/jobs/visibility.ts) */
+  /** only jobs this user created, or of these models except prediction jobs (src/jobs/visibility.ts) */
   visibleTo?: { userId: number; modelKeys: readonly string[] } | undefined;
   limit: number;
   offset: number;
@@ -66,7 +66,10 @@ export async function listJobs(db: Kysely<DB>, f: JobFilter): Promise<{ items: J
   if (visible) {
     q = q.where((eb) =>
       visible.modelKeys.length
-        ? eb.or([eb("created_by", "=", visible.userId), eb("model_key", "in", [...visible.modelKeys])])
+        ? eb.or([
+            eb("created_by", "=", visible.userId),
+            eb.and([eb("model_key", "in", [...visible.modelKeys]), eb("type", "!=", "predict")]),
+          ])
         : eb("created_by", "=", visible.userId),
     );
   }

@@ -27,7 +27,11 @@ export async function jobForUser(db: Kysely<DB>, actor: Actor, id: string): Prom
  * (the /ws event stream forwards a job's events only to those who may see the job).
  */
 export async function maySeeJob(db: Kysely<DB>, actor: Actor, id: string): Promise<boolean> {
-  const job = await db.selectFrom("jobs").select(["created_by", "model_key"]).where("id", "=", id).executeTakeFirst();
+  const job = await db
+    .selectFrom("jobs")
+    .select(["created_by", "model_key", "type"])
+    .where("id", "=", id)
+    .executeTakeFirst();
   return job !== undefined && (await canSeeJob(db, actor, job));
 }
 

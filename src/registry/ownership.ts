@@ -89,14 +89,17 @@ export async function maintainedModelKeys(db: Kysely<DB>, userId: number): Promi
   return [...new Set([...owned, ...maintained].map((r) => r.model_key))].sort();
 }
 
-/** True when `actor` may see a job: its creator, admins, and the owner and maintainers of its model. */
+/**
+ * True when `actor` may see a job: its creator, admins, and the owner and maintainers of its
+ * model. A `predict` job is a prediction result, so it stays its creator's and the admins'.
+ */
 export async function canSeeJob(
   db: Kysely<DB>,
   actor: Actor,
-  job: { created_by: number | null; model_key: string | null },
+  job: { created_by: number | null; model_key: string | null; type: string },
 ): Promise<boolean> {
   if (canSeeOwnRecord(actor, job.created_by)) return true;
-  if (job.model_key === null) return false;
+  if (job.model_key === null || job.type === "predict") return false;
   try {
     return (await modelRelation(db, actor, job.model_key)) !== "none";
   } catch (err) {

@@ -20,6 +20,8 @@ export type Send = (path: string, o?: { method?: string; json?: unknown }) => Pr
 
 export interface Client {
   username: string | null;
+  /** the Bearer token it sends (null: anonymous), for requests `send` does not make (uploads) */
+  token: string | null;
   send: Send;
 }
 
@@ -48,7 +50,8 @@ export async function signedInUser(svc: Service, username: string, role: Role = 
   await insertUser(svc.db, { username, passwordHash: await hashPassword(password, TEST_HASHING), role }, new Date());
   const res = await sender(svc, null)("/auth/login", { json: { username, password } });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
-  return { username, send: sender(svc, res.body.access_token as string) };
+  const token = res.body.access_token as string;
+  return { username, token, send: sender(svc, token) };
 }
 
-export const anonymous = (svc: Service): Client => ({ username: null, send: sender(svc, null) });
+export const anonymous = (svc: Service): Client => ({ username: null, token: null, send: sender(svc, null) });

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { namedRow } from "../../datasets/column-names";
-import { getDataset, loadDatasetRows } from "../../datasets/store";
+import { datasetForUser, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { architectureFor } from "../../jobs/train";
 import type { Row } from "../../ml/features";
@@ -62,7 +62,7 @@ export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runt
     let rows: Row[];
     if (body.items) rows = body.items;
     else {
-      const ds = await getDataset(datasetDeps, body.dataset_id as string);
+      const ds = await datasetForUser(datasetDeps, signedIn(c), body.dataset_id as string);
       rows = (await loadDatasetRows(datasetDeps, ds.id)).rows;
     }
     const { jobId, version, features, labelled } = await startTraining(
