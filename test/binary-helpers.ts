@@ -1,7 +1,27 @@
-/** Running the compiled binary as a server in tests: start, wait for its "listening" log line, call it. */
+/** Running the compiled binary as a server in tests: build it once, start, wait for its "listening" log line, call it. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBinary } from "../scripts/build";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
 export type Json = any;
+
+let built: Promise<string> | undefined;
+
+/**
+ * The compiled binary, built once per test process into a folder of its own (a build takes
+ * seconds, and every binary test would otherwise make its own). Tests run it from their own
+ * working directories.
+ */
+export function compiledBinary(): Promise<string> {
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mls-binary-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    return buildBinary(join(dir, "bin", "mlservice"));
+  })();
+  return built;
+}
 
 export interface RunningBinary {
   proc: ReturnType<typeof Bun.spawn>;

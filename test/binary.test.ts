@@ -8,15 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBinary } from "../scripts/build";
-import { startBinary } from "./binary-helpers";
+import { compiledBinary, startBinary } from "./binary-helpers";
 
 let dir: string;
 let binary: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mls-bin-"));
-  binary = await buildBinary(join(dir, "bin", "mlservice"));
+  binary = await compiledBinary();
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

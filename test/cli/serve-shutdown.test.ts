@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBinary } from "../../scripts/build";
-import { startBinary } from "../binary-helpers";
+import { compiledBinary, startBinary } from "../binary-helpers";
 
 const TOKEN = "s".repeat(40);
 const GRACE_MS = 3000;
@@ -17,7 +16,7 @@ let binary: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mls-stop-"));
-  binary = await buildBinary(join(dir, "bin", "mlservice"));
+  binary = await compiledBinary();
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

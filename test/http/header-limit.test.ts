@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBinary } from "../../scripts/build";
-import { startBinary } from "../binary-helpers";
+import { compiledBinary, startBinary } from "../binary-helpers";
 import { testApp } from "../helpers";
 
 describe("request headers over ML_MAX_HEADER_BYTES", () => {
@@ -30,7 +29,7 @@ describe("the compiled binary", () => {
   let binary: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "mls-hdr-"));
-    binary = await buildBinary(join(dir, "mlservice"));
+    binary = await compiledBinary();
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

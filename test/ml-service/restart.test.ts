@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBinary } from "../../scripts/build";
-import { type Json, startBinary } from "../binary-helpers";
+import { compiledBinary, type Json, startBinary } from "../binary-helpers";
 import { csvRows } from "./helpers";
 
 const TOKEN = "r".repeat(40);
@@ -16,7 +15,7 @@ let binary: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mls-restart-"));
-  binary = await buildBinary(join(dir, "mlservice"));
+  binary = await compiledBinary();
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

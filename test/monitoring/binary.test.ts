@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBinary } from "../../scripts/build";
-import { startBinary } from "../binary-helpers";
+import { compiledBinary, startBinary } from "../binary-helpers";
 import { features, normalRows } from "./helpers";
 
 const TOKEN = "d".repeat(40);
@@ -22,7 +21,7 @@ const env = () => ({
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mls-drift-bin-"));
-  binary = await buildBinary(join(dir, "mlservice"));
+  binary = await compiledBinary();
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
