@@ -19,13 +19,14 @@ import { encodeRows, isMissing, type Row } from "../ml/features";
 import { predictHost } from "../ml/predict";
 import { raiseAlert } from "../monitoring/alerts";
 import { confidentRows, feedbackRows } from "../monitoring/client-data";
-import { type Actor, assertCanChangeModel } from "../registry/ownership";
+import { activateVersion } from "../registry/activation";
+import { type Actor, assertCanChangeModel, SYSTEM } from "../registry/ownership";
 import { getModel, getVersion, markVersionFailed, reserveVersion } from "../registry/registry";
 import type { LoadedVersion } from "../registry/serving";
 import type { JobRow } from "./queue";
 import { enqueue, newJobId } from "./queue";
 import type { JobContext } from "./runner";
-import { activateVersion, fitVersion, scoreOutputs, splitHeldOut, type TrainDeps, type TrainParams } from "./train";
+import { fitVersion, scoreOutputs, splitHeldOut, type TrainDeps, type TrainParams } from "./train";
 
 export interface RetrainParams {
   model_key: string;
@@ -224,7 +225,13 @@ async function retrain(deps: TrainDeps, p: RetrainParams, jobId: string, ctx: Jo
   } else {
     status = "activated";
     reason = `${metricName} change ${fmt(worst.delta)} on the ${worstPart} held-out rows ≥ ${threshold}`;
-    await activateVersion(deps, p.model_key, p.version, fitted.metrics);
+    await activateVersion(deps, {
+      modelKey: p.model_key,
+      version: p.version,
+      actor: SYSTEM,
+      by: `job ${jobId}`,
+      reason: "retrained",
+    });
   }
   await record(deps, p, jobId, { status, reason, oldMetrics, newMetrics, delta: worst.delta, details });
   return { ...fitted.summary, source_version: p.source_version, status, reason, delta: worst.delta, ...details };

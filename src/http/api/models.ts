@@ -8,11 +8,12 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import type { EventBus } from "../../events/bus";
 import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
+import { rollbackModel } from "../../registry/activation";
 import { modelPeople } from "../../registry/maintainers";
 import { getModel, listVersions, type VersionRow } from "../../registry/registry";
-import { rollbackModel } from "../../registry/rollback";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { jsonBody, queryParams } from "../validate";
@@ -46,8 +47,8 @@ export function versionView(v: VersionRow, active: string | null) {
   };
 }
 
-export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
-  const now = () => (deps.now ?? (() => new Date()))();
+export function modelsRoutes(deps: AppDeps & { runtime: Runtime; bus: EventBus; now: () => Date }) {
+  const { now } = deps;
   const summary = async (key: string) => {
     const model = await getModel(deps.db, key);
     const versions = await listVersions(deps.db, key);
@@ -122,7 +123,7 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
     .post("/models/:key/rollback/:version", requireRole("user"), async (c) => {
       const identity = signedIn(c);
       const result = await rollbackModel(
-        { db: deps.db, models: deps.runtime.models, bus: deps.bus, now },
+        { db: deps.db, models: deps.runtime.models, bus: deps.bus, config: deps.config, now },
         identity,
         identity.username,
         c.req.param("key"),

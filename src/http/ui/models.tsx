@@ -7,10 +7,10 @@
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { rollbackModel } from "../../registry/activation";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
-import { rollbackModel } from "../../registry/rollback";
 import type { AppEnv } from "../env";
 import { formFields, render, seeOther, type UiDeps } from "./page";
 
@@ -115,7 +115,7 @@ export function modelPages(deps: UiDeps) {
       const key = c.req.param("key");
       const identity = signedIn(c);
       await rollbackModel(
-        { db, models: runtime.models, bus: deps.bus, now: deps.now },
+        { db, models: runtime.models, bus: deps.bus, config: deps.config, now: deps.now },
         identity,
         identity.username,
         key,

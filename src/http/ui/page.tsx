@@ -16,13 +16,14 @@ import type { Chrome, Consent, Theme } from "../../../views/types";
 import type { AuthContext } from "../../auth/context";
 import { hasRole } from "../../auth/identity";
 import { ServiceError } from "../../errors";
+import type { EventBus } from "../../events/bus";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { fieldIssues } from "../errors";
 import { assetUrls } from "./assets";
 import { openAlertSummary } from "./monitoring";
 
-export type UiDeps = AppDeps & { runtime: Runtime; now: () => Date; auth: AuthContext };
+export type UiDeps = AppDeps & { runtime: Runtime; bus: EventBus; now: () => Date; auth: AuthContext };
 export type Ctx = Context<AppEnv>;
 
 export const THEME_COOKIE = "mls_theme";
