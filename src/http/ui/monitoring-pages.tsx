@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { noteAudit } from "../../events/audit";
+import { modelKeys } from "../../registry/queries";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { offsetOf } from "./models";
@@ -17,7 +18,7 @@ export function monitoringPages(deps: UiDeps) {
     .get("/ui/drift", requireRole("user"), async (c) => {
       const model = c.req.query("model") ?? "";
       const offset = offsetOf(c.req.query("offset"));
-      const models = await deps.db.selectFrom("models").select("model_key").orderBy("model_key").limit(500).execute();
+      const models = await modelKeys(deps.db, { serving: false, limit: 500 });
       const page = await listDriftChecks(deps.db, { modelKey: model || undefined, limit: PAGE, offset });
       const body = (
         <DriftPage
@@ -25,7 +26,7 @@ export function monitoringPages(deps: UiDeps) {
           total={page?.total ?? 0}
           offset={offset}
           limit={PAGE}
-          models={models.map((m) => m.model_key)}
+          models={models}
           model={model}
           psiThreshold={deps.config.ML_DRIFT_PSI_THRESHOLD}
         />

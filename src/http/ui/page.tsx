@@ -49,13 +49,13 @@ export function safeNext(next: unknown): string {
   return typeof next === "string" && /^\/ui(\/|\?|$)/.test(next) && !/[\\\s]/.test(next) ? next : "/ui";
 }
 
-export function chrome(c: Ctx, deps: UiDeps, notice: string | null = null): Chrome {
+export async function chrome(c: Ctx, deps: UiDeps, notice: string | null = null): Promise<Chrome> {
   const identity = c.get("identity");
   const consent = readConsent(c);
   let alerts: Chrome["alerts"] = null;
   if (identity) {
     try {
-      alerts = openAlertSummary(deps.sqlite);
+      alerts = await openAlertSummary(deps.db);
     } catch (e) {
       // a monitoring schema other than the one mapped must not take every page down
       deps.log.warn("alert banner unavailable", { error: (e as Error).message });
@@ -81,7 +81,7 @@ export interface RenderOptions {
 }
 
 export async function render(c: Ctx, deps: UiDeps, title: string, body: Child, o: RenderOptions = {}) {
-  const ch = chrome(c, deps, o.notice ?? null);
+  const ch = await chrome(c, deps, o.notice ?? null);
   const page = (
     <Layout title={title} chrome={ch} assets={assetUrls} refresh={o.refresh}>
       {body}
