@@ -19,14 +19,21 @@ import { encodeRows, isMissing, type Row } from "../ml/features";
 import { predictHost } from "../ml/predict";
 import { raiseAlert } from "../monitoring/alerts";
 import { confidentRows, feedbackRows } from "../monitoring/client-data";
-import { activateVersion } from "../registry/activation";
-import { type Actor, assertCanChangeModel, SYSTEM } from "../registry/ownership";
-import { getModel, getVersion, markVersionFailed, reserveVersion } from "../registry/registry";
+import { type Actor, assertCanChangeModel } from "../registry/ownership";
+import { getModel, getVersion, reserveVersion } from "../registry/registry";
 import type { LoadedVersion } from "../registry/serving";
 import type { JobRow } from "./queue";
 import { enqueue, newJobId } from "./queue";
 import type { JobContext } from "./runner";
-import { fitVersion, scoreOutputs, splitHeldOut, type TrainDeps, type TrainParams } from "./train";
+import {
+  activateFitted,
+  failVersionOnError,
+  fitVersion,
+  scoreOutputs,
+  splitHeldOut,
+  type TrainDeps,
+  type TrainParams,
+} from "./train";
 
 export interface RetrainParams {
   model_key: string;
@@ -113,14 +120,12 @@ export async function enqueueRetrain(
 export function retrainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
     const p = JSON.parse(job.params) as RetrainParams;
-    try {
-      return await retrain(deps, p, job.id, ctx);
-    } catch (e) {
-      const message = (e as Error).message;
-      await markVersionFailed(deps.db, p.model_key, p.version, message, deps.now().toISOString());
-      await record(deps, p, job.id, { status: "failed", reason: message });
-      throw e;
-    }
+    return failVersionOnError(
+      deps,
+      p,
+      () => retrain(deps, p, job.id, ctx),
+      (reason) => record(deps, p, job.id, { status: "failed", reason }),
+    );
   };
 }
 
@@ -225,13 +230,7 @@ async function retrain(deps: TrainDeps, p: RetrainParams, jobId: string, ctx: Jo
   } else {
     status = "activated";
     reason = `${metricName} change ${fmt(worst.delta)} on the ${worstPart} held-out rows ≥ ${threshold}`;
-    await activateVersion(deps, {
-      modelKey: p.model_key,
-      version: p.version,
-      actor: SYSTEM,
-      by: `job ${jobId}`,
-      reason: "retrained",
-    });
+    await activateFitted(deps, p, jobId, "retrained");
   }
   await record(deps, p, jobId, { status, reason, oldMetrics, newMetrics, delta: worst.delta, details });
   return { ...fitted.summary, source_version: p.source_version, status, reason, delta: worst.delta, ...details };

@@ -65,13 +65,44 @@ export function architectureFor(rows: number): number[] {
 export function trainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
     const p = JSON.parse(job.params) as TrainParams;
-    try {
-      return await train(deps, p, job.id, ctx);
-    } catch (e) {
-      await markVersionFailed(deps.db, p.model_key, p.version, (e as Error).message, deps.now().toISOString());
-      throw e;
-    }
+    return failVersionOnError(deps, p, () => train(deps, p, job.id, ctx));
   };
+}
+
+/**
+ * Runs the fit of `v.version`: a failure marks that version failed (the serving one stays), then
+ * `onFailure` runs (a retrain records its outcome), and the job fails with the same error.
+ */
+export async function failVersionOnError<T>(
+  deps: TrainDeps,
+  v: { model_key: string; version: string },
+  run: () => Promise<T>,
+  onFailure: (message: string) => Promise<void> = async () => {},
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const message = (e as Error).message;
+    await markVersionFailed(deps.db, v.model_key, v.version, message, deps.now().toISOString());
+    await onFailure(message);
+    throw e;
+  }
+}
+
+/** A fitted version starts serving; the job acts as the system (its creator was checked when it was queued). */
+export function activateFitted(
+  deps: TrainDeps,
+  v: { model_key: string; version: string },
+  jobId: string,
+  reason: "trained" | "retrained",
+) {
+  return activateVersion(deps, {
+    modelKey: v.model_key,
+    version: v.version,
+    actor: SYSTEM,
+    by: `job ${jobId}`,
+    reason,
+  });
 }
 
 async function train(deps: TrainDeps, p: TrainParams, jobId: string, ctx: JobContext) {
@@ -80,14 +111,7 @@ async function train(deps: TrainDeps, p: TrainParams, jobId: string, ctx: JobCon
   const usable = rows.filter((r) => r[p.target_field] !== null && r[p.target_field] !== undefined);
   const { fit, held } = splitHeldOut(usable, p.validation_split, p.hyperparameters.random_state ?? 42);
   const fitted = await fitVersion(deps, p, { fit, held }, ctx);
-  // the job's creator was checked when it was queued; the job itself activates
-  await activateVersion(deps, {
-    modelKey: p.model_key,
-    version: p.version,
-    actor: SYSTEM,
-    by: `job ${jobId}`,
-    reason: "trained",
-  });
+  await activateFitted(deps, p, jobId, "trained");
   return fitted.summary;
 }
 

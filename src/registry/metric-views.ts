@@ -60,6 +60,9 @@ export async function metricsSummary(db: Kysely<DB>) {
   return { models: await countModels(db), predictions_logged: Number(predictions.n), by_task: byTask };
 }
 
+/** the scores a trend point carries (null where the task has none: accuracy for regression, …) */
+const TREND_SCORES = ["accuracy", "f1_macro", "r2", "rmse"] as const;
+
 /** Ready and archived versions (of one model, or all) in the order they were finished. */
 export async function metricsTrends(
   db: Kysely<DB>,
@@ -77,14 +80,12 @@ export async function metricsTrends(
     offset: q.offset,
     items: rows.map((r) => {
       const m = parse(r.metrics) ?? {};
+      const scores = Object.fromEntries(TREND_SCORES.map((k) => [k, m[k] ?? null]));
       return {
         model_key: r.model_key,
         version: r.version,
         completed_at: r.completed_at,
-        accuracy: m.accuracy ?? null,
-        f1_macro: m.f1_macro ?? null,
-        r2: m.r2 ?? null,
-        rmse: m.rmse ?? null,
+        ...scores,
         training_time_s: r.training_time_s,
       };
     }),

@@ -12,6 +12,8 @@ import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
 import { render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 20;
+/** what a page's pager needs: where this page starts, its size, how many there are */
+const pager = (page: { total: number }, offset: number) => ({ total: page.total, offset, limit: PAGE });
 
 export function monitoringPages(deps: UiDeps) {
   return new Hono<AppEnv>()
@@ -22,10 +24,8 @@ export function monitoringPages(deps: UiDeps) {
       const page = await listDriftChecks(deps.db, { modelKey: model || undefined, limit: PAGE, offset });
       const body = (
         <DriftPage
-          checks={page?.items ?? null}
-          total={page?.total ?? 0}
-          offset={offset}
-          limit={PAGE}
+          checks={page.items}
+          {...pager(page, offset)}
           models={models}
           model={model}
           psiThreshold={deps.config.ML_DRIFT_PSI_THRESHOLD}
@@ -37,16 +37,7 @@ export function monitoringPages(deps: UiDeps) {
       const show = c.req.query("show") === "all" ? "all" : "open";
       const offset = offsetOf(c.req.query("offset"));
       const page = await listAlerts(deps.db, { open: show === "open", limit: PAGE, offset });
-      const body = (
-        <AlertsPage
-          alerts={page?.items ?? null}
-          total={page?.total ?? 0}
-          offset={offset}
-          limit={PAGE}
-          show={show}
-          csrf={signedIn(c).csrfToken}
-        />
-      );
+      const body = <AlertsPage alerts={page.items} {...pager(page, offset)} show={show} csrf={signedIn(c).csrfToken} />;
       return render(c, deps, "Alerts", body);
     })
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {
