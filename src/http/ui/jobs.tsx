@@ -7,8 +7,7 @@ import type { JobStatus } from "../../db/tables/models";
 import { type JobRow, jobView } from "../../jobs/queue";
 import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { AppEnv } from "../env";
-import { offsetOf } from "./models";
-import { render, safeNext, seeOther, type UiDeps } from "./page";
+import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
 const STATUSES = new Set(["queued", "running", "completed", "failed", "cancelled"]);

@@ -13,11 +13,10 @@ import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { listModelSummaries, type ModelSummary } from "../../registry/queries";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
 import type { AppEnv } from "../env";
-import { formFields, render, seeOther, type UiDeps } from "./page";
+import { formFields, offsetOf, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
 const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
-export const offsetOf = (raw: string | undefined) => Math.max(0, Math.min(1e9, Number.parseInt(raw ?? "0", 10) || 0));
 
 /** A model summary as the dashboard's lists show it: the serving version's accuracy or R². */
 export function listItem(m: ModelSummary): ModelListItem {

@@ -7,9 +7,8 @@ import { noteAudit } from "../../events/audit";
 import { modelKeys } from "../../registry/queries";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { offsetOf } from "./models";
 import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
-import { render, safeNext, seeOther, type UiDeps } from "./page";
+import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 20;
 /** what a page's pager needs: where this page starts, its size, how many there are */

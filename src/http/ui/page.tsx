@@ -91,6 +91,9 @@ export async function render(c: Ctx, deps: UiDeps, title: string, body: Child, o
   return c.html(`${DOCTYPE}${await page.toString()}`, o.status ?? 200);
 }
 
+/** `?offset=` of a paged list: a whole number from 0 (anything else reads as 0). */
+export const offsetOf = (raw: string | undefined) => Math.max(0, Math.min(1e9, Number.parseInt(raw ?? "0", 10) || 0));
+
 /** POST → 303 → GET: the result page, reloadable without resubmitting. */
 export function seeOther(c: Ctx, url: string) {
   return c.redirect(url, 303);
