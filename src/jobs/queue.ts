@@ -182,6 +182,16 @@ export async function recoverInterrupted(db: Kysely<DB>, now: string): Promise<s
   return stale.map((s) => s.id);
 }
 
+/** How many jobs there are of each type and status, for the `/metrics` gauges. */
+export async function countJobsByState(db: Kysely<DB>): Promise<{ status: JobStatus; type: string; n: number }[]> {
+  const rows = await db
+    .selectFrom("jobs")
+    .select(["status", "type", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy(["status", "type"])
+    .execute();
+  return rows.map((r) => ({ status: r.status, type: r.type, n: Number(r.n) }));
+}
+
 /** A job row as the API shows it (JSON columns parsed). */
 export function jobView(j: JobRow) {
   const parse = (s: string | null) => (s === null ? null : JSON.parse(s));

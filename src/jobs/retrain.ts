@@ -20,12 +20,20 @@ import { predictHost } from "../ml/predict";
 import { raiseAlert } from "../monitoring/alerts";
 import { confidentRows, feedbackRows } from "../monitoring/client-data";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
-import { getModel, getVersion, markVersionFailed, reserveVersion } from "../registry/registry";
+import { getModel, getVersion, reserveVersion } from "../registry/registry";
 import type { LoadedVersion } from "../registry/serving";
 import type { JobRow } from "./queue";
 import { enqueue, newJobId } from "./queue";
 import type { JobContext } from "./runner";
-import { activateVersion, fitVersion, scoreOutputs, splitHeldOut, type TrainDeps, type TrainParams } from "./train";
+import {
+  activateFitted,
+  failVersionOnError,
+  fitVersion,
+  scoreOutputs,
+  splitHeldOut,
+  type TrainDeps,
+  type TrainParams,
+} from "./train";
 
 export interface RetrainParams {
   model_key: string;
@@ -112,14 +120,12 @@ export async function enqueueRetrain(
 export function retrainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
     const p = JSON.parse(job.params) as RetrainParams;
-    try {
-      return await retrain(deps, p, job.id, ctx);
-    } catch (e) {
-      const message = (e as Error).message;
-      await markVersionFailed(deps.db, p.model_key, p.version, message, deps.now().toISOString());
-      await record(deps, p, job.id, { status: "failed", reason: message });
-      throw e;
-    }
+    return failVersionOnError(
+      deps,
+      p,
+      () => retrain(deps, p, job.id, ctx),
+      (reason) => record(deps, p, job.id, { status: "failed", reason }),
+    );
   };
 }
 
@@ -224,7 +230,7 @@ async function retrain(deps: TrainDeps, p: RetrainParams, jobId: string, ctx: Jo
   } else {
     status = "activated";
     reason = `${metricName} change ${fmt(worst.delta)} on the ${worstPart} held-out rows ≥ ${threshold}`;
-    await activateVersion(deps, p.model_key, p.version, fitted.metrics);
+    await activateFitted(deps, p, jobId, "retrained");
   }
   await record(deps, p, jobId, { status, reason, oldMetrics, newMetrics, delta: worst.delta, details });
   return { ...fitted.summary, source_version: p.source_version, status, reason, delta: worst.delta, ...details };

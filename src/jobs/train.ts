@@ -15,8 +15,10 @@ import { earlyStoppingUsable, type Label, type MlpModel } from "../ml/model";
 import { predictHost, predictLabels } from "../ml/predict";
 import { Random } from "../ml/random";
 import { trainingBaseline } from "../monitoring/reference";
+import { activateVersion } from "../registry/activation";
 import { type TargetSpec, writeArtifact } from "../registry/artifact";
-import { applyRetention, markVersionFailed, markVersionReady, setActiveVersion } from "../registry/registry";
+import { SYSTEM } from "../registry/ownership";
+import { markVersionFailed, markVersionReady } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
@@ -52,12 +54,6 @@ export interface TrainDeps {
   now: () => Date;
 }
 
-declare module "../events/bus" {
-  interface BusEvents {
-    "models:metrics_updated": { model_key: string; version: string; metrics: unknown; active: boolean };
-  }
-}
-
 /** The seed's architecture table: the network grows with the data. */
 export function architectureFor(rows: number): number[] {
   if (rows < 10_000) return [128, 64];
@@ -69,22 +65,53 @@ export function architectureFor(rows: number): number[] {
 export function trainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
     const p = JSON.parse(job.params) as TrainParams;
-    try {
-      return await train(deps, p, ctx);
-    } catch (e) {
-      await markVersionFailed(deps.db, p.model_key, p.version, (e as Error).message, deps.now().toISOString());
-      throw e;
-    }
+    return failVersionOnError(deps, p, () => train(deps, p, job.id, ctx));
   };
 }
 
-async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
+/**
+ * Runs the fit of `v.version`: a failure marks that version failed (the serving one stays), then
+ * `onFailure` runs (a retrain records its outcome), and the job fails with the same error.
+ */
+export async function failVersionOnError<T>(
+  deps: TrainDeps,
+  v: { model_key: string; version: string },
+  run: () => Promise<T>,
+  onFailure: (message: string) => Promise<void> = async () => {},
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const message = (e as Error).message;
+    await markVersionFailed(deps.db, v.model_key, v.version, message, deps.now().toISOString());
+    await onFailure(message);
+    throw e;
+  }
+}
+
+/** A fitted version starts serving; the job acts as the system (its creator was checked when it was queued). */
+export function activateFitted(
+  deps: TrainDeps,
+  v: { model_key: string; version: string },
+  jobId: string,
+  reason: "trained" | "retrained",
+) {
+  return activateVersion(deps, {
+    modelKey: v.model_key,
+    version: v.version,
+    actor: SYSTEM,
+    by: `job ${jobId}`,
+    reason,
+  });
+}
+
+async function train(deps: TrainDeps, p: TrainParams, jobId: string, ctx: JobContext) {
   await ctx.progress({ stage: "loading_data", progress: 0.01 });
   const { rows } = await loadDatasetRows({ db: deps.db, config: deps.config, now: deps.now }, p.dataset_id);
   const usable = rows.filter((r) => r[p.target_field] !== null && r[p.target_field] !== undefined);
   const { fit, held } = splitHeldOut(usable, p.validation_split, p.hyperparameters.random_state ?? 42);
   const fitted = await fitVersion(deps, p, { fit, held }, ctx);
-  await activateVersion(deps, p.model_key, p.version, fitted.metrics);
+  await activateFitted(deps, p, jobId, "trained");
   return fitted.summary;
 }
 
@@ -202,18 +229,6 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
       validation_rows: held.length,
     },
   };
-}
-
-/**
- * Makes a ready version serve: loaded and verified before the switch, so it cannot fail half-way;
- * the model's target and task follow it.
- */
-export async function activateVersion(deps: TrainDeps, modelKey: string, version: string, metrics: unknown) {
-  const loaded = await deps.models.load(modelKey, version);
-  await setActiveVersion(deps.db, modelKey, version, deps.now().toISOString(), loaded.artifact.target);
-  deps.models.swap(loaded);
-  await applyRetention(deps.db, deps.config.ML_ARTIFACTS_ROOT, modelKey, deps.config.ML_MODEL_RETENTION);
-  deps.bus.publish("models:metrics_updated", { model_key: modelKey, version, metrics, active: true });
 }
 
 /** Metrics of a model's outputs on labelled rows: classification or regression metrics. */

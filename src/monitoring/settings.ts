@@ -12,7 +12,7 @@ import type { Config } from "../config";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
-import { getModel } from "../registry/registry";
+import { getModel, getVersion } from "../registry/registry";
 import type { DriftOptions } from "./drift";
 
 const Threshold = v.object({
@@ -56,13 +56,8 @@ export async function saveModelSettings(
   await assertCanChangeModel(db, actor, modelKey, "change the settings of");
   const names = Object.keys(settings.drift?.features ?? {});
   if (names.length > 0 && model.active_version) {
-    const row = await db
-      .selectFrom("model_versions")
-      .select("feature_fields")
-      .where("model_key", "=", modelKey)
-      .where("version", "=", model.active_version)
-      .executeTakeFirstOrThrow();
-    const known = new Set(JSON.parse(row.feature_fields) as string[]);
+    const active = await getVersion(db, modelKey, model.active_version);
+    const known = new Set(JSON.parse(active.feature_fields) as string[]);
     const unknown = names.filter((n) => !known.has(n));
     if (unknown.length > 0) {
       throw invalid(

@@ -9,9 +9,9 @@
  * for rows whose success changes what the next actor would meet.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rollbackModel } from "../../src/registry/activation";
 import { addMaintainer } from "../../src/registry/maintainers";
 import { SYSTEM } from "../../src/registry/ownership";
-import { rollbackModel } from "../../src/registry/rollback";
 import { csvRows, startService } from "../ml-service/helpers";
 import { anonymous, type Client, signedInUser } from "../ml-service/people";
 
@@ -49,9 +49,13 @@ let svc: Awaited<ReturnType<typeof startService>>;
 let clients: Record<Who, Client>;
 
 const backToBase = () =>
-  rollbackModel({ db: svc.db, models: svc.runtime.models, now: () => new Date() }, SYSTEM, "test", KEY, BASE).then(
-    () => undefined,
-  );
+  rollbackModel(
+    { db: svc.db, models: svc.runtime.models, bus: svc.bus, config: svc.config, now: () => new Date() },
+    SYSTEM,
+    "test",
+    KEY,
+    BASE,
+  ).then(() => undefined);
 
 const MATRIX: Row[] = [
   { method: "GET", path: "/models", expect: read() },

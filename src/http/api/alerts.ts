@@ -20,17 +20,8 @@ export function alertsRoutes(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
   return new Hono<AppEnv>()
     .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), async (c) => {
-      const q = c.req.valid("query");
-      return c.json(
-        await listAlerts(deps.db, {
-          status: q.status,
-          type: q.type,
-          severity: q.severity,
-          modelKey: q.model_key,
-          limit: q.limit,
-          offset: q.offset,
-        }),
-      );
+      const { model_key: modelKey, ...filter } = c.req.valid("query");
+      return c.json(await listAlerts(deps.db, { ...filter, modelKey }));
     })
     .post("/health/alerts/:id/dismiss", requireRole("user"), async (c) => {
       const id = Number(c.req.param("id"));

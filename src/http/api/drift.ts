@@ -59,17 +59,8 @@ export function driftRoutes(deps: AppDeps & { runtime: Runtime }) {
       return c.json({ job_id: job.id, status: job.status }, 202);
     })
     .get("/drift/daily-reports", requireRole("user"), queryParams(ReportsQuery), async (c) => {
-      const q = c.req.valid("query");
-      return c.json(
-        await listDriftReports(deps.db, {
-          modelKey: q.model_key,
-          from: q.from,
-          to: q.to,
-          drifted: q.drifted,
-          limit: q.limit,
-          offset: q.offset,
-        }),
-      );
+      const { model_key: modelKey, ...filter } = c.req.valid("query");
+      return c.json(await listDriftReports(deps.db, { ...filter, modelKey }));
     })
     .get(
       "/drift/daily-reports/:key",

@@ -14,6 +14,7 @@ import { matchedRoutes } from "hono/route";
 import { publicRoute } from "../../auth/routes-policy";
 import { databaseSize } from "../../db/size";
 import type { EventBus } from "../../events/bus";
+import { countJobsByState } from "../../jobs/queue";
 import type { AppDeps, AppEnv } from "../env";
 import { Registry } from "../metrics";
 
@@ -69,14 +70,10 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt"> & {
   });
 
   registry.collect(async () => {
-    const rows = await deps.db
-      .selectFrom("jobs")
-      .select(["status", "type", (eb) => eb.fn.countAll<number>().as("n")])
-      .groupBy(["status", "type"])
-      .execute();
+    const rows = await countJobsByState(deps.db);
     // zero every status of a type seen, so a drained queue reads 0 rather than vanishing
     for (const r of rows) for (const s of JOB_STATUSES) jobs.labels(s, r.type).set(0);
-    for (const r of rows) jobs.labels(r.status, r.type).set(Number(r.n));
+    for (const r of rows) jobs.labels(r.status, r.type).set(r.n);
     uptime.labels().set((Date.now() - deps.startedAt.getTime()) / 1000);
     const mem = process.memoryUsage();
     rss.labels().set(mem.rss);

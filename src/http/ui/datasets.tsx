@@ -7,8 +7,7 @@ import { requireRole, signedIn } from "../../auth/routes-policy";
 import { datasetForUser, deleteDataset, listDatasets, previewDataset, saveCsvDataset } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import type { AppEnv } from "../env";
-import { offsetOf } from "./models";
-import { type Ctx, render, seeOther, type UiDeps } from "./page";
+import { type Ctx, offsetOf, render, seeOther, type UiDeps } from "./page";
 import { trainPage } from "./train";
 
 const PAGE = 50;

@@ -4,30 +4,19 @@ import { Hono } from "hono";
 import { type JobItem, JobPage, JobsPage } from "../../../views/pages/jobs";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import type { JobStatus } from "../../db/tables/models";
-import type { JobRow } from "../../jobs/queue";
+import { type JobRow, jobView } from "../../jobs/queue";
 import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { AppEnv } from "../env";
-import { offsetOf } from "./models";
-import { render, safeNext, seeOther, type UiDeps } from "./page";
+import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
 const STATUSES = new Set(["queued", "running", "completed", "failed", "cancelled"]);
 const REFRESH_S = 3;
 
+/** A job as the dashboard shows it: the API's view, its progress detail as `detail`. */
 export function jobItem(j: JobRow): JobItem {
-  return {
-    job_id: j.id,
-    type: j.type,
-    status: j.status,
-    model_key: j.model_key,
-    version: j.version,
-    stage: j.stage,
-    progress: j.progress,
-    detail: j.progress_detail ? JSON.parse(j.progress_detail) : null,
-    error: j.error,
-    created_at: j.created_at,
-    finished_at: j.finished_at,
-  };
+  const { progress_detail, result: _, started_at: __, ...rest } = jobView(j);
+  return { ...rest, detail: progress_detail };
 }
 
 const busy = (j: JobItem) => j.status === "queued" || j.status === "running";

@@ -7,20 +7,28 @@
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { rollbackModel } from "../../registry/activation";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
+import { listModelSummaries, type ModelSummary } from "../../registry/queries";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
-import { rollbackModel } from "../../registry/rollback";
 import type { AppEnv } from "../env";
-import { formFields, render, seeOther, type UiDeps } from "./page";
+import { formFields, offsetOf, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
 const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
-export const offsetOf = (raw: string | undefined) => Math.max(0, Math.min(1e9, Number.parseInt(raw ?? "0", 10) || 0));
 
-export function primaryScore(task: string, metrics: Record<string, unknown> | null): number | null {
-  const v = metrics?.[task === "classification" ? "accuracy" : "r2"];
-  return typeof v === "number" ? v : null;
+/** A model summary as the dashboard's lists show it: the serving version's accuracy or R². */
+export function listItem(m: ModelSummary): ModelListItem {
+  const score = m.metrics?.[m.task_type === "classification" ? "accuracy" : "r2"];
+  return {
+    model_key: m.model_key,
+    task_type: m.task_type,
+    target_field: m.target_field,
+    active_version: m.active_version,
+    updated_at: m.updated_at,
+    score: typeof score === "number" ? score : null,
+  };
 }
 
 export function modelPages(deps: UiDeps) {
@@ -28,28 +36,12 @@ export function modelPages(deps: UiDeps) {
   return new Hono<AppEnv>()
     .get("/ui/models", requireRole("user"), async (c) => {
       const offset = offsetOf(c.req.query("offset"));
-      const [rows, total] = await Promise.all([
-        db
-          .selectFrom("models as m")
-          .leftJoin("model_versions as v", (j) =>
-            j.onRef("v.model_key", "=", "m.model_key").onRef("v.version", "=", "m.active_version"),
-          )
-          .select(["m.model_key", "m.task_type", "m.target_field", "m.active_version", "m.updated_at", "v.metrics"])
-          .orderBy("m.model_key")
-          .limit(PAGE)
-          .offset(offset)
-          .execute(),
-        db
-          .selectFrom("models")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      const items: ModelListItem[] = rows.map((r) => ({ ...r, score: primaryScore(r.task_type, parse(r.metrics)) }));
+      const { items, total } = await listModelSummaries(db, { limit: PAGE, offset, order: "model_key" });
       return render(
         c,
         deps,
         "Models",
-        <ModelsPage items={items} total={Number(total.n)} offset={offset} limit={PAGE} />,
+        <ModelsPage items={items.map(listItem)} total={total} offset={offset} limit={PAGE} />,
       );
     })
     .get("/ui/models/:key", requireRole("user"), async (c) => {
@@ -115,7 +107,7 @@ export function modelPages(deps: UiDeps) {
       const key = c.req.param("key");
       const identity = signedIn(c);
       await rollbackModel(
-        { db, models: runtime.models, bus: deps.bus, now: deps.now },
+        { db, models: runtime.models, bus: deps.bus, config: deps.config, now: deps.now },
         identity,
         identity.username,
         key,

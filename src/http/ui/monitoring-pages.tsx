@@ -4,28 +4,28 @@ import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { noteAudit } from "../../events/audit";
+import { modelKeys } from "../../registry/queries";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { offsetOf } from "./models";
 import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
-import { render, safeNext, seeOther, type UiDeps } from "./page";
+import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 20;
+/** what a page's pager needs: where this page starts, its size, how many there are */
+const pager = (page: { total: number }, offset: number) => ({ total: page.total, offset, limit: PAGE });
 
 export function monitoringPages(deps: UiDeps) {
   return new Hono<AppEnv>()
     .get("/ui/drift", requireRole("user"), async (c) => {
       const model = c.req.query("model") ?? "";
       const offset = offsetOf(c.req.query("offset"));
-      const models = await deps.db.selectFrom("models").select("model_key").orderBy("model_key").limit(500).execute();
+      const models = await modelKeys(deps.db, { serving: false, limit: 500 });
       const page = await listDriftChecks(deps.db, { modelKey: model || undefined, limit: PAGE, offset });
       const body = (
         <DriftPage
-          checks={page?.items ?? null}
-          total={page?.total ?? 0}
-          offset={offset}
-          limit={PAGE}
-          models={models.map((m) => m.model_key)}
+          checks={page.items}
+          {...pager(page, offset)}
+          models={models}
           model={model}
           psiThreshold={deps.config.ML_DRIFT_PSI_THRESHOLD}
         />
@@ -36,16 +36,7 @@ export function monitoringPages(deps: UiDeps) {
       const show = c.req.query("show") === "all" ? "all" : "open";
       const offset = offsetOf(c.req.query("offset"));
       const page = await listAlerts(deps.db, { open: show === "open", limit: PAGE, offset });
-      const body = (
-        <AlertsPage
-          alerts={page?.items ?? null}
-          total={page?.total ?? 0}
-          offset={offset}
-          limit={PAGE}
-          show={show}
-          csrf={signedIn(c).csrfToken}
-        />
-      );
+      const body = <AlertsPage alerts={page.items} {...pager(page, offset)} show={show} csrf={signedIn(c).csrfToken} />;
       return render(c, deps, "Alerts", body);
     })
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {

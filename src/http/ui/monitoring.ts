@@ -3,19 +3,13 @@
  * src/monitoring (the same rules, events and audit as the JSON API), mapped onto the view shapes
  * of views/types.ts.
  */
-import type { Database } from "bun:sqlite";
-import type { Kysely } from "kysely";
 import type { AlertItem, DriftCheckItem, FeatureDriftItem } from "../../../views/types";
-import type { DB } from "../../db/schema";
 import type { EventBus } from "../../events/bus";
-import {
-  type AlertRow,
-  type AlertView,
-  alertView,
-  dismissAlert as dismiss,
-  listAlerts as list,
-} from "../../monitoring/alerts";
+import { type AlertView, dismissAlert as dismiss, listAlerts as list } from "../../monitoring/alerts";
 import { listDriftReports } from "../../monitoring/reports";
+import type { AppDeps } from "../env";
+
+type Db = AppDeps["db"];
 
 function toAlert(a: AlertView): AlertItem {
   return {
@@ -35,29 +29,20 @@ export interface AlertPage {
 }
 
 /** Alerts newest first; `open` keeps the undismissed ones. */
-export async function listAlerts(
-  db: Kysely<DB>,
-  o: { open: boolean; limit: number; offset: number },
-): Promise<AlertPage> {
+export async function listAlerts(db: Db, o: { open: boolean; limit: number; offset: number }): Promise<AlertPage> {
   const page = await list(db, { status: o.open ? "open" : "all", limit: o.limit, offset: o.offset });
   return { items: page.items.map(toAlert), total: page.total };
 }
 
-/**
- * The banner on every page. Synchronous (bun:sqlite directly) because the layout is built
- * synchronously; the same two columns listAlerts reads.
- */
-export function openAlertSummary(sqlite: Database): { open: number; latest: AlertItem | null } {
-  const { n } = sqlite.query("SELECT count(*) AS n FROM alerts WHERE dismissed_at IS NULL").get() as { n: number };
-  const row = sqlite
-    .query("SELECT * FROM alerts WHERE dismissed_at IS NULL ORDER BY id DESC LIMIT 1")
-    .get() as AlertRow | null;
-  return { open: n, latest: row ? toAlert(alertView(row)) : null };
+/** The banner on every page: how many alerts are open and the newest of them. */
+export async function openAlertSummary(db: Db): Promise<{ open: number; latest: AlertItem | null }> {
+  const page = await listAlerts(db, { open: true, limit: 1, offset: 0 });
+  return { open: page.total, latest: page.items[0] ?? null };
 }
 
 /** Dismisses through the monitoring rules (who and when, `alerts:dismissed`); 404/409 as the API. */
 export async function dismissAlert(
-  deps: { db: Kysely<DB>; bus?: EventBus | undefined; now: () => Date },
+  deps: { db: Db; bus?: EventBus | undefined; now: () => Date },
   id: number,
   by: string,
 ): Promise<void> {
@@ -76,7 +61,7 @@ interface ReportFeature {
 
 /** Drift checks newest day first, optionally of one model, with per-feature figures. */
 export async function listDriftChecks(
-  db: Kysely<DB>,
+  db: Db,
   o: { modelKey?: string | undefined; limit: number; offset: number },
 ): Promise<{ items: DriftCheckItem[]; total: number }> {
   const page = await listDriftReports(db, { modelKey: o.modelKey, limit: o.limit, offset: o.offset }, true);

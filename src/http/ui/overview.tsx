@@ -4,10 +4,11 @@ import { Hono } from "hono";
 import { AboutPage, OverviewPage } from "../../../views/pages/overview";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { listJobsForUser } from "../../jobs/visibility";
+import { listModelSummaries } from "../../registry/queries";
 import { VERSION } from "../../version";
 import type { AppEnv } from "../env";
 import { jobItem } from "./jobs";
-import { primaryScore } from "./models";
+import { listItem } from "./models";
 import { listAlerts, listDriftChecks } from "./monitoring";
 import { chrome, render, type UiDeps } from "./page";
 
@@ -15,20 +16,8 @@ export function overviewPages(deps: UiDeps) {
   const { db } = deps;
   return new Hono<AppEnv>()
     .get("/ui", requireRole("user"), async (c) => {
-      const [models, count, jobs, compute] = await Promise.all([
-        db
-          .selectFrom("models as m")
-          .leftJoin("model_versions as v", (j) =>
-            j.onRef("v.model_key", "=", "m.model_key").onRef("v.version", "=", "m.active_version"),
-          )
-          .select(["m.model_key", "m.task_type", "m.target_field", "m.active_version", "m.updated_at", "v.metrics"])
-          .orderBy("m.updated_at", "desc")
-          .limit(5)
-          .execute(),
-        db
-          .selectFrom("models")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
+      const [models, jobs, compute] = await Promise.all([
+        listModelSummaries(db, { limit: 5, offset: 0, order: "recent" }),
         listJobsForUser(db, signedIn(c), { status: ["queued", "running"], limit: 10, offset: 0 }).then((p) => p.items),
         deps.describeCompute(),
       ]);
@@ -36,11 +25,8 @@ export function overviewPages(deps: UiDeps) {
       const drift = await listDriftChecks(deps.db, { limit: 5, offset: 0 });
       const page = (
         <OverviewPage
-          models={models.map((m) => ({
-            ...m,
-            score: primaryScore(m.task_type, m.metrics ? JSON.parse(m.metrics) : null),
-          }))}
-          modelCount={Number(count.n)}
+          models={models.items.map(listItem)}
+          modelCount={models.total}
           jobs={jobs.map(jobItem)}
           alerts={alerts?.items ?? null}
           alertCount={alerts?.total ?? 0}
@@ -52,7 +38,7 @@ export function overviewPages(deps: UiDeps) {
       );
       return render(c, deps, "Overview", page, { refresh: jobs.length > 0 ? 5 : undefined });
     })
-    .get("/ui/about", requireRole("user"), (c) =>
-      render(c, deps, "About", <AboutPage version={VERSION} chrome={chrome(c, deps)} />),
+    .get("/ui/about", requireRole("user"), async (c) =>
+      render(c, deps, "About", <AboutPage version={VERSION} chrome={await chrome(c, deps)} />),
     );
 }

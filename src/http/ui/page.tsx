@@ -16,13 +16,14 @@ import type { Chrome, Consent, Theme } from "../../../views/types";
 import type { AuthContext } from "../../auth/context";
 import { hasRole } from "../../auth/identity";
 import { ServiceError } from "../../errors";
+import type { EventBus } from "../../events/bus";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { fieldIssues } from "../errors";
 import { assetUrls } from "./assets";
 import { openAlertSummary } from "./monitoring";
 
-export type UiDeps = AppDeps & { runtime: Runtime; now: () => Date; auth: AuthContext };
+export type UiDeps = AppDeps & { runtime: Runtime; bus: EventBus; now: () => Date; auth: AuthContext };
 export type Ctx = Context<AppEnv>;
 
 export const THEME_COOKIE = "mls_theme";
@@ -48,13 +49,13 @@ export function safeNext(next: unknown): string {
   return typeof next === "string" && /^\/ui(\/|\?|$)/.test(next) && !/[\\\s]/.test(next) ? next : "/ui";
 }
 
-export function chrome(c: Ctx, deps: UiDeps, notice: string | null = null): Chrome {
+export async function chrome(c: Ctx, deps: UiDeps, notice: string | null = null): Promise<Chrome> {
   const identity = c.get("identity");
   const consent = readConsent(c);
   let alerts: Chrome["alerts"] = null;
   if (identity) {
     try {
-      alerts = openAlertSummary(deps.sqlite);
+      alerts = await openAlertSummary(deps.db);
     } catch (e) {
       // a monitoring schema other than the one mapped must not take every page down
       deps.log.warn("alert banner unavailable", { error: (e as Error).message });
@@ -80,7 +81,7 @@ export interface RenderOptions {
 }
 
 export async function render(c: Ctx, deps: UiDeps, title: string, body: Child, o: RenderOptions = {}) {
-  const ch = chrome(c, deps, o.notice ?? null);
+  const ch = await chrome(c, deps, o.notice ?? null);
   const page = (
     <Layout title={title} chrome={ch} assets={assetUrls} refresh={o.refresh}>
       {body}
@@ -89,6 +90,9 @@ export async function render(c: Ctx, deps: UiDeps, title: string, body: Child, o
   c.header("cache-control", "no-store");
   return c.html(`${DOCTYPE}${await page.toString()}`, o.status ?? 200);
 }
+
+/** `?offset=` of a paged list: a whole number from 0 (anything else reads as 0). */
+export const offsetOf = (raw: string | undefined) => Math.max(0, Math.min(1e9, Number.parseInt(raw ?? "0", 10) || 0));
 
 /** POST → 303 → GET: the result page, reloadable without resubmitting. */
 export function seeOther(c: Ctx, url: string) {

@@ -14,6 +14,7 @@ import { ServiceError } from "../../errors";
 import { type PredictionResult, predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, getJob } from "../../jobs/queue";
 import { encodeRows, FeatureError, type Row } from "../../ml/features";
+import { modelKeys } from "../../registry/queries";
 import type { LoadedVersion } from "../../registry/serving";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -63,13 +64,7 @@ export function predictPages(deps: UiDeps) {
     forms: { one?: FormState; many?: FormState } = {},
     status: 200 | 422 = 200,
   ) => {
-    const models = await deps.db
-      .selectFrom("models")
-      .select("model_key")
-      .where("active_version", "is not", null)
-      .orderBy("model_key")
-      .limit(1000)
-      .execute();
+    const models = await modelKeys(deps.db, { serving: true, limit: 1000 });
     let features: FeatureInput[] | null = null;
     let unavailable: string | null = null;
     if (model) {
@@ -83,7 +78,7 @@ export function predictPages(deps: UiDeps) {
     const body = (
       <PredictPage
         csrf={signedIn(c).csrfToken}
-        models={models.map((m) => m.model_key)}
+        models={models}
         model={model}
         features={features}
         unavailable={unavailable}
