@@ -30,6 +30,7 @@ import { driftOptionsFor, modelSettings } from "../src/monitoring/settings";
 import { loggedColumns, loggedInputs } from "../src/monitoring/window";
 import { writeArtifact } from "../src/registry/artifact";
 import { ModelCache } from "../src/registry/serving";
+import { artifactStore } from "../src/storage/open";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -81,7 +82,7 @@ try {
   };
   const now = new Date();
   let jsonReport: unknown = null;
-  const artifact = writeArtifact(config.ML_ARTIFACTS_ROOT, {
+  const artifact = await writeArtifact(artifactStore(config), {
     modelKey: "bench",
     version: "1.0.0",
     createdAt: now.toISOString(),
@@ -197,7 +198,7 @@ try {
         }),
       }
     : null;
-  const models = new ModelCache(db, config.ML_ARTIFACTS_ROOT);
+  const models = new ModelCache(db, artifactStore(config));
   // the window ends "now": the check's clock is the fill's reference time plus a minute
   const deps = { db, sqlite, config, models, now: () => new Date(now.getTime() + 60_000) };
   Bun.gc(true);

@@ -20,6 +20,7 @@ import { raiseAlert } from "./monitoring/alerts";
 import type { DriftCheckDeps } from "./monitoring/check";
 import { PredictionLog } from "./monitoring/prediction-log";
 import { ModelCache } from "./registry/serving";
+import { artifactStore } from "./storage/open";
 
 export interface RuntimeDeps {
   config: Config;
@@ -43,7 +44,7 @@ export interface Runtime {
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
-  const models = new ModelCache(deps.db, deps.config.ML_ARTIFACTS_ROOT);
+  const models = new ModelCache(deps.db, artifactStore(deps.config));
   const predictionLog = new PredictionLog(deps.sqlite, deps.log, { now: deps.now });
   let backend: Promise<Backend> | null = null;
   const servingBackend = () => {

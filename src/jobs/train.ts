@@ -18,6 +18,7 @@ import { trainingBaseline } from "../monitoring/reference";
 import { type TargetSpec, writeArtifact } from "../registry/artifact";
 import { applyRetention, markVersionFailed, markVersionReady, setActiveVersion } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
+import { artifactStore } from "../storage/open";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
 import type { TrainRequest } from "./train-worker";
@@ -162,7 +163,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     bins: config.ML_DRIFT_BINS,
   });
   const now = deps.now().toISOString();
-  const artifact = writeArtifact(config.ML_ARTIFACTS_ROOT, {
+  const artifact = await writeArtifact(artifactStore(config), {
     modelKey: p.model_key,
     version: p.version,
     createdAt: now,
@@ -212,7 +213,7 @@ export async function activateVersion(deps: TrainDeps, modelKey: string, version
   const loaded = await deps.models.load(modelKey, version);
   await setActiveVersion(deps.db, modelKey, version, deps.now().toISOString(), loaded.artifact.target);
   deps.models.swap(loaded);
-  await applyRetention(deps.db, deps.config.ML_ARTIFACTS_ROOT, modelKey, deps.config.ML_MODEL_RETENTION);
+  await applyRetention(deps.db, artifactStore(deps.config), modelKey, deps.config.ML_MODEL_RETENTION);
   deps.bus.publish("models:metrics_updated", { model_key: modelKey, version, metrics, active: true });
 }
 
