@@ -54,7 +54,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   try {
     const deps = driftCheckDeps({
       db: store.db,
-      sqlite: store.sqlite,
+      driftWindow: store.stores.driftWindow,
       config,
       models: new ModelCache(store.db, artifactStore(config)),
       now: () => new Date(),

@@ -3,10 +3,10 @@
  * src/monitoring (the same rules, events and audit as the JSON API), mapped onto the view shapes
  * of views/types.ts.
  */
-import type { Database } from "bun:sqlite";
 import type { Kysely } from "kysely";
 import type { AlertItem, DriftCheckItem, FeatureDriftItem } from "../../../views/types";
 import type { DB } from "../../db/schema";
+import type { PreparedQueries } from "../../db/stores";
 import type { EventBus } from "../../events/bus";
 import {
   type AlertRow,
@@ -44,14 +44,12 @@ export async function listAlerts(
 }
 
 /**
- * The banner on every page. Synchronous (bun:sqlite directly) because the layout is built
+ * The banner on every page. Synchronous (prepared queries) because the layout is built
  * synchronously; the same two columns listAlerts reads.
  */
-export function openAlertSummary(sqlite: Database): { open: number; latest: AlertItem | null } {
-  const { n } = sqlite.query("SELECT count(*) AS n FROM alerts WHERE dismissed_at IS NULL").get() as { n: number };
-  const row = sqlite
-    .query("SELECT * FROM alerts WHERE dismissed_at IS NULL ORDER BY id DESC LIMIT 1")
-    .get() as AlertRow | null;
+export function openAlertSummary(queries: PreparedQueries): { open: number; latest: AlertItem | null } {
+  const n = queries.first<{ n: number }>("SELECT count(*) AS n FROM alerts WHERE dismissed_at IS NULL", [])?.n ?? 0;
+  const row = queries.first<AlertRow>("SELECT * FROM alerts WHERE dismissed_at IS NULL ORDER BY id DESC LIMIT 1", []);
   return { open: n, latest: row ? toAlert(alertView(row)) : null };
 }
 

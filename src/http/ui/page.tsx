@@ -54,7 +54,7 @@ export function chrome(c: Ctx, deps: UiDeps, notice: string | null = null): Chro
   let alerts: Chrome["alerts"] = null;
   if (identity) {
     try {
-      alerts = openAlertSummary(deps.sqlite);
+      alerts = openAlertSummary(deps.stores.queries);
     } catch (e) {
       // a monitoring schema other than the one mapped must not take every page down
       deps.log.warn("alert banner unavailable", { error: (e as Error).message });
