@@ -44,6 +44,17 @@ describe("FsArtifactStore", () => {
     expect(await store.list("other/")).toEqual([]);
   });
 
+  test("files written before the store existed, at the same layout, are read and listed", async () => {
+    const { root, store } = fresh();
+    mkdirSync(join(root, "iris"));
+    writeFileSync(join(root, "iris", "1.0.0.mlsa"), "old weights");
+    writeFileSync(join(root, `${ID}.json`), "[]");
+    expect(await store.list()).toEqual([`${ID}.json`, "iris/1.0.0.mlsa"]);
+    const old = await store.get(artifactKey("iris", "1.0.0"), sha256Hex(bytes("old weights")));
+    expect(new TextDecoder().decode(old)).toBe("old weights");
+    expect(await store.stat(datasetKey(ID, "json"))).toMatchObject({ size: 2 });
+  });
+
   test("a streaming put is read back by a streaming get", async () => {
     const { store } = fresh();
     const w = await store.writer(datasetKey(ID, "csv"));
