@@ -121,10 +121,12 @@ describe("FsArtifactStore", () => {
     const old = join(root, "iris", ".1.0.0.mlsa.0123456789ab.part");
     writeFileSync(old, "crashed");
     utimesSync(old, new Date(0), new Date(0));
-    await (await store.writer(artifactKey("iris", "2.0.0"))).write(bytes("in progress"));
+    const inProgress = await store.writer(artifactKey("iris", "2.0.0"));
+    await inProgress.write(bytes("in progress"));
     await store.put(artifactKey("iris", "3.0.0"), bytes("done"));
     expect(await store.sweepIncomplete(new Date(), 60_000)).toEqual(["iris/.1.0.0.mlsa.0123456789ab.part"]);
     expect(readdirSync(join(root, "iris")).filter((n) => n.endsWith(".part"))).toHaveLength(1);
     expect(await store.list()).toEqual(["iris/3.0.0.mlsa"]);
+    await inProgress.discard();
   });
 });
