@@ -13,6 +13,7 @@ import { insertUser } from "../src/auth/users";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
+import { sqliteStores } from "../src/db/sqlite/stores";
 import { createApp } from "../src/http/app";
 import { silentLogger } from "../src/log";
 
@@ -40,7 +41,7 @@ export async function benchAuth(): Promise<Record<string, number>> {
   const app = createApp({
     config,
     db,
-    sqlite,
+    stores: sqliteStores(sqlite),
     log: silentLogger,
     startedAt: new Date(),
     describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),

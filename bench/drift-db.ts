@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { loadConfig } from "../src/config";
 import { createKysely, enableWal, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
+import { sqliteStores } from "../src/db/sqlite/stores";
 import type { FeatureSpec } from "../src/ml/features";
 import { Random } from "../src/ml/random";
 import { buildBaseline } from "../src/monitoring/baseline";
@@ -30,6 +31,7 @@ import { driftOptionsFor, modelSettings } from "../src/monitoring/settings";
 import { loggedColumns, loggedInputs } from "../src/monitoring/window";
 import { writeArtifact } from "../src/registry/artifact";
 import { ModelCache } from "../src/registry/serving";
+import { artifactStore } from "../src/storage/open";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -56,6 +58,7 @@ const sqlite = openSqlite(config.ML_DB_PATH);
 migrate(sqlite);
 enableWal(sqlite);
 const db = createKysely(sqlite);
+const stores = sqliteStores(sqlite);
 const names = Array.from({ length: FEATURES }, (_, f) => `x${f}`);
 
 try {
@@ -81,7 +84,7 @@ try {
   };
   const now = new Date();
   let jsonReport: unknown = null;
-  const artifact = writeArtifact(config.ML_ARTIFACTS_ROOT, {
+  const artifact = await writeArtifact(artifactStore(config), {
     modelKey: "bench",
     version: "1.0.0",
     createdAt: now.toISOString(),
@@ -142,7 +145,7 @@ try {
     typeof PredictionLog
   >[1];
   // flushed by hand every 1,000 rows, as the size trigger would; timers never fire in this loop
-  const log = new PredictionLog(sqlite, quiet, {
+  const log = new PredictionLog(stores.predictionLog, quiet, {
     batch: Number.MAX_SAFE_INTEGER,
     flushMs: 3_600_000,
     now: () => new Date(loggedAt),
@@ -178,28 +181,28 @@ try {
     return Math.min(...all);
   };
   const readDecode = await best(async () => {
-    for await (const _ of loggedColumns(sqlite, window, spec)) {
+    for await (const _ of loggedColumns(stores.driftWindow, window, spec)) {
     }
   });
   const json = COMPARE
     ? {
         readParse: await best(async () => {
-          for await (const _ of loggedInputs(sqlite, window)) {
+          for await (const _ of loggedInputs(stores.driftWindow, window)) {
           }
         }),
         columns: await best(async () => {
-          for await (const rows of loggedInputs(sqlite, window)) driftColumns(spec, rows);
+          for await (const rows of loggedInputs(stores.driftWindow, window)) driftColumns(spec, rows);
         }),
         check: await best(async () => {
           const acc = createDriftAccumulator(baseline, driftOptionsFor(config, await modelSettings(db, "bench")));
-          for await (const rows of loggedInputs(sqlite, window)) acc.add(driftColumns(spec, rows));
+          for await (const rows of loggedInputs(stores.driftWindow, window)) acc.add(driftColumns(spec, rows));
           jsonReport = acc.finish();
         }),
       }
     : null;
-  const models = new ModelCache(db, config.ML_ARTIFACTS_ROOT);
+  const models = new ModelCache(db, artifactStore(config));
   // the window ends "now": the check's clock is the fill's reference time plus a minute
-  const deps = { db, sqlite, config, models, now: () => new Date(now.getTime() + 60_000) };
+  const deps = { db, driftWindow: stores.driftWindow, config, models, now: () => new Date(now.getTime() + 60_000) };
   Bun.gc(true);
   const rssBefore = rssMb();
   let peak = rssBefore;

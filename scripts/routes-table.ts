@@ -12,6 +12,7 @@ import { routeTable } from "../src/auth/routes-policy";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
+import { sqliteStores } from "../src/db/sqlite/stores";
 import { createApp } from "../src/http/app";
 import { silentLogger } from "../src/log";
 
@@ -33,7 +34,7 @@ export function renderRoutesTable(): string {
   const app = createApp({
     config: loadConfig({}),
     db: createKysely(sqlite),
-    sqlite,
+    stores: sqliteStores(sqlite),
     log: silentLogger,
     startedAt: new Date(0),
     describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),

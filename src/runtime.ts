@@ -3,12 +3,12 @@
  * that serve, the prediction log and the backend for large prediction batches. `serve` starts
  * and stops it; tests build one over an in-memory database.
  */
-import type { Database } from "bun:sqlite";
 import type { Kysely } from "kysely";
 import type { Backend } from "./compute/backend";
 import { createCpuBackend } from "./compute/cpu";
 import type { Config } from "./config";
 import type { DB } from "./db/schema";
+import type { DbStores } from "./db/stores";
 import type { EventBus } from "./events/bus";
 import { driftCheckDeps, driftHandler } from "./jobs/drift";
 import { predictHandler } from "./jobs/predict";
@@ -20,11 +20,12 @@ import { raiseAlert } from "./monitoring/alerts";
 import type { DriftCheckDeps } from "./monitoring/check";
 import { PredictionLog } from "./monitoring/prediction-log";
 import { ModelCache } from "./registry/serving";
+import { artifactStore } from "./storage/open";
 
 export interface RuntimeDeps {
   config: Config;
   db: Kysely<DB>;
-  sqlite: Database;
+  stores: DbStores;
   log: Logger;
   bus: EventBus;
   now: () => Date;
@@ -43,8 +44,8 @@ export interface Runtime {
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
-  const models = new ModelCache(deps.db, deps.config.ML_ARTIFACTS_ROOT);
-  const predictionLog = new PredictionLog(deps.sqlite, deps.log, { now: deps.now });
+  const models = new ModelCache(deps.db, artifactStore(deps.config));
+  const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, { now: deps.now });
   let backend: Promise<Backend> | null = null;
   const servingBackend = () => {
     const threads = deps.config.ML_CPU_THREADS;
@@ -60,7 +61,13 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
   jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend }));
-  const drift = driftCheckDeps({ ...deps, models, flushLog: () => predictionLog.flush(), kick: () => jobs.kick() });
+  const drift = driftCheckDeps({
+    ...deps,
+    driftWindow: deps.stores.driftWindow,
+    models,
+    flushLog: () => predictionLog.flush(),
+    kick: () => jobs.kick(),
+  });
   jobs.handle("retrain", retrainHandler({ ...deps, models }));
   jobs.handle("drift", driftHandler(drift));
   // a fit that fails is an alert, whichever job ran it (cancelled jobs are not failures)

@@ -2,14 +2,11 @@
  * Builds the service's long-lived parts from the environment: configuration, logger,
  * database (migrated). Shared by `serve` and every CLI command that touches the store.
  */
-import type { Database } from "bun:sqlite";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Kysely } from "kysely";
 import { type Config, ConfigError, loadConfig } from "./config";
-import { createKysely, enableWal, openSqlite } from "./db/database";
-import { type MigrationResult, migrate } from "./db/migrator";
-import type { DB } from "./db/schema";
+import { openDatabase } from "./db/open";
+import type { OpenDatabase } from "./db/stores";
 
 /**
  * The configuration from the process environment and one settings file: `ML_ENV_FILE` (which
@@ -60,31 +57,10 @@ export function tlsFromConfig(config: Config, cwd: string): TlsFiles | null {
   return { cert: read("ML_SSL_CERT_FILE", "a PEM certificate"), key: read("ML_SSL_KEY_FILE", "a PEM private key") };
 }
 
-export interface Store {
-  sqlite: Database;
-  db: Kysely<DB>;
-  migration: MigrationResult;
-  close(): Promise<void>;
-}
+/** The open database: the one Kysely handle and the hot-path stores (db/stores.ts). */
+export type Store = OpenDatabase;
 
 /** Opens and migrates the database; throws DatabaseError or MigrationError with one clear line. */
 export function openStore(config: Config): Store {
-  const sqlite = openSqlite(config.ML_DB_PATH);
-  let migration: MigrationResult;
-  try {
-    // migrate refuses a newer or altered schema before writing anything
-    migration = migrate(sqlite);
-    enableWal(sqlite);
-  } catch (e) {
-    sqlite.close();
-    throw e;
-  }
-  const db = createKysely(sqlite);
-  return {
-    sqlite,
-    db,
-    migration,
-    // Kysely's destroy closes the underlying bun:sqlite handle
-    close: () => db.destroy(),
-  };
+  return openDatabase(config);
 }

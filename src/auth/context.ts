@@ -1,4 +1,3 @@
-import type { Database } from "bun:sqlite";
 /**
  * Everything the auth and events routes share, built once per app: the clock (a dependency
  * so tests can move time), the password cost, the throttles and the event log.
@@ -6,6 +5,7 @@ import type { Database } from "bun:sqlite";
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
+import type { PreparedQueries } from "../db/stores";
 import { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
 import { BurstDetector, DEFAULT_SUSPICION, type SuspicionRules } from "../events/suspicious";
@@ -25,8 +25,8 @@ export interface AuthOptions {
 
 export interface AuthContext {
   db: Kysely<DB>;
-  /** the raw handle, when there is one, for the statements every request runs (see credentials.ts) */
-  sqlite?: Database | undefined;
+  /** prepared statements for what every request runs (credentials.ts, the audit log); Kysely without them */
+  queries?: PreparedQueries | undefined;
   config: Config;
   log: Logger;
   now: () => Date;
@@ -44,7 +44,7 @@ export interface AuthContext {
 }
 
 export function createAuthContext(
-  base: { db: Kysely<DB>; sqlite?: Database | undefined; config: Config; log: Logger },
+  base: { db: Kysely<DB>; stores?: { queries: PreparedQueries } | undefined; config: Config; log: Logger },
   options: AuthOptions = {},
 ): AuthContext {
   const now = options.now ?? (() => new Date());
@@ -52,11 +52,13 @@ export function createAuthContext(
     options.bus ?? new EventBus((e, type) => base.log.error("event subscriber failed", { type, error: String(e) }));
   const hashing = options.passwordHashing ?? PRODUCTION_HASHING;
   const suspicion = options.suspicion ?? DEFAULT_SUSPICION;
+  const queries = base.stores?.queries;
   return {
     ...base,
+    queries,
     now,
     bus,
-    events: new EventLog({ db: base.db, sqlite: base.sqlite, bus, now, log: base.log }),
+    events: new EventLog({ db: base.db, queries, bus, now, log: base.log }),
     hashing,
     dummy: new DummyVerifier(hashing),
     throttle: new LoginThrottle(options.loginLimits ?? DEFAULT_LOGIN_LIMITS),

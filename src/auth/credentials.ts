@@ -1,4 +1,3 @@
-import type { SQLQueryBindings } from "bun:sqlite";
 /**
  * Sessions and API tokens: issuing them, and turning a presented secret back into an
  * Identity. Both store only the SHA-256 of the secret. A revoked or expired secret is
@@ -114,7 +113,7 @@ function userQuery(db: Kysely<DB>, id: number) {
 
 /**
  * Every authenticated request runs two of the lookups above (credential by hash, then its user).
- * With the raw handle, the SQL Kysely built is kept and run as a cached prepared statement:
+ * With prepared queries (db/stores.ts), the SQL Kysely built is kept and run as a cached prepared statement:
  * building the query cost more than running it. Two single-table lookups, not a join: in this
  * SQLite a two-table join costs ~15–30 µs, each lookup ~2 µs (measured with bun:sqlite here).
  */
@@ -124,14 +123,14 @@ async function firstRow<P extends string | number, R>(
   param: P,
   build: (db: Kysely<DB>, param: P) => { compile(): CompiledQuery<R>; executeTakeFirst(): Promise<R | undefined> },
 ): Promise<R | undefined> {
-  if (!ctx.sqlite) return build(ctx.db, param).executeTakeFirst();
+  if (!ctx.queries) return build(ctx.db, param).executeTakeFirst();
   // the SQL text does not depend on the value, which is its one bound parameter
   let sql = builtSql.get(build.name);
   if (sql === undefined) {
     sql = build(ctx.db, param).compile().sql;
     builtSql.set(build.name, sql);
   }
-  return (ctx.sqlite.query(sql).get(param as SQLQueryBindings) as R | null) ?? undefined;
+  return ctx.queries.first<R>(sql, [param]);
 }
 
 /** A credential row joined with its user's columns, or undefined when either is gone. */

@@ -3,6 +3,7 @@ import { createLogger } from "../log";
 import { type DriftCheckResult, runAllDriftChecks, runDriftCheck, WINDOW_HOURS } from "../monitoring/check";
 import { ModelCache } from "../registry/serving";
 import { configFromEnvironment, openStore, type Store } from "../service";
+import { artifactStore } from "../storage/open";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 
@@ -53,9 +54,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   try {
     const deps = driftCheckDeps({
       db: store.db,
-      sqlite: store.sqlite,
+      driftWindow: store.stores.driftWindow,
       config,
-      models: new ModelCache(store.db, config.ML_ARTIFACTS_ROOT),
+      models: new ModelCache(store.db, artifactStore(config)),
       now: () => new Date(),
       log: createLogger("error", () => {}),
       retrain: !flags.has("no-retrain"),

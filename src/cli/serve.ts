@@ -72,12 +72,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     return reportStartupError(e, io);
   }
   const now = () => new Date();
-  const runtime = createRuntime({ config, db: store.db, sqlite: store.sqlite, log, bus, now });
+  const runtime = createRuntime({ config, db: store.db, stores: store.stores, log, bus, now });
   const deps: AppDeps = {
     bus,
     config,
     db: store.db,
-    sqlite: store.sqlite,
+    stores: store.stores,
     log,
     now,
     runtime,

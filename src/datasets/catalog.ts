@@ -13,7 +13,7 @@ import type { DB } from "../db/schema";
 import type { DatasetsTable } from "../db/tables/models";
 import { conflict, notFound } from "../errors";
 import { type Actor, canSeeOwnRecord, isAdmin } from "../registry/ownership";
-import { DATASET_ID, datasetPath, removeFile, removeStaleTempFiles } from "./files";
+import { DATASET_ID, removeDatasetFile, removeStaleTempFiles } from "./files";
 
 /** What the dataset functions need: the database, four settings and the clock. */
 export interface DatasetDeps {
@@ -161,7 +161,7 @@ export async function deleteDataset(deps: DatasetDeps, actor: Actor, id: string)
 async function removeDataset(deps: DatasetDeps, ds: Dataset): Promise<Dataset> {
   const gone = await deps.db.deleteFrom("datasets").where("id", "=", ds.id).returning("id").executeTakeFirst();
   if (!gone) throw notFound(`dataset ${ds.id}`);
-  await removeFile(datasetPath(deps.config.ML_DATASETS_ROOT, ds.id, ds.format));
+  await removeDatasetFile(deps.config, ds.id, ds.format);
   return ds;
 }
 
@@ -178,7 +178,7 @@ export interface CleanupResult {
  * The serve command runs this hourly.
  */
 export async function cleanupExpiredDatasets(deps: DatasetDeps, now: Date = nowOf(deps)): Promise<CleanupResult> {
-  const tempFiles = await removeStaleTempFiles(deps.config.ML_DATASETS_ROOT, now, STALE_TEMP_MS);
+  const tempFiles = await removeStaleTempFiles(deps.config, now, STALE_TEMP_MS);
   const days = deps.config.ML_DATASET_TTL_DAYS;
   if (days === 0) return { datasets: [], tempFiles };
   const cutoff = new Date(now.getTime() - days * DAY_MS).toISOString();

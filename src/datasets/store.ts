@@ -1,16 +1,17 @@
 /**
  * Datasets: CSV uploads (checked as they stream in) and JSON training rows, stored as
- * `<ML_DATASETS_ROOT>/<id>.<csv|json>` with a row in `datasets`; each save of a name is its
+ * `<id>.<csv|json>` in the dataset store (files.ts) with a row in `datasets`; each save of a name is its
  * next version. A failed save leaves neither a row nor a file. No HTTP here: a refusal is a
  * ServiceError naming the status a route answers with.
  */
 import { sql } from "kysely";
 import { ServiceError } from "../errors";
 import type { Actor } from "../registry/ownership";
+import { StorageError } from "../storage/artifact-store";
 import { type Dataset, type DatasetDeps, datasetForUser, getDataset, nowOf, toDataset } from "./catalog";
 import { CsvCheck, csvRefusal, looksNumeric } from "./csv-check";
 import { CsvReader, readRecords, UnclosedQuote } from "./csv-reader";
-import { type DatasetFormat, datasetPath, StagedFile } from "./files";
+import { type DatasetFormat, readDatasetFile, type StagedFile, stageFile } from "./files";
 import { streamChunks } from "./multipart";
 
 export * from "./catalog";
@@ -77,7 +78,7 @@ export interface StagedCsv {
  */
 export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<StagedCsv> {
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
-  const file = await StagedFile.create(deps.config.ML_DATASETS_ROOT, "csv");
+  const file = await stageFile(deps.config, "csv");
   const check = new CsvCheck({ maxColumns: deps.config.ML_MAX_CSV_COLUMNS });
   const reader = new CsvReader((fields, line) => check.record(fields, line));
   // fatal: bytes that are not UTF-8 are refused rather than stored as U+FFFD; a leading BOM is dropped
@@ -86,12 +87,12 @@ export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<St
     try {
       return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
     } catch {
-      throw csvRefusal("the file is not UTF-8 text", {}, { near_byte: file.sizeBytes });
+      throw csvRefusal("the file is not UTF-8 text", {}, { near_byte: file.size });
     }
   };
   try {
     for await (const chunk of chunksOf(source)) {
-      if (file.sizeBytes + chunk.length > limit) {
+      if (file.size + chunk.length > limit) {
         throw new ServiceError(413, "payload_too_large", `the CSV is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
           limit_bytes: limit,
         });
@@ -130,8 +131,7 @@ async function record(
 ): Promise<Dataset> {
   try {
     const name = resolveDatasetName(meta.name, meta.originalFilename);
-    const sha256 = await file.close();
-    await file.commit();
+    const { sha256 } = await file.commit();
     // one statement: SQLite serialises writers, so two saves of a name cannot take the same version
     const row = await deps.db
       .insertInto("datasets")
@@ -143,7 +143,7 @@ async function record(
         original_filename: cleanFilename(meta.originalFilename),
         columns: JSON.stringify(meta.columns),
         row_count: meta.rowCount,
-        size_bytes: file.sizeBytes,
+        size_bytes: file.size,
         sha256,
         created_by: meta.createdBy,
         created_at: nowOf(deps).toISOString(),
@@ -204,7 +204,7 @@ export async function saveJsonDataset(
     }
     return row;
   });
-  const file = await StagedFile.create(deps.config.ML_DATASETS_ROOT, "json");
+  const file = await stageFile(deps.config, "json");
   try {
     await file.write(new TextEncoder().encode(JSON.stringify(rows)));
   } catch (e) {
@@ -242,13 +242,16 @@ function typedRows(columns: string[], records: string[][]): Record<string, Cell>
 }
 
 async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_INFINITY): Promise<DatasetRows> {
-  const path = datasetPath(deps.config.ML_DATASETS_ROOT, ds.id, ds.format);
-  const file = Bun.file(path);
-  if (!(await file.exists())) {
-    throw new ServiceError(500, "internal", `the file of dataset ${ds.id} is missing from ML_DATASETS_ROOT`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readDatasetFile(deps.config, ds.id, ds.format, ds.sha256);
+  } catch (e) {
+    if (!(e instanceof StorageError)) throw e;
+    const what = e.kind === "missing" ? "is missing from ML_DATASETS_ROOT" : "fails its sha256 check";
+    throw new ServiceError(500, "internal", `the file of dataset ${ds.id} ${what}`);
   }
   // TextDecoder drops a leading BOM
-  const text = new TextDecoder().decode(await file.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
   if (ds.format === "json") {
     const rows = JSON.parse(text) as Record<string, Cell>[];
     return { columns: ds.columns, rows: rows.slice(0, max) };

@@ -1,4 +1,3 @@
-import type { Database, Statement } from "bun:sqlite";
 /**
  * Writes audit events: one INSERT per event (SQLite in WAL mode takes ~20–50 µs; see
  * bench/auth.ts), then publishes `auth:*` and `users:*` events on the bus. Input and
@@ -7,6 +6,7 @@ import type { Database, Statement } from "bun:sqlite";
  */
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
+import type { PreparedQueries, RowInserter } from "../db/stores";
 import type { Logger } from "../log";
 import type { EventBus } from "./bus";
 import { summarize } from "./redact";
@@ -41,8 +41,8 @@ const BATCH_MS = 50;
 
 export interface EventLogDeps {
   db: Kysely<DB>;
-  /** with it, events are written by one prepared statement: every API request writes one */
-  sqlite?: Database | undefined;
+  /** with them, events are written by one prepared statement: every API request writes one */
+  queries?: PreparedQueries | undefined;
   bus: EventBus;
   now: () => Date;
   log: Logger;
@@ -57,7 +57,7 @@ function json(value: unknown): string | null {
 export class EventLog {
   readonly #deps: EventLogDeps;
 
-  readonly #statement: Statement | null;
+  readonly #statement: RowInserter | null;
   /** plain request events waiting for one transaction (see record) */
   #pending: (string | number | null)[][] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -67,10 +67,7 @@ export class EventLog {
 
   constructor(deps: EventLogDeps) {
     this.#deps = deps;
-    this.#statement =
-      deps.sqlite?.prepare(
-        `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,
-      ) ?? null;
+    this.#statement = deps.queries?.inserter("events", EVENT_COLUMNS) ?? null;
     if (this.#statement) EventLog.#live.add(new WeakRef(this));
   }
 
@@ -88,13 +85,10 @@ export class EventLog {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const rows = this.#pending;
-    if (rows.length === 0 || !this.#statement || !this.#deps.sqlite) return;
+    if (rows.length === 0 || !this.#statement) return;
     this.#pending = [];
-    const statement = this.#statement;
     try {
-      this.#deps.sqlite.transaction(() => {
-        for (const values of rows) statement.run(...values);
-      })();
+      this.#statement.insertMany(rows);
     } catch (err) {
       this.#deps.log.error("audit events not written", { count: rows.length, error: (err as Error).message });
     }
@@ -116,7 +110,7 @@ export class EventLog {
     if (this.#statement) {
       this.flush();
       const values = EVENT_COLUMNS.map((c) => row[c]);
-      return Number(this.#statement.run(...values).lastInsertRowid);
+      return this.#statement.insert(values);
     }
     const { id } = await this.#deps.db
       .insertInto("events")

@@ -1,10 +1,10 @@
 /** What every handler can reach through `c.get(...)`. */
-import type { Database } from "bun:sqlite";
 import type { Kysely } from "kysely";
 import type { AuthOptions } from "../auth/context";
 import type { Identity } from "../auth/identity";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
+import type { DbStores } from "../db/stores";
 import type { AuditNote } from "../events/audit";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
@@ -20,7 +20,8 @@ export interface ComputeDescription {
 export interface AppDeps {
   config: Config;
   db: Kysely<DB>;
-  sqlite: Database;
+  /** the hot-path stores of the same database (prediction log, drift windows, per-request queries) */
+  stores: DbStores;
   log: Logger;
   startedAt: Date;
   describeCompute: () => Promise<ComputeDescription>;

@@ -20,6 +20,7 @@ import { type TargetSpec, writeArtifact } from "../registry/artifact";
 import { SYSTEM } from "../registry/ownership";
 import { markVersionFailed, markVersionReady } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
+import { artifactStore } from "../storage/open";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
 import type { TrainRequest } from "./train-worker";
@@ -189,7 +190,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     bins: config.ML_DRIFT_BINS,
   });
   const now = deps.now().toISOString();
-  const artifact = writeArtifact(config.ML_ARTIFACTS_ROOT, {
+  const artifact = await writeArtifact(artifactStore(config), {
     modelKey: p.model_key,
     version: p.version,
     createdAt: now,

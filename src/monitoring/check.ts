@@ -11,10 +11,10 @@
  * more drifted), `alerts:new`, and, if auto-retrain is on for the model, a retrain job.
  * `drift:check_completed` is published for every check.
  */
-import type { Database } from "bun:sqlite";
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
+import type { DriftWindowStore } from "../db/stores";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
 import { getModel } from "../registry/registry";
@@ -29,7 +29,7 @@ export const WINDOW_HOURS = 24;
 
 export interface DriftCheckDeps {
   db: Kysely<DB>;
-  sqlite: Database;
+  driftWindow: DriftWindowStore;
   config: Config;
   models: ModelCache;
   now: () => Date;
@@ -89,7 +89,7 @@ export async function runDriftCheck(
     else {
       const acc = createDriftAccumulator(baseline, options);
       const spec = loaded.artifact.spec;
-      for await (const columns of loggedColumns(deps.sqlite, { modelKey, version, ...window }, spec, o)) {
+      for await (const columns of loggedColumns(deps.driftWindow, { modelKey, version, ...window }, spec, o)) {
         acc.add(columns);
       }
       if (acc.rows === 0) reason = `no traffic logged for version ${version} in the last ${WINDOW_HOURS} h`;

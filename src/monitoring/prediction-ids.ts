@@ -8,23 +8,25 @@
  * One write per block keeps the hot path free of per-request writes:
  *
  * ```ts
- * const ids = new PredictionIds(sqlite, 1000);
+ * const ids = new PredictionIds(stores.predictionLog, 1000);
  * ids.next(); // reserves 1..1000 (or wherever the sequence stands), then counts in memory
  * ```
  */
-import type { Database } from "bun:sqlite";
+import type { PredictionLogStore } from "../db/stores";
+
+type IdSequence = Pick<PredictionLogStore, "reserveIds" | "inTransaction">;
 
 export class PredictionIds {
-  readonly #sqlite: Database;
+  readonly #store: IdSequence;
   readonly #block: number;
   #next = 0;
   #end = 0;
   /** the block after this one, reserved early (see #reserveAhead) */
   #spare: { next: number; end: number } | null = null;
 
-  constructor(sqlite: Database, block = 1000) {
+  constructor(store: IdSequence, block = 1000) {
     if (!(Number.isInteger(block) && block >= 1)) throw new Error(`id block must be a positive integer, got ${block}`);
-    this.#sqlite = sqlite;
+    this.#store = store;
     this.#block = block;
   }
 
@@ -47,39 +49,12 @@ export class PredictionIds {
    * halfway through the current one, at a moment when no transaction is open.
    */
   #reserveAhead(): void {
-    if (this.#spare || this.#end - this.#next > this.#block / 2 || this.#sqlite.inTransaction) return;
+    if (this.#spare || this.#end - this.#next > this.#block / 2 || this.#store.inTransaction) return;
     this.#spare = this.#reserve();
   }
 
   #reserve(): { next: number; end: number } {
-    // MAX(..) also covers rows that a binary older than 0007 logged after the migration ran
-    const reserve = () =>
-      this.#sqlite
-        .query(
-          `UPDATE id_sequences
-           SET next_id = MAX(next_id, (SELECT COALESCE(MAX(id), 0) + 1 FROM predictions)) + ?
-           WHERE name = 'predictions'
-           RETURNING next_id`,
-        )
-        .get(this.#block) as { next_id: number } | null;
-    const row = durably(this.#sqlite, reserve);
-    if (!row) throw new Error("id_sequences has no row for predictions: run the migrations");
-    return { next: row.next_id - this.#block, end: row.next_id };
-  }
-}
-
-/**
- * Runs one write with `synchronous = FULL`: in WAL mode NORMAL survives a process crash but may
- * lose the last commits on power loss, and a lost reservation would re-issue ids already answered.
- */
-function durably<T>(sqlite: Database, write: () => T): T {
-  if (sqlite.inTransaction) return write();
-  const before = (sqlite.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
-  if (before >= 2) return write();
-  sqlite.exec("PRAGMA synchronous = FULL");
-  try {
-    return write();
-  } finally {
-    sqlite.exec(`PRAGMA synchronous = ${before}`);
+    const end = this.#store.reserveIds(this.#block);
+    return { next: end - this.#block, end };
   }
 }

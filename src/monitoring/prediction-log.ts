@@ -9,7 +9,7 @@
  * prediction_batches row per (model_key, version) in the flush (layout in columns.ts). A batch
  * spans at most one flush interval (`flushMs`, 200 ms by default) unless writes were failing.
  */
-import type { Database } from "bun:sqlite";
+import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../db/stores";
 import type { Logger } from "../log";
 import { encodeBatch, inputObject } from "./columns";
 import { PredictionIds } from "./prediction-ids";
@@ -48,7 +48,7 @@ export interface PredictionLogOptions {
 }
 
 export class PredictionLog {
-  readonly #sqlite: Database;
+  readonly #store: PredictionLogStore;
   readonly #log: Logger;
   readonly #flushMs: number;
   readonly #batch: number;
@@ -59,14 +59,14 @@ export class PredictionLog {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #written = 0;
 
-  constructor(sqlite: Database, log: Logger, o: PredictionLogOptions = {}) {
-    this.#sqlite = sqlite;
+  constructor(store: PredictionLogStore, log: Logger, o: PredictionLogOptions = {}) {
+    this.#store = store;
     this.#log = log;
     this.#flushMs = o.flushMs ?? 200;
     this.#batch = o.batch ?? 1000;
     this.#max = o.maxBuffered ?? 50_000;
     this.#now = o.now ?? (() => new Date());
-    this.#ids = new PredictionIds(sqlite, o.idBlock);
+    this.#ids = new PredictionIds(store, o.idBlock);
   }
 
   /** Queues one entry and returns its prediction id. */
@@ -94,61 +94,52 @@ export class PredictionLog {
     if (this.#buffer.length === 0) return;
     const entries = this.#buffer;
     this.#buffer = [];
-    const insert = this.#sqlite.query(
-      `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
-         created_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertBatch = this.#sqlite.query(
-      `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
-         created_from, created_to, row_count, columns, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     try {
-      this.#sqlite.transaction(() => {
-        const groups = new Map<string, Group>();
-        for (const e of entries) {
-          const input = JSON.stringify(e.input);
-          insert.run(
-            e.id,
-            e.model_key,
-            e.version,
-            e.created_at,
-            input,
-            JSON.stringify(e.prediction),
-            e.confidence,
-            e.latency_ms,
-            e.job_id ?? null,
-            e.created_by ?? null,
-          );
-          const key = `${e.model_key}\u0000${e.version}`;
-          let g = groups.get(key);
-          if (!g) {
-            g = { first: e, last: e, from: e.created_at, to: e.created_at, rows: [] };
-            groups.set(key, g);
-          }
-          g.last = e;
-          if (e.created_at < g.from) g.from = e.created_at;
-          if (e.created_at > g.to) g.to = e.created_at;
-          const row = inputObject(e.input, input);
-          if (row) g.rows.push(row);
+      const rows: PredictionRow[] = [];
+      const groups = new Map<string, Group>();
+      for (const e of entries) {
+        const input = JSON.stringify(e.input);
+        rows.push({
+          id: e.id,
+          model_key: e.model_key,
+          version: e.version,
+          created_at: e.created_at,
+          input,
+          prediction: JSON.stringify(e.prediction),
+          confidence: e.confidence,
+          latency_ms: e.latency_ms,
+          job_id: e.job_id ?? null,
+          created_by: e.created_by ?? null,
+        });
+        const key = `${e.model_key}\u0000${e.version}`;
+        let g = groups.get(key);
+        if (!g) {
+          g = { first: e, last: e, from: e.created_at, to: e.created_at, rows: [] };
+          groups.set(key, g);
         }
-        // a batch is written even with no object rows, so every id from the first batch on is covered
-        for (const g of groups.values()) {
-          const b = encodeBatch(g.rows);
-          insertBatch.run(
-            g.first.model_key,
-            g.first.version,
-            g.first.id,
-            g.last.id,
-            g.from,
-            g.to,
-            b.row_count,
-            b.columns,
-            b.data,
-          );
-        }
-      })();
+        g.last = e;
+        if (e.created_at < g.from) g.from = e.created_at;
+        if (e.created_at > g.to) g.to = e.created_at;
+        const row = inputObject(e.input, input);
+        if (row) g.rows.push(row);
+      }
+      // a batch is written even with no object rows, so every id from the first batch on is covered
+      const batches: PredictionBatchRow[] = [];
+      for (const g of groups.values()) {
+        const b = encodeBatch(g.rows);
+        batches.push({
+          model_key: g.first.model_key,
+          version: g.first.version,
+          first_prediction_id: g.first.id,
+          last_prediction_id: g.last.id,
+          created_from: g.from,
+          created_to: g.to,
+          row_count: b.row_count,
+          columns: b.columns,
+          data: b.data,
+        });
+      }
+      this.#store.write(rows, batches);
       this.#written += entries.length;
     } catch (err) {
       // keep them for the next attempt rather than dropping them

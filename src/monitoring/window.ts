@@ -15,7 +15,7 @@
  * Both keep memory bounded by one page whatever the traffic, and give the event loop a turn
  * between pages, so a check running inside `serve` does not stall requests for seconds.
  */
-import type { Database } from "bun:sqlite";
+import type { DriftWindowStore, WindowBatch } from "../db/stores";
 import type { FeatureSpec, Row } from "../ml/features";
 import { batchDriftColumns, ColumnChunk, decodeBatch } from "./columns";
 import type { DriftColumn } from "./drift";
@@ -38,56 +38,37 @@ export const DEFAULT_PAGE_BATCHES = 16;
 /** rows per chunk handed to the accumulator: 32 f64 features × 32,768 rows = 8 MB */
 export const DEFAULT_CHUNK_ROWS = 32_768;
 
-type BatchRow = [number, string, string, number, number, number, string, Uint8Array];
-
 /** Yields drift columns of `spec` for the window's rows, one chunk per batch (see the top of the file). */
 export async function* loggedColumns(
-  sqlite: Database,
+  store: DriftWindowStore,
   w: LogWindow,
   spec: FeatureSpec,
   o: { pageRows?: number; pageBatches?: number; chunkRows?: number } = {},
 ): AsyncGenerator<Record<string, DriftColumn>> {
-  const first = sqlite.query("SELECT first_prediction_id AS id FROM prediction_batches ORDER BY id LIMIT 1").get() as {
-    id: number;
-  } | null;
-  const firstBatched = first?.id ?? Number.MAX_SAFE_INTEGER;
-  const newestLegacy = sqlite
-    .query("SELECT created_at FROM predictions WHERE id < ? ORDER BY id DESC LIMIT 1")
-    .get(firstBatched) as { created_at: string } | null;
-  if (newestLegacy && newestLegacy.created_at >= w.start) {
-    for await (const rows of loggedInputs(sqlite, { ...w, beforeId: firstBatched }, o.pageRows)) {
+  const first = store.firstBatchedId();
+  const firstBatched = first ?? Number.MAX_SAFE_INTEGER;
+  const newestLegacy = store.newestBefore(firstBatched);
+  if (newestLegacy !== null && newestLegacy >= w.start) {
+    for await (const rows of loggedInputs(store, { ...w, beforeId: firstBatched }, o.pageRows)) {
       yield driftColumns(spec, rows);
     }
   }
-  if (!first) return;
+  if (first === null) return;
 
-  // created_to >= start bounds the index range; created_from < end keeps batches that reach
-  // into the window; the NOT clause skips what the last page already read (keyset)
-  const page = sqlite.query(
-    `SELECT id, created_from, created_to, first_prediction_id, last_prediction_id, row_count, columns, data
-     FROM prediction_batches
-     WHERE model_key = ? AND version = ? AND created_to >= ? AND created_from < ?
-       AND NOT (created_to = ? AND id <= ?)
-     ORDER BY created_to, id LIMIT ?`,
-  );
-  const edgeRows = sqlite.query(
-    `SELECT input FROM predictions
-     WHERE id BETWEEN ? AND ? AND model_key = ? AND version = ? AND created_at >= ? AND created_at < ?`,
-  );
   const limit = o.pageBatches ?? DEFAULT_PAGE_BATCHES;
   const chunkRows = o.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const chunk = new ColumnChunk();
   let at = w.start;
   let lastId = -1;
   for (;;) {
-    const batches = page.values(w.modelKey, w.version, at, w.end, at, lastId, limit) as unknown as BatchRow[];
+    const batches = store.batchPage(w.modelKey, w.version, at, w.end, lastId, limit);
     for (const [, from, to, firstId, lastPredictionId, rowCount, columns, data] of batches) {
       if (from >= w.start && to < w.end)
         chunk.push(batchDriftColumns(spec, decodeBatch(rowCount, columns, data)), rowCount);
       else {
-        const inputs = edgeRows.values(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end) as [string][];
+        const inputs = store.inputsInRange(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end);
         const rows: Row[] = [];
-        for (const [text] of inputs) {
+        for (const text of inputs) {
           const input = safeParse(text);
           if (input) rows.push(input);
         }
@@ -99,7 +80,7 @@ export async function* loggedColumns(
       if (chunk.rows > 0) yield chunk.take(spec);
       return;
     }
-    const last = batches[batches.length - 1] as BatchRow;
+    const last = batches[batches.length - 1] as WindowBatch;
     lastId = last[0];
     at = last[2];
     await new Promise((resolve) => setImmediate(resolve));
@@ -108,31 +89,22 @@ export async function* loggedColumns(
 
 /** Yields pages of parsed input rows; a row whose input is not a JSON object is skipped. */
 export async function* loggedInputs(
-  sqlite: Database,
+  store: DriftWindowStore,
   w: LogWindow,
   pageRows = DEFAULT_PAGE_ROWS,
 ): AsyncGenerator<Row[]> {
-  // created_at >= ? bounds the index range; the second clause only skips rows that share the
-  // last page's final timestamp and were already read
-  const page = sqlite.query<[number, string, string], [string, string, string, string, string, number, number, number]>(
-    `SELECT id, created_at, input FROM predictions
-     WHERE model_key = ? AND version = ? AND created_at >= ? AND created_at < ?
-       AND NOT (created_at = ? AND id <= ?) AND id < ?
-     ORDER BY created_at, id LIMIT ?`,
-  );
   let at = w.start;
   let lastId = -1;
   for (;;) {
-    const rows = page.values(
+    const rows = store.inputPage(
       w.modelKey,
       w.version,
       at,
       w.end,
-      at,
       lastId,
       w.beforeId ?? Number.MAX_SAFE_INTEGER,
       pageRows,
-    ) as [number, string, string][];
+    );
     if (rows.length === 0) return;
     const out: Row[] = [];
     for (const r of rows) {

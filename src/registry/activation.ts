@@ -9,6 +9,7 @@ import type { Config } from "../config";
 import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { recordRollback } from "../monitoring/reports";
+import { artifactStore } from "../storage/open";
 import { type Actor, assertCanChangeModel } from "./ownership";
 import { applyRetention, getModel, getVersion, setActiveVersion } from "./registry";
 import type { ModelCache } from "./serving";
@@ -76,7 +77,7 @@ export async function activateVersion(deps: ActivationDeps, a: Activation): Prom
   if (a.reason === "rollback") {
     await recordRollback(db, { modelKey: a.modelKey, from, to: a.version, by: a.by, at });
   } else {
-    await applyRetention(db, deps.config.ML_ARTIFACTS_ROOT, a.modelKey, deps.config.ML_MODEL_RETENTION);
+    await applyRetention(db, artifactStore(deps.config), a.modelKey, deps.config.ML_MODEL_RETENTION);
   }
   const row = await getVersion(db, a.modelKey, a.version);
   const metrics = row.metrics === null ? null : JSON.parse(row.metrics);

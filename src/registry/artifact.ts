@@ -1,19 +1,18 @@
 /**
- * Model artifacts on disk: `<ML_ARTIFACTS_ROOT>/<model_key>/<version>.mlsa`, written atomically
- * (temp file + rename) and checked against the sha256 recorded in the database on every load.
+ * Model artifacts: key `<model_key>/<version>.mlsa` in the artifact store (storage/keys.ts),
+ * written atomically by the store and checked against the sha256 recorded in the database on
+ * every load.
  *
  * Layout: "MLSA" magic (4 bytes) | header length u32 LE | header JSON (UTF-8) | f32 LE weights,
  * each layer's weights then bias, in layer order, as the header's `layers` shapes say.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
 import type { FeatureSpec } from "../ml/features";
 import type { Label, MlpModel } from "../ml/model";
+import { type ArtifactStore, StorageError, sha256Hex } from "../storage/artifact-store";
+import { artifactKey, KeyError } from "../storage/keys";
 
-export const MODEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** Any version a row may hold, including ones stored before versions were canonical ("01.00.000"). */
-export const VERSION_PATTERN = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
+export { MODEL_KEY_PATTERN, VERSION_PATTERN } from "../storage/keys";
+export { sha256Hex };
 /** A new version: canonical MAJOR.MINOR.PATCH, no leading zeros, each part ≤ MAX_VERSION_PART. */
 export const CANONICAL_VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 export const MAX_VERSION_PART = 999_999;
@@ -44,14 +43,14 @@ export class ArtifactError extends Error {
 
 const MAGIC = new TextEncoder().encode("MLSA");
 
-/** The artifact's path; only validated names reach the filesystem. */
-export function artifactPath(root: string, modelKey: string, version: string): string {
-  if (!MODEL_KEY_PATTERN.test(modelKey)) throw new ArtifactError(`invalid model_key ${JSON.stringify(modelKey)}`);
-  if (!VERSION_PATTERN.test(version)) throw new ArtifactError(`invalid version ${JSON.stringify(version)}`);
-  const base = resolve(root);
-  const file = resolve(base, modelKey, `${version}.mlsa`);
-  if (!file.startsWith(base + sep)) throw new ArtifactError("artifact path escapes the artifacts root");
-  return file;
+/** The artifact's key; only validated names reach the store. */
+function keyOf(modelKey: string, version: string): string {
+  try {
+    return artifactKey(modelKey, version);
+  } catch (e) {
+    if (e instanceof KeyError) throw new ArtifactError(e.message);
+    throw e;
+  }
 }
 
 export function encodeArtifact(a: ModelArtifact): Uint8Array {
@@ -113,61 +112,63 @@ export function decodeArtifact(bytes: Uint8Array): ModelArtifact {
   };
 }
 
-export const sha256Hex = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-
-/** Writes atomically; returns the path relative to the root and the sha256 of the bytes. */
-export function writeArtifact(root: string, a: ModelArtifact): { file: string; sha256: string } {
-  const path = artifactPath(root, a.modelKey, a.version);
-  const bytes = encodeArtifact(a);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, bytes, { flush: true });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  return { file: join(a.modelKey, `${a.version}.mlsa`), sha256: sha256Hex(bytes) };
+/** Stores atomically; returns the key (the path relative to the root) and the sha256 of the bytes. */
+export async function writeArtifact(store: ArtifactStore, a: ModelArtifact): Promise<{ file: string; sha256: string }> {
+  const stored = await store.put(keyOf(a.modelKey, a.version), encodeArtifact(a));
+  return { file: stored.key, sha256: stored.sha256 };
 }
 
 /** Reads and verifies; a changed or truncated file is an ArtifactError, never a half-loaded model. */
-export async function readArtifact(root: string, modelKey: string, version: string, sha256: string) {
-  const path = artifactPath(root, modelKey, version);
-  const file = Bun.file(path);
-  if (!(await file.exists())) throw new ArtifactError(`artifact of ${modelKey} ${version} is missing`);
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  if (sha256Hex(bytes) !== sha256) throw new ArtifactError(`artifact of ${modelKey} ${version} fails its sha256 check`);
+export async function readArtifact(store: ArtifactStore, modelKey: string, version: string, sha256: string) {
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.get(keyOf(modelKey, version), sha256);
+  } catch (e) {
+    throw asArtifactError(e, modelKey, version);
+  }
   return decodeArtifact(bytes);
 }
 
-/** What a file looked like when it was last hashed, and what was wrong with it then (null: nothing). */
+function asArtifactError(e: unknown, modelKey: string, version: string): unknown {
+  if (!(e instanceof StorageError)) return e;
+  const what = e.kind === "missing" ? "is missing" : "fails its sha256 check";
+  return new ArtifactError(`artifact of ${modelKey} ${version} ${what}`);
+}
+
+/** What an object looked like when it was last hashed, and what was wrong with it then (null: nothing). */
 export type ArtifactCheck = { stamp: string; problem: string | null };
 
 /**
- * Why the stored artifact could not be loaded now (missing, failing its sha256), or null. A file
- * whose size and mtime match `checked` is not hashed again, so a health probe reads only files
- * that changed since the last one.
+ * Why the stored artifact could not be loaded now (missing, failing its sha256), or null. An
+ * object whose version (size, mtime) matches `checked` is not hashed again, so a health probe
+ * reads only artifacts that changed since the last one.
  */
 export async function artifactProblem(
-  root: string,
+  store: ArtifactStore,
   modelKey: string,
   version: string,
   sha256: string,
   checked: Map<string, ArtifactCheck>,
 ): Promise<string | null> {
-  const path = artifactPath(root, modelKey, version);
-  const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) return `artifact of ${modelKey} ${version} is missing`;
-  const stamp = `${info.size}:${info.mtimeMs}:${sha256}`;
-  const last = checked.get(path);
+  const key = keyOf(modelKey, version);
+  const info = await store.stat(key);
+  if (!info) return `artifact of ${modelKey} ${version} is missing`;
+  const stamp = `${info.version}:${sha256}`;
+  const last = checked.get(key);
   if (last?.stamp === stamp) return last.problem;
-  const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
-  const problem = sha256Hex(bytes) === sha256 ? null : `artifact of ${modelKey} ${version} fails its sha256 check`;
-  checked.set(path, { stamp, problem });
+  let problem: string | null = null;
+  try {
+    await store.get(key, sha256);
+  } catch (e) {
+    const err = asArtifactError(e, modelKey, version);
+    if (!(err instanceof ArtifactError)) throw err;
+    problem = err.message;
+  }
+  checked.set(key, { stamp, problem });
   return problem;
 }
 
-export function removeArtifact(root: string, modelKey: string, version: string): void {
-  rmSync(artifactPath(root, modelKey, version), { force: true });
+/** Removes a version's artifact; an absent one is not an error. */
+export function removeArtifact(store: ArtifactStore, modelKey: string, version: string): Promise<void> {
+  return store.delete(keyOf(modelKey, version));
 }

@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { DB } from "../db/schema";
 import type { ModelsTable, ModelVersionsTable } from "../db/tables/models";
 import { clip, conflict, invalid, notFound, ServiceError } from "../errors";
+import type { ArtifactStore } from "../storage/artifact-store";
 import {
   CANONICAL_VERSION_PATTERN,
   MAX_VERSION_PART,
@@ -264,7 +265,7 @@ export async function setActiveVersion(
  * Keeps the newest `keep` ready versions and the active one; older ready versions are archived
  * and their artifacts removed. Returns the archived versions.
  */
-export async function applyRetention(db: Kysely<DB>, artifactsRoot: string, modelKey: string, keep: number) {
+export async function applyRetention(db: Kysely<DB>, artifacts: ArtifactStore, modelKey: string, keep: number) {
   const model = await getModel(db, modelKey);
   const ready = (await listVersions(db, modelKey)).filter((v) => v.status === "ready");
   const archived: string[] = [];
@@ -275,7 +276,7 @@ export async function applyRetention(db: Kysely<DB>, artifactsRoot: string, mode
       .set({ status: "archived", artifact_file: null })
       .where("id", "=", v.id)
       .execute();
-    removeArtifact(artifactsRoot, modelKey, v.version);
+    await removeArtifact(artifacts, modelKey, v.version);
     archived.push(v.version);
   }
   return archived;

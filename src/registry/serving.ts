@@ -10,6 +10,7 @@ import { notFound, ServiceError } from "../errors";
 import { encodeRows, type Row } from "../ml/features";
 import type { Label } from "../ml/model";
 import { HOST_PREDICT_MAX_ROWS, predict, predictLabels } from "../ml/predict";
+import type { ArtifactStore } from "../storage/artifact-store";
 import { type ArtifactCheck, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
 import { getModel, getVersion } from "./registry";
 
@@ -35,14 +36,14 @@ export interface UnavailableVersion {
 
 export class ModelCache {
   readonly #db: Kysely<DB>;
-  readonly #root: string;
+  readonly #artifacts: ArtifactStore;
   readonly #live = new Map<string, LoadedVersion>();
   readonly #loading = new Map<string, Promise<LoadedVersion>>();
   readonly #checked = new Map<string, ArtifactCheck>();
 
-  constructor(db: Kysely<DB>, artifactsRoot: string) {
+  constructor(db: Kysely<DB>, artifacts: ArtifactStore) {
     this.#db = db;
-    this.#root = artifactsRoot;
+    this.#artifacts = artifacts;
   }
 
   /** The serving version of a model: 404 unknown, 503 while its first version trains. */
@@ -86,7 +87,7 @@ export class ModelCache {
     }
     let artifact: ModelArtifact;
     try {
-      artifact = await readArtifact(this.#root, modelKey, version, row.artifact_sha256);
+      artifact = await readArtifact(this.#artifacts, modelKey, version, row.artifact_sha256);
     } catch (e) {
       // not transient (the file must be restored or the version retrained), so no Retry-After
       const reason = (e as Error).message;
@@ -116,7 +117,7 @@ export class ModelCache {
     const out: UnavailableVersion[] = [];
     for (const a of active) {
       const problem = await artifactProblem(
-        this.#root,
+        this.#artifacts,
         a.model_key,
         a.version,
         a.artifact_sha256 as string,

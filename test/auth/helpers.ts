@@ -11,6 +11,7 @@ import { insertUser } from "../../src/auth/users";
 import { loadConfig } from "../../src/config";
 import { createKysely, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
+import { sqliteStores } from "../../src/db/sqlite/stores";
 import { EventBus } from "../../src/events/bus";
 import { EventLog } from "../../src/events/log";
 import { createApp } from "../../src/http/app";
@@ -55,7 +56,7 @@ export async function testApp(opts: { env?: Record<string, string>; auth?: Omit<
   const app = createApp({
     config,
     db,
-    sqlite,
+    stores: sqliteStores(sqlite),
     log,
     startedAt: now,
     describeCompute: async () => ({ backend: "cpu", device: "test", reason: "test" }),

@@ -11,6 +11,7 @@ import { TEST_HASHING } from "../../src/auth/passwords";
 import { loadConfig } from "../../src/config";
 import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
+import { sqliteStores } from "../../src/db/sqlite/stores";
 import { EventBus } from "../../src/events/bus";
 import { createApp } from "../../src/http/app";
 import { websocket } from "../../src/http/ws";
@@ -39,6 +40,7 @@ export async function startService(env: Record<string, string> = {}, reuseDir?: 
   migrate(sqlite);
   enableWal(sqlite);
   const db = createKysely(sqlite);
+  const stores = sqliteStores(sqlite);
   const config = loadConfig({
     ML_DB_PATH: join(dir, "store.db"),
     ML_ARTIFACTS_ROOT: join(dir, "artifacts"),
@@ -51,12 +53,12 @@ export async function startService(env: Record<string, string> = {}, reuseDir?: 
   const log = createLogger("error", () => {});
   const bus = new EventBus();
   const now = () => new Date();
-  const runtime = createRuntime({ config, db, sqlite, log, bus, now });
+  const runtime = createRuntime({ config, db, stores, log, bus, now });
   const auth = { passwordHashing: TEST_HASHING };
   const app = createApp({
     config,
     db,
-    sqlite,
+    stores,
     log,
     bus,
     now,

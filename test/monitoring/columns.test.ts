@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { migrate } from "../../src/db/migrator";
+import { sqliteStores } from "../../src/db/sqlite/stores";
 import { createLogger } from "../../src/log";
 import type { FeatureSpec } from "../../src/ml/features";
 import { Random } from "../../src/ml/random";
@@ -121,7 +122,12 @@ async function columnarReport(sqlite: Database, baseline: ReturnType<typeof setu
   const reports: DriftReport[] = [];
   for (const chunkRows of [500, undefined]) {
     const acc = createDriftAccumulator(baseline, { minRows: 50 });
-    for await (const c of loggedColumns(sqlite, w, spec, { pageRows: 300, pageBatches: 3, chunkRows })) acc.add(c);
+    for await (const c of loggedColumns(sqliteStores(sqlite).driftWindow, w, spec, {
+      pageRows: 300,
+      pageBatches: 3,
+      chunkRows,
+    }))
+      acc.add(c);
     reports.push(acc.finish());
   }
   expect(reports[0]).toEqual(reports[1] as DriftReport);
@@ -131,7 +137,7 @@ async function columnarReport(sqlite: Database, baseline: ReturnType<typeof setu
 /** The drift check as it read the log before prediction_batches: JSON rows, parsed. */
 async function jsonReport(sqlite: Database, baseline: ReturnType<typeof setup>["baseline"], w: LogWindow) {
   const acc = createDriftAccumulator(baseline, { minRows: 50 });
-  for await (const rows of loggedInputs(sqlite, w, 10_000)) acc.add(driftColumns(spec, rows));
+  for await (const rows of loggedInputs(sqliteStores(sqlite).driftWindow, w, 10_000)) acc.add(driftColumns(spec, rows));
   return acc.finish();
 }
 
@@ -150,7 +156,7 @@ describe("monitoring/columns: the drift check from prediction_batches", () => {
       legacy.run(iso((o.legacyAt ?? 0) + i), JSON.stringify(trafficRow(rng, i)));
     let clock = 10_000;
     const log = new PredictionLog(
-      sqlite,
+      sqliteStores(sqlite).predictionLog,
       createLogger("error", () => {}),
       {
         batch: Number.MAX_SAFE_INTEGER,
@@ -221,7 +227,7 @@ describe("monitoring/columns: the drift check from prediction_batches", () => {
       .get() as { span: number; n: number };
     expect(sum.n).toBeGreaterThan(0);
     const log = new PredictionLog(
-      sqlite,
+      sqliteStores(sqlite).predictionLog,
       createLogger("error", () => {}),
       { flushMs: 3_600_000 },
     );

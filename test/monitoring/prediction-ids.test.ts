@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
+import { sqliteStores } from "../../src/db/sqlite/stores";
 import { createLogger } from "../../src/log";
 import { PredictionLog } from "../../src/monitoring/prediction-log";
 
@@ -37,7 +38,7 @@ describe("prediction ids", () => {
     "are not issued again after a process died with predictions still buffered",
     withDatabase((path) => {
       const first = open(path);
-      const log = new PredictionLog(first, quiet, { flushMs: 3_600_000, idBlock: 50 });
+      const log = new PredictionLog(sqliteStores(first).predictionLog, quiet, { flushMs: 3_600_000, idBlock: 50 });
       const flushed = Array.from({ length: 30 }, () => log.add(entry));
       log.flush();
       // answered to clients, never written: the process is killed before the next flush
@@ -45,7 +46,7 @@ describe("prediction ids", () => {
       first.close();
 
       const second = open(path);
-      const again = new PredictionLog(second, quiet, { flushMs: 3_600_000, idBlock: 50 });
+      const again = new PredictionLog(sqliteStores(second).predictionLog, quiet, { flushMs: 3_600_000, idBlock: 50 });
       const after = Array.from({ length: 100 }, () => again.add(entry));
       again.stop();
       const before = new Set([...flushed, ...lost]);
@@ -59,14 +60,14 @@ describe("prediction ids", () => {
     "are not issued again after old predictions were deleted",
     withDatabase((path) => {
       const first = open(path);
-      const log = new PredictionLog(first, quiet, { idBlock: 10 });
+      const log = new PredictionLog(sqliteStores(first).predictionLog, quiet, { idBlock: 10 });
       const old = Array.from({ length: 25 }, () => log.add(entry));
       log.stop();
       first.exec("DELETE FROM predictions");
       first.close();
 
       const second = open(path);
-      const again = new PredictionLog(second, quiet, { idBlock: 10 });
+      const again = new PredictionLog(sqliteStores(second).predictionLog, quiet, { idBlock: 10 });
       const fresh = Array.from({ length: 25 }, () => again.add(entry));
       again.stop();
       expect(Math.min(...fresh)).toBeGreaterThan(Math.max(...old));
@@ -79,7 +80,7 @@ describe("prediction ids", () => {
     withDatabase(async (path) => {
       const sqlite = open(path);
       const db = createKysely(sqlite);
-      const log = new PredictionLog(sqlite, quiet, { flushMs: 3_600_000, idBlock: 10 });
+      const log = new PredictionLog(sqliteStores(sqlite).predictionLog, quiet, { flushMs: 3_600_000, idBlock: 10 });
       const ids = Array.from({ length: 6 }, () => log.add(entry));
       // another request's transaction is open on the same connection while predictions use up the block
       await db
@@ -91,7 +92,10 @@ describe("prediction ids", () => {
         })
         .catch(() => {});
       // and the process dies before its buffer is written
-      const restarted = new PredictionLog(sqlite, quiet, { flushMs: 3_600_000, idBlock: 10 });
+      const restarted = new PredictionLog(sqliteStores(sqlite).predictionLog, quiet, {
+        flushMs: 3_600_000,
+        idBlock: 10,
+      });
       const after = Array.from({ length: 30 }, () => restarted.add(entry));
       restarted.stop();
       expect(after.filter((id) => ids.includes(id))).toEqual([]);

@@ -8,6 +8,7 @@ import { enqueue, newJobId } from "../../src/jobs/queue";
 import { readArtifact, writeArtifact } from "../../src/registry/artifact";
 import { SYSTEM } from "../../src/registry/ownership";
 import { reserveVersion } from "../../src/registry/registry";
+import { artifactStore } from "../../src/storage/open";
 import { startService } from "../ml-service/helpers";
 import { features, normalRows, type Service, sendTraffic, trainModel } from "./helpers";
 
@@ -138,8 +139,8 @@ describe("versions without a baseline", () => {
       .selectAll()
       .where("model_key", "=", "legacy")
       .executeTakeFirstOrThrow();
-    const artifact = await readArtifact(svc.config.ML_ARTIFACTS_ROOT, "legacy", "1.0.0", row.artifact_sha256 as string);
-    const rewritten = writeArtifact(svc.config.ML_ARTIFACTS_ROOT, { ...artifact, baseline: undefined });
+    const artifact = await readArtifact(artifactStore(svc.config), "legacy", "1.0.0", row.artifact_sha256 as string);
+    const rewritten = await writeArtifact(artifactStore(svc.config), { ...artifact, baseline: undefined });
     await svc.db
       .updateTable("model_versions")
       .set({ artifact_sha256: rewritten.sha256 })

@@ -6,7 +6,6 @@
  * to signed-in callers only: model keys are not for anonymous eyes.
  */
 import { Hono } from "hono";
-import { appliedMigrations } from "../../db/migrator";
 import type { Runtime } from "../../runtime";
 import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
@@ -15,8 +14,7 @@ export function healthRoutes(deps: AppDeps & { runtime: Runtime }) {
   return new Hono<AppEnv>().get("/health", async (c) => {
     let database: { status: "ok" | "error"; schema: string | null; error?: string };
     try {
-      deps.sqlite.query("SELECT 1").get();
-      database = { status: "ok", schema: appliedMigrations(deps.sqlite).at(-1)?.name ?? null };
+      database = { status: "ok", schema: deps.stores.status.probe().schema };
     } catch (e) {
       database = { status: "error", schema: null, error: (e as Error).message };
     }

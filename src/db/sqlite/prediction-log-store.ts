@@ -1,0 +1,96 @@
+/**
+ * The prediction log's writes on SQLite: two prepared INSERTs run in one transaction per flush
+ * (a flush of 1,000 rows commits once), and the id block reservation of migration 0007.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
+
+export class SqlitePredictionLogStore implements PredictionLogStore {
+  readonly #sqlite: Database;
+  #insert: Statement | undefined;
+  #insertBatch: Statement | undefined;
+
+  constructor(sqlite: Database) {
+    this.#sqlite = sqlite;
+  }
+
+  get inTransaction(): boolean {
+    return this.#sqlite.inTransaction;
+  }
+
+  write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): void {
+    this.#insert ??= this.#sqlite.prepare(
+      `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
+         created_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#insertBatch ??= this.#sqlite.prepare(
+      `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
+         created_from, created_to, row_count, columns, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insert = this.#insert;
+    const insertBatch = this.#insertBatch;
+    this.#sqlite.transaction(() => {
+      for (const r of rows) {
+        insert.run(
+          r.id,
+          r.model_key,
+          r.version,
+          r.created_at,
+          r.input,
+          r.prediction,
+          r.confidence,
+          r.latency_ms,
+          r.job_id,
+          r.created_by,
+        );
+      }
+      for (const b of batches) {
+        insertBatch.run(
+          b.model_key,
+          b.version,
+          b.first_prediction_id,
+          b.last_prediction_id,
+          b.created_from,
+          b.created_to,
+          b.row_count,
+          b.columns,
+          b.data,
+        );
+      }
+    })();
+  }
+
+  reserveIds(block: number): number {
+    // MAX(..) also covers rows that a binary older than 0007 logged after the migration ran
+    const reserve = () =>
+      this.#sqlite
+        .query(
+          `UPDATE id_sequences
+           SET next_id = MAX(next_id, (SELECT COALESCE(MAX(id), 0) + 1 FROM predictions)) + ?
+           WHERE name = 'predictions'
+           RETURNING next_id`,
+        )
+        .get(block) as { next_id: number } | null;
+    const row = durably(this.#sqlite, reserve);
+    if (!row) throw new Error("id_sequences has no row for predictions: run the migrations");
+    return row.next_id;
+  }
+}
+
+/**
+ * Runs one write with `synchronous = FULL`: in WAL mode NORMAL survives a process crash but may
+ * lose the last commits on power loss, and a lost reservation would re-issue ids already answered.
+ */
+function durably<T>(sqlite: Database, write: () => T): T {
+  if (sqlite.inTransaction) return write();
+  const before = (sqlite.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  if (before >= 2) return write();
+  sqlite.exec("PRAGMA synchronous = FULL");
+  try {
+    return write();
+  } finally {
+    sqlite.exec(`PRAGMA synchronous = ${before}`);
+  }
+}

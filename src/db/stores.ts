@@ -1,0 +1,142 @@
+/**
+ * The hot paths that cannot afford a query builder per call sit behind these small stores;
+ * everything else goes through the one Kysely handle. Each database has one implementation
+ * folder (sqlite/ today), chosen where the database is opened (open.ts), so no code outside
+ * src/db knows which database it talks to.
+ *
+ * The methods are synchronous: SQLite answers in microseconds on this thread, and the
+ * prediction log, the audit log and the page chrome rely on that. A networked database will
+ * implement them over a connection of its own (issue #16).
+ */
+import type { Kysely } from "kysely";
+import type { MigrationResult } from "./migrator";
+import type { DB } from "./schema";
+
+/** One `predictions` row; input and prediction are JSON text. */
+export interface PredictionRow {
+  id: number;
+  model_key: string;
+  version: string;
+  created_at: string;
+  input: string;
+  prediction: string;
+  confidence: number | null;
+  latency_ms: number;
+  job_id: string | null;
+  created_by: number | null;
+}
+
+/** One `prediction_batches` row: the columnar copy of a flush for one model version (monitoring/columns.ts). */
+export interface PredictionBatchRow {
+  model_key: string;
+  version: string;
+  first_prediction_id: number;
+  last_prediction_id: number;
+  created_from: string;
+  created_to: string;
+  row_count: number;
+  columns: string;
+  data: Uint8Array;
+}
+
+/** Where the prediction log writes, and where its ids come from. */
+export interface PredictionLogStore {
+  /** Writes the rows and their batches in one transaction: all or none. */
+  write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): void;
+  /**
+   * Reserves the next `block` prediction ids in one durable commit (it survives power loss: a
+   * lost reservation would issue answered ids again); returns the id after the block.
+   */
+  reserveIds(block: number): number;
+  /** True while a transaction is open on the connection: a reservation now would join (and could roll back with) it. */
+  readonly inTransaction: boolean;
+}
+
+/** A prediction_batches row as the drift window reads it, in this column order. */
+export type WindowBatch = [
+  id: number,
+  createdFrom: string,
+  createdTo: string,
+  firstPredictionId: number,
+  lastPredictionId: number,
+  rowCount: number,
+  columns: string,
+  data: Uint8Array,
+];
+
+/** The reads of a drift check (monitoring/window.ts): keyset pages, bounded by the caller's limits. */
+export interface DriftWindowStore {
+  /** The first prediction id that has a batch, or null when no batch was written yet. */
+  firstBatchedId(): number | null;
+  /** created_at of the newest prediction with an id below `id`, or null. */
+  newestBefore(id: number): string | null;
+  /**
+   * Batches of a model version reaching into [at, end), ordered by (created_to, id), after the
+   * keyset position (at, lastId), at most `limit`.
+   */
+  batchPage(modelKey: string, version: string, at: string, end: string, lastId: number, limit: number): WindowBatch[];
+  /** Input JSON of the predictions in an id range that lie in [start, end). */
+  inputsInRange(
+    firstId: number,
+    lastId: number,
+    modelKey: string,
+    version: string,
+    start: string,
+    end: string,
+  ): string[];
+  /**
+   * [id, created_at, input] of a model version's predictions in [at, end) with an id below
+   * `beforeId`, ordered by (created_at, id), after the keyset position (at, lastId), at most `limit`.
+   */
+  inputPage(
+    modelKey: string,
+    version: string,
+    at: string,
+    end: string,
+    lastId: number,
+    beforeId: number,
+    limit: number,
+  ): [id: number, createdAt: string, input: string][];
+}
+
+/** Values of one row, in the column order an inserter was made with. */
+export type RowValues = readonly (string | number | null)[];
+
+/** A prepared INSERT: one row (its id) or many in one transaction. */
+export interface RowInserter {
+  insert(values: RowValues): number;
+  insertMany(rows: readonly RowValues[]): void;
+}
+
+/**
+ * Queries run on every request, as cached prepared statements: the SQL text is what Kysely
+ * compiled once for this database (so it is in the right dialect), the values are bound.
+ */
+export interface PreparedQueries {
+  /** The first row of `sql` with `params` bound, or undefined. */
+  first<R>(sql: string, params: readonly (string | number | null)[]): R | undefined;
+  /** An inserter for `columns` of `table` (names from code, never from a client). */
+  inserter(table: string, columns: readonly string[]): RowInserter;
+}
+
+/** What /health reports about the database. */
+export interface DatabaseStatus {
+  /** Answers a trivial query and names the newest applied migration; throws when the database does not answer. */
+  probe(): { schema: string | null };
+}
+
+/** The stores of one open database, carried in the deps object beside `db`. */
+export interface DbStores {
+  predictionLog: PredictionLogStore;
+  driftWindow: DriftWindowStore;
+  queries: PreparedQueries;
+  status: DatabaseStatus;
+}
+
+/** An open, migrated database: the one Kysely handle and its stores. Closing the handle closes the database. */
+export interface OpenDatabase {
+  db: Kysely<DB>;
+  stores: DbStores;
+  migration: MigrationResult;
+  close(): Promise<void>;
+}
