@@ -1,13 +1,13 @@
 import type { SQLQueryBindings } from "bun:sqlite";
+import type { CompiledQuery, Kysely } from "kysely";
+import type { DB, Role } from "../db/schema";
 /**
  * Sessions and API tokens: issuing them, and turning a presented secret back into an
  * Identity. Both store only the SHA-256 of the secret. A revoked or expired secret is
  * refused at once (every request reads the row; there is no cache to go stale) and the
  * refusal is flagged as suspicious in the audit log.
  */
-import type { CompiledQuery, Kysely } from "kysely";
-import type { DB, Role } from "../db/schema";
-import { ApiError } from "../http/errors";
+import { ServiceError } from "../errors";
 import type { AuthContext } from "./context";
 import type { Identity, Via } from "./identity";
 import { API_TOKEN_PREFIX, looksLikeSecret, newSecret, SESSION_PREFIX, sameSecret, sha256Hex } from "./secrets";
@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
 /** last_used_* is written at most this often per credential: a read-heavy client must not turn every request into a write. */
 const TOUCH_EVERY_MS = 60_000;
 
-export class CredentialRejected extends ApiError {
+export class CredentialRejected extends ServiceError {
   constructor(
     message: string,
     readonly reason: "revoked_token" | "expired_token" | "invalid_admin_token" | "admin_token_account_gone" | null,

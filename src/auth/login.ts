@@ -6,11 +6,11 @@
  */
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
+import { ServiceError } from "../errors";
 import { noteAudit } from "../events/audit";
 import { isHttps } from "../events/request-info";
 import { failedLoginReason } from "../events/suspicious";
 import type { AppEnv } from "../http/env";
-import { ApiError } from "../http/errors";
 import type { AuthContext } from "./context";
 import { createSession } from "./credentials";
 import type { Identity } from "./identity";
@@ -37,7 +37,7 @@ export async function login(
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
     noteAudit(c, { type: "auth:login_throttled", suspicious: "login_throttled" });
-    throw new ApiError(
+    throw new ServiceError(
       429,
       "rate_limited",
       `too many failed logins; try again in ${seconds} s`,
@@ -55,7 +55,7 @@ export async function login(
   if (!user || !ok || user.is_active !== 1) {
     const counts = ctx.throttle.fail(ip, body.username, nowMs);
     noteAudit(c, { type: "auth:login_failed", suspicious: failedLoginReason(ctx.suspicion, counts) });
-    throw new ApiError(401, "unauthorized", INVALID_LOGIN);
+    throw new ServiceError(401, "unauthorized", INVALID_LOGIN);
   }
   ctx.throttle.succeed(body.username);
 

@@ -6,7 +6,7 @@
 import type { Kysely, Selectable } from "kysely";
 import * as v from "valibot";
 import type { DB, Role, UsersTable } from "../db/schema";
-import { ApiError } from "../http/errors";
+import { ServiceError } from "../errors";
 import { hasRole, type Identity, ROLES } from "./identity";
 import { PASSWORD_MAX } from "./passwords";
 
@@ -56,7 +56,7 @@ export async function insertUser(
   now: Date,
 ): Promise<UserRow> {
   if (await findLiveUser(db, u.username)) {
-    throw new ApiError(409, "conflict", `the username ${u.username} is taken`, { field: "username" });
+    throw new ServiceError(409, "conflict", `the username ${u.username} is taken`, { field: "username" });
   }
   const at = now.toISOString();
   return db
@@ -91,9 +91,9 @@ export async function countActiveSystemAdmins(db: Kysely<DB>): Promise<number> {
  */
 export function assertCanManage(actor: Identity, target: { role: Role }, newRole?: Role): void {
   if (actor.role === "system_admin") return;
-  if (!hasRole(actor.role, "admin")) throw new ApiError(403, "forbidden", "only admins manage users");
+  if (!hasRole(actor.role, "admin")) throw new ServiceError(403, "forbidden", "only admins manage users");
   if (target.role !== "user" || (newRole !== undefined && newRole !== "user")) {
-    throw new ApiError(403, "forbidden", "only a system_admin manages admins and system admins", {
+    throw new ServiceError(403, "forbidden", "only a system_admin manages admins and system admins", {
       reason: "system_admin_required",
     });
   }
@@ -115,7 +115,7 @@ export async function assertNotLastSystemAdmin(
     (change.role !== undefined && change.role !== "system_admin");
   if (!losing) return;
   if ((await countActiveSystemAdmins(db)) <= 1) {
-    throw new ApiError(409, "conflict", "this is the last active system_admin; promote another user first", {
+    throw new ServiceError(409, "conflict", "this is the last active system_admin; promote another user first", {
       reason: "last_system_admin",
     });
   }

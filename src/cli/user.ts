@@ -3,7 +3,7 @@ import { createAuthContext } from "../auth/context";
 import type { Role } from "../auth/identity";
 import { hashPassword, passwordProblems } from "../auth/passwords";
 import { findLiveUser, insertUser, RoleName, revokeCredentials, Username } from "../auth/users";
-import { ApiError } from "../http/errors";
+import { ServiceError } from "../errors";
 import { silentLogger } from "../log";
 import { configFromEnvironment, openStore } from "../service";
 import { reportStartupError } from "./errors";
@@ -127,7 +127,7 @@ export async function run(args: string[], io: UserIo): Promise<number> {
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof ApiError) return fail(e.message, 1);
+    if (e instanceof ServiceError) return fail(e.message, 1);
     throw e;
   } finally {
     await store.close();
@@ -144,7 +144,7 @@ async function readPassword(io: UserIo, fromStdin: boolean): Promise<string | nu
   if (!prompt) return null;
   const first = await prompt("New password: ");
   const second = await prompt("Again: ");
-  if (first !== second) throw new ApiError(422, "validation_failed", "the two passwords differ");
+  if (first !== second) throw new ServiceError(422, "validation_failed", "the two passwords differ");
   return first;
 }
 

@@ -9,8 +9,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import * as v from "valibot";
 import { actorName, type Identity } from "../auth/identity";
+import { ServiceError } from "../errors";
 import type { AppEnv } from "../http/env";
-import { ApiError, fieldIssues } from "../http/errors";
+import { fieldIssues } from "../http/errors";
 import type { EventLog } from "./log";
 import { clientIp } from "./request-info";
 import type { BurstDetector, SuspicionReason } from "./suspicious";
@@ -93,7 +94,7 @@ async function inputSummary(c: Context<AppEnv>): Promise<unknown> {
 /** For a failed request, the error code and message; validation errors give field paths only (never values). */
 function errorSummary(err: unknown): unknown {
   if (!err) return null;
-  if (err instanceof ApiError) return { error: err.code, message: err.message };
+  if (err instanceof ServiceError) return { error: err.code, message: err.message };
   if (err instanceof v.ValiError)
     return { error: "validation_failed", fields: fieldIssues(err.issues).map((i) => i.path) };
   return { error: "error" };

@@ -10,7 +10,7 @@ import { requestId } from "hono/request-id";
 import { createAuthContext } from "../auth/context";
 import { authenticate } from "../auth/middleware";
 import { publicRoute } from "../auth/routes-policy";
-import { clip } from "../errors";
+import { clip, ServiceError } from "../errors";
 import { auditTrail } from "../events/audit";
 import { EventBus } from "../events/bus";
 import { createRuntime } from "../runtime";
@@ -31,7 +31,7 @@ import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
-import { ApiError, errorBody, handleError } from "./errors";
+import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
 import { headerLimit } from "./middleware/header-limit";
 import { securityHeaders } from "./middleware/security-headers";
@@ -62,7 +62,7 @@ export function createApp(appDeps: AppDeps) {
   const requestLimit = bodyLimit({
     maxSize: config.ML_MAX_REQUEST_BYTES,
     onError: () => {
-      throw new ApiError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
+      throw new ServiceError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
         limit_bytes: config.ML_MAX_REQUEST_BYTES,
       });
     },

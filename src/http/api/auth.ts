@@ -22,9 +22,9 @@ import {
   Username,
   type UserRow,
 } from "../../auth/users";
+import { ServiceError } from "../../errors";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
 import { jsonBody, parseInput, readJson } from "../validate";
 
 const RegisterBody = v.object({ username: Username, password: Password });
@@ -41,7 +41,7 @@ const DeleteBody = v.object({ current_password: Password });
 export function authRoutes(ctx: AuthContext) {
   const me = async (id: number) => {
     const user = await findUserById(ctx.db, id);
-    if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
+    if (!user || user.deleted_at) throw new ServiceError(401, "unauthorized", "this account no longer exists");
     return user;
   };
   const checkCurrent = (c: Context<AppEnv>, user: UserRow, password: string) =>
@@ -113,7 +113,7 @@ export function authRoutes(ctx: AuthContext) {
         await checkCurrent(c, user, body.current_password);
         assertPasswordRules(body.new_password, user.username, "new_password");
         if (await verifyPassword(body.new_password, user.password_hash)) {
-          throw new ApiError(422, "validation_failed", "new_password must differ from the current one", [
+          throw new ServiceError(422, "validation_failed", "new_password must differ from the current one", [
             { path: "new_password", message: "same as the current password" },
           ]);
         }
@@ -135,7 +135,9 @@ export function authRoutes(ctx: AuthContext) {
       await checkCurrent(c, user, body.current_password);
       const taken = await findLiveUser(ctx.db, body.new_username);
       if (taken && taken.id !== user.id) {
-        throw new ApiError(409, "conflict", `the username ${body.new_username} is taken`, { field: "new_username" });
+        throw new ServiceError(409, "conflict", `the username ${body.new_username} is taken`, {
+          field: "new_username",
+        });
       }
       const updated = await ctx.db
         .updateTable("users")

@@ -22,9 +22,10 @@ import {
   revokeCredentials,
   Username,
 } from "../../auth/users";
+import { ServiceError } from "../../errors";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
-import { ApiError, notFound } from "../errors";
+import { notFound } from "../errors";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
 const CreateUserBody = v.object({
@@ -65,7 +66,7 @@ export function usersRoutes(ctx: AuthContext) {
   };
   const notSelf = (identity: Identity, id: number, what: string) => {
     if (identity.userId === id) {
-      throw new ApiError(403, "forbidden", `you cannot ${what} your own account here; use /auth/profile`, {
+      throw new ServiceError(403, "forbidden", `you cannot ${what} your own account here; use /auth/profile`, {
         reason: "self_management",
       });
     }
@@ -115,7 +116,7 @@ export function usersRoutes(ctx: AuthContext) {
       if (body.username !== undefined) {
         const taken = await findLiveUser(ctx.db, body.username);
         if (taken && taken.id !== user.id)
-          throw new ApiError(409, "conflict", `the username ${body.username} is taken`);
+          throw new ServiceError(409, "conflict", `the username ${body.username} is taken`);
       }
       if (body.password !== undefined) assertPasswordRules(body.password, username);
       const updated = await ctx.db

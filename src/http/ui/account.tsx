@@ -22,7 +22,6 @@ import { ServiceError } from "../../errors";
 import { type AuditNote, noteAudit } from "../../events/audit";
 import { isHttps } from "../../events/request-info";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
 import {
   CONSENT_COOKIE,
   type Ctx,
@@ -74,7 +73,7 @@ export function accountRoutes(deps: UiDeps) {
 
   const me = async (id: number) => {
     const user = await findUserById(ctx.db, id);
-    if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
+    if (!user || user.deleted_at) throw new ServiceError(401, "unauthorized", "this account no longer exists");
     return user;
   };
 
@@ -221,7 +220,7 @@ export function accountRoutes(deps: UiDeps) {
         await reauthenticate(c, user, f.current_password ?? "");
         assertPasswordRules(f.new_password ?? "", user.username, "new_password");
         if (await verifyPassword(f.new_password ?? "", user.password_hash)) {
-          throw new ApiError(422, "validation_failed", "same", [
+          throw new ServiceError(422, "validation_failed", "same", [
             { path: "new_password", message: "Same as the current password" },
           ]);
         }
@@ -248,7 +247,7 @@ export function accountRoutes(deps: UiDeps) {
         await reauthenticate(c, user, f.current_password ?? "");
         const taken = await findLiveUser(ctx.db, name);
         if (taken && taken.id !== user.id)
-          throw new ApiError(409, "conflict", `the username ${name} is taken`, { field: "new_username" });
+          throw new ServiceError(409, "conflict", `the username ${name} is taken`, { field: "new_username" });
         await ctx.db
           .updateTable("users")
           .set({ username: name, updated_at: ctx.now().toISOString() })
@@ -300,7 +299,7 @@ export function accountRoutes(deps: UiDeps) {
         .where("user_id", "=", identity.userId)
         .where("deleted_at", "is", null)
         .executeTakeFirst();
-      if (!token) throw new ApiError(404, "not_found", "no such API token of yours");
+      if (!token) throw new ServiceError(404, "not_found", "no such API token of yours");
       const at = ctx.now().toISOString();
       const deleting = c.req.param("action") === "delete";
       await ctx.db

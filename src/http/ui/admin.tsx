@@ -4,7 +4,6 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { EventsPage, MetricsPage, UsersPage } from "../../../views/pages/admin";
-
 import { hashPassword, passwordProblems } from "../../auth/passwords";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import {
@@ -16,10 +15,10 @@ import {
   revokeCredentials,
   Username,
 } from "../../auth/users";
+import { ServiceError } from "../../errors";
 import { noteAudit } from "../../events/audit";
 import { listEvents } from "../../events/queries";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
 const PAGE = 100;
@@ -143,7 +142,7 @@ export function adminPages(deps: UiDeps) {
         assertCanManage(signedIn(c), { role: "user" }, body.role);
         const problems = passwordProblems(f.password ?? "", body.username);
         if (problems.length)
-          throw new ApiError(422, "validation_failed", "password", [
+          throw new ServiceError(422, "validation_failed", "password", [
             { path: "password", message: `password ${problems[0]}` },
           ]);
         const hash = await hashPassword(f.password ?? "", deps.auth.hashing);
@@ -161,8 +160,8 @@ export function adminPages(deps: UiDeps) {
     .post("/ui/users/:id/:action{activate|deactivate}", requireRole("admin"), async (c) => {
       const me = signedIn(c);
       const target = await findUserById(db, Number(c.req.param("id")) || -1);
-      if (!target || target.deleted_at) throw new ApiError(404, "not_found", "no such user");
-      if (target.id === me.userId) throw new ApiError(403, "forbidden", "change your own account on your profile");
+      if (!target || target.deleted_at) throw new ServiceError(404, "not_found", "no such user");
+      if (target.id === me.userId) throw new ServiceError(403, "forbidden", "change your own account on your profile");
       assertCanManage(me, target);
       const active = c.req.param("action") === "activate";
       await assertNotLastSystemAdmin(db, target, { isActive: active });

@@ -3,9 +3,9 @@
 import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { ServiceError } from "../../errors";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
 import { offsetOf } from "./models";
 import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
 import { render, safeNext, seeOther, type UiDeps } from "./page";
@@ -51,7 +51,7 @@ export function monitoringPages(deps: UiDeps) {
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {
       const id = Number(c.req.param("id"));
       const body = await c.req.parseBody();
-      if (!Number.isSafeInteger(id)) throw new ApiError(404, "not_found", `no alert ${c.req.param("id")}`);
+      if (!Number.isSafeInteger(id)) throw new ServiceError(404, "not_found", `no alert ${c.req.param("id")}`);
       // 404 unknown, 409 already dismissed; publishes alerts:dismissed with who
       await dismissAlert(deps, id, signedIn(c).username);
       noteAudit(c, { type: "alerts:dismissed", subject: String(id) });
