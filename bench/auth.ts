@@ -8,12 +8,12 @@
 import { createAuthContext } from "../src/auth/context";
 import { createApiToken, createSession } from "../src/auth/credentials";
 import { hashPassword, PRODUCTION_HASHING, TEST_HASHING, verifyPassword } from "../src/auth/passwords";
-import { publicRoute, requireRole } from "../src/auth/routes-policy";
 import { insertUser } from "../src/auth/users";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
 import { createApp } from "../src/http/app";
+import { publicRoute, requireRole } from "../src/http/middleware/route-access";
 import { silentLogger } from "../src/log";
 
 async function perSecond(n: number, fn: () => Promise<unknown>): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * Writes the "every route and the role it requires" table into docs/auth.md, from the
- * route declarations of the real app (src/auth/routes-policy.ts). test/auth/routes-policy
+ * route declarations of the real app (src/http/middleware/route-access.ts). test/auth/routes-policy
  * fails when the doc is out of date.
  *
  *   bun scripts/routes-table.ts           # print the table
@@ -8,11 +8,11 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { routeTable } from "../src/auth/routes-policy";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
 import { createApp } from "../src/http/app";
+import { routeTable } from "../src/http/middleware/route-access";
 import { silentLogger } from "../src/log";
 
 export const DOC_PATH = join(import.meta.dir, "..", "docs", "auth.md");

@@ -5,7 +5,7 @@
  * then gets 429 with Retry-After, so one client cannot mint accounts by the hundred.
  */
 import { ServiceError } from "../errors";
-import type { AuditNote } from "../events/audit";
+import type { AuditNote } from "../events/audit-note";
 import type { AuthContext } from "./context";
 import { assertPasswordRules, hashPassword } from "./passwords";
 import { insertUser, type UserRow } from "./users";

@@ -145,3 +145,50 @@ export async function revokeCredentials(
       .execute();
   }
 }
+
+/** Filters of the admins' user list; deleted accounts only when asked. */
+export interface UserListQuery {
+  role?: Role | undefined;
+  includeDeleted: boolean;
+  limit: number;
+  offset: number;
+}
+
+export async function listUsers(db: Kysely<DB>, q: UserListQuery): Promise<{ items: UserRow[]; total: number }> {
+  let query = db.selectFrom("users");
+  if (q.role) query = query.where("role", "=", q.role);
+  if (!q.includeDeleted) query = query.where("deleted_at", "is", null);
+  const { total } = await query.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow();
+  const items = await query.selectAll().orderBy("id").limit(q.limit).offset(q.offset).execute();
+  return { items, total: Number(total) };
+}
+
+/** Live accounts by name, as the dashboard's user table lists them. */
+export function listLiveUsersByName(db: Kysely<DB>, limit: number): Promise<UserRow[]> {
+  return db.selectFrom("users").selectAll().where("deleted_at", "is", null).orderBy("username").limit(limit).execute();
+}
+
+/** Writes the changed columns (with `updated_at`) and returns the row as stored. */
+export function updateUserRow(
+  db: Kysely<DB>,
+  id: number,
+  changes: Partial<Pick<UserRow, "username" | "password_hash" | "role" | "is_active" | "must_change_password">>,
+  now: Date,
+): Promise<UserRow> {
+  return db
+    .updateTable("users")
+    .set({ ...changes, updated_at: now.toISOString() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Soft deletion: the row stays for the audit trail, inactive and marked deleted. */
+export async function markUserDeleted(db: Kysely<DB>, id: number, now: Date): Promise<void> {
+  const at = now.toISOString();
+  await db.updateTable("users").set({ deleted_at: at, is_active: 0, updated_at: at }).where("id", "=", id).execute();
+}
+
+export async function touchLastLogin(db: Kysely<DB>, id: number, at: string): Promise<void> {
+  await db.updateTable("users").set({ last_login_at: at }).where("id", "=", id).execute();
+}

@@ -8,10 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { createAuthContext } from "../auth/context";
-import { authenticate } from "../auth/middleware";
-import { publicRoute } from "../auth/routes-policy";
 import { clip, ServiceError } from "../errors";
-import { auditTrail } from "../events/audit";
 import { EventBus } from "../events/bus";
 import { createRuntime } from "../runtime";
 import { alertsRoutes } from "./api/alerts";
@@ -33,7 +30,10 @@ import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
+import { auditTrail } from "./middleware/audit";
+import { authenticate } from "./middleware/authenticate";
 import { headerLimit } from "./middleware/header-limit";
+import { publicRoute } from "./middleware/route-access";
 import { securityHeaders } from "./middleware/security-headers";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
@@ -71,7 +71,7 @@ export function createApp(appDeps: AppDeps) {
   const csvLimit = uploadLimit(config.ML_MAX_CSV_UPLOAD_BYTES);
   app.use((c, next) => (c.req.path === UPLOAD_PATH ? csvLimit(c, next) : requestLimit(c, next)));
 
-  // every request is recorded, then authenticated; routes declare their role (src/auth/routes-policy.ts)
+  // every request is recorded, then authenticated; routes declare their role (src/http/middleware/route-access.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
   // /ws authenticates itself (it also takes ?token=) and answers the upgrade before this runs
   app.route("/", wsRoutes(auth));

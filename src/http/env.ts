@@ -5,7 +5,7 @@ import type { AuthOptions } from "../auth/context";
 import type { Identity } from "../auth/identity";
 import type { Config } from "../config";
 import type { DB } from "../db/schema";
-import type { AuditNote } from "../events/audit";
+import type { AuditNote } from "../events/audit-note";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
 import type { Runtime } from "../runtime";

@@ -25,12 +25,12 @@ import { websocket as honoWebsocket, upgradeWebSocket } from "hono/bun";
 import type { AuthContext } from "../auth/context";
 import { identifyAdminToken, identifyApiToken, identifySession } from "../auth/credentials";
 import type { Identity } from "../auth/identity";
-import { authenticate } from "../auth/middleware";
 import { credentialWithdrawn, mayWithdrawCredentials } from "../auth/recheck";
-import { requireRole, signedIn } from "../auth/routes-policy";
 import { API_TOKEN_PREFIX, SESSION_PREFIX } from "../auth/secrets";
 import { ServiceError } from "../errors";
 import type { AppEnv } from "./env";
+import { authenticate } from "./middleware/authenticate";
+import { requireRole, signedIn } from "./middleware/route-access";
 import { Connection, MAX_MESSAGE_BYTES } from "./ws-connection";
 
 /** Bun's WebSocket handlers, with the inbound message cap (Bun closes a socket that sends more with 1009). */

@@ -9,7 +9,6 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { boundaryOf, type FormPart, formParts, streamChunks } from "../../datasets/multipart";
 import {
   type Dataset,
@@ -24,9 +23,10 @@ import {
   stageCsv,
 } from "../../datasets/store";
 import { ServiceError } from "../../errors";
-import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
+import { noteAudit } from "../middleware/audit";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { queryParams } from "../validate";
 
 export const UPLOAD_PATH = "/datasets/upload";

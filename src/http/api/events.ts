@@ -6,10 +6,10 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
-import { requireRole } from "../../auth/routes-policy";
 import { getEvent, listEvents } from "../../events/queries";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
+import { requireRole } from "../middleware/route-access";
 import { pathParam, queryParams } from "../validate";
 
 const int = (min: number, max: number) =>

@@ -7,10 +7,10 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { saveFeedback } from "../../monitoring/feedback";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);

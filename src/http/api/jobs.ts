@@ -4,11 +4,11 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { jobView } from "../../jobs/queue";
 import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { queryParams } from "../validate";
 
 const JobsQuery = v.object({

@@ -6,9 +6,9 @@
  * Each change is recorded by the audit middleware like every other request.
  */
 import { Hono } from "hono";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 
 export function maintainersRoutes(deps: AppDeps) {
   const now = () => (deps.now ?? (() => new Date()))();

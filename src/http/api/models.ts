@@ -7,7 +7,6 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
 import { modelPeople } from "../../registry/maintainers";
@@ -15,6 +14,7 @@ import { getModel, listVersions, type VersionRow } from "../../registry/registry
 import { rollbackModel } from "../../registry/rollback";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, queryParams } from "../validate";
 
 /** `?limit=&offset=` of the list routes: 1–500 (default 100, as seed 002's lists), offset ≥ 0. */

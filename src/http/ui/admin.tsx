@@ -4,21 +4,12 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { EventsPage, MetricsPage, UsersPage } from "../../../views/pages/admin";
-import { hashPassword, passwordProblems } from "../../auth/passwords";
-import { requireRole, signedIn } from "../../auth/routes-policy";
-import {
-  assertCanManage,
-  assertNotLastSystemAdmin,
-  findUserById,
-  insertUser,
-  RoleName,
-  revokeCredentials,
-  Username,
-} from "../../auth/users";
-import { ServiceError } from "../../errors";
-import { noteAudit } from "../../events/audit";
+import { type Actor, createAccount, updateAccount } from "../../auth/accounts";
+import { listLiveUsersByName, RoleName, Username } from "../../auth/users";
 import { listEvents } from "../../events/queries";
 import type { AppEnv } from "../env";
+import { noteAudit } from "../middleware/audit";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
 const PAGE = 100;
@@ -27,15 +18,11 @@ const numOrNull = (x: unknown) => (typeof x === "number" ? x : null);
 
 export function adminPages(deps: UiDeps) {
   const { db } = deps;
+  const ctx = deps.auth;
+  const actor = (c: Ctx): Actor => ({ identity: signedIn(c), ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
   const users = async (c: Ctx, form: FormState = emptyForm(), status: 200 | 422 | 403 | 409 = 200) => {
     const me = signedIn(c);
-    const rows = await db
-      .selectFrom("users")
-      .selectAll()
-      .where("deleted_at", "is", null)
-      .orderBy("username")
-      .limit(1000)
-      .execute();
+    const rows = await listLiveUsersByName(db, 1000);
     const roles = me.role === "system_admin" ? ["user", "admin", "system_admin"] : ["user"];
     return render(
       c,
@@ -139,39 +126,21 @@ export function adminPages(deps: UiDeps) {
       const values = { username: f.username ?? "", role: f.role ?? "user" };
       try {
         const body = v.parse(v.object({ username: Username, role: RoleName }), values);
-        assertCanManage(signedIn(c), { role: "user" }, body.role);
-        const problems = passwordProblems(f.password ?? "", body.username);
-        if (problems.length)
-          throw new ServiceError(422, "validation_failed", "password", [
-            { path: "password", message: `password ${problems[0]}` },
-          ]);
-        const hash = await hashPassword(f.password ?? "", deps.auth.hashing);
-        const user = await insertUser(
-          db,
-          { username: body.username, passwordHash: hash, role: body.role, mustChangePassword: true },
-          deps.now(),
-        );
-        noteAudit(c, { type: "users:created", subject: user.username, output: { user_id: user.id, role: user.role } });
+        await createAccount(ctx, actor(c), {
+          username: body.username,
+          password: f.password ?? "",
+          role: body.role,
+          isActive: true,
+          mustChangePassword: true,
+        });
         return seeOther(c, "/ui/users");
       } catch (e) {
         return users(c, formError(e, values), statusOf(e));
       }
     })
     .post("/ui/users/:id/:action{activate|deactivate}", requireRole("admin"), async (c) => {
-      const me = signedIn(c);
-      const target = await findUserById(db, Number(c.req.param("id")) || -1);
-      if (!target || target.deleted_at) throw new ServiceError(404, "not_found", "no such user");
-      if (target.id === me.userId) throw new ServiceError(403, "forbidden", "change your own account on your profile");
-      assertCanManage(me, target);
       const active = c.req.param("action") === "activate";
-      await assertNotLastSystemAdmin(db, target, { isActive: active });
-      await db
-        .updateTable("users")
-        .set({ is_active: active ? 1 : 0, updated_at: deps.now().toISOString() })
-        .where("id", "=", target.id)
-        .execute();
-      if (!active) await revokeCredentials(db, target.id, deps.now(), { tokens: true });
-      noteAudit(c, { type: "users:updated", subject: target.username, output: { is_active: active } });
+      await updateAccount(ctx, actor(c), Number(c.req.param("id")) || -1, { isActive: active });
       return seeOther(c, "/ui/users");
     });
 }

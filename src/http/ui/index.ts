@@ -4,8 +4,8 @@
  * unknown paths under /ui to `onError`/`notFound` (HTML pages instead of the API's JSON).
  */
 import { Hono } from "hono";
-import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
+import { publicRoute } from "../middleware/route-access";
 import { accountRoutes } from "./account";
 import { adminPages } from "./admin";
 import { assetRoutes } from "./assets";

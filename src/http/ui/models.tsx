@@ -6,12 +6,12 @@
  */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
 import { rollbackModel } from "../../registry/rollback";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { formFields, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;

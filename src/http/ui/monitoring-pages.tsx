@@ -2,10 +2,10 @@
 /** `/ui/drift` and `/ui/alerts`, over the monitoring tables when they exist (monitoring.ts). */
 import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { ServiceError } from "../../errors";
-import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
+import { noteAudit } from "../middleware/audit";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { offsetOf } from "./models";
 import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
 import { render, safeNext, seeOther, type UiDeps } from "./page";

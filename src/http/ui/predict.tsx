@@ -7,7 +7,6 @@
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { looksNumeric } from "../../datasets/csv-check";
 import { readRecords } from "../../datasets/csv-reader";
 import { ServiceError } from "../../errors";
@@ -16,6 +15,7 @@ import { enqueue, getJob } from "../../jobs/queue";
 import { encodeRows, FeatureError, type Row } from "../../ml/features";
 import type { LoadedVersion } from "../../registry/serving";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, render, seeOther, type UiDeps } from "./page";
 
 const SHOWN = 500;

@@ -8,7 +8,7 @@
  *    `X-CSRF-Token` header or a `_csrf` form field, equal to the session's (synchronizer
  *    token). Bearer and admin-token requests need none: a browser never adds them by itself.
  *
- * Then, from the route's declaration (routes-policy.ts): public routes let anonymous requests
+ * Then, from the route's declaration (src/http/middleware/route-access.ts): public routes let anonymous requests
  * (and requests with stale credentials) through; every other route, declared or not, needs an
  * identity. An account whose password must be changed reaches only routes declared
  * `beforePasswordChange`. Unknown paths are left to the 404 handler, for everyone.
@@ -16,14 +16,14 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { matchedRoutes } from "hono/route";
-import { ServiceError } from "../errors";
-import { noteAudit } from "../events/audit";
-import type { AppEnv } from "../http/env";
-import type { AuthContext } from "./context";
-import { CredentialRejected, identifyAdminToken, identifyApiToken, identifySession } from "./credentials";
-import type { Identity } from "./identity";
-import { declarationAmong } from "./routes-policy";
-import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "./secrets";
+import type { AuthContext } from "../../auth/context";
+import { CredentialRejected, identifyAdminToken, identifyApiToken, identifySession } from "../../auth/credentials";
+import type { Identity } from "../../auth/identity";
+import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "../../auth/secrets";
+import { ServiceError } from "../../errors";
+import type { AppEnv } from "../env";
+import { noteAudit } from "./audit";
+import { declarationAmong } from "./route-access";
 
 export const SESSION_COOKIE = "mls_session";
 export const CSRF_COOKIE = "mls_csrf";

@@ -14,8 +14,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { RouterRoute } from "hono/types";
-import { ServiceError } from "../errors";
-import { hasRole, type Identity, type Role } from "./identity";
+import { hasRole, type Identity, type Role } from "../../auth/identity";
+import { ServiceError } from "../../errors";
 
 export type Access = "public" | Role;
 
