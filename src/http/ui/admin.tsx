@@ -7,14 +7,13 @@ import { EventsPage, MetricsPage, UsersPage } from "../../../views/pages/admin";
 import { type Actor, createAccount, updateAccount } from "../../auth/accounts";
 import { listLiveUsersByName, RoleName, Username } from "../../auth/users";
 import { listEvents } from "../../events/queries";
+import { metricsOverview } from "../../registry/metrics-overview";
 import type { AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
 const PAGE = 100;
-const parse = (s: string | null) => (s ? (JSON.parse(s) as Record<string, unknown>) : {});
-const numOrNull = (x: unknown) => (typeof x === "number" ? x : null);
 
 export function adminPages(deps: UiDeps) {
   const { db } = deps;
@@ -35,51 +34,15 @@ export function adminPages(deps: UiDeps) {
 
   return new Hono<AppEnv>()
     .get("/ui/metrics", requireRole("user"), async (c) => {
-      const rows = await db
-        .selectFrom("model_versions")
-        .innerJoin("models", "models.model_key", "model_versions.model_key")
-        .select(["models.task_type", "model_versions.status", "model_versions.metrics"])
-        .execute();
-      const summary = ["classification", "regression"].map((task) => {
-        const of = rows.filter((r) => r.task_type === task);
-        const scores = of
-          .filter((r) => r.status === "ready" || r.status === "archived")
-          .map((r) => numOrNull(parse(r.metrics)[task === "classification" ? "accuracy" : "r2"]))
-          .filter((x): x is number => x !== null);
-        return {
-          task,
-          versions: of.length,
-          ready: of.filter((r) => r.status === "ready").length,
-          failed: of.filter((r) => r.status === "failed").length,
-          mean: scores.length ? scores.reduce((s, x) => s + x, 0) / scores.length : null,
-        };
-      });
-      const predictions = await db
-        .selectFrom("predictions")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow();
-      const models = (await db.selectFrom("models").select("model_key").orderBy("model_key").limit(1000).execute()).map(
-        (m) => m.model_key,
-      );
-      const model = c.req.query("model") || models[0] || "";
-      const versions = await db
-        .selectFrom("model_versions")
-        .select(["version", "metrics"])
-        .where("model_key", "=", model)
-        .where("status", "in", ["ready", "archived"])
-        .orderBy("completed_at")
-        .limit(200)
-        .execute();
-      const m = versions.map((x) => parse(x.metrics));
-      const keys = ["accuracy", "f1_macro", "r2"].filter((k) => m.some((x) => typeof x[k] === "number"));
+      const o = await metricsOverview(db, { model: c.req.query("model") });
       const body = (
         <MetricsPage
-          summary={summary}
-          predictions={Number(predictions.n)}
-          labels={versions.map((x) => x.version)}
-          series={keys.map((k) => ({ name: k, values: m.map((x) => numOrNull(x[k])) }))}
-          model={model}
-          models={models}
+          summary={o.summary}
+          predictions={o.predictions}
+          labels={o.labels}
+          series={o.series}
+          model={o.model}
+          models={o.models}
         />
       );
       return render(c, deps, "Metrics", body);
