@@ -10,8 +10,6 @@ import type { AuthContext } from "./context";
 import { assertPasswordRules, hashPassword } from "./passwords";
 import { insertUser, type UserRow } from "./users";
 
-export const REGISTRATION_WINDOW_MS = 3_600_000;
-
 export interface Registration {
   username: string;
   password: string;
