@@ -5,6 +5,7 @@
  *
  *   bun bench/auth.ts
  */
+import { createAppDeps } from "../src/app-deps";
 import { createAuthContext } from "../src/auth/context";
 import { createApiToken, createSession } from "../src/auth/credentials";
 import { hashPassword, PRODUCTION_HASHING, TEST_HASHING, verifyPassword } from "../src/auth/passwords";
@@ -37,15 +38,17 @@ export async function benchAuth(): Promise<Record<string, number>> {
   migrate(sqlite);
   const db = createKysely(sqlite);
   const config = loadConfig({ ML_ADMIN_API_TOKEN: adminToken });
-  const app = createApp({
-    config,
-    db,
-    sqlite,
-    log: silentLogger,
-    startedAt: new Date(),
-    describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
-    auth: { passwordHashing: TEST_HASHING },
-  });
+  const app = createApp(
+    createAppDeps({
+      config,
+      db,
+      sqlite,
+      log: silentLogger,
+      startedAt: new Date(),
+      describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
+      auth: { passwordHashing: TEST_HASHING },
+    }),
+  );
   app.get("/bench/open", publicRoute(), (c) => c.json({ ok: true }));
   app.get("/bench/closed", requireRole("user"), (c) => c.json({ ok: true }));
   const ctx = createAuthContext({ db, config, log: silentLogger }, { passwordHashing: TEST_HASHING });

@@ -6,8 +6,10 @@
  *   bun scripts/routes-table.ts           # print the table
  *   bun scripts/routes-table.ts --write   # update docs/auth.md between the markers
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createAppDeps } from "../src/app-deps";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
@@ -30,14 +32,16 @@ const WHO: Record<string, string> = {
 export function renderRoutesTable(): string {
   const sqlite = openSqlite(":memory:");
   migrate(sqlite);
-  const app = createApp({
-    config: loadConfig({}),
-    db: createKysely(sqlite),
-    sqlite,
-    log: silentLogger,
-    startedAt: new Date(0),
-    describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
-  });
+  const app = createApp(
+    createAppDeps({
+      config: loadConfig({}),
+      db: createKysely(sqlite),
+      sqlite,
+      log: silentLogger,
+      startedAt: new Date(0),
+      describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
+    }),
+  );
   const rows = routeTable(app).map(
     (r) =>
       `| ${r.method} | \`${r.path}\` | ${WHO[r.access]} | ${r.access !== "public" && r.beforePasswordChange ? "yes" : ""} |`,

@@ -64,12 +64,6 @@ const PENDING_P = [
 ];
 /** Engineer R's part moves /health's raw SQLite query behind a store. */
 const PENDING_R = ["src/http/api/health.ts"];
-/**
- * The deps wiring names the database handles it passes on, as types only (see AppDeps);
- * nothing here queries through them.
- */
-const WIRING = ["src/http/env.ts"];
-
 /** Each circle met by a depth-first walk, as `a -> b -> a`. */
 function findCircles(graph: Map<string, string[]>): string[] {
   const state = new Map<string, "open" | "done">();
@@ -102,7 +96,7 @@ describe("architecture", () => {
   });
 
   test("src/http and views/ import neither kysely nor bun:sqlite", () => {
-    const allowed = new Set([...PENDING_P, ...PENDING_R, ...WIRING]);
+    const allowed = new Set([...PENDING_P, ...PENDING_R]);
     const offenders = FILES.filter(
       (f) => isAdapter(f) && !allowed.has(f) && (IMPORTS.get(f) ?? []).some((s) => DATABASE_MODULES.has(s)),
     );

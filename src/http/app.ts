@@ -7,10 +7,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import { createAuthContext } from "../auth/context";
 import { clip, ServiceError } from "../errors";
-import { EventBus } from "../events/bus";
-import { createRuntime } from "../runtime";
 import { alertsRoutes } from "./api/alerts";
 import { authRoutes } from "./api/auth";
 import { datasetRoutes, UPLOAD_PATH, uploadLimit } from "./api/datasets";
@@ -38,14 +35,10 @@ import { securityHeaders } from "./middleware/security-headers";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
 
-export function createApp(appDeps: AppDeps) {
+/** The app over complete deps (`createAppDeps` in src/app-deps.ts builds them). */
+export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-  const bus = appDeps.bus ?? new EventBus();
-  const now = appDeps.now ?? (() => new Date());
-  const runtime = appDeps.runtime ?? createRuntime({ ...appDeps, bus, now });
-  const deps = { ...appDeps, bus, now, runtime };
-  const { config } = deps;
-  const auth = createAuthContext(deps, { ...deps.auth, now: deps.now, bus: deps.bus });
+  const { config, auth } = deps;
 
   const metrics = createServiceMetrics(deps);
   app.use(metrics.middleware);
@@ -94,7 +87,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", alertsRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   app.route("/", docsRoutes(app));
-  const ui = dashboard({ ...deps, auth });
+  const ui = dashboard(deps);
   app.route("/", ui.routes);
 
   app.notFound((c) =>

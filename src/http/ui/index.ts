@@ -25,7 +25,7 @@ export function dashboard(deps: UiDeps) {
   const routes = new Hono<AppEnv>()
     .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
     .route("/", assetRoutes())
-    .route("/", liveRoutes(deps.bus ?? deps.auth.bus))
+    .route("/", liveRoutes(deps.bus))
     .route("/", accountRoutes(deps))
     .route("/", overviewPages(deps))
     .route("/", modelPages(deps))
