@@ -44,7 +44,7 @@ const EventId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "an event id"), v.trans
 const nextCursor = (items: { id: number }[], limit: number) =>
   items.length === limit ? (items.at(-1)?.id ?? null) : null;
 
-export function eventsRoutes(ctx: AuthContext) {
+export function eventsRoutes(ctx: Pick<AuthContext, "db">) {
   return new Hono<AppEnv>()
     .get("/events", requireRole("admin"), queryParams(EventsQuery), async (c) => {
       const q = c.req.valid("query");

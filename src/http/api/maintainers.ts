@@ -10,8 +10,8 @@ import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/mai
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 
-export function maintainersRoutes(deps: AppDeps) {
-  const now = () => (deps.now ?? (() => new Date()))();
+export function maintainersRoutes(deps: Pick<AppDeps, "db" | "now">) {
+  const { now } = deps;
   return new Hono<AppEnv>()
     .get("/models/:key/maintainers", requireRole("user"), async (c) => {
       const key = c.req.param("key");
