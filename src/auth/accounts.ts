@@ -99,6 +99,26 @@ export async function deleteOwnAccount(
   return { id: user.id };
 }
 
+/**
+ * The operator's reset (`mlservice user passwd`): no current password asked, every session
+ * of the user ends; `mustChange` makes the user replace it at the next sign-in.
+ */
+export async function resetPassword(
+  ctx: AuthContext,
+  user: UserRow,
+  input: { password: string; mustChange: boolean },
+): Promise<void> {
+  assertPasswordRules(input.password, user.username);
+  const hash = await hashPassword(input.password, ctx.hashing);
+  await updateUserRow(
+    ctx.db,
+    user.id,
+    { password_hash: hash, must_change_password: input.mustChange ? 1 : 0 },
+    ctx.now(),
+  );
+  await revokeCredentials(ctx.db, user.id, ctx.now());
+}
+
 export interface NewAccount {
   username: string;
   password: string;
