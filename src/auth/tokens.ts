@@ -4,6 +4,7 @@
  * The API and the profile page call the same operations.
  */
 import type { Kysely, Selectable } from "kysely";
+import * as v from "valibot";
 import type { ApiTokensTable, DB } from "../db/schema";
 import { notFound } from "../errors";
 import type { AuditNote } from "../events/audit-note";
@@ -13,6 +14,15 @@ import type { Identity } from "./identity";
 import { assertCanManage, findUserById } from "./users";
 
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+
+/** A token's name as its owner gives it (API and profile form alike). */
+export const TokenName = v.pipe(
+  v.string("a string"),
+  v.trim(),
+  v.minLength(1, "1 to 64 characters"),
+  v.maxLength(64, "1 to 64 characters"),
+  v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
+);
 export type TokenStatus = "active" | "expired" | "revoked";
 
 export function tokenStatus(t: ApiTokenRow, now: Date): TokenStatus {

@@ -2,14 +2,15 @@
  * `/auth/*` for one's own account: register, login, logout, user-info, profile, password,
  * username, delete. Each route declares who may call it (src/http/middleware/route-access.ts).
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import * as v from "valibot";
-import { type Actor, changeOwnPassword, changeOwnUsername, deleteOwnAccount, ownAccount } from "../../auth/accounts";
+import { changeOwnPassword, changeOwnUsername, deleteOwnAccount, ownAccount } from "../../auth/accounts";
 import type { AuthContext } from "../../auth/context";
 import { registerUser } from "../../auth/register";
 import { countLiveCredentials, revokeSession } from "../../auth/sessions";
 import { Password, publicUser, Username } from "../../auth/users";
 import type { AppEnv } from "../env";
+import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
 import { clearSessionCookies, signIn } from "../middleware/login-cookies";
 import { publicRoute, requireRole, signedIn } from "../middleware/route-access";
@@ -27,12 +28,6 @@ const UsernameBody = v.object({ new_username: Username, current_password: Passwo
 const DeleteBody = v.object({ current_password: Password });
 
 export function authRoutes(ctx: AuthContext) {
-  const actor = (c: Context<AppEnv>): Actor => ({
-    identity: signedIn(c),
-    ip: c.get("clientIp"),
-    note: (n) => noteAudit(c, n),
-  });
-
   return new Hono<AppEnv>()
     .post("/auth/register", publicRoute(), jsonBody(RegisterBody), async (c) => {
       const body = c.req.valid("json");
@@ -70,7 +65,7 @@ export function authRoutes(ctx: AuthContext) {
       jsonBody(PasswordBody),
       async (c) => {
         const body = c.req.valid("json");
-        await changeOwnPassword(ctx, actor(c), {
+        await changeOwnPassword(ctx, actorOf(c), {
           currentPassword: body.current_password,
           newPassword: body.new_password,
         });
@@ -79,7 +74,7 @@ export function authRoutes(ctx: AuthContext) {
     )
     .put("/auth/profile/username", requireRole("user"), jsonBody(UsernameBody), async (c) => {
       const body = c.req.valid("json");
-      const user = await changeOwnUsername(ctx, actor(c), {
+      const user = await changeOwnUsername(ctx, actorOf(c), {
         currentPassword: body.current_password,
         newUsername: body.new_username,
       });
@@ -87,7 +82,7 @@ export function authRoutes(ctx: AuthContext) {
     })
     .delete("/auth/profile", requireRole("user"), jsonBody(DeleteBody), async (c) => {
       const body = c.req.valid("json");
-      const deleted = await deleteOwnAccount(ctx, actor(c), { currentPassword: body.current_password });
+      const deleted = await deleteOwnAccount(ctx, actorOf(c), { currentPassword: body.current_password });
       clearSessionCookies(c);
       return c.json({ deleted: true, id: deleted.id });
     });

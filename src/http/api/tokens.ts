@@ -13,19 +13,13 @@ import {
   revokeApiToken,
   shownToken,
   type TokenAction,
+  TokenName,
 } from "../../auth/tokens";
 import type { AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
-const TokenName = v.pipe(
-  v.string("a string"),
-  v.trim(),
-  v.minLength(1, "1 to 64 characters"),
-  v.maxLength(64, "1 to 64 characters"),
-  v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
-);
 const intParam = (min: number, max: number, fallback: number) =>
   v.optional(
     v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max)),

@@ -6,12 +6,13 @@
  */
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { type Actor, createAccount, deleteAccount, managedAccount, updateAccount } from "../../auth/accounts";
+import { createAccount, deleteAccount, managedAccount, updateAccount } from "../../auth/accounts";
 import type { AuthContext } from "../../auth/context";
 import { listUsers, Password, publicUser, RoleName, Username } from "../../auth/users";
 import type { AppEnv } from "../env";
+import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
-import { requireRole, signedIn } from "../middleware/route-access";
+import { requireRole } from "../middleware/route-access";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
 const CreateUserBody = v.object({
@@ -45,11 +46,6 @@ const ListQuery = v.object({
 const UserId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "a user id"), v.transform(Number));
 
 export function usersRoutes(ctx: AuthContext) {
-  const actor = (c: Context<AppEnv>): Actor => ({
-    identity: signedIn(c),
-    ip: c.get("clientIp"),
-    note: (n) => noteAudit(c, n),
-  });
   const userId = (c: Context<AppEnv>) => pathParam("user_id", UserId, c.req.param("user_id"));
 
   return new Hono<AppEnv>()
@@ -65,7 +61,7 @@ export function usersRoutes(ctx: AuthContext) {
     })
     .post("/auth/users", requireRole("admin"), jsonBody(CreateUserBody), async (c) => {
       const body = c.req.valid("json");
-      const user = await createAccount(ctx, actor(c), {
+      const user = await createAccount(ctx, actorOf(c), {
         username: body.username,
         password: body.password,
         role: body.role,
@@ -79,7 +75,7 @@ export function usersRoutes(ctx: AuthContext) {
     })
     .put("/auth/users/:user_id", requireRole("admin"), jsonBody(UpdateUserBody), async (c) => {
       const body = c.req.valid("json");
-      const updated = await updateAccount(ctx, actor(c), userId(c), {
+      const updated = await updateAccount(ctx, actorOf(c), userId(c), {
         username: body.username,
         password: body.password,
         role: body.role,
@@ -91,7 +87,7 @@ export function usersRoutes(ctx: AuthContext) {
       return c.json({ user: publicUser(updated) });
     })
     .delete("/auth/users/:user_id", requireRole("admin"), async (c) => {
-      const deleted = await deleteAccount(ctx, actor(c), userId(c));
+      const deleted = await deleteAccount(ctx, actorOf(c), userId(c));
       return c.json({ deleted: true, id: deleted.id });
     });
 }

@@ -9,14 +9,22 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { LoginPage, ProfilePage, RegisterPage } from "../../../views/pages/account";
-import { type Actor, changeOwnPassword, changeOwnUsername, ownAccount } from "../../auth/accounts";
+import { changeOwnPassword, changeOwnUsername, ownAccount } from "../../auth/accounts";
 import { registerUser } from "../../auth/register";
 import { revokeSession } from "../../auth/sessions";
-import { createNamedToken, deleteApiToken, listOwnTokens, revokeApiToken, tokenStatus } from "../../auth/tokens";
+import {
+  createNamedToken,
+  deleteApiToken,
+  listOwnTokens,
+  revokeApiToken,
+  TokenName,
+  tokenStatus,
+} from "../../auth/tokens";
 import { Username } from "../../auth/users";
 import { ServiceError } from "../../errors";
 import type { AuditNote } from "../../events/audit-note";
 import type { AppEnv } from "../env";
+import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
 import { clearSessionCookies, signIn } from "../middleware/login-cookies";
 import { checkLoginCsrf, issueLoginCsrf } from "../middleware/login-csrf";
@@ -37,13 +45,6 @@ import {
 } from "./page";
 
 const YEAR_S = 365 * 86_400;
-const TokenName = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1, "1 to 64 characters"),
-  v.maxLength(64, "1 to 64 characters"),
-  v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
-);
 
 export function accountRoutes(deps: UiDeps) {
   const ctx = deps.auth;
@@ -71,7 +72,6 @@ export function accountRoutes(deps: UiDeps) {
       <RegisterPage form={form} open={false} csrf={null} />
     );
 
-  const actor = (c: Ctx): Actor => ({ identity: signedIn(c), ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
   /** a throttled form is answered with a page, not the error handler: pass its Retry-After on */
   const retryAfter = (c: Ctx, e: unknown) => {
     if (e instanceof ServiceError && e.headers["Retry-After"]) c.header("Retry-After", e.headers["Retry-After"]);
@@ -192,7 +192,7 @@ export function accountRoutes(deps: UiDeps) {
     .post("/ui/profile/password", requireRole("user", { beforePasswordChange: true }), async (c) => {
       const f = await formFields(c);
       try {
-        await changeOwnPassword(ctx, actor(c), {
+        await changeOwnPassword(ctx, actorOf(c), {
           currentPassword: f.current_password ?? "",
           newPassword: f.new_password ?? "",
         });
@@ -207,7 +207,7 @@ export function accountRoutes(deps: UiDeps) {
       const values = { new_username: f.new_username ?? "" };
       try {
         const name = v.parse(v.object({ new_username: Username }), values).new_username;
-        await changeOwnUsername(ctx, actor(c), { currentPassword: f.current_password ?? "", newUsername: name });
+        await changeOwnUsername(ctx, actorOf(c), { currentPassword: f.current_password ?? "", newUsername: name });
         return seeOther(c, "/ui/profile?done=username");
       } catch (e) {
         retryAfter(c, e);

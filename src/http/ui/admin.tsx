@@ -4,12 +4,12 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { EventsPage, MetricsPage, UsersPage } from "../../../views/pages/admin";
-import { type Actor, createAccount, updateAccount } from "../../auth/accounts";
+import { createAccount, updateAccount } from "../../auth/accounts";
 import { listLiveUsersByName, RoleName, Username } from "../../auth/users";
 import { listEvents } from "../../events/queries";
 import { metricsOverview } from "../../registry/metrics-overview";
 import type { AppEnv } from "../env";
-import { noteAudit } from "../middleware/audit";
+import { actorOf } from "../middleware/actor";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
@@ -18,7 +18,6 @@ const PAGE = 100;
 export function adminPages(deps: UiDeps) {
   const { db } = deps;
   const ctx = deps.auth;
-  const actor = (c: Ctx): Actor => ({ identity: signedIn(c), ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
   const users = async (c: Ctx, form: FormState = emptyForm(), status: 200 | 422 | 403 | 409 = 200) => {
     const me = signedIn(c);
     const rows = await listLiveUsersByName(db, 1000);
@@ -89,7 +88,7 @@ export function adminPages(deps: UiDeps) {
       const values = { username: f.username ?? "", role: f.role ?? "user" };
       try {
         const body = v.parse(v.object({ username: Username, role: RoleName }), values);
-        await createAccount(ctx, actor(c), {
+        await createAccount(ctx, actorOf(c), {
           username: body.username,
           password: f.password ?? "",
           role: body.role,
@@ -103,7 +102,7 @@ export function adminPages(deps: UiDeps) {
     })
     .post("/ui/users/:id/:action{activate|deactivate}", requireRole("admin"), async (c) => {
       const active = c.req.param("action") === "activate";
-      await updateAccount(ctx, actor(c), Number(c.req.param("id")) || -1, { isActive: active });
+      await updateAccount(ctx, actorOf(c), Number(c.req.param("id")) || -1, { isActive: active });
       return seeOther(c, "/ui/users");
     });
 }
