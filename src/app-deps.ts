@@ -24,14 +24,18 @@ export interface ComputeDescription {
   reason: string;
 }
 
-/** The service's long-lived parts, all present. */
-export interface AppDeps {
+/** What only the caller can give: the store, the logger, the start time, the compute probe. */
+export interface AppBase {
   config: Config;
   db: Kysely<DB>;
   sqlite: Database;
   log: Logger;
   startedAt: Date;
   describeCompute: () => Promise<ComputeDescription>;
+}
+
+/** The service's long-lived parts, all present. */
+export interface AppDeps extends AppBase {
   /** the one in-process event bus (feeds /ws) */
   bus: EventBus;
   /** the clock for expiry and audit times; tests inject one to move time */
@@ -42,19 +46,13 @@ export interface AppDeps {
   auth: AuthContext;
 }
 
-/** What the caller must give; the rest has production defaults a test may replace. */
-export interface AppDepsInput {
-  config: Config;
-  db: Kysely<DB>;
-  sqlite: Database;
-  log: Logger;
-  startedAt: Date;
-  describeCompute: () => Promise<ComputeDescription>;
+/** The rest has production defaults that `serve` or a test may replace. */
+export interface AppDepsInput extends AppBase {
   bus?: EventBus;
   now?: () => Date;
+  runtime?: Runtime;
   /** password cost, login throttle, suspicion rules */
   auth?: Omit<AuthOptions, "now" | "bus">;
-  runtime?: Runtime;
 }
 
 export function createAppDeps(input: AppDepsInput): AppDeps {
