@@ -7,12 +7,12 @@ import * as v from "valibot";
 import { changeOwnPassword, changeOwnUsername, deleteOwnAccount, ownAccount } from "../../auth/accounts";
 import type { AuthContext } from "../../auth/context";
 import { registerUser } from "../../auth/register";
-import { countLiveCredentials, revokeSession } from "../../auth/sessions";
+import { countLiveCredentials } from "../../auth/sessions";
 import { Password, publicUser, Username } from "../../auth/users";
 import type { AppEnv } from "../env";
 import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
-import { clearSessionCookies, signIn } from "../middleware/login-cookies";
+import { clearSessionCookies, signIn, signOut } from "../middleware/login-cookies";
 import { publicRoute, requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, parseInput, readJson } from "../validate";
 
@@ -43,11 +43,7 @@ export function authRoutes(ctx: AuthContext) {
       return c.json(await signIn(ctx, c, body));
     })
     .post("/auth/logout", requireRole("user", { beforePasswordChange: true }), async (c) => {
-      const sessionId = c.get("identity")?.sessionId;
-      const revoked = sessionId != null && (await revokeSession(ctx.db, sessionId, ctx.now()));
-      clearSessionCookies(c);
-      noteAudit(c, { type: "auth:logout" });
-      return c.json({ logged_out: true, session_revoked: revoked });
+      return c.json({ logged_out: true, session_revoked: await signOut(ctx, c) });
     })
     .get("/auth/user-info", requireRole("user", { beforePasswordChange: true }), async (c) => {
       const identity = signedIn(c);

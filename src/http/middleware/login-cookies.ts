@@ -1,7 +1,7 @@
 /**
  * The browser side of signing in and out: the domain login (src/auth/login.ts) opens the
  * session; here a cookie sign-in is first checked for its pre-session CSRF token, then the
- * session and CSRF cookies are set; signing out or deleting the account clears them.
+ * session and CSRF cookies are set; signing out ends the session and clears them.
  *
  * ```ts
  * const session = await signIn(ctx, c, { username, password, cookie: true });
@@ -12,6 +12,7 @@ import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { AuthContext } from "../../auth/context";
 import { login, type SignedIn } from "../../auth/login";
+import { revokeSession } from "../../auth/sessions";
 import type { AppEnv } from "../env";
 import { noteAudit } from "./audit";
 import { CSRF_COOKIE, SESSION_COOKIE } from "./authenticate";
@@ -45,6 +46,15 @@ export async function signIn(
     dropLoginCsrf(c, trustProxy);
   }
   return session;
+}
+
+/** Ends the request's session (if it came with one) and clears its cookies; true when a session ended. */
+export async function signOut(ctx: AuthContext, c: Context<AppEnv>): Promise<boolean> {
+  const sessionId = c.get("identity")?.sessionId;
+  const revoked = sessionId != null && (await revokeSession(ctx.db, sessionId, ctx.now()));
+  clearSessionCookies(c);
+  noteAudit(c, { type: "auth:logout" });
+  return revoked;
 }
 
 /** The session and CSRF cookies are gone once the session is. */

@@ -11,7 +11,6 @@ import { emptyForm, type FormState } from "../../../views/components/form";
 import { LoginPage, ProfilePage, RegisterPage } from "../../../views/pages/account";
 import { changeOwnPassword, changeOwnUsername, ownAccount } from "../../auth/accounts";
 import { registerUser } from "../../auth/register";
-import { revokeSession } from "../../auth/sessions";
 import {
   createNamedToken,
   deleteApiToken,
@@ -26,7 +25,7 @@ import type { AuditNote } from "../../events/audit-note";
 import type { AppEnv } from "../env";
 import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
-import { clearSessionCookies, signIn } from "../middleware/login-cookies";
+import { signIn, signOut } from "../middleware/login-cookies";
 import { checkLoginCsrf, issueLoginCsrf } from "../middleware/login-csrf";
 import { isHttps } from "../middleware/request-info";
 import { publicRoute, requireRole, signedIn } from "../middleware/route-access";
@@ -157,10 +156,7 @@ export function accountRoutes(deps: UiDeps) {
       }
     })
     .post("/ui/logout", requireRole("user", { beforePasswordChange: true }), async (c) => {
-      const identity = signedIn(c);
-      if (identity.sessionId != null) await revokeSession(ctx.db, identity.sessionId, ctx.now());
-      clearSessionCookies(c);
-      noteAudit(c, { type: "auth:logout" });
+      await signOut(ctx, c);
       return seeOther(c, "/ui/login");
     })
     .post("/ui/theme", publicRoute(), async (c) => {
