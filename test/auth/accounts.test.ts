@@ -121,4 +121,20 @@ describe("the API and the dashboard share the account operations", () => {
     const updates = (await t.events()).filter((e) => e.type === "users:update").map((e) => e.subject);
     expect(updates).toEqual(["carl", "dina"]);
   });
+
+  test("signing out: the session ends and auth:logout is recorded, from the dashboard as from the API", async () => {
+    const t = await testApp();
+    const token = await t.login(ADMIN, ADMIN_PASSWORD);
+    const out = await t.request("/auth/logout", { method: "POST", token });
+    expect(out.body).toEqual({ logged_out: true, session_revoked: true });
+    expect((await t.request("/auth/user-info", { token })).status).toBe(401);
+
+    const b = new Browser(t.app);
+    await b.signIn(ADMIN, ADMIN_PASSWORD);
+    const cookie = b.cookieHeader;
+    expect((await b.post("/ui/logout")).location).toBe("/ui/login");
+    expect(b.cookies.has("mls_session")).toBe(false);
+    expect((await t.request("/auth/user-info", { headers: { cookie } })).status).toBe(401);
+    expect((await t.events()).filter((e) => e.type === "auth:logout").map((e) => e.source)).toEqual(["api", "gui"]);
+  });
 });
