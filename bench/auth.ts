@@ -5,16 +5,17 @@
  *
  *   bun bench/auth.ts
  */
+import { createAppDeps } from "../src/app-deps";
 import { createAuthContext } from "../src/auth/context";
 import { createApiToken, createSession } from "../src/auth/credentials";
 import { hashPassword, PRODUCTION_HASHING, TEST_HASHING, verifyPassword } from "../src/auth/passwords";
-import { publicRoute, requireRole } from "../src/auth/routes-policy";
 import { insertUser } from "../src/auth/users";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
 import { sqliteStores } from "../src/db/sqlite/stores";
 import { createApp } from "../src/http/app";
+import { publicRoute, requireRole } from "../src/http/middleware/route-access";
 import { silentLogger } from "../src/log";
 
 async function perSecond(n: number, fn: () => Promise<unknown>): Promise<number> {
@@ -38,15 +39,17 @@ export async function benchAuth(): Promise<Record<string, number>> {
   migrate(sqlite);
   const db = createKysely(sqlite);
   const config = loadConfig({ ML_ADMIN_API_TOKEN: adminToken });
-  const app = createApp({
-    config,
-    db,
-    stores: sqliteStores(sqlite),
-    log: silentLogger,
-    startedAt: new Date(),
-    describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
-    auth: { passwordHashing: TEST_HASHING },
-  });
+  const app = createApp(
+    createAppDeps({
+      config,
+      db,
+      stores: sqliteStores(sqlite),
+      log: silentLogger,
+      startedAt: new Date(),
+      describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
+      auth: { passwordHashing: TEST_HASHING },
+    }),
+  );
   app.get("/bench/open", publicRoute(), (c) => c.json({ ok: true }));
   app.get("/bench/closed", requireRole("user"), (c) => c.json({ ok: true }));
   const ctx = createAuthContext({ db, config, log: silentLogger }, { passwordHashing: TEST_HASHING });

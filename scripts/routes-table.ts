@@ -1,19 +1,21 @@
 /**
  * Writes the "every route and the role it requires" table into docs/auth.md, from the
- * route declarations of the real app (src/auth/routes-policy.ts). test/auth/routes-policy
+ * route declarations of the real app (src/http/middleware/route-access.ts). test/auth/routes-policy
  * fails when the doc is out of date.
  *
  *   bun scripts/routes-table.ts           # print the table
  *   bun scripts/routes-table.ts --write   # update docs/auth.md between the markers
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { routeTable } from "../src/auth/routes-policy";
+import { createAppDeps } from "../src/app-deps";
 import { loadConfig } from "../src/config";
 import { createKysely, openSqlite } from "../src/db/database";
 import { migrate } from "../src/db/migrator";
 import { sqliteStores } from "../src/db/sqlite/stores";
 import { createApp } from "../src/http/app";
+import { routeTable } from "../src/http/middleware/route-access";
 import { silentLogger } from "../src/log";
 
 export const DOC_PATH = join(import.meta.dir, "..", "docs", "auth.md");
@@ -31,14 +33,16 @@ const WHO: Record<string, string> = {
 export function renderRoutesTable(): string {
   const sqlite = openSqlite(":memory:");
   migrate(sqlite);
-  const app = createApp({
-    config: loadConfig({}),
-    db: createKysely(sqlite),
-    stores: sqliteStores(sqlite),
-    log: silentLogger,
-    startedAt: new Date(0),
-    describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
-  });
+  const app = createApp(
+    createAppDeps({
+      config: loadConfig({}),
+      db: createKysely(sqlite),
+      stores: sqliteStores(sqlite),
+      log: silentLogger,
+      startedAt: new Date(0),
+      describeCompute: async () => ({ backend: "cpu", device: "-", reason: "-" }),
+    }),
+  );
   const rows = routeTable(app).map(
     (r) =>
       `| ${r.method} | \`${r.path}\` | ${WHO[r.access]} | ${r.access !== "public" && r.beforePasswordChange ? "yes" : ""} |`,

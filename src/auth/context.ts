@@ -12,8 +12,10 @@ import { BurstDetector, DEFAULT_SUSPICION, type SuspicionRules } from "../events
 import { SlidingWindow } from "../events/window";
 import type { Logger } from "../log";
 import { DummyVerifier, type PasswordHashing, PRODUCTION_HASHING } from "./passwords";
-import { REGISTRATION_WINDOW_MS } from "./register";
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits, LoginThrottle } from "./throttle";
+
+/** the window of ML_REGISTRATIONS_PER_IP_HOUR (register.ts) */
+export const REGISTRATION_WINDOW_MS = 3_600_000;
 
 export interface AuthOptions {
   now?: () => Date;

@@ -6,7 +6,7 @@
  */
 import type { CompiledQuery, Kysely } from "kysely";
 import type { DB, Role } from "../db/schema";
-import { ApiError } from "../http/errors";
+import { ServiceError } from "../errors";
 import type { AuthContext } from "./context";
 import type { Identity, Via } from "./identity";
 import { API_TOKEN_PREFIX, looksLikeSecret, newSecret, SESSION_PREFIX, sameSecret, sha256Hex } from "./secrets";
@@ -15,7 +15,7 @@ const DAY_MS = 86_400_000;
 /** last_used_* is written at most this often per credential: a read-heavy client must not turn every request into a write. */
 const TOUCH_EVERY_MS = 60_000;
 
-export class CredentialRejected extends ApiError {
+export class CredentialRejected extends ServiceError {
   constructor(
     message: string,
     readonly reason: "revoked_token" | "expired_token" | "invalid_admin_token" | "admin_token_account_gone" | null,

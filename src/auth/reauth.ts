@@ -8,7 +8,7 @@
  * lock its owner out of signing in.
  */
 import { ServiceError } from "../errors";
-import type { AuditNote } from "../events/audit";
+import type { AuditNote } from "../events/audit-note";
 import type { SuspicionReason, SuspicionRules } from "../events/suspicious";
 import type { AuthContext } from "./context";
 import { verifyPassword } from "./passwords";

@@ -5,12 +5,10 @@
  * then gets 429 with Retry-After, so one client cannot mint accounts by the hundred.
  */
 import { ServiceError } from "../errors";
-import type { AuditNote } from "../events/audit";
+import type { AuditNote } from "../events/audit-note";
 import type { AuthContext } from "./context";
 import { assertPasswordRules, hashPassword } from "./passwords";
 import { insertUser, type UserRow } from "./users";
-
-export const REGISTRATION_WINDOW_MS = 3_600_000;
 
 export interface Registration {
   username: string;

@@ -6,7 +6,7 @@
 import type { Kysely, Selectable } from "kysely";
 import * as v from "valibot";
 import type { DB, Role, UsersTable } from "../db/schema";
-import { ApiError } from "../http/errors";
+import { ServiceError } from "../errors";
 import { hasRole, type Identity, ROLES } from "./identity";
 import { PASSWORD_MAX } from "./passwords";
 
@@ -56,7 +56,7 @@ export async function insertUser(
   now: Date,
 ): Promise<UserRow> {
   if (await findLiveUser(db, u.username)) {
-    throw new ApiError(409, "conflict", `the username ${u.username} is taken`, { field: "username" });
+    throw new ServiceError(409, "conflict", `the username ${u.username} is taken`, { field: "username" });
   }
   const at = now.toISOString();
   return db
@@ -91,9 +91,9 @@ export async function countActiveSystemAdmins(db: Kysely<DB>): Promise<number> {
  */
 export function assertCanManage(actor: Identity, target: { role: Role }, newRole?: Role): void {
   if (actor.role === "system_admin") return;
-  if (!hasRole(actor.role, "admin")) throw new ApiError(403, "forbidden", "only admins manage users");
+  if (!hasRole(actor.role, "admin")) throw new ServiceError(403, "forbidden", "only admins manage users");
   if (target.role !== "user" || (newRole !== undefined && newRole !== "user")) {
-    throw new ApiError(403, "forbidden", "only a system_admin manages admins and system admins", {
+    throw new ServiceError(403, "forbidden", "only a system_admin manages admins and system admins", {
       reason: "system_admin_required",
     });
   }
@@ -115,7 +115,7 @@ export async function assertNotLastSystemAdmin(
     (change.role !== undefined && change.role !== "system_admin");
   if (!losing) return;
   if ((await countActiveSystemAdmins(db)) <= 1) {
-    throw new ApiError(409, "conflict", "this is the last active system_admin; promote another user first", {
+    throw new ServiceError(409, "conflict", "this is the last active system_admin; promote another user first", {
       reason: "last_system_admin",
     });
   }
@@ -144,4 +144,51 @@ export async function revokeCredentials(
       .where("revoked_at", "is", null)
       .execute();
   }
+}
+
+/** Filters of the admins' user list; deleted accounts only when asked. */
+export interface UserListQuery {
+  role?: Role | undefined;
+  includeDeleted: boolean;
+  limit: number;
+  offset: number;
+}
+
+export async function listUsers(db: Kysely<DB>, q: UserListQuery): Promise<{ items: UserRow[]; total: number }> {
+  let query = db.selectFrom("users");
+  if (q.role) query = query.where("role", "=", q.role);
+  if (!q.includeDeleted) query = query.where("deleted_at", "is", null);
+  const { total } = await query.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow();
+  const items = await query.selectAll().orderBy("id").limit(q.limit).offset(q.offset).execute();
+  return { items, total: Number(total) };
+}
+
+/** Live accounts by name, as the dashboard's user table lists them. */
+export function listLiveUsersByName(db: Kysely<DB>, limit: number): Promise<UserRow[]> {
+  return db.selectFrom("users").selectAll().where("deleted_at", "is", null).orderBy("username").limit(limit).execute();
+}
+
+/** Writes the changed columns (with `updated_at`) and returns the row as stored. */
+export function updateUserRow(
+  db: Kysely<DB>,
+  id: number,
+  changes: Partial<Pick<UserRow, "username" | "password_hash" | "role" | "is_active" | "must_change_password">>,
+  now: Date,
+): Promise<UserRow> {
+  return db
+    .updateTable("users")
+    .set({ ...changes, updated_at: now.toISOString() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Soft deletion: the row stays for the audit trail, inactive and marked deleted. */
+export async function markUserDeleted(db: Kysely<DB>, id: number, now: Date): Promise<void> {
+  const at = now.toISOString();
+  await db.updateTable("users").set({ deleted_at: at, is_active: 0, updated_at: at }).where("id", "=", id).execute();
+}
+
+export async function touchLastLogin(db: Kysely<DB>, id: number, at: string): Promise<void> {
+  await db.updateTable("users").set({ last_login_at: at }).where("id", "=", id).execute();
 }

@@ -1,3 +1,4 @@
+import { createAppDeps } from "../app-deps";
 import { bootstrapAdmin } from "../auth/bootstrap";
 import { createAuthContext } from "../auth/context";
 import { computeOptions, describeCompute } from "../compute/pick";
@@ -5,7 +6,6 @@ import { redacted } from "../config";
 import { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
 import { createApp } from "../http/app";
-import type { AppDeps } from "../http/env";
 import { websocket } from "../http/ws";
 import { settlesWithin } from "../jobs/runner";
 import { createLogger } from "../log";
@@ -73,7 +73,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   const now = () => new Date();
   const runtime = createRuntime({ config, db: store.db, stores: store.stores, log, bus, now });
-  const deps: AppDeps = {
+  const deps = createAppDeps({
     bus,
     config,
     db: store.db,
@@ -83,7 +83,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     runtime,
     startedAt: new Date(),
     describeCompute: () => describeCompute(computeOptions(config)),
-  };
+  });
   const app = createApp(deps);
   // jobs a dead process left running are failed before new ones start
   await runtime.start();

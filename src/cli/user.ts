@@ -1,9 +1,10 @@
 import * as v from "valibot";
+import { resetPassword } from "../auth/accounts";
 import { createAuthContext } from "../auth/context";
 import type { Role } from "../auth/identity";
 import { hashPassword, passwordProblems } from "../auth/passwords";
-import { findLiveUser, insertUser, RoleName, revokeCredentials, Username } from "../auth/users";
-import { ApiError } from "../http/errors";
+import { findLiveUser, insertUser, RoleName, Username } from "../auth/users";
+import { ServiceError } from "../errors";
 import { silentLogger } from "../log";
 import { configFromEnvironment, openStore } from "../service";
 import { reportStartupError } from "./errors";
@@ -99,14 +100,13 @@ export async function run(args: string[], io: UserIo): Promise<number> {
     if (password === null) return fail("no password given (standard input is not a terminal: use --password-stdin)", 1);
     const problems = passwordProblems(password, username);
     if (problems.length) return fail(`the password ${problems.join("; ")}`, 1);
-    const hash = await hashPassword(password, ctx.hashing);
     const mustChange = flags.has("must-change-password");
     if (sub === "create") {
       const user = await insertUser(
         ctx.db,
         {
           username,
-          passwordHash: hash,
+          passwordHash: await hashPassword(password, ctx.hashing),
           role: role as Role,
           isActive: !flags.has("inactive"),
           mustChangePassword: mustChange,
@@ -116,18 +116,13 @@ export async function run(args: string[], io: UserIo): Promise<number> {
       await ctx.events.record({ type: "users:create", source: "system", actor: "cli", subject: username });
       io.out(`created ${user.role} ${user.username} (id ${user.id})`);
     } else if (existing) {
-      await ctx.db
-        .updateTable("users")
-        .set({ password_hash: hash, must_change_password: mustChange ? 1 : 0, updated_at: ctx.now().toISOString() })
-        .where("id", "=", existing.id)
-        .execute();
-      await revokeCredentials(ctx.db, existing.id, ctx.now());
+      await resetPassword(ctx, existing, { password, mustChange });
       await ctx.events.record({ type: "auth:password_changed", source: "system", actor: "cli", subject: username });
       io.out(`password of ${existing.username} changed; its sessions were ended`);
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof ApiError) return fail(e.message, 1);
+    if (e instanceof ServiceError) return fail(e.message, 1);
     throw e;
   } finally {
     await store.close();
@@ -144,7 +139,7 @@ async function readPassword(io: UserIo, fromStdin: boolean): Promise<string | nu
   if (!prompt) return null;
   const first = await prompt("New password: ");
   const second = await prompt("Again: ");
-  if (first !== second) throw new ApiError(422, "validation_failed", "the two passwords differ");
+  if (first !== second) throw new ServiceError(422, "validation_failed", "the two passwords differ");
   return first;
 }
 

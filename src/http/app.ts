@@ -7,13 +7,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import { createAuthContext } from "../auth/context";
-import { authenticate } from "../auth/middleware";
-import { publicRoute } from "../auth/routes-policy";
-import { clip } from "../errors";
-import { auditTrail } from "../events/audit";
-import { EventBus } from "../events/bus";
-import { createRuntime } from "../runtime";
+import { clip, ServiceError } from "../errors";
 import { alertsRoutes } from "./api/alerts";
 import { authRoutes } from "./api/auth";
 import { datasetRoutes, UPLOAD_PATH, uploadLimit } from "./api/datasets";
@@ -31,21 +25,20 @@ import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
 import type { AppDeps, AppEnv } from "./env";
-import { ApiError, errorBody, handleError } from "./errors";
+import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
+import { auditTrail } from "./middleware/audit";
+import { authenticate } from "./middleware/authenticate";
 import { headerLimit } from "./middleware/header-limit";
+import { publicRoute } from "./middleware/route-access";
 import { securityHeaders } from "./middleware/security-headers";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
 
-export function createApp(appDeps: AppDeps) {
+/** The app over complete deps (`createAppDeps` in src/app-deps.ts builds them). */
+export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-  const bus = appDeps.bus ?? new EventBus();
-  const now = appDeps.now ?? (() => new Date());
-  const runtime = appDeps.runtime ?? createRuntime({ ...appDeps, bus, now });
-  const deps = { ...appDeps, bus, now, runtime };
-  const { config } = deps;
-  const auth = createAuthContext(deps, { ...deps.auth, now: deps.now, bus: deps.bus });
+  const { config, auth } = deps;
 
   const metrics = createServiceMetrics(deps);
   app.use(metrics.middleware);
@@ -62,7 +55,7 @@ export function createApp(appDeps: AppDeps) {
   const requestLimit = bodyLimit({
     maxSize: config.ML_MAX_REQUEST_BYTES,
     onError: () => {
-      throw new ApiError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
+      throw new ServiceError(413, "payload_too_large", `request body over ${config.ML_MAX_REQUEST_BYTES} bytes`, {
         limit_bytes: config.ML_MAX_REQUEST_BYTES,
       });
     },
@@ -71,7 +64,7 @@ export function createApp(appDeps: AppDeps) {
   const csvLimit = uploadLimit(config.ML_MAX_CSV_UPLOAD_BYTES);
   app.use((c, next) => (c.req.path === UPLOAD_PATH ? csvLimit(c, next) : requestLimit(c, next)));
 
-  // every request is recorded, then authenticated; routes declare their role (src/auth/routes-policy.ts)
+  // every request is recorded, then authenticated; routes declare their role (src/http/middleware/route-access.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
   // /ws authenticates itself (it also takes ?token=) and answers the upgrade before this runs
   app.route("/", wsRoutes(auth));
@@ -94,7 +87,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", alertsRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   app.route("/", docsRoutes(app));
-  const ui = dashboard({ ...deps, auth });
+  const ui = dashboard(deps);
   app.route("/", ui.routes);
 
   app.notFound((c) =>

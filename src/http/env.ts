@@ -1,39 +1,9 @@
 /** What every handler can reach through `c.get(...)`. */
-import type { Kysely } from "kysely";
-import type { AuthOptions } from "../auth/context";
 import type { Identity } from "../auth/identity";
-import type { Config } from "../config";
-import type { DB } from "../db/schema";
-import type { DbStores } from "../db/stores";
-import type { AuditNote } from "../events/audit";
-import type { EventBus } from "../events/bus";
+import type { AuditNote } from "../events/audit-note";
 import type { Logger } from "../log";
-import type { Runtime } from "../runtime";
 
-export interface ComputeDescription {
-  backend: "cpu" | "webgpu";
-  device: string;
-  reason: string;
-}
-
-/** The service's long-lived parts, built once by `serve` (or by a test) and handed to the app. */
-export interface AppDeps {
-  config: Config;
-  db: Kysely<DB>;
-  /** the hot-path stores of the same database (prediction log, drift windows, per-request queries) */
-  stores: DbStores;
-  log: Logger;
-  startedAt: Date;
-  describeCompute: () => Promise<ComputeDescription>;
-  /** the one in-process event bus (feeds /ws); createApp makes one when absent */
-  bus?: EventBus;
-  /** the clock for expiry and audit times; tests inject one to move time */
-  now?: () => Date;
-  /** password cost, login throttle, suspicion rules; production defaults when absent */
-  auth?: Omit<AuthOptions, "now" | "bus">;
-  /** jobs, serving models, prediction log; createApp builds one (not started) when absent */
-  runtime?: Runtime;
-}
+export type { AppDeps, ComputeDescription } from "../app-deps";
 
 export interface AppEnv {
   Variables: {

@@ -1,6 +1,6 @@
 /**
  * The one error path. Every error leaves as `{"error": {"code", "message", "details"}}`:
- * ApiError carries its own status; valibot failures become 422 with field paths; anything
+ * a ServiceError (src/errors.ts) carries its own status; valibot failures become 422 with field paths; anything
  * else is a 500 whose message is logged with the request id but not sent.
  */
 import type { Context } from "hono";
@@ -11,11 +11,6 @@ import { type ErrorCode, notFound, ServiceError } from "../errors";
 import type { AppEnv } from "./env";
 
 export type { ErrorCode } from "../errors";
-
-/** The HTTP layer's name for ServiceError; both are handled alike. */
-export class ApiError extends ServiceError {
-  override name = "ApiError";
-}
 
 export { notFound };
 

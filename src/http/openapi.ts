@@ -1,13 +1,13 @@
 /**
  * The OpenAPI 3.1 document of the running app, built from what the app itself holds: the
- * mounted routes and their access declarations (`routeTable`, src/auth/routes-policy.ts) and
+ * mounted routes and their access declarations (`routeTable`, src/http/middleware/route-access.ts) and
  * the valibot schemas their `jsonBody`/`queryParams` validators check (src/http/validate.ts).
  * A route added anywhere shows up here without anyone editing a spec file.
  */
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { RouterRoute } from "hono/types";
-import { type RouteRow, routeTable } from "../auth/routes-policy";
 import { VERSION } from "../version";
+import { type RouteRow, routeTable } from "./middleware/route-access";
 import { isUiPath } from "./ui/page";
 import { type ValidatedSchema, validatedSchemaOf } from "./validate";
 
@@ -41,7 +41,7 @@ export interface OpenApiDocument {
   components: { securitySchemes: Record<string, Record<string, string>>; schemas: Record<string, JsonSchema> };
 }
 
-/** Every way in that src/auth/middleware.ts accepts; /ws also takes `?token=` (documented on the route). */
+/** Every way in that src/http/middleware/authenticate.ts accepts; /ws also takes `?token=` (documented on the route). */
 const SECURITY_SCHEMES = {
   bearerAuth: { type: "http", scheme: "bearer", description: "session (mlsess_…) or API token (mls_…)" },
   adminToken: { type: "apiKey", in: "header", name: "X-Admin-Token", description: "ML_ADMIN_API_TOKEN" },

@@ -8,7 +8,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { ApiError, type InputLocation, InvalidInput } from "./errors";
+import { ServiceError } from "../errors";
+import { type InputLocation, InvalidInput } from "./errors";
 
 export type ValidatedTarget = "json" | "query";
 
@@ -46,9 +47,14 @@ export async function readJson(c: Context): Promise<unknown> {
   if (!JSON_MEDIA_TYPE.test(media)) {
     if (!type && (await c.req.text()) === "") return {};
     const got = media ? `, not ${media.slice(0, 100)}` : "";
-    throw new ApiError(415, "unsupported_media_type", `send the body as JSON: Content-Type: application/json${got}`, {
-      expected: "application/json",
-    });
+    throw new ServiceError(
+      415,
+      "unsupported_media_type",
+      `send the body as JSON: Content-Type: application/json${got}`,
+      {
+        expected: "application/json",
+      },
+    );
   }
   const text = await c.req.text();
   try {
@@ -56,7 +62,7 @@ export async function readJson(c: Context): Promise<unknown> {
   } catch (e) {
     // Bun's parser names the problem but not where it is
     const why = e instanceof Error ? e.message.replace(/^JSON Parse error: /, "") : "";
-    throw new ApiError(400, "bad_request", `request body is not valid JSON${why ? `: ${why}` : ""}`);
+    throw new ServiceError(400, "bad_request", `request body is not valid JSON${why ? `: ${why}` : ""}`);
   }
 }
 

@@ -25,12 +25,12 @@ import { websocket as honoWebsocket, upgradeWebSocket } from "hono/bun";
 import type { AuthContext } from "../auth/context";
 import { identifyAdminToken, identifyApiToken, identifySession } from "../auth/credentials";
 import type { Identity } from "../auth/identity";
-import { authenticate } from "../auth/middleware";
 import { credentialWithdrawn, mayWithdrawCredentials } from "../auth/recheck";
-import { requireRole, signedIn } from "../auth/routes-policy";
 import { API_TOKEN_PREFIX, SESSION_PREFIX } from "../auth/secrets";
+import { ServiceError } from "../errors";
 import type { AppEnv } from "./env";
-import { ApiError } from "./errors";
+import { authenticate } from "./middleware/authenticate";
+import { requireRole, signedIn } from "./middleware/route-access";
 import { Connection, MAX_MESSAGE_BYTES } from "./ws-connection";
 
 /** Bun's WebSocket handlers, with the inbound message cap (Bun closes a socket that sends more with 1009). */
@@ -54,7 +54,7 @@ function wsAuthenticate(auth: AuthContext): MiddlewareHandler<AppEnv> {
     if (token === undefined || hasHeaders) return viaHeaders(c, next);
     const identity = await queryTokenIdentity(auth, token, c.get("clientIp") ?? "unknown");
     if (identity.mustChangePassword && identity.via !== "admin_token") {
-      throw new ApiError(403, "forbidden", "change your password first: PUT /auth/profile/password", {
+      throw new ServiceError(403, "forbidden", "change your password first: PUT /auth/profile/password", {
         reason: "password_change_required",
       });
     }
@@ -77,9 +77,14 @@ function sameSiteCookie(auth: AuthContext): MiddlewareHandler<AppEnv> {
   );
   return async function sameSiteCookie(c, next) {
     if (signedIn(c).via === "cookie" && !originAllowed(c, allowed, auth.config.ML_TRUST_PROXY)) {
-      throw new ApiError(403, "forbidden", "a cookie-authenticated WebSocket must come from this service's own pages", {
-        reason: "cross_origin",
-      });
+      throw new ServiceError(
+        403,
+        "forbidden",
+        "a cookie-authenticated WebSocket must come from this service's own pages",
+        {
+          reason: "cross_origin",
+        },
+      );
     }
     await next();
   };
@@ -173,7 +178,7 @@ export function wsRoutes(auth: AuthContext) {
     sameSiteCookie(auth),
     async function needsUpgrade(c, next) {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-        throw new ApiError(400, "bad_request", "GET /ws is a WebSocket endpoint: send Upgrade: websocket");
+        throw new ServiceError(400, "bad_request", "GET /ws is a WebSocket endpoint: send Upgrade: websocket");
       }
       await next();
     },

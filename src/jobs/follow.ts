@@ -6,14 +6,28 @@
  */
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
+import type { JobType } from "../db/tables/models";
 import { notFound } from "../errors";
 import type { Actor } from "../registry/ownership";
 import { type JobRow, jobView } from "./queue";
-import type { JobEvent } from "./runner";
 import { jobForUser } from "./visibility";
 
 /** Job ids as the queue issues them (`job_` + hex); anything else names no job. */
 export const JOB_ID = /^job_[A-Za-z0-9_-]{1,60}$/;
+
+/** What the bus says about a job (`queue:*` events) and /ws forwards. */
+export interface JobEvent {
+  job_id: string;
+  type: JobType;
+  model_key: string | null;
+  version: string | null;
+  status: string;
+  stage?: string | null;
+  progress?: number;
+  detail?: unknown;
+  result?: unknown;
+  error?: string | null;
+}
 
 /** A job's row as the payload of a `queue:*` event. */
 export function jobEvent(row: JobRow): JobEvent {

@@ -8,7 +8,7 @@ import type { DB } from "../db/schema";
 import type { JobType } from "../db/tables/models";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
-import { jobEvent } from "./follow";
+import { type JobEvent, jobEvent } from "./follow";
 import {
   claimNext,
   finishJob,
@@ -20,18 +20,7 @@ import {
   setProgress,
 } from "./queue";
 
-export interface JobEvent {
-  job_id: string;
-  type: JobType;
-  model_key: string | null;
-  version: string | null;
-  status: string;
-  stage?: string | null;
-  progress?: number;
-  detail?: unknown;
-  result?: unknown;
-  error?: string | null;
-}
+export type { JobEvent };
 
 declare module "../events/bus" {
   interface BusEvents {

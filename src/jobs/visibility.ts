@@ -13,7 +13,6 @@ import type { DB } from "../db/schema";
 import { notFound } from "../errors";
 import { type Actor, canSeeJob, isAdmin, maintainedModelKeys } from "../registry/ownership";
 import { type JobFilter, type JobRow, listJobs } from "./queue";
-import type { JobRunner } from "./runner";
 
 /** The job, or a 404 when it does not exist or `actor` may not see it. */
 export async function jobForUser(db: Kysely<DB>, actor: Actor, id: string): Promise<JobRow> {
@@ -50,7 +49,7 @@ export async function listJobsForUser(
 
 /** Cancels a job `actor` may see (the same people may cancel it); a 404 otherwise. */
 export async function cancelJobForUser(
-  deps: { db: Kysely<DB>; jobs: Pick<JobRunner, "cancel"> },
+  deps: { db: Kysely<DB>; jobs: { cancel(id: string): Promise<JobRow> } },
   actor: Actor,
   id: string,
 ): Promise<JobRow> {

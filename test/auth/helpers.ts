@@ -3,6 +3,7 @@
  * and a bootstrapped system admin. Requests come from `ip` through X-Forwarded-For
  * (ML_TRUST_PROXY=true), so tests can play several clients.
  */
+import { createAppDeps } from "../../src/app-deps";
 import { bootstrapAdmin } from "../../src/auth/bootstrap";
 import { type AuthOptions, createAuthContext } from "../../src/auth/context";
 import type { Role } from "../../src/auth/identity";
@@ -53,17 +54,19 @@ export async function testApp(opts: { env?: Record<string, string>; auth?: Omit<
   };
   const bus = new EventBus();
   const auth = { passwordHashing: TEST_HASHING, ...opts.auth };
-  const app = createApp({
-    config,
-    db,
-    stores: sqliteStores(sqlite),
-    log,
-    startedAt: now,
-    describeCompute: async () => ({ backend: "cpu", device: "test", reason: "test" }),
-    bus,
-    now: clock.now,
-    auth,
-  });
+  const app = createApp(
+    createAppDeps({
+      config,
+      db,
+      stores: sqliteStores(sqlite),
+      log,
+      startedAt: now,
+      describeCompute: async () => ({ backend: "cpu", device: "test", reason: "test" }),
+      bus,
+      now: clock.now,
+      auth,
+    }),
+  );
   const ctx = createAuthContext({ db, config, log }, { ...auth, now: clock.now, bus });
   const bootstrap = await bootstrapAdmin(ctx, (line) => printed.push(line));
 

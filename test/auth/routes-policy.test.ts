@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { DOC_PATH, renderRoutesTable, withTable } from "../../scripts/routes-table";
-import { routeTable } from "../../src/auth/routes-policy";
+import { routeTable } from "../../src/http/middleware/route-access";
 import { ADMIN, ADMIN_PASSWORD, testApp } from "./helpers";
 
 describe("route declarations", () => {

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import * as v from "valibot";
+import { ServiceError } from "../../src/errors";
 import type { AppEnv } from "../../src/http/env";
-import { ApiError, handleError } from "../../src/http/errors";
+import { handleError } from "../../src/http/errors";
 import { jsonBody } from "../../src/http/validate";
 import { testApp } from "../helpers";
 
@@ -67,10 +68,10 @@ describe("error contract", () => {
   const app = new Hono<AppEnv>()
     .post("/things", jsonBody(Body), (c) => c.json({ ok: c.req.valid("json").name }))
     .get("/conflict", () => {
-      throw new ApiError(409, "conflict", "version 1.0.0 exists", { version: "1.0.0" });
+      throw new ServiceError(409, "conflict", "version 1.0.0 exists", { version: "1.0.0" });
     })
     .get("/busy", () => {
-      throw new ApiError(503, "not_ready", "model is training", null, { "Retry-After": "5" });
+      throw new ServiceError(503, "not_ready", "model is training", null, { "Retry-After": "5" });
     })
     .get("/bug", () => {
       throw new Error("secret internal detail");
@@ -99,7 +100,7 @@ describe("error contract", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("bad_request");
   });
 
-  test("ApiError keeps its status, details and headers", async () => {
+  test("ServiceError keeps its status, details and headers", async () => {
     const res = await app.request("/conflict");
     expect(res.status).toBe(409);
     expect(await res.json()).toEqual({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { requireRole } from "../../src/auth/routes-policy";
+import { requireRole } from "../../src/http/middleware/route-access";
 import { apiRoutes, openApiPath } from "../../src/http/openapi";
 import { jsonBody } from "../../src/http/validate";
 import { startService } from "../ml-service/helpers";

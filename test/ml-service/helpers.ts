@@ -2,9 +2,11 @@
  * The whole service in-process: real app, started runtime (job runner, model cache, prediction
  * log), in-memory SQLite, temporary artifact and dataset folders, X-Admin-Token for requests.
  */
+
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAppDeps } from "../../src/app-deps";
 import { bootstrapAdmin } from "../../src/auth/bootstrap";
 import { createAuthContext } from "../../src/auth/context";
 import { TEST_HASHING } from "../../src/auth/passwords";
@@ -55,18 +57,20 @@ export async function startService(env: Record<string, string> = {}, reuseDir?: 
   const now = () => new Date();
   const runtime = createRuntime({ config, db, stores, log, bus, now });
   const auth = { passwordHashing: TEST_HASHING };
-  const app = createApp({
-    config,
-    db,
-    stores,
-    log,
-    bus,
-    now,
-    runtime,
-    auth,
-    startedAt: new Date(),
-    describeCompute: async () => ({ backend: "cpu", device: "test", reason: "test" }),
-  });
+  const app = createApp(
+    createAppDeps({
+      config,
+      db,
+      stores,
+      log,
+      bus,
+      now,
+      runtime,
+      auth,
+      startedAt: new Date(),
+      describeCompute: async () => ({ backend: "cpu", device: "test", reason: "test" }),
+    }),
+  );
   await bootstrapAdmin(createAuthContext({ db, config, log }, { ...auth, now, bus }), () => {});
   await runtime.start();
 

@@ -1,10 +1,10 @@
 /** `GET /health/alerts` (open ones unless ?status=dismissed|all) and `POST /health/alerts/{id}/dismiss`. */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { notFound } from "../../errors";
 import { dismissAlert, listAlerts } from "../../monitoring/alerts";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { queryParams } from "../validate";
 
 const AlertsQuery = v.object({

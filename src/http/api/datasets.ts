@@ -9,7 +9,6 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { boundaryOf, type FormPart, formParts, streamChunks } from "../../datasets/multipart";
 import {
   type Dataset,
@@ -23,9 +22,11 @@ import {
   saveStagedCsv,
   stageCsv,
 } from "../../datasets/store";
-import { noteAudit } from "../../events/audit";
+import { ServiceError } from "../../errors";
 import type { AppEnv } from "../env";
-import { ApiError, notFound } from "../errors";
+import { notFound } from "../errors";
+import { noteAudit } from "../middleware/audit";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { queryParams } from "../validate";
 
 export const UPLOAD_PATH = "/datasets/upload";
@@ -73,7 +74,7 @@ export function shownDataset(ds: Dataset | DatasetSummary) {
 }
 
 const tooLarge = (limit: number) =>
-  new ApiError(413, "payload_too_large", `the upload is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
+  new ServiceError(413, "payload_too_large", `the upload is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
     limit_bytes: limit,
   });
 
@@ -124,7 +125,7 @@ async function fieldText(part: FormPart): Promise<string> {
   let size = 0;
   for await (const chunk of part.body) {
     size += chunk.length;
-    if (size > MAX_FIELD_BYTES) throw new ApiError(422, "validation_failed", `form field ${part.name} is too long`);
+    if (size > MAX_FIELD_BYTES) throw new ServiceError(422, "validation_failed", `form field ${part.name} is too long`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -140,7 +141,7 @@ export function datasetRoutes(deps: DatasetDeps) {
     const boundary = boundaryOf(type);
     const raw = /^(text\/csv|application\/csv|text\/plain)\s*(;|$)/i.test(type);
     if (!boundary && !raw) {
-      throw new ApiError(400, "bad_request", "send multipart/form-data with a file field, or a text/csv body");
+      throw new ServiceError(400, "bad_request", "send multipart/form-data with a file field, or a text/csv body");
     }
     const max = boundary ? limit + MULTIPART_SLACK : limit;
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
@@ -152,25 +153,25 @@ export function datasetRoutes(deps: DatasetDeps) {
       if (c.req.raw.bodyUsed) {
         // a cookie request's CSRF check may have parsed the form already (buffered): use its copy
         const form = await c.req.parseBody();
-        if (!(form.file instanceof Blob)) throw new ApiError(422, "validation_failed", "no file field in the form");
+        if (!(form.file instanceof Blob)) throw new ServiceError(422, "validation_failed", "no file field in the form");
         if (form.file.size > limit) throw tooLarge(limit);
         const filename = form.file instanceof File ? form.file.name : undefined;
         meta = { name: typeof form.name === "string" ? form.name : meta.name, originalFilename: filename };
         staged = await stageCsv(deps, form.file.stream());
       } else if (!c.req.raw.body) {
-        throw new ApiError(422, "validation_failed", "the request has no body: expected a CSV file");
+        throw new ServiceError(422, "validation_failed", "the request has no body: expected a CSV file");
       } else if (raw) {
         staged = await stageCsv(deps, capped(streamChunks(c.req.raw.body), max, limit));
       } else {
         for await (const part of formParts(capped(streamChunks(c.req.raw.body), max, limit), boundary as string)) {
           if (part.name === "file") {
-            if (staged) throw new ApiError(422, "validation_failed", "send one file field, not several");
+            if (staged) throw new ServiceError(422, "validation_failed", "send one file field, not several");
             meta.originalFilename = part.filename;
             staged = await stageCsv(deps, part.body);
           } else if (part.name === "name") meta.name = await fieldText(part);
           else await fieldText(part);
         }
-        if (!staged) throw new ApiError(422, "validation_failed", "no file field in the form");
+        if (!staged) throw new ServiceError(422, "validation_failed", "no file field in the form");
       }
       const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
       noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });

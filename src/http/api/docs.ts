@@ -8,8 +8,8 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { RouterRoute } from "hono/types";
-import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
+import { publicRoute } from "../middleware/route-access";
 import { type OpenApiDocument, type OpenApiOperation, openApiDocument } from "../openapi";
 import { assetUrls } from "../ui/assets";
 

@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { conflict } from "../../errors";
 import { enqueue } from "../../jobs/queue";
 import { enqueueRetrain } from "../../jobs/retrain";
@@ -14,6 +13,7 @@ import { listDriftReports, listRetrainings } from "../../monitoring/reports";
 import { getModel } from "../../registry/registry";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, queryParams } from "../validate";
 
 export const DriftCheckBody = v.strictObject({ model_key: v.optional(v.pipe(v.string(), v.minLength(1))) });

@@ -6,10 +6,10 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AuthContext } from "../../auth/context";
-import { requireRole } from "../../auth/routes-policy";
 import { getEvent, listEvents } from "../../events/queries";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
+import { requireRole } from "../middleware/route-access";
 import { pathParam, queryParams } from "../validate";
 
 const int = (min: number, max: number) =>
@@ -44,7 +44,7 @@ const EventId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "an event id"), v.trans
 const nextCursor = (items: { id: number }[], limit: number) =>
   items.length === limit ? (items.at(-1)?.id ?? null) : null;
 
-export function eventsRoutes(ctx: AuthContext) {
+export function eventsRoutes(ctx: Pick<AuthContext, "db">) {
   return new Hono<AppEnv>()
     .get("/events", requireRole("admin"), queryParams(EventsQuery), async (c) => {
       const q = c.req.valid("query");

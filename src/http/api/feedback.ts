@@ -7,10 +7,9 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { saveFeedback } from "../../monitoring/feedback";
-import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
@@ -28,8 +27,8 @@ export const FeedbackBody = v.union([
   }),
 ]);
 
-export function feedbackRoutes(deps: AppDeps & { runtime: Runtime }) {
-  const now = deps.now ?? (() => new Date());
+export function feedbackRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
+  const { now } = deps;
   return new Hono<AppEnv>().post("/feedback", requireRole("user"), jsonBody(FeedbackBody), async (c) => {
     // a prediction answered a moment ago may still wait in the log's buffer
     deps.runtime.predictionLog.flush();

@@ -4,11 +4,10 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { jobView } from "../../jobs/queue";
 import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
-import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { queryParams } from "../validate";
 
 const JobsQuery = v.object({
@@ -19,7 +18,7 @@ const JobsQuery = v.object({
   offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
 });
 
-export function jobsRoutes(deps: AppDeps & { runtime: Runtime }) {
+export function jobsRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
   return new Hono<AppEnv>()
     .get("/jobs", requireRole("user"), queryParams(JobsQuery), async (c) => {
       const q = c.req.valid("query");

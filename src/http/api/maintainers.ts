@@ -6,12 +6,12 @@
  * Each change is recorded by the audit middleware like every other request.
  */
 import { Hono } from "hono";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 
-export function maintainersRoutes(deps: AppDeps) {
-  const now = () => (deps.now ?? (() => new Date()))();
+export function maintainersRoutes(deps: Pick<AppDeps, "db" | "now">) {
+  const { now } = deps;
   return new Hono<AppEnv>()
     .get("/models/:key/maintainers", requireRole("user"), async (c) => {
       const key = c.req.param("key");

@@ -11,12 +11,12 @@
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
-import { publicRoute } from "../../auth/routes-policy";
 import { databaseSize } from "../../db/size";
 import type { EventBus } from "../../events/bus";
 import { countJobsByState } from "../../jobs/queue";
 import type { AppDeps, AppEnv } from "../env";
 import { Registry } from "../metrics";
+import { publicRoute } from "../middleware/route-access";
 
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const TRAINING_BUCKETS_S = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];

@@ -7,7 +7,6 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import type { EventBus } from "../../events/bus";
 import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
@@ -17,6 +16,7 @@ import { listModelSummaries, modelDetail, modelVersions } from "../../registry/q
 import { getModel } from "../../registry/registry";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, queryParams } from "../validate";
 
 /** `?limit=&offset=` of the list routes: 1–500 (default 100, as seed 002's lists), offset ≥ 0. */

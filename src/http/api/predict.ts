@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { invalid } from "../../errors";
 import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, jobView } from "../../jobs/queue";
@@ -14,6 +13,7 @@ import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../..
 import { predictRows } from "../../registry/serving";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, queryParams } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);

@@ -4,7 +4,6 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { namedRow } from "../../datasets/column-names";
 import { datasetForUser, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
@@ -12,6 +11,7 @@ import { architectureFor } from "../../jobs/train";
 import type { Row } from "../../ml/features";
 import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);

@@ -8,8 +8,8 @@
  * @example app.use(securityHeaders({ https: config.ML_USE_HTTPS, trustProxy: config.ML_TRUST_PROXY }))
  */
 import type { MiddlewareHandler } from "hono";
-import { isHttps } from "../../events/request-info";
 import type { AppEnv } from "../env";
+import { isHttps } from "./request-info";
 
 /** `connect-src 'self'` covers htmx requests, the /ui/live event stream and /ws. */
 export const CONTENT_SECURITY_POLICY = [

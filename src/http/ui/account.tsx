@@ -9,20 +9,26 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { LoginPage, ProfilePage, RegisterPage } from "../../../views/pages/account";
-import { createApiToken } from "../../auth/credentials";
-import { login } from "../../auth/login";
-import { checkLoginCsrf, issueLoginCsrf } from "../../auth/login-csrf";
-import { CSRF_COOKIE, SESSION_COOKIE } from "../../auth/middleware";
-import { assertPasswordRules, hashPassword, verifyPassword } from "../../auth/passwords";
-import { confirmCurrentPassword } from "../../auth/reauth";
+import { changeOwnPassword, changeOwnUsername, ownAccount } from "../../auth/accounts";
 import { registerUser } from "../../auth/register";
-import { publicRoute, requireRole, signedIn } from "../../auth/routes-policy";
-import { findLiveUser, findUserById, revokeCredentials, Username, type UserRow } from "../../auth/users";
+import {
+  createNamedToken,
+  deleteApiToken,
+  listOwnTokens,
+  revokeApiToken,
+  TokenName,
+  tokenStatus,
+} from "../../auth/tokens";
+import { Username } from "../../auth/users";
 import { ServiceError } from "../../errors";
-import { type AuditNote, noteAudit } from "../../events/audit";
-import { isHttps } from "../../events/request-info";
+import type { AuditNote } from "../../events/audit-note";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { actorOf } from "../middleware/actor";
+import { noteAudit } from "../middleware/audit";
+import { signIn, signOut } from "../middleware/login-cookies";
+import { checkLoginCsrf, issueLoginCsrf } from "../middleware/login-csrf";
+import { isHttps } from "../middleware/request-info";
+import { publicRoute, requireRole, signedIn } from "../middleware/route-access";
 import {
   CONSENT_COOKIE,
   type Ctx,
@@ -38,13 +44,6 @@ import {
 } from "./page";
 
 const YEAR_S = 365 * 86_400;
-const TokenName = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1, "1 to 64 characters"),
-  v.maxLength(64, "1 to 64 characters"),
-  v.regex(/^[\p{L}\p{N} _.:@-]+$/u, "letters, digits, spaces and _ . : @ -"),
-);
 
 export function accountRoutes(deps: UiDeps) {
   const ctx = deps.auth;
@@ -56,7 +55,7 @@ export function accountRoutes(deps: UiDeps) {
     maxAge: YEAR_S,
   });
 
-  // pre-session forms carry a login CSRF token (src/auth/login-csrf.ts)
+  // pre-session forms carry a login CSRF token (src/http/middleware/login-csrf.ts)
   const loginPage = (c: Ctx, form: FormState, next: string) => (
     <LoginPage
       form={form}
@@ -72,14 +71,6 @@ export function accountRoutes(deps: UiDeps) {
       <RegisterPage form={form} open={false} csrf={null} />
     );
 
-  const me = async (id: number) => {
-    const user = await findUserById(ctx.db, id);
-    if (!user || user.deleted_at) throw new ApiError(401, "unauthorized", "this account no longer exists");
-    return user;
-  };
-
-  const reauthenticate = (c: Ctx, user: UserRow, password: string) =>
-    confirmCurrentPassword(ctx, { user, password, ip: c.get("clientIp"), note: (n) => noteAudit(c, n) });
   /** a throttled form is answered with a page, not the error handler: pass its Retry-After on */
   const retryAfter = (c: Ctx, e: unknown) => {
     if (e instanceof ServiceError && e.headers["Retry-After"]) c.header("Retry-After", e.headers["Retry-After"]);
@@ -92,19 +83,10 @@ export function accountRoutes(deps: UiDeps) {
     status: 200 | 201 | 422 | 409 | 403 = 200,
   ) => {
     const identity = signedIn(c);
-    const user = await me(identity.userId);
-    const now = ctx.now().toISOString();
-    const rows = await ctx.db
-      .selectFrom("api_tokens")
-      .selectAll()
-      .where("user_id", "=", user.id)
-      .where("deleted_at", "is", null)
-      .orderBy("id", "desc")
-      .execute();
-    const tokens = rows.map((t) => ({
-      ...t,
-      status: t.revoked_at ? "revoked" : t.expires_at <= now ? "expired" : "active",
-    }));
+    const user = await ownAccount(ctx, identity.userId);
+    const now = ctx.now();
+    const { items } = await listOwnTokens(ctx.db, user.id);
+    const tokens = items.map((t) => ({ ...t, status: tokenStatus(t, now) }));
     const body = (
       <ProfilePage
         csrf={identity.csrfToken}
@@ -144,8 +126,8 @@ export function accountRoutes(deps: UiDeps) {
       let form: FormState = { values, errors };
       if (Object.keys(errors).length === 0) {
         try {
-          // login() refuses a form without its pre-session token (src/auth/login-csrf.ts)
-          await login(ctx, c, { username: f.username ?? "", password: f.password ?? "", cookie: true });
+          // login() refuses a form without its pre-session token (src/http/middleware/login-csrf.ts)
+          await signIn(ctx, c, { username: f.username ?? "", password: f.password ?? "", cookie: true });
           return seeOther(c, next);
         } catch (e) {
           form = formError(e, values);
@@ -174,17 +156,7 @@ export function accountRoutes(deps: UiDeps) {
       }
     })
     .post("/ui/logout", requireRole("user", { beforePasswordChange: true }), async (c) => {
-      const identity = signedIn(c);
-      if (identity.sessionId != null) {
-        await ctx.db
-          .updateTable("sessions")
-          .set({ revoked_at: ctx.now().toISOString() })
-          .where("id", "=", identity.sessionId)
-          .execute();
-      }
-      deleteCookie(c, SESSION_COOKIE, { path: "/" });
-      deleteCookie(c, CSRF_COOKIE, { path: "/" });
-      noteAudit(c, { type: "auth:logout" });
+      await signOut(ctx, c);
       return seeOther(c, "/ui/login");
     })
     .post("/ui/theme", publicRoute(), async (c) => {
@@ -214,25 +186,12 @@ export function accountRoutes(deps: UiDeps) {
     })
     .get("/ui/profile", requireRole("user", { beforePasswordChange: true }), (c) => profile(c))
     .post("/ui/profile/password", requireRole("user", { beforePasswordChange: true }), async (c) => {
-      const identity = signedIn(c);
       const f = await formFields(c);
       try {
-        const user = await me(identity.userId);
-        await reauthenticate(c, user, f.current_password ?? "");
-        assertPasswordRules(f.new_password ?? "", user.username, "new_password");
-        if (await verifyPassword(f.new_password ?? "", user.password_hash)) {
-          throw new ApiError(422, "validation_failed", "same", [
-            { path: "new_password", message: "Same as the current password" },
-          ]);
-        }
-        const hash = await hashPassword(f.new_password ?? "", ctx.hashing);
-        await ctx.db
-          .updateTable("users")
-          .set({ password_hash: hash, must_change_password: 0, updated_at: ctx.now().toISOString() })
-          .where("id", "=", user.id)
-          .execute();
-        await revokeCredentials(ctx.db, user.id, ctx.now(), { keepSessionId: identity.sessionId });
-        noteAudit(c, { type: "auth:password_changed", subject: user.username });
+        await changeOwnPassword(ctx, actorOf(c), {
+          currentPassword: f.current_password ?? "",
+          newPassword: f.new_password ?? "",
+        });
         return seeOther(c, "/ui/profile?done=password");
       } catch (e) {
         retryAfter(c, e);
@@ -243,18 +202,8 @@ export function accountRoutes(deps: UiDeps) {
       const f = await formFields(c);
       const values = { new_username: f.new_username ?? "" };
       try {
-        const user = await me(signedIn(c).userId);
         const name = v.parse(v.object({ new_username: Username }), values).new_username;
-        await reauthenticate(c, user, f.current_password ?? "");
-        const taken = await findLiveUser(ctx.db, name);
-        if (taken && taken.id !== user.id)
-          throw new ApiError(409, "conflict", `the username ${name} is taken`, { field: "new_username" });
-        await ctx.db
-          .updateTable("users")
-          .set({ username: name, updated_at: ctx.now().toISOString() })
-          .where("id", "=", user.id)
-          .execute();
-        noteAudit(c, { type: "auth:username_changed", subject: user.username, output: { new_username: name } });
+        await changeOwnUsername(ctx, actorOf(c), { currentPassword: f.current_password ?? "", newUsername: name });
         return seeOther(c, "/ui/profile?done=username");
       } catch (e) {
         retryAfter(c, e);
@@ -279,10 +228,11 @@ export function accountRoutes(deps: UiDeps) {
           }),
           values,
         );
-        const { row, token } = await createApiToken(ctx, signedIn(c).userId, body.name, body.expires_in_days);
-        noteAudit(c, {
-          type: "auth:token_created",
-          output: { token_id: row.id, name: row.name, expires_at: row.expires_at },
+        const { row, token } = await createNamedToken(ctx, {
+          actor: signedIn(c),
+          name: body.name,
+          days: body.expires_in_days,
+          note: (n) => noteAudit(c, n),
         });
         // the secret is in this response only; a redirect would have to store it somewhere
         return profile(c, {}, { name: row.name, secret: token }, 201);
@@ -291,27 +241,14 @@ export function accountRoutes(deps: UiDeps) {
       }
     })
     .post("/ui/profile/tokens/:id/:action{revoke|delete}", requireRole("user"), async (c) => {
-      const identity = signedIn(c);
       const id = Number(c.req.param("id"));
-      const token = await ctx.db
-        .selectFrom("api_tokens")
-        .selectAll()
-        .where("id", "=", Number.isSafeInteger(id) ? id : -1)
-        .where("user_id", "=", identity.userId)
-        .where("deleted_at", "is", null)
-        .executeTakeFirst();
-      if (!token) throw new ApiError(404, "not_found", "no such API token of yours");
-      const at = ctx.now().toISOString();
-      const deleting = c.req.param("action") === "delete";
-      await ctx.db
-        .updateTable("api_tokens")
-        .set(deleting ? { revoked_at: token.revoked_at ?? at, deleted_at: at } : { revoked_at: token.revoked_at ?? at })
-        .where("id", "=", token.id)
-        .execute();
-      noteAudit(c, {
-        type: deleting ? "auth:token_deleted" : "auth:token_revoked",
-        output: { token_id: token.id, name: token.name },
-      });
+      const action = {
+        actor: signedIn(c),
+        tokenId: Number.isSafeInteger(id) ? id : -1,
+        note: (n: AuditNote) => noteAudit(c, n),
+      };
+      if (c.req.param("action") === "delete") await deleteApiToken(ctx, action);
+      else await revokeApiToken(ctx, action);
       return seeOther(c, "/ui/profile#tokens");
     });
 }

@@ -4,39 +4,23 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { EventsPage, MetricsPage, UsersPage } from "../../../views/pages/admin";
-
-import { hashPassword, passwordProblems } from "../../auth/passwords";
-import { requireRole, signedIn } from "../../auth/routes-policy";
-import {
-  assertCanManage,
-  assertNotLastSystemAdmin,
-  findUserById,
-  insertUser,
-  RoleName,
-  revokeCredentials,
-  Username,
-} from "../../auth/users";
-import { noteAudit } from "../../events/audit";
+import { createAccount, updateAccount } from "../../auth/accounts";
+import { listLiveUsersByName, RoleName, Username } from "../../auth/users";
 import { listEvents } from "../../events/queries";
+import { metricsOverview } from "../../registry/metrics-overview";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { actorOf } from "../middleware/actor";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
 const PAGE = 100;
-const parse = (s: string | null) => (s ? (JSON.parse(s) as Record<string, unknown>) : {});
-const numOrNull = (x: unknown) => (typeof x === "number" ? x : null);
 
 export function adminPages(deps: UiDeps) {
   const { db } = deps;
+  const ctx = deps.auth;
   const users = async (c: Ctx, form: FormState = emptyForm(), status: 200 | 422 | 403 | 409 = 200) => {
     const me = signedIn(c);
-    const rows = await db
-      .selectFrom("users")
-      .selectAll()
-      .where("deleted_at", "is", null)
-      .orderBy("username")
-      .limit(1000)
-      .execute();
+    const rows = await listLiveUsersByName(db, 1000);
     const roles = me.role === "system_admin" ? ["user", "admin", "system_admin"] : ["user"];
     return render(
       c,
@@ -49,51 +33,15 @@ export function adminPages(deps: UiDeps) {
 
   return new Hono<AppEnv>()
     .get("/ui/metrics", requireRole("user"), async (c) => {
-      const rows = await db
-        .selectFrom("model_versions")
-        .innerJoin("models", "models.model_key", "model_versions.model_key")
-        .select(["models.task_type", "model_versions.status", "model_versions.metrics"])
-        .execute();
-      const summary = ["classification", "regression"].map((task) => {
-        const of = rows.filter((r) => r.task_type === task);
-        const scores = of
-          .filter((r) => r.status === "ready" || r.status === "archived")
-          .map((r) => numOrNull(parse(r.metrics)[task === "classification" ? "accuracy" : "r2"]))
-          .filter((x): x is number => x !== null);
-        return {
-          task,
-          versions: of.length,
-          ready: of.filter((r) => r.status === "ready").length,
-          failed: of.filter((r) => r.status === "failed").length,
-          mean: scores.length ? scores.reduce((s, x) => s + x, 0) / scores.length : null,
-        };
-      });
-      const predictions = await db
-        .selectFrom("predictions")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow();
-      const models = (await db.selectFrom("models").select("model_key").orderBy("model_key").limit(1000).execute()).map(
-        (m) => m.model_key,
-      );
-      const model = c.req.query("model") || models[0] || "";
-      const versions = await db
-        .selectFrom("model_versions")
-        .select(["version", "metrics"])
-        .where("model_key", "=", model)
-        .where("status", "in", ["ready", "archived"])
-        .orderBy("completed_at")
-        .limit(200)
-        .execute();
-      const m = versions.map((x) => parse(x.metrics));
-      const keys = ["accuracy", "f1_macro", "r2"].filter((k) => m.some((x) => typeof x[k] === "number"));
+      const o = await metricsOverview(db, { model: c.req.query("model") });
       const body = (
         <MetricsPage
-          summary={summary}
-          predictions={Number(predictions.n)}
-          labels={versions.map((x) => x.version)}
-          series={keys.map((k) => ({ name: k, values: m.map((x) => numOrNull(x[k])) }))}
-          model={model}
-          models={models}
+          summary={o.summary}
+          predictions={o.predictions}
+          labels={o.labels}
+          series={o.series}
+          model={o.model}
+          models={o.models}
         />
       );
       return render(c, deps, "Metrics", body);
@@ -140,39 +88,21 @@ export function adminPages(deps: UiDeps) {
       const values = { username: f.username ?? "", role: f.role ?? "user" };
       try {
         const body = v.parse(v.object({ username: Username, role: RoleName }), values);
-        assertCanManage(signedIn(c), { role: "user" }, body.role);
-        const problems = passwordProblems(f.password ?? "", body.username);
-        if (problems.length)
-          throw new ApiError(422, "validation_failed", "password", [
-            { path: "password", message: `password ${problems[0]}` },
-          ]);
-        const hash = await hashPassword(f.password ?? "", deps.auth.hashing);
-        const user = await insertUser(
-          db,
-          { username: body.username, passwordHash: hash, role: body.role, mustChangePassword: true },
-          deps.now(),
-        );
-        noteAudit(c, { type: "users:created", subject: user.username, output: { user_id: user.id, role: user.role } });
+        await createAccount(ctx, actorOf(c), {
+          username: body.username,
+          password: f.password ?? "",
+          role: body.role,
+          isActive: true,
+          mustChangePassword: true,
+        });
         return seeOther(c, "/ui/users");
       } catch (e) {
         return users(c, formError(e, values), statusOf(e));
       }
     })
     .post("/ui/users/:id/:action{activate|deactivate}", requireRole("admin"), async (c) => {
-      const me = signedIn(c);
-      const target = await findUserById(db, Number(c.req.param("id")) || -1);
-      if (!target || target.deleted_at) throw new ApiError(404, "not_found", "no such user");
-      if (target.id === me.userId) throw new ApiError(403, "forbidden", "change your own account on your profile");
-      assertCanManage(me, target);
       const active = c.req.param("action") === "activate";
-      await assertNotLastSystemAdmin(db, target, { isActive: active });
-      await db
-        .updateTable("users")
-        .set({ is_active: active ? 1 : 0, updated_at: deps.now().toISOString() })
-        .where("id", "=", target.id)
-        .execute();
-      if (!active) await revokeCredentials(db, target.id, deps.now(), { tokens: true });
-      noteAudit(c, { type: "users:updated", subject: target.username, output: { is_active: active } });
+      await updateAccount(ctx, actorOf(c), Number(c.req.param("id")) || -1, { isActive: active });
       return seeOther(c, "/ui/users");
     });
 }

@@ -8,8 +8,8 @@ import htmx from "htmx.org/dist/htmx.min.js" with { type: "text" };
 import css from "../../../static/app.css" with { type: "text" };
 import script from "../../../static/app.js" with { type: "text" };
 import docsCss from "../../../static/docs.css" with { type: "text" };
-import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
+import { publicRoute } from "../middleware/route-access";
 
 interface Asset {
   path: string;

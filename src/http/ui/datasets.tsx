@@ -3,10 +3,10 @@
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { DatasetPage, DatasetsPage } from "../../../views/pages/datasets";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { datasetForUser, deleteDataset, listDatasets, previewDataset, saveCsvDataset } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, offsetOf, render, seeOther, type UiDeps } from "./page";
 import { trainPage } from "./train";
 

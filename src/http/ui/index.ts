@@ -4,8 +4,8 @@
  * unknown paths under /ui to `onError`/`notFound` (HTML pages instead of the API's JSON).
  */
 import { Hono } from "hono";
-import { publicRoute } from "../../auth/routes-policy";
 import type { AppEnv } from "../env";
+import { publicRoute } from "../middleware/route-access";
 import { accountRoutes } from "./account";
 import { adminPages } from "./admin";
 import { assetRoutes } from "./assets";
@@ -25,7 +25,7 @@ export function dashboard(deps: UiDeps) {
   const routes = new Hono<AppEnv>()
     .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
     .route("/", assetRoutes())
-    .route("/", liveRoutes(deps.bus ?? deps.auth.bus))
+    .route("/", liveRoutes(deps.bus))
     .route("/", accountRoutes(deps))
     .route("/", overviewPages(deps))
     .route("/", modelPages(deps))

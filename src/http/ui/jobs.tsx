@@ -2,11 +2,11 @@
 /** `/ui/jobs`: the queue (paged, filtered by status), one job, cancel. */
 import { Hono } from "hono";
 import { type JobItem, JobPage, JobsPage } from "../../../views/pages/jobs";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import type { JobStatus } from "../../db/tables/models";
 import { type JobRow, jobView } from "../../jobs/queue";
 import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;

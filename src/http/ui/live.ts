@@ -6,9 +6,9 @@
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { requireRole } from "../../auth/routes-policy";
 import type { EventBus } from "../../events/bus";
 import type { AppEnv } from "../env";
+import { requireRole } from "../middleware/route-access";
 
 const KIND_OF: [RegExp, string][] = [
   [/^queue:/, "jobs"],

@@ -6,13 +6,13 @@
  */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { rollbackModel } from "../../registry/activation";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { listModelSummaries, type ModelSummary } from "../../registry/queries";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { formFields, offsetOf, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;

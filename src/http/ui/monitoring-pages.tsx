@@ -2,11 +2,11 @@
 /** `/ui/drift` and `/ui/alerts`, over the monitoring tables when they exist (monitoring.ts). */
 import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
-import { requireRole, signedIn } from "../../auth/routes-policy";
-import { noteAudit } from "../../events/audit";
+import { ServiceError } from "../../errors";
 import { modelKeys } from "../../registry/queries";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { noteAudit } from "../middleware/audit";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
 import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
@@ -42,7 +42,7 @@ export function monitoringPages(deps: UiDeps) {
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {
       const id = Number(c.req.param("id"));
       const body = await c.req.parseBody();
-      if (!Number.isSafeInteger(id)) throw new ApiError(404, "not_found", `no alert ${c.req.param("id")}`);
+      if (!Number.isSafeInteger(id)) throw new ServiceError(404, "not_found", `no alert ${c.req.param("id")}`);
       // 404 unknown, 409 already dismissed; publishes alerts:dismissed with who
       await dismissAlert(deps, id, signedIn(c).username);
       noteAudit(c, { type: "alerts:dismissed", subject: String(id) });

@@ -2,11 +2,11 @@
 /** `/ui` (overview) and `/ui/about`. */
 import { Hono } from "hono";
 import { AboutPage, OverviewPage } from "../../../views/pages/overview";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { listJobsForUser } from "../../jobs/visibility";
 import { listModelSummaries } from "../../registry/queries";
 import { VERSION } from "../../version";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { jobItem } from "./jobs";
 import { listItem } from "./models";
 import { listAlerts, listDriftChecks } from "./monitoring";

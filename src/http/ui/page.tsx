@@ -13,17 +13,15 @@ import type { FormState } from "../../../views/components/form";
 import { DOCTYPE, Layout } from "../../../views/layout";
 import { StatusPage } from "../../../views/pages/status";
 import type { Chrome, Consent, Theme } from "../../../views/types";
-import type { AuthContext } from "../../auth/context";
 import { hasRole } from "../../auth/identity";
 import { ServiceError } from "../../errors";
-import type { EventBus } from "../../events/bus";
-import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { fieldIssues } from "../errors";
 import { assetUrls } from "./assets";
 import { openAlertSummary } from "./monitoring";
 
-export type UiDeps = AppDeps & { runtime: Runtime; bus: EventBus; now: () => Date; auth: AuthContext };
+/** The dashboard's pages take the app's complete deps. */
+export type UiDeps = AppDeps;
 export type Ctx = Context<AppEnv>;
 
 export const THEME_COOKIE = "mls_theme";

@@ -7,7 +7,6 @@
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { looksNumeric } from "../../datasets/csv-check";
 import { readRecords } from "../../datasets/csv-reader";
 import { ServiceError } from "../../errors";
@@ -17,7 +16,7 @@ import { encodeRows, FeatureError, type Row } from "../../ml/features";
 import { modelKeys } from "../../registry/queries";
 import type { LoadedVersion } from "../../registry/serving";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, render, seeOther, type UiDeps } from "./page";
 
 const SHOWN = 500;
@@ -42,7 +41,8 @@ function featureInputs(loaded: LoadedVersion): FeatureInput[] {
 
 function csvRows(text: string): Row[] {
   const [header, ...records] = readRecords(text);
-  if (!header || records.length === 0) throw new ApiError(422, "validation_failed", "the CSV needs a header and rows");
+  if (!header || records.length === 0)
+    throw new ServiceError(422, "validation_failed", "the CSV needs a header and rows");
   return records.map(({ fields }) =>
     Object.fromEntries(
       header.fields.map((col, j) => {
@@ -183,7 +183,7 @@ export function predictPages(deps: UiDeps) {
     .get("/ui/predict/results/:id/export/:format{csv|json}", requireRole("user"), async (c) => {
       const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
       if (job.status !== "completed" || !job.result)
-        throw new ApiError(409, "conflict", `job ${job.id} is ${job.status}`);
+        throw new ServiceError(409, "conflict", `job ${job.id} is ${job.status}`);
       const params = JSON.parse(job.params) as { data: Row[] };
       const preds = (JSON.parse(job.result) as Predictions).predictions;
       const name = `predictions-${job.id}`;

@@ -7,11 +7,11 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { TrainPage } from "../../../views/pages/train";
-import { requireRole, signedIn } from "../../auth/routes-policy";
 import { type Dataset, datasetForUser, listDatasets, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { TrainBody } from "../api/train";
 import type { AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
 
 const num = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : Number(s));

@@ -10,10 +10,10 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { ServiceError } from "../errors";
-import { isHttps } from "../events/request-info";
-import { CSRF_FIELD, CSRF_HEADER } from "./middleware";
-import { newSecret, sameSecret } from "./secrets";
+import { newSecret, sameSecret } from "../../auth/secrets";
+import { ServiceError } from "../../errors";
+import { CSRF_FIELD, CSRF_HEADER } from "./authenticate";
+import { isHttps } from "./request-info";
 
 const COOKIE = "mls_login_csrf";
 const SECURE_COOKIE = `__Host-${COOKIE}`;

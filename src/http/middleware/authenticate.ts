@@ -8,7 +8,7 @@
  *    `X-CSRF-Token` header or a `_csrf` form field, equal to the session's (synchronizer
  *    token). Bearer and admin-token requests need none: a browser never adds them by itself.
  *
- * Then, from the route's declaration (routes-policy.ts): public routes let anonymous requests
+ * Then, from the route's declaration (src/http/middleware/route-access.ts): public routes let anonymous requests
  * (and requests with stale credentials) through; every other route, declared or not, needs an
  * identity. An account whose password must be changed reaches only routes declared
  * `beforePasswordChange`. Unknown paths are left to the 404 handler, for everyone.
@@ -16,14 +16,14 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { matchedRoutes } from "hono/route";
-import { noteAudit } from "../events/audit";
-import type { AppEnv } from "../http/env";
-import { ApiError } from "../http/errors";
-import type { AuthContext } from "./context";
-import { CredentialRejected, identifyAdminToken, identifyApiToken, identifySession } from "./credentials";
-import type { Identity } from "./identity";
-import { declarationAmong } from "./routes-policy";
-import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "./secrets";
+import type { AuthContext } from "../../auth/context";
+import { CredentialRejected, identifyAdminToken, identifyApiToken, identifySession } from "../../auth/credentials";
+import type { Identity } from "../../auth/identity";
+import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from "../../auth/secrets";
+import { ServiceError } from "../../errors";
+import type { AppEnv } from "../env";
+import { noteAudit } from "./audit";
+import { declarationAmong } from "./route-access";
 
 export const SESSION_COOKIE = "mls_session";
 export const CSRF_COOKIE = "mls_csrf";
@@ -51,13 +51,13 @@ export function authenticate(ctx: AuthContext): MiddlewareHandler<AppEnv> {
       noteAudit(c, { type: undefined, suspicious: null });
     }
     if (!identity) {
-      if (!isPublic) throw new ApiError(401, "unauthorized", "sign in first: send a Bearer token or X-Admin-Token");
+      if (!isPublic) throw new ServiceError(401, "unauthorized", "sign in first: send a Bearer token or X-Admin-Token");
       return next();
     }
     c.set("identity", identity);
     // the admin token is a machine credential of seed clients; the system admin's pending change does not bind it
     if (identity.mustChangePassword && identity.via !== "admin_token" && !declaration?.beforePasswordChange) {
-      throw new ApiError(403, "forbidden", "change your password first: PUT /auth/profile/password", {
+      throw new ServiceError(403, "forbidden", "change your password first: PUT /auth/profile/password", {
         reason: "password_change_required",
       });
     }
@@ -71,7 +71,7 @@ async function identify(ctx: AuthContext, c: Parameters<MiddlewareHandler<AppEnv
   if (authorization !== undefined) {
     const m = BEARER.exec(authorization.trim());
     if (!m) {
-      throw new ApiError(401, "unauthorized", "malformed Authorization header: expected 'Bearer <token>'", null, {
+      throw new ServiceError(401, "unauthorized", "malformed Authorization header: expected 'Bearer <token>'", null, {
         "WWW-Authenticate": 'Bearer realm="mlservice"',
       });
     }
@@ -96,7 +96,7 @@ async function checkCsrf(c: Parameters<MiddlewareHandler<AppEnv>>[0], identity: 
     if (typeof field === "string") sent = field;
   }
   if (!sent || !identity.csrfToken || !sameSecret(sent, identity.csrfToken)) {
-    throw new ApiError(
+    throw new ServiceError(
       403,
       "forbidden",
       `missing or wrong CSRF token: send the ${CSRF_HEADER} header or a _csrf field`,

@@ -14,8 +14,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { RouterRoute } from "hono/types";
-import { ApiError } from "../http/errors";
-import { hasRole, type Identity, type Role } from "./identity";
+import { hasRole, type Identity, type Role } from "../../auth/identity";
+import { ServiceError } from "../../errors";
 
 export type Access = "public" | Role;
 
@@ -36,9 +36,9 @@ export function access(level: Access, options: AccessOptions = {}): MiddlewareHa
   const handler: MiddlewareHandler = async function requireAccess(c, next) {
     if (level !== "public") {
       const identity = c.get("identity") as Identity | undefined;
-      if (!identity) throw new ApiError(401, "unauthorized", "sign in first: send a Bearer token or X-Admin-Token");
+      if (!identity) throw new ServiceError(401, "unauthorized", "sign in first: send a Bearer token or X-Admin-Token");
       if (!hasRole(identity.role, level)) {
-        throw new ApiError(403, "forbidden", `this needs the ${level} role; you have ${identity.role}`, {
+        throw new ServiceError(403, "forbidden", `this needs the ${level} role; you have ${identity.role}`, {
           reason: "insufficient_role",
           required: level,
         });
@@ -57,7 +57,7 @@ export const publicRoute = () => access("public", { beforePasswordChange: true }
 /** The identity of a request on a route behind `requireRole` (which guarantees one). */
 export function signedIn(c: Context): Identity {
   const identity = c.get("identity") as Identity | undefined;
-  if (!identity) throw new ApiError(401, "unauthorized", "sign in first");
+  if (!identity) throw new ServiceError(401, "unauthorized", "sign in first");
   return identity;
 }
 

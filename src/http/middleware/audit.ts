@@ -8,22 +8,14 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import * as v from "valibot";
-import { actorName, type Identity } from "../auth/identity";
-import type { AppEnv } from "../http/env";
-import { ApiError, fieldIssues } from "../http/errors";
-import type { EventLog } from "./log";
+import { actorName } from "../../auth/identity";
+import { ServiceError } from "../../errors";
+import type { AuditNote } from "../../events/audit-note";
+import type { EventLog } from "../../events/log";
+import type { BurstDetector } from "../../events/suspicious";
+import type { AppEnv } from "../env";
+import { fieldIssues } from "../errors";
 import { clientIp } from "./request-info";
-import type { BurstDetector, SuspicionReason } from "./suspicious";
-
-export interface AuditNote {
-  type?: string;
-  subject?: string | null;
-  input?: unknown;
-  output?: unknown;
-  suspicious?: SuspicionReason | null;
-  /** an identity that is not the request's (a login: the user who just signed in) */
-  actor?: Identity;
-}
 
 /** Adds to the event this request will write. */
 export function noteAudit(c: Context<AppEnv>, note: AuditNote): void {
@@ -93,7 +85,7 @@ async function inputSummary(c: Context<AppEnv>): Promise<unknown> {
 /** For a failed request, the error code and message; validation errors give field paths only (never values). */
 function errorSummary(err: unknown): unknown {
   if (!err) return null;
-  if (err instanceof ApiError) return { error: err.code, message: err.message };
+  if (err instanceof ServiceError) return { error: err.code, message: err.message };
   if (err instanceof v.ValiError)
     return { error: "validation_failed", fields: fieldIssues(err.issues).map((i) => i.path) };
   return { error: "error" };
