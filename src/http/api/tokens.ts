@@ -15,6 +15,7 @@ import type { ApiTokensTable } from "../../db/schema";
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
+import { strictBody } from "../strict-body";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
 const TokenName = v.pipe(
@@ -48,7 +49,7 @@ function shown(t: Selectable<ApiTokensTable>, now: string) {
 }
 
 export function tokensRoutes(ctx: AuthContext) {
-  const CreateTokenBody = v.object({
+  const CreateTokenBody = strictBody({
     name: TokenName,
     expires_in_days: v.optional(
       v.pipe(

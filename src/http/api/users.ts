@@ -25,9 +25,10 @@ import {
 import { noteAudit } from "../../events/audit";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../errors";
+import { strictBody } from "../strict-body";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
-const CreateUserBody = v.object({
+const CreateUserBody = strictBody({
   username: Username,
   password: Password,
   role: v.optional(RoleName, "user"),
