@@ -11,12 +11,14 @@ import { checkColumnNames } from "../datasets/column-names";
 import { saveJsonDataset } from "../datasets/store";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
+import { TrainingError } from "../ml/errors";
 import { inferKind, isMissing, type Row, unrepresentableNumbers } from "../ml/features";
+import { type ModelType, modelKind } from "../ml/kinds";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { reserveVersion } from "../registry/registry";
+import type { TrainParams } from "./params";
 import { enqueue, newJobId } from "./queue";
 import type { JobRunner } from "./runner";
-import type { TrainParams } from "./train";
 
 /** 422 unless the rows can train the model asked for; returns the task and feature fields. */
 export function checkTrainingRows(
@@ -73,6 +75,8 @@ export function checkTrainingRows(
 export interface TrainingRequest {
   model_key: string;
   version?: string | undefined;
+  /** the kind of model to fit (src/ml/kinds); absent: an MLP */
+  model_type?: ModelType | undefined;
   task_type?: "classification" | "regression" | undefined;
   target_field: string;
   feature_fields?: string[] | undefined;
@@ -104,6 +108,14 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     .executeTakeFirst();
   if (exists) await assertCanChangeModel(deps.db, r.actor, r.model_key, "train a new version of");
   const { task, features, labelled } = checkTrainingRows(r.rows, r);
+  const modelType = r.model_type ?? "mlp";
+  try {
+    modelKind(modelType).hiddenLayers(labelled, r.hyperparameters.hidden_layer_sizes);
+  } catch (e) {
+    if (e instanceof TrainingError)
+      throw invalid(e.message, [{ path: "hyperparameters.hidden_layer_sizes", message: e.message }]);
+    throw e;
+  }
   const jobId = newJobId();
   const at = deps.now().toISOString();
   const version = await reserveVersion(deps.db, {
@@ -112,7 +124,7 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     taskType: task,
     targetField: r.target_field,
     featureFields: features,
-    hyperparameters: r.hyperparameters,
+    hyperparameters: { model_type: modelType, ...r.hyperparameters },
     datasetId: r.datasetId,
     jobId,
     createdBy: r.createdBy,
@@ -134,6 +146,7 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
   const params: TrainParams = {
     model_key: r.model_key,
     version,
+    model_type: modelType,
     task_type: task,
     target_field: r.target_field,
     feature_fields: features,

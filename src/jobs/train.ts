@@ -11,38 +11,18 @@ import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { classificationMetrics, primaryScore, regressionMetrics } from "../ml/evaluate";
 import { encodeRows, inferSpec, type Row } from "../ml/features";
+import { modelKind } from "../ml/kinds";
 import { earlyStoppingUsable, type Label, type MlpModel } from "../ml/model";
-import { predictHost, predictLabels } from "../ml/predict";
+import { predictLabels } from "../ml/predict";
 import { Random } from "../ml/random";
 import { trainingBaseline } from "../monitoring/reference";
 import { type TargetSpec, writeArtifact } from "../registry/artifact";
 import { applyRetention, markVersionFailed, markVersionReady, setActiveVersion } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
+import { readParams, TrainParams } from "./params";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
 import type { TrainRequest } from "./train-worker";
-
-/** What POST /train stores on the job row. */
-export interface TrainParams {
-  model_key: string;
-  version: string;
-  task_type: "classification" | "regression";
-  target_field: string;
-  feature_fields: string[];
-  dataset_id: string;
-  validation_split: number;
-  early_stopping: boolean;
-  use_gpu_if_available: boolean;
-  hyperparameters: {
-    hidden_layer_sizes?: number[];
-    activation?: "relu" | "tanh" | "logistic" | "identity";
-    learning_rate_init?: number;
-    alpha?: number;
-    batch_size?: number;
-    max_iter?: number;
-    random_state?: number;
-  };
-}
 
 export interface TrainDeps {
   db: Kysely<DB>;
@@ -68,7 +48,7 @@ export function architectureFor(rows: number): number[] {
 
 export function trainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
-    const p = JSON.parse(job.params) as TrainParams;
+    const p = readParams(TrainParams, job);
     try {
       return await train(deps, p, ctx);
     } catch (e) {
@@ -120,7 +100,8 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     y = Float32Array.from(values, (v) => (v - (target.mean as number)) / (target.std as number));
   }
 
-  const hidden = p.hyperparameters.hidden_layer_sizes ?? architectureFor(fit.length);
+  const kind = modelKind(p.model_type);
+  const hidden = kind.hiddenLayers(fit.length, p.hyperparameters.hidden_layer_sizes);
   const maxIter = p.hyperparameters.max_iter ?? config.ML_MAX_ITER;
   const earlyStopping = p.early_stopping && earlyStoppingUsable(fit.length, config.ML_VALIDATION_FRACTION);
   const options: TrainRequest["options"] = {
@@ -143,7 +124,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
 
   const started = performance.now();
   const outcome = await fitOnWorker(
-    { type: "train", x, rows: fit.length, cols: spec.width, y, options, compute },
+    { type: "train", modelType: p.model_type, x, rows: fit.length, cols: spec.width, y, options, compute },
     ctx,
     maxIter,
   );
@@ -152,7 +133,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
   // a cancel that arrives as the fit ends must still leave the serving version alone
   if (ctx.signal.aborted) throw abortReason(ctx.signal);
   await ctx.progress({ stage: "evaluating", progress: 0.95 });
-  const heldOutputs = predictHost(outcome.model, encodeRows(spec, held));
+  const heldOutputs = kind.predictHost(outcome.model, encodeRows(spec, held));
   const metrics = scoreOutputs(outcome.model, target, heldOutputs, held);
   const baseline = trainingBaseline({
     spec,
@@ -168,6 +149,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     createdAt: now,
     spec,
     target,
+    modelType: p.model_type,
     model: outcome.model,
     baseline,
   });
@@ -176,6 +158,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     epochs: outcome.model.nIter,
     final_loss: outcome.model.lossCurve.at(-1) ?? null,
     early_stopping: earlyStopping,
+    model_type: p.model_type,
     hidden_layer_sizes: hidden,
   };
   await markVersionReady(deps.db, p.model_key, p.version, {

@@ -74,6 +74,8 @@ export interface VersionItem {
   version: string;
   status: string;
   active: boolean;
+  /** the kind of model (mlp, linear) */
+  model_type: string;
   metrics: Record<string, unknown> | null;
   backend: string | null;
   train_rows: number | null;
@@ -193,6 +195,7 @@ export function ModelDetailPage(p: {
             <tr>
               <th scope="col">Version</th>
               <th scope="col">Status</th>
+              <th scope="col">Kind</th>
               <th scope="col" class="num">
                 {scoreName(m.task_type)}
               </th>
@@ -212,6 +215,7 @@ export function ModelDetailPage(p: {
                   <Status value={v.active ? "active" : v.status} />
                   {v.error ? <span class="hint"> {v.error}</span> : null}
                 </td>
+                <td>{v.model_type}</td>
                 <td class="num">{fmtScore(v.metrics?.[metricKey] as number | undefined)}</td>
                 <td>{v.backend ?? "—"}</td>
                 <td class="num">{v.train_rows ?? "—"}</td>

@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { recordedModelType } from "../../ml/kinds";
 import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
 import { modelPeople } from "../../registry/maintainers";
@@ -32,6 +33,7 @@ export function versionView(v: VersionRow, active: string | null) {
     version: v.version,
     status: v.status,
     active: v.version === active,
+    model_type: recordedModelType(parse(v.hyperparameters)),
     metrics: parse(v.metrics),
     hyperparameters: parse(v.hyperparameters),
     feature_fields: parse(v.feature_fields),
@@ -57,6 +59,7 @@ export function modelsRoutes(deps: AppDeps & { runtime: Runtime }) {
       task_type: model.task_type,
       target_field: model.target_field,
       active_version: model.active_version,
+      model_type: active ? recordedModelType(parse(active.hyperparameters)) : null,
       status: active ? "ready" : versions.some((v) => v.status === "training") ? "training" : "no_ready_version",
       metrics: active ? parse(active.metrics) : null,
       versions: versions.length,

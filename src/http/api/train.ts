@@ -10,6 +10,7 @@ import { datasetForUser, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { architectureFor } from "../../jobs/train";
 import type { Row } from "../../ml/features";
+import { DEFAULT_MODEL_TYPE, MODEL_TYPES } from "../../ml/kinds";
 import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
 import { strictBody } from "../strict-body";
@@ -38,6 +39,8 @@ const TrainFields = {
     ),
   ),
   allow_schema_change: v.optional(v.boolean(), false),
+  /** "mlp" (default): hidden layers from the seed's table; "linear": none, a logistic/linear baseline */
+  model_type: v.optional(v.picklist(MODEL_TYPES), DEFAULT_MODEL_TYPE),
   task_type: v.optional(v.picklist(["classification", "regression"])),
   target_field: v.pipe(v.string(), v.minLength(1)),
   feature_fields: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),

@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { requireRole, signedIn } from "../../auth/routes-policy";
+import { recordedModelType } from "../../ml/kinds";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
@@ -88,6 +89,7 @@ export function modelPages(deps: UiDeps) {
           versions={versions.map((v) => ({
             ...v,
             active: v.version === model.active_version,
+            model_type: recordedModelType(parse(v.hyperparameters)),
             metrics: parse(v.metrics),
           }))}
           features={features ?? null}

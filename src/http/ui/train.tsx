@@ -10,6 +10,7 @@ import { TrainPage } from "../../../views/pages/train";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { type Dataset, datasetForUser, listDatasets, loadDatasetRows } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
+import { modelKindChoices } from "../../ml/kinds";
 import { TrainBody } from "../api/train";
 import type { AppEnv } from "../env";
 import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDeps } from "./page";
@@ -27,6 +28,7 @@ function trainBody(f: Record<string, string>, columns: string[]) {
     model_key: f.model_key ?? "",
     target_field: f.target_field ?? "",
     task_type: f.task_type === "classification" || f.task_type === "regression" ? f.task_type : undefined,
+    model_type: f.model_type || undefined,
     feature_fields: features.filter((c) => c !== f.target_field),
     dataset_id: f.dataset_id,
     validation_split: num(f.validation_split),
@@ -65,6 +67,7 @@ export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
         learning_rate_init: deps.config.ML_LEARNING_RATE_INIT,
         alpha: deps.config.ML_ALPHA,
       }}
+      modelTypes={modelKindChoices()}
     />
   );
   return render(c, deps, "Train", body, { status: o.status ?? 200 });
@@ -97,7 +100,7 @@ export function trainPages(deps: UiDeps) {
         return seeOther(c, `/ui/jobs/${jobId}`);
       } catch (e) {
         // API paths (hyperparameters.max_iter, feature_fields.0) name the form's fields by their last word
-        const form = formError(e, f);
+        const form = formError(e, f, { "hyperparameters.hidden_layer_sizes": "hidden_layer_sizes" });
         if (e instanceof v.ValiError) {
           delete form.errors.hyperparameters;
           for (const issue of e.issues) {
