@@ -10,9 +10,10 @@ import { loadDatasetRows } from "../datasets/store";
 import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { classificationMetrics, primaryScore, regressionMetrics } from "../ml/evaluate";
-import { encodeRows, inferSpec, type Row } from "../ml/features";
+import { encodeRows, inferSpec, isMissing, type Row } from "../ml/features";
 import { modelKind } from "../ml/kinds";
-import { earlyStoppingUsable, type Label, type MlpModel } from "../ml/model";
+import type { Label, MlpModel } from "../ml/model";
+import { planFit } from "../ml/plan";
 import { predictLabels } from "../ml/predict";
 import { Random } from "../ml/random";
 import { trainingBaseline } from "../monitoring/reference";
@@ -23,6 +24,7 @@ import { readParams, TrainParams } from "./params";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
 import type { TrainRequest } from "./train-worker";
+import { checkTrainingRows } from "./training-checks";
 
 export interface TrainDeps {
   db: Kysely<DB>;
@@ -36,14 +38,6 @@ declare module "../events/bus" {
   interface BusEvents {
     "models:metrics_updated": { model_key: string; version: string; metrics: unknown; active: boolean };
   }
-}
-
-/** The seed's architecture table: the network grows with the data. */
-export function architectureFor(rows: number): number[] {
-  if (rows < 10_000) return [128, 64];
-  if (rows < 100_000) return [256, 128];
-  if (rows < 500_000) return [512, 256, 128];
-  return [1024, 512, 256, 128];
 }
 
 export function trainHandler(deps: TrainDeps) {
@@ -61,7 +55,9 @@ export function trainHandler(deps: TrainDeps) {
 async function train(deps: TrainDeps, p: TrainParams, ctx: JobContext) {
   await ctx.progress({ stage: "loading_data", progress: 0.01 });
   const { rows } = await loadDatasetRows({ db: deps.db, config: deps.config, now: deps.now }, p.dataset_id);
-  const usable = rows.filter((r) => r[p.target_field] !== null && r[p.target_field] !== undefined);
+  // what the request could not see without every row: labelled count, classes, target kind, numbers
+  checkTrainingRows(rows, p, "rows");
+  const usable = rows.filter((r) => !isMissing(r[p.target_field]));
   const { fit, held } = splitHeldOut(usable, p.validation_split, p.hyperparameters.random_state ?? 42);
   const fitted = await fitVersion(deps, p, { fit, held }, ctx);
   await activateVersion(deps, p.model_key, p.version, fitted.metrics);
@@ -101,9 +97,21 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
   }
 
   const kind = modelKind(p.model_type);
-  const hidden = kind.hiddenLayers(fit.length, p.hyperparameters.hidden_layer_sizes);
   const maxIter = p.hyperparameters.max_iter ?? config.ML_MAX_ITER;
-  const earlyStopping = p.early_stopping && earlyStoppingUsable(fit.length, config.ML_VALIDATION_FRACTION);
+  const plan = planFit({
+    modelType: p.model_type,
+    labelledRows: fit.length + held.length,
+    validationSplit: p.validation_split,
+    trainRows: fit.length,
+    inputWidth: spec.width,
+    outputs: Array.isArray(y) ? new Set(y.map(String)).size : 1,
+    hidden: p.hyperparameters.hidden_layer_sizes,
+    maxIter,
+    earlyStopping: p.early_stopping,
+    validationFraction: config.ML_VALIDATION_FRACTION,
+    nIterNoChange: config.ML_N_ITER_NO_CHANGE,
+  });
+  const { hidden, earlyStopping } = plan;
   const options: TrainRequest["options"] = {
     task: p.task_type,
     hidden,
@@ -118,8 +126,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     tol: config.ML_TOL,
     seed,
   };
-  const params = 6 * fit.length * spec.width * hidden.reduce((s, h) => s + h, 0) * maxIter;
-  const compute = { ...computeOptions(config), workSize: params };
+  const compute = { ...computeOptions(config), workSize: plan.flops };
   if (!p.use_gpu_if_available) compute.compute = "cpu";
 
   const started = performance.now();

@@ -6,10 +6,8 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { requireRole, signedIn } from "../../auth/routes-policy";
 import { namedRow } from "../../datasets/column-names";
-import { datasetForUser, loadDatasetRows } from "../../datasets/store";
+import { datasetForUser } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
-import { architectureFor } from "../../jobs/train";
-import type { Row } from "../../ml/features";
 import { DEFAULT_MODEL_TYPE, MODEL_TYPES } from "../../ml/kinds";
 import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
@@ -73,41 +71,26 @@ export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runt
   const now = () => (deps.now ?? (() => new Date()))();
   const datasetDeps = { db: deps.db, config: deps.config, now };
   return new Hono<AppEnv>().post("/train", requireRole("user"), jsonBody(TrainBody), async (c) => {
-    const body = c.req.valid("json");
-    const batch = typeof body.batch_size === "number" ? { batch_size: body.batch_size } : {};
-    const hyperparameters = { ...body.hyperparameters, ...batch };
-    let rows: Row[];
-    if (body.items) rows = body.items;
-    else {
-      const ds = await datasetForUser(datasetDeps, signedIn(c), body.dataset_id as string);
-      rows = (await loadDatasetRows(datasetDeps, ds.id)).rows;
-    }
-    const { jobId, version, features, labelled } = await startTraining(
+    const { items, dataset_id, dataset_name: _, batch_size, ...body } = c.req.valid("json");
+    const batch = typeof batch_size === "number" ? { batch_size } : {};
+    const data = items ? { items } : { dataset: await datasetForUser(datasetDeps, signedIn(c), dataset_id as string) };
+    const { jobId, version, plan } = await startTraining(
       { ...deps, now },
       {
         ...body,
-        hyperparameters,
-        rows,
-        datasetId: body.dataset_id ?? null,
+        hyperparameters: { ...body.hyperparameters, ...batch },
+        data,
         createdBy: signedIn(c).userId,
         actor: signedIn(c),
       },
     );
-    const hidden = body.hyperparameters.hidden_layer_sizes ?? architectureFor(labelled);
-    const epochs = body.hyperparameters.max_iter ?? deps.config.ML_MAX_ITER;
-    // ≈ 6 FLOPs per weight per row per epoch at a conservative 5 GFLOP/s, plus start-up
-    const weights = [features.length * 4, ...hidden, 10].reduce(
-      (s, h, i, a) => (i ? s + (a[i - 1] as number) * h : s),
-      0,
-    );
-    const estimated = 1 + (6 * labelled * weights * epochs) / 5e9;
     return c.json(
       {
         job_id: jobId,
         status: "queued",
         model_key: body.model_key,
         version,
-        estimated_time: Math.round(estimated * 10) / 10,
+        estimated_time: Math.round(plan.estimatedSeconds * 10) / 10,
       },
       202,
     );

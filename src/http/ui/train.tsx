@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { TrainPage } from "../../../views/pages/train";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { type Dataset, datasetForUser, listDatasets, loadDatasetRows } from "../../datasets/store";
+import { type Dataset, datasetForUser, listDatasets } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { modelKindChoices } from "../../ml/kinds";
 import { TrainBody } from "../api/train";
@@ -89,11 +89,9 @@ export function trainPages(deps: UiDeps) {
       const dataset = await datasetForUser(datasetDeps, user, f.dataset_id ?? "");
       try {
         const body = v.parse(TrainBody, trainBody(f, dataset.columns));
-        const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
         const { jobId } = await startTraining(deps, {
           ...body,
-          rows,
-          datasetId: dataset.id,
+          data: { dataset },
           createdBy: user.userId,
           actor: user,
         });
