@@ -52,5 +52,6 @@ describe("the Training page's model kind", () => {
     const model = await user.get("/ui/models/iris-lin");
     expect(model.status).toBe(200);
     expect(model.text).toContain("<td>linear</td>");
+    expect(model.text).toContain("(linear (softmax regression), 27 parameters)");
   });
 });

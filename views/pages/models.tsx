@@ -100,6 +100,8 @@ export function ModelDetailPage(p: {
   versions: VersionItem[];
   features: FeatureItem[] | null;
   lossCurve: number[] | null;
+  /** what the serving version is (ModelKind.describe), when it is loaded */
+  servingModel: { summary: string; parameters: number } | null;
   people: ModelPeopleView;
   /** the viewer may train, retrain and roll back (owner, maintainer, admin) */
   canChange: boolean;
@@ -119,8 +121,11 @@ export function ModelDetailPage(p: {
       <h1>Model {m.model_key}</h1>
       <p>
         {m.task_type} of <strong>{m.target_field}</strong>; serving version{" "}
-        <strong>{m.active_version ?? "none"}</strong>. <a href={`/ui/predict?model=${key}`}>Predict with it</a> ·{" "}
-        <a href={`/ui/drift?model=${key}`}>Drift</a>
+        <strong>{m.active_version ?? "none"}</strong>
+        {p.servingModel
+          ? ` (${p.servingModel.summary}, ${p.servingModel.parameters.toLocaleString("en")} parameters)`
+          : ""}
+        . <a href={`/ui/predict?model=${key}`}>Predict with it</a> · <a href={`/ui/drift?model=${key}`}>Drift</a>
       </p>
       <h2>Metrics of the serving version</h2>
       {metrics ? (

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { requireRole, signedIn } from "../../auth/routes-policy";
-import { recordedModelType } from "../../ml/kinds";
+import { modelKind, recordedModelType } from "../../ml/kinds";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
@@ -94,6 +94,7 @@ export function modelPages(deps: UiDeps) {
           }))}
           features={features ?? null}
           lossCurve={loaded?.artifact.model.lossCurve ?? null}
+          servingModel={loaded ? modelKind(loaded.artifact.modelType).describe(loaded.artifact.model) : null}
         />
       );
       return render(c, deps, `Model ${key}`, page, { notice });
