@@ -11,9 +11,10 @@ import { modelKind } from "./kinds";
 import { earlyStoppingUsable } from "./model";
 
 /**
- * Sustained training FLOP/s of the CPU backend, measured with `bun bench/train-estimate.ts` on the
- * reference box (2 shared cores, wasm SIMD): digits and a 200k-row synthetic set. A faster backend
- * finishes sooner than estimated; the estimate is meant as an upper bound a client can plan with.
+ * Sustained training FLOP/s of the CPU backend (wasm SIMD) on 2 shared, busy cores, where
+ * `bun bench/train-estimate.ts` measured estimate/real job time: iris 1.2 s/0.6 s, digits
+ * 2.0 s/3.1 s, a 200k-row synthetic set ([512,256,128], 24 epochs) 1366 s/818 s; a lone probe of
+ * 512-wide layers ran at 6.5 GFLOP/s. A faster backend finishes sooner than estimated.
  */
 export const CPU_TRAIN_FLOPS = 4e9;
 /** Fixed cost of a train job besides the fit, seconds (measured on iris, where the fit is ~nothing). */
