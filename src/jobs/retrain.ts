@@ -22,7 +22,7 @@ import { confidentRows, feedbackRows } from "../monitoring/client-data";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { getModel, getVersion, markVersionFailed, reserveVersion } from "../registry/registry";
 import type { LoadedVersion } from "../registry/serving";
-import { RetrainParams, readParams, TrainParams } from "./params";
+import { JobParamsError, RetrainParams, readParams, TrainParams } from "./params";
 import type { JobRow } from "./queue";
 import { enqueue, newJobId } from "./queue";
 import type { JobContext } from "./runner";
@@ -66,11 +66,15 @@ export async function enqueueRetrain(
         .executeTakeFirst()
     : undefined;
   // how the source version was trained (its own train or retrain job), reused as is
-  const base = sourceJob
-    ? sourceJob.type === "retrain"
-      ? readParams(RetrainParams, sourceJob).train
-      : readParams(TrainParams, sourceJob)
-    : null;
+  let base: TrainParams | null = null;
+  try {
+    if (sourceJob)
+      base =
+        sourceJob.type === "retrain" ? readParams(RetrainParams, sourceJob).train : readParams(TrainParams, sourceJob);
+  } catch (e) {
+    if (!(e instanceof JobParamsError)) throw e;
+    throw conflict(`version ${source.version} of ${r.modelKey} cannot be retrained: ${e.message}`);
+  }
   if (!base || !source.dataset_id) throw conflict(`version ${source.version} of ${r.modelKey} has no training record`);
   const jobId = newJobId();
   const now = deps.now().toISOString();

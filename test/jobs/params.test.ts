@@ -31,6 +31,27 @@ describe("job params", () => {
     expect((await svc.request(`/jobs/${drift.id}`)).body.status).toBe("completed");
   });
 
+  test("a version whose training params cannot be read is a 409 to retrain, not a 500", async () => {
+    const res = await svc.request("/train", {
+      json: {
+        model_key: "tiny",
+        target_field: "y",
+        items: [
+          { x: 1, y: "a" },
+          { x: 2, y: "b" },
+          { x: 3, y: "a" },
+          { x: 4, y: "b" },
+        ],
+        hyperparameters: { max_iter: 3 },
+      },
+    });
+    expect((await svc.waitJob(res.body.job_id)).status).toBe("completed");
+    await svc.db.updateTable("jobs").set({ params: "{}" }).where("id", "=", res.body.job_id).execute();
+    const retrain = await svc.request("/models/tiny/retrain", { method: "POST" });
+    expect(retrain.status).toBe(409);
+    expect(retrain.body.error.message).toContain("cannot be retrained");
+  });
+
   test("params that are not JSON are a clear error too", () => {
     expect(() => readParams(TrainParams, { id: "j1", type: "train", params: "{" })).toThrow(
       "train job j1 has params that are not JSON",
