@@ -5,6 +5,7 @@
  */
 import { type DriftCheckDeps, runAllDriftChecks, runDriftCheck } from "../monitoring/check";
 import { SYSTEM } from "../registry/ownership";
+import { DriftParams, readParams } from "./params";
 import type { JobRow } from "./queue";
 import { enqueueRetrain } from "./retrain";
 
@@ -31,7 +32,7 @@ export function driftCheckDeps(w: DriftWiring): DriftCheckDeps {
 
 export function driftHandler(deps: DriftCheckDeps) {
   return async (job: JobRow) => {
-    const p = JSON.parse(job.params) as { model_key: string | null };
+    const p = readParams(DriftParams, job);
     const strip = ({ report: _, ...r }: Awaited<ReturnType<typeof runDriftCheck>>) => r;
     if (p.model_key) return strip(await runDriftCheck(deps, p.model_key));
     const all = await runAllDriftChecks(deps);

@@ -2,17 +2,11 @@
 import type { Kysely } from "kysely";
 import type { Backend } from "../compute/backend";
 import type { DB } from "../db/schema";
-import type { Row } from "../ml/features";
 import type { PredictionLog } from "../monitoring/prediction-log";
 import { type ModelCache, type Prediction, predictRows } from "../registry/serving";
+import { PredictParams, readParams } from "./params";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
-
-export interface PredictParams {
-  model_key: string;
-  version: string | null;
-  data: Row[];
-}
 
 export function predictHandler(deps: {
   db: Kysely<DB>;
@@ -21,7 +15,7 @@ export function predictHandler(deps: {
   servingBackend: () => Promise<Backend>;
 }) {
   return async (job: JobRow, ctx: JobContext) => {
-    const p = JSON.parse(job.params) as PredictParams;
+    const p = readParams(PredictParams, job);
     const loaded = p.version ? await deps.models.load(p.model_key, p.version) : await deps.models.active(p.model_key);
     const started = performance.now();
     const predictions: ({ prediction_id: number } & Prediction)[] = [];

@@ -16,36 +16,17 @@ import type { DB } from "../db/schema";
 import { conflict } from "../errors";
 import { primaryScore } from "../ml/evaluate";
 import { encodeRows, isMissing, type Row } from "../ml/features";
-import { predictHost } from "../ml/predict";
+import { modelKind } from "../ml/kinds";
 import { raiseAlert } from "../monitoring/alerts";
 import { confidentRows, feedbackRows } from "../monitoring/client-data";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { getModel, getVersion, reserveVersion } from "../registry/registry";
 import type { LoadedVersion } from "../registry/serving";
+import { JobParamsError, RetrainParams, readParams, TrainParams } from "./params";
 import type { JobRow } from "./queue";
 import { enqueue, newJobId } from "./queue";
 import type { JobContext } from "./runner";
-import {
-  activateFitted,
-  failVersionOnError,
-  fitVersion,
-  scoreOutputs,
-  splitHeldOut,
-  type TrainDeps,
-  type TrainParams,
-} from "./train";
-
-export interface RetrainParams {
-  model_key: string;
-  version: string;
-  source_version: string;
-  trigger: "drift" | "manual";
-  /** the window whose confident predictions become client rows */
-  window_start: string;
-  window_end: string;
-  /** how the source version was trained (its own train or retrain job); reused as is */
-  train: TrainParams;
-}
+import { activateFitted, failVersionOnError, fitVersion, scoreOutputs, splitHeldOut, type TrainDeps } from "./train";
 
 /** a held-out part with fewer rows is reported but does not decide */
 export const MIN_JUDGED_ROWS = 10;
@@ -78,10 +59,22 @@ export async function enqueueRetrain(
   if (pending) return null;
   const source = await getVersion(deps.db, r.modelKey, model.active_version);
   const sourceJob = source.job_id
-    ? await deps.db.selectFrom("jobs").select("params").where("id", "=", source.job_id).executeTakeFirst()
+    ? await deps.db
+        .selectFrom("jobs")
+        .select(["id", "type", "params"])
+        .where("id", "=", source.job_id)
+        .executeTakeFirst()
     : undefined;
-  const sourceParams = sourceJob ? JSON.parse(sourceJob.params) : null;
-  const base: TrainParams | null = sourceParams ? (sourceParams.train ?? sourceParams) : null;
+  // how the source version was trained (its own train or retrain job), reused as is
+  let base: TrainParams | null = null;
+  try {
+    if (sourceJob)
+      base =
+        sourceJob.type === "retrain" ? readParams(RetrainParams, sourceJob).train : readParams(TrainParams, sourceJob);
+  } catch (e) {
+    if (!(e instanceof JobParamsError)) throw e;
+    throw conflict(`version ${source.version} of ${r.modelKey} cannot be retrained: ${e.message}`);
+  }
   if (!base || !source.dataset_id) throw conflict(`version ${source.version} of ${r.modelKey} has no training record`);
   const jobId = newJobId();
   const now = deps.now().toISOString();
@@ -119,7 +112,7 @@ export async function enqueueRetrain(
 
 export function retrainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
-    const p = JSON.parse(job.params) as RetrainParams;
+    const p = readParams(RetrainParams, job);
     return failVersionOnError(
       deps,
       p,
@@ -238,7 +231,8 @@ async function retrain(deps: TrainDeps, p: RetrainParams, jobId: string, ctx: Jo
 
 function score(v: LoadedVersion, rows: Row[]) {
   const { model, spec, target } = v.artifact;
-  return scoreOutputs(model, target, predictHost(model, encodeRows(spec, rows)), rows);
+  const out = modelKind(v.artifact.modelType).predictHost(model, encodeRows(spec, rows));
+  return scoreOutputs(model, target, out, rows);
 }
 
 async function record(

@@ -1,88 +1,53 @@
 /**
  * Starting a fit, as POST /train and the Training page both do: check who asks (a new model_key
  * makes them its owner; an existing model needs its owner, a maintainer or an admin: 403), check
- * the rows (422 before any job exists), reserve the version (409 on a duplicate or a schema
- * change not asked for), keep rows sent inline as a dataset so a retrain can reuse them, queue
- * the job and wake the runner.
+ * the data (422 before any job exists: all of it for rows sent inline; the header, row count and
+ * first rows of a stored dataset, whose rows only the job loads), reserve the version (409 on a
+ * duplicate or a schema change not asked for), keep rows sent inline as a dataset so a retrain can
+ * reuse them, plan the fit (src/ml/plan.ts: the same plan the job runs), queue the job, wake the runner.
  */
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
-import { checkColumnNames } from "../datasets/column-names";
-import { saveJsonDataset } from "../datasets/store";
+import { type Dataset, previewDataset, saveJsonDataset } from "../datasets/store";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
-import { inferKind, isMissing, type Row, unrepresentableNumbers } from "../ml/features";
+import { TrainingError } from "../ml/errors";
+import { inferSpec, isMissing, type Row } from "../ml/features";
+import { DEFAULT_MODEL_TYPE, type ModelType } from "../ml/kinds";
+import { type FitPlan, planFit } from "../ml/plan";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { reserveVersion } from "../registry/registry";
+import type { TrainParams } from "./params";
 import { enqueue, newJobId } from "./queue";
 import type { JobRunner } from "./runner";
-import type { TrainParams } from "./train";
+import {
+  checkColumns,
+  checkLabelledCount,
+  checkTargetKind,
+  checkTrainingRows,
+  inferTask,
+  type Task,
+  type TrainingFields,
+} from "./training-checks";
 
-/** 422 unless the rows can train the model asked for; returns the task and feature fields. */
-export function checkTrainingRows(
-  rows: Row[],
-  body: {
-    target_field: string;
-    feature_fields?: string[] | undefined;
-    task_type?: string | undefined;
-    validation_split: number;
-  },
-) {
-  const columns = new Set(rows.flatMap((r) => Object.keys(r)));
-  checkColumnNames([...columns], "the training rows");
-  const target = body.target_field;
-  if (!columns.has(target))
-    throw invalid(`target_field ${target} is not a column of the data`, [
-      { path: "target_field", message: "unknown column" },
-    ]);
-  const features = body.feature_fields ?? [...columns].filter((c) => c !== target);
-  const unknown = features.filter((f) => !columns.has(f));
-  if (unknown.length)
-    throw invalid(
-      `feature_fields not in the data: ${unknown.join(", ")}`,
-      unknown.map((f) => ({ path: "feature_fields", message: `unknown column ${f}` })),
-    );
-  if (features.includes(target)) throw invalid("target_field cannot also be a feature");
-  if (features.length === 0) throw invalid("no feature columns besides the target");
-  const labelled = rows.filter((r) => !isMissing(r[target]));
-  const targetKind = inferKind(labelled.map((r) => r[target]));
-  const task =
-    body.task_type ??
-    (targetKind === "numeric" && new Set(labelled.map((r) => r[target])).size > 20 ? "regression" : "classification");
-  const held = Math.round(labelled.length * body.validation_split);
-  if (held < 1 || labelled.length - held < 2) {
-    throw invalid(
-      `${labelled.length} labelled rows are too few for validation_split ${body.validation_split}: need at least 1 held-out and 2 training rows`,
-    );
-  }
-  if (task === "classification") {
-    const classes = new Set(labelled.map((r) => String(r[target])));
-    if (classes.size < 2)
-      throw invalid(`the target ${target} has a single class (${[...classes][0]}); classification needs at least two`);
-  } else if (targetKind !== "numeric") {
-    throw invalid(`regression needs a numeric target; ${target} holds ${targetKind} values`);
-  }
-  const unrepresentable = unrepresentableNumbers(rows, "items");
-  if (unrepresentable.length) {
-    const first = unrepresentable[0] as { path: string; message: string };
-    throw invalid(`${first.path}: ${first.message}`, unrepresentable.slice(0, 100));
-  }
-  return { task: task as "classification" | "regression", features, labelled: labelled.length };
-}
+/**
+ * Rows read from the head of a stored dataset at request time: enough to infer the task when
+ * none is given, the encoded width and the classes for the estimate; the job checks all rows.
+ */
+export const SAMPLE_ROWS = 1000;
 
-export interface TrainingRequest {
+/** Rows sent with the request, or a stored dataset the caller may use (datasetForUser). */
+export type TrainingData = { items: Row[] } | { dataset: Dataset };
+
+export interface TrainingRequest extends TrainingFields {
   model_key: string;
   version?: string | undefined;
-  task_type?: "classification" | "regression" | undefined;
-  target_field: string;
-  feature_fields?: string[] | undefined;
-  validation_split: number;
+  /** the kind of model to fit (src/ml/kinds); absent: an MLP */
+  model_type?: ModelType | undefined;
   early_stopping?: boolean | undefined;
   use_gpu_if_available: boolean;
   hyperparameters: TrainParams["hyperparameters"];
-  rows: Row[];
-  /** the dataset the rows came from; null: they came inline and are kept as a new dataset */
-  datasetId: string | null;
+  data: TrainingData;
   createdBy: number | null;
   actor: Actor;
   /** the new version may change the target, task or features of the active one (owner or admin) */
@@ -96,6 +61,54 @@ export interface TrainingDeps {
   runtime: { jobs: Pick<JobRunner, "kick"> };
 }
 
+interface CheckedData {
+  task: Task;
+  features: string[];
+  /** labelled rows: exact for inline rows, the dataset's row count (an upper bound) for a stored one */
+  labelled: number;
+  /** classes (or 1) seen: all of them inline, those of the sample for a stored dataset */
+  outputs: number;
+  sample: Row[];
+}
+
+/** A stored dataset checked from its metadata and first rows; the job checks the rest. */
+async function checkDataset(deps: TrainingDeps, actor: Actor, ds: Dataset, r: TrainingFields): Promise<CheckedData> {
+  const features = checkColumns(ds.columns, r);
+  checkLabelledCount(ds.row_count, r.validation_split);
+  const { rows } = await previewDataset({ db: deps.db, config: deps.config, now: deps.now }, actor, ds.id, SAMPLE_ROWS);
+  const values = rows.map((row) => row[r.target_field]).filter((x) => !isMissing(x));
+  const task = inferTask(values, r.task_type);
+  checkTargetKind(r.target_field, task, values);
+  const outputs = task === "classification" ? Math.max(2, new Set(values.map(String)).size) : 1;
+  return { task, features, labelled: ds.row_count, outputs, sample: rows };
+}
+
+function checkItems(items: Row[], r: TrainingFields): CheckedData {
+  return { ...checkTrainingRows(items, r), sample: items.slice(0, SAMPLE_ROWS) };
+}
+
+/** The plan of the fit as the job will run it, from what the request knows; 422 for layers the kind cannot have. */
+function planRequest(config: Config, r: TrainingRequest, checked: CheckedData): FitPlan {
+  try {
+    return planFit({
+      modelType: r.model_type,
+      labelledRows: checked.labelled,
+      validationSplit: r.validation_split,
+      inputWidth: inferSpec(checked.sample, checked.features).width,
+      outputs: checked.outputs,
+      hidden: r.hyperparameters.hidden_layer_sizes,
+      maxIter: r.hyperparameters.max_iter ?? config.ML_MAX_ITER,
+      earlyStopping: r.early_stopping ?? config.ML_EARLY_STOPPING,
+      validationFraction: config.ML_VALIDATION_FRACTION,
+      nIterNoChange: config.ML_N_ITER_NO_CHANGE,
+    });
+  } catch (e) {
+    if (e instanceof TrainingError)
+      throw invalid(e.message, [{ path: "hyperparameters.hidden_layer_sizes", message: e.message }]);
+    throw e;
+  }
+}
+
 export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
   const exists = await deps.db
     .selectFrom("models")
@@ -103,7 +116,11 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     .where("model_key", "=", r.model_key)
     .executeTakeFirst();
   if (exists) await assertCanChangeModel(deps.db, r.actor, r.model_key, "train a new version of");
-  const { task, features, labelled } = checkTrainingRows(r.rows, r);
+  const checked =
+    "items" in r.data ? checkItems(r.data.items, r) : await checkDataset(deps, r.actor, r.data.dataset, r);
+  const { task, features } = checked;
+  const modelType = r.model_type ?? DEFAULT_MODEL_TYPE;
+  const plan = planRequest(deps.config, r, checked);
   const jobId = newJobId();
   const at = deps.now().toISOString();
   const version = await reserveVersion(deps.db, {
@@ -112,20 +129,21 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     taskType: task,
     targetField: r.target_field,
     featureFields: features,
-    hyperparameters: r.hyperparameters,
-    datasetId: r.datasetId,
+    hyperparameters: { model_type: modelType, ...r.hyperparameters },
+    datasetId: "dataset" in r.data ? r.data.dataset.id : null,
     jobId,
     createdBy: r.createdBy,
     now: at,
     actor: r.actor,
     allowSchemaChange: r.allow_schema_change,
   });
-  let datasetId = r.datasetId;
-  if (!datasetId) {
+  let datasetId: string;
+  if ("dataset" in r.data) datasetId = r.data.dataset.id;
+  else {
     const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
     const saved = await saveJsonDataset(datasetDeps, {
       name: `${r.model_key}-train`,
-      rows: r.rows,
+      rows: r.data.items,
       createdBy: r.createdBy,
     });
     datasetId = saved.id;
@@ -134,6 +152,7 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
   const params: TrainParams = {
     model_key: r.model_key,
     version,
+    model_type: modelType,
     task_type: task,
     target_field: r.target_field,
     feature_fields: features,
@@ -153,5 +172,5 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     now: at,
   });
   deps.runtime.jobs.kick();
-  return { jobId, version, task, features, labelled };
+  return { jobId, version, task, features, labelled: checked.labelled, plan };
 }

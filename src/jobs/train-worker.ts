@@ -1,19 +1,21 @@
 /**
  * The fit itself, on a worker thread so that the API stays responsive during training (the
  * CPU backend blocks its calling thread while its kernels run). Messages:
- *   in:  {type: "train", x, rows, cols, y, options, compute, cancel}
+ *   in:  {type: "train", modelType, x, rows, cols, y, options, compute, cancel}
  *   out: {type: "progress", progress} | {type: "done", model, device, reason} | {type: "error", code, message}
  * `cancel` is an Int32Array(1) over shared memory that the parent sets to 1: a message could not
  * reach a thread whose event loop the fit keeps busy, a flag read before every step does.
  */
 import { type PickOptions, pickBackend } from "../compute/pick";
-import { TrainingError, trainMlp } from "../ml/mlp";
+import { TrainingError } from "../ml/errors";
+import { type ModelType, modelKind } from "../ml/kinds";
 import type { Label, MlpOptions, Progress } from "../ml/model";
 
 declare const self: Worker;
 
 export interface TrainRequest {
   type: "train";
+  modelType: ModelType;
   x: Float32Array;
   rows: number;
   cols: number;
@@ -42,7 +44,7 @@ self.onmessage = async (event: MessageEvent<TrainRequest>) => {
       last = performance.now();
       self.postMessage({ type: "progress", progress: p });
     };
-    const model = await trainMlp(
+    const model = await modelKind(msg.modelType).fit(
       backend,
       { x: msg.x, rows: msg.rows, cols: msg.cols, y: msg.y },
       {

@@ -10,9 +10,11 @@ import { loadDatasetRows } from "../datasets/store";
 import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { classificationMetrics, primaryScore, regressionMetrics } from "../ml/evaluate";
-import { encodeRows, inferSpec, type Row } from "../ml/features";
-import { earlyStoppingUsable, type Label, type MlpModel } from "../ml/model";
-import { predictHost, predictLabels } from "../ml/predict";
+import { encodeRows, inferSpec, isMissing, type Row } from "../ml/features";
+import { modelKind } from "../ml/kinds";
+import type { Label, MlpModel } from "../ml/model";
+import { planFit } from "../ml/plan";
+import { predictLabels } from "../ml/predict";
 import { Random } from "../ml/random";
 import { trainingBaseline } from "../monitoring/reference";
 import { activateVersion } from "../registry/activation";
@@ -21,31 +23,11 @@ import { SYSTEM } from "../registry/ownership";
 import { markVersionFailed, markVersionReady } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
 import { artifactStore } from "../storage/open";
+import { readParams, TrainParams } from "./params";
 import type { JobRow } from "./queue";
 import type { JobContext } from "./runner";
 import type { TrainRequest } from "./train-worker";
-
-/** What POST /train stores on the job row. */
-export interface TrainParams {
-  model_key: string;
-  version: string;
-  task_type: "classification" | "regression";
-  target_field: string;
-  feature_fields: string[];
-  dataset_id: string;
-  validation_split: number;
-  early_stopping: boolean;
-  use_gpu_if_available: boolean;
-  hyperparameters: {
-    hidden_layer_sizes?: number[];
-    activation?: "relu" | "tanh" | "logistic" | "identity";
-    learning_rate_init?: number;
-    alpha?: number;
-    batch_size?: number;
-    max_iter?: number;
-    random_state?: number;
-  };
-}
+import { checkTrainingRows } from "./training-checks";
 
 export interface TrainDeps {
   db: Kysely<DB>;
@@ -55,17 +37,9 @@ export interface TrainDeps {
   now: () => Date;
 }
 
-/** The seed's architecture table: the network grows with the data. */
-export function architectureFor(rows: number): number[] {
-  if (rows < 10_000) return [128, 64];
-  if (rows < 100_000) return [256, 128];
-  if (rows < 500_000) return [512, 256, 128];
-  return [1024, 512, 256, 128];
-}
-
 export function trainHandler(deps: TrainDeps) {
   return async (job: JobRow, ctx: JobContext) => {
-    const p = JSON.parse(job.params) as TrainParams;
+    const p = readParams(TrainParams, job);
     return failVersionOnError(deps, p, () => train(deps, p, job.id, ctx));
   };
 }
@@ -109,7 +83,9 @@ export function activateFitted(
 async function train(deps: TrainDeps, p: TrainParams, jobId: string, ctx: JobContext) {
   await ctx.progress({ stage: "loading_data", progress: 0.01 });
   const { rows } = await loadDatasetRows({ db: deps.db, config: deps.config, now: deps.now }, p.dataset_id);
-  const usable = rows.filter((r) => r[p.target_field] !== null && r[p.target_field] !== undefined);
+  // what the request could not see without every row: labelled count, classes, target kind, numbers
+  checkTrainingRows(rows, p, "rows");
+  const usable = rows.filter((r) => !isMissing(r[p.target_field]));
   const { fit, held } = splitHeldOut(usable, p.validation_split, p.hyperparameters.random_state ?? 42);
   const fitted = await fitVersion(deps, p, { fit, held }, ctx);
   await activateFitted(deps, p, jobId, "trained");
@@ -148,9 +124,22 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     y = Float32Array.from(values, (v) => (v - (target.mean as number)) / (target.std as number));
   }
 
-  const hidden = p.hyperparameters.hidden_layer_sizes ?? architectureFor(fit.length);
+  const kind = modelKind(p.model_type);
   const maxIter = p.hyperparameters.max_iter ?? config.ML_MAX_ITER;
-  const earlyStopping = p.early_stopping && earlyStoppingUsable(fit.length, config.ML_VALIDATION_FRACTION);
+  const plan = planFit({
+    modelType: p.model_type,
+    labelledRows: fit.length + held.length,
+    validationSplit: p.validation_split,
+    trainRows: fit.length,
+    inputWidth: spec.width,
+    outputs: Array.isArray(y) ? new Set(y.map(String)).size : 1,
+    hidden: p.hyperparameters.hidden_layer_sizes,
+    maxIter,
+    earlyStopping: p.early_stopping,
+    validationFraction: config.ML_VALIDATION_FRACTION,
+    nIterNoChange: config.ML_N_ITER_NO_CHANGE,
+  });
+  const { hidden, earlyStopping } = plan;
   const options: TrainRequest["options"] = {
     task: p.task_type,
     hidden,
@@ -165,13 +154,12 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     tol: config.ML_TOL,
     seed,
   };
-  const params = 6 * fit.length * spec.width * hidden.reduce((s, h) => s + h, 0) * maxIter;
-  const compute = { ...computeOptions(config), workSize: params };
+  const compute = { ...computeOptions(config), workSize: plan.flops };
   if (!p.use_gpu_if_available) compute.compute = "cpu";
 
   const started = performance.now();
   const outcome = await fitOnWorker(
-    { type: "train", x, rows: fit.length, cols: spec.width, y, options, compute },
+    { type: "train", modelType: p.model_type, x, rows: fit.length, cols: spec.width, y, options, compute },
     ctx,
     maxIter,
   );
@@ -180,7 +168,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
   // a cancel that arrives as the fit ends must still leave the serving version alone
   if (ctx.signal.aborted) throw abortReason(ctx.signal);
   await ctx.progress({ stage: "evaluating", progress: 0.95 });
-  const heldOutputs = predictHost(outcome.model, encodeRows(spec, held));
+  const heldOutputs = kind.predictHost(outcome.model, encodeRows(spec, held));
   const metrics = scoreOutputs(outcome.model, target, heldOutputs, held);
   const baseline = trainingBaseline({
     spec,
@@ -196,6 +184,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     createdAt: now,
     spec,
     target,
+    modelType: p.model_type,
     model: outcome.model,
     baseline,
   });
@@ -204,6 +193,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     epochs: outcome.model.nIter,
     final_loss: outcome.model.lossCurve.at(-1) ?? null,
     early_stopping: earlyStopping,
+    model_type: p.model_type,
     hidden_layer_sizes: hidden,
   };
   await markVersionReady(deps.db, p.model_key, p.version, {

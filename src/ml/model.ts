@@ -103,7 +103,8 @@ export function resolveOptions(o: MlpOptions): ResolvedOptions {
   if (r.task !== "classification" && r.task !== "regression")
     throw bad(`task must be "classification" or "regression", got ${String(r.task)}`);
   if (!ACTIVATIONS.includes(r.activation)) throw bad(`activation must be one of ${ACTIVATIONS.join(", ")}`);
-  if (r.hidden.length === 0 || !r.hidden.every((h) => Number.isInteger(h) && h > 0))
+  // no hidden layer is allowed: that network is the linear kind (src/ml/kinds/linear.ts)
+  if (!r.hidden.every((h) => Number.isInteger(h) && h > 0))
     throw bad(`hidden layer sizes must be positive integers, got [${r.hidden.join(", ")}]`);
   if (r.batchSize !== "auto" && !(Number.isInteger(r.batchSize) && r.batchSize > 0))
     throw bad(`batch size must be a positive integer, got ${r.batchSize}`);

@@ -3,11 +3,13 @@
  * written atomically by the store and checked against the sha256 recorded in the database on
  * every load.
  *
- * Layout: "MLSA" magic (4 bytes) | header length u32 LE | header JSON (UTF-8) | f32 LE weights,
- * each layer's weights then bias, in layer order, as the header's `layers` shapes say.
+ * Layout: "MLSA" magic (4 bytes) | header length u32 LE | header JSON (UTF-8) | f32 LE tensors
+ * as the model's kind writes them (`model_type` in the header; none recorded: an MLP, written
+ * before kinds existed), e.g. each layer's weights then bias, as the header's `layers` shapes say.
  */
 import type { FeatureSpec } from "../ml/features";
-import type { Label, MlpModel } from "../ml/model";
+import { DEFAULT_MODEL_TYPE, isModelType, type ModelType, modelKind } from "../ml/kinds";
+import type { MlpModel } from "../ml/model";
 import { type ArtifactStore, StorageError, sha256Hex } from "../storage/artifact-store";
 import { artifactKey, KeyError } from "../storage/keys";
 
@@ -32,6 +34,8 @@ export interface ModelArtifact {
   createdAt: string;
   spec: FeatureSpec;
   target: TargetSpec;
+  /** the kind that fitted `model` and reads it back (src/ml/kinds); absent: an MLP */
+  modelType?: ModelType;
   model: MlpModel;
   /** drift reference saved with the version (see src/monitoring/baseline.ts) */
   baseline?: unknown;
@@ -54,7 +58,7 @@ function keyOf(modelKey: string, version: string): string {
 }
 
 export function encodeArtifact(a: ModelArtifact): Uint8Array {
-  const { layers, ...modelMeta } = a.model;
+  const encoded = modelKind(a.modelType).encode(a.model);
   const header = new TextEncoder().encode(
     JSON.stringify({
       format: 1,
@@ -63,11 +67,12 @@ export function encodeArtifact(a: ModelArtifact): Uint8Array {
       createdAt: a.createdAt,
       spec: a.spec,
       target: a.target,
-      model: { ...modelMeta, layers: layers.map((l) => ({ rows: l.rows, cols: l.cols })) },
+      model_type: a.modelType ?? DEFAULT_MODEL_TYPE,
+      model: encoded.meta,
       baseline: a.baseline ?? null,
     }),
   );
-  const floats = layers.reduce((s, l) => s + l.weights.length + l.bias.length, 0);
+  const floats = encoded.tensors.reduce((s, t) => s + t.length, 0);
   // the weights start on a 4-byte boundary so they can be viewed as Float32Array without a copy
   const pad = (4 - ((8 + header.length) % 4)) % 4;
   const out = new Uint8Array(8 + header.length + pad + floats * 4);
@@ -77,11 +82,9 @@ export function encodeArtifact(a: ModelArtifact): Uint8Array {
   out.fill(0x20, 8 + header.length, 8 + header.length + pad); // JSON tolerates trailing spaces
   const weights = new Float32Array(out.buffer, 8 + header.length + pad, floats);
   let at = 0;
-  for (const l of layers) {
-    weights.set(l.weights, at);
-    at += l.weights.length;
-    weights.set(l.bias, at);
-    at += l.bias.length;
+  for (const t of encoded.tensors) {
+    weights.set(t, at);
+    at += t.length;
   }
   return out;
 }
@@ -92,22 +95,22 @@ export function decodeArtifact(bytes: Uint8Array): ModelArtifact {
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   const start = 8 + headerLength;
   const data = new Float32Array(bytes.slice(start).buffer);
-  let at = 0;
-  const layers = (header.model.layers as { rows: number; cols: number }[]).map(({ rows, cols }) => {
-    const weights = data.slice(at, at + rows * cols);
-    at += rows * cols;
-    const bias = data.slice(at, at + cols);
-    at += cols;
-    return { rows, cols, weights, bias };
-  });
-  if (at !== data.length) throw new ArtifactError("artifact weights do not match its header");
+  const modelType = header.model_type ?? DEFAULT_MODEL_TYPE;
+  if (!isModelType(modelType)) throw new ArtifactError(`artifact of unknown model_type ${JSON.stringify(modelType)}`);
+  let model: MlpModel;
+  try {
+    model = modelKind(modelType).decode(header.model, data);
+  } catch (e) {
+    throw new ArtifactError((e as Error).message);
+  }
   return {
     modelKey: header.modelKey,
     version: header.version,
     createdAt: header.createdAt,
     spec: header.spec,
     target: header.target,
-    model: { ...header.model, classes: header.model.classes as Label[] | undefined, layers },
+    modelType,
+    model,
     baseline: header.baseline ?? undefined,
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
+import { type ModelType, recordedModelType } from "../ml/kinds";
 import { modelPeople } from "./maintainers";
 import { getModel, listVersions, type ModelRow, type VersionRow } from "./registry";
 
@@ -17,6 +18,8 @@ export interface ModelSummary {
   task_type: "classification" | "regression";
   target_field: string;
   active_version: string | null;
+  /** the kind of the serving version (mlp, linear); null while none serves */
+  model_type: ModelType | null;
   /** ready: a version serves; training: none yet, one is fitting; no_ready_version: none can serve */
   status: "ready" | "training" | "no_ready_version";
   metrics: Record<string, unknown> | null;
@@ -25,7 +28,7 @@ export interface ModelSummary {
   updated_at: string;
 }
 
-type VersionBrief = Pick<VersionRow, "version" | "status" | "metrics">;
+type VersionBrief = Pick<VersionRow, "version" | "status" | "metrics" | "hyperparameters">;
 
 function summarize(model: ModelRow, versions: VersionBrief[]): ModelSummary {
   const active = versions.find((v) => v.version === model.active_version);
@@ -34,6 +37,7 @@ function summarize(model: ModelRow, versions: VersionBrief[]): ModelSummary {
     task_type: model.task_type,
     target_field: model.target_field,
     active_version: model.active_version,
+    model_type: active ? recordedModelType(parse(active.hyperparameters)) : null,
     status: active ? "ready" : versions.some((v) => v.status === "training") ? "training" : "no_ready_version",
     metrics: active ? parse(active.metrics) : null,
     versions: versions.length,
@@ -85,7 +89,7 @@ export async function listModelSummaries(
       ? []
       : await db
           .selectFrom("model_versions")
-          .select(["model_key", "version", "status", "metrics"])
+          .select(["model_key", "version", "status", "metrics", "hyperparameters"])
           .where("model_key", "in", keys)
           .execute();
   const items = models.map((m) =>
@@ -119,6 +123,7 @@ export function versionView(v: VersionRow, active: string | null) {
     version: v.version,
     status: v.status,
     active: v.version === active,
+    model_type: recordedModelType(parse(v.hyperparameters)),
     metrics: parse(v.metrics),
     hyperparameters: parse(v.hyperparameters),
     feature_fields: parse(v.feature_fields),

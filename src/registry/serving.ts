@@ -8,8 +8,9 @@ import type { Backend } from "../compute/backend";
 import type { DB } from "../db/schema";
 import { notFound, ServiceError } from "../errors";
 import { encodeRows, type Row } from "../ml/features";
+import { modelKind } from "../ml/kinds";
 import type { Label } from "../ml/model";
-import { HOST_PREDICT_MAX_ROWS, predict, predictLabels } from "../ml/predict";
+import { HOST_PREDICT_MAX_ROWS, predictLabels } from "../ml/predict";
 import type { ArtifactStore } from "../storage/artifact-store";
 import { type ArtifactCheck, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
 import { getModel, getVersion } from "./registry";
@@ -158,7 +159,7 @@ export async function predictRows(
   const x = encodeRows(spec, rows);
   // predict() takes the host path for small batches and never touches the backend then
   const device = rows.length <= HOST_PREDICT_MAX_ROWS ? (null as unknown as Backend) : await backend();
-  const out = await predict(device, model, x);
+  const out = await modelKind(v.artifact.modelType).predict(device, model, x);
   if (model.task === "regression") {
     const mean = target.mean ?? 0;
     const std = target.std ?? 1;

@@ -74,6 +74,8 @@ export interface VersionItem {
   version: string;
   status: string;
   active: boolean;
+  /** the kind of model (mlp, linear) */
+  model_type: string;
   metrics: Record<string, unknown> | null;
   backend: string | null;
   train_rows: number | null;
@@ -98,6 +100,8 @@ export function ModelDetailPage(p: {
   versions: VersionItem[];
   features: FeatureItem[] | null;
   lossCurve: number[] | null;
+  /** what the serving version is (ModelKind.describe), when it is loaded */
+  servingModel: { summary: string; parameters: number } | null;
   people: ModelPeopleView;
   /** the viewer may train, retrain and roll back (owner, maintainer, admin) */
   canChange: boolean;
@@ -117,8 +121,11 @@ export function ModelDetailPage(p: {
       <h1>Model {m.model_key}</h1>
       <p>
         {m.task_type} of <strong>{m.target_field}</strong>; serving version{" "}
-        <strong>{m.active_version ?? "none"}</strong>. <a href={`/ui/predict?model=${key}`}>Predict with it</a> ·{" "}
-        <a href={`/ui/drift?model=${key}`}>Drift</a>
+        <strong>{m.active_version ?? "none"}</strong>
+        {p.servingModel
+          ? ` (${p.servingModel.summary}, ${p.servingModel.parameters.toLocaleString("en")} parameters)`
+          : ""}
+        . <a href={`/ui/predict?model=${key}`}>Predict with it</a> · <a href={`/ui/drift?model=${key}`}>Drift</a>
       </p>
       <h2>Metrics of the serving version</h2>
       {metrics ? (
@@ -193,6 +200,7 @@ export function ModelDetailPage(p: {
             <tr>
               <th scope="col">Version</th>
               <th scope="col">Status</th>
+              <th scope="col">Kind</th>
               <th scope="col" class="num">
                 {scoreName(m.task_type)}
               </th>
@@ -212,6 +220,7 @@ export function ModelDetailPage(p: {
                   <Status value={v.active ? "active" : v.status} />
                   {v.error ? <span class="hint"> {v.error}</span> : null}
                 </td>
+                <td>{v.model_type}</td>
                 <td class="num">{fmtScore(v.metrics?.[metricKey] as number | undefined)}</td>
                 <td>{v.backend ?? "—"}</td>
                 <td class="num">{v.train_rows ?? "—"}</td>

@@ -42,6 +42,8 @@ export function TrainPage(p: {
   /** checked feature columns (all but the target by default) */
   features: string[];
   defaults: { max_iter: number; learning_rate_init: number; alpha: number };
+  /** [model_type, title] of every model kind, the default first */
+  modelTypes: [string, string][];
 }) {
   const d = p.dataset;
   return (
@@ -107,6 +109,7 @@ export function TrainPage(p: {
                 ["regression", "regression"],
               ]}
             />
+            <Select form={p.form} name="model_type" label="Model" options={p.modelTypes} />
             <fieldset>
               <legend>Hyperparameters</legend>
               <div class="row">
@@ -114,7 +117,7 @@ export function TrainPage(p: {
                   form={p.form}
                   name="hidden_layer_sizes"
                   label="Hidden layers"
-                  hint="e.g. 128,64; empty: by row count"
+                  hint="MLP only; e.g. 128,64; empty: by row count"
                 />
                 <Select
                   form={p.form}

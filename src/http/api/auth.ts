@@ -14,18 +14,19 @@ import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
 import { clearSessionCookies, signIn, signOut } from "../middleware/login-cookies";
 import { publicRoute, requireRole, signedIn } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
 import { jsonBody, parseInput, readJson } from "../validate";
 
-const RegisterBody = v.object({ username: Username, password: Password });
+const RegisterBody = strictBody({ username: Username, password: Password });
 /** Login takes any string up to the limit: a username that could never exist is just a failed login. */
 const LoginBody = v.object({
   username: v.pipe(v.string("a string"), v.minLength(1, "required"), v.maxLength(256, "at most 256 characters")),
   password: Password,
   cookie: v.optional(v.boolean("true or false"), false),
 });
-const PasswordBody = v.object({ current_password: Password, new_password: Password });
-const UsernameBody = v.object({ new_username: Username, current_password: Password });
-const DeleteBody = v.object({ current_password: Password });
+const PasswordBody = strictBody({ current_password: Password, new_password: Password });
+const UsernameBody = strictBody({ new_username: Username, current_password: Password });
+const DeleteBody = strictBody({ current_password: Password });
 
 export function authRoutes(ctx: AuthContext) {
   return new Hono<AppEnv>()

@@ -14,18 +14,19 @@ import { predictRows } from "../../registry/serving";
 import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
 import { jsonBody, queryParams } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)), v.record(v.string(), Cell)]);
 
-export const PredictBody = v.object({
+export const PredictBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
   version: v.optional(v.string()),
   data: Rows,
 });
 
-export const QualityBody = v.object({
+export const QualityBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
   version: v.optional(v.string()),
   items: v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)),

@@ -18,6 +18,7 @@ import {
 import type { AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
 const intParam = (min: number, max: number, fallback: number) =>
@@ -29,7 +30,7 @@ const ListQuery = v.object({ limit: intParam(1, 1000, 100), offset: intParam(0, 
 const TokenId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "a token id"), v.transform(Number));
 
 export function tokensRoutes(ctx: AuthContext) {
-  const CreateTokenBody = v.object({
+  const CreateTokenBody = strictBody({
     name: TokenName,
     expires_in_days: v.optional(
       v.pipe(

@@ -5,51 +5,65 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { namedRow } from "../../datasets/column-names";
-import { datasetForUser, loadDatasetRows } from "../../datasets/store";
+import { datasetForUser } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
-import { architectureFor } from "../../jobs/train";
-import type { Row } from "../../ml/features";
+import { DEFAULT_MODEL_TYPE, MODEL_TYPES } from "../../ml/kinds";
 import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
 import { jsonBody } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+const Hyperparameters = {
+  hidden_layer_sizes: v.optional(
+    v.pipe(v.array(v.pipe(positiveInt, v.maxValue(8192))), v.minLength(1), v.maxLength(8)),
+  ),
+  activation: v.optional(v.picklist(["relu", "tanh", "logistic", "identity"])),
+  learning_rate_init: v.optional(v.pipe(v.number(), v.gtValue(0), v.maxValue(10))),
+  alpha: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100))),
+  max_iter: v.optional(v.pipe(positiveInt, v.maxValue(100_000))),
+  random_state: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+};
+
+const TrainFields = {
+  model_key: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 of A-Z a-z 0-9 _ . -")),
+  version: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(CANONICAL_VERSION_PATTERN, "MAJOR.MINOR.PATCH without leading zeros, each part at most 999999"),
+    ),
+  ),
+  allow_schema_change: v.optional(v.boolean(), false),
+  /** "mlp" (default): hidden layers from the seed's table; "linear": none, a logistic/linear baseline */
+  model_type: v.optional(v.picklist(MODEL_TYPES), DEFAULT_MODEL_TYPE),
+  task_type: v.optional(v.picklist(["classification", "regression"])),
+  target_field: v.pipe(v.string(), v.minLength(1)),
+  feature_fields: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
+  items: v.optional(v.pipe(v.array(namedRow(Cell)), v.minLength(1), v.maxLength(1_000_000))),
+  dataset_id: v.optional(v.string()),
+  /** seed 000's clients send it; the data is named by dataset_id or kept as `<model_key>-train` */
+  dataset_name: v.optional(v.string()),
+  /** seed 000: "auto" or a number of rows per step */
+  batch_size: v.optional(v.union([v.literal("auto"), v.pipe(positiveInt, v.maxValue(65536))])),
+  use_gpu_if_available: v.optional(v.boolean(), true),
+  early_stopping: v.optional(v.boolean()),
+  validation_split: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(0.5)), 0.2),
+};
+
+const homes = (keys: string[], home: string) => Object.fromEntries(keys.map((k) => [k, home]));
+
+/** A hyperparameter at the top level, or a top-level field inside hyperparameters, is told where it goes. */
 export const TrainBody = v.pipe(
-  v.object({
-    model_key: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 of A-Z a-z 0-9 _ . -")),
-    version: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(CANONICAL_VERSION_PATTERN, "MAJOR.MINOR.PATCH without leading zeros, each part at most 999999"),
-      ),
-    ),
-    allow_schema_change: v.optional(v.boolean(), false),
-    task_type: v.optional(v.picklist(["classification", "regression"])),
-    target_field: v.pipe(v.string(), v.minLength(1)),
-    feature_fields: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
-    items: v.optional(v.pipe(v.array(namedRow(Cell)), v.minLength(1), v.maxLength(1_000_000))),
-    dataset_id: v.optional(v.string()),
-    batch_size: v.optional(v.pipe(positiveInt, v.maxValue(65536))),
-    use_gpu_if_available: v.optional(v.boolean(), true),
-    early_stopping: v.optional(v.boolean()),
-    validation_split: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(0.5)), 0.2),
-    hyperparameters: v.optional(
-      v.object({
-        hidden_layer_sizes: v.optional(
-          v.pipe(v.array(v.pipe(positiveInt, v.maxValue(8192))), v.minLength(1), v.maxLength(8)),
-        ),
-        activation: v.optional(v.picklist(["relu", "tanh", "logistic", "identity"])),
-        learning_rate_init: v.optional(v.pipe(v.number(), v.gtValue(0), v.maxValue(10))),
-        alpha: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100))),
-        max_iter: v.optional(v.pipe(positiveInt, v.maxValue(100_000))),
-        random_state: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-      }),
-      {},
-    ),
-  }),
+  strictBody(
+    {
+      ...TrainFields,
+      hyperparameters: v.optional(strictBody(Hyperparameters, homes(Object.keys(TrainFields), "")), {}),
+    },
+    homes(Object.keys(Hyperparameters), "hyperparameters"),
+  ),
   v.check((b) => (b.items === undefined) !== (b.dataset_id === undefined), "give exactly one of items or dataset_id"),
 );
 
@@ -57,40 +71,26 @@ export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runt
   const now = () => (deps.now ?? (() => new Date()))();
   const datasetDeps = { db: deps.db, config: deps.config, now };
   return new Hono<AppEnv>().post("/train", requireRole("user"), jsonBody(TrainBody), async (c) => {
-    const body = c.req.valid("json");
-    const hyperparameters = { ...body.hyperparameters, ...(body.batch_size ? { batch_size: body.batch_size } : {}) };
-    let rows: Row[];
-    if (body.items) rows = body.items;
-    else {
-      const ds = await datasetForUser(datasetDeps, signedIn(c), body.dataset_id as string);
-      rows = (await loadDatasetRows(datasetDeps, ds.id)).rows;
-    }
-    const { jobId, version, features, labelled } = await startTraining(
+    const { items, dataset_id, dataset_name: _, batch_size, ...body } = c.req.valid("json");
+    const batch = typeof batch_size === "number" ? { batch_size } : {};
+    const data = items ? { items } : { dataset: await datasetForUser(datasetDeps, signedIn(c), dataset_id as string) };
+    const { jobId, version, plan } = await startTraining(
       { ...deps, now },
       {
         ...body,
-        hyperparameters,
-        rows,
-        datasetId: body.dataset_id ?? null,
+        hyperparameters: { ...body.hyperparameters, ...batch },
+        data,
         createdBy: signedIn(c).userId,
         actor: signedIn(c),
       },
     );
-    const hidden = body.hyperparameters.hidden_layer_sizes ?? architectureFor(labelled);
-    const epochs = body.hyperparameters.max_iter ?? deps.config.ML_MAX_ITER;
-    // ≈ 6 FLOPs per weight per row per epoch at a conservative 5 GFLOP/s, plus start-up
-    const weights = [features.length * 4, ...hidden, 10].reduce(
-      (s, h, i, a) => (i ? s + (a[i - 1] as number) * h : s),
-      0,
-    );
-    const estimated = 1 + (6 * labelled * weights * epochs) / 5e9;
     return c.json(
       {
         job_id: jobId,
         status: "queued",
         model_key: body.model_key,
         version,
-        estimated_time: Math.round(estimated * 10) / 10,
+        estimated_time: Math.round(plan.estimatedSeconds * 10) / 10,
       },
       202,
     );

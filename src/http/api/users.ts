@@ -13,9 +13,10 @@ import type { AppEnv } from "../env";
 import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
 import { requireRole } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
 import { jsonBody, pathParam, queryParams } from "../validate";
 
-const CreateUserBody = v.object({
+const CreateUserBody = strictBody({
   username: Username,
   password: Password,
   role: v.optional(RoleName, "user"),

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
+import { modelKind, recordedModelType } from "../../ml/kinds";
 import { rollbackModel } from "../../registry/activation";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
@@ -80,10 +81,12 @@ export function modelPages(deps: UiDeps) {
           versions={versions.map((v) => ({
             ...v,
             active: v.version === model.active_version,
+            model_type: recordedModelType(parse(v.hyperparameters)),
             metrics: parse(v.metrics),
           }))}
           features={features ?? null}
           lossCurve={loaded?.artifact.model.lossCurve ?? null}
+          servingModel={loaded ? modelKind(loaded.artifact.modelType).describe(loaded.artifact.model) : null}
         />
       );
       return render(c, deps, `Model ${key}`, page, { notice });

@@ -7,8 +7,9 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { TrainPage } from "../../../views/pages/train";
-import { type Dataset, datasetForUser, listDatasets, loadDatasetRows } from "../../datasets/store";
+import { type Dataset, datasetForUser, listDatasets } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
+import { modelKindChoices } from "../../ml/kinds";
 import { TrainBody } from "../api/train";
 import type { AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -27,6 +28,7 @@ function trainBody(f: Record<string, string>, columns: string[]) {
     model_key: f.model_key ?? "",
     target_field: f.target_field ?? "",
     task_type: f.task_type === "classification" || f.task_type === "regression" ? f.task_type : undefined,
+    model_type: f.model_type || undefined,
     feature_fields: features.filter((c) => c !== f.target_field),
     dataset_id: f.dataset_id,
     validation_split: num(f.validation_split),
@@ -65,6 +67,7 @@ export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
         learning_rate_init: deps.config.ML_LEARNING_RATE_INIT,
         alpha: deps.config.ML_ALPHA,
       }}
+      modelTypes={modelKindChoices()}
     />
   );
   return render(c, deps, "Train", body, { status: o.status ?? 200 });
@@ -86,18 +89,16 @@ export function trainPages(deps: UiDeps) {
       const dataset = await datasetForUser(datasetDeps, user, f.dataset_id ?? "");
       try {
         const body = v.parse(TrainBody, trainBody(f, dataset.columns));
-        const { rows } = await loadDatasetRows(datasetDeps, dataset.id);
         const { jobId } = await startTraining(deps, {
           ...body,
-          rows,
-          datasetId: dataset.id,
+          data: { dataset },
           createdBy: user.userId,
           actor: user,
         });
         return seeOther(c, `/ui/jobs/${jobId}`);
       } catch (e) {
         // API paths (hyperparameters.max_iter, feature_fields.0) name the form's fields by their last word
-        const form = formError(e, f);
+        const form = formError(e, f, { "hyperparameters.hidden_layer_sizes": "hidden_layer_sizes" });
         if (e instanceof v.ValiError) {
           delete form.errors.hyperparameters;
           for (const issue of e.issues) {
