@@ -8,36 +8,17 @@
  * prediction log, the audit log and the page chrome rely on that. A networked database will
  * implement them over a connection of its own (issue #16).
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { MigrationResult } from "./migrator";
 import type { DB } from "./schema";
+import type { PredictionsTable } from "./tables/models";
+import type { PredictionBatchesTable } from "./tables/prediction-columns";
 
-/** One `predictions` row; input and prediction are JSON text. */
-export interface PredictionRow {
-  id: number;
-  model_key: string;
-  version: string;
-  created_at: string;
-  input: string;
-  prediction: string;
-  confidence: number | null;
-  latency_ms: number;
-  job_id: string | null;
-  created_by: number | null;
-}
+/** One `predictions` row as the log writes it; input and prediction are JSON text. */
+export type PredictionRow = Selectable<PredictionsTable>;
 
 /** One `prediction_batches` row: the columnar copy of a flush for one model version (monitoring/columns.ts). */
-export interface PredictionBatchRow {
-  model_key: string;
-  version: string;
-  first_prediction_id: number;
-  last_prediction_id: number;
-  created_from: string;
-  created_to: string;
-  row_count: number;
-  columns: string;
-  data: Uint8Array;
-}
+export type PredictionBatchRow = Omit<Selectable<PredictionBatchesTable>, "id">;
 
 /** Where the prediction log writes, and where its ids come from. */
 export interface PredictionLogStore {
