@@ -51,7 +51,7 @@ results.push(await measure("iris", { target_field: "species", items: csvRows("ir
 results.push(await measure("digits", { target_field: "label", items: csvRows("digits_train.csv") }));
 if (syntheticRows > 0) {
   const ds = await saveCsvDataset(
-    { db: svc.db, config: svc.config },
+    { db: svc.db, config: svc.config, now: () => new Date() },
     { name: "synthetic", source: syntheticCsv(syntheticRows), createdBy: null },
   );
   results.push(await measure("synthetic", { target_field: "label", dataset_id: ds.id }));

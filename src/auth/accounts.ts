@@ -127,11 +127,14 @@ export interface NewAccount {
   mustChangePassword: boolean;
 }
 
-/** An admin creates an account (an admin only plain users; a system_admin any role). */
-export async function createAccount(ctx: AuthContext, a: Actor, input: NewAccount): Promise<UserRow> {
-  assertCanManage(a.identity, { role: input.role }, input.role);
+/**
+ * Makes an account with the given role: the password rule, then the row (409 when the name
+ * is taken). Who may do it is the caller's: createAccount for the API and dashboard, the
+ * operator at the box for `mlservice user create`.
+ */
+export async function addAccount(ctx: AuthContext, input: NewAccount): Promise<UserRow> {
   assertPasswordRules(input.password, input.username);
-  const user = await insertUser(
+  return insertUser(
     ctx.db,
     {
       username: input.username,
@@ -142,6 +145,12 @@ export async function createAccount(ctx: AuthContext, a: Actor, input: NewAccoun
     },
     ctx.now(),
   );
+}
+
+/** An admin creates an account (an admin only plain users; a system_admin any role). */
+export async function createAccount(ctx: AuthContext, a: Actor, input: NewAccount): Promise<UserRow> {
+  assertCanManage(a.identity, { role: input.role }, input.role);
+  const user = await addAccount(ctx, input);
   a.note({ type: "users:create", subject: user.username, output: { user_id: user.id, role: user.role } });
   return user;
 }

@@ -12,7 +12,8 @@ import { ConfigError, loadConfig } from "../config";
 import { CsvError, parseCsv } from "../ml/csv";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
-import { earlyStoppingUsable, type Label, MIN_EARLY_STOPPING_ROWS, type Task } from "../ml/model";
+import { type Label, MIN_EARLY_STOPPING_ROWS, resolveOptions, type Task } from "../ml/model";
+import { planFit } from "../ml/plan";
 import { applyScaler, fitScaler } from "../ml/scale";
 import { EXIT, type Io, parseArgs } from "./io";
 
@@ -20,7 +21,7 @@ export type BackendChoice = "auto" | "cpu" | "webgpu";
 
 /** What the command needs from the outside, replaceable in tests. */
 export interface TrainDeps {
-  /** pickBackend, or a fake in tests; workSize is the estimated training FLOPs (≈ 6 · rows · weights · epochs) */
+  /** pickBackend, or a fake in tests; workSize is planFit's training FLOPs (≈ 6 · rows · weights · epochs) */
   openBackend(opts: PickOptions): Promise<{ backend: Backend; reason: string }>;
 }
 
@@ -50,7 +51,8 @@ Options:
   --target COL           the column to predict
   --task T               classification | regression (default: classification when the target is
                          text or has at most 20 distinct integers, else regression)
-  --hidden SIZES         hidden layer sizes, comma separated (default 100)
+  --hidden SIZES         hidden layer sizes, comma separated (default: the service's choice from
+                         the row count, 128,64 under 10,000 rows)
   --epochs N             maximum epochs (default 200)
   --batch N              rows per step (default min(200, rows))
   --lr X                 Adam learning rate (default 0.001)
@@ -89,24 +91,38 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     const x = applyScaler(scaler, train.x);
     const rows = train.labels.length;
     const outputs = task === "classification" ? new Set(y).size : 1;
-    const sizes = [cols, ...(opts.hidden ?? [100]), outputs];
-    const weights = sizes.slice(1).reduce((s, n, i) => s + n * (sizes[i] as number), 0);
+    // the architecture and the work as the service plans them (src/ml/plan.ts); every row of --csv
+    // is fit (the metric is on --test), early stopping holding out its own validation share
+    const defaults = resolveOptions({ task });
+    const plan = planFit({
+      modelType: "mlp",
+      labelledRows: rows,
+      validationSplit: 0,
+      trainRows: rows,
+      inputWidth: cols,
+      outputs,
+      hidden: opts.hidden,
+      maxIter: opts.epochs ?? defaults.maxIter,
+      earlyStopping: !opts.noEarlyStopping,
+      validationFraction: defaults.validationFraction,
+      nIterNoChange: defaults.nIterNoChange,
+    });
     // --backend wins over ML_COMPUTE; the adapter and thread count come from the config only.
     const config = loadConfig(io.env);
     const picked = await deps.openBackend({
       compute: opts.backend ?? config.ML_COMPUTE,
       ...(config.ML_WEBGPU_ADAPTER && { adapter: config.ML_WEBGPU_ADAPTER }),
       ...(config.ML_CPU_THREADS > 0 && { threads: config.ML_CPU_THREADS }),
-      workSize: 6 * rows * weights * (opts.epochs ?? 200),
+      workSize: plan.flops,
     });
     backend = picked.backend;
     if (!opts.json) io.out(`backend: ${backend.info.device} (${picked.reason})`);
 
-    const bar = io.isTTY && !opts.json ? progressBar(io, opts.epochs ?? 200) : undefined;
+    const bar = io.isTTY && !opts.json ? progressBar(io, opts.epochs ?? defaults.maxIter) : undefined;
     const mlp: MlpOptions = {
       task,
-      earlyStopping: !opts.noEarlyStopping && earlyStoppingUsable(rows, 0.1),
-      ...(opts.hidden && { hidden: opts.hidden }),
+      earlyStopping: plan.earlyStopping,
+      hidden: plan.hidden,
       ...(opts.epochs && { maxIter: opts.epochs }),
       ...(opts.batch && { batchSize: opts.batch }),
       ...(opts.lr !== undefined && { learningRate: opts.lr }),
@@ -115,14 +131,17 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
       ...(bar && { onProgress: bar }),
     };
     if (!opts.noEarlyStopping && !mlp.earlyStopping && !opts.json) {
-      io.err(`early stopping off: a 10% validation split of ${rows} rows is under ${MIN_EARLY_STOPPING_ROWS} rows`);
+      const share = Math.round(defaults.validationFraction * 100);
+      io.err(
+        `early stopping off: a ${share}% validation split of ${rows} rows is under ${MIN_EARLY_STOPPING_ROWS} rows`,
+      );
     }
     const t0 = performance.now();
     const model = await trainMlp(backend, { x, rows, cols, y }, mlp);
     const trainS = (performance.now() - t0) / 1000;
     if (bar) io.write("\n");
     // Rows seen per epoch: the validation split is held out of training.
-    const trainedRows = mlp.earlyStopping ? rows - Math.ceil(0.1 * rows) : rows;
+    const trainedRows = mlp.earlyStopping ? rows - Math.ceil(defaults.validationFraction * rows) : rows;
 
     const metricName = task === "classification" ? "accuracy" : "r2";
     let metric: number;

@@ -1,9 +1,8 @@
 import * as v from "valibot";
-import { resetPassword } from "../auth/accounts";
+import { addAccount, resetPassword } from "../auth/accounts";
 import { createAuthContext } from "../auth/context";
 import type { Role } from "../auth/identity";
-import { hashPassword, passwordProblems } from "../auth/passwords";
-import { findLiveUser, insertUser, RoleName, Username } from "../auth/users";
+import { findLiveUser, RoleName, Username } from "../auth/users";
 import { ServiceError } from "../errors";
 import { silentLogger } from "../log";
 import { configFromEnvironment, openStore } from "../service";
@@ -91,28 +90,24 @@ export async function run(args: string[], io: UserIo): Promise<number> {
       return EXIT.ok;
     }
     const username = positional[0] as string;
-    if (!v.is(Username, username)) return fail("a username is 3 to 64 of A-Z a-z 0-9 _ . -");
+    const name = v.safeParse(Username, username);
+    if (!name.success) return fail(`the username ${JSON.stringify(username)}: ${name.issues[0].message}`);
     const existing = await findLiveUser(ctx.db, username);
     if (sub === "create" && existing) return fail(`user ${username} exists; use: mlservice user passwd ${username}`, 1);
     if (sub === "passwd" && !existing) return fail(`no user ${username}`, 1);
 
     const password = await readPassword(io, flags.has("password-stdin"));
     if (password === null) return fail("no password given (standard input is not a terminal: use --password-stdin)", 1);
-    const problems = passwordProblems(password, username);
-    if (problems.length) return fail(`the password ${problems.join("; ")}`, 1);
     const mustChange = flags.has("must-change-password");
+    // the password and name rules are the account operations' (src/auth/accounts.ts), as for the API
     if (sub === "create") {
-      const user = await insertUser(
-        ctx.db,
-        {
-          username,
-          passwordHash: await hashPassword(password, ctx.hashing),
-          role: role as Role,
-          isActive: !flags.has("inactive"),
-          mustChangePassword: mustChange,
-        },
-        ctx.now(),
-      );
+      const user = await addAccount(ctx, {
+        username,
+        password,
+        role: role as Role,
+        isActive: !flags.has("inactive"),
+        mustChangePassword: mustChange,
+      });
       await ctx.events.record({ type: "users:create", source: "system", actor: "cli", subject: username });
       io.out(`created ${user.role} ${user.username} (id ${user.id})`);
     } else if (existing) {
@@ -122,11 +117,19 @@ export async function run(args: string[], io: UserIo): Promise<number> {
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof ServiceError) return fail(e.message, 1);
+    if (e instanceof ServiceError) return fail(refusal(e), 1);
     throw e;
   } finally {
     await store.close();
   }
+}
+
+/** Every reason a refusal lists (a weak password breaks several rules at once), else its message. */
+function refusal(e: ServiceError): string {
+  const reasons = Array.isArray(e.details)
+    ? e.details.map((d) => (d as { message?: unknown }).message).filter((m): m is string => typeof m === "string")
+    : [];
+  return reasons.length ? reasons.join("; ") : e.message;
 }
 
 async function readPassword(io: UserIo, fromStdin: boolean): Promise<string | null> {

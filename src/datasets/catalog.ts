@@ -19,7 +19,7 @@ import { DATASET_ID, removeDatasetFile, removeStaleTempFiles } from "./files";
 export interface DatasetDeps {
   db: Kysely<DB>;
   config: Pick<Config, "ML_DATASETS_ROOT" | "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS">;
-  now?: () => Date;
+  now: () => Date;
 }
 
 /** A datasets row with `columns` decoded. */
@@ -28,8 +28,6 @@ export type Dataset = Omit<Selectable<DatasetsTable>, "columns"> & { columns: st
 const DAY_MS = 86_400_000;
 /** a temp file this old belongs to no upload in progress (uploads are bounded in size) */
 const STALE_TEMP_MS = DAY_MS;
-
-export const nowOf = (deps: DatasetDeps) => (deps.now ?? (() => new Date()))();
 
 export function toDataset(row: Selectable<DatasetsTable>): Dataset {
   return { ...row, columns: JSON.parse(row.columns) as string[] };
@@ -177,7 +175,7 @@ export interface CleanupResult {
  * active version of a model, is in use and kept: retraining needs the original data.
  * The serve command runs this hourly.
  */
-export async function cleanupExpiredDatasets(deps: DatasetDeps, now: Date = nowOf(deps)): Promise<CleanupResult> {
+export async function cleanupExpiredDatasets(deps: DatasetDeps, now: Date = deps.now()): Promise<CleanupResult> {
   const tempFiles = await removeStaleTempFiles(deps.config, now, STALE_TEMP_MS);
   const days = deps.config.ML_DATASET_TTL_DAYS;
   if (days === 0) return { datasets: [], tempFiles };

@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { ServiceError } from "../errors";
 import type { Actor } from "../registry/ownership";
 import { StorageError } from "../storage/artifact-store";
-import { type Dataset, type DatasetDeps, datasetForUser, getDataset, nowOf, toDataset } from "./catalog";
+import { type Dataset, type DatasetDeps, datasetForUser, getDataset, toDataset } from "./catalog";
 import { CsvCheck, csvRefusal, looksNumeric } from "./csv-check";
 import { CsvReader, readRecords, UnclosedQuote } from "./csv-reader";
 import { type DatasetFormat, readDatasetFile, type StagedFile, stageFile } from "./files";
@@ -146,7 +146,7 @@ async function record(
         size_bytes: file.size,
         sha256,
         created_by: meta.createdBy,
-        created_at: nowOf(deps).toISOString(),
+        created_at: deps.now().toISOString(),
         last_used_at: null,
       })
       .returningAll()
@@ -273,11 +273,7 @@ async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_IN
 export async function loadDatasetRows(deps: DatasetDeps, id: string): Promise<DatasetRows> {
   const ds = await getDataset(deps, id);
   const rows = await readRows(deps, ds);
-  await deps.db
-    .updateTable("datasets")
-    .set({ last_used_at: nowOf(deps).toISOString() })
-    .where("id", "=", id)
-    .execute();
+  await deps.db.updateTable("datasets").set({ last_used_at: deps.now().toISOString() }).where("id", "=", id).execute();
   return rows;
 }
 

@@ -102,13 +102,14 @@ export function startServiceSchedules(s: {
   now?: () => Date;
   cron?: CronFactory;
 }): Schedules {
+  const now = s.now ?? (() => new Date());
   return startSchedules({
     config: s.config,
     log: s.log,
     dailyDriftCheck: () => runAllDriftChecks(s.drift),
-    cleanupDatasets: () => cleanupExpiredDatasets({ db: s.db, config: s.config, ...(s.now ? { now: s.now } : {}) }),
+    cleanupDatasets: () => cleanupExpiredDatasets({ db: s.db, config: s.config, now }),
     sweepRetention: async () => {
-      const swept = await sweepRetention({ db: s.db, config: s.config, ...(s.now ? { now: s.now } : {}) });
+      const swept = await sweepRetention({ db: s.db, config: s.config, now });
       s.log.info("retention sweep", { ...swept });
     },
     kickJobs: s.kickJobs,

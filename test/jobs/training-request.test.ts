@@ -16,7 +16,10 @@ afterAll(() => svc.close());
 
 const csv = (lines: string[]) => `${lines.join("\n")}\n`;
 const store = (name: string, lines: string[]) =>
-  saveCsvDataset({ db: svc.db, config: svc.config }, { name, source: csv(lines), createdBy: null });
+  saveCsvDataset(
+    { db: svc.db, config: svc.config, now: () => new Date() },
+    { name, source: csv(lines), createdBy: null },
+  );
 
 describe("POST /train with a dataset_id", () => {
   test("a target that is not a column is 422 from the header alone", async () => {

@@ -16,8 +16,8 @@ const AlertsQuery = v.object({
   offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
 });
 
-export function alertsRoutes(deps: AppDeps) {
-  const now = deps.now ?? (() => new Date());
+export function alertsRoutes(deps: Pick<AppDeps, "db" | "bus" | "now">) {
+  const { now } = deps;
   return new Hono<AppEnv>()
     .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), async (c) => {
       const { model_key: modelKey, ...filter } = c.req.valid("query");

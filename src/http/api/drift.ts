@@ -11,7 +11,6 @@ import { enqueueRetrain } from "../../jobs/retrain";
 import { runDriftCheck, WINDOW_HOURS } from "../../monitoring/check";
 import { listDriftReports, listRetrainings } from "../../monitoring/reports";
 import { getModel } from "../../registry/registry";
-import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, queryParams } from "../validate";
@@ -41,8 +40,8 @@ const RetrainingsQuery = v.object({
   ...paging,
 });
 
-export function driftRoutes(deps: AppDeps & { runtime: Runtime }) {
-  const now = deps.now ?? (() => new Date());
+export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
+  const { now } = deps;
   return new Hono<AppEnv>()
     .post("/drift/check", requireRole("user"), jsonBody(DriftCheckBody), async (c) => {
       const { model_key } = c.req.valid("json");

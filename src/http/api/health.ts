@@ -6,11 +6,10 @@
  * to signed-in callers only: model keys are not for anonymous eyes.
  */
 import { Hono } from "hono";
-import type { Runtime } from "../../runtime";
 import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
 
-export function healthRoutes(deps: AppDeps & { runtime: Runtime }) {
+export function healthRoutes(deps: Pick<AppDeps, "stores" | "describeCompute" | "runtime" | "startedAt">) {
   return new Hono<AppEnv>().get("/health", async (c) => {
     let database: { status: "ok" | "error"; schema: string | null; error?: string };
     try {

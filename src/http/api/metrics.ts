@@ -12,7 +12,6 @@ import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { databaseSize } from "../../db/size";
-import type { EventBus } from "../../events/bus";
 import { countJobsByState } from "../../jobs/queue";
 import type { AppDeps, AppEnv } from "../env";
 import { Registry } from "../metrics";
@@ -25,7 +24,7 @@ const STATUS_CLASS = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
 
-export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt"> & { bus: EventBus }) {
+export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "bus">) {
   const registry = new Registry();
   const requests = registry.counter("http_requests_total", "HTTP requests by matched route and status class.", [
     "method",

@@ -7,14 +7,12 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import type { EventBus } from "../../events/bus";
 import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
 import { rollbackModel } from "../../registry/activation";
 import { metricsSummary, metricsTrends } from "../../registry/metric-views";
 import { listModelSummaries, modelDetail, modelVersions } from "../../registry/queries";
 import { getModel } from "../../registry/registry";
-import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { jsonBody, queryParams } from "../validate";
@@ -27,7 +25,7 @@ const Paging = {
 const ModelsQuery = v.object(Paging);
 const TrendsQuery = v.object({ model_key: v.optional(v.string()), ...Paging });
 
-export function modelsRoutes(deps: AppDeps & { runtime: Runtime; bus: EventBus; now: () => Date }) {
+export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now" | "runtime">) {
   const { db, now } = deps;
   return new Hono<AppEnv>()
     .get("/models", requireRole("user"), queryParams(ModelsQuery), async (c) => {

@@ -11,7 +11,6 @@ import { enqueue, jobView } from "../../jobs/queue";
 import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
 import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
 import { predictRows } from "../../registry/serving";
-import type { Runtime } from "../../runtime";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { strictBody } from "../strict-body";
@@ -52,9 +51,8 @@ async function guard<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-export function predictRoutes(deps: AppDeps & { runtime: Runtime }) {
-  const { runtime, config } = deps;
-  const now = () => (deps.now ?? (() => new Date()))();
+export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
+  const { runtime, config, now } = deps;
   return new Hono<AppEnv>()
     .post(
       "/predict",

@@ -67,23 +67,18 @@ export const TrainBody = v.pipe(
   v.check((b) => (b.items === undefined) !== (b.dataset_id === undefined), "give exactly one of items or dataset_id"),
 );
 
-export function trainRoutes(deps: AppDeps & { runtime: NonNullable<AppDeps["runtime"]> }) {
-  const now = () => (deps.now ?? (() => new Date()))();
-  const datasetDeps = { db: deps.db, config: deps.config, now };
+export function trainRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
   return new Hono<AppEnv>().post("/train", requireRole("user"), jsonBody(TrainBody), async (c) => {
     const { items, dataset_id, dataset_name: _, batch_size, ...body } = c.req.valid("json");
     const batch = typeof batch_size === "number" ? { batch_size } : {};
-    const data = items ? { items } : { dataset: await datasetForUser(datasetDeps, signedIn(c), dataset_id as string) };
-    const { jobId, version, plan } = await startTraining(
-      { ...deps, now },
-      {
-        ...body,
-        hyperparameters: { ...body.hyperparameters, ...batch },
-        data,
-        createdBy: signedIn(c).userId,
-        actor: signedIn(c),
-      },
-    );
+    const data = items ? { items } : { dataset: await datasetForUser(deps, signedIn(c), dataset_id as string) };
+    const { jobId, version, plan } = await startTraining(deps, {
+      ...body,
+      hyperparameters: { ...body.hyperparameters, ...batch },
+      data,
+      createdBy: signedIn(c).userId,
+      actor: signedIn(c),
+    });
     return c.json(
       {
         job_id: jobId,

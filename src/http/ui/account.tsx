@@ -45,7 +45,7 @@ import {
 
 const YEAR_S = 365 * 86_400;
 
-export function accountRoutes(deps: UiDeps) {
+export function accountRoutes(deps: UiDeps<"auth" | "config">) {
   const ctx = deps.auth;
   const trustProxy = deps.config.ML_TRUST_PROXY;
   const cookieOpts = (c: Ctx) => ({

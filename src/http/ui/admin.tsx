@@ -15,7 +15,7 @@ import { type Ctx, formError, formFields, render, seeOther, statusOf, type UiDep
 
 const PAGE = 100;
 
-export function adminPages(deps: UiDeps) {
+export function adminPages(deps: UiDeps<"auth">) {
   const { db } = deps;
   const ctx = deps.auth;
   const users = async (c: Ctx, form: FormState = emptyForm(), status: 200 | 422 | 403 | 409 = 200) => {

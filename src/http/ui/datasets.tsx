@@ -12,7 +12,7 @@ import { trainPage } from "./train";
 
 const PAGE = 50;
 
-export function datasetPages(deps: UiDeps) {
+export function datasetPages(deps: UiDeps<"config" | "now">) {
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
   const list = async (c: Ctx, upload: FormState = emptyForm(), status: 200 | 413 | 422 = 200) => {
     const offset = offsetOf(c.req.query("offset"));

@@ -4,7 +4,7 @@
  * unknown paths under /ui to `onError`/`notFound` (HTML pages instead of the API's JSON).
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import type { AppDeps, AppEnv } from "../env";
 import { publicRoute } from "../middleware/route-access";
 import { accountRoutes } from "./account";
 import { adminPages } from "./admin";
@@ -15,13 +15,13 @@ import { liveRoutes } from "./live";
 import { modelPages } from "./models";
 import { monitoringPages } from "./monitoring-pages";
 import { overviewPages } from "./overview";
-import { isUiPath, type UiDeps, uiError, uiNotFound } from "./page";
+import { isUiPath, uiError, uiNotFound } from "./page";
 import { predictPages } from "./predict";
 import { trainPages } from "./train";
 
 export { isUiPath };
 
-export function dashboard(deps: UiDeps) {
+export function dashboard(deps: AppDeps) {
   const routes = new Hono<AppEnv>()
     .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
     .route("/", assetRoutes())

@@ -21,7 +21,7 @@ export function jobItem(j: JobRow): JobItem {
 
 const busy = (j: JobItem) => j.status === "queued" || j.status === "running";
 
-export function jobPages(deps: UiDeps) {
+export function jobPages(deps: UiDeps<"runtime">) {
   return new Hono<AppEnv>()
     .get("/ui/jobs", requireRole("user"), async (c) => {
       const raw = c.req.query("status") ?? "";

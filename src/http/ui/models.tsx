@@ -32,7 +32,7 @@ export function listItem(m: ModelSummary): ModelListItem {
   };
 }
 
-export function modelPages(deps: UiDeps) {
+export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
   const { db, runtime } = deps;
   return new Hono<AppEnv>()
     .get("/ui/models", requireRole("user"), async (c) => {

@@ -14,7 +14,7 @@ const PAGE = 20;
 /** what a page's pager needs: where this page starts, its size, how many there are */
 const pager = (page: { total: number }, offset: number) => ({ total: page.total, offset, limit: PAGE });
 
-export function monitoringPages(deps: UiDeps) {
+export function monitoringPages(deps: UiDeps<"bus" | "config" | "now">) {
   return new Hono<AppEnv>()
     .get("/ui/drift", requireRole("user"), async (c) => {
       const model = c.req.query("model") ?? "";

@@ -12,7 +12,7 @@ import { listItem } from "./models";
 import { listAlerts, listDriftChecks } from "./monitoring";
 import { chrome, render, type UiDeps } from "./page";
 
-export function overviewPages(deps: UiDeps) {
+export function overviewPages(deps: UiDeps<"describeCompute">) {
   const { db } = deps;
   return new Hono<AppEnv>()
     .get("/ui", requireRole("user"), async (c) => {

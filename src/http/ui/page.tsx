@@ -20,8 +20,15 @@ import { fieldIssues } from "../errors";
 import { assetUrls } from "./assets";
 import { openAlertSummary } from "./monitoring";
 
-/** The dashboard's pages take the app's complete deps. */
-export type UiDeps = AppDeps;
+/**
+ * What a page factory takes: the part the page helpers use (`render`, `chrome`, the error
+ * pages read the open alerts and log) plus the keys `K` its own handlers use.
+ *
+ * ```ts
+ * export function jobPages(deps: UiDeps<"runtime">) { … }
+ * ```
+ */
+export type UiDeps<K extends keyof AppDeps = never> = Pick<AppDeps, "db" | "log" | K>;
 export type Ctx = Context<AppEnv>;
 
 export const THEME_COOKIE = "mls_theme";

@@ -55,7 +55,7 @@ function csvRows(text: string): Row[] {
 
 type Predictions = { predictions: PredictionResult[] };
 
-export function predictPages(deps: UiDeps) {
+export function predictPages(deps: UiDeps<"now" | "runtime">) {
   const { runtime } = deps;
 
   const page = async (

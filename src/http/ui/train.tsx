@@ -45,7 +45,7 @@ export interface TrainPageOptions {
 }
 
 /** The train page; the upload form on it reports its errors here too (datasets.tsx). */
-export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
+export async function trainPage(deps: UiDeps<"config" | "now">, c: Ctx, o: TrainPageOptions) {
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
   const list = await listDatasets(datasetDeps, signedIn(c), { limit: 200 });
   const form = o.form ?? emptyForm();
@@ -73,7 +73,7 @@ export async function trainPage(deps: UiDeps, c: Ctx, o: TrainPageOptions) {
   return render(c, deps, "Train", body, { status: o.status ?? 200 });
 }
 
-export function trainPages(deps: UiDeps) {
+export function trainPages(deps: UiDeps<"config" | "now" | "runtime">) {
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
 
   const page = (c: Ctx, o: TrainPageOptions) => trainPage(deps, c, o);
