@@ -115,6 +115,19 @@ export async function createNativeBackend(opts: NativeBackendOptions = {}): Prom
   return new NativeBackend(lib, ctx, threads, isa);
 }
 
+/**
+ * The device a native backend would be ("native avx512 × 2 threads") without starting one, for /health;
+ * rejects with the reason it cannot run.
+ */
+export async function describeNative(opts: NativeBackendOptions = {}): Promise<string> {
+  const lib = await loadNativeLibrary();
+  const isa = opts.isa ?? bestIsa(lib);
+  if (lib.ml_isa_supported(NATIVE_ISAS.indexOf(isa)) !== 1) {
+    throw new Error(`native backend: this CPU does not run the ${isa} kernels`);
+  }
+  return `native ${isa} × ${opts.threads ?? navigator.hardwareConcurrency} threads`;
+}
+
 class NativeBackend implements Backend {
   readonly info: BackendInfo;
   readonly lanes: number;
