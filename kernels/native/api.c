@@ -3,6 +3,7 @@
  * A call is a record of RECORD doubles: the op code, then its arguments (addresses, counts, flags and
  * f32 parameters all fit a double exactly). ml_call runs one record now (a large matmul split over the
  * pool's threads); ml_run runs one program of records per thread, side by side, as `parallel` asks. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ typedef struct {
   int threads;
   const ml_kernels *k;
   scratch *scratch; /* one per thread */
+  scratch shared;   /* an operand packed once for all threads */
 } ml_context;
 
 int scratch_reserve(scratch *s, size_t floats) {
@@ -89,6 +91,7 @@ ml_context *ml_create(int threads, int isa) {
 void ml_destroy(ml_context *c) {
   pool_destroy(c->pool);
   for (int t = 0; t < c->threads; t++) free(c->scratch[t].buf);
+  free(c->shared.buf);
   free(c->scratch);
   free(c);
 }
@@ -129,7 +132,7 @@ static int exec(ml_context *c, const double *r, int t) {
   switch ((int)r[0]) {
   case OP_MATMUL: {
     gemm_args g = matmul_args(r);
-    return k->gemm(&g, 0, g.m, 0, g.n, &c->scratch[t]) ? ERR_MEMORY : 0;
+    return k->gemm(&g, 0, g.m, 0, g.n, NULL, &c->scratch[t]) ? ERR_MEMORY : 0;
   }
   case OP_BIAS_ACTIVATION:
     k->bias_activation(P(1), P(2), P(3), L(4), L(5), (int)r[6]);
@@ -171,44 +174,59 @@ static int exec(ml_context *c, const double *r, int t) {
   }
 }
 
-/* a matmul split into ranges of C, one per thread */
+/* A matmul split into chunks of C, handed out by an atomic counter to whichever threads are running:
+ * whole row blocks over all columns (op(B) packed once beforehand, shared) or whole column panels over
+ * all rows (op(A) packed once, shared), whichever divides more evenly. Each element is computed by one
+ * chunk, in the same order as on one thread, so the split never changes a bit. */
 typedef struct {
   ml_context *c;
   gemm_args g;
-  int by_columns, parts;
-  long units, unit;
+  gemm_packed packed;
+  int by_columns;
+  long units, per_chunk, unit; /* units (row blocks or column panels) of `unit` rows or columns */
+  _Atomic long next;
   _Atomic int error;
 } split_task;
 
 static void split_part(void *arg, int t) {
   split_task *s = arg;
-  long u0 = s->units * t / s->parts, u1 = s->units * (t + 1) / s->parts;
-  if (u1 == u0) return;
-  long lo = u0 * s->unit, hi = u1 * s->unit;
-  long i0 = 0, i1 = s->g.m, j0 = 0, j1 = s->g.n;
-  if (s->by_columns) j0 = lo, j1 = hi < s->g.n ? hi : s->g.n;
-  else i0 = lo, i1 = hi < s->g.m ? hi : s->g.m;
-  if (s->c->k->gemm(&s->g, i0, i1, j0, j1, &s->c->scratch[t])) s->error = ERR_MEMORY;
-}
-
-static double imbalance(long units, int threads) {
-  long per = (units + threads - 1) / threads;
-  return (double)per * threads / (double)units;
+  for (;;) {
+    long chunk = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+    long u0 = chunk * s->per_chunk;
+    if (u0 >= s->units) return;
+    long u1 = u0 + s->per_chunk < s->units ? u0 + s->per_chunk : s->units;
+    long lo = u0 * s->unit, hi = u1 * s->unit;
+    long i0 = 0, i1 = s->g.m, j0 = 0, j1 = s->g.n;
+    if (s->by_columns) j0 = lo, j1 = hi < s->g.n ? hi : s->g.n;
+    else i0 = lo, i1 = hi < s->g.m ? hi : s->g.m;
+    if (s->c->k->gemm(&s->g, i0, i1, j0, j1, &s->packed, &s->c->scratch[t])) s->error = ERR_MEMORY;
+  }
 }
 
 static int matmul_split(ml_context *c, const double *r) {
-  split_task s = {.c = c, .g = matmul_args(r), .error = 0};
+  const ml_kernels *k = c->k;
+  split_task s = {.c = c, .g = matmul_args(r)};
   const long m = s.g.m, n = s.g.n;
-  int threads = c->threads;
   if (m == 0 || n == 0) return 0;
-  if ((double)m * (double)n * (double)s.g.k < (double)PARALLEL_MIN_MACS) threads = 1;
-  /* whole NR-column panels when there are enough of them (each thread packs only its part of B), else MR-row blocks */
-  long panels = (n + c->k->nr - 1) / c->k->nr, blocks = (m + c->k->mr - 1) / c->k->mr;
-  s.by_columns = panels >= threads && imbalance(panels, threads) <= imbalance(blocks, threads);
+  if (c->threads == 1 || (double)m * (double)n * (double)s.g.k < (double)PARALLEL_MIN_MACS)
+    return k->gemm(&s.g, 0, m, 0, n, NULL, &c->scratch[0]) ? ERR_MEMORY : 0;
+  const long panels = (n + k->nr - 1) / k->nr, blocks = (m + k->mr - 1) / k->mr;
+  /* about four chunks a thread, so that a late or slow thread leaves little behind */
+  const long want = 4L * c->threads;
+  s.by_columns = panels > blocks;
   s.units = s.by_columns ? panels : blocks;
-  s.unit = s.by_columns ? c->k->nr : c->k->mr;
-  s.parts = threads < s.units ? threads : (int)s.units;
-  pool_run(c->pool, split_part, &s, s.parts);
+  s.unit = s.by_columns ? k->nr : k->mr;
+  s.per_chunk = (s.units + want - 1) / want;
+  const size_t shared = s.by_columns ? (size_t)(blocks * k->mr) * (size_t)s.g.k : (size_t)(panels * k->nr) * (size_t)s.g.k;
+  if (scratch_reserve(&c->shared, shared)) return ERR_MEMORY;
+  if (s.by_columns) {
+    k->gemm_pack_a_all(&s.g, c->shared.buf);
+    s.packed.a = c->shared.buf;
+  } else {
+    k->gemm_pack_b_all(&s.g, c->shared.buf);
+    s.packed.b = c->shared.buf;
+  }
+  pool_run(c->pool, split_part, &s);
   return s.error;
 }
 
@@ -221,27 +239,35 @@ int ml_call(ml_context *c, const double *r) {
 typedef struct {
   ml_context *c;
   const double *records;
-  const int32_t *starts; /* program t is records [starts[t], starts[t+1]) */
+  const int32_t *starts; /* program i is records [starts[i], starts[i+1]) */
   int32_t *failed;       /* per program: 1 + the index of the record that failed, or 0 */
   int32_t *errors;       /* per program: its ERR_ code */
+  int programs;
+  _Atomic int next;
 } programs_task;
 
+/* Programs go to whichever threads are running, one whole program at a time (a program's records
+ * run in order on one thread; which thread does not change its results). */
 static void program_part(void *arg, int t) {
   programs_task *s = arg;
-  for (int32_t i = s->starts[t]; i < s->starts[t + 1]; i++) {
-    int err = exec(s->c, s->records + (size_t)i * RECORD, t);
-    if (err) {
-      s->failed[t] = i - s->starts[t] + 1;
-      s->errors[t] = err;
-      return;
+  for (;;) {
+    int p = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+    if (p >= s->programs) return;
+    for (int32_t i = s->starts[p]; i < s->starts[p + 1]; i++) {
+      int err = exec(s->c, s->records + (size_t)i * RECORD, t);
+      if (err) {
+        s->failed[p] = i - s->starts[p] + 1;
+        s->errors[p] = err;
+        break;
+      }
     }
   }
 }
 
-/** Runs `programs` (≤ threads) programs side by side, program t on thread t; a failed record stops its program only. */
+/** Runs `programs` programs side by side, each on one thread; a failed record stops its program only. */
 void ml_run(ml_context *c, const double *records, const int32_t *starts, int programs, int32_t *failed,
             int32_t *errors) {
-  programs_task s = {.c = c, .records = records, .starts = starts, .failed = failed, .errors = errors};
-  for (int t = 0; t < programs; t++) failed[t] = errors[t] = 0;
-  pool_run(c->pool, program_part, &s, programs);
+  programs_task s = {.c = c, .records = records, .starts = starts, .failed = failed, .errors = errors, .programs = programs};
+  for (int p = 0; p < programs; p++) failed[p] = errors[p] = 0;
+  pool_run(c->pool, program_part, &s);
 }

@@ -3,13 +3,14 @@
  * op(A)[i][p] = a[i*asi + p*asp], op(B)[p][j] = b[p*bsp + j*bsj], so one routine serves every transpose.
  * Packed and register-blocked, in the GotoBLAS/BLIS loop order:
  *   columns in NC blocks → k in KC blocks (B block packed in NR-wide panels) → rows in MC blocks (A block
- *   packed in MR-tall panels) → MR×NR micro-tiles held in vector registers.
+ *   packed in MR-tall panels) → MR×NR micro-tiles held in vector registers, row panels outside column panels.
  * Each C element sums its products in k order, KC at a time, whatever range of C a call computes. */
 #include <string.h>
 
 #include "ml.h"
 #include "tile.h"
 
+/* KC×NR of B (32 KiB at NR 32) and MR×KC of A per micro-kernel call; an MC×KC block of A in L2 */
 #define KC 256
 #define MC (MR * 16)
 #define NC 512
@@ -101,7 +102,19 @@ static inline void micro(long kc, const float *restrict a, const float *restrict
     for (long j = 0; j < nr; j++) c[i * ldc + j] = add ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
 }
 
-int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, scratch *s) {
+/* op(A) for all its rows, every KC block: block pc at dst + pc*mpad (mpad = m rounded up to MR) */
+void K(gemm_pack_a_all)(const gemm_args *g, float *dst) {
+  const long mpad = (g->m + MR - 1) / MR * MR;
+  for (long pc = 0; pc < g->k; pc += KC) pack_a(g, 0, g->m, pc, min_l(KC, g->k - pc), dst + pc * mpad);
+}
+
+/* op(B) for all its columns, every KC block: block pc at dst + pc*npad (npad = n rounded up to NR) */
+void K(gemm_pack_b_all)(const gemm_args *g, float *dst) {
+  const long npad = (g->n + NR - 1) / NR * NR;
+  for (long pc = 0; pc < g->k; pc += KC) pack_b(g, pc, min_l(KC, g->k - pc), 0, g->n, dst + pc * npad);
+}
+
+int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_packed *packed, scratch *s) {
   if (i1 <= i0 || j1 <= j0) return 0;
   const long k = g->k, ldc = g->ldc;
   const int fused = g->bias != NULL || g->act != ACT_IDENTITY || g->y != NULL;
@@ -110,32 +123,37 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, scratch *s) 
       for (long i = i0; i < i1; i++) memset(g->c + i * ldc + j0, 0, (size_t)(j1 - j0) * 4);
     if (fused)
       K(epilogue)(g->c + i0 * ldc + j0, ldc, i1 - i0, j1 - j0, g->bias ? g->bias + j0 : NULL, g->act,
-               g->y ? g->y + i0 * ldc + j0 : NULL, g->dact);
+                  g->y ? g->y + i0 * ldc + j0 : NULL, g->dact);
     return 0;
   }
-  const long nc_max = min_l(NC, (j1 - j0 + NR - 1) / NR * NR);
+  const float *ap_all = packed ? packed->a : NULL, *bp_all = packed ? packed->b : NULL;
+  const long mpad = (g->m + MR - 1) / MR * MR, npad = (g->n + NR - 1) / NR * NR;
+  const long nc_max = bp_all ? 0 : min_l(NC, (j1 - j0 + NR - 1) / NR * NR);
   const long kc_max = min_l(KC, k);
-  const long mc_max = min_l(MC, (i1 - i0 + MR - 1) / MR * MR);
+  const long mc_max = ap_all ? 0 : min_l(MC, (i1 - i0 + MR - 1) / MR * MR);
   if (scratch_reserve(s, (size_t)(kc_max * nc_max + mc_max * kc_max))) return -1;
-  float *bp = s->buf, *ap = s->buf + kc_max * nc_max;
+  float *bp_own = s->buf, *ap_own = s->buf + kc_max * nc_max;
   for (long jc = j0; jc < j1; jc += NC) {
     const long nc = min_l(NC, j1 - jc);
     for (long pc = 0; pc < k; pc += KC) {
       const long kc = min_l(KC, k - pc);
       const int add = pc > 0 || g->accumulate, last = pc + kc == k;
-      pack_b(g, pc, kc, jc, nc, bp);
+      const float *bp = bp_all ? bp_all + pc * npad + jc * kc : bp_own;
+      if (!bp_all) pack_b(g, pc, kc, jc, nc, bp_own);
       for (long ic = i0; ic < i1; ic += MC) {
         const long mc = min_l(MC, i1 - ic);
-        pack_a(g, ic, mc, pc, kc, ap);
-        for (long jr = 0; jr < nc; jr += NR) {
-          const long nr = min_l(NR, nc - jr);
-          for (long ir = 0; ir < mc; ir += MR) {
-            const long mr = min_l(MR, mc - ir);
+        const float *ap = ap_all ? ap_all + pc * mpad + ic * kc : ap_own;
+        if (!ap_all) pack_a(g, ic, mc, pc, kc, ap_own);
+        // an A micro-panel (MR×kc) stays in L1 while the B panels stream past it from L2
+        for (long ir = 0; ir < mc; ir += MR) {
+          const long mr = min_l(MR, mc - ir);
+          for (long jr = 0; jr < nc; jr += NR) {
+            const long nr = min_l(NR, nc - jr);
             float *c = g->c + (ic + ir) * ldc + jc + jr;
             micro(kc, ap + ir * kc, bp + jr * kc, c, ldc, mr, nr, add);
             if (last && fused)
               K(epilogue)(c, ldc, mr, nr, g->bias ? g->bias + jc + jr : NULL, g->act,
-                       g->y ? g->y + (ic + ir) * ldc + jc + jr : NULL, g->dact);
+                          g->y ? g->y + (ic + ir) * ldc + jc + jr : NULL, g->dact);
           }
         }
       }

@@ -40,15 +40,24 @@ typedef struct {
   size_t floats;
 } scratch;
 
-/* Rows [i0,i1) × columns [j0,j1) of C; the blocking depends on (m, k, n) only, never on the range,
- * so every element sums its k products in the same order whichever thread computes it. */
-typedef int (*gemm_fn)(const gemm_args *g, long i0, long i1, long j0, long j1, scratch *s);
+/* op(A) or op(B) packed once for all threads (gemm_pack_a_all / gemm_pack_b_all), or NULL: each call packs its own. */
+typedef struct {
+  const float *a, *b;
+} gemm_packed;
+
+/* Rows [i0,i1) × columns [j0,j1) of C, i0 a multiple of mr and j0 of nr; 0, or -1 when out of memory.
+ * The blocking depends on (m, k, n) only, never on the range, so every element sums its k products
+ * in the same order whichever thread computes it. */
+typedef int (*gemm_fn)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_packed *packed, scratch *s);
 
 typedef struct {
   const char *name;
   /* the micro-tile: C is split into mr×nr blocks; a thread's range starts at a multiple of them */
   int mr, nr;
   gemm_fn gemm;
+  /* fill a buffer of round_up(m, mr)·k (A) or round_up(n, nr)·k (B) floats for gemm_packed */
+  void (*gemm_pack_a_all)(const gemm_args *g, float *dst);
+  void (*gemm_pack_b_all)(const gemm_args *g, float *dst);
   void (*bias_activation)(const float *x, const float *bias, float *out, long rows, long cols, int act);
   void (*activation_backward)(float *grad, const float *y, long count, int act);
   void (*softmax)(const float *x, float *out, long rows, long cols);

@@ -1,6 +1,8 @@
-/* Worker threads waiting on a generation counter: they spin briefly after each task (a training step
- * issues the next one within microseconds), then sleep on a futex so that an idle pool costs nothing
- * on a shared machine. The caller waits for the last worker the same way. */
+/* Workers wait on a generation counter: they spin briefly after each task (a training step issues the
+ * next one within microseconds), then sleep on a futex so that an idle pool costs nothing on a shared
+ * machine. `state` is the open task: bit 0 set while it takes helpers, the rest counts the workers in it
+ * (in steps of 2). A worker joins only while bit 0 is set; the caller clears it when its own part is done
+ * and waits for the workers that joined, never for one that has not woken yet. */
 #define _GNU_SOURCE
 #include "pool.h"
 
@@ -20,11 +22,11 @@ struct pool {
   int threads;
   pthread_t *workers; /* threads - 1 of them: thread 0 is the caller */
   _Atomic uint32_t generation;
-  _Atomic uint32_t pending;
+  _Atomic uint32_t state;
+  _Atomic int sleepers; /* workers asleep (or about to be) on generation: only then is a wake-up call needed */
   _Atomic int stop;
   pool_task fn;
   void *ctx;
-  int active;
 };
 
 typedef struct {
@@ -52,22 +54,19 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/* Waits until *addr differs from `value`: spins up to SPIN_NS, then sleeps. Returns the new value. */
-static uint32_t wait_change(_Atomic uint32_t *addr, uint32_t value) {
-  uint32_t now;
+/* Spins up to SPIN_NS while *addr == value; returns the value seen last (== value after a timeout). */
+static uint32_t spin_while(_Atomic uint32_t *addr, uint32_t value) {
   long start = 0;
   for (int i = 0;; i++) {
-    now = atomic_load_explicit(addr, memory_order_acquire);
+    uint32_t now = atomic_load_explicit(addr, memory_order_acquire);
     if (now != value) return now;
     if ((i & 63) == 63) {
       long t = now_ns();
       if (start == 0) start = t;
-      else if (t - start > SPIN_NS) break;
+      else if (t - start > SPIN_NS) return now;
     }
     cpu_relax();
   }
-  while ((now = atomic_load_explicit(addr, memory_order_acquire)) == value) futex_wait(addr, value);
-  return now;
 }
 
 static void *worker_main(void *arg) {
@@ -77,10 +76,24 @@ static void *worker_main(void *arg) {
   free(w);
   uint32_t seen = 0;
   for (;;) {
-    seen = wait_change(&p->generation, seen);
+    uint32_t now = spin_while(&p->generation, seen);
+    while (now == seen) {
+      /* seq_cst with the caller's generation bump and its read of sleepers (a Dekker pair) */
+      atomic_fetch_add(&p->sleepers, 1);
+      futex_wait(&p->generation, seen);
+      atomic_fetch_sub(&p->sleepers, 1);
+      now = atomic_load(&p->generation);
+    }
+    seen = now;
     if (atomic_load_explicit(&p->stop, memory_order_acquire)) return NULL;
-    if (thread < p->active) p->fn(p->ctx, thread);
-    if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) futex_wake(&p->pending);
+    uint32_t s = atomic_load_explicit(&p->state, memory_order_acquire);
+    while (s & 1) {
+      if (atomic_compare_exchange_weak_explicit(&p->state, &s, s + 2, memory_order_acq_rel, memory_order_acquire)) {
+        p->fn(p->ctx, thread);
+        if (atomic_fetch_sub_explicit(&p->state, 2, memory_order_acq_rel) == 2) futex_wake(&p->state);
+        break;
+      }
+    }
   }
 }
 
@@ -105,25 +118,28 @@ pool *pool_create(int threads) {
   return p;
 }
 
-void pool_run(pool *p, pool_task fn, void *ctx, int active) {
-  if (active <= 1 || p->threads == 1) {
+void pool_run(pool *p, pool_task fn, void *ctx) {
+  if (p->threads == 1) {
     fn(ctx, 0);
     return;
   }
   p->fn = fn;
   p->ctx = ctx;
-  p->active = active;
-  atomic_store_explicit(&p->pending, (uint32_t)(p->threads - 1), memory_order_relaxed);
-  atomic_fetch_add_explicit(&p->generation, 1, memory_order_acq_rel);
-  futex_wake(&p->generation);
+  atomic_store_explicit(&p->state, 1, memory_order_release);
+  atomic_fetch_add(&p->generation, 1);
+  if (atomic_load(&p->sleepers) > 0) futex_wake(&p->generation);
   fn(ctx, 0);
-  uint32_t left;
-  while ((left = atomic_load_explicit(&p->pending, memory_order_acquire)) != 0) wait_change(&p->pending, left);
+  uint32_t s = atomic_fetch_and_explicit(&p->state, ~1u, memory_order_acq_rel) & ~1u;
+  while (s != 0) {
+    s = spin_while(&p->state, s);
+    if (s != 0) futex_wait(&p->state, s);
+    s = atomic_load_explicit(&p->state, memory_order_acquire);
+  }
 }
 
 void pool_destroy(pool *p) {
   atomic_store_explicit(&p->stop, 1, memory_order_release);
-  atomic_fetch_add_explicit(&p->generation, 1, memory_order_acq_rel);
+  atomic_fetch_add(&p->generation, 1);
   futex_wake(&p->generation);
   for (int t = 1; t < p->threads; t++) pthread_join(p->workers[t - 1], NULL);
   free(p->workers);

@@ -5,7 +5,9 @@
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
-int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, scratch *s);
+int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_packed *packed, scratch *s);
+void K(gemm_pack_a_all)(const gemm_args *g, float *dst);
+void K(gemm_pack_b_all)(const gemm_args *g, float *dst);
 void K(bias_activation)(const float *x, const float *bias, float *out, long rows, long cols, int act);
 void K(activation_backward)(float *grad, const float *y, long count, int act);
 void K(softmax)(const float *x, float *out, long rows, long cols);
@@ -26,6 +28,8 @@ const ml_kernels K(kernels) = {
     .mr = MR,
     .nr = NR,
     .gemm = K(gemm),
+    .gemm_pack_a_all = K(gemm_pack_a_all),
+    .gemm_pack_b_all = K(gemm_pack_b_all),
     .bias_activation = K(bias_activation),
     .activation_backward = K(activation_backward),
     .softmax = K(softmax),

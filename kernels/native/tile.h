@@ -4,7 +4,7 @@
 
 #if defined(__AVX512F__)
 #define VW 16 /* floats per vector */
-#define MR 8  /* 8×32: 16 zmm accumulators and 2 for the B row; the A broadcasts fold into the FMAs */
+#define MR 12 /* 12×32: 24 zmm accumulators and 2 for the B row, of 32; the A broadcasts fold into the FMAs */
 #elif defined(__AVX2__)
 #define VW 8
 #define MR 6 /* 6×16: 12 ymm accumulators + 2 B vectors + 1 broadcast, of 16 registers */
