@@ -42,6 +42,11 @@ export interface NativeBackendOptions {
   threads?: number;
   /** the kernels to run (default: the best this CPU supports); one the CPU lacks is an error */
   isa?: NativeIsa;
+  /**
+   * Without `isa`: refuse to start when the best this CPU runs is below this one. `cpu` and `auto` ask
+   * for avx2, so a CPU without AVX2+FMA gets the wasm kernels, as on other architectures.
+   */
+  minimum?: NativeIsa;
 }
 
 /** Op codes and the length of a record: kernels/native/api.c. */
@@ -106,11 +111,8 @@ export async function createNativeBackend(opts: NativeBackendOptions = {}): Prom
     throw new RangeError(`native backend: threads must be an integer in 1..64, got ${threads}`);
   }
   const lib = await loadNativeLibrary();
-  const isa = opts.isa ?? bestIsa(lib);
-  const code = NATIVE_ISAS.indexOf(isa);
-  if (code < 0) throw new Error(`native backend: unknown ISA "${isa}"; one of ${NATIVE_ISAS.join(", ")}`);
-  if (lib.ml_isa_supported(code) !== 1) throw new Error(`native backend: this CPU does not run the ${isa} kernels`);
-  const ctx = lib.ml_create(threads, code);
+  const isa = chooseIsa(lib, opts);
+  const ctx = lib.ml_create(threads, NATIVE_ISAS.indexOf(isa));
   if (!ctx) throw new Error(`native backend: could not start ${threads} threads`);
   return new NativeBackend(lib, ctx, threads, isa);
 }
@@ -120,12 +122,22 @@ export async function createNativeBackend(opts: NativeBackendOptions = {}): Prom
  * rejects with the reason it cannot run.
  */
 export async function describeNative(opts: NativeBackendOptions = {}): Promise<string> {
-  const lib = await loadNativeLibrary();
-  const isa = opts.isa ?? bestIsa(lib);
-  if (lib.ml_isa_supported(NATIVE_ISAS.indexOf(isa)) !== 1) {
-    throw new Error(`native backend: this CPU does not run the ${isa} kernels`);
-  }
+  const isa = chooseIsa(await loadNativeLibrary(), opts);
   return `native ${isa} × ${opts.threads ?? navigator.hardwareConcurrency} threads`;
+}
+
+/** The ISA asked for, or the best this CPU runs; an Error saying why when there is none to run. */
+function chooseIsa(lib: NativeLibrary, opts: NativeBackendOptions): NativeIsa {
+  const isa = opts.isa ?? bestIsa(lib);
+  const code = NATIVE_ISAS.indexOf(isa);
+  if (code < 0) throw new Error(`native backend: unknown ISA "${isa}"; one of ${NATIVE_ISAS.join(", ")}`);
+  if (lib.ml_isa_supported(code) !== 1) throw new Error(`native backend: this CPU does not run the ${isa} kernels`);
+  if (!opts.isa && opts.minimum && code > NATIVE_ISAS.indexOf(opts.minimum)) {
+    throw new Error(
+      `native backend: this CPU has no ${opts.minimum} (ML_CPU_ISA=${isa} forces the native ${isa} kernels)`,
+    );
+  }
+  return isa;
 }
 
 class NativeBackend implements Backend {

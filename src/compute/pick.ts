@@ -1,9 +1,10 @@
 /**
  * Chooses the compute backend for a fit or for serving: `ML_COMPUTE=auto|webgpu|cpu|cpu-native|cpu-wasm`.
  *
- * - `cpu`: the native backend (C kernels, AVX-512 / AVX2+FMA / x86-64 baseline, `ML_CPU_ISA` to force
- *   one), else the wasm SIMD backend, the reason said (no compiler at build time, another CPU, a load
- *   failure). `cpu-native` and `cpu-wasm` force one; a native backend that cannot start is then an error.
+ * - `cpu`: the native backend (C kernels, AVX-512 or AVX2+FMA, `ML_CPU_ISA` to force one, the x86-64
+ *   baseline included), else the wasm SIMD backend, the reason said (no compiler at build time, another
+ *   CPU or one without AVX2, a load failure). `cpu-native` and `cpu-wasm` force one; a native backend
+ *   that cannot start is then an error (`cpu-native` runs the baseline kernels on a CPU without AVX2).
  * - `webgpu`: the named adapter (a software one too: naming it is asking for it); without a name
  *   a hardware adapter, else the software one when that is all there is (asking for WebGPU on a
  *   box with only lavapipe, such as CI, should work, just slowly). No adapter at all is an error.
@@ -18,7 +19,7 @@
  */
 import type { Backend } from "./backend";
 import { createCpuBackend } from "./cpu";
-import { createNativeBackend, describeNative, type NativeIsa } from "./native";
+import { createNativeBackend, describeNative, type NativeBackendOptions, type NativeIsa } from "./native";
 import { type AdapterSummary, createWebGpuBackend, listAdapters } from "./webgpu";
 
 /** Total training FLOPs from which `auto` takes a hardware GPU. */
@@ -49,9 +50,9 @@ export interface ComputeChoice {
 export interface PickDeps {
   listAdapters: () => Promise<AdapterSummary[]>;
   createCpuBackend: (opts: { threads?: number }) => Promise<Backend>;
-  createNativeBackend: (opts: { threads?: number; isa?: NativeIsa }) => Promise<Backend>;
+  createNativeBackend: (opts: NativeBackendOptions) => Promise<Backend>;
   /** the native backend's device without starting it, or a rejection saying why it cannot run */
-  describeNative: (opts: { threads?: number; isa?: NativeIsa }) => Promise<string>;
+  describeNative: (opts: NativeBackendOptions) => Promise<string>;
   createWebGpuBackend: (opts: { adapter?: string; allowSoftware?: boolean }) => Promise<Backend>;
 }
 
@@ -78,9 +79,11 @@ const defaultDeps: PickDeps = {
   describeNative,
 };
 
-const cpuOptions = (opts: PickOptions) => ({
+/** the native backend's options; `cpu` and `auto` want AVX2 at least (else wasm), `cpu-native` takes any */
+const cpuOptions = (opts: PickOptions): NativeBackendOptions => ({
   ...(opts.threads === undefined ? {} : { threads: opts.threads }),
   ...(opts.isa === undefined ? {} : { isa: opts.isa }),
+  ...(opts.compute === "cpu-native" ? {} : { minimum: "avx2" as const }),
 });
 
 /**

@@ -46,6 +46,9 @@ describe.skipIf(!lib)("native backend", () => {
     expect(backend.info.device).toBe(`native ${best} × 1 threads`);
     backend.dispose();
     await expect(createNativeBackend({ isa: "sse9" as NativeIsa })).rejects.toThrow(/unknown ISA/);
+    // a minimum the best path is below is refused, naming the setting that forces it
+    const below = NATIVE_ISAS.indexOf(best) > 0 ? createNativeBackend({ minimum: "avx512" }) : undefined;
+    if (below) await expect(below).rejects.toThrow(/has no avx512 \(ML_CPU_ISA=/);
     await expect(createNativeBackend({ threads: 0 })).rejects.toThrow(RangeError);
   });
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Backend } from "../../src/compute/backend";
+import type { NativeBackendOptions } from "../../src/compute/native";
 import { AUTO_GPU_MIN_FLOPS, describeCompute, type PickDeps, pickBackend } from "../../src/compute/pick";
 import { type AdapterSummary, listAdapters } from "../../src/compute/webgpu";
 
@@ -28,6 +29,7 @@ const stub = (kind: "cpu" | "webgpu", device: string): Backend =>
 /** Fakes that record which devices were opened; `nativeFails` is the native backend's load error. */
 function fakes(adapters: AdapterSummary[], gpuFails = false, nativeFails?: string) {
   const opened: string[] = [];
+  const asked: NativeBackendOptions[] = [];
   const deps: PickDeps = {
     listAdapters: async () => adapters,
     createCpuBackend: async () => {
@@ -36,6 +38,7 @@ function fakes(adapters: AdapterSummary[], gpuFails = false, nativeFails?: strin
     },
     createNativeBackend: async (opts) => {
       if (nativeFails) throw new Error(nativeFails);
+      asked.push(opts);
       opened.push(`native:${opts.isa ?? "best"}`);
       return stub("cpu", `native ${opts.isa ?? "avx512"} × 2 threads`);
     },
@@ -49,7 +52,7 @@ function fakes(adapters: AdapterSummary[], gpuFails = false, nativeFails?: strin
       return stub("webgpu", `${opts.adapter} (vulkan)`);
     },
   };
-  return { deps, opened };
+  return { deps, opened, asked };
 }
 
 const LARGE = AUTO_GPU_MIN_FLOPS * 10;
@@ -64,12 +67,16 @@ describe("pickBackend", () => {
   });
 
   test("the CPU is native unless cpu-wasm is asked for; without it, cpu falls back to wasm and says why", async () => {
-    const { deps, opened } = fakes([h100]);
+    const { deps, opened, asked } = fakes([h100]);
     const native = await pickBackend({ compute: "cpu", isa: "avx2" }, deps);
     expect(native.reason).toBe("ML_COMPUTE=cpu: native avx2 × 2 threads");
     const wasm = await pickBackend({ compute: "cpu-wasm" }, deps);
     expect(wasm.reason).toBe("ML_COMPUTE=cpu-wasm: wasm simd128 × 2 threads");
     expect(opened).toEqual(["native:avx2", "cpu"]);
+    // cpu wants AVX2 at least (a CPU without it gets wasm); cpu-native takes the baseline too
+    await pickBackend({ compute: "cpu" }, deps);
+    await pickBackend({ compute: "cpu-native", threads: 1 }, deps);
+    expect(asked.slice(1)).toEqual([{ minimum: "avx2" }, { threads: 1 }]);
 
     const missing = fakes([h100], false, "native kernels not built: gcc not found");
     const fallback = await pickBackend({ compute: "cpu" }, missing.deps);
