@@ -77,7 +77,7 @@ const settings = {
       "one of auto, webgpu, cpu, cpu-native, cpu-wasm",
     ),
     default: "auto",
-    doc: "compute backend: auto takes a hardware GPU for large work; cpu is native, else wasm",
+    doc: "auto: a hardware GPU for large work; cpu: native, or wasm",
   },
   ML_WEBGPU_ADAPTER: { schema: v.string(), default: "", doc: "adapter name to require (e.g. llvmpipe)" },
   ML_CPU_THREADS: { schema: int(0, 256), default: "0", doc: "CPU kernel threads; 0: one per core" },

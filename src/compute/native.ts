@@ -153,6 +153,8 @@ class NativeBackend implements Backend {
   #pending: number[] | null = null;
   /** inside `parallel`: the current lane's program, instead of running calls */
   #recording: Call[] | null = null;
+  /** every matrix and index vector not yet released: dispose() frees them (the library's heap is not a GC's) */
+  readonly #owned = new Set<NativeMatrix | NativeIndices>();
   #disposed = false;
 
   constructor(lib: NativeLibrary, ctx: number, threads: number, isa: NativeIsa) {
@@ -211,7 +213,9 @@ class NativeBackend implements Backend {
     const ptr = this.#alloc(rows * cols * 4);
     const view = new Float32Array(toArrayBuffer(ptr, 0, Math.max(rows * cols * 4, 4)), 0, rows * cols);
     if (data) view.set(data);
-    return new NativeMatrix(this, rows, cols, ptr, view);
+    const m = new NativeMatrix(this, rows, cols, ptr, view);
+    this.#owned.add(m);
+    return m;
   }
 
   write(m: Matrix, data: Float32Array): void {
@@ -233,7 +237,9 @@ class NativeBackend implements Backend {
     const ptr = this.#alloc(data.length * 4);
     const view = new Uint32Array(toArrayBuffer(ptr, 0, Math.max(data.length * 4, 4)), 0, data.length);
     view.set(data);
-    return new NativeIndices(this, data.length, ptr, view);
+    const v = new NativeIndices(this, data.length, ptr, view);
+    this.#owned.add(v);
+    return v;
   }
 
   writeIndices(v: IndexVector, data: Uint32Array): void {
@@ -247,6 +253,7 @@ class NativeBackend implements Backend {
     const x = m instanceof NativeIndices ? this.#idx(m) : this.#mat(m as Matrix);
     this.#flush();
     x.released = true;
+    this.#owned.delete(x);
     this.#lib.ml_free(x.ptr);
   }
 
@@ -368,7 +375,11 @@ class NativeBackend implements Backend {
     this.#pending = null;
     this.#disposed = true;
     this.#lib.ml_destroy(this.#ctx);
-    // matrices are the caller's to release; the record areas are ours
+    for (const x of this.#owned) {
+      x.released = true;
+      this.#lib.ml_free(x.ptr);
+    }
+    this.#owned.clear();
     this.#lib.ml_free(this.#one.ptr);
     if (this.#programs.bytes) this.#lib.ml_free(this.#programs.ptr);
   }

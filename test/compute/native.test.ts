@@ -40,6 +40,15 @@ describe.skipIf(!lib)("native backend", () => {
     expect(lib).toBeDefined();
   });
 
+  test("dispose frees what was not released, and a matrix is unusable afterwards", async () => {
+    const backend = await createNativeBackend({ threads: 2 });
+    const kept = backend.matrix(300, 300, uniform(300 * 300, 1));
+    backend.release(backend.matrix(10, 10));
+    backend.dispose();
+    backend.dispose(); // twice is fine
+    await expect(backend.read(kept)).rejects.toThrow(/after dispose/);
+  });
+
   test("takes the best ISA the CPU runs unless one is named, and refuses an unknown one", async () => {
     const best = NATIVE_ISAS.find(runs) as NativeIsa;
     const backend = await createNativeBackend({ threads: 1 });
