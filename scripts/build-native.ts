@@ -115,5 +115,9 @@ export async function buildNative(): Promise<string> {
 
 if (import.meta.main) {
   const status = await buildNative();
-  console.log(status.startsWith("ok") ? `built ${NATIVE_LIBRARY}` : `native kernels not built: ${status.replace(/^error: /, "").trim()}`);
+  console.log(
+    status.startsWith("ok")
+      ? `built ${NATIVE_LIBRARY}`
+      : `native kernels not built: ${status.replace(/^error: /, "").trim()}`,
+  );
 }
