@@ -1,5 +1,5 @@
 /**
- * `bun run bench [--json] [--rounds N] [--wasm] [--skip-sklearn] [--allow-software]`
+ * `bun run bench [--json] [--rounds N] [--threads N] [--wasm] [--skip-sklearn] [--allow-software]`
  * (a) GEMM GFLOP/s of the native CPU kernels on each ISA path (and the wasm kernels) beside numpy's
  *     OpenBLAS on the same threads; (b) training rows/s beside scikit-learn's MLPClassifier on the same
  *     data and settings: digits (128,64), a synthetic 100k × 32 (256,128) set, and a 1-epoch 50k × 32 fit
@@ -32,7 +32,6 @@ const GEMM_SHAPES: Shape[] = [
   [100, 128, 5],
 ];
 const PYTHON = "/usr/bin/python3";
-const THREADS = navigator.hardwareConcurrency;
 const PREDICT_ROWS = 10_000;
 
 interface Config {
@@ -56,6 +55,8 @@ const flag = (name: string) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const rounds = Number(flag("--rounds") ?? 3);
+/** our threads and OpenBLAS's (default: one per core); 1 gives a comparison a loaded machine disturbs less */
+const THREADS = Number(flag("--threads") ?? navigator.hardwareConcurrency);
 const log = (line: string) => {
   if (!json) console.log(line);
 };
