@@ -213,6 +213,14 @@ static int matmul_split(ml_context *c, const double *r) {
   const long panels = (n + k->nr - 1) / k->nr, blocks = (m + k->mr - 1) / k->mr;
   /* about four chunks a thread, so that a late or slow thread leaves little behind */
   const long want = 4L * c->threads;
+  if (k->gemm_small_n(&s.g)) {
+    /* few columns: chunks of rows, nothing shared to pack */
+    s.units = blocks;
+    s.unit = k->mr;
+    s.per_chunk = (s.units + want - 1) / want;
+    pool_run(c->pool, split_part, &s);
+    return s.error;
+  }
   s.by_columns = panels > blocks;
   s.units = s.by_columns ? panels : blocks;
   s.unit = s.by_columns ? k->nr : k->mr;

@@ -102,6 +102,54 @@ static inline void micro(long kc, const float *restrict a, const float *restrict
     for (long j = 0; j < nr; j++) c[i * ldc + j] = add ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
 }
 
+/* Few columns (n < SMALL_N, an output layer's classes): a register tile would be mostly padding, so each
+ * element is a dot product over k instead, VW lanes at a time in four running sums added in a fixed order.
+ * op(B) is packed transposed (bt[j*k + p]), a row of op(A) too when it is not contiguous. */
+#define SMALL_N (NR / 4)
+
+static float dot(const float *restrict x, const float *restrict y, long k) {
+  vf s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+  long p = 0;
+  for (; p + 4 * VW <= k; p += 4 * VW) {
+    s0 += *(const vf *)(x + p) * *(const vf *)(y + p);
+    s1 += *(const vf *)(x + p + VW) * *(const vf *)(y + p + VW);
+    s2 += *(const vf *)(x + p + 2 * VW) * *(const vf *)(y + p + 2 * VW);
+    s3 += *(const vf *)(x + p + 3 * VW) * *(const vf *)(y + p + 3 * VW);
+  }
+  for (; p + VW <= k; p += VW) s0 += *(const vf *)(x + p) * *(const vf *)(y + p);
+  vf s = (s0 + s1) + (s2 + s3);
+  float total = 0.0f;
+  for (int l = 0; l < VW; l++) total += s[l];
+  for (; p < k; p++) total += x[p] * y[p];
+  return total;
+}
+
+static int gemm_small_n(const gemm_args *g, long i0, long i1, scratch *s) {
+  const long k = g->k, n = g->n, ldc = g->ldc;
+  const int contiguous = g->asp == 1;
+  if (scratch_reserve(s, (size_t)(n * k + (contiguous ? 0 : k)))) return -1;
+  float *bt = s->buf, *row = s->buf + n * k;
+  for (long j = 0; j < n; j++)
+    for (long p = 0; p < k; p++) bt[j * k + p] = g->b[p * g->bsp + j * g->bsj];
+  for (long i = i0; i < i1; i++) {
+    const float *a = g->a + i * g->asi;
+    if (!contiguous) {
+      for (long p = 0; p < k; p++) row[p] = a[p * g->asp];
+      a = row;
+    }
+    float *c = g->c + i * ldc;
+    for (long j = 0; j < n; j++) {
+      const float d = dot(a, bt + j * k, k);
+      c[j] = g->accumulate ? c[j] + d : d;
+    }
+  }
+  if (g->bias != NULL || g->act != ACT_IDENTITY || g->y != NULL)
+    K(epilogue)(g->c + i0 * ldc, ldc, i1 - i0, n, g->bias, g->act, g->y ? g->y + i0 * ldc : NULL, g->dact);
+  return 0;
+}
+
+int K(gemm_small_n)(const gemm_args *g) { return g->n < SMALL_N && g->k > 0; }
+
 /* op(A) for all its rows, every KC block: block pc at dst + pc*mpad (mpad = m rounded up to MR) */
 void K(gemm_pack_a_all)(const gemm_args *g, float *dst) {
   const long mpad = (g->m + MR - 1) / MR * MR;
@@ -126,6 +174,7 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_p
                   g->y ? g->y + i0 * ldc + j0 : NULL, g->dact);
     return 0;
   }
+  if (K(gemm_small_n)(g)) return gemm_small_n(g, i0, i1, s);
   const float *ap_all = packed ? packed->a : NULL, *bp_all = packed ? packed->b : NULL;
   const long mpad = (g->m + MR - 1) / MR * MR, npad = (g->n + NR - 1) / NR * NR;
   const long nc_max = bp_all ? 0 : min_l(NC, (j1 - j0 + NR - 1) / NR * NR);

@@ -55,6 +55,8 @@ typedef struct {
   /* the micro-tile: C is split into mr×nr blocks; a thread's range starts at a multiple of them */
   int mr, nr;
   gemm_fn gemm;
+  /* 1 when gemm takes the few-columns path (whole rows, no packed operands: split C by rows) */
+  int (*gemm_small_n)(const gemm_args *g);
   /* fill a buffer of round_up(m, mr)·k (A) or round_up(n, nr)·k (B) floats for gemm_packed */
   void (*gemm_pack_a_all)(const gemm_args *g, float *dst);
   void (*gemm_pack_b_all)(const gemm_args *g, float *dst);

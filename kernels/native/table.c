@@ -6,6 +6,7 @@
 #define STR(x) STR2(x)
 
 int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_packed *packed, scratch *s);
+int K(gemm_small_n)(const gemm_args *g);
 void K(gemm_pack_a_all)(const gemm_args *g, float *dst);
 void K(gemm_pack_b_all)(const gemm_args *g, float *dst);
 void K(bias_activation)(const float *x, const float *bias, float *out, long rows, long cols, int act);
@@ -28,6 +29,7 @@ const ml_kernels K(kernels) = {
     .mr = MR,
     .nr = NR,
     .gemm = K(gemm),
+    .gemm_small_n = K(gemm_small_n),
     .gemm_pack_a_all = K(gemm_pack_a_all),
     .gemm_pack_b_all = K(gemm_pack_b_all),
     .bias_activation = K(bias_activation),
