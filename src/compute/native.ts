@@ -68,6 +68,13 @@ const OP = {
 } as const;
 /** what a record may end with (api.c): 1 an index past the end (gatherRows), 2 no memory for packing */
 const ERR_MEMORY = 2;
+/**
+ * Released blocks of at least this many bytes are kept for the next matrix of the same size (a
+ * prediction's workspaces come and go per call), up to CACHE_BYTES in all: a fresh large block costs
+ * page faults on first touch, a kept one only its zeroing.
+ */
+const CACHE_MIN_BYTES = 1 << 16;
+const CACHE_BYTES = 256 << 20;
 /** matmul record fields of the epilogues */
 const [M_C, M_BIAS, M_ACT, M_Y, M_DACT] = [7, 13, 14, 15, 16];
 
@@ -155,6 +162,9 @@ class NativeBackend implements Backend {
   #recording: Call[] | null = null;
   /** every matrix and index vector not yet released: dispose() frees them (the library's heap is not a GC's) */
   readonly #owned = new Set<NativeMatrix | NativeIndices>();
+  /** released large blocks by byte size, for reuse */
+  readonly #cache = new Map<number, number[]>();
+  #cachedBytes = 0;
   #disposed = false;
 
   constructor(lib: NativeLibrary, ctx: number, threads: number, isa: NativeIsa) {
@@ -210,9 +220,10 @@ class NativeBackend implements Backend {
     this.#live();
     expectShape(isCount(rows) && isCount(cols), `matrix: ${rows}×${cols}`);
     if (data) expectShape(data.length === rows * cols, `matrix: ${rows}×${cols} from ${data.length} values`);
-    const ptr = this.#alloc(rows * cols * 4);
+    const [ptr, reused] = this.#block(rows * cols * 4);
     const view = new Float32Array(toArrayBuffer(ptr, 0, Math.max(rows * cols * 4, 4)), 0, rows * cols);
     if (data) view.set(data);
+    else if (reused) view.fill(0);
     const m = new NativeMatrix(this, rows, cols, ptr, view);
     this.#owned.add(m);
     return m;
@@ -234,7 +245,7 @@ class NativeBackend implements Backend {
 
   indices(data: Uint32Array): IndexVector {
     this.#live();
-    const ptr = this.#alloc(data.length * 4);
+    const [ptr] = this.#block(data.length * 4);
     const view = new Uint32Array(toArrayBuffer(ptr, 0, Math.max(data.length * 4, 4)), 0, data.length);
     view.set(data);
     const v = new NativeIndices(this, data.length, ptr, view);
@@ -254,7 +265,13 @@ class NativeBackend implements Backend {
     this.#flush();
     x.released = true;
     this.#owned.delete(x);
-    this.#lib.ml_free(x.ptr);
+    const bytes = x.data.byteLength;
+    if (bytes >= CACHE_MIN_BYTES && this.#cachedBytes + bytes <= CACHE_BYTES) {
+      const list = this.#cache.get(bytes) ?? [];
+      list.push(x.ptr);
+      this.#cache.set(bytes, list);
+      this.#cachedBytes += bytes;
+    } else this.#lib.ml_free(x.ptr);
   }
 
   matmul(a: Matrix, b: Matrix, c: Matrix, transA: boolean, transB: boolean, accumulate = false): void {
@@ -380,6 +397,8 @@ class NativeBackend implements Backend {
       this.#lib.ml_free(x.ptr);
     }
     this.#owned.clear();
+    for (const list of this.#cache.values()) for (const ptr of list) this.#lib.ml_free(ptr);
+    this.#cache.clear();
     this.#lib.ml_free(this.#one.ptr);
     if (this.#programs.bytes) this.#lib.ml_free(this.#programs.ptr);
   }
@@ -420,6 +439,14 @@ class NativeBackend implements Backend {
 
   #live(): void {
     if (this.#disposed) throw new Error("native backend: used after dispose()");
+  }
+
+  /** A block of `bytes` (zero-filled when new); `reused` when it comes from the cache and holds old values. */
+  #block(bytes: number): [ptr: number, reused: boolean] {
+    const kept = this.#cache.get(bytes)?.pop();
+    if (kept === undefined) return [this.#alloc(bytes), false];
+    this.#cachedBytes -= bytes;
+    return [kept, true];
   }
 
   #alloc(bytes: number): number {
