@@ -2,7 +2,7 @@
  *
  * A call is a record of RECORD doubles: the op code, then its arguments (addresses, counts, flags and
  * f32 parameters all fit a double exactly). ml_call runs one record now (a large matmul split over the
- * pool's threads); ml_run runs one program of records per thread, side by side, as `parallel` asks. */
+ * pool's threads); ml_run runs programs of records side by side, each on one thread, as `parallel` asks. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>

@@ -32,7 +32,8 @@ self.onmessage = async (event: MessageEvent<TrainRequest | { type: "cancel" }>) 
   try {
     const picked = await pickBackend(msg.compute);
     backend = picked.backend;
-    let last = 0;
+    // the first epoch's progress always goes out: a native fit can end within the 250 ms of a worker's start
+    let last = Number.NEGATIVE_INFINITY;
     const model = await trainMlp(
       backend,
       { x: msg.x, rows: msg.rows, cols: msg.cols, y: msg.y },

@@ -49,6 +49,21 @@ describe.skipIf(!lib)("native backend", () => {
     await expect(backend.read(kept)).rejects.toThrow(/after dispose/);
   });
 
+  test("a large block kept after release comes back zeroed for the next matrix of its size", async () => {
+    const backend = await createNativeBackend({ threads: 1 });
+    try {
+      const a = backend.matrix(300, 300);
+      backend.fill(a, 7);
+      backend.release(a);
+      const b = backend.matrix(300, 300);
+      expect((await backend.read(b)).every((v) => v === 0)).toBe(true);
+      const c = backend.matrix(300, 300, new Float32Array(90_000).fill(2)); // given data wins
+      expect((await backend.read(c))[89_999]).toBe(2);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   test("takes the best ISA the CPU runs unless one is named, and refuses an unknown one", async () => {
     const best = NATIVE_ISAS.find(runs) as NativeIsa;
     const backend = await createNativeBackend({ threads: 1 });
