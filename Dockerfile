@@ -4,6 +4,8 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
+# gcc builds the native CPU kernels embedded in the binary
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .

@@ -1,154 +1,145 @@
 /**
- * `bun run bench [--json] [--allow-software] [--skip-sklearn] [--rounds N]`
- * (a) matmul GFLOP/s per backend, (b) training rows/s on two fixed configs (digits, and a synthetic
- * 100k × 32, 5-class set), (c) scikit-learn's MLPClassifier on the same data and settings when
- * /usr/bin/python3 has it, with the ratio ours/sklearn. A table by default; one JSON object with --json.
- * Numbers are wall-clock on a shared machine: compare runs from the same box only.
+ * `bun run bench [--json] [--rounds N] [--threads N] [--wasm] [--skip-sklearn] [--allow-software]`
+ * (a) GEMM GFLOP/s of the native CPU kernels on each ISA path (and the wasm kernels) beside numpy's
+ *     OpenBLAS on the same threads; (b) training rows/s beside scikit-learn's MLPClassifier on the same
+ *     data and settings: digits (128,64), a synthetic 100k × 32 (256,128) set, and a 1-epoch 50k × 32 fit
+ *     timed whole (backend start included); (c) batch predict of 10,000 rows against predict_proba;
+ *     (d) peak RSS of the synthetic fit, ours and scikit-learn's. `--wasm` adds the wasm backend to the
+ *     training rounds; WebGPU joins when a hardware adapter opens (or a software one with --allow-software).
+ *
+ * The machine is shared and noisy: every comparison alternates the two sides round by round in this one
+ * run, and a ratio is the median of the paired per-round ratios. numpy runs with OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE unset (they pin older kernels on some CPUs) and OPENBLAS_NUM_THREADS = our threads.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../src/compute/backend";
 import { createCpuBackend } from "../src/compute/cpu";
-import { parseCsv } from "../src/ml/csv";
+import { createNativeBackend, NATIVE_ISAS, type NativeIsa } from "../src/compute/native";
 import { accuracy } from "../src/ml/metrics";
 import { type MlpOptions, predict, predictLabels, trainMlp } from "../src/ml/mlp";
-import type { Label } from "../src/ml/model";
-import { predictHost } from "../src/ml/predict";
-import { Random } from "../src/ml/random";
-import { applyScaler, fitScaler } from "../src/ml/scale";
+import { type Dataset, digits, synthetic } from "./datasets";
+import { benchCpuMatmul } from "./matmul-cpu";
 
 type Shape = [number, number, number];
-const SHAPES: Shape[] = [
-  [200, 64, 128],
+/** the issue's table (a training step's product, 512³, 1024³), then the other layer shapes of a step */
+const GEMM_SHAPES: Shape[] = [
   [200, 256, 128],
-  [200, 32, 256],
   [512, 512, 512],
   [1024, 1024, 1024],
+  [100, 32, 256],
+  [100, 128, 5],
 ];
 const PYTHON = "/usr/bin/python3";
-const DATA = join(import.meta.dir, "../../shared/data");
+const PREDICT_ROWS = 10_000;
 
-interface Dataset {
-  name: string;
-  train: { x: Float32Array; rows: number; cols: number; y: Label[] };
-  test: { x: Float32Array; y: Label[] };
-  /** how the sklearn script gets the same rows */
-  files: string[];
-}
 interface Config {
   data: Dataset;
   hidden: number[];
   epochs: number;
   batch: number;
+  /** time the whole fit, backend start included (a fresh backend each round) */
+  whole?: boolean;
+}
+
+interface Side {
+  name: string;
+  open: () => Promise<Backend>;
 }
 
 const args = new Set(process.argv.slice(2));
 const json = args.has("--json");
-const allowSoftware = args.has("--allow-software");
-/** the value after `--name`, if given */
 const flag = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
+const rounds = Number(flag("--rounds") ?? 3);
+/** our threads and OpenBLAS's (default: one per core); 1 gives a comparison a loaded machine disturbs less */
+const THREADS = Number(flag("--threads") ?? navigator.hardwareConcurrency);
 const log = (line: string) => {
   if (!json) console.log(line);
 };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (x: number) => Math.round(x).toLocaleString("en");
 
-/** The backends to measure: the CPU always; WebGPU when an adapter (hardware, or software if allowed) opens. */
-async function openBackends(): Promise<{ name: string; open: () => Promise<Backend> }[]> {
-  const list = [{ name: "cpu", open: () => createCpuBackend() }];
+/** numpy and scikit-learn's environment: the newest OpenBLAS kernels, on our thread count */
+function pythonEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  env.OPENBLAS_NUM_THREADS = String(THREADS);
+  return env;
+}
+
+function python(script: string, argv: string[]): Record<string, unknown> | string {
+  if (args.has("--skip-sklearn")) return "skipped";
   try {
-    const { createWebGpuBackend } = await import("../src/compute/webgpu");
-    const probe = await createWebGpuBackend({ allowSoftware });
-    probe.dispose();
-    list.push({ name: "webgpu", open: () => createWebGpuBackend({ allowSoftware }) });
+    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, script), ...argv], { stderr: "pipe", env: pythonEnv() });
+    if (proc.exitCode !== 0) return `unavailable (${proc.stderr.toString().trim().split("\n").at(-1)})`;
+    return JSON.parse(proc.stdout.toString().trim().split("\n").at(-1) as string);
   } catch (e) {
-    log(`webgpu: unavailable (${e instanceof Error ? e.message.split("\n")[0] : e})`);
+    return `unavailable (${e instanceof Error ? e.message : e})`;
   }
-  return list;
 }
 
-async function benchMatmul(): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const [name, file, fn] of [
-    ["cpu", "./matmul-cpu", "benchCpuMatmul"],
-    ["webgpu", "./matmul-webgpu", "benchWebGpuMatmul"],
-  ] as const) {
+/** The CPU backends: native on each ISA this CPU runs, and wasm. */
+async function cpuSides(): Promise<Side[]> {
+  const sides: Side[] = [];
+  for (const isa of NATIVE_ISAS) {
+    const open = () => createNativeBackend({ threads: THREADS, isa: isa as NativeIsa });
     try {
-      // Written alongside by the backend engineers; a missing module or device reads as unavailable.
-      const mod = await import(file);
-      const rows = (await mod[fn](SHAPES, { allowSoftware })) as { shape: Shape; gflops: number }[];
-      out[name] = rows;
-      for (const r of rows)
-        log(`matmul ${name.padEnd(7)} ${r.shape.join("×").padEnd(16)} ${r.gflops.toFixed(1)} GFLOP/s`);
+      (await open()).dispose();
+      sides.push({ name: `native-${isa}`, open });
     } catch (e) {
-      out[name] = "unavailable";
-      log(`matmul ${name.padEnd(7)} unavailable (${e instanceof Error ? e.message.split("\n")[0] : e})`);
+      log(`native ${isa}: unavailable (${(e as Error).message})`);
     }
   }
-  return out;
+  sides.push({ name: "wasm", open: () => createCpuBackend({ threads: THREADS }) });
+  return sides;
 }
 
-function digits(dir: string): Dataset {
-  const read = (part: string) =>
-    parseCsv(readFileSync(join(DATA, `digits_${part}.csv`), "utf8"), { textColumns: ["label"] });
-  const tr = read("train");
-  const te = read("test");
-  const cols = tr.columns.length;
-  const scaler = fitScaler(tr.rows.flat(), cols);
-  const labels = (t: typeof tr) => (t.text.label as string[]).map(Number);
-  const d: Dataset = {
-    name: "digits",
-    train: { x: applyScaler(scaler, tr.rows.flat()), rows: tr.rows.length, cols, y: labels(tr) },
-    test: { x: applyScaler(scaler, te.rows.flat()), y: labels(te) },
-    files: [],
-  };
-  return withNpy(d, dir);
-}
-
-/** 5 Gaussian blobs in 32 dimensions, overlapping enough that accuracy says something. */
-function synthetic(dir: string, rows: number, testRows: number): Dataset {
-  const rng = new Random(20240601);
-  const cols = 32;
-  const centres = Array.from({ length: 5 }, () => Array.from({ length: cols }, () => rng.uniform(-0.6, 0.6)));
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-  const make = (n: number) => {
-    const x = new Float32Array(n * cols);
-    const y: number[] = [];
-    for (let r = 0; r < n; r++) {
-      const c = rng.int(5);
-      y.push(c);
-      for (let j = 0; j < cols; j++) x[r * cols + j] = ((centres[c] as number[])[j] as number) + gauss();
+async function benchGemm(sides: Side[]) {
+  const shapes = GEMM_SHAPES.map((s) => s.join("x")).join(",");
+  const numpy: number[][] = [];
+  const ours = new Map<string, number[][]>(sides.map((s) => [s.name, []]));
+  let blas = "";
+  for (let round = 0; round < rounds; round++) {
+    const np = python("numpy_matmul.py", ["--shapes", shapes, "--seconds", "0.4"]);
+    if (typeof np !== "string") {
+      const r = np as { blas: { core: string; threads: number }; results: { gflops: number }[] };
+      blas = `OpenBLAS ${r.blas.core} × ${r.blas.threads} threads`;
+      numpy.push(r.results.map((x) => x.gflops));
     }
-    return { x, y };
-  };
-  const train = make(rows);
-  const test = make(testRows);
-  return withNpy({ name: "synthetic", train: { ...train, rows, cols }, test, files: [] }, dir);
-}
-
-/** Same rows for sklearn: float32 features and int32 labels as .npy (version 1.0 header). */
-function withNpy(d: Dataset, dir: string): Dataset {
-  const write = (name: string, data: Float32Array | Int32Array, shape: number[]) => {
-    const descr = data instanceof Float32Array ? "<f4" : "<i4";
-    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-    header += `${" ".repeat(64 - ((10 + header.length + 1) % 64))}\n`;
-    const pre = new Uint8Array(10);
-    pre.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-    new DataView(pre.buffer).setUint16(8, header.length, true);
-    const path = join(dir, `${d.name}_${name}.npy`);
-    writeFileSync(path, Buffer.concat([pre, Buffer.from(header, "latin1"), new Uint8Array(data.buffer)]));
-    return path;
-  };
-  const testRows = d.test.y.length;
-  d.files = [
-    write("X_train", d.train.x, [d.train.rows, d.train.cols]),
-    write("y_train", Int32Array.from(d.train.y as number[]), [d.train.rows]),
-    write("X_test", d.test.x, [testRows, d.train.cols]),
-    write("y_test", Int32Array.from(d.test.y as number[]), [testRows]),
-  ];
-  return d;
+    for (const side of sides) {
+      const rows = await benchCpuMatmul(GEMM_SHAPES, { open: side.open, seconds: 0.4 });
+      ours.get(side.name)?.push(rows.map((r) => r.gflops));
+    }
+  }
+  const table = GEMM_SHAPES.map((shape, i) => {
+    const row: Record<string, unknown> = {
+      shape,
+      numpy: numpy.length ? median(numpy.map((r) => r[i] as number)) : null,
+    };
+    for (const [name, runs] of ours) {
+      const g = median(runs.map((r) => r[i] as number));
+      const ratios = numpy.map((np, round) => ((runs[round] as number[])[i] as number) / (np[i] as number));
+      row[name] = { gflops: g, ratio: ratios.length ? median(ratios) : null, ratios };
+    }
+    return row;
+  });
+  log(`\nGEMM, float32, ${THREADS} threads, GFLOP/s (median of ${rounds} rounds; × = median paired ratio to numpy)`);
+  log(`numpy: ${blas || "unavailable"}`);
+  for (const row of table) {
+    const cells = sides.map((s) => {
+      const c = row[s.name] as { gflops: number; ratio: number | null };
+      return `${s.name} ${c.gflops.toFixed(1)}${c.ratio === null ? "" : ` (×${c.ratio.toFixed(2)})`}`;
+    });
+    const np = row.numpy === null ? "numpy -" : `numpy ${(row.numpy as number).toFixed(1)}`;
+    log(`  ${(row.shape as Shape).join("×").padEnd(15)} ${np.padEnd(13)} ${cells.join("  ")}`);
+  }
+  return { blas, table };
 }
 
 async function trainOurs(backend: Backend, c: Config) {
@@ -157,114 +148,154 @@ async function trainOurs(backend: Backend, c: Config) {
   const t0 = performance.now();
   const model = await trainMlp(backend, c.data.train, opts);
   const trainS = (performance.now() - t0) / 1000;
-  const p0 = performance.now();
-  const probs = await predict(backend, model, c.data.test.x);
-  const predictS = (performance.now() - p0) / 1000;
   return {
     model,
     train_s: trainS,
-    rows_per_s_train: (c.data.train.rows * model.nIter) / trainS,
-    accuracy: accuracy(c.data.test.y, predictLabels(model, probs)),
-    predict_s: predictS,
+    accuracy: accuracy(c.data.test.y, predictLabels(model, await predict(backend, model, c.data.test.x))),
   };
 }
 
-async function trainSklearn(c: Config) {
-  if (args.has("--skip-sklearn")) return "skipped";
-  const [xt, yt, xs, ys] = c.data.files as [string, string, string, string];
-  const cmd = [PYTHON, join(import.meta.dir, "sklearn_mlp.py"), "--train", xt, "--train-y", yt, "--test", xs];
-  cmd.push("--test-y", ys, "--hidden", c.hidden.join(","), "--epochs", String(c.epochs), "--batch", String(c.batch));
-  try {
-    const proc = Bun.spawnSync(cmd, { stderr: "pipe" });
-    if (proc.exitCode !== 0) return `unavailable (${proc.stderr.toString().trim().split("\n").at(-1)})`;
-    return JSON.parse(proc.stdout.toString().trim().split("\n").at(-1) as string) as {
-      train_s: number;
-      rows_per_s_train: number;
-      accuracy: number;
-    };
-  } catch (e) {
-    return `unavailable (${e instanceof Error ? e.message : e})`;
+/** rows/s of a 10k-row batch prediction: the median of 5 calls */
+async function predictRate(backend: Backend, model: Awaited<ReturnType<typeof trainOurs>>["model"], x: Float32Array) {
+  const batch = x.subarray(0, PREDICT_ROWS * model.nFeatures);
+  const rows = batch.length / model.nFeatures;
+  await predict(backend, model, batch);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await predict(backend, model, batch);
+    times.push((performance.now() - t0) / 1000);
   }
+  return rows / median(times);
 }
 
-/** Single-row and small-batch latency of the host path against a device round trip. */
-async function benchPredict(backend: Backend, model: Awaited<ReturnType<typeof trainOurs>>["model"], x: Float32Array) {
-  const out: Record<string, number> = {};
-  for (const rows of [1, 64, 1000]) {
-    const xs = x.subarray(0, rows * model.nFeatures);
-    const time = async (f: () => unknown) => {
-      const reps = rows === 1000 ? 5 : 50;
-      await f();
-      const t0 = performance.now();
-      for (let i = 0; i < reps; i++) await f();
-      return (performance.now() - t0) / reps;
-    };
-    out[`host_ms_${rows}`] = await time(() => predictHost(model, xs));
-    // 1000 rows go to the device; for 1 and 64 rows force the device with a padded copy of 65 rows.
-    const padded = rows > 64 ? xs : x.subarray(0, 65 * model.nFeatures);
-    out[`device_ms_${rows > 64 ? rows : 65}`] = await time(() => predict(backend, model, padded));
+async function benchTraining(sides: Side[], c: Config) {
+  const name = `${c.data.name} (${c.hidden.join(",")}) ${c.epochs} ep${c.whole ? ", whole fit" : ""}`;
+  const [xt, yt, xs, ys] = c.data.files as [string, string, string, string];
+  const skArgs = ["--train", xt, "--train-y", yt, "--test", xs, "--test-y", ys, "--hidden", c.hidden.join(",")];
+  skArgs.push("--epochs", String(c.epochs), "--batch", String(c.batch));
+  const predictRows = c.data.test.y.length >= PREDICT_ROWS && !c.whole;
+  if (predictRows) skArgs.push("--predict-rows", String(PREDICT_ROWS));
+  const open = new Map<string, Backend>();
+  if (!c.whole) for (const s of sides) open.set(s.name, await s.open());
+  type Sk = { rows_per_s_train: number; accuracy: number; predict_rows_per_s?: number; max_rss_mb: number };
+  const sk: Sk[] = [];
+  const ours = new Map<string, { rate: number; acc: number; predict?: number }[]>(sides.map((s) => [s.name, []]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const r = python("sklearn_mlp.py", skArgs);
+      if (typeof r === "string") log(`sklearn ${name}: ${r}`);
+      else sk.push(r as unknown as Sk);
+      for (const s of sides) {
+        const t0 = performance.now();
+        const backend = open.get(s.name) ?? (await s.open());
+        const startS = (performance.now() - t0) / 1000;
+        const fit = await trainOurs(backend, c);
+        const seconds = fit.train_s + (c.whole ? startS : 0);
+        const rate = (c.data.train.rows * fit.model.nIter) / seconds;
+        const predictRate_ = predictRows ? await predictRate(backend, fit.model, c.data.test.x) : undefined;
+        if (!open.has(s.name)) backend.dispose();
+        ours.get(s.name)?.push({ rate, acc: fit.accuracy, ...(predictRate_ && { predict: predictRate_ }) });
+      }
+    }
+  } finally {
+    for (const b of open.values()) b.dispose();
   }
-  return out;
+  const skRate = sk.length ? median(sk.map((r) => r.rows_per_s_train)) : null;
+  const rows: Record<string, unknown>[] = [];
+  log(`\n${name}, batch ${c.batch}, ${rounds} rounds`);
+  if (skRate !== null) {
+    const skPredict = sk[0]?.predict_rows_per_s
+      ? ` predict ${fmt(median(sk.map((r) => r.predict_rows_per_s as number)))} rows/s`
+      : "";
+    log(`  sklearn        ${fmt(skRate).padStart(9)} rows/s  acc ${(sk[0] as Sk).accuracy.toFixed(4)}${skPredict}`);
+  }
+  for (const s of sides) {
+    const runs = ours.get(s.name) ?? [];
+    const ratios = sk.map((r, i) => (runs[i]?.rate ?? 0) / r.rows_per_s_train);
+    const ratio = ratios.length ? median(ratios) : null;
+    const pr = runs[0]?.predict !== undefined ? median(runs.map((r) => r.predict as number)) : undefined;
+    const prRatios = pr === undefined ? [] : sk.map((r, i) => (runs[i]?.predict ?? 0) / (r.predict_rows_per_s ?? 1));
+    const prRatio = prRatios.length ? median(prRatios) : null;
+    rows.push({ config: name, side: s.name, rows_per_s: median(runs.map((r) => r.rate)), accuracy: runs[0]?.acc });
+    Object.assign(rows.at(-1) as object, {
+      sklearn_rows_per_s: skRate,
+      ratio,
+      ratios,
+      predict_rows_per_s: pr,
+      predict_ratio: prRatio,
+    });
+    const r = ratio === null ? "" : `  ×${ratio.toFixed(2)} sklearn (${ratios.map((x) => x.toFixed(2)).join(", ")})`;
+    const p = pr === undefined ? "" : `  predict ${fmt(pr)} rows/s${prRatio === null ? "" : ` ×${prRatio.toFixed(2)}`}`;
+    log(
+      `  ${s.name.padEnd(14)} ${fmt(median(runs.map((x) => x.rate))).padStart(9)} rows/s  acc ${(runs[0]?.acc ?? 0).toFixed(4)}${r}${p}`,
+    );
+  }
+  return { rows, sklearn: sk };
+}
+
+/** peak RSS of the synthetic fit in a process of its own, ours beside scikit-learn's */
+function benchRss(c: Config, sk: { max_rss_mb: number }[]) {
+  const proc = Bun.spawnSync(
+    [
+      process.execPath,
+      join(import.meta.dir, "fit-rss.ts"),
+      "--rows",
+      String(c.data.train.rows),
+      "--hidden",
+      c.hidden.join(","),
+      "--epochs",
+      String(c.epochs),
+      "--compute",
+      "cpu-native",
+    ],
+    { stderr: "pipe" },
+  );
+  const ours =
+    proc.exitCode === 0
+      ? (JSON.parse(proc.stdout.toString().trim().split("\n").at(-1) as string) as {
+          max_rss_mb: number;
+          device: string;
+        })
+      : null;
+  const skRss = sk.length ? median(sk.map((r) => r.max_rss_mb)) : null;
+  log(
+    `\npeak RSS, ${c.data.name} (${c.hidden.join(",")}) ${c.epochs} ep: ours ${ours ? `${ours.max_rss_mb.toFixed(0)} MB (${ours.device})` : `failed: ${proc.stderr.toString().trim().split("\n").at(-1)}`}, sklearn ${skRss === null ? "-" : `${skRss.toFixed(0)} MB`}`,
+  );
+  return { ours_mb: ours?.max_rss_mb ?? null, sklearn_mb: skRss };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "mlservice-bench-"));
 try {
-  const result: Record<string, unknown> = { matmul: await benchMatmul() };
+  const sides = await cpuSides();
+  log(`machine: ${THREADS} threads; load ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
+  const result: Record<string, unknown> = { gemm: await benchGemm(sides) };
+  // training: the native backend on each SIMD path (baseline only in the GEMM table), wasm with --wasm, WebGPU
+  const trainSides = sides.filter((s) => s.name !== "native-baseline" && (s.name !== "wasm" || args.has("--wasm")));
+  try {
+    const { createWebGpuBackend } = await import("../src/compute/webgpu");
+    const allowSoftware = args.has("--allow-software");
+    (await createWebGpuBackend({ allowSoftware })).dispose();
+    trainSides.push({ name: "webgpu", open: () => createWebGpuBackend({ allowSoftware }) });
+  } catch (e) {
+    log(`webgpu: not in the training rounds (${e instanceof Error ? e.message.split("\n")[0] : e})`);
+  }
+  const synth = synthetic(dir, 100_000, 10_000);
   const configs: Config[] = [
     { data: digits(dir), hidden: [128, 64], epochs: 100, batch: 200 },
-    { data: synthetic(dir, 100_000, 10_000), hidden: [256, 128], epochs: 5, batch: 200 },
+    { data: synth, hidden: [256, 128], epochs: 5, batch: 200 },
+    { data: synthetic(dir, 50_000, 5_000, "synthetic-50k"), hidden: [256, 128], epochs: 1, batch: 200, whole: true },
   ];
   const training: Record<string, unknown>[] = [];
-  const backends = await openBackends();
-  // rounds alternate scikit-learn and ours, so that a slow spell of this shared machine hits both;
-  // the figures are medians over the rounds and the ratio is the median of the paired ratios
-  const rounds = Number(flag("--rounds") ?? 3);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  let synthSk: { max_rss_mb: number }[] = [];
   for (const c of configs) {
-    const name = `${c.data.name} (${c.hidden.join(",")}) ${c.epochs} ep`;
-    for (const b of backends) {
-      const backend = await b.open();
-      try {
-        const sks: number[] = [];
-        const ourRates: number[] = [];
-        const ratios: number[] = [];
-        let sk: Awaited<ReturnType<typeof trainSklearn>> = "not run";
-        let ours: Awaited<ReturnType<typeof trainOurs>> | undefined;
-        for (let round = 0; round < rounds; round++) {
-          sk = await trainSklearn(c);
-          ours = await trainOurs(backend, c);
-          ourRates.push(ours.rows_per_s_train);
-          if (typeof sk !== "string") {
-            sks.push(sk.rows_per_s_train);
-            ratios.push(ours.rows_per_s_train / sk.rows_per_s_train);
-          }
-        }
-        if (!ours) continue;
-        if (typeof sk === "string") log(`sklearn ${name}: ${sk}`);
-        else
-          log(
-            `sklearn ${name.padEnd(28)} ${Math.round(median(sks)).toLocaleString("en").padStart(10)} rows/s  acc ${sk.accuracy.toFixed(4)}  (rounds: ${sks.map((r) => Math.round(r)).join(", ")})`,
-          );
-        const ratio = ratios.length ? median(ratios) : null;
-        const row: Record<string, unknown> = { config: name, backend: b.name, device: backend.info.device };
-        Object.assign(row, { train_s: ours.train_s, rows_per_s_train: median(ourRates), accuracy: ours.accuracy });
-        Object.assign(row, { predict_s: ours.predict_s, sklearn: sk, ratio_vs_sklearn: ratio, rounds, ratios });
-        if (c.data.name === "digits") row.predict_latency = await benchPredict(backend, ours.model, c.data.test.x);
-        training.push(row);
-        const r =
-          ratio === null
-            ? ""
-            : `  ×${ratio.toFixed(2)} sklearn (rounds: ${ratios.map((x) => x.toFixed(2)).join(", ")})`;
-        log(
-          `ours ${b.name.padEnd(6)} ${name.padEnd(24)} ${Math.round(median(ourRates)).toLocaleString("en").padStart(10)} rows/s  acc ${ours.accuracy.toFixed(4)}${r}`,
-        );
-        if (row.predict_latency) log(`  predict latency (ms): ${JSON.stringify(row.predict_latency)}`);
-      } finally {
-        backend.dispose();
-      }
-    }
+    const { rows, sklearn } = await benchTraining(trainSides, c);
+    training.push(...rows);
+    if (c.data === synth) synthSk = sklearn;
   }
   result.training = training;
+  result.rss = benchRss(configs[1] as Config, synthSk);
+  log(`load after: ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
   if (json) console.log(JSON.stringify(result));
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 /**
- * Micro benchmark of the CPU backend's matmul: GFLOP/s (2·m·k·n per call) for C (m×n) = A (m×k) · B (k×n).
+ * Micro benchmark of a CPU backend's matmul (wasm by default, or any backend `open` gives): GFLOP/s (2·m·k·n per call) for C (m×n) = A (m×k) · B (k×n).
  * `bun bench/matmul-cpu.ts [threads…]` prints a table for the default shapes.
  *
  * @example
  * const rows = await benchCpuMatmul([[256, 256, 256], [200, 64, 256]], { threads: 1 });
  * // [{ shape: [256, 256, 256], gflops: 21.4 }, …]
  */
+import type { Backend } from "../src/compute/backend";
 import { createCpuBackend } from "../src/compute/cpu";
 
 /** (m, k, n): op(A) is m×k, op(B) is k×n */
@@ -19,6 +20,8 @@ export interface CpuMatmulBenchOptions {
   /** transpose flags, as in the backward pass (default: neither) */
   transA?: boolean;
   transB?: boolean;
+  /** the backend to measure (default: the wasm CPU backend on `threads`) */
+  open?: () => Promise<Backend>;
 }
 
 export const DEFAULT_SHAPES: MatmulShape[] = [
@@ -31,7 +34,8 @@ export async function benchCpuMatmul(
   shapes: MatmulShape[] = DEFAULT_SHAPES,
   opts: CpuMatmulBenchOptions = {},
 ): Promise<{ shape: MatmulShape; gflops: number }[]> {
-  const backend = await createCpuBackend(opts.threads === undefined ? {} : { threads: opts.threads });
+  const backend = await (opts.open?.() ??
+    createCpuBackend(opts.threads === undefined ? {} : { threads: opts.threads }));
   const { transA = false, transB = false, seconds = 0.5 } = opts;
   try {
     const results: { shape: MatmulShape; gflops: number }[] = [];

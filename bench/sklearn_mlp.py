@@ -18,6 +18,16 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 
+def peak_rss_mb():
+    """VmHWM: this process image's peak RSS. (getrusage's ru_maxrss survives execve, so a child
+    spawned by a large parent would report the parent's size.)"""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
 def load(path, target, y_path):
     if path.endswith(".npy"):
         return np.load(path), np.load(y_path)
@@ -44,6 +54,7 @@ def main():
     p.add_argument("--activation", default="relu")
     p.add_argument("--seeds", default="0")
     p.add_argument("--scale", action="store_true")
+    p.add_argument("--predict-rows", type=int, default=0, help="also time predict_proba on this many test rows")
     a = p.parse_args()
 
     x_train, y_train = load(a.train, a.target, a.train_y)
@@ -77,7 +88,17 @@ def main():
         t0 = time.perf_counter()
         acc = float(clf.score(x_test, y_test))
         predict_s = time.perf_counter() - t0
-        runs.append({"seed": seed, "train_s": train_s, "predict_s": predict_s, "accuracy": acc, "epochs": clf.n_iter_, "loss": float(clf.loss_)})
+        run = {"seed": seed, "train_s": train_s, "predict_s": predict_s, "accuracy": acc, "epochs": clf.n_iter_, "loss": float(clf.loss_)}
+        if a.predict_rows:
+            # batch prediction: the median of 5 calls of predict_proba on the same rows
+            batch = x_test[: a.predict_rows]
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                clf.predict_proba(batch)
+                times.append(time.perf_counter() - t0)
+            run["predict_rows_per_s"] = len(batch) / sorted(times)[2]
+        runs.append(run)
     accs = np.array([r["accuracy"] for r in runs])
     train_s = float(np.mean([r["train_s"] for r in runs]))
     print(
@@ -88,6 +109,9 @@ def main():
                 "accuracy": float(accs.mean()),
                 "accuracy_std": float(accs.std()),
                 "predict_s": float(np.mean([r["predict_s"] for r in runs])),
+                "predict_rows_per_s": runs[0].get("predict_rows_per_s"),
+                # peak resident memory of the whole process (Python, numpy, the data and the fit), MB
+                "max_rss_mb": peak_rss_mb(),
                 "runs": runs,
             }
         )

@@ -1,17 +1,21 @@
 /**
- * `bun run build`: compiles the wasm SIMD kernels, then one executable, dist/mlservice, with
- * migrations, views, static files, kernels and the Dawn addon embedded.
+ * `bun run build`: compiles the wasm SIMD kernels and the native kernels, then one executable,
+ * dist/mlservice, with migrations, views, static files, kernels, the native library and the Dawn
+ * addon embedded. Without gcc the binary is still built; it then runs the wasm kernels and says why.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { BUN_MAX_HEADER_BYTES } from "../src/http/middleware/header-limit";
 import { buildKernels } from "./build-kernels";
+import { buildNative } from "./build-native";
 
 /** Extra entry points the binary needs beside src/main.ts (worker scripts). */
 export const EXTRA_ENTRYPOINTS: string[] = ["src/jobs/train-worker.ts"];
 
 export async function buildBinary(outfile = join(import.meta.dir, "..", "dist", "mlservice")): Promise<string> {
   await buildKernels();
+  const native = await buildNative();
+  if (!native.startsWith("ok")) console.warn(`native kernels not built, the binary will run wasm: ${native.trim()}`);
   mkdirSync(join(outfile, ".."), { recursive: true });
   const root = join(import.meta.dir, "..");
   const proc = Bun.spawn(

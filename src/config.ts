@@ -79,12 +79,20 @@ const settings = {
   ML_SSL_KEY_FILE: { schema: nonEmpty, default: "./ssl/key.pem", doc: "PEM private key for HTTPS" },
 
   ML_COMPUTE: {
-    schema: v.picklist(["auto", "webgpu", "cpu"], "one of auto, webgpu, cpu"),
+    schema: v.picklist(
+      ["auto", "webgpu", "cpu", "cpu-native", "cpu-wasm"],
+      "one of auto, webgpu, cpu, cpu-native, cpu-wasm",
+    ),
     default: "auto",
-    doc: "compute backend: auto takes a hardware GPU for large work",
+    doc: "auto: a hardware GPU for large work; cpu: native, or wasm",
   },
   ML_WEBGPU_ADAPTER: { schema: v.string(), default: "", doc: "adapter name to require (e.g. llvmpipe)" },
   ML_CPU_THREADS: { schema: int(0, 256), default: "0", doc: "CPU kernel threads; 0: one per core" },
+  ML_CPU_ISA: {
+    schema: v.picklist(["auto", "avx512", "avx2", "baseline"], "one of auto, avx512, avx2, baseline"),
+    default: "auto",
+    doc: "native kernels to run; auto: the best this CPU has",
+  },
 
   ML_MAX_ITER: { schema: int(1, 100_000), default: "200", doc: "training epochs at most" },
   ML_LEARNING_RATE_INIT: { schema: num(1e-8, 10), default: "0.001", doc: "Adam learning rate" },

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Backend } from "./compute/backend";
-import { createCpuBackend } from "./compute/cpu";
+import { computeOptions, openCpu } from "./compute/pick";
 import type { Config } from "./config";
 import type { DB } from "./db/schema";
 import type { DbStores } from "./db/stores";
@@ -48,8 +48,10 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, { now: deps.now });
   let backend: Promise<Backend> | null = null;
   const servingBackend = () => {
-    const threads = deps.config.ML_CPU_THREADS;
-    backend ??= createCpuBackend(threads > 0 ? { threads } : {});
+    // the CPU ML_COMPUTE names for serving: native unless cpu-wasm (wasm when native cannot run)
+    const opts = computeOptions(deps.config);
+    const compute = opts.compute === "cpu-native" || opts.compute === "cpu-wasm" ? opts.compute : "cpu";
+    backend ??= openCpu({ ...opts, compute }).then((c) => c.backend);
     return backend;
   };
   const jobs = new JobRunner({

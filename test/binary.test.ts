@@ -62,7 +62,12 @@ describe("the compiled binary", () => {
     });
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { status: string }).status).toBe("ok");
+    const health = (await res.json()) as { status: string; compute: { device: string; reason: string } };
+    expect(health.status).toBe("ok");
+    // the native kernels are embedded in the binary and load from it (wasm here means a broken build)
+    if (process.env.CI || health.compute.device.startsWith("native")) {
+      expect(health.compute).toMatchObject({ device: expect.stringMatching(/^native \w+ × \d+ threads$/) });
+    } else console.warn(`the binary runs wasm: ${health.compute.reason}`);
     expect(existsSync(join(cwd, "data", "ml_store.db"))).toBe(true);
     const stopping = performance.now();
     proc.kill("SIGTERM");

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Backend } from "../compute/backend";
-import { type PickOptions, pickBackend } from "../compute/pick";
+import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } from "../compute/pick";
 import { ConfigError, loadConfig } from "../config";
 import { CsvError, parseCsv } from "../ml/csv";
 import { accuracy, r2Score } from "../ml/metrics";
@@ -17,7 +17,8 @@ import { planFit } from "../ml/plan";
 import { applyScaler, fitScaler } from "../ml/scale";
 import { EXIT, type Io, parseArgs } from "./io";
 
-export type BackendChoice = "auto" | "cpu" | "webgpu";
+export type BackendChoice = ComputeSetting;
+const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "cpu", "cpu-native", "cpu-wasm"];
 
 /** What the command needs from the outside, replaceable in tests. */
 export interface TrainDeps {
@@ -58,7 +59,7 @@ Options:
   --lr X                 Adam learning rate (default 0.001)
   --alpha X              L2 penalty (default 0.0001)
   --seed N               random seed (default 0)
-  --backend B            auto | cpu | webgpu (default: ML_COMPUTE, else auto)
+  --backend B            auto | webgpu | cpu | cpu-native | cpu-wasm (default: ML_COMPUTE, else auto)
   --no-early-stopping    run all epochs (stop on the training-loss rule only)
   --json                 print one JSON line: backend, train_s, rows_per_s_train, epochs,
                          metric_name, metric, predict_s
@@ -107,12 +108,11 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
       validationFraction: defaults.validationFraction,
       nIterNoChange: defaults.nIterNoChange,
     });
-    // --backend wins over ML_COMPUTE; the adapter and thread count come from the config only.
+    // --backend wins over ML_COMPUTE; the adapter, thread count and ISA come from the config only.
     const config = loadConfig(io.env);
     const picked = await deps.openBackend({
+      ...computeOptions(config),
       compute: opts.backend ?? config.ML_COMPUTE,
-      ...(config.ML_WEBGPU_ADAPTER && { adapter: config.ML_WEBGPU_ADAPTER }),
-      ...(config.ML_CPU_THREADS > 0 && { threads: config.ML_CPU_THREADS }),
       workSize: plan.flops,
     });
     backend = picked.backend;
@@ -235,8 +235,8 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
   if (v.task !== undefined && v.task !== "classification" && v.task !== "regression")
     throw new UsageError(`--task must be classification or regression, got "${v.task}"`);
   const backend = v.backend;
-  if (backend !== undefined && backend !== "auto" && backend !== "cpu" && backend !== "webgpu")
-    throw new UsageError(`--backend must be auto, cpu or webgpu, got "${backend}"`);
+  if (backend !== undefined && !BACKEND_CHOICES.includes(backend as BackendChoice))
+    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(", ")}, got "${backend}"`);
   let hidden: number[] | undefined;
   if (v.hidden !== undefined) {
     hidden = v.hidden.split(",").map((h) => (/^\d+$/.test(h.trim()) ? Number(h) : Number.NaN));
@@ -256,7 +256,7 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
     ...(num("lr", Number.MIN_VALUE) !== undefined && { lr: num("lr", Number.MIN_VALUE) }),
     ...(num("alpha", 0) !== undefined && { alpha: num("alpha", 0) }),
     ...(seed !== undefined && { seed }),
-    ...(backend && { backend }),
+    ...(backend && { backend: backend as BackendChoice }),
     noEarlyStopping: flags.has("no-early-stopping"),
     json: flags.has("json"),
   };

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Backend } from "../../src/compute/backend";
+import type { NativeBackendOptions } from "../../src/compute/native";
 import { AUTO_GPU_MIN_FLOPS, describeCompute, type PickDeps, pickBackend } from "../../src/compute/pick";
 import { type AdapterSummary, listAdapters } from "../../src/compute/webgpu";
 
@@ -25,14 +26,25 @@ const h100: AdapterSummary = {
 const stub = (kind: "cpu" | "webgpu", device: string): Backend =>
   ({ info: { kind, device, software: false }, dispose() {} }) as Backend;
 
-/** Fakes that record which devices were opened. */
-function fakes(adapters: AdapterSummary[], gpuFails = false) {
+/** Fakes that record which devices were opened; `nativeFails` is the native backend's load error. */
+function fakes(adapters: AdapterSummary[], gpuFails = false, nativeFails?: string) {
   const opened: string[] = [];
+  const asked: NativeBackendOptions[] = [];
   const deps: PickDeps = {
     listAdapters: async () => adapters,
     createCpuBackend: async () => {
       opened.push("cpu");
       return stub("cpu", "wasm simd128 × 2 threads");
+    },
+    createNativeBackend: async (opts) => {
+      if (nativeFails) throw new Error(nativeFails);
+      asked.push(opts);
+      opened.push(`native:${opts.isa ?? "best"}`);
+      return stub("cpu", `native ${opts.isa ?? "avx512"} × 2 threads`);
+    },
+    describeNative: async (opts) => {
+      if (nativeFails) throw new Error(nativeFails);
+      return `native ${opts.isa ?? "avx512"} × ${opts.threads ?? 2} threads`;
     },
     createWebGpuBackend: async (opts) => {
       if (gpuFails) throw new Error("device lost");
@@ -40,7 +52,7 @@ function fakes(adapters: AdapterSummary[], gpuFails = false) {
       return stub("webgpu", `${opts.adapter} (vulkan)`);
     },
   };
-  return { deps, opened };
+  return { deps, opened, asked };
 }
 
 const LARGE = AUTO_GPU_MIN_FLOPS * 10;
@@ -54,11 +66,39 @@ describe("pickBackend", () => {
     backend.dispose();
   });
 
+  test("the CPU is native unless cpu-wasm is asked for; without it, cpu falls back to wasm and says why", async () => {
+    const { deps, opened, asked } = fakes([h100]);
+    const native = await pickBackend({ compute: "cpu", isa: "avx2" }, deps);
+    expect(native.reason).toBe("ML_COMPUTE=cpu: native avx2 × 2 threads");
+    const wasm = await pickBackend({ compute: "cpu-wasm" }, deps);
+    expect(wasm.reason).toBe("ML_COMPUTE=cpu-wasm: wasm simd128 × 2 threads");
+    expect(opened).toEqual(["native:avx2", "cpu"]);
+    // cpu wants AVX2 at least (a CPU without it gets wasm); cpu-native takes the baseline too
+    await pickBackend({ compute: "cpu" }, deps);
+    await pickBackend({ compute: "cpu-native", threads: 1 }, deps);
+    expect(asked.slice(1)).toEqual([{ minimum: "avx2" }, { threads: 1 }]);
+
+    const missing = fakes([h100], false, "native kernels not built: gcc not found");
+    const fallback = await pickBackend({ compute: "cpu" }, missing.deps);
+    expect(fallback.backend.info.device).toBe("wasm simd128 × 2 threads");
+    expect(fallback.reason).toContain("(native kernels not built: gcc not found: using wasm simd)");
+    const auto = await pickBackend({ compute: "auto", workSize: SMALL }, missing.deps);
+    expect(auto.reason).toContain("gcc not found: using wasm simd");
+    await expect(pickBackend({ compute: "cpu-native" }, missing.deps)).rejects.toThrow(/gcc not found/);
+  });
+
+  test("the real native backend opens under cpu-native on this box", async () => {
+    const { backend, reason } = await pickBackend({ compute: "cpu-native", threads: 1 });
+    expect(backend.info.device).toMatch(/^native (avx512|avx2|baseline) × 1 threads$/);
+    expect(reason).toStartWith("ML_COMPUTE=cpu-native: native");
+    backend.dispose();
+  });
+
   test("auto keeps small work on the CPU even with a hardware GPU", async () => {
     const { deps, opened } = fakes([h100, lavapipe]);
     const { backend, reason } = await pickBackend({ compute: "auto", workSize: SMALL }, deps);
     expect(backend.info.kind).toBe("cpu");
-    expect(opened).toEqual(["cpu"]);
+    expect(opened).toEqual(["native:best"]);
     expect(reason).toMatch(/below the .* GPU threshold/);
   });
 
@@ -78,7 +118,7 @@ describe("pickBackend", () => {
     expect(plain.reason).toContain("no hardware GPU");
     const named = await pickBackend({ compute: "auto", adapter: "llvmpipe", workSize: LARGE }, deps);
     expect(named.reason).toContain("is software");
-    expect(opened).toEqual(["cpu", "cpu"]);
+    expect(opened).toEqual(["native:best", "native:best"]);
   });
 
   test("auto falls back to the CPU when the GPU fails to open", async () => {
@@ -128,9 +168,22 @@ describe("describeCompute", () => {
     });
     expect(await describeCompute({ compute: "cpu", threads: 4 }, deps)).toMatchObject({
       backend: "cpu",
+      device: "native avx512 × 4 threads",
+    });
+    expect(await describeCompute({ compute: "cpu-wasm", threads: 4 }, deps)).toMatchObject({
       device: "wasm simd128 × 4 threads",
     });
     expect(opened).toEqual([]);
+  });
+
+  test("says why the CPU is wasm when the native kernels cannot run", async () => {
+    const { deps } = fakes([], false, "native kernels not built: gcc not found");
+    expect(await describeCompute({ compute: "cpu", threads: 2 }, deps)).toEqual({
+      backend: "cpu",
+      device: "wasm simd128 × 2 threads",
+      reason: "ML_COMPUTE=cpu (native kernels not built: gcc not found)",
+    });
+    expect((await describeCompute({ compute: "cpu-native" }, deps)).reason).toContain("(unavailable: native kernels");
   });
 
   test("reports an unusable webgpu setting instead of failing the health check", async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { Backend } from "../../src/compute/backend";
 import { createCpuBackend } from "../../src/compute/cpu";
+import { createNativeBackend, NATIVE_ISAS } from "../../src/compute/native";
 import { lossAndGradients } from "../../src/ml/gradients";
 import { accuracy } from "../../src/ml/metrics";
 import { type MlpOptions, predict, predictLabels, stepLanes, TrainingError, trainMlp } from "../../src/ml/mlp";
@@ -155,11 +157,26 @@ describe("trainMlp", () => {
     }
   });
 
-  test("fails with 'diverged' instead of returning a NaN model", async () => {
+  test("fails with 'diverged' instead of returning a NaN model, on the reference, wasm and every native path", async () => {
     const { x, rows, cols } = blobs(40, 8);
     const y = Array.from({ length: rows }, (_, i) => 1e20 * (x[i * 4] as number));
-    const run = trainMlp(ref(), { x, rows, cols, y }, { ...small, task: "regression", learningRate: 1e6 });
-    await expect(run).rejects.toMatchObject({ code: "diverged" });
+    const opens: [string, () => Promise<Backend>][] = [
+      ["reference", async () => ref()],
+      ["wasm", () => createCpuBackend({ threads: 2 })],
+      ...NATIVE_ISAS.map((isa): [string, () => Promise<Backend>] => [
+        isa,
+        () => createNativeBackend({ threads: 2, isa }),
+      ]),
+    ];
+    for (const [name, open] of opens) {
+      const backend = await open();
+      try {
+        const run = trainMlp(backend, { x, rows, cols, y }, { ...small, task: "regression", learningRate: 1e6 });
+        expect({ name, error: await run.then(() => "none").catch((e) => e.code) }).toEqual({ name, error: "diverged" });
+      } finally {
+        backend.dispose();
+      }
+    }
   });
 
   test("learns a regression target (R² close to 1 on a linear function)", async () => {
@@ -263,27 +280,34 @@ describe("trainMlp", () => {
     expect(stepLanes(2, 40, [512, 512, 10])).toBe(1);
   });
 
-  test("on 2 CPU threads a digits fit in lanes repeats bit for bit and agrees with 1 thread", async () => {
-    const { train, test } = loadPair("digits", "label");
-    const opts: MlpOptions = { task: "classification", hidden: [128], maxIter: 15, batchSize: 200, tol: 0 };
-    expect(stepLanes(2, 200, [64, 128, 10])).toBe(2);
-    const [two, one] = [await createCpuBackend({ threads: 2 }), await createCpuBackend({ threads: 1 })];
-    try {
-      const a = await trainMlp(two, train, opts);
-      const b = await trainMlp(two, train, opts);
-      expect(b.layers).toEqual(a.layers);
-      const c = await trainMlp(one, train, opts);
-      for (let e = 0; e < a.lossCurve.length; e++) {
-        const [la, lc] = [a.lossCurve[e] as number, c.lossCurve[e] as number];
-        expect(Math.abs(la - lc)).toBeLessThan(1e-4 * lc);
+  test.each([
+    ["wasm", (threads: number) => createCpuBackend({ threads })],
+    ["native", (threads: number) => createNativeBackend({ threads })],
+  ] as const)(
+    "on 2 %s CPU threads a digits fit in lanes repeats bit for bit and agrees with 1 thread",
+    async (_, open) => {
+      const { train, test } = loadPair("digits", "label");
+      const opts: MlpOptions = { task: "classification", hidden: [128], maxIter: 15, batchSize: 200, tol: 0 };
+      expect(stepLanes(2, 200, [64, 128, 10])).toBe(2);
+      const [two, one] = [await open(2), await open(1)];
+      try {
+        const a = await trainMlp(two, train, opts);
+        const b = await trainMlp(two, train, opts);
+        expect(b.layers).toEqual(a.layers);
+        const c = await trainMlp(one, train, opts);
+        for (let e = 0; e < a.lossCurve.length; e++) {
+          const [la, lc] = [a.lossCurve[e] as number, c.lossCurve[e] as number];
+          expect(Math.abs(la - lc)).toBeLessThan(1e-4 * lc);
+        }
+        const acc = async (m: typeof a) => accuracy(test.y, predictLabels(m, await predict(two, m, test.x)));
+        expect(Math.abs((await acc(a)) - (await acc(c)))).toBeLessThanOrEqual(0.005);
+      } finally {
+        two.dispose();
+        one.dispose();
       }
-      const acc = async (m: typeof a) => accuracy(test.y, predictLabels(m, await predict(two, m, test.x)));
-      expect(Math.abs((await acc(a)) - (await acc(c)))).toBeLessThanOrEqual(0.005);
-    } finally {
-      two.dispose();
-      one.dispose();
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 
   test("on the CPU backend: the same seed gives identical models, and digits matches the reference run", async () => {
     const { train, test } = loadPair("digits", "label");

@@ -1,0 +1,212 @@
+/* gemm: C (m×n) = op(A) (m×k) · op(B) (k×n), or C += when accumulate; then, when asked, the fused epilogues
+ * C = act(C + bias) (bias 1×n) or C *= dact'(z) through y = dact(z) (y m×n), as in ml.h.
+ * op(A)[i][p] = a[i*asi + p*asp], op(B)[p][j] = b[p*bsp + j*bsj], so one routine serves every transpose.
+ * Packed and register-blocked, in the GotoBLAS/BLIS loop order:
+ *   columns in NC blocks → k in KC blocks (B block packed in NR-wide panels) → rows in MC blocks (A block
+ *   packed in MR-tall panels) → MR×NR micro-tiles held in vector registers, row panels outside column panels.
+ * Each C element sums its products in k order, KC at a time, whatever range of C a call computes. */
+#include <string.h>
+
+#include "ml.h"
+#include "tile.h"
+
+/* KC×NR of B (32 KiB at NR 32) and MR×KC of A per micro-kernel call; an MC×KC block of A in L2 */
+#define KC 256
+#define MC (MR * 16)
+#define NC 512
+
+typedef float vf __attribute__((vector_size(VW * 4), aligned(4), may_alias));
+
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+
+/* kc×NR panels of op(B)[pc.., jc..jc+nc), zero past nc: bp[jr*kc + p*NR + j] */
+static void pack_b(const gemm_args *g, long pc, long kc, long jc, long nc, float *restrict bp) {
+  for (long jr = 0; jr < nc; jr += NR) {
+    long w = min_l(NR, nc - jr);
+    float *dst = bp + jr * kc;
+    const float *src = g->b + pc * g->bsp + (jc + jr) * g->bsj;
+    if (g->bsj == 1) {
+      for (long p = 0; p < kc; p++) {
+        memcpy(dst + p * NR, src + p * g->bsp, (size_t)w * 4);
+        for (long j = w; j < NR; j++) dst[p * NR + j] = 0.0f;
+      }
+    } else {
+      for (long j = 0; j < w; j++) {
+        const float *col = src + j * g->bsj;
+        for (long p = 0; p < kc; p++) dst[p * NR + j] = col[p * g->bsp];
+      }
+      for (long p = 0; p < kc; p++)
+        for (long j = w; j < NR; j++) dst[p * NR + j] = 0.0f;
+    }
+  }
+}
+
+/* MR×kc panels of op(A)[ic..ic+mc, pc..), zero past mc: ap[ir*kc + p*MR + i] */
+static void pack_a(const gemm_args *g, long ic, long mc, long pc, long kc, float *restrict ap) {
+  for (long ir = 0; ir < mc; ir += MR) {
+    long h = min_l(MR, mc - ir);
+    float *dst = ap + ir * kc;
+    const float *src = g->a + (ic + ir) * g->asi + pc * g->asp;
+    if (g->asp == 1 && g->asi != 1) {
+      for (long i = 0; i < h; i++) {
+        const float *row = src + i * g->asi;
+        for (long p = 0; p < kc; p++) dst[p * MR + i] = row[p];
+      }
+      for (long p = 0; p < kc; p++)
+        for (long i = h; i < MR; i++) dst[p * MR + i] = 0.0f;
+    } else {
+      for (long p = 0; p < kc; p++) {
+        for (long i = 0; i < h; i++) dst[p * MR + i] = src[i * g->asi + p * g->asp];
+        for (long i = h; i < MR; i++) dst[p * MR + i] = 0.0f;
+      }
+    }
+  }
+}
+
+/* c (mr×nr of an MR×NR tile, row stride ldc) = or += the kc-long product of one A panel and one B panel */
+static inline void micro(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
+                         long mr, long nr, int add) {
+  vf acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[i][v] = (vf){0};
+  for (long p = 0; p < kc; p++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = *(const vf *)(b + p * NR + v * VW);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      float ai = a[p * MR + i];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[i][v] += ai * bv[v];
+    }
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        vf *d = (vf *)(c + i * ldc + v * VW);
+        if (add) *d += acc[i][v];
+        else *d = acc[i][v];
+      }
+    return;
+  }
+  float tile[MR * NR] __attribute__((aligned(64)));
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) *(vf *)(tile + i * NR + v * VW) = acc[i][v];
+  for (long i = 0; i < mr; i++)
+    for (long j = 0; j < nr; j++) c[i * ldc + j] = add ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
+/* Few columns (n < SMALL_N, an output layer's classes): a register tile would be mostly padding, so each
+ * element is a dot product over k instead, VW lanes at a time in four running sums added in a fixed order.
+ * op(B) is packed transposed (bt[j*k + p]), a row of op(A) too when it is not contiguous. */
+#define SMALL_N (NR / 4)
+
+static float dot(const float *restrict x, const float *restrict y, long k) {
+  vf s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+  long p = 0;
+  for (; p + 4 * VW <= k; p += 4 * VW) {
+    s0 += *(const vf *)(x + p) * *(const vf *)(y + p);
+    s1 += *(const vf *)(x + p + VW) * *(const vf *)(y + p + VW);
+    s2 += *(const vf *)(x + p + 2 * VW) * *(const vf *)(y + p + 2 * VW);
+    s3 += *(const vf *)(x + p + 3 * VW) * *(const vf *)(y + p + 3 * VW);
+  }
+  for (; p + VW <= k; p += VW) s0 += *(const vf *)(x + p) * *(const vf *)(y + p);
+  vf s = (s0 + s1) + (s2 + s3);
+  float total = 0.0f;
+  for (int l = 0; l < VW; l++) total += s[l];
+  for (; p < k; p++) total += x[p] * y[p];
+  return total;
+}
+
+static int gemm_small_n(const gemm_args *g, long i0, long i1, scratch *s) {
+  const long k = g->k, n = g->n, ldc = g->ldc;
+  const int contiguous = g->asp == 1;
+  if (scratch_reserve(s, (size_t)(n * k + (contiguous ? 0 : k)))) return -1;
+  float *bt = s->buf, *row = s->buf + n * k;
+  for (long j = 0; j < n; j++)
+    for (long p = 0; p < k; p++) bt[j * k + p] = g->b[p * g->bsp + j * g->bsj];
+  for (long i = i0; i < i1; i++) {
+    const float *a = g->a + i * g->asi;
+    if (!contiguous) {
+      for (long p = 0; p < k; p++) row[p] = a[p * g->asp];
+      a = row;
+    }
+    float *c = g->c + i * ldc;
+    for (long j = 0; j < n; j++) {
+      const float d = dot(a, bt + j * k, k);
+      c[j] = g->accumulate ? c[j] + d : d;
+    }
+  }
+  if (g->bias != NULL || g->act != ACT_IDENTITY || g->y != NULL)
+    K(epilogue)(g->c + i0 * ldc, ldc, i1 - i0, n, g->bias, g->act, g->y ? g->y + i0 * ldc : NULL, g->dact);
+  return 0;
+}
+
+int K(gemm_small_n)(const gemm_args *g) { return g->n < SMALL_N && g->k > 0; }
+
+/* op(A) for all its rows, every KC block: block pc at dst + pc*mpad (mpad = m rounded up to MR) */
+void K(gemm_pack_a_all)(const gemm_args *g, float *dst) {
+  const long mpad = (g->m + MR - 1) / MR * MR;
+  for (long pc = 0; pc < g->k; pc += KC) pack_a(g, 0, g->m, pc, min_l(KC, g->k - pc), dst + pc * mpad);
+}
+
+/* op(B) for all its columns, every KC block: block pc at dst + pc*npad (npad = n rounded up to NR) */
+void K(gemm_pack_b_all)(const gemm_args *g, float *dst) {
+  const long npad = (g->n + NR - 1) / NR * NR;
+  for (long pc = 0; pc < g->k; pc += KC) pack_b(g, pc, min_l(KC, g->k - pc), 0, g->n, dst + pc * npad);
+}
+
+int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_packed *packed, scratch *s) {
+  if (i1 <= i0 || j1 <= j0) return 0;
+  const long k = g->k, ldc = g->ldc;
+  const int fused = g->bias != NULL || g->act != ACT_IDENTITY || g->y != NULL;
+  if (k == 0) {
+    if (!g->accumulate)
+      for (long i = i0; i < i1; i++) memset(g->c + i * ldc + j0, 0, (size_t)(j1 - j0) * 4);
+    if (fused)
+      K(epilogue)(g->c + i0 * ldc + j0, ldc, i1 - i0, j1 - j0, g->bias ? g->bias + j0 : NULL, g->act,
+                  g->y ? g->y + i0 * ldc + j0 : NULL, g->dact);
+    return 0;
+  }
+  if (K(gemm_small_n)(g)) return gemm_small_n(g, i0, i1, s);
+  const float *ap_all = packed ? packed->a : NULL, *bp_all = packed ? packed->b : NULL;
+  const long mpad = (g->m + MR - 1) / MR * MR, npad = (g->n + NR - 1) / NR * NR;
+  const long nc_max = bp_all ? 0 : min_l(NC, (j1 - j0 + NR - 1) / NR * NR);
+  const long kc_max = min_l(KC, k);
+  const long mc_max = ap_all ? 0 : min_l(MC, (i1 - i0 + MR - 1) / MR * MR);
+  if (scratch_reserve(s, (size_t)(kc_max * nc_max + mc_max * kc_max))) return -1;
+  float *bp_own = s->buf, *ap_own = s->buf + kc_max * nc_max;
+  for (long jc = j0; jc < j1; jc += NC) {
+    const long nc = min_l(NC, j1 - jc);
+    for (long pc = 0; pc < k; pc += KC) {
+      const long kc = min_l(KC, k - pc);
+      const int add = pc > 0 || g->accumulate, last = pc + kc == k;
+      const float *bp = bp_all ? bp_all + pc * npad + jc * kc : bp_own;
+      if (!bp_all) pack_b(g, pc, kc, jc, nc, bp_own);
+      for (long ic = i0; ic < i1; ic += MC) {
+        const long mc = min_l(MC, i1 - ic);
+        const float *ap = ap_all ? ap_all + pc * mpad + ic * kc : ap_own;
+        if (!ap_all) pack_a(g, ic, mc, pc, kc, ap_own);
+        // an A micro-panel (MR×kc) stays in L1 while the B panels stream past it from L2
+        for (long ir = 0; ir < mc; ir += MR) {
+          const long mr = min_l(MR, mc - ir);
+          for (long jr = 0; jr < nc; jr += NR) {
+            const long nr = min_l(NR, nc - jr);
+            float *c = g->c + (ic + ir) * ldc + jc + jr;
+            micro(kc, ap + ir * kc, bp + jr * kc, c, ldc, mr, nr, add);
+            if (last && fused)
+              K(epilogue)(c, ldc, mr, nr, g->bias ? g->bias + jc + jr : NULL, g->act,
+                          g->y ? g->y + (ic + ir) * ldc + jc + jr : NULL, g->dact);
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
