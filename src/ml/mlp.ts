@@ -21,11 +21,12 @@ import { checkFeatures, encodeTargets, splitRows, type TrainingData, takeRows } 
 import { TrainingError } from "./errors";
 import { accuracy, r2Score } from "./metrics";
 import { initLayers, type MlpModel, type MlpOptions, resolveOptions } from "./model";
-import { DeviceNet, type Workspace } from "./network";
+import { DeviceNet, stepLanes, type Workspace } from "./network";
 import { Random } from "./random";
 
 export { TrainingError } from "./errors";
 export type { MlpModel, MlpOptions, Progress } from "./model";
+export { stepLanes } from "./network";
 export { predict, predictLabels } from "./predict";
 
 /** Per lane: its own gradients and data-loss accumulator (lane 0's are the ones Adam reads). */
@@ -45,22 +46,6 @@ interface StepPart extends LaneState {
 interface StepPlan {
   rows: number;
   parts: StepPart[];
-}
-
-/** A lane's share below this many rows is not worth a thread. */
-const MIN_LANE_ROWS = 32;
-/**
- * A step whose forward pass is below this many multiply-adds (~40 µs on one core) stays on one lane:
- * waking a worker and waiting for it costs tens of microseconds.
- */
-const MIN_LANE_MACS = 1 << 20;
-
-/** How many lanes a step of `rows` rows uses, for layer sizes `sizes`. */
-export function stepLanes(lanes: number, rows: number, sizes: number[]): number {
-  let macsPerRow = 0;
-  for (let l = 0; l + 1 < sizes.length; l++) macsPerRow += (sizes[l] as number) * (sizes[l + 1] as number);
-  if (lanes <= 1 || rows * macsPerRow < MIN_LANE_MACS) return 1;
-  return Math.max(1, Math.min(lanes, Math.floor(rows / MIN_LANE_ROWS)));
 }
 
 export async function trainMlp(backend: Backend, data: TrainingData, options: MlpOptions): Promise<MlpModel> {

@@ -13,6 +13,22 @@ export interface Workspace {
   deltas: Matrix[];
 }
 
+/** A lane's share below this many rows is not worth a thread. */
+const MIN_LANE_ROWS = 32;
+/**
+ * A step whose forward pass is below this many multiply-adds (~40 µs on one core) stays on one lane:
+ * waking a worker and waiting for it costs tens of microseconds.
+ */
+const MIN_LANE_MACS = 1 << 20;
+
+/** How many lanes a step of `rows` rows uses, for layer sizes `sizes`. */
+export function stepLanes(lanes: number, rows: number, sizes: number[]): number {
+  let macsPerRow = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) macsPerRow += (sizes[l] as number) * (sizes[l + 1] as number);
+  if (lanes <= 1 || rows * macsPerRow < MIN_LANE_MACS) return 1;
+  return Math.max(1, Math.min(lanes, Math.floor(rows / MIN_LANE_ROWS)));
+}
+
 export class DeviceNet {
   readonly weights: Matrix[];
   readonly biases: Matrix[];
