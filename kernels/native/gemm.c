@@ -16,6 +16,7 @@
 #define NC 512
 
 typedef float vf __attribute__((vector_size(VW * 4), aligned(4), may_alias));
+typedef int vi __attribute__((vector_size(VW * 4)));
 
 static inline long min_l(long a, long b) { return a < b ? a : b; }
 
@@ -63,9 +64,11 @@ static void pack_a(const gemm_args *g, long ic, long mc, long pc, long kc, float
   }
 }
 
-/* c (mr×nr of an MR×NR tile, row stride ldc) = or += the kc-long product of one A panel and one B panel */
+/* c (mr×nr of an MR×NR tile, row stride ldc) = or += the kc-long product of one A panel and one B panel;
+ * on a whole tile, then c = relu?(c + bias) when asked (bias NR wide or NULL): the forward epilogue done in
+ * registers, with the same f32 operations in the same order as K(epilogue), so the same bits. */
 static inline void micro(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
-                         long mr, long nr, int add) {
+                         long mr, long nr, int add, const float *bias, int relu) {
   vf acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -88,8 +91,12 @@ static inline void micro(long kc, const float *restrict a, const float *restrict
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) {
         vf *d = (vf *)(c + i * ldc + v * VW);
-        if (add) *d += acc[i][v];
-        else *d = acc[i][v];
+        vf r = acc[i][v];
+        if (add) r = *d + r;
+        if (bias) r += *(const vf *)(bias + v * VW);
+        /* z < 0 ? 0 : z, so -0 and NaN pass through as in ml_activate */
+        if (relu) r = (vf)((vi)r & ~(vi)(r < (vf){0}));
+        *d = r;
       }
     return;
   }
@@ -166,6 +173,8 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_p
   if (i1 <= i0 || j1 <= j0) return 0;
   const long k = g->k, ldc = g->ldc;
   const int fused = g->bias != NULL || g->act != ACT_IDENTITY || g->y != NULL;
+  /* a forward epilogue of bias and relu (or none) is applied to whole tiles in registers */
+  const int in_registers = fused && g->y == NULL && (g->act == ACT_IDENTITY || g->act == ACT_RELU);
   if (k == 0) {
     if (!g->accumulate)
       for (long i = i0; i < i1; i++) memset(g->c + i * ldc + j0, 0, (size_t)(j1 - j0) * 4);
@@ -199,8 +208,10 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_p
           for (long jr = 0; jr < nc; jr += NR) {
             const long nr = min_l(NR, nc - jr);
             float *c = g->c + (ic + ir) * ldc + jc + jr;
-            micro(kc, ap + ir * kc, bp + jr * kc, c, ldc, mr, nr, add);
-            if (last && fused)
+            const int whole = last && in_registers && mr == MR && nr == NR;
+            micro(kc, ap + ir * kc, bp + jr * kc, c, ldc, mr, nr, add, whole && g->bias ? g->bias + jc + jr : NULL,
+                  whole && g->act == ACT_RELU);
+            if (last && fused && !whole)
               K(epilogue)(c, ldc, mr, nr, g->bias ? g->bias + jc + jr : NULL, g->act,
                           g->y ? g->y + (ic + ir) * ldc + jc + jr : NULL, g->dact);
           }

@@ -80,37 +80,42 @@ describe.skipIf(!lib)("native backend", () => {
     test(`${isa}: a matmul's fused epilogues give the bits of the separate calls`, async () => {
       const cpu = await createNativeBackend({ threads: 2, isa });
       try {
-        // forward (bias + activation in place) and backward (activation derivative) on an awkward shape,
-        // large enough to be split over both threads
-        const [m, k, n] = [203, 65, 257];
-        const x = cpu.matrix(m, k, uniform(m * k, 1));
-        const w = cpu.matrix(k, n, uniform(k * n, 2));
-        const bias = cpu.matrix(1, n, uniform(n, 3));
-        const y = cpu.matrix(m, n, uniform(m * n, 4, 0, 1));
-        const wt = cpu.matrix(n, k, uniform(n * k, 5));
-        for (const act of ACTIVATIONS) {
-          const run = async (b: Backend, fused: boolean) => {
-            const h = b.matrix(m, n);
-            b.matmul(x, w, h, false, false);
-            if (!fused) b.submit(); // runs the held matmul alone
-            b.biasActivation(h, bias, act, h);
-            const d = b.matrix(m, n);
-            b.matmul(x, wt, d, false, true);
-            if (!fused) b.submit();
-            b.activationBackward(d, y, act);
-            return [await b.read(h), await b.read(d)];
-          };
-          const [fused, separate] = [await run(cpu, true), await run(cpu, false)];
-          // and inside a lane's program
-          let laned: Float32Array[] = [];
-          const h = cpu.matrix(m, n);
-          cpu.parallel(1, () => {
-            cpu.matmul(x, w, h, false, false);
-            cpu.biasActivation(h, bias, act, h);
-          });
-          laned = [await cpu.read(h)];
-          for (let i = 0; i < 2; i++) expect(bits(fused[i] as Float32Array)).toEqual(bits(separate[i] as Float32Array));
-          expect(bits(laned[0] as Float32Array)).toEqual(bits(fused[0] as Float32Array));
+        // forward (bias + activation in place) and backward (activation derivative) on awkward shapes,
+        // large enough to be split over both threads; k past one KC block (256) adds to C before the epilogue
+        for (const [m, k, n] of [
+          [203, 65, 257],
+          [61, 300, 96],
+        ] as const) {
+          const x = cpu.matrix(m, k, uniform(m * k, 1));
+          const w = cpu.matrix(k, n, uniform(k * n, 2));
+          const bias = cpu.matrix(1, n, uniform(n, 3));
+          const y = cpu.matrix(m, n, uniform(m * n, 4, 0, 1));
+          const wt = cpu.matrix(n, k, uniform(n * k, 5));
+          for (const act of ACTIVATIONS) {
+            const run = async (b: Backend, fused: boolean) => {
+              const h = b.matrix(m, n);
+              b.matmul(x, w, h, false, false);
+              if (!fused) b.submit(); // runs the held matmul alone
+              b.biasActivation(h, bias, act, h);
+              const d = b.matrix(m, n);
+              b.matmul(x, wt, d, false, true);
+              if (!fused) b.submit();
+              b.activationBackward(d, y, act);
+              return [await b.read(h), await b.read(d)];
+            };
+            const [fused, separate] = [await run(cpu, true), await run(cpu, false)];
+            // and inside a lane's program
+            let laned: Float32Array[] = [];
+            const h = cpu.matrix(m, n);
+            cpu.parallel(1, () => {
+              cpu.matmul(x, w, h, false, false);
+              cpu.biasActivation(h, bias, act, h);
+            });
+            laned = [await cpu.read(h)];
+            for (let i = 0; i < 2; i++)
+              expect(bits(fused[i] as Float32Array)).toEqual(bits(separate[i] as Float32Array));
+            expect(bits(laned[0] as Float32Array)).toEqual(bits(fused[0] as Float32Array));
+          }
         }
       } finally {
         cpu.dispose();
