@@ -6,6 +6,7 @@
  *   packed in MR-tall panels) → MR×NR micro-tiles held in vector registers, row panels outside column panels.
  * Each C element sums its products in k order, KC at a time, whatever range of C a call computes. */
 #include <string.h>
+#include <xmmintrin.h>
 
 #include "ml.h"
 #include "tile.h"
@@ -49,9 +50,28 @@ static void pack_a(const gemm_args *g, long ic, long mc, long pc, long kc, float
     float *dst = ap + ir * kc;
     const float *src = g->a + (ic + ir) * g->asi + pc * g->asp;
     if (g->asp == 1 && g->asi != 1) {
+      /* rows of A (activations, the forward pass): 4×4 blocks transposed in SSE registers, which every
+       * x86-64 has; element by element a pack cost ~2 cycles a float, 15% of a 10k-row prediction */
+      long p0 = 0;
+      if (h == MR)
+        for (; p0 + 4 <= kc; p0 += 4) {
+          long i = 0;
+          for (; i + 4 <= MR; i += 4) {
+            const float *r = src + i * g->asi + p0;
+            __m128 r0 = _mm_loadu_ps(r), r1 = _mm_loadu_ps(r + g->asi);
+            __m128 r2 = _mm_loadu_ps(r + 2 * g->asi), r3 = _mm_loadu_ps(r + 3 * g->asi);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(dst + p0 * MR + i, r0);
+            _mm_storeu_ps(dst + (p0 + 1) * MR + i, r1);
+            _mm_storeu_ps(dst + (p0 + 2) * MR + i, r2);
+            _mm_storeu_ps(dst + (p0 + 3) * MR + i, r3);
+          }
+          for (; i < MR; i++)
+            for (long p = p0; p < p0 + 4; p++) dst[p * MR + i] = src[i * g->asi + p];
+        }
       for (long i = 0; i < h; i++) {
         const float *row = src + i * g->asi;
-        for (long p = 0; p < kc; p++) dst[p * MR + i] = row[p];
+        for (long p = p0; p < kc; p++) dst[p * MR + i] = row[p];
       }
       for (long p = 0; p < kc; p++)
         for (long i = h; i < MR; i++) dst[p * MR + i] = 0.0f;
