@@ -8,16 +8,28 @@
 #include "ml.h"
 #include "act.h"
 
+/* rows a block: the exps of a block are one loop over rows×cols floats, which gcc vectorises however few
+ * the columns (a prediction's 5 classes would leave a per-row loop scalar) */
+#define SOFTMAX_BLOCK 256
+
 void K(softmax)(const float *x, float *out, long rows, long cols) {
-  for (long r = 0; r < rows; r++) {
-    const float *xr = x + r * cols;
-    float *o = out + r * cols;
-    float max = -INFINITY;
-    for (long c = 0; c < cols; c++) max = xr[c] > max || xr[c] != xr[c] ? xr[c] : max;
-    for (long c = 0; c < cols; c++) o[c] = ml_exp(xr[c] - max);
-    float sum = 0.0f;
-    for (long c = 0; c < cols; c++) sum += o[c];
-    for (long c = 0; c < cols; c++) o[c] = o[c] / sum;
+  for (long r0 = 0; r0 < rows; r0 += SOFTMAX_BLOCK) {
+    const long r1 = r0 + SOFTMAX_BLOCK < rows ? r0 + SOFTMAX_BLOCK : rows;
+    for (long r = r0; r < r1; r++) {
+      const float *xr = x + r * cols;
+      float *o = out + r * cols;
+      float max = -INFINITY;
+      for (long c = 0; c < cols; c++) max = xr[c] > max || xr[c] != xr[c] ? xr[c] : max;
+      for (long c = 0; c < cols; c++) o[c] = xr[c] - max;
+    }
+    float *block = out + r0 * cols;
+    for (long i = 0; i < (r1 - r0) * cols; i++) block[i] = ml_exp(block[i]);
+    for (long r = r0; r < r1; r++) {
+      float *o = out + r * cols;
+      float sum = 0.0f;
+      for (long c = 0; c < cols; c++) sum += o[c];
+      for (long c = 0; c < cols; c++) o[c] = o[c] / sum;
+    }
   }
 }
 

@@ -172,6 +172,7 @@ export function describeKernels(
         [3, 17],
         [65, 3],
         [257, 65],
+        [600, 5],
       ] as const) {
         const [x, rx] = pair(rows, cols, uniform(rows * cols, rows * 3 + cols, -30, 30));
         const [out, rout] = pair(rows, cols, new Float32Array(rows * cols));
