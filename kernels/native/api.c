@@ -15,7 +15,7 @@
 #define PARALLEL_MIN_MACS (1L << 20)
 
 enum {
-  OP_MATMUL, /* a asi asp b bsp bsj c ldc m k n accumulate bias act y dact */
+  OP_MATMUL, /* a asi asp b bsp bsj c ldc m k n accumulate bias act y dact colsum colsumAccumulate */
   OP_BIAS_ACTIVATION, /* x bias out rows cols act */
   OP_ACTIVATION_BACKWARD, /* grad y count act */
   OP_SOFTMAX, /* x out rows cols */
@@ -122,6 +122,7 @@ static gemm_args matmul_args(const double *r) {
   gemm_args g = {
       .a = P(1), .asi = L(2), .asp = L(3), .b = P(4), .bsp = L(5), .bsj = L(6), .c = P(7), .ldc = L(8),
       .m = L(9), .k = L(10), .n = L(11), .accumulate = (int)r[12], .bias = P(13), .act = (int)r[14], .y = P(15), .dact = (int)r[16],
+      .colsum = P(17), .colsum_accumulate = (int)r[18],
   };
   return g;
 }
