@@ -184,7 +184,7 @@ typedef struct {
   gemm_args g;
   gemm_packed packed;
   int by_columns;
-  long units, per_chunk, unit; /* units (row blocks or column panels) of `unit` rows or columns */
+  long units, chunks, unit; /* units (row blocks or column panels) of `unit` rows or columns, in chunks as even as can be */
   _Atomic long next;
   _Atomic int error;
 } split_task;
@@ -193,9 +193,8 @@ static void split_part(void *arg, int t) {
   split_task *s = arg;
   for (;;) {
     long chunk = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
-    long u0 = chunk * s->per_chunk;
-    if (u0 >= s->units) return;
-    long u1 = u0 + s->per_chunk < s->units ? u0 + s->per_chunk : s->units;
+    if (chunk >= s->chunks) return;
+    long u0 = chunk * s->units / s->chunks, u1 = (chunk + 1) * s->units / s->chunks;
     long lo = u0 * s->unit, hi = u1 * s->unit;
     long i0 = 0, i1 = s->g.m, j0 = 0, j1 = s->g.n;
     if (s->by_columns) j0 = lo, j1 = hi < s->g.n ? hi : s->g.n;
@@ -218,14 +217,14 @@ static int matmul_split(ml_context *c, const double *r) {
     /* few columns: chunks of rows, nothing shared to pack */
     s.units = blocks;
     s.unit = k->mr;
-    s.per_chunk = (s.units + want - 1) / want;
+    s.chunks = s.units < want ? s.units : want;
     pool_run(c->pool, split_part, &s);
     return s.error;
   }
   s.by_columns = panels > blocks;
   s.units = s.by_columns ? panels : blocks;
   s.unit = s.by_columns ? k->nr : k->mr;
-  s.per_chunk = (s.units + want - 1) / want;
+  s.chunks = s.units < want ? s.units : want;
   const size_t shared = s.by_columns ? (size_t)(blocks * k->mr) * (size_t)s.g.k : (size_t)(panels * k->nr) * (size_t)s.g.k;
   if (scratch_reserve(&c->shared, shared)) return ERR_MEMORY;
   if (s.by_columns) {
