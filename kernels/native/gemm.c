@@ -1,5 +1,6 @@
 /* gemm: C (m×n) = op(A) (m×k) · op(B) (k×n), or C += when accumulate; then, when asked, the fused epilogues
- * C = act(C + bias) (bias 1×n) or C *= dact'(z) through y = dact(z) (y m×n), and op(B)'s column sums, as in ml.h.
+ * C = act(C + bias) (bias 1×n) or C *= dact'(z) through y = dact(z) (y m×n); and op(B)'s column sums, taken
+ * as op(B) is packed; all as in ml.h.
  * op(A)[i][p] = a[i*asi + p*asp], op(B)[p][j] = b[p*bsp + j*bsj], so one routine serves every transpose.
  * Packed and register-blocked, in the GotoBLAS/BLIS loop order:
  *   columns in NC blocks → k in KC blocks (B block packed in NR-wide panels) → rows in MC blocks (A block
@@ -14,7 +15,7 @@
 /* KC×NR of B (32 KiB at NR 32) and MR×KC of A per micro-kernel call; an MC×KC block of A in L2.
  * With NR ≤ 16 a B micro-panel (≤ 16 KiB) stays in L1 while the A panels stream past it from L2
  * (per k step a 6-row tile reads 24 bytes of A and 64 of B, so A is the cheaper one to stream); at
- * NR 32 the 32 KiB B panel crowds L1 and the A panel stays instead (measured: 5–10% either way). */
+ * NR 32 the 32 KiB B panel crowds L1 and the A panel stays instead (each order measured 5–10% faster there). */
 #define KC 256
 #if NR <= 16
 #define B_PANEL_IN_L1 1
