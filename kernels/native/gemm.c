@@ -1,9 +1,11 @@
 /* gemm: C (m×n) = op(A) (m×k) · op(B) (k×n), or C += when accumulate; then, when asked, the fused epilogues
- * C = act(C + bias) (bias 1×n) or C *= dact'(z) through y = dact(z) (y m×n), as in ml.h.
+ * C = act(C + bias) (bias 1×n) or C *= dact'(z) through y = dact(z) (y m×n); and op(B)'s column sums, taken
+ * as op(B) is packed; all as in ml.h.
  * op(A)[i][p] = a[i*asi + p*asp], op(B)[p][j] = b[p*bsp + j*bsj], so one routine serves every transpose.
  * Packed and register-blocked, in the GotoBLAS/BLIS loop order:
  *   columns in NC blocks → k in KC blocks (B block packed in NR-wide panels) → rows in MC blocks (A block
- *   packed in MR-tall panels) → MR×NR micro-tiles held in vector registers, row panels outside column panels.
+ *   packed in MR-tall panels) → MR×NR micro-tiles held in vector registers, the inner loop over the
+ *   micro-panels of A or of B, whichever B_PANEL_IN_L1 says is not kept in L1.
  * Each C element sums its products in k order, KC at a time, whatever range of C a call computes. */
 #include <string.h>
 #include <xmmintrin.h>
@@ -11,9 +13,18 @@
 #include "ml.h"
 #include "tile.h"
 
-/* KC×NR of B (32 KiB at NR 32) and MR×KC of A per micro-kernel call; an MC×KC block of A in L2 */
+/* KC×NR of B (32 KiB at NR 32) and MR×KC of A per micro-kernel call; an MC×KC block of A in L2.
+ * With NR ≤ 16 a B micro-panel (≤ 16 KiB) stays in L1 while the A panels stream past it from L2
+ * (per k step a 6-row tile reads 24 bytes of A and 64 of B, so A is the cheaper one to stream); at
+ * NR 32 the 32 KiB B panel crowds L1 and the A panel stays instead (each order measured 5–10% faster there). */
 #define KC 256
+#if NR <= 16
+#define B_PANEL_IN_L1 1
+#define MC (MR * 24)
+#else
+#define B_PANEL_IN_L1 0
 #define MC (MR * 16)
+#endif
 #define NC 512
 
 typedef float vf __attribute__((vector_size(VW * 4), aligned(4), may_alias));
@@ -27,7 +38,12 @@ static void pack_b(const gemm_args *g, long pc, long kc, long jc, long nc, float
     long w = min_l(NR, nc - jr);
     float *dst = bp + jr * kc;
     const float *src = g->b + pc * g->bsp + (jc + jr) * g->bsj;
-    if (g->bsj == 1) {
+    if (g->bsj == 1 && w == NR) {
+      // a whole panel row is NV vectors: copied as such (a memcpy call per row cost 7× as much)
+      for (long p = 0; p < kc; p++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) *(vf *)(dst + p * NR + v * VW) = *(const vf *)(src + p * g->bsp + v * VW);
+    } else if (g->bsj == 1) {
       for (long p = 0; p < kc; p++) {
         memcpy(dst + p * NR, src + p * g->bsp, (size_t)w * 4);
         for (long j = w; j < NR; j++) dst[p * NR + j] = 0.0f;
@@ -41,6 +57,31 @@ static void pack_b(const gemm_args *g, long pc, long kc, long jc, long nc, float
         for (long j = w; j < NR; j++) dst[p * NR + j] = 0.0f;
     }
   }
+}
+
+/* s[j] += the kc rows of column j of packed panels bp (as pack_b wrote them), for j < nc, in row order, in f64 */
+static void sum_packed_b(const float *restrict bp, long kc, long nc, double *restrict s) {
+  for (long jr = 0; jr < nc; jr += NR) {
+    const float *panel = bp + jr * kc;
+    double *sj = s + jr;
+    if (nc - jr >= NR) {
+      for (long p = 0; p < kc; p++)
+#pragma GCC unroll 4
+        for (int j = 0; j < NR; j++) sj[j] += (double)panel[p * NR + j];
+    } else {
+      for (long p = 0; p < kc; p++)
+        for (long j = 0; j < nc - jr; j++) sj[j] += (double)panel[p * NR + j];
+    }
+  }
+}
+
+/* colsum[j0..j0+w) as sums start (its old values when colsum_accumulate) and as they end */
+static void colsum_start(const gemm_args *g, long j0, long w, double *s) {
+  for (long j = 0; j < w; j++) s[j] = g->colsum_accumulate ? (double)g->colsum[j0 + j] : 0.0;
+}
+
+static void colsum_end(const gemm_args *g, long j0, long w, const double *s) {
+  for (long j = 0; j < w; j++) g->colsum[j0 + j] = (float)s[j];
 }
 
 /* MR×kc panels of op(A)[ic..ic+mc, pc..), zero past mc: ap[ir*kc + p*MR + i] */
@@ -90,6 +131,12 @@ static void pack_a(const gemm_args *g, long ic, long mc, long pc, long kc, float
 static inline void micro(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
                          long mr, long nr, int add, const float *bias, int relu) {
   vf acc[MR][NV];
+  // the C tile is read or written only after the k loop: fetch its lines meanwhile
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) {
+    __builtin_prefetch(c + i * ldc, 1, 3);
+    __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+  }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
@@ -158,6 +205,14 @@ static int gemm_small_n(const gemm_args *g, long i0, long i1, scratch *s) {
   float *bt = s->buf, *row = s->buf + n * k;
   for (long j = 0; j < n; j++)
     for (long p = 0; p < k; p++) bt[j * k + p] = g->b[p * g->bsp + j * g->bsj];
+  if (g->colsum && i0 == 0) {
+    // every row chunk transposes all of op(B); the one holding row 0 sums its columns
+    double sums[SMALL_N];
+    colsum_start(g, 0, n, sums);
+    for (long j = 0; j < n; j++)
+      for (long p = 0; p < k; p++) sums[j] += (double)bt[j * k + p];
+    colsum_end(g, 0, n, sums);
+  }
   for (long i = i0; i < i1; i++) {
     const float *a = g->a + i * g->asi;
     if (!contiguous) {
@@ -186,7 +241,18 @@ void K(gemm_pack_a_all)(const gemm_args *g, float *dst) {
 /* op(B) for all its columns, every KC block: block pc at dst + pc*npad (npad = n rounded up to NR) */
 void K(gemm_pack_b_all)(const gemm_args *g, float *dst) {
   const long npad = (g->n + NR - 1) / NR * NR;
-  for (long pc = 0; pc < g->k; pc += KC) pack_b(g, pc, min_l(KC, g->k - pc), 0, g->n, dst + pc * npad);
+  double sums[NC];
+  for (long jc = 0; jc < g->n; jc += NC) {
+    const long nc = min_l(NC, g->n - jc);
+    if (g->colsum) colsum_start(g, jc, nc, sums);
+    for (long pc = 0; pc < g->k; pc += KC) {
+      const long kc = min_l(KC, g->k - pc);
+      float *bp = dst + pc * npad + jc * kc;
+      pack_b(g, pc, kc, jc, nc, bp);
+      if (g->colsum) sum_packed_b(bp, kc, nc, sums);
+    }
+    if (g->colsum) colsum_end(g, jc, nc, sums);
+  }
 }
 
 int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_packed *packed, scratch *s) {
@@ -198,6 +264,7 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_p
   if (k == 0) {
     if (!g->accumulate)
       for (long i = i0; i < i1; i++) memset(g->c + i * ldc + j0, 0, (size_t)(j1 - j0) * 4);
+    if (g->colsum && !g->colsum_accumulate && i0 == 0) memset(g->colsum + j0, 0, (size_t)(j1 - j0) * 4);
     if (fused)
       K(epilogue)(g->c + i0 * ldc + j0, ldc, i1 - i0, j1 - j0, g->bias ? g->bias + j0 : NULL, g->act,
                   g->y ? g->y + i0 * ldc + j0 : NULL, g->dact);
@@ -211,22 +278,33 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_p
   const long mc_max = ap_all ? 0 : min_l(MC, (i1 - i0 + MR - 1) / MR * MR);
   if (scratch_reserve(s, (size_t)(kc_max * nc_max + mc_max * kc_max))) return -1;
   float *bp_own = s->buf, *ap_own = s->buf + kc_max * nc_max;
+  // op(B) packed here (not shared) is packed by the range holding row 0 only once per column: it sums them
+  const int colsum = g->colsum && !bp_all && i0 == 0;
+  double sums[NC];
   for (long jc = j0; jc < j1; jc += NC) {
     const long nc = min_l(NC, j1 - jc);
+    if (colsum) colsum_start(g, jc, nc, sums);
     for (long pc = 0; pc < k; pc += KC) {
       const long kc = min_l(KC, k - pc);
       const int add = pc > 0 || g->accumulate, last = pc + kc == k;
       const float *bp = bp_all ? bp_all + pc * npad + jc * kc : bp_own;
       if (!bp_all) pack_b(g, pc, kc, jc, nc, bp_own);
+      if (colsum) sum_packed_b(bp_own, kc, nc, sums);
       for (long ic = i0; ic < i1; ic += MC) {
         const long mc = min_l(MC, i1 - ic);
         const float *ap = ap_all ? ap_all + pc * mpad + ic * kc : ap_own;
         if (!ap_all) pack_a(g, ic, mc, pc, kc, ap_own);
-        // an A micro-panel (MR×kc) stays in L1 while the B panels stream past it from L2
+#if B_PANEL_IN_L1
+        for (long jr = 0; jr < nc; jr += NR) {
+          const long nr = min_l(NR, nc - jr);
+          for (long ir = 0; ir < mc; ir += MR) {
+            const long mr = min_l(MR, mc - ir);
+#else
         for (long ir = 0; ir < mc; ir += MR) {
           const long mr = min_l(MR, mc - ir);
           for (long jr = 0; jr < nc; jr += NR) {
             const long nr = min_l(NR, nc - jr);
+#endif
             float *c = g->c + (ic + ir) * ldc + jc + jr;
             const int whole = last && in_registers && mr == MR && nr == NR;
             micro(kc, ap + ir * kc, bp + jr * kc, c, ldc, mr, nr, add, whole && g->bias ? g->bias + jc + jr : NULL,
@@ -238,6 +316,7 @@ int K(gemm)(const gemm_args *g, long i0, long i1, long j0, long j1, const gemm_p
         }
       }
     }
+    if (colsum) colsum_end(g, jc, nc, sums);
   }
   return 0;
 }

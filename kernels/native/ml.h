@@ -18,7 +18,9 @@ enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_LOGISTIC = 3 };
 /* op(A)[i][p] = a[i*asi + p*asp], op(B)[p][j] = b[p*bsp + j*bsj] (element strides), C is m×n with row stride ldc.
  * The fused epilogues, applied to each block of C once its last k step is summed:
  *   forward: C = act(C + bias), bias 1×n (when bias is not NULL or act is not identity);
- *   backward: C *= dact'(z) through y = dact(z), y m×n with row stride ldc (when y is not NULL). */
+ *   backward: C *= dact'(z) through y = dact(z), y m×n with row stride ldc (when y is not NULL);
+ * and, read from op(B) as it is packed: colsum (1×n) = its column sums (or += when colsum_accumulate),
+ *   summed in f64 down the k rows, the bits of column_sums (a bias gradient beside its weight gradient). */
 typedef struct {
   const float *a;
   long asi, asp;
@@ -32,6 +34,8 @@ typedef struct {
   int act;
   const float *y;
   int dact;
+  float *colsum;
+  int colsum_accumulate;
 } gemm_args;
 
 /* A thread's packing buffers, grown on demand and kept between calls. */

@@ -6,7 +6,8 @@
  * Every operation becomes a record (an op code and its arguments, as in kernels/native/api.c). Outside
  * `parallel` a record runs when it is issued (a large matmul split over the pool), except that a matmul
  * waits for the next call: a `biasActivation` of its output in place, or an `activationBackward` of it,
- * is folded into the matmul as its epilogue (C is finished tile by tile while still in cache). Inside
+ * is folded into the matmul as its epilogue (C is finished tile by tile while still in cache), and a
+ * `columnSums` of its B operand is summed as B is packed (the bias gradient of a weight gradient Aᵀδ). Inside
  * `parallel` each lane's records (fused the same way) form a program, and the pool runs the programs
  * side by side, one thread each, with no barrier between their records.
  *
@@ -76,7 +77,9 @@ const ERR_MEMORY = 2;
 const CACHE_MIN_BYTES = 1 << 16;
 const CACHE_BYTES = 256 << 20;
 /** matmul record fields of the epilogues */
-const [M_C, M_BIAS, M_ACT, M_Y, M_DACT] = [7, 13, 14, 15, 16];
+const [M_B, M_BSP, M_BSJ, M_C, M_K, M_N, M_BIAS, M_ACT, M_Y, M_DACT, M_COLSUM, M_COLSUM_ACC] = [
+  4, 5, 6, 7, 10, 11, 13, 14, 15, 16, 17, 18,
+];
 
 interface Call {
   record: number[];
@@ -282,7 +285,27 @@ class NativeBackend implements Backend {
     // op(A)[i][p] = A[i*asi + p*asp], op(B)[p][j] = B[p*bsp + j*bsj] (element strides)
     const [asi, asp] = transA ? [1, A.cols] : [A.cols, 1];
     const [bsp, bsj] = transB ? [1, B.cols] : [B.cols, 1];
-    const record = [OP.matmul, A.ptr, asi, asp, B.ptr, bsp, bsj, C.ptr, n, m, k, n, accumulate ? 1 : 0, 0, 0, 0, 0];
+    const record = [
+      OP.matmul,
+      A.ptr,
+      asi,
+      asp,
+      B.ptr,
+      bsp,
+      bsj,
+      C.ptr,
+      n,
+      m,
+      k,
+      n,
+      accumulate ? 1 : 0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ];
     this.#emit({ record });
   }
 
@@ -483,11 +506,22 @@ class NativeBackend implements Backend {
 }
 
 /**
- * Folds `next` into the matmul record `mm` as its epilogue when it is a biasActivation of C in place or an
- * activationBackward of C, and the matmul has no epilogue yet; true when folded (next is then done).
+ * Folds `next` into the matmul record `mm` when it is a biasActivation of C in place or an activationBackward
+ * of C (the epilogue; the matmul has none yet), or the columnSums of op(B) into another matrix (summed as B
+ * is packed: a bias gradient beside its weight gradient Aᵀδ); true when folded (next is then done).
  */
 function fold(mm: number[], next: number[]): boolean {
-  if (mm[0] !== OP.matmul || mm[M_BIAS] !== 0 || mm[M_ACT] !== 0 || mm[M_Y] !== 0) return false;
+  if (mm[0] !== OP.matmul) return false;
+  if (next[0] === OP.columnSums) {
+    // x is op(B) itself: B not transposed (unit column stride), k×n with row stride n
+    const [x, out, rows, cols] = next.slice(1, 5) as [number, number, number, number];
+    const isB = x === mm[M_B] && mm[M_BSJ] === 1 && mm[M_BSP] === cols && mm[M_K] === rows && mm[M_N] === cols;
+    if (!isB || mm[M_COLSUM] !== 0 || out === mm[1] || out === mm[M_B] || out === mm[M_C]) return false;
+    mm[M_COLSUM] = out;
+    mm[M_COLSUM_ACC] = next[5] as number;
+    return true;
+  }
+  if (mm[M_BIAS] !== 0 || mm[M_ACT] !== 0 || mm[M_Y] !== 0) return false;
   const c = mm[M_C];
   if (next[0] === OP.biasActivation && next[1] === c && next[3] === c) {
     mm[M_BIAS] = next[2] as number;

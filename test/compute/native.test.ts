@@ -122,6 +122,47 @@ describe.skipIf(!lib)("native backend", () => {
       }
     });
 
+    test(`${isa}: column sums of a matmul's B operand, summed as it is packed, give the bits of the separate call`, async () => {
+      const cpu = await createNativeBackend({ threads: 2, isa });
+      try {
+        // gW = Aᵀδ and gb = Σδ over: few columns, one thread, a split by rows and by columns, k past one
+        // KC block and n past one NC block; gb written and accumulated
+        const shapes = [
+          [40, 300, 3],
+          [7, 9, 20],
+          [300, 129, 33],
+          [9, 600, 700],
+          [13, 70, 257],
+        ];
+        for (const [inputs, rows, outputs] of shapes as [number, number, number][]) {
+          const a = cpu.matrix(rows, inputs, uniform(rows * inputs, 6));
+          const delta = cpu.matrix(rows, outputs, uniform(rows * outputs, 7));
+          for (const accumulate of [false, true]) {
+            const run = async (fused: boolean) => {
+              const gW = cpu.matrix(inputs, outputs);
+              const gb = cpu.matrix(1, outputs, uniform(outputs, 8));
+              cpu.matmul(a, delta, gW, true, false);
+              if (!fused) cpu.submit();
+              cpu.columnSums(delta, gb, accumulate);
+              return [await cpu.read(gW), await cpu.read(gb)];
+            };
+            const [fused, separate] = [await run(true), await run(false)];
+            const [gW, gb] = [cpu.matrix(inputs, outputs), cpu.matrix(1, outputs, uniform(outputs, 8))];
+            cpu.parallel(1, () => {
+              cpu.matmul(a, delta, gW, true, false);
+              cpu.columnSums(delta, gb, accumulate);
+            });
+            const laned = await cpu.read(gb);
+            for (let i = 0; i < 2; i++)
+              expect(bits(fused[i] as Float32Array)).toEqual(bits(separate[i] as Float32Array));
+            expect(bits(laned)).toEqual(bits(separate[1] as Float32Array));
+          }
+        }
+      } finally {
+        cpu.dispose();
+      }
+    });
+
     test(`${isa}: NaN and ±Inf pass through the activations, so a diverged fit shows in its loss`, async () => {
       const cpu = await createNativeBackend({ threads: 1, isa });
       try {
