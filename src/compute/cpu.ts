@@ -16,13 +16,11 @@
  * await cpu.read(c); // [14, 32, 32, 77]
  */
 import {
-  ACTIVATIONS,
   type Activation,
   type AdamParams,
   type Backend,
   type BackendInfo,
   checkLanes,
-  expectShape,
   type IndexVector,
   type Matrix,
   matmulDims,
@@ -30,6 +28,23 @@ import {
 import { WasmHeap } from "./cpu/heap";
 import { type CpuKernels, cpuKernelModule } from "./cpu/kernels";
 import { type KernelCall, PROGRAM_STRIDE, SLOT_BYTES, WorkerPool } from "./cpu/pool";
+import {
+  activationCode,
+  checkActivationBackward,
+  checkAdamStep,
+  checkAddInto,
+  checkArgmax,
+  checkBiasActivation,
+  checkColumnSums,
+  checkGatherRows,
+  checkMatrix,
+  checkSoftmax,
+  checkSoftmaxCrossEntropy,
+  checkSquaredError,
+  checkSumSquares,
+  checkWrite,
+  checkWriteIndices,
+} from "./shapes";
 
 export interface CpuBackendOptions {
   /** threads for matmul and `parallel` lanes, the calling thread included (default: navigator.hardwareConcurrency) */
@@ -164,8 +179,7 @@ class CpuBackend implements Backend {
 
   matrix(rows: number, cols: number, data?: Float32Array): Matrix {
     this.#live();
-    expectShape(isCount(rows) && isCount(cols), `matrix: ${rows}×${cols}`);
-    if (data) expectShape(data.length === rows * cols, `matrix: ${rows}×${cols} from ${data.length} values`);
+    checkMatrix(rows, cols, data);
     const m = new CpuMatrix(this, rows, cols, this.#heap.alloc(rows * cols * 4));
     if (data) this.#f32.set(data, m.ptr / 4);
     else this.#f32.fill(0, m.ptr / 4, m.ptr / 4 + rows * cols);
@@ -174,7 +188,7 @@ class CpuBackend implements Backend {
 
   write(m: Matrix, data: Float32Array): void {
     const x = this.#mat(m);
-    expectShape(data.length === x.rows * x.cols, `write: ${x.rows}×${x.cols} from ${data.length} values`);
+    checkWrite(x, data);
     this.#f32.set(data, x.ptr / 4);
   }
 
@@ -195,7 +209,7 @@ class CpuBackend implements Backend {
 
   writeIndices(v: IndexVector, data: Uint32Array): void {
     const x = this.#idx(v);
-    expectShape(data.length === x.length, `writeIndices: ${x.length} from ${data.length} values`);
+    checkWriteIndices(x, data);
     this.#u32.set(data, x.ptr / 4);
   }
 
@@ -252,57 +266,43 @@ class CpuBackend implements Backend {
 
   biasActivation(x: Matrix, bias: Matrix, act: Activation, out: Matrix): void {
     const [X, b, O] = [this.#mat(x), this.#mat(bias), this.#mat(out)];
-    expectShape(
-      b.rows === 1 && b.cols === X.cols,
-      `biasActivation: bias ${b.rows}×${b.cols} for x ${X.rows}×${X.cols}`,
-    );
-    expectShape(sameShape(X, O), `biasActivation: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    checkBiasActivation(X, b, O);
     this.#call("bias_activation_forward", [X.ptr, b.ptr, O.ptr, X.rows, X.cols, activationCode(act)]);
   }
 
   activationBackward(grad: Matrix, y: Matrix, act: Activation): void {
     const [G, Y] = [this.#mat(grad), this.#mat(y)];
-    expectShape(sameShape(G, Y), `activationBackward: grad ${G.rows}×${G.cols}, y ${Y.rows}×${Y.cols}`);
+    checkActivationBackward(G, Y);
     this.#call("activation_backward", [G.ptr, Y.ptr, G.rows * G.cols, activationCode(act)]);
   }
 
   softmaxCrossEntropy(logits: Matrix, labels: Matrix, probs: Matrix, grad: Matrix, loss: Matrix, scale: number): void {
     const [X, L, P, G, S] = [this.#mat(logits), this.#mat(labels), this.#mat(probs), this.#mat(grad), this.#mat(loss)];
-    const shape = `logits ${X.rows}×${X.cols}, labels ${L.rows}×${L.cols}, probs ${P.rows}×${P.cols}, grad ${G.rows}×${G.cols}, loss ${S.rows}×${S.cols}`;
-    expectShape(
-      L.rows === X.rows && L.cols === 1 && sameShape(X, P) && sameShape(X, G) && S.rows * S.cols >= 1,
-      `softmaxCrossEntropy: ${shape}`,
-    );
+    checkSoftmaxCrossEntropy(X, L, P, G, S);
     this.#call("softmax_xent_backward", [X.ptr, L.ptr, P.ptr, G.ptr, S.ptr, X.rows, X.cols, scale]);
   }
 
   squaredError(pred: Matrix, target: Matrix, grad: Matrix, loss: Matrix, scale: number): void {
     const [P, T, G, S] = [this.#mat(pred), this.#mat(target), this.#mat(grad), this.#mat(loss)];
-    expectShape(
-      sameShape(P, T) && sameShape(P, G) && S.rows * S.cols >= 1,
-      `squaredError: pred ${P.rows}×${P.cols}, target ${T.rows}×${T.cols}, grad ${G.rows}×${G.cols}`,
-    );
+    checkSquaredError(P, T, G, S);
     this.#call("squared_error_backward", [P.ptr, T.ptr, G.ptr, S.ptr, P.rows * P.cols, scale]);
   }
 
   columnSums(x: Matrix, out: Matrix, accumulate = false): void {
     const [X, O] = [this.#mat(x), this.#mat(out)];
-    expectShape(O.rows === 1 && O.cols === X.cols, `columnSums: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    checkColumnSums(X, O);
     this.#call("column_sums_forward", [X.ptr, O.ptr, X.rows, X.cols, accumulate ? 1 : 0]);
   }
 
   sumSquares(x: Matrix, acc: Matrix): void {
     const [X, S] = [this.#mat(x), this.#mat(acc)];
-    expectShape(S.rows * S.cols >= 1, `sumSquares: acc ${S.rows}×${S.cols}`);
+    checkSumSquares(S);
     this.#call("sum_squares_forward", [X.ptr, X.rows * X.cols, S.ptr]);
   }
 
   adamStep(param: Matrix, grad: Matrix, m: Matrix, v: Matrix, p: AdamParams): void {
     const [W, G, M, V] = [this.#mat(param), this.#mat(grad), this.#mat(m), this.#mat(v)];
-    expectShape(
-      sameShape(W, G) && sameShape(W, M) && sameShape(W, V),
-      `adamStep: param ${W.rows}×${W.cols}, grad ${G.rows}×${G.cols}, m ${M.rows}×${M.cols}, v ${V.rows}×${V.cols}`,
-    );
+    checkAdamStep(W, G, M, V);
     // the bias corrections in f64, as sklearn computes them; the kernel then works in f32
     const lrT = (p.lr * Math.sqrt(1 - p.beta2 ** p.t)) / (1 - p.beta1 ** p.t);
     const count = W.rows * W.cols;
@@ -324,10 +324,7 @@ class CpuBackend implements Backend {
 
   gatherRows(src: Matrix, idx: IndexVector, offset: number, out: Matrix): void {
     const [S, I, O] = [this.#mat(src), this.#idx(idx), this.#mat(out)];
-    expectShape(
-      O.cols === S.cols && isCount(offset) && offset + O.rows <= I.length,
-      `gatherRows: src ${S.rows}×${S.cols}, ${I.length} indices from ${offset}, out ${O.rows}×${O.cols}`,
-    );
+    checkGatherRows(S, I, offset, O);
     this.#call(
       "gather_rows_forward",
       [S.ptr, S.rows, S.cols, I.ptr + offset * 4, O.ptr, O.rows],
@@ -337,14 +334,13 @@ class CpuBackend implements Backend {
 
   softmax(x: Matrix, out: Matrix): void {
     const [X, O] = [this.#mat(x), this.#mat(out)];
-    expectShape(sameShape(X, O), `softmax: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
+    checkSoftmax(X, O);
     this.#call("softmax_forward", [X.ptr, O.ptr, X.rows, X.cols]);
   }
 
   argmax(x: Matrix, out: Matrix): void {
     const [X, O] = [this.#mat(x), this.#mat(out)];
-    expectShape(O.rows === X.rows && O.cols === 1, `argmax: out ${O.rows}×${O.cols} for x ${X.rows}×${X.cols}`);
-    expectShape(X.cols > 0 || X.rows === 0, `argmax: x ${X.rows}×0 has no columns`);
+    checkArgmax(X, O);
     this.#call("argmax_forward", [X.ptr, O.ptr, X.rows, X.cols]);
   }
 
@@ -355,7 +351,7 @@ class CpuBackend implements Backend {
 
   addInto(x: Matrix, acc: Matrix): void {
     const [X, A] = [this.#mat(x), this.#mat(acc)];
-    expectShape(sameShape(X, A), `addInto: x ${X.rows}×${X.cols}, acc ${A.rows}×${A.cols}`);
+    checkAddInto(X, A);
     this.#call("add_into", [X.ptr, A.ptr, X.rows * X.cols]);
   }
 
@@ -438,18 +434,4 @@ export function splitMatmul(m: number, n: number, threads: number): [number, num
     parts.push(byPanels ? [0, m, u0 * 16, Math.min(u1 * 16, n)] : [u0 * 4, Math.min(u1 * 4, m), 0, n]);
   }
   return parts;
-}
-
-function activationCode(act: Activation): number {
-  const code = ACTIVATIONS.indexOf(act);
-  if (code < 0) throw new Error(`unknown activation ${act}`);
-  return code;
-}
-
-function sameShape(a: Matrix, b: Matrix): boolean {
-  return a.rows === b.rows && a.cols === b.cols;
-}
-
-function isCount(n: number): boolean {
-  return Number.isInteger(n) && n >= 0;
 }

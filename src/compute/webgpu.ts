@@ -17,6 +17,7 @@ import {
   type Matrix,
   matmulDims,
 } from "./backend";
+import { checkMatrix, checkWrite, checkWriteIndices } from "./shapes";
 import { type AdapterSummary, isSoftwareAdapter, listAdapters } from "./webgpu/adapters";
 import { createGpu } from "./webgpu/dawn";
 import { PipelineCache, PROGRAMS, type ProgramName } from "./webgpu/kernels";
@@ -85,13 +86,12 @@ class WebGpuBackend implements Backend {
   }
 
   matrix(rows: number, cols: number, data?: Float32Array): Matrix {
-    expectShape(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 0, `matrix: ${rows}×${cols}`);
-    if (data) expectShape(data.length === rows * cols, `matrix: ${rows}×${cols} from ${data.length} values`);
+    checkMatrix(rows, cols, data);
     return new GpuMatrix(rows, cols, this.#allocate(rows * cols * 4, data));
   }
 
   write(m: Matrix, data: Float32Array): void {
-    expectShape(data.length === m.rows * m.cols, `write: ${m.rows}×${m.cols} from ${data.length} values`);
+    checkWrite(m, data);
     this.#upload(this.#mat(m), data);
   }
 
@@ -118,7 +118,7 @@ class WebGpuBackend implements Backend {
   }
 
   writeIndices(v: IndexVector, data: Uint32Array): void {
-    expectShape(data.length === v.length, `writeIndices: ${v.length} from ${data.length} values`);
+    checkWriteIndices(v, data);
     this.#upload(this.#idx(v), data);
   }
 
