@@ -1,4 +1,5 @@
 /** Running the compiled binary as a server in tests: build it once, start, wait for its "listening" log line, call it. */
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,31 @@ export function compiledBinary(): Promise<string> {
     return buildBinary(join(dir, "bin", "mlservice"));
   })();
   return built;
+}
+
+/**
+ * For a test file that runs the compiled binary as a server: a fresh working directory (removed
+ * after the file), the binary, the environment (X-Admin-Token `token`, the CPU backend) and `serve`.
+ * Read its fields inside tests: they are set by the file's beforeAll.
+ */
+export function binaryServer(prefix: string, token: string) {
+  const f = {
+    dir: "",
+    binary: "",
+    env: () => ({
+      PATH: process.env.PATH ?? "",
+      ML_ADMIN_API_TOKEN: token,
+      ML_ADMIN_PASSWORD: "Admin-pass-2025",
+      ML_COMPUTE: "cpu",
+    }),
+    serve: () => startBinary(f.binary, { cwd: f.dir, env: f.env(), token }),
+  };
+  beforeAll(async () => {
+    f.dir = mkdtempSync(join(tmpdir(), prefix));
+    f.binary = await compiledBinary();
+  }, 120_000);
+  afterAll(() => rmSync(f.dir, { recursive: true, force: true }));
+  return f;
 }
 
 export interface RunningBinary {

@@ -2,30 +2,13 @@
  * `mlservice drift-check` from the compiled binary, beside a running server of the same binary
  * on the same database (SQLite WAL): the server trained a model and logged shifted traffic.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { compiledBinary, startBinary } from "../binary-helpers";
+import { describe, expect, test } from "bun:test";
+import { binaryServer } from "../binary-helpers";
 import { features, normalRows } from "./helpers";
 
 const TOKEN = "d".repeat(40);
-let dir: string;
-let binary: string;
-const env = () => ({
-  PATH: process.env.PATH ?? "",
-  ML_ADMIN_API_TOKEN: TOKEN,
-  ML_ADMIN_PASSWORD: "Admin-pass-2025",
-  ML_COMPUTE: "cpu",
-});
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "mls-drift-bin-"));
-  binary = await compiledBinary();
-}, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const serve = () => startBinary(binary, { cwd: dir, env: env(), token: TOKEN });
+const bin = binaryServer("mls-drift-bin-", TOKEN);
+const serve = bin.serve;
 
 describe("drift-check in the compiled binary", () => {
   test("finds the drift the server's traffic shows, exit 10, while the server runs", async () => {
@@ -48,9 +31,9 @@ describe("drift-check in the compiled binary", () => {
       expect(predicted.predictions).toHaveLength(500);
       await Bun.sleep(500); // the prediction log writes every 200 ms
 
-      const check = Bun.spawn([binary, "drift-check", "--model", "bin", "--json", "--no-retrain"], {
-        cwd: dir,
-        env: env(),
+      const check = Bun.spawn([bin.binary, "drift-check", "--model", "bin", "--json", "--no-retrain"], {
+        cwd: bin.dir,
+        env: bin.env(),
         stdout: "pipe",
         stderr: "pipe",
       });

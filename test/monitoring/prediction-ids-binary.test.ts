@@ -2,30 +2,13 @@
  * The compiled binary killed with SIGKILL while predictions are answered, then started again
  * on the same data directory: no prediction id answered after the restart was answered before.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { compiledBinary, type RunningBinary, startBinary } from "../binary-helpers";
+import { describe, expect, test } from "bun:test";
+import { binaryServer, type RunningBinary } from "../binary-helpers";
 import { features, normalRows } from "./helpers";
 
 const TOKEN = "k".repeat(40);
-let dir: string;
-let binary: string;
-const env = () => ({
-  PATH: process.env.PATH ?? "",
-  ML_ADMIN_API_TOKEN: TOKEN,
-  ML_ADMIN_PASSWORD: "Admin-pass-2025",
-  ML_COMPUTE: "cpu",
-});
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "mls-ids-bin-"));
-  binary = await compiledBinary();
-}, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const serve = () => startBinary(binary, { cwd: dir, env: env(), token: TOKEN });
+const bin = binaryServer("mls-ids-bin-", TOKEN);
+const serve = bin.serve;
 const rows = features(normalRows(5, 41));
 
 /** One client: up to `max` predictions of 5 rows in a row; stops quietly once the server was killed. */
