@@ -19,6 +19,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "check models for drift now (exit 10: drift found)",
     load: () => import("./cli/drift-check"),
   },
+  health: {
+    summary: "ask a running service whether it is ready (exit 1: not ready)",
+    load: () => import("./cli/health"),
+  },
   version: { summary: "print the version", load: () => import("./cli/version") },
 };
 

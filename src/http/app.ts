@@ -71,6 +71,8 @@ export function createApp(deps: AppDeps) {
   app.use(authenticate(auth));
 
   app.use("/health", publicRoute());
+  app.use("/livez", publicRoute());
+  app.use("/readyz", publicRoute());
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(auth));
   app.route("/", usersRoutes(auth));

@@ -101,6 +101,11 @@ export class ModelCache {
     return { modelKey, version, artifact, loadedAt: new Date() };
   }
 
+  /** Resolves when the artifact store is reachable (readable and writable); rejects with why not. */
+  storeReachable(): Promise<void> {
+    return this.#artifacts.probe();
+  }
+
   /**
    * The active versions whose artifact is missing or fails its sha256 check now. One still
    * answering from memory is listed too: the next restart or rollback would find it broken.

@@ -73,6 +73,8 @@ export interface ArtifactStore {
   list(prefix?: string): Promise<string[]>;
   /** Removes temporary objects of puts that never completed (a crash mid-write), older than `olderThanMs`. */
   sweepIncomplete(now: Date, olderThanMs: number): Promise<string[]>;
+  /** Resolves when the store can be read and written now (readiness probe); rejects with why not. */
+  probe(): Promise<void>;
 }
 
 /** Hex sha256 of some bytes: what every store records and checks. */

@@ -11,7 +11,7 @@ describe("route declarations", () => {
     expect(undeclared).toEqual([]);
   });
 
-  test("public: health, metrics, the API docs, login and register, and nothing else", async () => {
+  test("public: health, liveness, readiness, metrics, the API docs, login and register, and nothing else", async () => {
     const t = await testApp();
     const open = routeTable(t.app)
       .filter((r) => r.access === "public")
@@ -20,8 +20,10 @@ describe("route declarations", () => {
       "GET /",
       "GET /docs",
       "GET /health",
+      "GET /livez",
       "GET /metrics",
       "GET /openapi.json",
+      "GET /readyz",
       // the dashboard's sign-in and registration pages, its assets, and the visitor's theme and cookie choices
       "GET /ui/login",
       "GET /ui/register",

@@ -46,6 +46,8 @@ describe("GET /openapi.json", () => {
       schema: { type: "string" },
     });
     expect(doc.paths["/health"].get.security).toEqual([]);
+    expect(doc.paths["/livez"].get.security).toEqual([]);
+    expect(doc.paths["/readyz"].get.security).toEqual([]);
     expect(doc.paths["/train"].post.security.length).toBe(3);
   });
 

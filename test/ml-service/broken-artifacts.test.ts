@@ -42,6 +42,10 @@ describe("broken artifacts", () => {
     const anonymous = (await (await svc.app.request("/health")).json()) as { status: string; models: object };
     expect(anonymous.status).toBe("degraded");
     expect(anonymous.models).toEqual({ status: "degraded", unavailable_count: 1 });
+    // not ready: an active version cannot be loaded
+    const ready = await svc.app.request("/readyz");
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: { models: { status: string } } }).checks.models.status).toBe("error");
   });
 
   test("a rollback to a version whose artifact is corrupt is refused and the serving version stays", async () => {

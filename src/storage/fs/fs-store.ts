@@ -4,7 +4,8 @@
  * one filesystem); names starting with "." are never listed or read as objects.
  */
 import { createHash, type Hash } from "node:crypto";
-import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import {
   type ArtifactStore,
@@ -91,6 +92,12 @@ export class FsArtifactStore implements ArtifactStore {
       .map((n) => n.split(sep).join("/"))
       .filter((k) => k.startsWith(prefix) && isObjectKey(k))
       .sort();
+  }
+
+  /** The root exists (created when missing, as the first put would) and is writable. */
+  async probe(): Promise<void> {
+    await mkdir(this.#root, { recursive: true });
+    await access(this.#root, constants.R_OK | constants.W_OK | constants.X_OK);
   }
 
   async sweepIncomplete(now: Date, olderThanMs: number): Promise<string[]> {
