@@ -16,6 +16,39 @@ import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 
+/**
+ * Tells systemd (Type=notify) the service state: `READY=1` once listening, `STOPPING=1` at
+ * shutdown. Only when $NOTIFY_SOCKET is set (systemd started us); Bun has no sd_notify and
+ * node:dgram cannot send to a unix datagram socket, so this runs `systemd-notify`, present
+ * wherever systemd is. The message then comes from a child process, hence NotifyAccess=all in
+ * deploy/mlservice.service. Failures are logged, never fatal: systemd's start timeout tells.
+ */
+async function notifySystemd(
+  env: Record<string, string | undefined>,
+  args: string[],
+  log: { warn(msg: string, fields?: Record<string, unknown>): void },
+): Promise<void> {
+  if (!env.NOTIFY_SOCKET) return;
+  try {
+    const proc = Bun.spawn(["systemd-notify", ...args], {
+      env: env as Record<string, string>,
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const code = await proc.exited;
+    if (code !== 0) {
+      log.warn("systemd-notify failed", {
+        args,
+        exit_code: code,
+        stderr: (await new Response(proc.stderr).text()).trim(),
+      });
+    }
+  } catch (e) {
+    log.warn("systemd-notify failed", { args, error: (e as Error).message });
+  }
+}
+
 export function usage(): string {
   return `Usage: mlservice serve [--port N] [--host ADDR]
 
@@ -116,6 +149,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     migrations_applied: store.migration.applied,
     config: redacted(config),
   });
+  await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
   // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
   const schedules = startServiceSchedules({
     config,
@@ -131,6 +165,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   const grace = config.ML_SHUTDOWN_TIMEOUT_MS;
   log.info("shutting down", { signal, grace_ms: grace });
+  await notifySystemd(io.env, ["STOPPING=1"], log);
   // one grace period for everything: WebSockets and live pages close now, in-flight requests and
   // running jobs share the period; a job still running near its end is aborted and failed
   bus.publish("service:stopping", { grace_ms: grace });
