@@ -58,6 +58,11 @@ describe("deploy/mlservice.service", () => {
     }
   });
 
+  test("Type=notify: started means listening; the notification comes from systemd-notify, a child", () => {
+    expect(values(unit, "Type")).toEqual(["notify"]);
+    expect(values(unit, "NotifyAccess")).toEqual(["all"]);
+  });
+
   const analyze = Bun.which("systemd-analyze");
   test.skipIf(!analyze)("systemd-analyze security rates every service 4.0 or better", () => {
     for (const file of services) {
@@ -73,5 +78,30 @@ describe("deploy/mlservice.service", () => {
       }
       expect({ file, level: Number(level) <= 4 }).toEqual({ file, level: true });
     }
+  });
+});
+
+describe("Dockerfile", () => {
+  const text = readFileSync(join(import.meta.dir, "..", "Dockerfile"), "utf8");
+  const lines = text.split("\n").map((l) => l.trim());
+
+  test("builds on a supported Node (22 or later), not the end-of-life 20", () => {
+    const from = lines.filter((l) => /^FROM\s/i.test(l));
+    const node = from.map((l) => /^FROM\s+node:(\d+)/i.exec(l)?.[1]).filter(Boolean);
+    expect(node.length).toBe(1);
+    expect(Number(node[0])).toBeGreaterThanOrEqual(22);
+  });
+
+  test("has a HEALTHCHECK running `mlservice health` from where the image installs it", () => {
+    const installed = /COPY --from=build \S+ (\S+)/.exec(text)?.[1];
+    expect(installed).toBe("/usr/local/bin/mlservice");
+    expect(lines.find((l) => l.startsWith("HEALTHCHECK"))).toEndWith(`CMD ["${installed}","health"]`);
+  });
+
+  test("carries the OCI labels and lets the NVIDIA toolkit mount the Vulkan driver", () => {
+    for (const label of ["title", "description", "source", "licenses"]) {
+      expect(text).toContain(`org.opencontainers.image.${label}=`);
+    }
+    expect(text).toContain("NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics");
   });
 });
