@@ -36,6 +36,33 @@ export function csvRows(name: string): Record<string, string | number>[] {
 }
 
 /** `reuseDir`: start again over the files a previous instance left (a restart). */
+/**
+ * `app.request` for JSON: sends `headers` on every call, a JSON body when `json` is given (POST
+ * unless `method` says otherwise), and reads the answer as JSON where it is.
+ */
+export function jsonRequest(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  headers: Record<string, string>,
+) {
+  return async (
+    path: string,
+    o: { method?: string; json?: unknown } = {},
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
+  ): Promise<{ status: number; body: any; text: string; headers: Headers }> => {
+    const res = await app.request(path, {
+      method: o.method ?? (o.json !== undefined ? "POST" : "GET"),
+      headers: o.json !== undefined ? { ...headers, "content-type": "application/json" } : headers,
+      ...(o.json !== undefined ? { body: JSON.stringify(o.json) } : {}),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body, text, headers: res.headers };
+  };
+}
+
 export async function startService(env: Record<string, string> = {}, reuseDir?: string) {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
   const sqlite = openSqlite(join(dir, "store.db"));
@@ -74,25 +101,7 @@ export async function startService(env: Record<string, string> = {}, reuseDir?: 
   await bootstrapAdmin(createAuthContext({ db, config, log }, { ...auth, now, bus }), () => {});
   await runtime.start();
 
-  async function request(
-    path: string,
-    o: { method?: string; json?: unknown } = {},
-    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
-  ): Promise<{ status: number; body: any; text: string; headers: Headers }> {
-    const headers: Record<string, string> = { "x-admin-token": ADMIN_TOKEN };
-    if (o.json !== undefined) headers["content-type"] = "application/json";
-    const res = await app.request(path, {
-      method: o.method ?? (o.json !== undefined ? "POST" : "GET"),
-      headers,
-      ...(o.json !== undefined ? { body: JSON.stringify(o.json) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { status: res.status, body, text, headers: res.headers };
-  }
+  const request = jsonRequest(app, { "x-admin-token": ADMIN_TOKEN });
 
   /** Polls GET /jobs/{id} until the job leaves queued/running (or `timeoutMs` passes). */
   // biome-ignore lint/suspicious/noExplicitAny: tests read job views loosely

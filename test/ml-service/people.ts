@@ -5,7 +5,7 @@
 import { hashPassword, TEST_HASHING } from "../../src/auth/passwords";
 import { insertUser } from "../../src/auth/users";
 import type { Role } from "../../src/db/schema";
-import type { startService } from "./helpers";
+import { jsonRequest, type startService } from "./helpers";
 
 type Service = Awaited<ReturnType<typeof startService>>;
 
@@ -26,22 +26,7 @@ export interface Client {
 }
 
 function sender(svc: Service, token: string | null): Send {
-  return async (path, o = {}) => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (o.json !== undefined) headers["content-type"] = "application/json";
-    const res = await svc.app.request(path, {
-      method: o.method ?? (o.json !== undefined ? "POST" : "GET"),
-      headers,
-      ...(o.json !== undefined ? { body: JSON.stringify(o.json) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { status: res.status, body, text };
-  };
+  return jsonRequest(svc.app, token ? { authorization: `Bearer ${token}` } : {});
 }
 
 /** A new account with `role`, signed in. */
