@@ -27,6 +27,18 @@ import { checkDate, loggedColumns } from "./window";
 
 export const WINDOW_HOURS = 24;
 
+/**
+ * The last WINDOW_HOURS up to and including `now`. The end is exclusive, so it is one
+ * millisecond past now: a prediction logged in the check's own millisecond (a fast client
+ * predicting then checking at once) is in the window.
+ */
+export function trafficWindow(now: Date): { start: string; end: string } {
+  return {
+    start: new Date(now.getTime() - WINDOW_HOURS * 3_600_000).toISOString(),
+    end: new Date(now.getTime() + 1).toISOString(),
+  };
+}
+
 export interface DriftCheckDeps {
   db: Kysely<DB>;
   driftWindow: DriftWindowStore;
@@ -72,9 +84,9 @@ export async function runDriftCheck(
   o: { pageRows?: number; pageBatches?: number } = {},
 ): Promise<DriftCheckResult> {
   const model = await getModel(deps.db, modelKey);
-  const now = deps.now();
-  const window = { start: new Date(now.getTime() - WINDOW_HOURS * 3_600_000).toISOString(), end: now.toISOString() };
   deps.flushLog?.();
+  const now = deps.now();
+  const window = trafficWindow(now);
   const settings = await modelSettings(deps.db, modelKey);
   const options = driftOptionsFor(deps.config, settings);
 

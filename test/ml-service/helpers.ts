@@ -63,7 +63,11 @@ export function jsonRequest(
   };
 }
 
-export async function startService(env: Record<string, string> = {}, reuseDir?: string) {
+export async function startService(
+  env: Record<string, string> = {},
+  reuseDir?: string,
+  clock: () => Date = () => new Date(),
+) {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
   const sqlite = openSqlite(join(dir, "store.db"));
   migrate(sqlite);
@@ -81,7 +85,7 @@ export async function startService(env: Record<string, string> = {}, reuseDir?: 
   });
   const log = createLogger("error", () => {});
   const bus = new EventBus();
-  const now = () => new Date();
+  const now = clock;
   const runtime = createRuntime({ config, db, stores, log, bus, now });
   const auth = { passwordHashing: TEST_HASHING };
   const app = createApp(

@@ -132,3 +132,23 @@ describe("drift checks through the service", () => {
     expect(r.reverted_at).toBe(rollbacks[0].at);
   });
 });
+
+describe("a check in the same millisecond as the traffic", () => {
+  // a clock that never moves: every prediction is logged at the instant the check runs, as
+  // happens on a fast machine when a client predicts and checks at once
+  const instant = new Date("2026-06-01T12:00:00.000Z");
+  let frozen: Service;
+  beforeAll(async () => {
+    frozen = await startService({ ML_DRIFT_MIN_ROWS: "200" }, undefined, () => new Date(instant));
+    await trainModel(frozen, "instant", normalRows(400, 8));
+  }, 60_000);
+  afterAll(() => frozen.close());
+
+  test("counts every row logged up to and including now", async () => {
+    await sendTraffic(frozen, "instant", features(normalRows(300, 9)));
+    const res = (await frozen.request("/drift/check", { json: { model_key: "instant" } })).body;
+    expect(res.rows).toBe(300);
+    expect(res.status).toBe("decided");
+    expect(Date.parse(res.window_end)).toBeGreaterThan(instant.getTime());
+  });
+});

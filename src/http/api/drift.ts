@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { conflict } from "../../errors";
 import { enqueue } from "../../jobs/queue";
 import { enqueueRetrain } from "../../jobs/retrain";
-import { runDriftCheck, WINDOW_HOURS } from "../../monitoring/check";
+import { runDriftCheck, trafficWindow } from "../../monitoring/check";
 import { listDriftReports, listRetrainings } from "../../monitoring/reports";
 import { getModel } from "../../registry/registry";
 import type { AppDeps, AppEnv } from "../env";
@@ -79,8 +79,7 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
     )
     .post("/models/:key/retrain", requireRole("user"), async (c) => {
       const key = c.req.param("key");
-      const at = now();
-      const window = { start: new Date(at.getTime() - WINDOW_HOURS * 3_600_000).toISOString(), end: at.toISOString() };
+      const window = trafficWindow(now());
       const job = await enqueueRetrain(
         { db: deps.db, now },
         { modelKey: key, trigger: "manual", window, createdBy: signedIn(c).userId ?? null, actor: signedIn(c) },
