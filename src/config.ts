@@ -5,6 +5,7 @@
  * with one line: `ML_SERVICE_PORT="abc": expected an integer from 1 to 65535`.
  */
 import * as v from "valibot";
+import { S3_LOCATION } from "./storage/location";
 
 const int = (min: number, max: number) =>
   v.pipe(
@@ -55,6 +56,16 @@ const timeZone = v.pipe(
   }, "an IANA time zone such as UTC or Europe/Paris"),
 );
 
+/** Empty, a directory, or `s3://bucket[/prefix]` (storage/location.ts says what each means). */
+const storeLocation = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check(
+    (s) => s === "" || (/^s3:\/\//.test(s) ? S3_LOCATION.test(s) : !/^[a-z][a-z0-9+.-]*:\/\//i.test(s)),
+    "a directory or s3://bucket/prefix (bucket: 3–63 of a-z 0-9 . -; prefix: A-Z a-z 0-9 _ . - /)",
+  ),
+);
+
 /** Defaults as strings so that a default passes through the same parser as a set value. */
 const settings = {
   ML_SERVICE_HOST: { schema: nonEmpty, default: "0.0.0.0", doc: "address to listen on" },
@@ -62,6 +73,21 @@ const settings = {
   ML_DB_PATH: { schema: nonEmpty, default: "./data/ml_store.db", doc: "SQLite database file" },
   ML_ARTIFACTS_ROOT: { schema: nonEmpty, default: "./ml_artifacts", doc: "model artifacts directory" },
   ML_DATASETS_ROOT: { schema: nonEmpty, default: "./data/datasets", doc: "uploaded CSV files" },
+  ML_ARTIFACTS_URL: {
+    schema: storeLocation,
+    default: "",
+    doc: "artifact store: a directory or s3://bucket/prefix; empty: ML_ARTIFACTS_ROOT",
+  },
+  ML_DATASETS_URL: {
+    schema: storeLocation,
+    default: "",
+    doc: "dataset store: a directory or s3://bucket/prefix; empty: ML_DATASETS_ROOT",
+  },
+  S3_ENDPOINT: { schema: v.string(), default: "", doc: "S3-compatible endpoint URL (MinIO…); empty: AWS" },
+  AWS_ENDPOINT_URL: { schema: v.string(), default: "", doc: "same as S3_ENDPOINT (which wins when both are set)" },
+  AWS_REGION: { schema: v.string(), default: "us-east-1", doc: "S3 region" },
+  AWS_ACCESS_KEY_ID: { schema: v.string(), default: "", doc: "S3 access key id", secret: true },
+  AWS_SECRET_ACCESS_KEY: { schema: v.string(), default: "", doc: "S3 secret access key", secret: true },
   ML_LOG_LEVEL: {
     schema: v.picklist(["debug", "info", "warn", "error"], "one of debug, info, warn, error"),
     default: "info",

@@ -12,6 +12,7 @@ import { createLogger } from "../log";
 import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
 import { configFromEnvironment, openStore, type TlsFiles, tlsFromConfig } from "../service";
+import { checkRemoteStores } from "../storage/open";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
@@ -89,6 +90,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     tls = tlsFromConfig(config, io.cwd);
     store = openStore(config);
   } catch (e) {
+    return reportStartupError(e, io);
+  }
+  try {
+    await checkRemoteStores(config);
+  } catch (e) {
+    await store.close();
     return reportStartupError(e, io);
   }
   const port = env.ML_SERVICE_PORT === "0" ? 0 : config.ML_SERVICE_PORT;

@@ -13,12 +13,13 @@ import type { DB } from "../db/schema";
 import type { DatasetsTable } from "../db/tables/models";
 import { conflict, notFound } from "../errors";
 import { type Actor, canSeeOwnRecord, isAdmin } from "../registry/ownership";
+import type { DatasetsConfig } from "../storage/open";
 import { DATASET_ID, removeDatasetFile, removeStaleTempFiles } from "./files";
 
 /** What the dataset functions need: the database, four settings and the clock. */
 export interface DatasetDeps {
   db: Kysely<DB>;
-  config: Pick<Config, "ML_DATASETS_ROOT" | "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS">;
+  config: DatasetsConfig & Pick<Config, "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS">;
   now: () => Date;
 }
 

@@ -4,14 +4,13 @@
  * from a URL is checked against the same pattern first. A file is written through the store's
  * writer, so a reader never sees half a file.
  */
-import type { Config } from "../config";
 import type { ObjectWriter } from "../storage/artifact-store";
 import { DATASET_ID, type DatasetFormat, datasetKey } from "../storage/keys";
-import { datasetStore } from "../storage/open";
+import { type DatasetsConfig, datasetStore } from "../storage/open";
 
 export { DATASET_ID, type DatasetFormat, datasetKey };
 
-type Roots = Pick<Config, "ML_DATASETS_ROOT">;
+type Roots = DatasetsConfig;
 
 export function newDatasetId(): string {
   return `ds_${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")}`;

@@ -247,6 +247,10 @@ async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_IN
     bytes = await readDatasetFile(deps.config, ds.id, ds.format, ds.sha256);
   } catch (e) {
     if (!(e instanceof StorageError)) throw e;
+    if (e.kind === "unavailable")
+      throw new ServiceError(503, "not_ready", `the file of dataset ${ds.id} cannot be read now: ${e.message}`, null, {
+        "Retry-After": "5",
+      });
     const what = e.kind === "missing" ? "is missing from ML_DATASETS_ROOT" : "fails its sha256 check";
     throw new ServiceError(500, "internal", `the file of dataset ${ds.id} ${what}`);
   }

@@ -9,7 +9,7 @@ import type { Config } from "../config";
 import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { recordRollback } from "../monitoring/reports";
-import { artifactStore } from "../storage/open";
+import { type ArtifactsConfig, artifactStore } from "../storage/open";
 import { type Actor, assertCanChangeModel } from "./ownership";
 import { applyRetention, getModel, getVersion, setActiveVersion } from "./registry";
 import type { ModelCache } from "./serving";
@@ -38,7 +38,7 @@ export interface ActivationDeps {
   bus: EventBus;
   now: () => Date;
   /** where archived versions' artifacts are removed from, and how many ready versions a fit keeps */
-  config: Pick<Config, "ML_ARTIFACTS_ROOT" | "ML_MODEL_RETENTION">;
+  config: ArtifactsConfig & Pick<Config, "ML_MODEL_RETENTION">;
 }
 
 export interface Activation {

@@ -43,6 +43,13 @@ export interface ModelArtifact {
 
 export class ArtifactError extends Error {
   override name = "ArtifactError";
+  /** true when the store did not answer (try again soon), false when the artifact itself is bad */
+  constructor(
+    message: string,
+    readonly transient = false,
+  ) {
+    super(message);
+  }
 }
 
 const MAGIC = new TextEncoder().encode("MLSA");
@@ -134,6 +141,7 @@ export async function readArtifact(store: ArtifactStore, modelKey: string, versi
 
 function asArtifactError(e: unknown, modelKey: string, version: string): unknown {
   if (!(e instanceof StorageError)) return e;
+  if (e.kind === "unavailable") return new ArtifactError(`artifact of ${modelKey} ${version}: ${e.message}`, true);
   const what = e.kind === "missing" ? "is missing" : "fails its sha256 check";
   return new ArtifactError(`artifact of ${modelKey} ${version} ${what}`);
 }

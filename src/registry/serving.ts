@@ -12,7 +12,7 @@ import { modelKind } from "../ml/kinds";
 import type { Label } from "../ml/model";
 import { HOST_PREDICT_MAX_ROWS, predictLabels } from "../ml/predict";
 import type { ArtifactStore } from "../storage/artifact-store";
-import { type ArtifactCheck, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
+import { type ArtifactCheck, ArtifactError, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
 import { getModel, getVersion } from "./registry";
 
 export interface LoadedVersion {
@@ -90,13 +90,16 @@ export class ModelCache {
     try {
       artifact = await readArtifact(this.#artifacts, modelKey, version, row.artifact_sha256);
     } catch (e) {
-      // not transient (the file must be restored or the version retrained), so no Retry-After
+      // a bad file is not transient (restore it or retrain), so no Retry-After; a store that did not answer is
       const reason = (e as Error).message;
-      throw new ServiceError(503, "not_ready", `version ${version} of model ${modelKey} cannot serve: ${reason}`, {
-        model_key: modelKey,
-        version,
-        reason,
-      });
+      const transient = e instanceof ArtifactError && e.transient;
+      throw new ServiceError(
+        503,
+        "not_ready",
+        `version ${version} of model ${modelKey} cannot serve: ${reason}`,
+        { model_key: modelKey, version, reason },
+        transient ? { "Retry-After": "5" } : undefined,
+      );
     }
     return { modelKey, version, artifact, loadedAt: new Date() };
   }

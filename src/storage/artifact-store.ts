@@ -42,9 +42,10 @@ export interface ObjectWriter {
   discard(): Promise<void>;
 }
 
-export type StorageErrorKind = "missing" | "integrity";
+/** missing: absent; integrity: bytes fail their sha256; unavailable: the store did not answer (transient) */
+export type StorageErrorKind = "missing" | "integrity" | "unavailable";
 
-/** A read that cannot give the object: absent, or its bytes fail the sha256 check. */
+/** An operation that cannot give the object: absent, its bytes fail the sha256 check, or the store is down. */
 export class StorageError extends Error {
   override name = "StorageError";
   constructor(
