@@ -198,13 +198,12 @@ function numericDrift(
   const out = emptyResult(name, "numeric", s.base.count, t);
   out.n_reference_ks = s.base.sample.length;
   out.missing_current = s.counter ? s.counter.missing : rows;
+  out.n_current = s.counter && present ? s.counter.total() : 0;
   missingRates(out, s.base.missing);
   if (!present || !s.counter)
     return undecided(out, present ? "no reference values in the baseline" : "missing from current data");
   const { counts, grid } = s.counter;
-  const nCur = s.counter.total();
-  out.n_current = nCur;
-  missingRates(out, s.base.missing);
+  const nCur = out.n_current;
   const { sum, sumSquares, center } = s.counter;
   numericShift(out, s.base, { n: nCur, sum, sumSquares, center });
   if (nCur === 0) return undecided(out, `no current values (${out.missing_current} missing)`);
@@ -243,10 +242,9 @@ function categoricalDrift(
 ) {
   const out = emptyResult(name, "categorical", s.base.count, t);
   out.missing_current = s.missing;
+  out.n_current = present ? rows - s.missing : 0;
   missingRates(out, s.base.missing);
   if (!present) return undecided(out, "missing from current data");
-  out.n_current = rows - s.missing;
-  missingRates(out, s.base.missing);
   if (s.base.count === 0) return undecided(out, "no reference values in the baseline");
   if (out.n_current === 0) return undecided(out, `no current values (${s.missing} missing)`);
   const chi2 = chi2Homogeneity(
