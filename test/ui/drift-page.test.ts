@@ -48,6 +48,11 @@ describe("the Drift page's check-now forms", () => {
     expect(after.text).toContain('class="sparkline"'); // the per-feature 30-day trend
     expect(text).toMatch(/mean \+\d\.\d\dσ/); // x0 moved by about 2σ
     expect((await svc.request("/drift/checks?model_key=watched")).body.total).toBe(1);
+    // the page's download link works with the browser's session
+    const link = /href="(\/drift\/checks\/\d+\?format=html)"/.exec(after.text)?.[1] as string;
+    const file = await maintainer.get(link);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-disposition")).toContain("attachment");
   }, 30_000);
 
   test("someone who may not change the model sees no form, and a forged post is refused", async () => {
