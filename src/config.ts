@@ -148,11 +148,19 @@ const settings = {
     doc: "days security audit events are kept; 0: forever",
   },
 
-  ML_DRIFT_PSI_THRESHOLD: { schema: num(0, 100), default: "0.1", doc: "PSI above which a feature drifts" },
-  ML_DRIFT_JS_THRESHOLD: { schema: num(0, 1), default: "0.2", doc: "Jensen–Shannon (base 2) threshold" },
-  ML_DRIFT_KS_ALPHA: { schema: num(0, 1), default: "0.01", doc: "KS p-value under which a feature drifts" },
-  // PSI over 10 bins drifts past 0.1 by chance alone on a few hundred rows (sampling noise ≈ bins/n)
-  ML_DRIFT_MIN_ROWS: { schema: int(1, 1e9), default: "500", doc: "fewest logged rows to decide on drift" },
+  ML_DRIFT_PSI_THRESHOLD: { schema: num(0, 100), default: "0.1", doc: "PSI from which a real change matters" },
+  ML_DRIFT_JS_THRESHOLD: { schema: num(0, 1), default: "0.2", doc: "JS (base 2) from which a real change matters" },
+  ML_DRIFT_KS_ALPHA: {
+    schema: num(0, 1),
+    default: "0.01",
+    doc: "level of the KS / χ² test per feature, Holm-corrected",
+  },
+  // a floor only: sampling noise is handled by the tests and the effect sizes' noise floors
+  ML_DRIFT_MIN_ROWS: {
+    schema: int(1, 1e9),
+    default: "30",
+    doc: "fewest values to decide a feature on (a floor)",
+  },
   ML_DRIFT_BINS: { schema: int(2, 1000), default: "10", doc: "reference quantile bins" },
   ML_DAILY_DRIFT_CHECK_TIME: { schema: clock, default: "23:00", doc: "daily drift check, HH:MM" },
   ML_DRIFT_TIMEZONE: { schema: timeZone, default: "UTC", doc: "time zone of the daily check" },

@@ -13,6 +13,7 @@ import { authRoutes } from "./api/auth";
 import { datasetRoutes, UPLOAD_PATH, uploadLimit } from "./api/datasets";
 import { docsRoutes } from "./api/docs";
 import { driftRoutes } from "./api/drift";
+import { driftCheckRoutes } from "./api/drift-checks";
 import { eventsRoutes } from "./api/events";
 import { feedbackRoutes } from "./api/feedback";
 import { healthRoutes } from "./api/health";
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));
   app.route("/", driftRoutes(deps));
+  app.route("/", driftCheckRoutes(deps));
   app.route("/", feedbackRoutes(deps));
   app.route("/", alertsRoutes(deps));
   app.route("/", metricsRoutes(metrics));

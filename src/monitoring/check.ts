@@ -6,8 +6,8 @@
  *
  * Outcomes are always a result, never a crash: no ready version, no baseline (trained before
  * baselines existed), no traffic, too few rows or a feature missing from the traffic are
- * "undecided" with the reason. The result is saved as the model's row for the day (a re-check
- * the same day replaces it). On drift: an alert (warning; critical when half the features or
+ * "undecided" with the reason. Every check is kept (history.ts), and the day's summary shows the
+ * gravest check of the day, so a decided drift is never replaced by a later undecided check. On drift: an alert (warning; critical when half the features or
  * more drifted), `alerts:new`, and, if auto-retrain is on for the model, a retrain job.
  * `drift:check_completed` is published for every check.
  */
@@ -22,6 +22,7 @@ import type { ModelCache } from "../registry/serving";
 import { raiseAlert } from "./alerts";
 import type { Baseline } from "./baseline";
 import { createDriftAccumulator, type DriftReport } from "./drift";
+import { type CheckRecord, daySummary, insertCheck, noteCheckOutcome, summariseDay } from "./history";
 import { autoRetrainFor, driftOptionsFor, modelSettings } from "./settings";
 import { checkDate, loggedColumns } from "./window";
 
@@ -113,17 +114,12 @@ export async function runDriftCheck(
   }
 
   const date = checkDate(now, deps.config.ML_DRIFT_TIMEZONE);
-  const previous = await deps.db
-    .selectFrom("drift_checks")
-    .select(["drifted", "version"])
-    .where("model_key", "=", modelKey)
-    .where("check_date", "=", date)
-    .executeTakeFirst();
+  const previous = await daySummary(deps.db, modelKey, date);
   const drifted = report ? report.drifted : null;
   const values = {
     version,
     status: report?.decided ? ("decided" as const) : ("undecided" as const),
-    drifted: drifted === null ? null : drifted ? 1 : 0,
+    drifted: drifted === null ? null : drifted ? (1 as const) : (0 as const),
     reason,
     rows: report?.rows ?? 0,
     share_drifted: report?.share_drifted ?? 0,
@@ -132,12 +128,8 @@ export async function runDriftCheck(
     report: JSON.stringify(report),
     created_at: now.toISOString(),
   };
-  const saved = await deps.db
-    .insertInto("drift_checks")
-    .values({ model_key: modelKey, check_date: date, ...values })
-    .onConflict((oc) => oc.columns(["model_key", "check_date"]).doUpdateSet(values))
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const record: CheckRecord = { model_key: modelKey, check_date: date, ...values };
+  const saved = { id: await insertCheck(deps.db, record) };
 
   let alertId: number | null = null;
   let retrainJobId: string | null = null;
@@ -161,7 +153,9 @@ export async function runDriftCheck(
     });
     alertId = alert.id;
     if (deps.retrain && autoRetrainFor(deps.config, settings)) retrainJobId = await deps.retrain(modelKey, window);
+    await noteCheckOutcome(deps.db, saved.id, { alert_id: alertId, retrain_job_id: retrainJobId });
   }
+  await summariseDay(deps.db, saved.id, record);
   const result: DriftCheckResult = {
     check_id: saved.id,
     model_key: modelKey,

@@ -1,27 +1,44 @@
 /**
- * Drift of current inputs against a model's Baseline: PSI and Jensen–Shannon over the
- * reference bins (categories for categorical features), two-sample KS for numeric ones,
- * and a model-level verdict. Pure: arrays in, plain objects out; no I/O.
+ * Drift of current inputs against a model's Baseline, per feature and for the model. Pure:
+ * arrays in, plain objects out; no I/O. How a feature is decided: stats/verdict.ts.
  *
  * Statistics, exactly:
  *   psi  Σ (a − e)·ln(a/e) over the bins, empty bins raised to 1e-4 on both sides.
- *   js   Jensen–Shannon DIVERGENCE in bits (base 2), in [0, 1]; the js threshold (default
- *        0.2, ML_DRIFT_JS_THRESHOLD) is compared with this. js_distance = √js is what
+ *   js   Jensen–Shannon DIVERGENCE in bits (base 2), in [0, 1]; js_distance = √js is what
  *        scipy's jensenshannon(p, q, base=2) returns; it is reported, never compared.
  *   ks   D and p of ks_2samp(baseline sample, ALL current values): exact, because the
  *        current values are counted in cells between the sample's values (stats/cells.ts).
- *        The reference n is the sample size (≤ 5,000 by default), reported as n_reference_ks;
- *        p depends on it, so a bigger sample would flag smaller shifts.
- * A feature drifts when psi > psi, js > js, or ks p < ks_alpha (any one suffices).
+ *        The reference n is the sample size (≤ 5,000 by default), reported as n_reference_ks.
+ *   chi2 scipy's chi2_contingency(correction=False) on (reference counts, current counts)
+ *        over the categories and "other", small cells pooled (stats/chi2.ts).
+ * Beside them: noise floors, histograms, missing-rate change, mean shift and σ ratio (numeric,
+ * in reference σ) or category share changes (categorical): stats/measure.ts.
  */
 import type { Baseline, CategoricalBaseline, NumericBaseline } from "./baseline";
 import { binIndex, categoryKey } from "./baseline";
 import { CellCounter, mergeDistinct } from "./stats/cells";
+import { chi2Homogeneity } from "./stats/chi2";
 import { ksTest } from "./stats/ks";
+import { categoryShares, measure, missingRates, numericShift } from "./stats/measure";
 import type { DriftOptions, DriftReport, DriftThresholds, FeatureDrift } from "./stats/verdict";
-import { DEFAULT_MIN_ROWS, effectiveThresholds, emptyResult, judge, undecided, verdict } from "./stats/verdict";
+import {
+  DEFAULT_MIN_ROWS,
+  decideFeatures,
+  effectiveThresholds,
+  emptyResult,
+  undecided,
+  verdict,
+} from "./stats/verdict";
 
-export type { DriftOptions, DriftReport, DriftThresholds, DriftVerdict, FeatureDrift } from "./stats/verdict";
+export type {
+  CategoryShare,
+  DriftOptions,
+  DriftReport,
+  DriftThresholds,
+  DriftVerdict,
+  FeatureDrift,
+  Histogram,
+} from "./stats/verdict";
 export { DEFAULT_MIN_ROWS, DEFAULT_THRESHOLDS, effectiveThresholds } from "./stats/verdict";
 
 /** A column of current values; typed arrays are counted without copying. */
@@ -56,7 +73,7 @@ interface CategoricalState {
  * Streaming drift check with bounded memory: O(sample + bins) per numeric feature and
  * O(categories) per categorical one, whatever the number of rows.
  * @example
- * const acc = createDriftAccumulator(baseline, { minRows: 500 });
+ * const acc = createDriftAccumulator(baseline);
  * for (const chunk of chunks) acc.add({ age: chunk.age, city: chunk.city });
  * const report = acc.finish(); // report.drifted, report.features[i].psi …
  */
@@ -132,6 +149,7 @@ export function createDriftAccumulator(
       features.push(numericDrift(name, s, present.has(name), rows, effectiveThresholds(options, name), minRows));
     for (const [name, s] of categorical)
       features.push(categoricalDrift(name, s, present.has(name), rows, effectiveThresholds(options, name), minRows));
+    decideFeatures(features);
     return { ...verdict(baseline, features, rows, minRows), rows, min_rows: minRows, features };
   };
 
@@ -166,7 +184,7 @@ function numericState(base: NumericBaseline): NumericState {
     refAtOrBelow[i] = k;
     binAt[i] = binIndex(base.edges, g);
   }
-  return { base, counter: grid.length > 0 ? new CellCounter(grid) : null, refAtOrBelow, binAt };
+  return { base, counter: grid.length > 0 ? new CellCounter(grid, base.mean) : null, refAtOrBelow, binAt };
 }
 
 function numericDrift(
@@ -180,11 +198,14 @@ function numericDrift(
   const out = emptyResult(name, "numeric", s.base.count, t);
   out.n_reference_ks = s.base.sample.length;
   out.missing_current = s.counter ? s.counter.missing : rows;
+  out.n_current = s.counter && present ? s.counter.total() : 0;
+  missingRates(out, s.base.missing);
   if (!present || !s.counter)
     return undecided(out, present ? "no reference values in the baseline" : "missing from current data");
   const { counts, grid } = s.counter;
-  const nCur = s.counter.total();
-  out.n_current = nCur;
+  const nCur = out.n_current;
+  const { sum, sumSquares, center } = s.counter;
+  numericShift(out, s.base, { n: nCur, sum, sumSquares, center });
   if (nCur === 0) return undecided(out, `no current values (${out.missing_current} missing)`);
   const bins = new Float64Array(s.base.edges.length + 1);
   const nRef = s.base.sample.length;
@@ -206,7 +227,9 @@ function numericDrift(
   out.ks_stat = ks.statistic;
   out.ks_pvalue = ks.pvalue;
   out.ks_method = ks.method;
-  return judge(out, s.base.proportions, bins, minRows);
+  out.test = "ks";
+  out.p_value = ks.pvalue;
+  return measure(out, s.base.proportions, bins, minRows, { edges: s.base.edges });
 }
 
 function categoricalDrift(
@@ -219,11 +242,21 @@ function categoricalDrift(
 ) {
   const out = emptyResult(name, "categorical", s.base.count, t);
   out.missing_current = s.missing;
+  out.n_current = present ? rows - s.missing : 0;
+  missingRates(out, s.base.missing);
   if (!present) return undecided(out, "missing from current data");
-  out.n_current = rows - s.missing;
   if (s.base.count === 0) return undecided(out, "no reference values in the baseline");
   if (out.n_current === 0) return undecided(out, `no current values (${s.missing} missing)`);
-  return judge(out, s.base.proportions, s.counts, minRows);
+  const chi2 = chi2Homogeneity(
+    s.base.proportions.map((p) => Math.round(p * s.base.count)),
+    s.counts,
+  );
+  out.test = "chi2";
+  out.chi2_stat = chi2.statistic;
+  out.chi2_df = chi2.df;
+  out.p_value = chi2.pvalue;
+  out.category_shares = categoryShares(s.base.categories, s.base.proportions, s.counts, out.n_current);
+  return measure(out, s.base.proportions, s.counts, minRows, { labels: [...s.base.categories, "(other)"] });
 }
 
 function toNumbers(col: ArrayLike<unknown>): Float64Array {

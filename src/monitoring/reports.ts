@@ -22,6 +22,9 @@ export function driftCheckView(r: Selectable<DriftChecksTable>, withFeatures: bo
     window_start: r.window_start,
     window_end: r.window_end,
     created_at: r.created_at,
+    /** the kept check this summary shows (GET /drift/checks/{id}), and how many ran that day */
+    run_id: r.run_id,
+    checks: r.checks,
     ...(withFeatures ? { features: report?.features ?? [] } : {}),
   };
 }

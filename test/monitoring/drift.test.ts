@@ -51,7 +51,7 @@ describe("monitoring/drift", () => {
     expect(r.drifted).toBe(true);
     expect(r.drifted_features).toEqual(["a"]);
     expect(r.share_drifted).toBeCloseTo(1 / 4, 12);
-    expect(a.reasons.map((s) => s.split(" ")[0])).toEqual(["psi", "ks"]); // js divergence stays < 0.2
+    expect(a.reasons.map((s) => s.split(" ")[0])).toEqual(["ks", "psi"]); // real, and large; js stays < 0.2
     expect(a.psi as number).toBeGreaterThan(0.2);
     expect(a.ks_pvalue as number).toBeLessThan(1e-10);
     expect(a).toMatchObject({ n_reference: 20_000, n_reference_ks: 5000, n_current: 5000, ks_method: "exact" });
@@ -81,16 +81,25 @@ describe("monitoring/drift", () => {
     const direct = ks2samp((base.features.c as NumericBaseline).sample, current);
     expect(f.ks_stat).toBe(direct.statistic);
     expect(f.ks_pvalue).toBe(direct.pvalue);
-    expect(f.drifted).toBe(true);
+    // KS finds the 0.2 shift of a Cauchy real on 8,000 rows, but it moves the deciles too little to matter
+    expect(f.ks_pvalue as number).toBeLessThan(1e-6);
+    expect(f.psi as number).toBeLessThan(0.1);
+    expect(f.drifted).toBe(false);
+    expect(f.reasons[0]).toStartWith("too small to matter: psi");
   });
 
-  test("refuses to decide below the minimum row count, but still reports the statistics", () => {
-    const r = checkDrift(baseline, { a: normals(99, 5, 3), b: normals(99, 6), flag: train.flag.subarray(0, 99) });
-    expect(r).toMatchObject({ decided: false, drifted: null, reason: "too few rows: 99 < 100", rows: 99 });
-    expect(feature(r, "a").drifted).toBeNull();
-    expect(feature(r, "a").reasons).toEqual(["too few values: 99 < 100"]);
-    expect(feature(r, "a").psi as number).toBeGreaterThan(1);
-    const lower = checkDrift(baseline, { a: normals(99, 5, 3) }, { minRows: 50 });
+  test("decides on a hundred rows when the evidence is clear, and refuses only below 30 values", () => {
+    // the old fixed gate (100, then 500 rows) hid a 3σ shift that KS and PSI both call certain
+    const clear = checkDrift(baseline, { a: normals(99, 5, 3), b: normals(99, 6), flag: train.flag.subarray(0, 99) });
+    expect(clear).toMatchObject({ decided: true, drifted: true, drifted_features: ["a"], rows: 99 });
+    expect(feature(clear, "a").drifted).toBe(true);
+    expect(feature(clear, "b").drifted).toBe(false);
+    const few = checkDrift(baseline, { a: normals(29, 5, 3), b: normals(29, 6), flag: train.flag.subarray(0, 29) });
+    expect(few).toMatchObject({ decided: false, drifted: null, reason: "too few rows: 29 < 30", rows: 29 });
+    expect(feature(few, "a").drifted).toBeNull();
+    expect(feature(few, "a").reasons).toEqual(["too few values: 29 < 30"]);
+    expect(feature(few, "a").psi as number).toBeGreaterThan(1); // still reported
+    const lower = checkDrift(baseline, { a: normals(29, 5, 3) }, { minRows: 10 });
     expect(feature(lower, "a").drifted).toBe(true);
   });
 
@@ -202,6 +211,44 @@ describe("monitoring/drift", () => {
       city: new Array(500).fill("paris"),
     });
     expect(fromRows.finish()).toEqual(fromColumns);
+  });
+
+  test("a categorical feature is tested by χ² of homogeneity, as scipy's chi2_contingency", () => {
+    const col = (counts: Record<string, number>) => Object.entries(counts).flatMap(([k, n]) => new Array(n).fill(k));
+    const base = buildBaseline({ categorical: { c: col({ a: 5000, b: 3000, c: 1500, d: 500 }) } });
+    // chi2_contingency([[5000,3000,1500,500],[140,90,50,20]], correction=False) → (2.7887069417758537, 0.4253623311400506, 3)
+    const f = feature(checkDrift(base, { c: col({ a: 140, b: 90, c: 50, d: 20 }) }), "c");
+    expect(f).toMatchObject({ test: "chi2", chi2_df: 3, drifted: false });
+    expect(f.chi2_stat as number).toBeCloseTo(2.7887069417758537, 9);
+    expect(f.p_value as number).toBeCloseTo(0.4253623311400506, 12);
+    expect(f.reasons[0]).toStartWith("not significant: chi2 p 0.4254");
+  });
+
+  test("reports mean shift and σ ratio in reference σ, category share changes and missing-rate change", () => {
+    const current = normals(4000, 51, 0.5).map((v) => v * 2);
+    const withGaps = Float64Array.from(current, (v, i) => (i % 10 === 0 ? Number.NaN : v));
+    const kept = current.filter((_, i) => i % 10 !== 0);
+    const m = kept.reduce((s, v) => s + v, 0) / kept.length;
+    const sd = Math.sqrt(kept.reduce((s, v) => s + (v - m) ** 2, 0) / kept.length);
+    const ref = baseline.features.a as NumericBaseline;
+    const cityNow = Array.from({ length: 4000 }, (_, i) => (i % 2 === 0 ? "paris" : i % 4 === 1 ? "lyon" : "nice"));
+    const r = checkDrift(baseline, { a: withGaps, city: cityNow });
+    const a = feature(r, "a");
+    expect(a.mean_current as number).toBeCloseTo(m, 8);
+    expect(a.std_current as number).toBeCloseTo(sd, 8);
+    expect(a.mean_shift_sd as number).toBeCloseTo((m - ref.mean) / ref.std, 8);
+    expect(a.std_ratio as number).toBeCloseTo(sd / ref.std, 8);
+    expect(a).toMatchObject({ missing_rate_reference: 0, missing_rate_current: 0.1, missing_rate_change: 0.1 });
+    const city = feature(r, "city");
+    expect(city.category_shares?.[0]).toMatchObject({ category: "paris", current: 0.5 });
+    expect(city.category_shares?.[0]?.change as number).toBeCloseTo(0.5 - 1 / 3, 4);
+    expect(city.histogram?.labels).toEqual([
+      ...(baseline.features.city as { categories: string[] }).categories,
+      "(other)",
+    ]);
+    expect(a.histogram?.edges).toEqual(ref.edges);
+    expect(a.histogram?.reference).toEqual(ref.proportions);
+    expect(a.histogram?.current.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
   });
 
   test("refuses columns of different lengths in one chunk", () => {

@@ -8,7 +8,7 @@ import { features, normalRows, type Service, sendTraffic, trainModel } from "./h
 
 let svc: Service;
 beforeAll(async () => {
-  svc = await startService({ ML_DRIFT_MIN_ROWS: "200" });
+  svc = await startService();
   await trainModel(svc, "steady", normalRows(1000, 1));
   await trainModel(svc, "shifty", normalRows(1000, 1));
 }, 60_000);
@@ -72,14 +72,21 @@ describe("drift checks through the service", () => {
     expect(detail.items[0].features[0]).toHaveProperty("n_current", 1000);
   });
 
-  test("too few rows is undecided, and says so", async () => {
+  test("a clear shift is decided on a few dozen rows; below ML_DRIFT_MIN_ROWS (30) it is undecided, and says so", async () => {
     await trainModel(svc, "quiet", normalRows(400, 4));
-    await sendTraffic(svc, "quiet", features(normalRows(50, 5, 3)));
-    const res = (await svc.request("/drift/check", { json: { model_key: "quiet" } })).body;
-    expect(res.status).toBe("undecided");
-    expect(res.drifted).toBeNull();
-    expect(res.reason).toContain("too few rows: 50 < 200");
+    const off = await svc.request("/models/quiet/settings", { method: "PUT", json: { auto_retrain: false } });
+    expect(off.status).toBe(200);
+    await sendTraffic(svc, "quiet", features(normalRows(20, 5, 3)));
+    const few = (await svc.request("/drift/check", { json: { model_key: "quiet" } })).body;
+    expect(few.status).toBe("undecided");
+    expect(few.drifted).toBeNull();
+    expect(few.reason).toContain("too few rows: 20 < 30");
     expect((await svc.request("/health/alerts?model_key=quiet")).body.total).toBe(0);
+    // 60 rows 3σ away: the old fixed minimum (500) called this undecided although KS and PSI are certain
+    await sendTraffic(svc, "quiet", features(normalRows(40, 6, 3)));
+    const clear = (await svc.request("/drift/check", { json: { model_key: "quiet" } })).body;
+    expect(clear).toMatchObject({ status: "decided", drifted: true, rows: 60 });
+    expect(clear.drifted_features).toContain("x0");
   });
 
   test("a model without traffic is undecided, not an error", async () => {
@@ -139,7 +146,7 @@ describe("a check in the same millisecond as the traffic", () => {
   const instant = new Date("2026-06-01T12:00:00.000Z");
   let frozen: Service;
   beforeAll(async () => {
-    frozen = await startService({ ML_DRIFT_MIN_ROWS: "200" }, undefined, () => new Date(instant));
+    frozen = await startService({}, undefined, () => new Date(instant));
     await trainModel(frozen, "instant", normalRows(400, 8));
   }, 60_000);
   afterAll(() => frozen.close());

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { Random } from "../../src/ml/random";
+import { chi2Homogeneity, chi2Quantile, chi2Sf } from "../../src/monitoring/stats/chi2";
 import { jsDistance, jsDivergence, PSI_EPSILON, psi } from "../../src/monitoring/stats/divergence";
 import { kolmogorovSf, ks2samp, ksStatisticSorted } from "../../src/monitoring/stats/ks";
+import { jsNoiseFloor, psiNoiseFloor } from "../../src/monitoring/stats/noise";
+import { holmAdjust } from "../../src/monitoring/stats/verdict";
 
 // Reference values from scipy 1.10.1 (Debian python3-scipy), computed once with
 //   /usr/bin/python3 -c "from scipy.stats import ks_2samp; print(repr(ks_2samp(X, Y).pvalue))"
@@ -102,5 +106,63 @@ describe("stats/divergence", () => {
   test("refuses distributions of different lengths or with no mass", () => {
     expect(() => psi([1, 2], [1, 2, 3])).toThrow("differ in length");
     expect(() => jsDivergence([0, 0], [1, 1])).toThrow("empty");
+  });
+});
+
+describe("stats/chi2", () => {
+  // scipy 1.17.1 (python3): chi2.sf, chi2.ppf, chi2_contingency(table, correction=False)
+  test("the distribution matches scipy's chi2.sf and chi2.ppf", () => {
+    const rel = (a: number, b: number) => Math.abs(a / b - 1);
+    expect(rel(chi2Sf(46.6, 1), 8.706025206193606e-12)).toBeLessThan(1e-9);
+    expect(rel(chi2Sf(12.3, 4), 0.015254394655769615)).toBeLessThan(1e-9);
+    expect(rel(chi2Sf(0.7, 2), 0.7046880897187136)).toBeLessThan(1e-9);
+    expect(rel(chi2Sf(400, 99), 8.372893780664211e-38)).toBeLessThan(1e-9);
+    expect(chi2Quantile(0.99, 1)).toBeCloseTo(6.6348966010212145, 9);
+    expect(chi2Quantile(0.99, 9)).toBeCloseTo(21.665994333461924, 9);
+    expect(chi2Quantile(0.99, 100)).toBeCloseTo(135.80672317102676, 8);
+  });
+
+  test("the homogeneity test matches chi2_contingency(correction=False)", () => {
+    // [[5000,3000,1500,500],[140,90,50,20]] → (2.7887069417758537, 0.4253623311400506, 3)
+    const a = chi2Homogeneity([5000, 3000, 1500, 500], [140, 90, 50, 20]);
+    expect(a.statistic).toBeCloseTo(2.7887069417758537, 10);
+    expect(a.pvalue).toBeCloseTo(0.4253623311400506, 12);
+    expect(a.df).toBe(3);
+    // [[5000,5000],[210,90]] → (46.608268065417505, 8.669369385329537e-12, 1): a 70/30 mix on 300 rows
+    const b = chi2Homogeneity([5000, 5000, 0], [210, 90, 0]);
+    expect(b.statistic).toBeCloseTo(46.608268065417505, 9);
+    expect(b.pvalue / 8.669369385329537e-12).toBeCloseTo(1, 9);
+    expect(b.df).toBe(1); // the empty "other" cell is dropped
+  });
+
+  test("pools categories expected fewer than 5 times, as scipy's answer on the pooled table", () => {
+    // [[120,80,43],[30,40,26]] → (9.579676596886742, 0.008313801627901594, 2): the last two cells pooled
+    const r = chi2Homogeneity([120, 80, 40, 3], [30, 40, 25, 1]);
+    expect(r.statistic).toBeCloseTo(9.579676596886742, 10);
+    expect(r.pvalue).toBeCloseTo(0.008313801627901594, 12);
+    expect(chi2Homogeneity([500, 0], [20, 0])).toMatchObject({ statistic: 0, pvalue: 1 }); // one category on both sides
+  });
+});
+
+describe("stats/verdict", () => {
+  test("Holm's adjusted p-values (by hand: sorted, times m − rank, running maximum)", () => {
+    // 0.005·4 = 0.02; 0.01·3 = 0.03; 0.03·2 = 0.06; 0.04·1 = 0.04 → max so far 0.06
+    expect(holmAdjust([0.01, 0.04, 0.03, 0.005])).toEqual([0.03, 0.06, 0.06, 0.02]);
+    expect(holmAdjust([0.9, 0.8])).toEqual([1, 1]);
+  });
+
+  test("the PSI noise floor is the χ²(k − 1) 99% quantile times 1/n_ref + 1/n_cur, and holds by simulation", () => {
+    expect(psiNoiseFloor(10, 10_000, 100)).toBeCloseTo(21.665994333461924 * (1e-4 + 1e-2), 9);
+    expect(jsNoiseFloor(10, 10_000, 100)).toBeCloseTo(psiNoiseFloor(10, 10_000, 100) / (8 * Math.LN2), 12);
+    // 10 equal bins, reference 10,000 and current 1,000 uniform draws: PSI over the floor in ~1% of 400
+    const rng = new Random(9);
+    const draw = (n: number) => {
+      const c = new Array(10).fill(0);
+      for (let i = 0; i < n; i++) c[rng.int(10)]++;
+      return c;
+    };
+    let over = 0;
+    for (let k = 0; k < 400; k++) if (psi(draw(10_000), draw(1_000)) >= psiNoiseFloor(10, 10_000, 1_000)) over++;
+    expect(over).toBeLessThanOrEqual(12);
   });
 });

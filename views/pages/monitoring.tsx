@@ -1,8 +1,14 @@
 /** @jsxImportSource hono/jsx */
-/** Drift (daily reports per model, per-feature PSI/JS/KS, trend over days) and Alerts (list, dismiss). */
+/**
+ * Drift (check-now forms, the newest check's reference-vs-current histograms, per-feature PSI
+ * trend over 30 days, daily reports with per-feature PSI/JS/KS) and Alerts (list, dismiss).
+ */
+import type { FeatureDrift } from "../../src/monitoring/drift";
+import type { CheckRunView } from "../../src/monitoring/history";
 import { BarChart, LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";
-import { ActionButton } from "../components/form";
+import { ActionButton, Csrf } from "../components/form";
+import { HistogramChart, Sparkline } from "../components/histogram";
 import type { AlertItem, DriftCheckItem } from "../types";
 
 const f4 = (n: number | null) => (n === null ? "—" : n.toFixed(4));
@@ -15,6 +21,11 @@ export function DriftPage(p: {
   models: string[];
   model: string;
   psiThreshold: number;
+  latest: CheckRunView | null;
+  trend: { days: string[]; features: { feature: string; psi: (number | null)[] }[] } | null;
+  canCheckModel: boolean;
+  canCheckAll: boolean;
+  csrf: string | null;
 }) {
   const latest = p.checks?.[0];
   // oldest first for the trend: the mean PSI over features of each check
@@ -40,6 +51,7 @@ export function DriftPage(p: {
         </div>
         <button type="submit">Show</button>
       </form>
+      <CheckNow {...p} />
       <div
         id="drift-live"
         hx-get={`/ui/drift${p.model ? `?model=${encodeURIComponent(p.model)}` : ""}`}
@@ -53,6 +65,7 @@ export function DriftPage(p: {
           <p>No drift checks yet{p.model ? ` for ${p.model}` : ""}.</p>
         ) : (
           <>
+            {p.latest ? <LatestCheck check={p.latest} trend={p.trend} /> : null}
             {latest && latest.features.length > 0 ? (
               <BarChart
                 id="drift-psi"
@@ -124,6 +137,107 @@ export function DriftPage(p: {
         )}
       </div>
     </>
+  );
+}
+
+/** "Check drift now": the chosen model (its owner, maintainers, admins) and every model (admins); plain forms. */
+function CheckNow(p: { model: string; canCheckModel: boolean; canCheckAll: boolean; csrf: string | null }) {
+  if (!p.canCheckModel && !p.canCheckAll) return null;
+  return (
+    <div class="row">
+      {p.canCheckModel ? (
+        <form method="post" action="/ui/drift/check" class="inline">
+          <Csrf token={p.csrf} />
+          <input type="hidden" name="model_key" value={p.model} />
+          <button type="submit">Check drift of {p.model} now</button>
+        </form>
+      ) : null}
+      {p.canCheckAll ? (
+        <form method="post" action="/ui/drift/check" class="inline">
+          <Csrf token={p.csrf} />
+          <button type="submit" class="secondary">
+            Check every model now
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+const sd = (x: number | null | undefined) =>
+  x === null || x === undefined ? "—" : `${x >= 0 ? "+" : ""}${x.toFixed(2)}σ`;
+
+/** The newest kept check: verdict, sizes, what moved, the 30-day PSI trend and a histogram per feature. */
+function LatestCheck(p: {
+  check: CheckRunView;
+  trend: { days: string[]; features: { feature: string; psi: (number | null)[] }[] } | null;
+}) {
+  const c = p.check;
+  const features = (c.features ?? []) as FeatureDrift[];
+  const trendOf = (name: string) => p.trend?.features.find((t) => t.feature === name);
+  return (
+    <section aria-labelledby="latest-check" id="latest">
+      <h2 id="latest-check">
+        Latest check: {c.model_key} {c.version ?? ""}, <Time iso={c.created_at} />{" "}
+        <Status value={c.drifted === true ? "drift" : c.drifted === false ? "no_drift" : "undecided"} />
+      </h2>
+      <p>
+        {c.reason} ({c.rows} rows). <a href={`/drift/checks/${c.check_id}?format=html`}>Download as HTML</a> ·{" "}
+        <a href={`/drift/checks/${c.check_id}?format=json`}>JSON</a>
+      </p>
+      {features.length > 0 ? (
+        <div class="table-wrap" tabindex={0}>
+          <table>
+            <caption>
+              What moved, per feature{p.trend ? `, with PSI over the last ${p.trend.days.length} days` : ""}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Feature</th>
+                <th scope="col">Verdict</th>
+                <th scope="col">Shift</th>
+                <th scope="col" class="num">
+                  Missing rate change
+                </th>
+                {p.trend ? <th scope="col">PSI trend</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {features.map((f) => {
+                const t = trendOf(f.feature);
+                const top = f.category_shares?.[0];
+                return (
+                  <tr>
+                    <th scope="row">{f.feature}</th>
+                    <td>
+                      <Status value={f.drifted === true ? "drift" : f.drifted === false ? "no_drift" : "undecided"} />
+                    </td>
+                    <td>
+                      {f.kind === "numeric"
+                        ? `mean ${sd(f.mean_shift_sd)}, σ ×${f.std_ratio?.toFixed(2) ?? "—"}`
+                        : top
+                          ? `${top.category} ${(100 * top.reference).toFixed(0)}% → ${(100 * top.current).toFixed(0)}%`
+                          : "—"}
+                    </td>
+                    <td class="num">
+                      {f.missing_rate_change === null ? "—" : `${(100 * f.missing_rate_change).toFixed(1)} pt`}
+                    </td>
+                    {p.trend ? (
+                      <td>{t ? <Sparkline label={f.feature} values={t.psi} days={p.trend.days} /> : "—"}</td>
+                    ) : null}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {features.map((f, i) =>
+        f.histogram ? (
+          <HistogramChart id={`hist-${i}`} title={`${f.feature}: reference vs current`} histogram={f.histogram} />
+        ) : null,
+      )}
+    </section>
   );
 }
 

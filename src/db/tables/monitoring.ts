@@ -1,4 +1,4 @@
-/** Table types of migrations/0004_monitoring.sql. */
+/** Table types of migrations/0004_monitoring.sql and 0009_drift_history.sql. */
 import type { Generated } from "kysely";
 
 export interface DriftChecksTable {
@@ -14,6 +14,29 @@ export interface DriftChecksTable {
   window_start: string;
   window_end: string;
   report: string;
+  created_at: string;
+  /** the drift_check_runs row the day's summary shows (0009) */
+  run_id: number | null;
+  /** checks run that day (0009) */
+  checks: Generated<number>;
+}
+
+/** Every drift check, kept (0009). */
+export interface DriftCheckRunsTable {
+  id: Generated<number>;
+  model_key: string;
+  version: string | null;
+  check_date: string;
+  status: "decided" | "undecided";
+  drifted: number | null;
+  reason: string;
+  rows: number;
+  share_drifted: Generated<number>;
+  window_start: string;
+  window_end: string;
+  report: string;
+  alert_id: number | null;
+  retrain_job_id: string | null;
   created_at: string;
 }
 
@@ -74,6 +97,7 @@ export interface FeedbackTable {
 
 export interface MonitoringTables {
   drift_checks: DriftChecksTable;
+  drift_check_runs: DriftCheckRunsTable;
   alerts: AlertsTable;
   retrainings: RetrainingsTable;
   rollbacks: RollbacksTable;

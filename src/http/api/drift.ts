@@ -1,14 +1,15 @@
 /**
- * Drift and retraining: `POST /drift/check` (one model inline, with its report; all models as
- * a queued `drift` job), `GET /drift/daily-reports`, `GET /drift/daily-reports/{key}` (with
- * per-feature statistics), `POST /models/{key}/retrain` (manual), `GET /retrainings`.
+ * Drift and retraining: `POST /drift/check` (one model inline, with its report, for its owner,
+ * maintainers and admins; all models as a queued `drift` job, for admins), `GET /drift/daily-reports`,
+ * `GET /drift/daily-reports/{key}` (with per-feature statistics), `POST /models/{key}/retrain`
+ * (manual), `GET /retrainings`. Every kept check: drift-checks.ts.
  */
 import { Hono } from "hono";
 import * as v from "valibot";
 import { conflict } from "../../errors";
-import { enqueue } from "../../jobs/queue";
 import { enqueueRetrain } from "../../jobs/retrain";
-import { runDriftCheck, trafficWindow } from "../../monitoring/check";
+import { trafficWindow } from "../../monitoring/check";
+import { checkDriftNow } from "../../monitoring/check-now";
 import { listDriftReports, listRetrainings } from "../../monitoring/reports";
 import { getModel } from "../../registry/registry";
 import type { AppDeps, AppEnv } from "../env";
@@ -45,17 +46,13 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
   return new Hono<AppEnv>()
     .post("/drift/check", requireRole("user"), jsonBody(DriftCheckBody), async (c) => {
       const { model_key } = c.req.valid("json");
-      if (model_key) return c.json(await runDriftCheck(deps.runtime.drift, model_key));
-      const job = await enqueue(deps.db, {
-        type: "drift",
-        modelKey: null,
-        version: null,
-        params: { model_key: null },
-        createdBy: signedIn(c).userId ?? null,
-        now: now().toISOString(),
-      });
-      deps.runtime.jobs.kick();
-      return c.json({ job_id: job.id, status: job.status }, 202);
+      const outcome = await checkDriftNow(
+        { db: deps.db, now, drift: deps.runtime.drift, kick: () => deps.runtime.jobs.kick() },
+        signedIn(c),
+        model_key ?? null,
+      );
+      if (outcome.kind === "check") return c.json(outcome.result);
+      return c.json({ job_id: outcome.job.id, status: outcome.job.status }, 202);
     })
     .get("/drift/daily-reports", requireRole("user"), queryParams(ReportsQuery), async (c) => {
       const { model_key: modelKey, ...filter } = c.req.valid("query");

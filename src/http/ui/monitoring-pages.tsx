@@ -3,24 +3,37 @@
 import { Hono } from "hono";
 import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
 import { ServiceError } from "../../errors";
+import { checkDriftNow } from "../../monitoring/check-now";
 import { modelKeys } from "../../registry/queries";
 import type { AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
-import { dismissAlert, listAlerts, listDriftChecks } from "./monitoring";
+import { dismissAlert, driftPageExtras, listAlerts, listDriftChecks } from "./monitoring";
 import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 20;
 /** what a page's pager needs: where this page starts, its size, how many there are */
 const pager = (page: { total: number }, offset: number) => ({ total: page.total, offset, limit: PAGE });
 
-export function monitoringPages(deps: UiDeps<"bus" | "config" | "now">) {
+/** The notice after a check-now form, from the redirect's query. */
+function checkNotice(q: (name: string) => string | undefined): string | null {
+  const done = q("done");
+  if (done === "checked")
+    return `Drift checked for ${q("model") ?? "the model"}: ${q("verdict") ?? "done"}. The check is shown below.`;
+  if (done === "queued")
+    return `A drift check of every model is queued (job ${q("job") ?? "?"}); results appear here as each finishes.`;
+  return null;
+}
+
+export function monitoringPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
   return new Hono<AppEnv>()
     .get("/ui/drift", requireRole("user"), async (c) => {
       const model = c.req.query("model") ?? "";
       const offset = offsetOf(c.req.query("offset"));
       const models = await modelKeys(deps.db, { serving: false, limit: 500 });
+      const known = models.includes(model) ? model : undefined;
       const page = await listDriftChecks(deps.db, { modelKey: model || undefined, limit: PAGE, offset });
+      const extras = await driftPageExtras(deps.db, signedIn(c), known, deps.now());
       const body = (
         <DriftPage
           checks={page.items}
@@ -28,9 +41,27 @@ export function monitoringPages(deps: UiDeps<"bus" | "config" | "now">) {
           models={models}
           model={model}
           psiThreshold={deps.config.ML_DRIFT_PSI_THRESHOLD}
+          {...extras}
+          csrf={signedIn(c).csrfToken}
         />
       );
-      return render(c, deps, "Drift", body);
+      return render(c, deps, "Drift", body, { notice: checkNotice((k) => c.req.query(k)) });
+    })
+    .post("/ui/drift/check", requireRole("user"), async (c) => {
+      const body = await c.req.parseBody();
+      const model = typeof body.model_key === "string" && body.model_key !== "" ? body.model_key : null;
+      // 404 unknown model; 403 unless owner, maintainer or admin (every model: admins only)
+      const outcome = await checkDriftNow(
+        { db: deps.db, now: deps.now, drift: deps.runtime.drift, kick: () => deps.runtime.jobs.kick() },
+        signedIn(c),
+        model,
+      );
+      noteAudit(c, { type: "drift:check_requested", subject: model ?? "*" });
+      if (outcome.kind === "job") return seeOther(c, `/ui/drift?done=queued&job=${encodeURIComponent(outcome.job.id)}`);
+      const r = outcome.result;
+      const verdict = r.drifted === true ? "drift" : r.drifted === false ? "no drift" : "undecided";
+      const q = new URLSearchParams({ model: r.model_key, done: "checked", verdict });
+      return seeOther(c, `/ui/drift?${q}`);
     })
     .get("/ui/alerts", requireRole("user"), async (c) => {
       const show = c.req.query("show") === "all" ? "all" : "open";

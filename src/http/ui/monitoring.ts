@@ -6,7 +6,9 @@
 import type { AlertItem, DriftCheckItem, FeatureDriftItem } from "../../../views/types";
 import type { EventBus } from "../../events/bus";
 import { type AlertView, dismissAlert as dismiss, listAlerts as list } from "../../monitoring/alerts";
+import { type CheckRunView, featureTrend, listCheckRuns } from "../../monitoring/history";
 import { listDriftReports } from "../../monitoring/reports";
+import { type Actor, canChangeModel, isAdmin } from "../../registry/ownership";
 import type { AppDeps } from "../env";
 
 type Db = AppDeps["db"];
@@ -88,4 +90,30 @@ export async function listDriftChecks(
     };
   });
   return { items, total: page.total };
+}
+
+/** Days of PSI trend the Drift page draws per feature. */
+export const TREND_DAYS = 30;
+
+export interface DriftPageExtras {
+  /** the newest kept check (of the chosen model, or of any): its histograms are drawn */
+  latest: CheckRunView | null;
+  /** per feature, PSI of each day's summary over the last TREND_DAYS days (a model chosen) */
+  trend: Awaited<ReturnType<typeof featureTrend>> | null;
+  /** what the viewer may check now: the chosen model, every model */
+  canCheckModel: boolean;
+  canCheckAll: boolean;
+}
+
+/** The newest check with its histograms, the 30-day trend and the viewer's check-now rights. */
+export async function driftPageExtras(db: Db, actor: Actor, model: string | undefined, now: Date) {
+  const latest = (await listCheckRuns(db, { modelKey: model, limit: 1, offset: 0 }, true)).items[0] ?? null;
+  const from = new Date(now.getTime() - TREND_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const extras: DriftPageExtras = {
+    latest,
+    trend: model ? await featureTrend(db, model, from) : null,
+    canCheckModel: model ? await canChangeModel(db, actor, model) : false,
+    canCheckAll: isAdmin(actor),
+  };
+  return extras;
 }

@@ -22,6 +22,11 @@ export class CellCounter {
   readonly #totals: Float64Array;
   readonly grid: Float64Array;
   missing = 0;
+  /** Σ (x − center) and Σ (x − center)² over the values binned: the current mean and σ */
+  sum = 0;
+  sumSquares = 0;
+  /** a value near the data (the reference mean), so that the sums lose no precision */
+  readonly center: number;
   /** checksum of the warm-up reads, stored so that the JIT cannot drop them; meaningless */
   warmSum = 0;
   readonly #first: Uint16Array | Int32Array;
@@ -32,8 +37,9 @@ export class CellCounter {
   /** most grid points in one bucket */
   readonly #steps: number;
 
-  constructor(grid: Float64Array) {
+  constructor(grid: Float64Array, center = 0) {
     const m = grid.length;
+    this.center = center;
     if (m === 0) throw new Error("CellCounter needs at least one grid point");
     for (let i = 1; i < m; i++) {
       if (!((grid[i] as number) > (grid[i - 1] as number))) throw new Error("grid must increase strictly");
@@ -114,13 +120,19 @@ export class CellCounter {
     const scale = this.#scale;
     const lastBucket = this.#lastBucket;
     const top = 2 * this.grid.length;
+    const center = this.center;
     let missing = 0;
+    let sum = 0;
+    let squares = 0;
     for (let i = start; i < end; i++) {
       const x = values[i] as number;
       if (!(x - x === 0)) {
         missing++; // NaN or ±Infinity
         continue;
       }
+      const dx = x - center;
+      sum += dx;
+      squares += dx * dx;
       let cell: number;
       if (x < lo) cell = 0;
       else if (x > hi) cell = top;
@@ -136,6 +148,8 @@ export class CellCounter {
       counts[cell] = (counts[cell] as number) + 1;
     }
     this.missing += missing;
+    this.sum += sum;
+    this.sumSquares += squares;
   }
 
   // Skewed or heavy-tailed data crowds many points into few buckets: binary search inside one.
@@ -148,13 +162,19 @@ export class CellCounter {
     const scale = this.#scale;
     const lastBucket = this.#lastBucket;
     const top = 2 * this.grid.length;
+    const center = this.center;
     let missing = 0;
+    let sum = 0;
+    let squares = 0;
     for (let i = start; i < end; i++) {
       const x = values[i] as number;
       if (!(x - x === 0)) {
         missing++;
         continue;
       }
+      const dx = x - center;
+      sum += dx;
+      squares += dx * dx;
       let cell: number;
       if (x < lo) cell = 0;
       else if (x > hi) cell = top;
@@ -173,6 +193,8 @@ export class CellCounter {
       counts[cell] = (counts[cell] as number) + 1;
     }
     this.missing += missing;
+    this.sum += sum;
+    this.sumSquares += squares;
   }
 
   /** Values binned so far (missing excluded). */

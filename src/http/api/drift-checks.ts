@@ -1,0 +1,47 @@
+/**
+ * The kept history of drift checks: `GET /drift/checks` (model_key, from/to days, drifted,
+ * paging; newest first) and `GET /drift/checks/{id}`: JSON by default; `?format=json` downloads
+ * it as a file, `?format=html` downloads one self-contained HTML report (views/pages/drift-export).
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { renderDriftCheckHtml } from "../../../views/pages/drift-export";
+import { getCheckRun, listCheckRuns } from "../../monitoring/history";
+import type { AppDeps, AppEnv } from "../env";
+import { requireRole } from "../middleware/route-access";
+import { queryParams } from "../validate";
+
+const day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD"));
+const ChecksQuery = v.object({
+  model_key: v.optional(v.pipe(v.string(), v.minLength(1))),
+  from: v.optional(day),
+  to: v.optional(day),
+  drifted: v.optional(
+    v.pipe(
+      v.picklist(["true", "false"]),
+      v.transform((s) => s === "true"),
+    ),
+  ),
+  limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(500)), "50"),
+  offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
+});
+const CheckQuery = v.object({ format: v.optional(v.picklist(["json", "html"])) });
+
+export function driftCheckRoutes(deps: Pick<AppDeps, "db">) {
+  return new Hono<AppEnv>()
+    .get("/drift/checks", requireRole("user"), queryParams(ChecksQuery), async (c) => {
+      const { model_key: modelKey, ...filter } = c.req.valid("query");
+      return c.json(await listCheckRuns(deps.db, { ...filter, modelKey }));
+    })
+    .get("/drift/checks/:id", requireRole("user"), queryParams(CheckQuery), async (c) => {
+      const check = await getCheckRun(deps.db, Number(c.req.param("id")));
+      const { format } = c.req.valid("query");
+      const name = `drift-check-${check.check_id}-${check.model_key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+      if (format === "html") {
+        c.header("Content-Disposition", `attachment; filename="${name}.html"`);
+        return c.html(renderDriftCheckHtml(check));
+      }
+      if (format === "json") c.header("Content-Disposition", `attachment; filename="${name}.json"`);
+      return c.json(check);
+    });
+}
