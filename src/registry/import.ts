@@ -2,8 +2,8 @@
  * `POST /models/import` (admins): an `.mlsa` artifact, downloaded from this or another service,
  * becomes a new version of a model here. Everything is checked before anything is written, so a
  * refused import registers nothing: the size (413), the sha256 the client sends with it, the
- * format, a known model kind, and a feature spec and network the service can encode and run
- * (422, each naming its reason). Then it goes the way a trained version goes: reserved through
+ * format, a known model kind, a feature spec and network the service can encode and run, and a
+ * usable drift baseline (422, each naming its reason). Then it goes the way a trained version goes: reserved through
  * the registry (a new model is created; an existing one keeps its schema unless
  * `allow_schema_change`), written atomically, marked ready and activated.
  */
@@ -11,6 +11,7 @@ import { columnNameProblem } from "../datasets/column-names";
 import { ServiceError } from "../errors";
 import { isModelType, modelKind } from "../ml/kinds";
 import { modelProblems } from "../ml/model-check";
+import { baselineProblems } from "../monitoring/baseline-check";
 import { artifactStore } from "../storage/open";
 import { type Activated, type ActivationDeps, activateVersion } from "./activation";
 import {
@@ -94,6 +95,12 @@ export function checkImport(bytes: Uint8Array, sha256: string, limit: number): M
       problems: problems.slice(0, 50),
     });
   }
+  const baseline = baselineProblems(artifact.baseline);
+  if (baseline.length) {
+    throw refuse("invalid_baseline", `its drift baseline is unusable: ${baseline[0]?.path} ${baseline[0]?.message}`, {
+      problems: baseline.slice(0, 50),
+    });
+  }
   return artifact;
 }
 
@@ -140,12 +147,14 @@ export async function importArtifact(deps: ImportDeps, actor: Actor, by: string,
       metrics: {
         model_type: modelType,
         hidden_layer_sizes: description.hidden_layer_sizes,
-        epochs: artifact.model.nIter,
-        final_loss: artifact.model.lossCurve.at(-1) ?? null,
+        epochs: Number.isSafeInteger(artifact.model.nIter) ? artifact.model.nIter : null,
+        final_loss: Array.isArray(artifact.model.lossCurve) ? (artifact.model.lossCurve.at(-1) ?? null) : null,
         imported_from: source,
       },
       backend: "imported",
-      trainRows: artifact.spec.features[0]?.count ?? 0,
+      trainRows: Number.isSafeInteger(artifact.spec.features[0]?.count)
+        ? (artifact.spec.features[0]?.count as number)
+        : 0,
       trainingTimeS: 0,
       artifactFile: stored.file,
       artifactSha256: stored.sha256,

@@ -234,6 +234,18 @@ describe("POST /models/import", () => {
       await nothingRegistered(target, "bad-spec");
     });
 
+    test("a drift baseline the checks could not read: 422 invalid_baseline", async () => {
+      const bytes = withHeader(artifact, (h) => {
+        const features = (h.baseline as { features: Record<string, { edges: unknown }> }).features;
+        (features.petal_length as { edges: unknown }).edges = "none";
+      });
+      const res = await importForm(target, bytes, { model_key: "bad-baseline", sha256: hex(bytes) });
+      expect(res.status).toBe(422);
+      expect(res.body.error.details.reason).toBe("invalid_baseline");
+      expect(res.body.error.message).toContain("baseline.features.petal_length");
+      await nothingRegistered(target, "bad-baseline");
+    });
+
     test("bytes that are not an artifact: 422 invalid_artifact", async () => {
       const junk = new TextEncoder().encode("model_key,version\niris,1.0.0\n");
       const res = await importForm(target, junk, { model_key: "junk", sha256: hex(junk) });
