@@ -8,7 +8,8 @@ WORKDIR /src
 # gcc builds the native CPU kernels embedded in the binary
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# onnxruntime-node is a test-only dependency: its install script would fetch CUDA parts
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 COPY . .
 RUN npx bun scripts/build.ts
 

@@ -14,6 +14,10 @@ const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the HTTP API, dashboard, jobs and schedules", load: () => import("./cli/serve") },
   migrate: { summary: "apply pending database migrations", load: () => import("./cli/migrate") },
   train: { summary: "train an MLP offline on a numeric CSV and print its score", load: () => import("./cli/train") },
+  export: {
+    summary: "write a model version as ONNX or as its artifact (.mlsa)",
+    load: () => import("./cli/export"),
+  },
   user: { summary: "create users, set passwords, list accounts", load: () => import("./cli/user") },
   "drift-check": {
     summary: "check models for drift now (exit 10: drift found)",
@@ -41,6 +45,7 @@ Examples:
   mlservice serve
   mlservice migrate
   mlservice drift-check --model churn
+  mlservice export --model churn --format onnx
   mlservice serve --help`;
 }
 

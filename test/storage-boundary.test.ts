@@ -12,6 +12,7 @@ const ROOT = join(import.meta.dir, "..");
 const FILESYSTEM_ALLOWED: Record<string, string> = {
   "src/service.ts": "reads .env / ML_ENV_FILE and the TLS certificate and key",
   "src/cli/train.ts": "reads the CSV file the operator names on the command line",
+  "src/cli/export.ts": "writes the model file the operator names with --out",
   "src/compute/native/library.ts": "copies the kernel library embedded in the binary to a temporary file to load it",
 };
 

@@ -20,6 +20,7 @@ import { healthRoutes } from "./api/health";
 import { jobsRoutes } from "./api/jobs";
 import { maintainersRoutes } from "./api/maintainers";
 import { createServiceMetrics, metricsRoutes } from "./api/metrics";
+import { IMPORT_PATH, importLimit, modelFilesRoutes } from "./api/model-files";
 import { modelsRoutes } from "./api/models";
 import { predictRoutes } from "./api/predict";
 import { tokensRoutes } from "./api/tokens";
@@ -63,7 +64,12 @@ export function createApp(deps: AppDeps) {
   });
   // the CSV upload streams its body under its own limit; bodyLimit would buffer a chunked body whole
   const csvLimit = uploadLimit(config.ML_MAX_CSV_UPLOAD_BYTES);
-  app.use((c, next) => (c.req.path === UPLOAD_PATH ? csvLimit(c, next) : requestLimit(c, next)));
+  // an imported artifact may be larger than a JSON body: it has its own limit
+  const artifactLimit = importLimit(config.ML_MAX_IMPORT_BYTES);
+  app.use((c, next) => {
+    if (c.req.path === UPLOAD_PATH) return csvLimit(c, next);
+    return c.req.path === IMPORT_PATH ? artifactLimit(c, next) : requestLimit(c, next);
+  });
 
   // every request is recorded, then authenticated; routes declare their role (src/http/middleware/route-access.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
@@ -82,6 +88,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", datasetRoutes(deps));
   app.route("/", trainRoutes(deps));
   app.route("/", predictRoutes(deps));
+  app.route("/", modelFilesRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));

@@ -14,8 +14,8 @@ import { type Actor, assertCanChangeModel } from "./ownership";
 import { applyRetention, getModel, getVersion, setActiveVersion } from "./registry";
 import type { ModelCache } from "./serving";
 
-/** Why a version starts serving: a fresh fit, a retrain that passed its comparison, or a person's choice. */
-export type ActivationReason = "trained" | "retrained" | "rollback";
+/** Why a version starts serving: a fresh fit, a retrain that passed its comparison, an imported artifact, or a person's choice. */
+export type ActivationReason = "trained" | "retrained" | "imported" | "rollback";
 
 declare module "../events/bus" {
   interface BusEvents {

@@ -96,13 +96,44 @@ export function encodeArtifact(a: ModelArtifact): Uint8Array {
   return out;
 }
 
-export function decodeArtifact(bytes: Uint8Array): ModelArtifact {
+/**
+ * The JSON header of an artifact and where its tensors start; an ArtifactError when the bytes are
+ * not an artifact (no magic, a header running past the end, not JSON, tensors not whole floats).
+ */
+export function artifactHeader(bytes: Uint8Array): { header: Record<string, unknown>; start: number } {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new ArtifactError("not a model artifact");
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   const start = 8 + headerLength;
+  if (start > bytes.length) throw new ArtifactError("the artifact's header runs past its end");
+  if ((bytes.length - start) % 4 !== 0) throw new ArtifactError("the artifact's tensors are not whole float32 values");
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, start)));
+  } catch {
+    throw new ArtifactError("the artifact's header is not JSON");
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    throw new ArtifactError("the artifact's header is not a JSON object");
+  return { header: header as Record<string, unknown>, start };
+}
+
+/** The kind an artifact header names (none: an MLP, written before kinds existed); not checked. */
+export const artifactModelType = (header: Record<string, unknown>): unknown => header.model_type ?? DEFAULT_MODEL_TYPE;
+
+export function decodeArtifact(bytes: Uint8Array): ModelArtifact {
+  const { header: json, start } = artifactHeader(bytes);
+  // the fields encodeArtifact writes; an imported artifact's are checked by src/registry/import.ts
+  const header = json as unknown as {
+    modelKey: string;
+    version: string;
+    createdAt: string;
+    spec: FeatureSpec;
+    target: TargetSpec;
+    model: Record<string, unknown>;
+    baseline?: unknown;
+  };
   const data = new Float32Array(bytes.slice(start).buffer);
-  const modelType = header.model_type ?? DEFAULT_MODEL_TYPE;
+  const modelType = artifactModelType(json);
   if (!isModelType(modelType)) throw new ArtifactError(`artifact of unknown model_type ${JSON.stringify(modelType)}`);
   let model: MlpModel;
   try {
@@ -137,6 +168,23 @@ export async function readArtifact(store: ArtifactStore, modelKey: string, versi
     throw asArtifactError(e, modelKey, version);
   }
   return decodeArtifact(bytes);
+}
+
+/**
+ * The stored bytes of a version's artifact, verified against `sha256`: what GET
+ * /models/{key}/versions/{v}/artifact sends. Missing or changed bytes are an ArtifactError.
+ */
+export async function readArtifactBytes(
+  store: ArtifactStore,
+  modelKey: string,
+  version: string,
+  sha256: string,
+): Promise<Uint8Array> {
+  try {
+    return await store.get(keyOf(modelKey, version), sha256);
+  } catch (e) {
+    throw asArtifactError(e, modelKey, version);
+  }
 }
 
 function asArtifactError(e: unknown, modelKey: string, version: string): unknown {

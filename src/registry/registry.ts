@@ -65,7 +65,8 @@ export interface ReserveVersion {
   featureFields: string[];
   hyperparameters: Record<string, unknown>;
   datasetId: string | null;
-  jobId: string;
+  /** the fit that makes it; null for an imported artifact */
+  jobId: string | null;
   createdBy: number | null;
   now: string;
   /** who asks: a new model_key makes its creator the owner; an existing model needs owner, maintainer or admin */

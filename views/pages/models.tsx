@@ -3,6 +3,7 @@
 import { LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";
 import { Csrf } from "../components/form";
+import { ModelDownloads } from "../components/model-downloads";
 
 export interface ModelListItem {
   model_key: string;
@@ -237,6 +238,7 @@ export function ModelDetailPage(p: {
           </tbody>
         </table>
       </div>
+      <ModelDownloads modelKey={m.model_key} versions={p.versions} />
       <People modelKey={m.model_key} people={p.people} canManage={p.canManage} csrf={p.csrf} />
       <h2>Features</h2>
       {p.features ? (
