@@ -21,7 +21,7 @@ export const VersionNotesBody = strictBody({
 });
 
 /** `versions=1.0.0,1.1.0` (commas) or the parameter repeated */
-const CompareQuery = v.object({ versions: v.pipe(v.string(), v.minLength(1)) });
+const CompareQuery = v.object({ versions: v.union([v.string(), v.array(v.string())]) });
 
 export function versionRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
   const { db } = deps;
@@ -40,11 +40,11 @@ export function versionRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
       return c.json(await versionCurves(curvesDeps, c.req.param("key"), c.req.param("version")));
     })
     .get("/models/:key/compare", requireRole("user"), queryParams(CompareQuery), async (c) => {
-      const versions = c.req
-        .queries("versions")
-        ?.flatMap((s) => s.split(","))
+      const versions = [c.req.valid("query").versions]
+        .flat()
+        .flatMap((s) => s.split(","))
         .map((s) => s.trim())
         .filter(Boolean);
-      return c.json(await versionComparison(curvesDeps, c.req.param("key"), versions ?? []));
+      return c.json(await versionComparison(curvesDeps, c.req.param("key"), versions));
     });
 }
