@@ -12,8 +12,8 @@ import { versionView } from "./queries";
 import { getModel, getVersion } from "./registry";
 import type { ModelCache } from "./serving";
 
-/** Versions one comparison shows at most (the chart stays readable). */
-export const MAX_COMPARED = 8;
+/** Versions one comparison shows at most: one colour each on the chart. */
+export const MAX_COMPARED = 4;
 
 /** One version as the API shows it, with its notes, tags and the aliases naming it. 404 unknown. */
 export async function versionDetail(db: Kysely<DB>, modelKey: string, version: string) {
@@ -26,19 +26,20 @@ export async function versionDetail(db: Kysely<DB>, modelKey: string, version: s
 export type ComparedVersion = Awaited<ReturnType<typeof versionDetail>> & { curves: VersionCurves };
 
 /**
- * 2–MAX_COMPARED distinct versions in the order asked, each with its curves. 422 for fewer or
- * more, 404 for an unknown one.
+ * 2–MAX_COMPARED distinct versions in the order asked (`min: 1` for one version's page), each
+ * with its curves. 422 for fewer or more, 404 for an unknown one.
  */
 export async function versionComparison(
   deps: { db: Kysely<DB>; models: ModelCache },
   modelKey: string,
   versions: string[],
+  o: { min: number } = { min: 2 },
 ): Promise<{ model_key: string; task_type: string; versions: ComparedVersion[] }> {
   const model = await getModel(deps.db, modelKey);
   const asked = [...new Set(versions)];
-  if (asked.length < 2 || asked.length > MAX_COMPARED) {
-    throw invalid(`compare 2 to ${MAX_COMPARED} distinct versions; got ${asked.length}`, [
-      { path: "versions", message: `2 to ${MAX_COMPARED} distinct versions` },
+  if (asked.length < o.min || asked.length > MAX_COMPARED) {
+    throw invalid(`compare ${o.min} to ${MAX_COMPARED} distinct versions; got ${asked.length}`, [
+      { path: "versions", message: `${o.min} to ${MAX_COMPARED} distinct versions` },
     ]);
   }
   const out: ComparedVersion[] = [];
