@@ -66,7 +66,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     now: deps.now,
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
-  jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend }));
+  jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend, shadow }));
   const drift = driftCheckDeps({
     ...deps,
     driftWindow: deps.stores.driftWindow,

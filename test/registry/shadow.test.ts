@@ -167,3 +167,33 @@ describe("shadow traffic", () => {
     expect(await shadowRows()).toHaveLength(before);
   });
 });
+
+describe("shadow traffic of batch jobs", () => {
+  test("rows a predict job answers with the serving version are copied to the shadow too", async () => {
+    const batch = await startService({ ML_SYNC_PREDICT_MAX_ROWS: "10" });
+    try {
+      const olivia = await signedInUser(batch, "olivia");
+      for (const hyperparameters of [{ max_iter: 2, hidden_layer_sizes: [2] }, { max_iter: 30 }]) {
+        const res = await olivia.send("/train", {
+          json: { model_key: "iris", target_field: "species", items: iris, hyperparameters },
+        });
+        await batch.waitJob(res.body.job_id);
+      }
+      await olivia.send("/models/iris/aliases/challenger", { method: "PUT", json: { version: "1.0.0" } });
+      expect((await olivia.send("/models/iris/shadow", { method: "PUT", json: {} })).status).toBe(200);
+      const queued = await olivia.send("/predict", { json: { model_key: "iris", data: probe } });
+      expect(queued.status).toBe(202);
+      const job = await batch.waitJob(queued.body.job_id);
+      expect(job.status).toBe("completed");
+      await batch.runtime.shadow.drain();
+      const result = (await olivia.send(`/predict/${queued.body.job_id}`)).body.result;
+      const logged = await batch.db.selectFrom("shadow_predictions").selectAll().orderBy("id").execute();
+      expect(logged.map((r) => r.prediction_id)).toEqual(
+        result.predictions.map((p: { prediction_id: number }) => p.prediction_id),
+      );
+      expect(new Set(logged.map((r) => r.live_version))).toEqual(new Set(["1.1.0"]));
+    } finally {
+      await batch.close();
+    }
+  });
+});
