@@ -12,9 +12,10 @@
  * await runtime.shadow.drain();                      // tests and shutdown: everything offered is written
  * ```
  */
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
 import type { Backend } from "../compute/backend";
 import type { DB } from "../db/schema";
+import type { ShadowPredictionsTable } from "../db/tables/aliases";
 import type { Logger } from "../log";
 import type { Row } from "../ml/features";
 import { type LoadedVersion, type ModelCache, predictRows } from "../registry/serving";
@@ -30,6 +31,8 @@ export interface LiveAnswer {
   prediction_id: number;
   prediction: unknown;
 }
+
+type NewShadowRow = Insertable<ShadowPredictionsTable>;
 
 interface Offer {
   modelKey: string;
@@ -96,9 +99,18 @@ export class ShadowTraffic {
       const batch = this.#queue;
       this.#queue = [];
       this.#queuedRows = 0;
+      // one look-up per model per round, one write per round
+      const shadows = new Map<string, Promise<LoadedVersion | null>>();
+      const rows: NewShadowRow[] = [];
       for (const offer of batch) {
         try {
-          await this.#predict(offer);
+          let shadow = shadows.get(offer.modelKey);
+          if (!shadow) {
+            shadow = this.#shadowOf(offer.modelKey);
+            shadows.set(offer.modelKey, shadow);
+          }
+          const loaded = await shadow;
+          if (loaded && loaded.version !== offer.liveVersion) rows.push(...(await this.#predict(loaded, offer)));
         } catch (err) {
           this.#deps.log.warn("shadow prediction failed", {
             model_key: offer.modelKey,
@@ -107,32 +119,41 @@ export class ShadowTraffic {
           });
         }
       }
+      await this.#write(rows);
     }
   }
 
-  async #predict(offer: Offer): Promise<void> {
-    const { db, models, servingBackend, now } = this.#deps;
-    const version = await shadowVersion(db, offer.modelKey);
-    if (version === null || version === offer.liveVersion) return;
-    const shadow = await models.version(offer.modelKey, version);
-    const out = await predictRows(servingBackend, shadow, offer.rows);
-    const at = now().toISOString();
-    const rows = out.map((o, i) => ({
+  async #shadowOf(modelKey: string): Promise<LoadedVersion | null> {
+    const version = await shadowVersion(this.#deps.db, modelKey);
+    return version === null ? null : this.#deps.models.version(modelKey, version);
+  }
+
+  async #predict(shadow: LoadedVersion, offer: Offer): Promise<NewShadowRow[]> {
+    const out = await predictRows(this.#deps.servingBackend, shadow, offer.rows);
+    const at = this.#deps.now().toISOString();
+    return out.map((o, i) => ({
       prediction_id: (offer.answers[i] as LiveAnswer).prediction_id,
       model_key: offer.modelKey,
-      version,
+      version: shadow.version,
       live_version: offer.liveVersion,
       prediction: JSON.stringify(o.prediction),
       confidence: o.confidence,
       live_prediction: JSON.stringify((offer.answers[i] as LiveAnswer).prediction),
       created_at: at,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await db
-        .insertInto("shadow_predictions")
-        .values(rows.slice(i, i + INSERT_CHUNK))
-        .execute();
+  }
+
+  async #write(rows: NewShadowRow[]): Promise<void> {
+    try {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await this.#deps.db
+          .insertInto("shadow_predictions")
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      }
+      this.#written += rows.length;
+    } catch (err) {
+      this.#deps.log.error("shadow predictions not written", { rows: rows.length, error: (err as Error).message });
     }
-    this.#written += rows.length;
   }
 }
