@@ -169,7 +169,7 @@ describe("shadow traffic", () => {
 });
 
 describe("shadow traffic of batch jobs", () => {
-  test("rows a predict job answers with the serving version are copied to the shadow too", async () => {
+  test("rows a predict job answers with the serving version are copied to the shadow too; no answer waits for it", async () => {
     const batch = await startService({ ML_SYNC_PREDICT_MAX_ROWS: "10" });
     try {
       const olivia = await signedInUser(batch, "olivia");
@@ -192,6 +192,26 @@ describe("shadow traffic of batch jobs", () => {
         result.predictions.map((p: { prediction_id: number }) => p.prediction_id),
       );
       expect(new Set(logged.map((r) => r.live_version))).toEqual(new Set(["1.1.0"]));
+
+      // the answer does not wait for the shadow: hold the shadow's model back, and /predict still answers
+      const models = batch.runtime.models;
+      const load = models.version.bind(models);
+      let release = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      models.version = async (key, version) => {
+        await gate;
+        return load(key, version);
+      };
+      const before = logged.length;
+      const live = await olivia.send("/predict", { json: { model_key: "iris", data: probe.slice(0, 5) } });
+      expect(live.status).toBe(200);
+      expect(live.body.version).toBe("1.1.0");
+      expect(batch.runtime.shadow.counts.written).toBe(before);
+      release();
+      await batch.runtime.shadow.drain();
+      expect(batch.runtime.shadow.counts.written).toBe(before + 5);
     } finally {
       await batch.close();
     }
