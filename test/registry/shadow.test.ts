@@ -168,6 +168,39 @@ describe("shadow traffic", () => {
   });
 });
 
+describe("shadow traffic of a regression", () => {
+  test("the comparison gives the mean |shadow − live| and both MAEs on the labelled rows", async () => {
+    const widths = iris.map(({ species: _, ...r }) => r);
+    for (const hyperparameters of [{ max_iter: 3, hidden_layer_sizes: [2] }, { max_iter: 40 }]) {
+      const res = await owner.send("/train", {
+        json: { model_key: "widths", target_field: "petal_width", items: widths, hyperparameters },
+      });
+      expect((await svc.waitJob(res.body.job_id)).status).toBe("completed");
+    }
+    await owner.send("/models/widths/aliases/challenger", { method: "PUT", json: { version: "1.0.0" } });
+    expect((await owner.send("/models/widths/shadow", { method: "PUT", json: {} })).status).toBe(200);
+    const rows = test_rows.map(({ species: _, petal_width: __, ...f }) => f);
+    const truthW = test_rows.map((r) => Number(r.petal_width));
+    const live = await other.send("/predict", { json: { model_key: "widths", data: rows } });
+    const reference = await other.send("/predict", { json: { model_key: "widths", version: "1.0.0", data: rows } });
+    await svc.runtime.shadow.drain();
+    svc.runtime.predictionLog.flush();
+    for (const [i, p] of live.body.predictions.slice(0, 8).entries()) {
+      await other.send("/feedback", { json: { prediction_id: p.prediction_id, label: truthW[i] } });
+    }
+    const liveY: number[] = live.body.predictions.map((p: { prediction: number }) => p.prediction);
+    const shadowY: number[] = reference.body.predictions.map((p: { prediction: number }) => p.prediction);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const c = (await owner.send("/models/widths/shadow")).body.comparison;
+    expect(c).toMatchObject({ rows: rows.length, agreement: null, labelled: { metric: "mae", rows: 8 } });
+    expect(c.mean_abs_difference).toBeCloseTo(mean(shadowY.map((y, i) => Math.abs(y - (liveY[i] as number)))), 5);
+    const mae = (ys: number[]) => mean(ys.slice(0, 8).map((y, i) => Math.abs(y - (truthW[i] as number))));
+    expect(c.labelled.live).toBeCloseTo(mae(liveY), 5);
+    expect(c.labelled.shadow).toBeCloseTo(mae(shadowY), 5);
+    expect(c.mean_abs_difference).toBeGreaterThan(0);
+  });
+});
+
 describe("shadow traffic of batch jobs", () => {
   test("rows a predict job answers with the serving version are copied to the shadow too; no answer waits for it", async () => {
     const batch = await startService({ ML_SYNC_PREDICT_MAX_ROWS: "10" });
