@@ -19,6 +19,7 @@ import type { Logger } from "./log";
 import { raiseAlert } from "./monitoring/alerts";
 import type { DriftCheckDeps } from "./monitoring/check";
 import { PredictionLog } from "./monitoring/prediction-log";
+import { ShadowTraffic } from "./monitoring/shadow-traffic";
 import { ModelCache } from "./registry/serving";
 import { artifactStore } from "./storage/open";
 
@@ -35,6 +36,8 @@ export interface Runtime {
   jobs: JobRunner;
   models: ModelCache;
   predictionLog: PredictionLog;
+  /** copies of live traffic for each model's shadow, predicted off the response path */
+  shadow: ShadowTraffic;
   /** what a drift check in this process uses (queues retrains and starts them) */
   drift: DriftCheckDeps;
   /** the CPU backend for prediction batches past the host path, opened on first use */
@@ -54,6 +57,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     backend ??= openCpu({ ...opts, compute }).then((c) => c.backend);
     return backend;
   };
+  const shadow = new ShadowTraffic({ db: deps.db, models, servingBackend, log: deps.log, now: deps.now });
   const jobs = new JobRunner({
     db: deps.db,
     log: deps.log,
@@ -62,7 +66,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     now: deps.now,
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
-  jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend }));
+  jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend, shadow }));
   const drift = driftCheckDeps({
     ...deps,
     driftWindow: deps.stores.driftWindow,
@@ -88,6 +92,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     jobs,
     models,
     predictionLog,
+    shadow,
     drift,
     servingBackend,
     start: async () => {
@@ -96,6 +101,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     stop: async (graceMs) => {
       await jobs.stop(graceMs);
       offFailed();
+      await shadow.drain();
       predictionLog.stop();
       if (backend) (await backend).dispose();
     },

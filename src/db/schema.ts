@@ -1,5 +1,6 @@
 /** Table types for Kysely, one interface per table, named as in migrations/. */
 import type { Generated } from "kysely";
+import type { AliasTables } from "./tables/aliases";
 import type { ModelTables } from "./tables/models";
 import type { MonitoringTables } from "./tables/monitoring";
 import type { PredictionColumnTables } from "./tables/prediction-columns";
@@ -82,7 +83,7 @@ export interface EventsTable {
   reason: string | null;
 }
 
-export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables {
+export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables, AliasTables {
   service_info: ServiceInfoTable;
   schema_migrations: MigrationsTable;
   users: UsersTable;

@@ -1,8 +1,12 @@
-/** The `predict` job: batches past ML_SYNC_PREDICT_MAX_ROWS, predicted off the request and logged. */
+/**
+ * The `predict` job: batches past ML_SYNC_PREDICT_MAX_ROWS, predicted off the request and logged;
+ * rows the serving version answered are live traffic, so the model's shadow gets a copy.
+ */
 import type { Kysely } from "kysely";
 import type { Backend } from "../compute/backend";
 import type { DB } from "../db/schema";
 import type { PredictionLog } from "../monitoring/prediction-log";
+import type { ShadowTraffic } from "../monitoring/shadow-traffic";
 import { type ModelCache, type Prediction, predictRows } from "../registry/serving";
 import { PredictParams, readParams } from "./params";
 import type { JobRow } from "./queue";
@@ -13,6 +17,7 @@ export function predictHandler(deps: {
   models: ModelCache;
   predictionLog: PredictionLog;
   servingBackend: () => Promise<Backend>;
+  shadow?: ShadowTraffic;
 }) {
   return async (job: JobRow, ctx: JobContext) => {
     const p = readParams(PredictParams, job);
@@ -25,6 +30,7 @@ export function predictHandler(deps: {
       const rows = p.data.slice(i, i + chunk);
       const out = await predictRows(deps.servingBackend, loaded, rows);
       const perRow = (performance.now() - started) / (i + rows.length);
+      const first = predictions.length;
       out.forEach((o, k) => {
         const id = deps.predictionLog.add({
           model_key: p.model_key,
@@ -38,6 +44,7 @@ export function predictHandler(deps: {
         });
         predictions.push({ prediction_id: id, ...o });
       });
+      if (!p.version) deps.shadow?.offer(loaded, rows, predictions.slice(first));
       await ctx.progress({ stage: "predicting", progress: (i + rows.length) / p.data.length });
     }
     return {

@@ -19,6 +19,7 @@ import { Random } from "../ml/random";
 import { trainingBaseline } from "../monitoring/reference";
 import { activateVersion } from "../registry/activation";
 import { type TargetSpec, writeArtifact } from "../registry/artifact";
+import { trainingCurves } from "../registry/curves";
 import { SYSTEM } from "../registry/ownership";
 import { markVersionFailed, markVersionReady } from "../registry/registry";
 import type { ModelCache } from "../registry/serving";
@@ -204,6 +205,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
     artifactFile: artifact.file,
     artifactSha256: artifact.sha256,
     now,
+    curves: trainingCurves(outcome.model),
   });
   return {
     metrics: fullMetrics,

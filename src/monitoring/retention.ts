@@ -8,6 +8,8 @@
  *    labelled (feedback reads its input from the prediction, and retraining reads feedback);
  *  - prediction_batches (the columnar copy drift checks read) go at the same age, so a batch
  *    never outlives all its rows' window; baselines live in the artifacts and are untouched;
+ *  - shadow predictions (shadow-traffic.ts) go at the same age, except those whose live
+ *    prediction feedback labelled (the shadow comparison scores them);
  *  - request audit events after ML_AUDIT_RETENTION_DAYS, security events after
  *    ML_SECURITY_AUDIT_RETENTION_DAYS (src/events/retention.ts). 0 days keeps a kind for ever.
  *
@@ -34,6 +36,7 @@ export interface RetentionDeps {
 export interface RetentionResult {
   predictions: number;
   prediction_batches: number;
+  shadow_predictions: number;
   events: number;
   security_events: number;
 }
@@ -41,12 +44,12 @@ export interface RetentionResult {
 /** ISO time `days` before `now`; null for 0 (kept for ever). */
 const cutoff = (now: Date, days: number) => (days === 0 ? null : new Date(now.getTime() - days * DAY_MS).toISOString());
 
-/** Deletes logged predictions (and their batches) older than `before`, keeping labelled ones. */
+/** Deletes logged predictions (their batches, their shadows' predictions) older than `before`, keeping labelled ones. */
 export async function sweepPredictionLog(
   db: Kysely<DB>,
   before: string,
   batchRows = DEFAULT_BATCH_ROWS,
-): Promise<{ predictions: number; prediction_batches: number }> {
+): Promise<{ predictions: number; prediction_batches: number; shadow_predictions: number }> {
   const prediction_batches = await inBatches(batchRows, async (limit) => {
     const r = await db
       .deleteFrom("prediction_batches")
@@ -78,7 +81,24 @@ export async function sweepPredictionLog(
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   });
-  return { predictions, prediction_batches };
+  const shadow_predictions = await inBatches(batchRows, async (limit) => {
+    const r = await db
+      .deleteFrom("shadow_predictions")
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("shadow_predictions as s")
+          .select("s.id")
+          .where("s.created_at", "<", before)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom("feedback as f").select("f.id").whereRef("f.prediction_id", "=", "s.prediction_id"))),
+          )
+          .orderBy("s.created_at")
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  });
+  return { predictions, prediction_batches, shadow_predictions };
 }
 
 /** One sweep of everything past its retention; what it deleted, by kind. */
@@ -90,7 +110,7 @@ export async function sweepRetention(
   const predictionsBefore = cutoff(now, deps.config.ML_PREDICTION_RETENTION_DAYS);
   const log = predictionsBefore
     ? await sweepPredictionLog(deps.db, predictionsBefore, batchRows)
-    : { predictions: 0, prediction_batches: 0 };
+    : { predictions: 0, prediction_batches: 0, shadow_predictions: 0 };
   const audit = await sweepAuditEvents(
     deps.db,
     {

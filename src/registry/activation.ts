@@ -1,6 +1,6 @@
 /**
- * The one way a version starts serving. A train job, a retrain that beat its source version, and
- * a rollback from the API or the dashboard all call `activateVersion`, so every switch checks the
+ * The one way a version starts serving. A train job, a retrain that beat its source version, a
+ * rollback from the API or the dashboard, and the promotion of a shadow all call `activateVersion`, so every switch checks the
  * same permission, verifies the artifact before anything changes, moves the model's metadata with
  * the version, swaps the in-memory model atomically, and publishes the same `models:*` events.
  */
@@ -14,8 +14,11 @@ import { type Actor, assertCanChangeModel } from "./ownership";
 import { applyRetention, getModel, getVersion, setActiveVersion } from "./registry";
 import type { ModelCache } from "./serving";
 
-/** Why a version starts serving: a fresh fit, a retrain that passed its comparison, an imported artifact, or a person's choice. */
-export type ActivationReason = "trained" | "retrained" | "imported" | "rollback";
+/**
+ * Why a version starts serving: a fresh fit, a retrain that passed its comparison, an imported
+ * artifact, or a person's choice (a rollback, or promoting the shadow compared on live traffic).
+ */
+export type ActivationReason = "trained" | "retrained" | "imported" | "rollback" | "promoted";
 
 declare module "../events/bus" {
   interface BusEvents {
@@ -31,6 +34,14 @@ declare module "../events/bus" {
     "models:metrics_updated": { model_key: string; version: string; metrics: unknown; active: boolean };
   }
 }
+
+/** What a 403 says was refused, per reason. */
+const REFUSED_ACTION: Record<ActivationReason, string> = {
+  trained: "activate a version of",
+  retrained: "activate a version of",
+  rollback: "roll back",
+  promoted: "promote the shadow of",
+};
 
 export interface ActivationDeps {
   db: Kysely<DB>;
@@ -62,12 +73,13 @@ export interface Activated {
  * 404 unknown model or version, 403 when `actor` may not change the model, 409 when the version
  * is not ready, 503 when its artifact is missing or fails its sha256 check: in every case the
  * serving version stays. A rollback is recorded in `rollbacks`; a new version (trained or
- * retrained) pushes the oldest ready versions out (ML_MODEL_RETENTION), a rollback archives nothing.
+ * retrained) pushes the oldest ready versions out (ML_MODEL_RETENTION), a rollback or a
+ * promotion archives nothing.
  */
 export async function activateVersion(deps: ActivationDeps, a: Activation): Promise<Activated> {
   const { db } = deps;
   await getModel(db, a.modelKey); // the 404 comes before the permission check
-  await assertCanChangeModel(db, a.actor, a.modelKey, a.reason === "rollback" ? "roll back" : "activate a version of");
+  await assertCanChangeModel(db, a.actor, a.modelKey, REFUSED_ACTION[a.reason]);
   const loaded = await deps.models.load(a.modelKey, a.version);
   // read after the load: the version this switch replaces, even if another switch ran meanwhile
   const from = (await getModel(db, a.modelKey)).active_version;
@@ -76,7 +88,7 @@ export async function activateVersion(deps: ActivationDeps, a: Activation): Prom
   deps.models.swap(loaded);
   if (a.reason === "rollback") {
     await recordRollback(db, { modelKey: a.modelKey, from, to: a.version, by: a.by, at });
-  } else {
+  } else if (a.reason !== "promoted") {
     await applyRetention(db, artifactStore(deps.config), a.modelKey, deps.config.ML_MODEL_RETENTION);
   }
   const row = await getVersion(db, a.modelKey, a.version);

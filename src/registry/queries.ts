@@ -7,8 +7,10 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
 import { type ModelType, recordedModelType } from "../ml/kinds";
+import { listAliases } from "./aliases";
 import { modelPeople } from "./maintainers";
 import { getModel, listVersions, type ModelRow, type VersionRow } from "./registry";
+import { getShadow } from "./shadow";
 
 const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
 
@@ -46,13 +48,15 @@ function summarize(model: ModelRow, versions: VersionBrief[]): ModelSummary {
   };
 }
 
-/** `GET /models/{key}`: the summary, the owner and maintainers, and every version. 404 unknown. */
+/** `GET /models/{key}`: the summary, the owner and maintainers, aliases, shadow and every version. 404 unknown. */
 export async function modelDetail(db: Kysely<DB>, modelKey: string) {
   const model = await getModel(db, modelKey);
   const versions = await listVersions(db, modelKey);
   return {
     ...summarize(model, versions),
     ...(await modelPeople(db, modelKey)),
+    aliases: await listAliases(db, modelKey),
+    shadow: await getShadow(db, modelKey),
     version_list: versions.map((v) => versionView(v, model.active_version)),
   };
 }
@@ -133,6 +137,8 @@ export function versionView(v: VersionRow, active: string | null) {
     dataset_id: v.dataset_id,
     job_id: v.job_id,
     error: v.error,
+    notes: v.notes,
+    tags: JSON.parse(v.tags) as string[],
     created_at: v.created_at,
     completed_at: v.completed_at,
   };

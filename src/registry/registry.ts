@@ -209,6 +209,8 @@ export interface CompletedVersion {
   artifactFile: string;
   artifactSha256: string;
   now: string;
+  /** per-epoch training loss and validation score (curves.ts reads them back) */
+  curves?: { loss: number[]; validation_score: number[] } | undefined;
 }
 
 export async function markVersionReady(db: Kysely<DB>, modelKey: string, version: string, c: CompletedVersion) {
@@ -222,6 +224,7 @@ export async function markVersionReady(db: Kysely<DB>, modelKey: string, version
       training_time_s: c.trainingTimeS,
       artifact_file: c.artifactFile,
       artifact_sha256: c.artifactSha256,
+      curves: c.curves ? JSON.stringify(c.curves) : null,
       completed_at: c.now,
     })
     .where("model_key", "=", modelKey)
@@ -263,15 +266,17 @@ export async function setActiveVersion(
 }
 
 /**
- * Keeps the newest `keep` ready versions and the active one; older ready versions are archived
- * and their artifacts removed. Returns the archived versions.
+ * Keeps the newest `keep` ready versions, the active one and those an alias names; older ready
+ * versions are archived and their artifacts removed. Returns the archived versions.
  */
 export async function applyRetention(db: Kysely<DB>, artifacts: ArtifactStore, modelKey: string, keep: number) {
   const model = await getModel(db, modelKey);
   const ready = (await listVersions(db, modelKey)).filter((v) => v.status === "ready");
+  const aliased = await db.selectFrom("model_aliases").select("version").where("model_key", "=", modelKey).execute();
+  const kept = new Set([model.active_version, ...aliased.map((a) => a.version)]);
   const archived: string[] = [];
   for (const v of ready.slice(keep)) {
-    if (v.version === model.active_version) continue;
+    if (kept.has(v.version)) continue;
     await db
       .updateTable("model_versions")
       .set({ status: "archived", artifact_file: null })

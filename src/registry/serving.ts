@@ -15,6 +15,9 @@ import type { ArtifactStore } from "../storage/artifact-store";
 import { type ArtifactCheck, ArtifactError, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
 import { getModel, getVersion } from "./registry";
 
+/** Non-serving versions kept loaded at once (aliases, shadows); the least recently used goes first. */
+const PINNED_VERSIONS = 8;
+
 export interface LoadedVersion {
   modelKey: string;
   version: string;
@@ -41,6 +44,8 @@ export class ModelCache {
   readonly #live = new Map<string, LoadedVersion>();
   readonly #loading = new Map<string, Promise<LoadedVersion>>();
   readonly #checked = new Map<string, ArtifactCheck>();
+  /** versions loaded by `version()`, least recently used first */
+  readonly #pinned = new Map<string, { loaded: LoadedVersion; sha256: string | null }>();
 
   constructor(db: Kysely<DB>, artifacts: ArtifactStore) {
     this.#db = db;
@@ -77,6 +82,31 @@ export class ModelCache {
     const current = this.#live.get(modelKey);
     if (current) return current;
     this.#live.set(modelKey, loaded);
+    return loaded;
+  }
+
+  /**
+   * A ready version other than the serving one (an alias's, a shadow's), kept loaded so that
+   * each prediction does not re-read its artifact: the row is read every time, so a version
+   * that stopped being ready, or whose artifact changed, is not answered from memory.
+   */
+  async version(modelKey: string, version: string): Promise<LoadedVersion> {
+    const live = this.#live.get(modelKey);
+    if (live?.version === version) return live;
+    const row = await getVersion(this.#db, modelKey, version);
+    const key = `${modelKey}\u0000${version}`;
+    const hit = this.#pinned.get(key);
+    if (hit && row.status === "ready" && hit.sha256 === row.artifact_sha256) {
+      this.#pinned.delete(key); // most recently used last
+      this.#pinned.set(key, hit);
+      return hit.loaded;
+    }
+    const loaded = await this.load(modelKey, version);
+    this.#pinned.set(key, { loaded, sha256: row.artifact_sha256 });
+    for (const old of this.#pinned.keys()) {
+      if (this.#pinned.size <= PINNED_VERSIONS) break;
+      this.#pinned.delete(old);
+    }
     return loaded;
   }
 

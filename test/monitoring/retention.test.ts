@@ -100,6 +100,43 @@ describe("sweepRetention", () => {
     ]);
   });
 
+  test("shadow predictions go at the predictions' age, except those whose live prediction was labelled", async () => {
+    const { deps } = testApp({ ML_PREDICTION_RETENTION_DAYS: "90" });
+    const shadowOf = (prediction_id: number, at: string) =>
+      deps.db
+        .insertInto("shadow_predictions")
+        .values({
+          prediction_id,
+          model_key: "m",
+          version: "1.1.0",
+          live_version: "1.0.0",
+          prediction: '"a"',
+          confidence: 0.9,
+          live_prediction: '"a"',
+          created_at: at,
+        })
+        .execute();
+    for (const [id, days] of [
+      [1, 100],
+      [2, 120],
+      [3, 100],
+      [4, 10],
+    ] as const) {
+      await shadowOf(id, daysAgo(days));
+    }
+    await deps.db
+      .insertInto("feedback")
+      .values({ prediction_id: 3, model_key: "m", label: '"a"', created_at: daysAgo(99) })
+      .execute();
+    expect((await sweepRetention(deps, NOW)).shadow_predictions).toBe(2);
+    const left = await deps.db
+      .selectFrom("shadow_predictions")
+      .select("prediction_id")
+      .orderBy("prediction_id")
+      .execute();
+    expect(left.map((r) => r.prediction_id)).toEqual([3, 4]);
+  });
+
   test("0 days keeps a kind for ever", async () => {
     const { deps } = testApp({
       ML_PREDICTION_RETENTION_DAYS: "0",
@@ -112,6 +149,7 @@ describe("sweepRetention", () => {
     expect(await sweepRetention(deps, NOW)).toEqual({
       predictions: 0,
       prediction_batches: 0,
+      shadow_predictions: 0,
       events: 0,
       security_events: 0,
     });

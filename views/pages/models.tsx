@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 /** Models: the list, one model's detail (versions, metrics, features, confusion matrix, charts), rollback confirmation. */
+import type { Child } from "hono/jsx";
 import { LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";
 import { Csrf } from "../components/form";
@@ -83,6 +84,7 @@ export interface VersionItem {
   training_time_s: number | null;
   created_at: string;
   error: string | null;
+  tags?: string[];
 }
 
 export interface FeatureItem {
@@ -109,6 +111,8 @@ export function ModelDetailPage(p: {
   /** the viewer may name maintainers (owner, admin) */
   canManage: boolean;
   csrf: string | null;
+  /** the aliases and shadow section, shown below the versions */
+  aliases?: Child;
 }) {
   const m = p.model;
   const key = encodeURIComponent(m.model_key);
@@ -194,50 +198,63 @@ export function ModelDetailPage(p: {
         />
       ) : null}
       <h2>Versions</h2>
-      <div class="table-wrap" tabindex={0}>
-        <table>
-          <caption>Versions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Status</th>
-              <th scope="col">Kind</th>
-              <th scope="col" class="num">
-                {scoreName(m.task_type)}
-              </th>
-              <th scope="col">Backend</th>
-              <th scope="col" class="num">
-                Rows
-              </th>
-              <th scope="col">Created</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.versions.map((v) => (
+      <form method="get" action={`/ui/models/${key}/compare`}>
+        <div class="table-wrap" tabindex={0}>
+          <table>
+            <caption>Versions, newest first</caption>
+            <thead>
               <tr>
-                <th scope="row">{v.version}</th>
-                <td>
-                  <Status value={v.active ? "active" : v.status} />
-                  {v.error ? <span class="hint"> {v.error}</span> : null}
-                </td>
-                <td>{v.model_type}</td>
-                <td class="num">{fmtScore(v.metrics?.[metricKey] as number | undefined)}</td>
-                <td>{v.backend ?? "—"}</td>
-                <td class="num">{v.train_rows ?? "—"}</td>
-                <td>
-                  <Time iso={v.created_at} />
-                </td>
-                <td>
-                  {p.canChange && v.status === "ready" && !v.active ? (
-                    <a href={`/ui/models/${key}/rollback/${encodeURIComponent(v.version)}`}>Roll back to {v.version}</a>
-                  ) : null}
-                </td>
+                <th scope="col">Compare</th>
+                <th scope="col">Version</th>
+                <th scope="col">Status</th>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">
+                  {scoreName(m.task_type)}
+                </th>
+                <th scope="col">Backend</th>
+                <th scope="col" class="num">
+                  Rows
+                </th>
+                <th scope="col">Created</th>
+                <th scope="col">Action</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {p.versions.map((v) => (
+                <tr>
+                  <td>
+                    <input type="checkbox" name="v" value={v.version} aria-label={`compare ${v.version}`} />
+                  </td>
+                  <th scope="row">
+                    <a href={`/ui/models/${key}/versions/${encodeURIComponent(v.version)}`}>{v.version}</a>
+                    {v.tags?.length ? <span class="hint"> {v.tags.join(", ")}</span> : null}
+                  </th>
+                  <td>
+                    <Status value={v.active ? "active" : v.status} />
+                    {v.error ? <span class="hint"> {v.error}</span> : null}
+                  </td>
+                  <td>{v.model_type}</td>
+                  <td class="num">{fmtScore(v.metrics?.[metricKey] as number | undefined)}</td>
+                  <td>{v.backend ?? "—"}</td>
+                  <td class="num">{v.train_rows ?? "—"}</td>
+                  <td>
+                    <Time iso={v.created_at} />
+                  </td>
+                  <td>
+                    {p.canChange && v.status === "ready" && !v.active ? (
+                      <a href={`/ui/models/${key}/rollback/${encodeURIComponent(v.version)}`}>
+                        Roll back to {v.version}
+                      </a>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {p.versions.length > 1 ? <button type="submit">Compare the checked versions</button> : null}
+      </form>
+      {p.aliases ?? null}
       <ModelDownloads modelKey={m.model_key} versions={p.versions} />
       <People modelKey={m.model_key} people={p.people} canManage={p.canManage} csrf={p.csrf} />
       <h2>Features</h2>

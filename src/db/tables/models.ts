@@ -50,6 +50,12 @@ export interface ModelVersionsTable {
   completed_at: string | null;
   /** 0006: the target this version was trained for (NULL only on rows from before 0006 without a model) */
   target_field: string | null;
+  /** 0011: JSON {"loss": number[], "validation_score": number[]} per epoch; NULL before 0011 (the artifact keeps them) */
+  curves: string | null;
+  /** 0011: free text a person wrote about the version */
+  notes: Generated<string>;
+  /** 0011: JSON array of tag strings */
+  tags: Generated<string>;
 }
 
 /** 0006: users besides the owner who may change a model. */

@@ -10,6 +10,7 @@ import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, jobView } from "../../jobs/queue";
 import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
 import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
+import { predictionTarget } from "../../registry/aliases";
 import { predictRows } from "../../registry/serving";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -20,8 +21,11 @@ const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)), v.record(v.string(), Cell)]);
 
 export const PredictBody = strictBody({
+  /** a model key, or `model_key@alias` */
   model_key: v.pipe(v.string(), v.minLength(1)),
   version: v.optional(v.string()),
+  /** a named alias of the model (`champion`, `challenger`, …) instead of a version */
+  alias: v.optional(v.pipe(v.string(), v.minLength(1))),
   data: Rows,
 });
 
@@ -64,29 +68,30 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         const body = c.req.valid("json");
         const rows = asRows(body.data);
         checkNumbers(rows, "data");
+        const { modelKey, version, alias } = await predictionTarget(deps.db, body);
         if (rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
           // validate the model exists before queueing
-          if (body.version) await runtime.models.load(body.model_key, body.version);
-          else await runtime.models.active(body.model_key);
+          if (version) await runtime.models.load(modelKey, version);
+          else await runtime.models.active(modelKey);
           const job = await enqueue(deps.db, {
             type: "predict",
-            modelKey: body.model_key,
-            version: body.version ?? null,
-            params: { model_key: body.model_key, version: body.version ?? null, data: rows },
+            modelKey,
+            version: version ?? null,
+            params: { model_key: modelKey, version: version ?? null, data: rows },
             createdBy: signedIn(c).userId ?? null,
             now: now().toISOString(),
           });
           runtime.jobs.kick();
-          return c.json({ job_id: job.id, status: job.status, model_key: body.model_key, rows: rows.length }, 202);
+          return c.json({ job_id: job.id, status: job.status, model_key: modelKey, rows: rows.length }, 202);
         }
-        const loaded = body.version
-          ? await runtime.models.load(body.model_key, body.version)
-          : await runtime.models.active(body.model_key);
+        const loaded = version
+          ? await runtime.models.version(modelKey, version)
+          : await runtime.models.active(modelKey);
         const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
         const perRow = (performance.now() - started) / rows.length;
         const predictions = out.map((o, i) => ({
           prediction_id: runtime.predictionLog.add({
-            model_key: body.model_key,
+            model_key: modelKey,
             version: loaded.version,
             input: rows[i],
             prediction: o.prediction,
@@ -96,12 +101,15 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
           }),
           ...o,
         }));
+        // live traffic only: a copy for the model's shadow, predicted after this answer leaves
+        if (version === undefined) runtime.shadow.offer(loaded, rows, predictions);
         if (c.req.valid("query").format === "csv") {
           return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
         }
         return c.json({
-          model_key: body.model_key,
+          model_key: modelKey,
           version: loaded.version,
+          ...(alias !== undefined && { alias }),
           predictions,
           processing_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
         });

@@ -12,6 +12,7 @@ import { assetRoutes } from "./assets";
 import { datasetPages } from "./datasets";
 import { jobPages } from "./jobs";
 import { liveRoutes } from "./live";
+import { modelRunPages } from "./model-runs";
 import { modelPages } from "./models";
 import { monitoringPages } from "./monitoring-pages";
 import { overviewPages } from "./overview";
@@ -28,6 +29,7 @@ export function dashboard(deps: AppDeps) {
     .route("/", liveRoutes(deps.bus))
     .route("/", accountRoutes(deps))
     .route("/", overviewPages(deps))
+    .route("/", modelRunPages(deps))
     .route("/", modelPages(deps))
     .route("/", jobPages(deps))
     .route("/", monitoringPages(deps))

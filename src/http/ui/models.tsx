@@ -5,15 +5,20 @@
  * domain operations' (rollbackModel, addMaintainer, removeMaintainer), as for the API.
  */
 import { Hono } from "hono";
+import { AliasesAndShadow } from "../../../views/pages/model-aliases";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { modelKind, recordedModelType } from "../../ml/kinds";
+import { shadowComparison } from "../../monitoring/shadow-comparison";
 import { rollbackModel } from "../../registry/activation";
+import { listAliases } from "../../registry/aliases";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
 import { listModelSummaries, type ModelSummary } from "../../registry/queries";
 import { getModel, getVersion, listVersions } from "../../registry/registry";
+import { getShadow } from "../../registry/shadow";
 import type { AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { RUN_NOTICES } from "./model-runs";
 import { formFields, offsetOf, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
@@ -69,7 +74,7 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
           ? `Version ${model.active_version} now serves.`
           : done === "maintainers"
             ? "Maintainers updated."
-            : null;
+            : (RUN_NOTICES[done ?? ""] ?? null);
       const relation = await modelRelation(db, signedIn(c), key);
       const page = (
         <ModelDetailPage
@@ -83,10 +88,23 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
             active: v.version === model.active_version,
             model_type: recordedModelType(parse(v.hyperparameters)),
             metrics: parse(v.metrics),
+            tags: JSON.parse(v.tags) as string[],
           }))}
           features={features ?? null}
           lossCurve={loaded?.artifact.model.lossCurve ?? null}
           servingModel={loaded ? modelKind(loaded.artifact.modelType).describe(loaded.artifact.model) : null}
+          aliases={
+            <AliasesAndShadow
+              modelKey={key}
+              activeVersion={model.active_version}
+              aliases={await listAliases(db, key)}
+              readyVersions={versions.filter((v) => v.status === "ready").map((v) => v.version)}
+              shadow={await getShadow(db, key)}
+              comparison={await shadowComparison(db, key)}
+              canChange={relation !== "none"}
+              csrf={signedIn(c).csrfToken}
+            />
+          }
         />
       );
       return render(c, deps, `Model ${key}`, page, { notice });
