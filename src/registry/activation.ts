@@ -1,6 +1,7 @@
 /**
  * The one way a version starts serving. A train job, a retrain that beat its source version, a
- * rollback from the API or the dashboard, and the promotion of a shadow all call `activateVersion`, so every switch checks the
+ * rollback from the API or the dashboard, an import and the promotion of a shadow all call
+ * `activateVersion`, so every switch checks the
  * same permission, verifies the artifact before anything changes, moves the model's metadata with
  * the version, swaps the in-memory model atomically, and publishes the same `models:*` events.
  */
@@ -39,6 +40,7 @@ declare module "../events/bus" {
 const REFUSED_ACTION: Record<ActivationReason, string> = {
   trained: "activate a version of",
   retrained: "activate a version of",
+  imported: "activate a version of",
   rollback: "roll back",
   promoted: "promote the shadow of",
 };
