@@ -16,9 +16,12 @@ import { retrainHandler } from "./jobs/retrain";
 import { JobRunner } from "./jobs/runner";
 import { trainHandler } from "./jobs/train";
 import type { Logger } from "./log";
+import { runAlertChecks } from "./monitoring/alert-checks";
 import { raiseAlert } from "./monitoring/alerts";
 import type { DriftCheckDeps } from "./monitoring/check";
 import { PredictionLog } from "./monitoring/prediction-log";
+import { AlertDelivery } from "./monitoring/webhooks/delivery";
+import { syncEnvWebhooks } from "./monitoring/webhooks/webhooks";
 import { ModelCache } from "./registry/serving";
 import { artifactStore } from "./storage/open";
 
@@ -39,6 +42,11 @@ export interface Runtime {
   drift: DriftCheckDeps;
   /** the CPU backend for prediction batches past the host path, opened on first use */
   servingBackend: () => Promise<Backend>;
+  /** sends new alerts to the webhooks (started by `start`) and the "send test" action */
+  alertDelivery: AlertDelivery;
+  /** the periodic checks that raise high_error_rate and queue_backup (scheduled by `serve`) */
+  checkAlerts: () => ReturnType<typeof runAlertChecks>;
+  /** Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError), starts jobs and alert delivery. */
   start(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
@@ -84,17 +92,23 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       details: { job_id: e.job_id, job_type: e.type, error: e.error },
     }).catch((err) => deps.log.error("alert not saved", { error: String(err) }));
   });
+  const alertDelivery = new AlertDelivery(deps);
   return {
     jobs,
     models,
     predictionLog,
     drift,
     servingBackend,
+    alertDelivery,
+    checkAlerts: () => runAlertChecks(deps),
     start: async () => {
+      await syncEnvWebhooks(deps);
       await jobs.start();
+      alertDelivery.start();
     },
     stop: async (graceMs) => {
       await jobs.stop(graceMs);
+      await alertDelivery.stop();
       offFailed();
       predictionLog.stop();
       if (backend) (await backend).dispose();

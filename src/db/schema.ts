@@ -3,6 +3,7 @@ import type { Generated } from "kysely";
 import type { ModelTables } from "./tables/models";
 import type { MonitoringTables } from "./tables/monitoring";
 import type { PredictionColumnTables } from "./tables/prediction-columns";
+import type { WebhookTables } from "./tables/webhooks";
 
 export interface ServiceInfoTable {
   key: string;
@@ -82,7 +83,7 @@ export interface EventsTable {
   reason: string | null;
 }
 
-export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables {
+export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables, WebhookTables {
   service_info: ServiceInfoTable;
   schema_migrations: MigrationsTable;
   users: UsersTable;

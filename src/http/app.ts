@@ -24,6 +24,7 @@ import { predictRoutes } from "./api/predict";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
+import { webhooksRoutes } from "./api/webhooks";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", driftRoutes(deps));
   app.route("/", feedbackRoutes(deps));
   app.route("/", alertsRoutes(deps));
+  app.route("/", webhooksRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   app.route("/", docsRoutes(app));
   const ui = dashboard(deps);
