@@ -13,6 +13,7 @@ const FILESYSTEM_ALLOWED: Record<string, string> = {
   "src/service.ts": "reads .env / ML_ENV_FILE and the TLS certificate and key",
   "src/cli/train.ts": "reads the CSV file the operator names on the command line",
   "src/compute/native/library.ts": "copies the kernel library embedded in the binary to a temporary file to load it",
+  "src/monitoring/process-stats.ts": "counts /proc/self/fd for the process_open_fds metric",
 };
 
 type Rule = { name: string; pattern: RegExp; allowed: (path: string) => boolean };
