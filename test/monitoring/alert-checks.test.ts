@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { Cron } from "croner";
+import { createLogger } from "../../src/log";
 import { type AlertCheckDeps, checkErrorRate, checkQueueBackup } from "../../src/monitoring/alert-checks";
 import { listAlerts } from "../../src/monitoring/alerts";
+import { type CronFactory, startServiceSchedules } from "../../src/monitoring/scheduler";
 import { testDeps } from "../helpers";
 import { startService } from "../ml-service/helpers";
 
@@ -121,5 +124,43 @@ describe("job queue backup", () => {
     const off = checkDeps({ ML_ALERT_QUEUE_WAIT_SECONDS: "0" });
     await queued(off, "job_old", 600);
     expect(await checkQueueBackup(off)).toBeNull();
+  });
+});
+
+describe("alert-check schedule", () => {
+  test("serve runs the checks every minute; a failing run is logged, not thrown", async () => {
+    const ticks: { name: string; pattern: string; tick: () => Promise<void> }[] = [];
+    const cron: CronFactory = (pattern, options, tick) => {
+      ticks.push({ name: options.name, pattern, tick });
+      const c = new Cron(pattern, { paused: true });
+      return { nextRun: (from) => c.nextRun(from), stop: () => c.stop() };
+    };
+    const deps = testDeps();
+    const lines: string[] = [];
+    let runs = 0;
+    const schedules = startServiceSchedules({
+      config: deps.config,
+      db: deps.db,
+      log: createLogger("error", (l) => lines.push(l)),
+      drift: deps.runtime.drift,
+      kickJobs: () => {},
+      alertChecks: async () => {
+        runs++;
+        if (runs === 2) throw new Error("database is locked");
+      },
+      cron,
+    });
+    try {
+      const job = ticks.find((t) => t.name === "alert-checks");
+      expect(new Cron(job?.pattern ?? "", { paused: true }).nextRun(new Date("2026-03-01T12:00:30Z"))).toEqual(
+        new Date("2026-03-01T12:01:20Z"),
+      );
+      await job?.tick();
+      await job?.tick();
+      expect(runs).toBe(2);
+      expect(lines.join("\n")).toContain("database is locked");
+    } finally {
+      schedules.stop();
+    }
   });
 });

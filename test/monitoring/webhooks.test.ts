@@ -4,6 +4,7 @@ import { ConfigError } from "../../src/config";
 import { createKysely, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
 import { EventBus } from "../../src/events/bus";
+import { EventLog } from "../../src/events/log";
 import { createLogger } from "../../src/log";
 import { raiseAlert } from "../../src/monitoring/alerts";
 import { AlertDelivery } from "../../src/monitoring/webhooks/delivery";
@@ -180,6 +181,35 @@ describe("alert webhooks", () => {
     expect(waits).toEqual([250, 500]);
   });
 
+  test("no secret reaches the logs: not the signing secret, not a URL's path", async () => {
+    const svc = await service();
+    const hook = receiver(() => new Response("down", { status: 503 }));
+    const slackish = `${hook.url}/T0001/B0001/sEcReTpAtH`;
+    const created = await svc.request("/alerts/webhooks", { json: { url: slackish, format: "slack" } });
+    expect(created.status).toBe(201);
+    EventLog.flushAll();
+    const events = await svc.db.selectFrom("events").selectAll().where("route", "=", "/alerts/webhooks").execute();
+    expect(events).toHaveLength(1);
+    const audit = JSON.stringify(events);
+    expect(audit).not.toContain("sEcReTpAtH");
+    expect(audit).not.toContain(created.body.secret);
+
+    const lines: string[] = [];
+    const delivery = new AlertDelivery({
+      db: svc.db,
+      bus: new EventBus(),
+      log: createLogger("debug", (l) => lines.push(l)),
+      now: () => new Date(),
+      config: { ...svc.config, ML_ALERT_WEBHOOK_MAX_ATTEMPTS: 2 },
+      sleep: async () => {},
+    });
+    await delivery.deliver(await alertOf(svc));
+    expect(lines.join("\n")).toContain("alert webhook failed");
+    expect(lines.join("\n")).toContain(new URL(hook.url).origin);
+    expect(lines.join("\n")).not.toContain("sEcReTpAtH");
+    expect(lines.join("\n")).not.toContain(created.body.secret);
+  });
+
   test("a 4xx is final: not retried", async () => {
     const svc = await service();
     const hook = receiver(() => new Response("gone", { status: 410 }));
@@ -209,7 +239,7 @@ describe("alert webhooks", () => {
     expect(second.body).toMatchObject({ outcome: "failed", status_code: 404, error: "HTTP 404" });
   });
 
-  test("a deleted webhook gets no more alerts and cannot be deleted twice", async () => {
+  test("a deleted webhook gets no more alerts, cannot be deleted twice, and its log stays readable", async () => {
     const svc = await service();
     const hook = receiver();
     const created = await svc.request("/alerts/webhooks", { json: { url: hook.url } });
@@ -221,6 +251,9 @@ describe("alert webhooks", () => {
     await svc.runtime.alertDelivery.idle();
     expect(hook.got).toHaveLength(0);
     expect((await svc.request(`/alerts/webhooks/${created.body.id}`, { method: "DELETE" })).status).toBe(404);
+    const log = await svc.request(`/alerts/webhooks/${created.body.id}/deliveries`);
+    expect(log.status).toBe(200);
+    expect(log.body.webhook.deleted_at).not.toBeNull();
   });
 
   test("bad webhooks are refused with 422: not http(s), not a URL, the service itself, unknown format", async () => {

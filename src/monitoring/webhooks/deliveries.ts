@@ -1,4 +1,4 @@
-/** The delivery log of a webhook: one row per attempt, newest first, for admins. */
+/** The delivery log of a webhook (a deleted one's too): one row per attempt, newest first, for admins. */
 import type { Selectable } from "kysely";
 import type { AlertWebhookDeliveriesTable } from "../../db/tables/webhooks";
 import { ServiceError } from "../../errors";
@@ -30,7 +30,7 @@ export async function listDeliveries(
   if (!isAdmin(actor)) {
     throw new ServiceError(403, "forbidden", "only admins may see webhook deliveries", { reason: "insufficient_role" });
   }
-  const webhook = await getWebhook(deps, webhookId);
+  const webhook = await getWebhook(deps, webhookId, { deleted: true });
   const q = deps.db.selectFrom("alert_webhook_deliveries").where("webhook_id", "=", webhookId);
   const { n } = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   const rows = await q.selectAll().orderBy("id", "desc").limit(page.limit).offset(page.offset).execute();

@@ -60,14 +60,15 @@ export async function listWebhooks(deps: WebhookDeps, actor: Actor): Promise<Web
   return (await liveWebhooks(deps.db)).map(webhookView);
 }
 
-/** A live webhook; 404 for an unknown or deleted one. */
-export async function getWebhook(deps: Pick<WebhookDeps, "db">, id: number): Promise<WebhookRow> {
-  const row = await deps.db
-    .selectFrom("alert_webhooks")
-    .selectAll()
-    .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
+/** A live webhook (or, with `deleted`, one that was deleted too); 404 for an unknown one. */
+export async function getWebhook(
+  deps: Pick<WebhookDeps, "db">,
+  id: number,
+  o: { deleted?: boolean } = {},
+): Promise<WebhookRow> {
+  let q = deps.db.selectFrom("alert_webhooks").selectAll().where("id", "=", id);
+  if (!o.deleted) q = q.where("deleted_at", "is", null);
+  const row = await q.executeTakeFirst();
   if (!row) throw notFound(`webhook ${id}`);
   return row;
 }
