@@ -102,7 +102,10 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     alertDelivery,
     checkAlerts: () => runAlertChecks(deps),
     start: async () => {
-      await syncEnvWebhooks(deps);
+      const envHooks = await syncEnvWebhooks(deps);
+      if (envHooks.length > 0 && !deps.config.ML_ALERT_WEBHOOK_SECRET) {
+        deps.log.warn("ML_ALERT_WEBHOOK_URLS deliveries are unsigned: set ML_ALERT_WEBHOOK_SECRET");
+      }
       await jobs.start();
       alertDelivery.start();
     },

@@ -181,6 +181,52 @@ describe("alert webhooks", () => {
     expect(waits).toEqual([250, 500]);
   });
 
+  test("the wait between attempts doubles up to an hour", async () => {
+    const sqlite = openSqlite(":memory:");
+    migrate(sqlite);
+    const db = createKysely(sqlite);
+    cleanups.push(() => db.destroy());
+    await db
+      .insertInto("alert_webhooks")
+      .values({
+        name: "down",
+        url: "https://down.example/hook",
+        format: "json",
+        secret: "s",
+        source: "api",
+        created_by: null,
+        created_at: new Date().toISOString(),
+        deleted_at: null,
+      })
+      .execute();
+    const waits: number[] = [];
+    const bus = new EventBus();
+    const delivery = new AlertDelivery({
+      db,
+      bus,
+      log: createLogger("error", () => {}),
+      now: () => new Date(),
+      config: {
+        ML_ALERT_WEBHOOK_SECRET: "",
+        ML_ALERT_WEBHOOK_TIMEOUT_MS: 1000,
+        ML_ALERT_WEBHOOK_MAX_ATTEMPTS: 4,
+        ML_ALERT_WEBHOOK_BACKOFF_MS: 1_000_000,
+      },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      fetch: async () => new Response("busy", { status: 503 }),
+    });
+    const alert = await raiseAlert(
+      { db, now: () => new Date() },
+      { type: "queue_backup", severity: "warning", modelKey: null, version: null, message: "jobs wait" },
+    );
+    await delivery.deliver(alert);
+    expect(waits).toEqual([1_000_000, 2_000_000, 3_600_000]);
+    const rows = await db.selectFrom("alert_webhook_deliveries").select(["outcome", "status_code"]).execute();
+    expect(rows.map((r) => r.outcome)).toEqual(["retrying", "retrying", "retrying", "failed"]);
+  });
+
   test("no secret reaches the logs: not the signing secret, not a URL's path", async () => {
     const svc = await service();
     const hook = receiver(() => new Response("down", { status: 503 }));

@@ -3,7 +3,7 @@
  * bus handler only starts a promise, so a drift check or a request never waits on a receiver.
  * Each attempt has a timeout (ML_ALERT_WEBHOOK_TIMEOUT_MS) and is logged in
  * alert_webhook_deliveries with its status code or error; a timeout, a refused connection, a
- * 5xx, 408 or 429 is retried after ML_ALERT_WEBHOOK_BACKOFF_MS, doubled each time, up to
+ * 5xx, 408 or 429 is retried after ML_ALERT_WEBHOOK_BACKOFF_MS, doubled each time (an hour at most), up to
  * ML_ALERT_WEBHOOK_MAX_ATTEMPTS; another 4xx or a redirect is final. Pending retries live in
  * memory: a restart drops them (the log says how far each got). Logs name a webhook by id and
  * origin only, since a Slack URL's path is its secret.
@@ -44,6 +44,9 @@ export interface AlertDeliveryDeps {
   sleep?: (ms: number) => Promise<void>;
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
+
+/** The longest wait between two attempts, however many there are. */
+export const MAX_WAIT_MS = 3_600_000;
 
 /** Status codes worth another try: the receiver may answer later. */
 const retryable = (status: number | null) => status === null || status >= 500 || status === 408 || status === 429;
@@ -122,7 +125,7 @@ export class AlertDelivery {
         }
         return;
       }
-      await this.#wait(this.#deps.config.ML_ALERT_WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1));
+      await this.#wait(Math.min(this.#deps.config.ML_ALERT_WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1), MAX_WAIT_MS));
       if (this.#stopped) return;
     }
   }
