@@ -173,6 +173,41 @@ const settings = {
   ML_RETRAINING_ACCURACY_DROP_THRESHOLD: { schema: num(-1, 0), default: "-0.05", doc: "worst accepted score change" },
   ML_AUTO_RETRAIN: { schema: bool, default: "true", doc: "retrain on drift" },
 
+  ML_ALERT_WEBHOOK_URLS: {
+    schema: v.string(),
+    default: "",
+    doc: "alert webhooks, comma-separated; `slack:` marks Slack",
+  },
+  ML_ALERT_WEBHOOK_SECRET: {
+    schema: v.string(),
+    default: "",
+    doc: "signs ML_ALERT_WEBHOOK_URLS deliveries; empty: unsigned",
+    secret: true,
+  },
+  ML_ALERT_WEBHOOK_TIMEOUT_MS: { schema: int(100, 600_000), default: "5000", doc: "wait for one webhook answer" },
+  ML_ALERT_WEBHOOK_MAX_ATTEMPTS: { schema: int(1, 20), default: "5", doc: "tries per alert and webhook" },
+  ML_ALERT_WEBHOOK_BACKOFF_MS: {
+    schema: int(0, 3_600_000),
+    default: "2000",
+    doc: "wait before the first retry, doubled each time",
+  },
+  ML_ALERT_ERROR_RATE_THRESHOLD: {
+    schema: num(0, 1),
+    default: "0.05",
+    doc: "failed share of predict requests that alerts; 1: off",
+  },
+  ML_ALERT_ERROR_RATE_WINDOW_MINUTES: { schema: int(1, 10_080), default: "15", doc: "window of that share" },
+  ML_ALERT_ERROR_RATE_MIN_REQUESTS: {
+    schema: int(1, 1_000_000_000),
+    default: "20",
+    doc: "fewest prediction requests in the window to judge",
+  },
+  ML_ALERT_QUEUE_WAIT_SECONDS: {
+    schema: int(0, 31_536_000),
+    default: "900",
+    doc: "a job queued longer raises queue_backup; 0: off",
+  },
+
   ML_ADMIN_USERNAME: { schema: nonEmpty, default: "admin", doc: "first system administrator" },
   ML_ADMIN_PASSWORD: {
     schema: v.string(),

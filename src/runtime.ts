@@ -16,10 +16,13 @@ import { retrainHandler } from "./jobs/retrain";
 import { JobRunner } from "./jobs/runner";
 import { trainHandler } from "./jobs/train";
 import type { Logger } from "./log";
+import { runAlertChecks } from "./monitoring/alert-checks";
 import { raiseAlert } from "./monitoring/alerts";
 import type { DriftCheckDeps } from "./monitoring/check";
 import { PredictionLog } from "./monitoring/prediction-log";
 import { ShadowTraffic } from "./monitoring/shadow-traffic";
+import { AlertDelivery } from "./monitoring/webhooks/delivery";
+import { syncEnvWebhooks } from "./monitoring/webhooks/webhooks";
 import { ModelCache } from "./registry/serving";
 import { artifactStore } from "./storage/open";
 
@@ -42,6 +45,11 @@ export interface Runtime {
   drift: DriftCheckDeps;
   /** the CPU backend for prediction batches past the host path, opened on first use */
   servingBackend: () => Promise<Backend>;
+  /** sends new alerts to the webhooks (started by `start`) and the "send test" action */
+  alertDelivery: AlertDelivery;
+  /** the periodic checks that raise high_error_rate and queue_backup (scheduled by `serve`) */
+  checkAlerts: () => ReturnType<typeof runAlertChecks>;
+  /** Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError), starts jobs and alert delivery. */
   start(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
@@ -88,6 +96,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       details: { job_id: e.job_id, job_type: e.type, error: e.error },
     }).catch((err) => deps.log.error("alert not saved", { error: String(err) }));
   });
+  const alertDelivery = new AlertDelivery(deps);
   return {
     jobs,
     models,
@@ -95,11 +104,19 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     shadow,
     drift,
     servingBackend,
+    alertDelivery,
+    checkAlerts: () => runAlertChecks(deps),
     start: async () => {
+      const envHooks = await syncEnvWebhooks(deps);
+      if (envHooks.length > 0 && !deps.config.ML_ALERT_WEBHOOK_SECRET) {
+        deps.log.warn("ML_ALERT_WEBHOOK_URLS deliveries are unsigned: set ML_ALERT_WEBHOOK_SECRET");
+      }
       await jobs.start();
+      alertDelivery.start();
     },
     stop: async (graceMs) => {
       await jobs.stop(graceMs);
+      await alertDelivery.stop();
       offFailed();
       await shadow.drain();
       predictionLog.stop();

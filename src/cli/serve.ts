@@ -126,7 +126,13 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   const app = createApp(deps);
   // jobs a dead process left running are failed before new ones start
-  await runtime.start();
+  try {
+    await runtime.start();
+  } catch (e) {
+    await runtime.stop(0);
+    await store.close();
+    return reportStartupError(e, io);
+  }
 
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -164,6 +170,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     log,
     drift: runtime.drift,
     kickJobs: () => runtime.jobs.kick(),
+    alertChecks: () => runtime.checkAlerts(),
   });
 
   const signal = await new Promise<string>((resolve) => {

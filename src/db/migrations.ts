@@ -12,6 +12,7 @@ import m0006 from "../../migrations/0006_ownership.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_prediction_ids.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_retention.sql" with { type: "text" };
 import m0009 from "../../migrations/0009_drift_history.sql" with { type: "text" };
+import m0010 from "../../migrations/0010_alert_webhooks.sql" with { type: "text" };
 import m0011 from "../../migrations/0011_aliases_shadow_notes.sql" with { type: "text" };
 
 export interface Migration {
@@ -29,5 +30,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0007_prediction_ids", sql: m0007 },
   { name: "0008_retention", sql: m0008 },
   { name: "0009_drift_history", sql: m0009 },
+  { name: "0010_alert_webhooks", sql: m0010 },
   { name: "0011_aliases_shadow_notes", sql: m0011 },
 ];

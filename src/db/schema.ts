@@ -4,6 +4,7 @@ import type { AliasTables } from "./tables/aliases";
 import type { ModelTables } from "./tables/models";
 import type { MonitoringTables } from "./tables/monitoring";
 import type { PredictionColumnTables } from "./tables/prediction-columns";
+import type { WebhookTables } from "./tables/webhooks";
 
 export interface ServiceInfoTable {
   key: string;
@@ -83,7 +84,7 @@ export interface EventsTable {
   reason: string | null;
 }
 
-export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables, AliasTables {
+export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables, AliasTables, WebhookTables {
   service_info: ServiceInfoTable;
   schema_migrations: MigrationsTable;
   users: UsersTable;

@@ -28,6 +28,7 @@ import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
 import { versionRoutes } from "./api/versions";
+import { webhooksRoutes } from "./api/webhooks";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", driftCheckRoutes(deps));
   app.route("/", feedbackRoutes(deps));
   app.route("/", alertsRoutes(deps));
+  app.route("/", webhooksRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   app.route("/", docsRoutes(app));
   const ui = dashboard(deps);

@@ -100,6 +100,17 @@ export async function listAlerts(db: Kysely<DB>, f: AlertFilter) {
   return { items: rows.map(alertView), total: Number(n), limit: f.limit, offset: f.offset };
 }
 
+/** Open (undismissed) alerts per type and severity, for /metrics. */
+export async function countOpenAlerts(db: Kysely<DB>) {
+  const rows = await db
+    .selectFrom("alerts")
+    .select(["type", "severity", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("dismissed_at", "is", null)
+    .groupBy(["type", "severity"])
+    .execute();
+  return rows.map((r) => ({ type: r.type, severity: r.severity, n: Number(r.n) }));
+}
+
 async function getAlert(db: Kysely<DB>, id: number): Promise<AlertRow> {
   const row = await db.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) throw notFound(`alert ${id}`);

@@ -3,6 +3,7 @@
  *   daily drift check   ML_DAILY_DRIFT_CHECK_TIME (HH:MM) in ML_DRIFT_TIMEZONE, every model
  *   dataset TTL sweep   hourly, on the hour (cleanupExpiredDatasets)
  *   retention sweep     hourly, at minute 30: old predictions and audit events (retention.ts)
+ *   alert checks        every minute, at second 20: high error rate, queue backup (alert-checks.ts)
  *   job pick-up         every 30 s the runner looks for queued jobs, so a retrain queued by
  *                       another process (the drift-check CLI or its systemd timer) starts soon
  * A run that is still going when the next is due is skipped (croner's `protect`), and a
@@ -44,6 +45,7 @@ export interface ScheduleDeps {
   cleanupDatasets: () => Promise<unknown>;
   sweepRetention: () => Promise<unknown>;
   kickJobs?: () => void;
+  alertChecks?: () => Promise<unknown>;
   cron?: CronFactory;
 }
 
@@ -75,6 +77,17 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
   const retention = cron("0 30 * * * *", { name: "retention" }, guarded("retention", deps.sweepRetention));
   const kick = deps.kickJobs;
   const pickUp = kick ? cron("*/30 * * * * *", { name: "job-pickup" }, async () => kick()) : null;
+  const alertChecks = deps.alertChecks;
+  // every minute, logged only when it fails (a line a minute would drown the log)
+  const alerts = alertChecks
+    ? cron("20 * * * * *", { name: "alert-checks" }, async () => {
+        try {
+          await alertChecks();
+        } catch (e) {
+          deps.log.error("scheduled run failed", { schedule: "alert-checks", error: (e as Error).message });
+        }
+      })
+    : null;
   deps.log.info("schedules started", {
     daily_drift_check: driftCheck.nextRun()?.toISOString() ?? null,
     timezone: deps.config.ML_DRIFT_TIMEZONE,
@@ -88,6 +101,7 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
       datasetCleanup.stop();
       retention.stop();
       pickUp?.stop();
+      alerts?.stop();
     },
   };
 }
@@ -99,6 +113,7 @@ export function startServiceSchedules(s: {
   log: Logger;
   drift: DriftCheckDeps;
   kickJobs: () => void;
+  alertChecks?: () => Promise<unknown>;
   now?: () => Date;
   cron?: CronFactory;
 }): Schedules {
@@ -113,6 +128,7 @@ export function startServiceSchedules(s: {
       s.log.info("retention sweep", { ...swept });
     },
     kickJobs: s.kickJobs,
+    ...(s.alertChecks ? { alertChecks: s.alertChecks } : {}),
     ...(s.cron ? { cron: s.cron } : {}),
   });
 }

@@ -123,7 +123,7 @@ export function Meter({ value, label }: { value: number; label: string }) {
   );
 }
 
-const GOOD = new Set(["ready", "completed", "active", "ok", "no_drift"]);
+const GOOD = new Set(["ready", "completed", "active", "ok", "no_drift", "delivered"]);
 const BAD = new Set(["failed", "cancelled", "revoked", "expired", "drift", "critical", "deleted"]);
 
 export function Status({ value }: { value: string }) {

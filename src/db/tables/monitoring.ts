@@ -40,7 +40,15 @@ export interface DriftCheckRunsTable {
   created_at: string;
 }
 
-export type AlertType = "drift_detected" | "model_degradation" | "training_failed";
+/** The types migrations/0010 allows (0004 had the first three). */
+export const ALERT_TYPES = [
+  "drift_detected",
+  "model_degradation",
+  "training_failed",
+  "high_error_rate",
+  "queue_backup",
+] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
 export type AlertSeverity = "info" | "warning" | "critical";
 
 export interface AlertsTable {

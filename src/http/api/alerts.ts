@@ -1,6 +1,7 @@
 /** `GET /health/alerts` (open ones unless ?status=dismissed|all) and `POST /health/alerts/{id}/dismiss`. */
 import { Hono } from "hono";
 import * as v from "valibot";
+import { ALERT_TYPES } from "../../db/tables/monitoring";
 import { notFound } from "../../errors";
 import { dismissAlert, listAlerts } from "../../monitoring/alerts";
 import type { AppDeps, AppEnv } from "../env";
@@ -9,7 +10,7 @@ import { queryParams } from "../validate";
 
 const AlertsQuery = v.object({
   status: v.optional(v.picklist(["open", "dismissed", "all"]), "open"),
-  type: v.optional(v.picklist(["drift_detected", "model_degradation", "training_failed"])),
+  type: v.optional(v.picklist(ALERT_TYPES)),
   severity: v.optional(v.picklist(["info", "warning", "critical"])),
   model_key: v.optional(v.string()),
   limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(500)), "50"),

@@ -6,20 +6,30 @@
  * below; raw paths would give one series per job id), jobs by status and type (read from the
  * database at scrape time), training durations and predict-job rows (bus events), synchronous
  * predictions (the request middleware reads the validated body of POST /predict), process,
- * database size (PRAGMA page_count × page_size: what the retention settings bound).
+ * database size (PRAGMA page_count × page_size: what the retention settings bound); at scrape
+ * time also the serving version, scores and latest drift share of each model, and open alerts by
+ * type. Latency buckets start at 0.1 ms: a prediction takes well under a millisecond.
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { databaseSize } from "../../db/size";
+import { ALERT_TYPES } from "../../db/tables/monitoring";
 import { countJobsByState } from "../../jobs/queue";
+import { countOpenAlerts } from "../../monitoring/alerts";
+import { modelSeries } from "../../monitoring/model-series";
+import { cpuSeconds, openFds } from "../../monitoring/process-stats";
+import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
 import { Registry } from "../metrics";
 import { publicRoute } from "../middleware/route-access";
 
-const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS_S = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
 const TRAINING_BUCKETS_S = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 const JOB_STATUSES = ["queued", "running", "completed", "failed", "cancelled"];
+const SEVERITIES = ["info", "warning", "critical"];
 const STATUS_CLASS = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
@@ -46,6 +56,42 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
   );
   const predictions = registry.counter("mlservice_predictions_total", "Rows predicted, by model.", ["model_key"]);
   const uptime = registry.gauge("process_uptime_seconds", "Seconds since the service started.");
+  const startTime = registry.gauge(
+    "process_start_time_seconds",
+    "Start time of the process since the Unix epoch, in seconds.",
+  );
+  const cpu = registry.counter("process_cpu_seconds_total", "User and system CPU time spent, in seconds.");
+  const fds = registry.gauge("process_open_fds", "Open file descriptors.");
+  const build = registry.gauge("mlservice_build_info", "The running build: always 1, its facts in the labels.", [
+    "version",
+    "bun_version",
+    "platform",
+  ]);
+  build.labels(VERSION, Bun.version, `${process.platform}-${process.arch}`).set(1);
+  const modelInfo = registry.gauge("mlservice_model_info", "The serving version of each model: always 1.", [
+    "model_key",
+    "version",
+    "task",
+  ]);
+  const modelScore = registry.gauge(
+    "mlservice_model_score",
+    "Scores of each model's serving version, from its training.",
+    ["model_key", "version", "metric"],
+  );
+  const driftShare = registry.gauge(
+    "mlservice_model_drift_share",
+    "Share of features drifted in the model's latest daily drift check (0 when undecided).",
+    ["model_key", "status"],
+  );
+  const driftChecked = registry.gauge(
+    "mlservice_model_drift_check_timestamp_seconds",
+    "When the model's latest drift check ran, since the Unix epoch, in seconds.",
+    ["model_key"],
+  );
+  const alertsOpen = registry.gauge("mlservice_alerts_open", "Alerts not dismissed, by type and severity.", [
+    "type",
+    "severity",
+  ]);
   const rss = registry.gauge("process_resident_memory_bytes", "Resident set size, in bytes.");
   const heap = registry.gauge("process_heap_used_bytes", "JavaScript heap in use, in bytes.");
   const dbBytes = registry.gauge(
@@ -76,6 +122,25 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     uptime.labels().set((Date.now() - deps.startedAt.getTime()) / 1000);
     const mem = process.memoryUsage();
     rss.labels().set(mem.rss);
+    startTime.labels().set(deps.startedAt.getTime() / 1000);
+    const cpuSeries = cpu.labels();
+    cpuSeries.inc(Math.max(cpuSeconds() - cpuSeries.value, 0));
+    const open = openFds();
+    if (open !== null) fds.labels().set(open);
+    // recomputed from scratch: a deleted model or a dismissed alert type leaves no stale series
+    for (const g of [modelInfo, modelScore, driftShare, driftChecked, alertsOpen]) g.clear();
+    for (const m of await modelSeries(deps.db)) {
+      modelInfo.labels(m.model_key, m.version, m.task).set(1);
+      for (const [metric, value] of Object.entries(m.scores))
+        modelScore.labels(m.model_key, m.version, metric).set(value);
+      if (m.drift) {
+        driftShare.labels(m.model_key, m.drift.status).set(m.drift.share);
+        driftChecked.labels(m.model_key).set(Date.parse(m.drift.checked_at) / 1000);
+      }
+    }
+    // every type reads 0 when none is open, so an alert rule can say `> 0`
+    for (const type of ALERT_TYPES) for (const severity of SEVERITIES) alertsOpen.labels(type, severity).set(0);
+    for (const a of await countOpenAlerts(deps.db)) alertsOpen.labels(a.type, a.severity).set(a.n);
     heap.labels().set(mem.heapUsed);
     const size = await databaseSize(deps.db);
     dbBytes.labels().set(size.bytes);

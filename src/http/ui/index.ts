@@ -19,6 +19,7 @@ import { overviewPages } from "./overview";
 import { isUiPath, uiError, uiNotFound } from "./page";
 import { predictPages } from "./predict";
 import { trainPages } from "./train";
+import { webhookPages } from "./webhooks";
 
 export { isUiPath };
 
@@ -33,6 +34,7 @@ export function dashboard(deps: AppDeps) {
     .route("/", modelPages(deps))
     .route("/", jobPages(deps))
     .route("/", monitoringPages(deps))
+    .route("/", webhookPages(deps))
     .route("/", trainPages(deps))
     .route("/", predictPages(deps))
     .route("/", datasetPages(deps))

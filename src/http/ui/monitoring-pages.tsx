@@ -1,14 +1,15 @@
 /** @jsxImportSource hono/jsx */
 /** `/ui/drift` and `/ui/alerts`, over the monitoring tables when they exist (monitoring.ts). */
 import { Hono } from "hono";
-import { AlertsPage, DriftPage } from "../../../views/pages/monitoring";
+import { DriftPage } from "../../../views/pages/monitoring";
 import { ServiceError } from "../../errors";
 import { checkDriftNow } from "../../monitoring/check-now";
 import { modelKeys } from "../../registry/queries";
 import type { AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
-import { dismissAlert, driftPageExtras, listAlerts, listDriftChecks } from "./monitoring";
+import { renderAlertsPage } from "./alerts-page";
+import { dismissAlert, driftPageExtras, listDriftChecks } from "./monitoring";
 import { offsetOf, render, safeNext, seeOther, type UiDeps } from "./page";
 
 const PAGE = 20;
@@ -63,13 +64,7 @@ export function monitoringPages(deps: UiDeps<"bus" | "config" | "now" | "runtime
       const q = new URLSearchParams({ model: r.model_key, done: "checked", verdict });
       return seeOther(c, `/ui/drift?${q}`);
     })
-    .get("/ui/alerts", requireRole("user"), async (c) => {
-      const show = c.req.query("show") === "all" ? "all" : "open";
-      const offset = offsetOf(c.req.query("offset"));
-      const page = await listAlerts(deps.db, { open: show === "open", limit: PAGE, offset });
-      const body = <AlertsPage alerts={page.items} {...pager(page, offset)} show={show} csrf={signedIn(c).csrfToken} />;
-      return render(c, deps, "Alerts", body);
-    })
+    .get("/ui/alerts", requireRole("user"), (c) => renderAlertsPage(c, deps))
     .post("/ui/alerts/:id/dismiss", requireRole("user"), async (c) => {
       const id = Number(c.req.param("id"));
       const body = await c.req.parseBody();
