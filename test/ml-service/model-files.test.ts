@@ -163,6 +163,26 @@ describe("POST /models/import", () => {
     expect(res.status).toBe(201);
   });
 
+  test("a different feature set into a serving model: 409 schema_change unless allow_schema_change", async () => {
+    const renamed = withHeader(artifact, (h) => {
+      const features = (h.spec as { features: { name: string }[] }).features;
+      (features[0] as { name: string }).name = "sepal_len";
+    });
+    const fields = { model_key: "iris-copy", sha256: hex(renamed) };
+    const refused = await importForm(target, renamed, fields);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.reason).toBe("schema_change");
+    const before = (await target.request("/models/iris-copy")).body.active_version;
+    const allowed = await importForm(target, renamed, { ...fields, allow_schema_change: "true" });
+    expect(allowed.status).toBe(201);
+    expect(allowed.body.previous_version).toBe(before);
+    const features = (await target.request("/models/iris-copy/features")).body.features;
+    expect(features[0].name).toBe("sepal_len");
+    // back to the original schema for the tests below
+    const back = await importForm(target, artifact, { model_key: "iris-copy", sha256, allow_schema_change: "true" });
+    expect(back.status).toBe(201);
+  });
+
   describe("refuses, registering nothing", () => {
     const nothingRegistered = async (svc: Service, key: string) => {
       expect((await svc.request(`/models/${key}`)).status).toBe(404);
@@ -271,9 +291,10 @@ describe("POST /models/import", () => {
     });
 
     test("a version that exists: 409, the serving version stays", async () => {
+      const serving = (await target.request("/models/iris-copy")).body.active_version;
       const res = await importForm(target, artifact, { model_key: "iris-copy", version: "1.0.0", sha256 });
       expect(res.status).toBe(409);
-      expect((await target.request("/models/iris-copy")).body.active_version).toBe("3.0.0");
+      expect((await target.request("/models/iris-copy")).body.active_version).toBe(serving);
     });
   });
 });
