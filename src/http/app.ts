@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", feedbackRoutes(deps));
   app.route("/", alertsRoutes(deps));
   app.route("/", metricsRoutes(metrics));
-  app.route("/", docsRoutes(app));
+  app.route("/", docsRoutes(app, { trustProxy: config.ML_TRUST_PROXY }));
   const ui = dashboard(deps);
   app.route("/", ui.routes);
 
