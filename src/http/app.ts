@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps) {
   const metrics = createServiceMetrics(deps);
   app.use(metrics.middleware);
   app.use(requestId());
-  app.use(accessLog(deps.log));
+  app.use(accessLog(deps.log, { trustProxy: config.ML_TRUST_PROXY }));
   app.use(securityHeaders({ https: config.ML_USE_HTTPS, trustProxy: config.ML_TRUST_PROXY }));
   const origins = config.ML_CORS_ORIGINS.split(",")
     .map((s) => s.trim())

@@ -18,6 +18,7 @@ import {
   recoverInterrupted,
   requestCancel,
   setProgress,
+  traceIdOf,
 } from "./queue";
 
 export type { JobEvent };
@@ -179,8 +180,10 @@ export class JobRunner {
   async #run(job: JobRow, running: Running): Promise<void> {
     const { db, log } = this.#deps;
     const { controller } = running;
+    const started = performance.now();
+    const trace = { trace_id: traceIdOf(job) };
     this.#publish("queue:task_started", job);
-    log.info("job started", { job_id: job.id, type: job.type, model_key: job.model_key });
+    log.info("job started", { job_id: job.id, type: job.type, model_key: job.model_key, ...trace });
     const handler = this.#handlers.get(job.type);
     // progress is written and published in the order it was reported, and never after the job ended
     let progressed = Promise.resolve();
@@ -209,12 +212,21 @@ export class JobRunner {
           ? String((controller.signal.reason as Error)?.message ?? controller.signal.reason)
           : (e as Error).message;
       outcome = { status: cancelled ? "cancelled" : "failed", error: message };
-      log[cancelled ? "info" : "warn"]("job ended", { job_id: job.id, status: outcome.status, error: message });
     }
     if (running.finished) return;
     running.finished = true;
     await progressed;
     await finishJob(db, job.id, { ...outcome, now: this.#now() });
+    log[outcome.status === "failed" ? "warn" : "info"]("job finished", {
+      job_id: job.id,
+      type: job.type,
+      model_key: job.model_key,
+      version: job.version,
+      status: outcome.status,
+      duration_ms: Math.round(performance.now() - started),
+      error: outcome.error ?? null,
+      ...trace,
+    });
     this.#publish("queue:task_completed", await getJob(db, job.id));
   }
 

@@ -84,6 +84,7 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
           params: { model_key: null },
           createdBy: signedIn(c).userId ?? null,
           now: now().toISOString(),
+          traceId: c.get("traceId"),
         });
         deps.runtime.jobs.kick();
         return c.json({ job_id: job.id, status: job.status }, 202);
@@ -130,7 +131,14 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
         const window = trafficWindow(now());
         const job = await enqueueRetrain(
           { db: deps.db, now },
-          { modelKey: key, trigger: "manual", window, createdBy: signedIn(c).userId ?? null, actor: signedIn(c) },
+          {
+            modelKey: key,
+            trigger: "manual",
+            window,
+            createdBy: signedIn(c).userId ?? null,
+            actor: signedIn(c),
+            traceId: c.get("traceId"),
+          },
         );
         if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
         deps.runtime.jobs.kick();

@@ -98,6 +98,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
             params: { model_key: body.model_key, version: body.version ?? null, data: rows },
             createdBy: signedIn(c).userId ?? null,
             now: now().toISOString(),
+            traceId: c.get("traceId"),
           });
           runtime.jobs.kick();
           return c.json({ job_id: job.id, status: job.status, model_key: body.model_key, rows: rows.length }, 202);

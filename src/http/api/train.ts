@@ -96,6 +96,7 @@ export function trainRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runti
         data,
         createdBy: signedIn(c).userId,
         actor: signedIn(c),
+        traceId: c.get("traceId"),
       });
       return c.json(
         {
