@@ -98,5 +98,15 @@ describe("declared answer schemas", () => {
     expect(v.safeParse(declared("GET", "/auth/profile", 200), profile.body).issues).toBeUndefined();
     const info = await bob.send("/auth/user-info");
     expect(v.safeParse(declared("GET", "/auth/user-info", 200), info.body).issues).toBeUndefined();
+    const token = await bob.send("/auth/tokens", { json: { name: "ci" } });
+    expect(v.safeParse(declared("POST", "/auth/tokens", 201), token.body).issues).toBeUndefined();
+    const tokens = await bob.send("/auth/tokens");
+    expect(v.safeParse(declared("GET", "/auth/tokens", 200), tokens.body).issues).toBeUndefined();
+    const revoked = await bob.send(`/auth/tokens/${token.body.id}/revoke`, { method: "POST" });
+    expect(v.safeParse(declared("POST", "/auth/tokens/:id/revoke", 200), revoked.body).issues).toBeUndefined();
+    await checked("GET", "/auth/users", "/auth/users", 200);
+    await checked("GET", "/auth/users/:user_id", `/auth/users/${info.body.id}`, 200);
+    const metrics = await svc.app.request("/metrics");
+    expect(metrics.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
   });
 });

@@ -8,10 +8,12 @@
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { RouterRoute } from "hono/types";
+import * as v from "valibot";
 import type { AppEnv } from "../env";
 import { isHttps } from "../middleware/request-info";
 import { publicRoute } from "../middleware/route-access";
 import { type OpenApiDocument, type OpenApiOperation, openApiDocument } from "../openapi";
+import { responds } from "../route-doc";
 import { assetUrls } from "../ui/assets";
 
 function renderOperation(path: string, method: string, op: OpenApiOperation) {
@@ -68,6 +70,10 @@ function serverUrl(c: Context, trustProxy: boolean): string {
 /** `app` is the whole mounted app, read at request time so every route is listed. */
 export function docsRoutes(app: { routes: readonly RouterRoute[] }, options: { trustProxy: boolean }) {
   return new Hono<AppEnv>()
-    .get("/openapi.json", publicRoute(), (c) => c.json(openApiDocument(app, serverUrl(c, options.trustProxy))))
-    .get("/docs", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))));
+    .get("/openapi.json", publicRoute(), responds({ 200: v.looseObject({ openapi: v.string() }) }), (c) =>
+      c.json(openApiDocument(app, serverUrl(c, options.trustProxy))),
+    )
+    .get("/docs", publicRoute(), responds({ 200: { media: "text/html" } }), (c) =>
+      c.html(renderDocs(openApiDocument(app))),
+    );
 }

@@ -13,7 +13,7 @@ import { requireRole } from "../middleware/route-access";
 import { pathParam, queryParams } from "../validate";
 
 const int = (min: number, max: number) =>
-  v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max));
+  v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.toNumber(), v.integer(), v.minValue(min), v.maxValue(max));
 /** A date, or a date and time with optional seconds, fraction and zone; Date.parse alone reads "x 1" as 2001. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const isoTime = v.pipe(
