@@ -78,6 +78,13 @@ describe("declared answer schemas", () => {
     const row = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
     const predicted = await checked("POST", "/predict", "/predict", 200, { model_key: "iris", data: [row, row] });
     expect(predicted.predictions).toHaveLength(2);
+    await checked("POST", "/feedback", "/feedback", 201, {
+      prediction_id: predicted.predictions[0].prediction_id,
+      label: "setosa",
+    });
+    await checked("GET", "/models/:key/maintainers", "/models/iris/maintainers", 200);
+    const events = await checked("GET", "/events", "/events?limit=5", 200);
+    await checked("GET", "/events/:id", `/events/${events.items[0].id}`, 200);
     await checked("POST", "/quality", "/quality", 200, { model_key: "iris", items: [{ ...row, species: "setosa" }] });
 
     await checked("POST", "/drift/check", "/drift/check", 200, { model_key: "iris" });
