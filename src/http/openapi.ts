@@ -109,7 +109,11 @@ function successResponses(doc: RouteDoc | undefined, method: string): OpenApiOpe
   if (!doc) return { [method === "POST" ? "2XX" : "200"]: UNDECLARED };
   const out: OpenApiOperation["responses"] = {};
   for (const [status, body] of Object.entries(doc.responses)) {
-    if (!body) continue;
+    if (body === undefined) continue;
+    if (body === null) {
+      out[status] = { description: status === "101" ? "switching protocols" : "no body" };
+      continue;
+    }
     const content: Record<string, { schema: JsonSchema }> = {};
     for (const one of Array.isArray(body) ? body : [body]) {
       if (isMediaBody(one)) content[one.media] = { schema: one.schema ?? { type: "string" } };

@@ -41,8 +41,8 @@ export interface RouteDocOptions {
 }
 
 export interface RouteDoc extends RouteDocOptions {
-  /** success answers by status (200, 201, 202 …); several bodies where `?format=` picks one */
-  responses: Partial<Record<number, SuccessBody | SuccessBody[]>>;
+  /** success answers by status (200, 201, 202 …); several bodies where `?format=` picks one; null: no body (101) */
+  responses: Partial<Record<number, SuccessBody | SuccessBody[] | null>>;
 }
 
 const DOCS = new WeakMap<object, RouteDoc>();
