@@ -22,6 +22,7 @@ describe.skipIf(!python && !process.env.CI)("the Python client", () => {
           ML_SERVICE_URL: `http://127.0.0.1:${server.port}`,
           ML_ADMIN_API_TOKEN: TOKEN,
           ML_EXAMPLE_MODEL: "py-clusters",
+          PYTHONDONTWRITEBYTECODE: "1",
         },
         stdout: "pipe",
         stderr: "pipe",
