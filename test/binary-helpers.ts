@@ -52,6 +52,8 @@ export function binaryServer(prefix: string, token: string) {
 export interface RunningBinary {
   proc: ReturnType<typeof Bun.spawn>;
   port: number;
+  /** what it wrote to stdout up to and including its "listening" line; the rest is left in proc.stdout */
+  startup: string;
   /** GET (no body) or POST (JSON body) with X-Admin-Token `token`; the parsed JSON answer */
   call(path: string, json?: unknown): Promise<{ status: number; body: Json }>;
 }
@@ -86,7 +88,7 @@ export async function startBinary(
         });
         return { status: res.status, body: (await res.json()) as Json };
       };
-      return { proc, port, call };
+      return { proc, port, call, startup: text };
     }
   }
   proc.kill();

@@ -1,6 +1,7 @@
 import { createAppDeps } from "../app-deps";
 import { bootstrapAdmin } from "../auth/bootstrap";
 import { createAuthContext } from "../auth/context";
+import { onNativeOutput } from "../compute/native-output";
 import { computeOptions, describeCompute } from "../compute/pick";
 import { redacted } from "../config";
 import { EventBus } from "../events/bus";
@@ -100,6 +101,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   const port = env.ML_SERVICE_PORT === "0" ? 0 : config.ML_SERVICE_PORT;
   const log = createLogger(config.ML_LOG_LEVEL);
+  // the GPU library's own prints (Dawn, the Vulkan loader) join the JSON log at debug level
+  onNativeOutput((line) => log.debug("gpu library output", { output: line.slice(0, 2000) }));
   const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
   try {
     // a generated password goes to stdout as a plain line, once, never into the JSON log

@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps) {
   const metrics = createServiceMetrics(deps);
   app.use(metrics.middleware);
   app.use(requestId());
-  app.use(accessLog(deps.log));
+  app.use(accessLog(deps.log, { trustProxy: config.ML_TRUST_PROXY }));
   app.use(securityHeaders({ https: config.ML_USE_HTTPS, trustProxy: config.ML_TRUST_PROXY }));
   const origins = config.ML_CORS_ORIGINS.split(",")
     .map((s) => s.trim())
@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", alertsRoutes(deps));
   app.route("/", webhooksRoutes(deps));
   app.route("/", metricsRoutes(metrics));
-  app.route("/", docsRoutes(app));
+  app.route("/", docsRoutes(app, { trustProxy: config.ML_TRUST_PROXY }));
   const ui = dashboard(deps);
   app.route("/", ui.routes);
 

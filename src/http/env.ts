@@ -14,5 +14,7 @@ export interface AppEnv {
     /** what the audit event of this request says beyond the defaults */
     audit: AuditNote | undefined;
     clientIp: string;
+    /** the W3C trace id of the request (its traceparent's, or a new one); jobs it starts log it */
+    traceId: string;
   };
 }

@@ -31,6 +31,7 @@ import { ServiceError } from "../errors";
 import type { AppEnv } from "./env";
 import { authenticate } from "./middleware/authenticate";
 import { requireRole, signedIn } from "./middleware/route-access";
+import { responds } from "./route-doc";
 import { Connection, MAX_MESSAGE_BYTES } from "./ws-connection";
 
 /** Bun's WebSocket handlers, with the inbound message cap (Bun closes a socket that sends more with 1009). */
@@ -175,6 +176,7 @@ export function wsRoutes(auth: AuthContext) {
     "/ws",
     wsAuthenticate(auth),
     requireRole("user"),
+    responds({ 101: null }, { summary: "WebSocket: job progress and service events (also takes ?token=)" }),
     sameSiteCookie(auth),
     async function needsUpgrade(c, next) {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {

@@ -7,6 +7,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { DB } from "../db/schema";
 import type { JobStatus, JobsTable, JobType } from "../db/tables/models";
 import { notFound, ServiceError } from "../errors";
+import { TRACE_ID } from "../trace";
 
 export type JobRow = Selectable<JobsTable>;
 
@@ -20,6 +21,23 @@ export interface NewJob {
   params: unknown;
   createdBy: number | null;
   now: string;
+  /** the W3C trace id of the request that started it: its log lines carry it (src/trace.ts) */
+  traceId?: string | null | undefined;
+}
+
+/** `trace_id` rides last in the params JSON (no column for it); handlers' schemas ignore it. */
+const TRACE_TAIL = /,?"trace_id":"([0-9a-f]{32})"\}$/;
+
+function paramsText(params: unknown, traceId: string | null | undefined): string {
+  const plain = typeof params === "object" && params !== null && !Array.isArray(params);
+  if (!plain || !traceId || !TRACE_ID.test(traceId)) return JSON.stringify(params);
+  const { trace_id: _, ...rest } = params as Record<string, unknown>;
+  return JSON.stringify({ ...rest, trace_id: traceId });
+}
+
+/** The trace id a job was started under, or null (a scheduled job, or one from before traces). */
+export function traceIdOf(job: Pick<JobRow, "params">): string | null {
+  return TRACE_TAIL.exec(job.params)?.[1] ?? null;
 }
 
 export async function enqueue(db: Kysely<DB>, j: NewJob): Promise<JobRow> {
@@ -29,7 +47,7 @@ export async function enqueue(db: Kysely<DB>, j: NewJob): Promise<JobRow> {
     status: "queued" as const,
     model_key: j.modelKey,
     version: j.version,
-    params: JSON.stringify(j.params),
+    params: paramsText(j.params, j.traceId),
     stage: "queued",
     created_by: j.createdBy,
     created_at: j.now,

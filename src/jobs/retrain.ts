@@ -44,6 +44,8 @@ export async function enqueueRetrain(
     window: { start: string; end: string };
     createdBy: number | null;
     actor: Actor;
+    /** the trace of the request that asked, for the job's log lines */
+    traceId?: string | undefined;
   },
 ): Promise<JobRow | null> {
   const model = await getModel(deps.db, r.modelKey);
@@ -107,6 +109,7 @@ export async function enqueueRetrain(
     params,
     createdBy: r.createdBy,
     now,
+    traceId: r.traceId,
   });
 }
 

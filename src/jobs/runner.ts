@@ -18,6 +18,7 @@ import {
   recoverInterrupted,
   requestCancel,
   setProgress,
+  traceIdOf,
 } from "./queue";
 
 export type { JobEvent };
@@ -89,7 +90,7 @@ export class JobRunner {
   /** Fails what a dead process left running, then starts taking jobs. */
   async start(): Promise<string[]> {
     const recovered = await recoverInterrupted(this.#deps.db, this.#now());
-    for (const id of recovered) this.#deps.log.warn("job failed: interrupted by a restart", { job_id: id });
+    for (const id of recovered) this.#logFinished(await getJob(this.#deps.db, id), null);
     this.#stopped = false;
     this.#stopping = null;
     this.kick();
@@ -111,7 +112,10 @@ export class JobRunner {
   async cancel(id: string): Promise<JobRow> {
     const row = await requestCancel(this.#deps.db, id, this.#now());
     this.#running.get(id)?.controller.abort(new Error("cancelled by request"));
-    if (row.status === "cancelled") this.#publish("queue:task_completed", row);
+    if (row.status === "cancelled") {
+      this.#publish("queue:task_completed", row);
+      this.#logFinished(row, null);
+    }
     return row;
   }
 
@@ -138,8 +142,9 @@ export class JobRunner {
       // its handler may still write after this; the row already says how the job ended
       r.finished = true;
       await finishJob(this.#deps.db, id, { status: "failed", error: INTERRUPTED_BY_SHUTDOWN, now: this.#now() });
-      this.#publish("queue:task_completed", await getJob(this.#deps.db, id));
-      this.#deps.log.warn("job failed: interrupted by shutdown", { job_id: id });
+      const row = await getJob(this.#deps.db, id);
+      this.#publish("queue:task_completed", row);
+      this.#logFinished(row, null);
     }
   }
 
@@ -179,8 +184,10 @@ export class JobRunner {
   async #run(job: JobRow, running: Running): Promise<void> {
     const { db, log } = this.#deps;
     const { controller } = running;
+    const started = performance.now();
+    const trace = { trace_id: traceIdOf(job) };
     this.#publish("queue:task_started", job);
-    log.info("job started", { job_id: job.id, type: job.type, model_key: job.model_key });
+    log.info("job started", { job_id: job.id, type: job.type, model_key: job.model_key, ...trace });
     const handler = this.#handlers.get(job.type);
     // progress is written and published in the order it was reported, and never after the job ended
     let progressed = Promise.resolve();
@@ -209,13 +216,30 @@ export class JobRunner {
           ? String((controller.signal.reason as Error)?.message ?? controller.signal.reason)
           : (e as Error).message;
       outcome = { status: cancelled ? "cancelled" : "failed", error: message };
-      log[cancelled ? "info" : "warn"]("job ended", { job_id: job.id, status: outcome.status, error: message });
     }
     if (running.finished) return;
     running.finished = true;
     await progressed;
     await finishJob(db, job.id, { ...outcome, now: this.#now() });
+    this.#logFinished({ ...job, status: outcome.status, error: outcome.error ?? null }, performance.now() - started);
     this.#publish("queue:task_completed", await getJob(db, job.id));
+  }
+
+  /**
+   * The one line each job ends with, however it ended (run, cancelled while queued, failed by a
+   * shutdown or a restart). `ranMs`: how long this process ran it; null when it did not.
+   */
+  #logFinished(job: JobRow, ranMs: number | null): void {
+    this.#deps.log[job.status === "failed" ? "warn" : "info"]("job finished", {
+      job_id: job.id,
+      type: job.type,
+      model_key: job.model_key,
+      version: job.version,
+      status: job.status,
+      duration_ms: ranMs === null ? null : Math.round(ranMs),
+      error: job.error,
+      trace_id: traceIdOf(job),
+    });
   }
 
   #event(job: JobRow): JobEvent {

@@ -52,6 +52,8 @@ export interface TrainingRequest extends TrainingFields {
   actor: Actor;
   /** the new version may change the target, task or features of the active one (owner or admin) */
   allow_schema_change?: boolean | undefined;
+  /** the trace of the request that asked (src/trace.ts), for the job's log lines */
+  traceId?: string | undefined;
 }
 
 export interface TrainingDeps {
@@ -170,6 +172,7 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     params,
     createdBy: r.createdBy,
     now: at,
+    traceId: r.traceId,
   });
   deps.runtime.jobs.kick();
   return { jobId, version, task, features, labelled: checked.labelled, plan };

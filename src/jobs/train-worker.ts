@@ -3,15 +3,20 @@
  * CPU backend blocks its calling thread while its kernels run). Messages:
  *   in:  {type: "train", modelType, x, rows, cols, y, options, compute, cancel}
  *   out: {type: "progress", progress} | {type: "done", model, device, reason} | {type: "error", code, message}
+ *        | {type: "native-output", line} (what the GPU library printed, src/compute/native-output.ts)
  * `cancel` is an Int32Array(1) over shared memory that the parent sets to 1: a message could not
  * reach a thread whose event loop the fit keeps busy, a flag read before every step does.
  */
+import { onNativeOutput } from "../compute/native-output";
 import { type PickOptions, pickBackend } from "../compute/pick";
 import { TrainingError } from "../ml/errors";
 import { type ModelType, modelKind } from "../ml/kinds";
 import type { Label, MlpOptions, Progress } from "../ml/model";
 
 declare const self: Worker;
+
+// what Dawn prints while this thread opens its device goes to the parent's log, not to stdout
+onNativeOutput((line) => self.postMessage({ type: "native-output", line }));
 
 export interface TrainRequest {
   type: "train";

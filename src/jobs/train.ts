@@ -4,6 +4,7 @@
  * A failure marks the version failed and leaves the previous active version serving.
  */
 import type { Kysely } from "kysely";
+import { emitNativeOutput } from "../compute/native-output";
 import { computeOptions } from "../compute/pick";
 import type { Config } from "../config";
 import { loadDatasetRows } from "../datasets/store";
@@ -295,6 +296,8 @@ function fitOnWorker(request: Omit<TrainRequest, "cancel">, ctx: JobContext, max
           progress: 0.05 + 0.9 * Math.min(1, pr.epoch / maxIter),
           detail: { epoch: pr.epoch, loss: pr.loss, validation_score: pr.validationScore, max_epochs: maxIter },
         });
+      } else if (msg.type === "native-output") {
+        emitNativeOutput(String(msg.line));
       } else if (msg.type === "done") {
         resolve(msg as FitOutcome);
         worker.terminate();

@@ -20,6 +20,8 @@ const spec = async (): Promise<any> => {
   return res.json();
 };
 
+const PROBE_503 = ["get /health 503", "get /readyz 503"];
+
 describe("GET /openapi.json", () => {
   test("is public and OpenAPI 3.1 with the three ways to sign in", async () => {
     const doc = await spec();
@@ -65,6 +67,100 @@ describe("GET /openapi.json", () => {
     expect(format).toMatchObject({ in: "query", required: false, schema: { enum: ["json", "csv"] } });
     expect(doc.paths["/jobs"].get.parameters.map((p: { name: string }) => p.name)).toContain("status");
     expect(doc.paths["/jobs/{id}"].get.requestBody).toBeUndefined();
+  });
+
+  test("every operation has typed answers: a schema for each success and the error contract for each error", async () => {
+    const doc = await spec();
+    const untyped: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      // biome-ignore lint/suspicious/noExplicitAny: the spec is read loosely
+      for (const [method, op] of Object.entries(methods as Record<string, any>)) {
+        const answers = Object.entries(op.responses) as [string, { content?: Record<string, { schema?: unknown }> }][];
+        expect(answers.some(([status]) => /^(2..|101)$/.test(status))).toBe(true);
+        for (const [status, answer] of answers) {
+          const schemas = Object.values(answer.content ?? {}).map((m) => m.schema);
+          const bodiless = status === "101"; // the WebSocket upgrade
+          if (!bodiless && (schemas.length === 0 || schemas.some((s) => !s)))
+            untyped.push(`${method} ${path} ${status}`);
+          // the probes answer 503 with their own report, not the error contract
+          if (/^[45]/.test(status) && !PROBE_503.includes(`${method} ${path} ${status}`))
+            expect(answer.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/Error" });
+        }
+        for (const p of op.parameters) expect(p.schema.type ?? p.schema.enum ?? p.schema.anyOf).toBeDefined();
+      }
+    }
+    expect(untyped).toEqual([]);
+  });
+
+  test("every route declares its answers: add responds({ 200: Schema }) beside a new route (src/http/route-doc.ts)", async () => {
+    const doc = await spec();
+    const undeclared: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      // biome-ignore lint/suspicious/noExplicitAny: the spec is read loosely
+      for (const [method, op] of Object.entries(methods as Record<string, any>)) {
+        const answers = Object.values(op.responses) as { description: string }[];
+        if (answers.some((a) => a.description === "success (shape not declared)")) undeclared.push(`${method} ${path}`);
+      }
+    }
+    expect(undeclared).toEqual([]);
+  });
+
+  test("the seed routes' success answers are typed down to their fields", async () => {
+    const doc = await spec();
+    const json = (path: string, method: string, status: string) =>
+      doc.paths[path][method].responses[status].content["application/json"].schema;
+    const predict = json("/predict", "post", "200");
+    expect(predict.required).toEqual(expect.arrayContaining(["model_key", "version", "predictions"]));
+    expect(predict.properties.predictions.items.properties.confidence.anyOf).toContainEqual({ type: "number" });
+    expect(doc.paths["/predict"].post.responses["200"].content["text/csv"]).toBeDefined();
+    expect(json("/predict", "post", "202").properties.job_id).toEqual({ type: "string" });
+    expect(json("/train", "post", "202").required).toEqual(expect.arrayContaining(["job_id", "status", "version"]));
+    expect(json("/models", "get", "200").properties.items.items.properties.model_key).toEqual({ type: "string" });
+    expect(json("/models/{key}/versions", "get", "200").properties.items.items.required).toContain("metrics");
+    expect(json("/jobs/{id}", "get", "200").properties.status.enum).toContain("completed");
+    expect(json("/datasets/upload", "post", "201").properties.row_count).toEqual({ type: "number" });
+    expect(json("/health/alerts", "get", "200").properties.items.type).toBe("array");
+    expect(json("/auth/login", "post", "200").properties.access_token).toEqual({ type: "string" });
+  });
+
+  test("paging parameters are integers with their bounds and defaults", async () => {
+    const doc = await spec();
+    for (const path of ["/models", "/jobs", "/datasets", "/health/alerts", "/drift/daily-reports", "/retrainings"]) {
+      const params = Object.fromEntries(
+        doc.paths[path].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
+      );
+      expect({ path, limit: params.limit.type, offset: params.offset.type }).toEqual({
+        path,
+        limit: "integer",
+        offset: "integer",
+      });
+      expect(params.limit.minimum).toBe(1);
+      expect(params.limit.maximum).toBe(500);
+      expect(typeof params.limit.default).toBe("number");
+      expect(params.offset).toMatchObject({ minimum: 0, default: 0 });
+    }
+    expect(doc.paths["/health/alerts/{id}/dismiss"].post.parameters[0].schema).toMatchObject({ type: "integer" });
+  });
+
+  test("the upload body, the 409/413/429/503 answers, servers and licence are described", async () => {
+    const doc = await spec();
+    const upload = doc.paths["/datasets/upload"].post;
+    expect(upload.requestBody.content["multipart/form-data"].schema).toMatchObject({
+      required: ["file"],
+      properties: { file: { type: "string", contentMediaType: "text/csv" } },
+    });
+    expect(upload.requestBody.content["text/csv"]).toBeDefined();
+    expect(Object.keys(upload.responses)).toEqual(expect.arrayContaining(["201", "413", "422"]));
+    expect(Object.keys(doc.paths["/train"].post.responses)).toEqual(expect.arrayContaining(["409", "413"]));
+    expect(Object.keys(doc.paths["/predict"].post.responses)).toContain("503");
+    expect(Object.keys(doc.paths["/auth/login"].post.responses)).toContain("429");
+    expect(doc.paths["/auth/login"].post.requestBody.content["application/json"].schema.required).toEqual(
+      expect.arrayContaining(["username", "password"]),
+    );
+    expect(Object.keys(doc.paths["/readyz"].get.responses)).toEqual(["200", "503"]);
+    expect(doc.info.license.name).toBe("UNLICENSED");
+    const res = await svc.app.request("http://ml.example:8085/openapi.json");
+    expect((await res.json()).servers).toEqual([{ url: "http://ml.example:8085", description: "this service" }]);
   });
 
   test("a route added to the app shows up with its body schema", async () => {

@@ -35,7 +35,6 @@ export function csvRows(name: string): Record<string, string | number>[] {
   });
 }
 
-/** `reuseDir`: start again over the files a previous instance left (a restart). */
 /**
  * `app.request` for JSON: sends `headers` on every call, a JSON body when `json` is given (POST
  * unless `method` says otherwise), and reads the answer as JSON where it is.
@@ -63,10 +62,15 @@ export function jsonRequest(
   };
 }
 
+/**
+ * `reuseDir`: start again over the files a previous instance left (a restart). `logLines`:
+ * collect the service log (debug and up) there instead of dropping it.
+ */
 export async function startService(
   env: Record<string, string> = {},
   reuseDir?: string,
   clock: () => Date = () => new Date(),
+  logLines?: string[],
 ) {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
   const sqlite = openSqlite(join(dir, "store.db"));
@@ -83,7 +87,7 @@ export async function startService(
     ML_COMPUTE: "cpu",
     ...env,
   });
-  const log = createLogger("error", () => {});
+  const log = logLines ? createLogger("debug", (line) => logLines.push(line)) : createLogger("error", () => {});
   const bus = new EventBus();
   const now = clock;
   const runtime = createRuntime({ config, db, stores, log, bus, now });

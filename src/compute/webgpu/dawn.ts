@@ -11,6 +11,7 @@
  * embedded whether or not it runs, so we deliberately name only one platform (21 MB).
  */
 import { createRequire } from "node:module";
+import { withNativeOutputCaptured } from "../native-output";
 
 interface DawnAddon {
   create(flags: string[]): GPU;
@@ -34,10 +35,21 @@ function loadAddon(): DawnAddon {
 }
 
 /**
- * A fresh Dawn instance. `flags` are Dawn's node options, e.g. `adapter=<name>` (substring of an
+ * A fresh Dawn instance, whose instance, adapter and device creation print nothing to stdout or
+ * stderr (src/compute/native-output.ts catches it). `flags` are Dawn's node options, e.g. `adapter=<name>` (substring of an
  * adapter name) or `backend=vulkan`. Drop the returned object when done: while it is referenced
  * Dawn keeps a background thread that holds the process open.
  */
 export function createGpu(flags: string[] = []): GPU {
-  return loadAddon().create(flags);
+  const gpu = withNativeOutputCaptured(() => loadAddon().create(flags));
+  const requestAdapter = gpu.requestAdapter.bind(gpu);
+  gpu.requestAdapter = async (options) => {
+    const adapter = await withNativeOutputCaptured(() => requestAdapter(options));
+    if (adapter) {
+      const requestDevice = adapter.requestDevice.bind(adapter);
+      adapter.requestDevice = (descriptor) => withNativeOutputCaptured(() => requestDevice(descriptor));
+    }
+    return adapter;
+  };
+  return gpu;
 }

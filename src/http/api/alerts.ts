@@ -6,7 +6,9 @@ import { notFound } from "../../errors";
 import { dismissAlert, listAlerts } from "../../monitoring/alerts";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { queryParams } from "../validate";
+import { Alert, page } from "./shapes";
 
 const AlertsQuery = v.object({
   status: v.optional(v.picklist(["open", "dismissed", "all"]), "open"),
@@ -20,13 +22,21 @@ const AlertsQuery = v.object({
 export function alertsRoutes(deps: Pick<AppDeps, "db" | "bus" | "now">) {
   const { now } = deps;
   return new Hono<AppEnv>()
-    .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), async (c) => {
+    .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), responds({ 200: page(Alert) }), async (c) => {
       const { model_key: modelKey, ...filter } = c.req.valid("query");
       return c.json(await listAlerts(deps.db, { ...filter, modelKey }));
     })
-    .post("/health/alerts/:id/dismiss", requireRole("user"), async (c) => {
-      const id = Number(c.req.param("id"));
-      if (!Number.isSafeInteger(id) || id < 1) throw notFound(`alert ${c.req.param("id")}`);
-      return c.json(await dismissAlert({ db: deps.db, bus: deps.bus, now }, id, signedIn(c).username));
-    });
+    .post(
+      "/health/alerts/:id/dismiss",
+      requireRole("user"),
+      responds(
+        { 200: Alert },
+        { params: { id: v.pipe(v.number(), v.integer(), v.minValue(1)) }, errors: { 409: "already dismissed" } },
+      ),
+      async (c) => {
+        const id = Number(c.req.param("id"));
+        if (!Number.isSafeInteger(id) || id < 1) throw notFound(`alert ${c.req.param("id")}`);
+        return c.json(await dismissAlert({ db: deps.db, bus: deps.bus, now }, id, signedIn(c).username));
+      },
+    );
 }

@@ -27,7 +27,9 @@ import type { AppEnv } from "../env";
 import { notFound } from "../errors";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { queryParams } from "../validate";
+import { Dataset as DatasetShape, page } from "./shapes";
 
 export const UPLOAD_PATH = "/datasets/upload";
 /** room for the multipart envelope (boundaries, part headers, a name field) beyond the file itself */
@@ -42,14 +44,31 @@ const ListQuery = v.object({
     v.pipe(
       v.string(),
       v.regex(/^\d{1,4}$/, "an integer from 1 to 500"),
-      v.transform(Number),
+      v.toNumber(),
+      v.integer(),
       v.minValue(1),
       v.maxValue(500),
     ),
     "50",
   ),
-  offset: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, "an integer ≥ 0"), v.transform(Number)), "0"),
+  offset: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,9}$/, "an integer ≥ 0"), v.toNumber(), v.integer(), v.minValue(0)),
+    "0",
+  ),
 });
+
+/** What the upload route reads: a multipart form, or the CSV itself as the body. */
+const UPLOAD_BODIES = {
+  "multipart/form-data": {
+    type: "object",
+    required: ["file"],
+    properties: {
+      file: { type: "string", contentMediaType: "text/csv", description: "the CSV file (header row first)" },
+      name: { type: "string", maxLength: 64, description: "the dataset name; a new version if it exists" },
+    },
+  },
+  "text/csv": { type: "string", description: "the CSV itself; ?name= and ?filename= name it" },
+};
 
 /**
  * The public shape of a dataset (snake_case, as stored). In a list (a DatasetSummary) `columns`
@@ -135,82 +154,124 @@ export function datasetRoutes(deps: DatasetDeps) {
   const app = new Hono<AppEnv>();
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
 
-  app.post(UPLOAD_PATH, requireRole("user"), async (c) => {
-    const identity = signedIn(c);
-    const type = c.req.header("content-type") ?? "";
-    const boundary = boundaryOf(type);
-    const raw = /^(text\/csv|application\/csv|text\/plain)\s*(;|$)/i.test(type);
-    if (!boundary && !raw) {
-      throw new ServiceError(400, "bad_request", "send multipart/form-data with a file field, or a text/csv body");
-    }
-    const max = boundary ? limit + MULTIPART_SLACK : limit;
-    const declared = Number(c.req.header("content-length") ?? Number.NaN);
-    if (declared > max) throw tooLarge(limit);
-
-    let meta = { name: c.req.query("name"), originalFilename: c.req.query("filename") };
-    let staged: Awaited<ReturnType<typeof stageCsv>> | undefined;
-    try {
-      if (c.req.raw.bodyUsed) {
-        // a cookie request's CSRF check may have parsed the form already (buffered): use its copy
-        const form = await c.req.parseBody();
-        if (!(form.file instanceof Blob)) throw new ServiceError(422, "validation_failed", "no file field in the form");
-        if (form.file.size > limit) throw tooLarge(limit);
-        const filename = form.file instanceof File ? form.file.name : undefined;
-        meta = { name: typeof form.name === "string" ? form.name : meta.name, originalFilename: filename };
-        staged = await stageCsv(deps, form.file.stream());
-      } else if (!c.req.raw.body) {
-        throw new ServiceError(422, "validation_failed", "the request has no body: expected a CSV file");
-      } else if (raw) {
-        staged = await stageCsv(deps, capped(streamChunks(c.req.raw.body), max, limit));
-      } else {
-        for await (const part of formParts(capped(streamChunks(c.req.raw.body), max, limit), boundary as string)) {
-          if (part.name === "file") {
-            if (staged) throw new ServiceError(422, "validation_failed", "send one file field, not several");
-            meta.originalFilename = part.filename;
-            staged = await stageCsv(deps, part.body);
-          } else if (part.name === "name") meta.name = await fieldText(part);
-          else await fieldText(part);
-        }
-        if (!staged) throw new ServiceError(422, "validation_failed", "no file field in the form");
+  app.post(
+    UPLOAD_PATH,
+    requireRole("user"),
+    responds(
+      { 201: DatasetShape },
+      {
+        body: UPLOAD_BODIES,
+        errors: {
+          400: "neither multipart/form-data nor text/csv",
+          413: "over ML_MAX_CSV_UPLOAD_BYTES",
+          422: "not a CSV the service can read",
+        },
+      },
+    ),
+    async (c) => {
+      const identity = signedIn(c);
+      const type = c.req.header("content-type") ?? "";
+      const boundary = boundaryOf(type);
+      const raw = /^(text\/csv|application\/csv|text\/plain)\s*(;|$)/i.test(type);
+      if (!boundary && !raw) {
+        throw new ServiceError(400, "bad_request", "send multipart/form-data with a file field, or a text/csv body");
       }
-      const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
-      noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });
-      c.header("Location", `/datasets/${ds.id}`);
-      return c.json(shownDataset(ds), 201);
-    } catch (e) {
-      await staged?.file.discard();
-      throw e;
-    }
-  });
+      const max = boundary ? limit + MULTIPART_SLACK : limit;
+      const declared = Number(c.req.header("content-length") ?? Number.NaN);
+      if (declared > max) throw tooLarge(limit);
 
-  app.get("/datasets", requireRole("user"), queryParams(ListQuery), async (c) => {
-    const q = c.req.valid("query");
-    const page = await listDatasets(deps, signedIn(c), q);
-    return c.json({ ...page, items: page.items.map(shownDataset) });
-  });
+      let meta = { name: c.req.query("name"), originalFilename: c.req.query("filename") };
+      let staged: Awaited<ReturnType<typeof stageCsv>> | undefined;
+      try {
+        if (c.req.raw.bodyUsed) {
+          // a cookie request's CSRF check may have parsed the form already (buffered): use its copy
+          const form = await c.req.parseBody();
+          if (!(form.file instanceof Blob))
+            throw new ServiceError(422, "validation_failed", "no file field in the form");
+          if (form.file.size > limit) throw tooLarge(limit);
+          const filename = form.file instanceof File ? form.file.name : undefined;
+          meta = { name: typeof form.name === "string" ? form.name : meta.name, originalFilename: filename };
+          staged = await stageCsv(deps, form.file.stream());
+        } else if (!c.req.raw.body) {
+          throw new ServiceError(422, "validation_failed", "the request has no body: expected a CSV file");
+        } else if (raw) {
+          staged = await stageCsv(deps, capped(streamChunks(c.req.raw.body), max, limit));
+        } else {
+          for await (const part of formParts(capped(streamChunks(c.req.raw.body), max, limit), boundary as string)) {
+            if (part.name === "file") {
+              if (staged) throw new ServiceError(422, "validation_failed", "send one file field, not several");
+              meta.originalFilename = part.filename;
+              staged = await stageCsv(deps, part.body);
+            } else if (part.name === "name") meta.name = await fieldText(part);
+            else await fieldText(part);
+          }
+          if (!staged) throw new ServiceError(422, "validation_failed", "no file field in the form");
+        }
+        const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
+        noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });
+        c.header("Location", `/datasets/${ds.id}`);
+        return c.json(shownDataset(ds), 201);
+      } catch (e) {
+        await staged?.file.discard();
+        throw e;
+      }
+    },
+  );
 
-  app.get("/datasets/by-name/:name/versions", requireRole("user"), async (c) => {
-    const name = c.req.param("name");
-    const versions = await datasetVersions(deps, signedIn(c), name);
-    if (versions.length === 0) throw notFound(`dataset name ${name}`);
-    return c.json({ name, versions: versions.map(shownDataset) });
-  });
+  app.get(
+    "/datasets",
+    requireRole("user"),
+    queryParams(ListQuery),
+    responds({ 200: page(DatasetShape) }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await listDatasets(deps, signedIn(c), q);
+      return c.json({ ...page, items: page.items.map(shownDataset) });
+    },
+  );
 
-  app.get("/datasets/:id", requireRole("user"), async (c) => {
+  app.get(
+    "/datasets/by-name/:name/versions",
+    requireRole("user"),
+    responds({ 200: v.object({ name: v.string(), versions: v.array(DatasetShape) }) }),
+    async (c) => {
+      const name = c.req.param("name");
+      const versions = await datasetVersions(deps, signedIn(c), name);
+      if (versions.length === 0) throw notFound(`dataset name ${name}`);
+      return c.json({ name, versions: versions.map(shownDataset) });
+    },
+  );
+
+  app.get("/datasets/:id", requireRole("user"), responds({ 200: DatasetShape }), async (c) => {
     return c.json(shownDataset(await datasetForUser(deps, signedIn(c), c.req.param("id"))));
   });
 
-  app.get("/datasets/:id/preview", requireRole("user"), async (c) => {
-    const id = c.req.param("id");
-    const { columns, rows } = await previewDataset(deps, signedIn(c), id, PREVIEW_ROWS);
-    return c.json({ id, columns, rows });
-  });
+  app.get(
+    "/datasets/:id/preview",
+    requireRole("user"),
+    responds({
+      200: v.object({ id: v.string(), columns: v.array(v.string()), rows: v.array(v.record(v.string(), v.unknown())) }),
+    }),
+    async (c) => {
+      const id = c.req.param("id");
+      const { columns, rows } = await previewDataset(deps, signedIn(c), id, PREVIEW_ROWS);
+      return c.json({ id, columns, rows });
+    },
+  );
 
-  app.delete("/datasets/:id", requireRole("user"), async (c) => {
-    const ds = await deleteDataset(deps, signedIn(c), c.req.param("id"));
-    noteAudit(c, { type: "dataset:deleted", subject: ds.id, output: { name: ds.name, version: ds.version } });
-    return c.json({ id: ds.id, deleted: true });
-  });
+  app.delete(
+    "/datasets/:id",
+    requireRole("user"),
+    responds(
+      { 200: v.object({ id: v.string(), deleted: v.literal(true) }) },
+      { errors: { 409: "a model version still uses it" } },
+    ),
+    async (c) => {
+      const ds = await deleteDataset(deps, signedIn(c), c.req.param("id"));
+      noteAudit(c, { type: "dataset:deleted", subject: ds.id, output: { name: ds.name, version: ds.version } });
+      return c.json({ id: ds.id, deleted: true });
+    },
+  );
 
   return app;
 }

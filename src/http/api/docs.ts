@@ -5,17 +5,20 @@
  * JavaScript switched off and under the Content-Security-Policy. Both are public: the spec
  * holds no secrets.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { RouterRoute } from "hono/types";
+import * as v from "valibot";
 import type { AppEnv } from "../env";
+import { isHttps } from "../middleware/request-info";
 import { publicRoute } from "../middleware/route-access";
 import { type OpenApiDocument, type OpenApiOperation, openApiDocument } from "../openapi";
+import { responds } from "../route-doc";
 import { assetUrls } from "../ui/assets";
 
 function renderOperation(path: string, method: string, op: OpenApiOperation) {
   const m = method.toUpperCase();
-  const body = op.requestBody?.content["application/json"].schema;
+  const bodies = Object.entries(op.requestBody?.content ?? {});
   return html`<details id="${op.operationId}">
     <summary><span class="m ${m}">${m}</span> ${path} <span class="role">${op["x-access"]}</span></summary>
     ${
@@ -29,7 +32,9 @@ function renderOperation(path: string, method: string, op: OpenApiOperation) {
           </table>`
         : ""
     }
-    ${body ? html`<p>&nbsp;Request body (application/json):</p><pre>${JSON.stringify(body, null, 2)}</pre>` : ""}
+    ${bodies.map(
+      ([media, { schema }]) => html`<p>&nbsp;Request body (${media}):</p><pre>${JSON.stringify(schema, null, 2)}</pre>`,
+    )}
     <p>&nbsp;Responses: ${Object.entries(op.responses)
       .map(([status, r]) => `${status} ${r.description}`)
       .join(" · ")}</p>
@@ -55,9 +60,20 @@ ${[...byTag.entries()].map(([tag, ops]) => html`<h2 id="tag-${tag}">/${tag}</h2>
 </body></html>`;
 }
 
+/** This service as the client reached it: scheme (X-Forwarded-Proto behind a trusted proxy) and Host. */
+function serverUrl(c: Context, trustProxy: boolean): string {
+  const host = new URL(c.req.url).host;
+  if (!host || !/^[A-Za-z0-9.\-:[\]]{1,300}$/.test(host)) return "/";
+  return `${isHttps(c, trustProxy) ? "https" : "http"}://${host}`;
+}
+
 /** `app` is the whole mounted app, read at request time so every route is listed. */
-export function docsRoutes(app: { routes: readonly RouterRoute[] }) {
+export function docsRoutes(app: { routes: readonly RouterRoute[] }, options: { trustProxy: boolean }) {
   return new Hono<AppEnv>()
-    .get("/openapi.json", publicRoute(), (c) => c.json(openApiDocument(app)))
-    .get("/docs", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))));
+    .get("/openapi.json", publicRoute(), responds({ 200: v.looseObject({ openapi: v.string() }) }), (c) =>
+      c.json(openApiDocument(app, serverUrl(c, options.trustProxy))),
+    )
+    .get("/docs", publicRoute(), responds({ 200: { media: "text/html" } }), (c) =>
+      c.html(renderDocs(openApiDocument(app))),
+    );
 }

@@ -14,7 +14,9 @@ import { listDriftReports, listRetrainings } from "../../monitoring/reports";
 import { getModel } from "../../registry/registry";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { jsonBody, queryParams } from "../validate";
+import { DriftCheck, Json, JsonObject, page, Queued, Timestamp } from "./shapes";
 
 export const DriftCheckBody = v.strictObject({ model_key: v.optional(v.pipe(v.string(), v.minLength(1))) });
 
@@ -41,27 +43,69 @@ const RetrainingsQuery = v.object({
   ...paging,
 });
 
+/** One model checked inline: the check with its report, and what it raised (alert, retrain job). */
+const DriftCheckResult = v.object({
+  ...DriftCheck.entries,
+  report: v.nullable(JsonObject),
+  alert_id: v.nullable(v.number()),
+  retrain_job_id: v.nullable(v.string()),
+});
+const Retraining = v.object({
+  id: v.number(),
+  model_key: v.string(),
+  source_version: v.nullable(v.string()),
+  new_version: v.nullable(v.string()),
+  job_id: v.nullable(v.string()),
+  trigger: v.picklist(["drift", "manual"]),
+  status: v.picklist(["activated", "rejected", "failed"]),
+  reason: v.nullable(v.string()),
+  delta: v.nullable(v.number()),
+  old_metrics: Json,
+  new_metrics: Json,
+  details: Json,
+  reverted_at: v.nullable(Timestamp),
+  created_at: Timestamp,
+});
+
 export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
   const { now } = deps;
   return new Hono<AppEnv>()
-    .post("/drift/check", requireRole("user"), jsonBody(DriftCheckBody), async (c) => {
-      const { model_key } = c.req.valid("json");
-      const outcome = await checkDriftNow(
-        { db: deps.db, now, drift: deps.runtime.drift, kick: () => deps.runtime.jobs.kick() },
-        signedIn(c),
-        model_key ?? null,
-      );
-      if (outcome.kind === "check") return c.json(outcome.result);
-      return c.json({ job_id: outcome.job.id, status: outcome.job.status }, 202);
-    })
-    .get("/drift/daily-reports", requireRole("user"), queryParams(ReportsQuery), async (c) => {
-      const { model_key: modelKey, ...filter } = c.req.valid("query");
-      return c.json(await listDriftReports(deps.db, { ...filter, modelKey }));
-    })
+    .post(
+      "/drift/check",
+      requireRole("user"),
+      jsonBody(DriftCheckBody),
+      responds({ 200: DriftCheckResult, 202: Queued }),
+      async (c) => {
+        const { model_key } = c.req.valid("json");
+        const outcome = await checkDriftNow(
+          { db: deps.db, now, drift: deps.runtime.drift, kick: () => deps.runtime.jobs.kick() },
+          signedIn(c),
+          model_key ?? null,
+        );
+        if (outcome.kind === "check") return c.json(outcome.result);
+        return c.json({ job_id: outcome.job.id, status: outcome.job.status }, 202);
+      },
+    )
+    .get(
+      "/drift/daily-reports",
+      requireRole("user"),
+      queryParams(ReportsQuery),
+      responds({ 200: page(DriftCheck) }),
+      async (c) => {
+        const { model_key: modelKey, ...filter } = c.req.valid("query");
+        return c.json(await listDriftReports(deps.db, { ...filter, modelKey }));
+      },
+    )
     .get(
       "/drift/daily-reports/:key",
       requireRole("user"),
       queryParams(v.object({ from: v.optional(day), to: v.optional(day), ...paging })),
+      responds({
+        200: v.object({
+          model_key: v.string(),
+          ...page(v.object({ ...DriftCheck.entries, features: v.array(JsonObject) })).entries,
+        }),
+      }),
       async (c) => {
         const key = c.req.param("key");
         await getModel(deps.db, key);
@@ -74,21 +118,39 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
         return c.json({ model_key: key, ...page });
       },
     )
-    .post("/models/:key/retrain", requireRole("user"), async (c) => {
-      const key = c.req.param("key");
-      const window = trafficWindow(now());
-      const job = await enqueueRetrain(
-        { db: deps.db, now },
-        { modelKey: key, trigger: "manual", window, createdBy: signedIn(c).userId ?? null, actor: signedIn(c) },
-      );
-      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
-      deps.runtime.jobs.kick();
-      return c.json({ job_id: job.id, status: job.status, model_key: key, version: job.version }, 202);
-    })
-    .get("/retrainings", requireRole("user"), queryParams(RetrainingsQuery), async (c) => {
-      const q = c.req.valid("query");
-      return c.json(
-        await listRetrainings(deps.db, { modelKey: q.model_key, status: q.status, limit: q.limit, offset: q.offset }),
-      );
-    });
+    .post(
+      "/models/:key/retrain",
+      requireRole("user"),
+      responds({ 202: Queued }, { errors: { 409: "a retrain of the model is already queued or running" } }),
+      async (c) => {
+        const key = c.req.param("key");
+        const window = trafficWindow(now());
+        const job = await enqueueRetrain(
+          { db: deps.db, now },
+          {
+            modelKey: key,
+            trigger: "manual",
+            window,
+            createdBy: signedIn(c).userId ?? null,
+            actor: signedIn(c),
+            traceId: c.get("traceId"),
+          },
+        );
+        if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+        deps.runtime.jobs.kick();
+        return c.json({ job_id: job.id, status: job.status, model_key: key, version: job.version }, 202);
+      },
+    )
+    .get(
+      "/retrainings",
+      requireRole("user"),
+      queryParams(RetrainingsQuery),
+      responds({ 200: page(Retraining) }),
+      async (c) => {
+        const q = c.req.valid("query");
+        return c.json(
+          await listRetrainings(deps.db, { modelKey: q.model_key, status: q.status, limit: q.limit, offset: q.offset }),
+        );
+      },
+    );
 }

@@ -10,10 +10,12 @@ import { getEvent, listEvents } from "../../events/queries";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
 import { requireRole } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { pathParam, queryParams } from "../validate";
+import { JsonObject, page } from "./shapes";
 
 const int = (min: number, max: number) =>
-  v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max));
+  v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.toNumber(), v.integer(), v.minValue(min), v.maxValue(max));
 /** A date, or a date and time with optional seconds, fraction and zone; Date.parse alone reads "x 1" as 2001. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const isoTime = v.pipe(
@@ -44,25 +46,49 @@ const EventId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "an event id"), v.trans
 const nextCursor = (items: { id: number }[], limit: number) =>
   items.length === limit ? (items.at(-1)?.id ?? null) : null;
 
+const EventsPage = v.object({
+  ...page(JsonObject).entries,
+  next_before_id: v.pipe(v.nullable(v.number()), v.description("pass as before_id for the next page")),
+});
+const ID = { params: { id: v.pipe(v.number(), v.integer(), v.minValue(1)) } };
+
 export function eventsRoutes(ctx: Pick<AuthContext, "db">) {
   return new Hono<AppEnv>()
-    .get("/events", requireRole("admin"), queryParams(EventsQuery), async (c) => {
+    .get("/events", requireRole("admin"), queryParams(EventsQuery), responds({ 200: EventsPage }), async (c) => {
       const q = c.req.valid("query");
       const page = await listEvents(ctx.db, q);
       return c.json({ ...page, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
     })
-    .get("/events/suspicious", requireRole("admin"), queryParams(EventsQuery), async (c) => {
-      const q = c.req.valid("query");
-      const page = await listEvents(ctx.db, { ...q, suspicious: true });
-      return c.json({ ...page, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
-    })
-    .get("/events/by-ip/:ip", requireRole("admin"), queryParams(EventsQuery), async (c) => {
-      const q = c.req.valid("query");
-      const ip = pathParam("ip", Ip, c.req.param("ip"));
-      const page = await listEvents(ctx.db, { ...q, ip });
-      return c.json({ ...page, ip, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
-    })
-    .get("/events/:id", requireRole("admin"), async (c) => {
+    .get(
+      "/events/suspicious",
+      requireRole("admin"),
+      queryParams(EventsQuery),
+      responds({ 200: EventsPage }),
+      async (c) => {
+        const q = c.req.valid("query");
+        const page = await listEvents(ctx.db, { ...q, suspicious: true });
+        return c.json({ ...page, limit: q.limit, offset: q.offset, next_before_id: nextCursor(page.items, q.limit) });
+      },
+    )
+    .get(
+      "/events/by-ip/:ip",
+      requireRole("admin"),
+      queryParams(EventsQuery),
+      responds({ 200: v.object({ ...EventsPage.entries, ip: v.string() }) }),
+      async (c) => {
+        const q = c.req.valid("query");
+        const ip = pathParam("ip", Ip, c.req.param("ip"));
+        const page = await listEvents(ctx.db, { ...q, ip });
+        return c.json({
+          ...page,
+          ip,
+          limit: q.limit,
+          offset: q.offset,
+          next_before_id: nextCursor(page.items, q.limit),
+        });
+      },
+    )
+    .get("/events/:id", requireRole("admin"), responds({ 200: JsonObject }, ID), async (c) => {
       const event = await getEvent(ctx.db, pathParam("id", EventId, c.req.param("id")));
       if (!event) throw notFound("event");
       return c.json(event);

@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { saveFeedback } from "../../monitoring/feedback";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { jsonBody } from "../validate";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
@@ -29,15 +30,24 @@ export const FeedbackBody = v.union([
 
 export function feedbackRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
   const { now } = deps;
-  return new Hono<AppEnv>().post("/feedback", requireRole("user"), jsonBody(FeedbackBody), async (c) => {
-    // a prediction answered a moment ago may still wait in the log's buffer
-    deps.runtime.predictionLog.flush();
-    const saved = await saveFeedback(
-      { db: deps.db, models: deps.runtime.models, now },
-      c.req.valid("json"),
-      signedIn(c).username,
-      signedIn(c),
-    );
-    return c.json({ model_key: saved.model_key, feedback_ids: saved.ids, count: saved.ids.length }, 201);
-  });
+  return new Hono<AppEnv>().post(
+    "/feedback",
+    requireRole("user"),
+    jsonBody(FeedbackBody),
+    responds(
+      { 201: v.object({ model_key: v.string(), feedback_ids: v.array(v.number()), count: v.number() }) },
+      { errors: { 409: "the prediction belongs to another model or version" } },
+    ),
+    async (c) => {
+      // a prediction answered a moment ago may still wait in the log's buffer
+      deps.runtime.predictionLog.flush();
+      const saved = await saveFeedback(
+        { db: deps.db, models: deps.runtime.models, now },
+        c.req.valid("json"),
+        signedIn(c).username,
+        signedIn(c),
+      );
+      return c.json({ model_key: saved.model_key, feedback_ids: saved.ids, count: saved.ids.length }, 201);
+    },
+  );
 }

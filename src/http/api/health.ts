@@ -14,8 +14,10 @@
  *   HEALTHCHECKs read it).
  */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
+import { responds } from "../route-doc";
 
 type HealthDeps = Pick<AppDeps, "stores" | "describeCompute" | "runtime" | "startedAt">;
 
@@ -70,15 +72,35 @@ export async function readiness(deps: HealthDeps): Promise<Readiness> {
   return first ? { ready: false, checks, reason: `${first[0]}: ${first[1].error}` } : { ready: true, checks };
 }
 
+const Check = v.object({ status: v.picklist(["ok", "error"]), error: v.optional(v.string()) });
+const ReadyBody = v.object({
+  status: v.picklist(["ok", "not_ready"]),
+  checks: v.object({ database: Check, artifacts: Check, compute: Check, models: Check }),
+  reason: v.optional(v.string()),
+});
+const HealthBody = v.object({
+  status: v.picklist(["ok", "degraded"]),
+  version: v.string(),
+  uptime_s: v.number(),
+  started_at: v.string(),
+  database: v.object({ status: v.string() }),
+  compute: v.record(v.string(), v.unknown()),
+  models: v.object({
+    status: v.picklist(["ok", "degraded"]),
+    unavailable_count: v.number(),
+    unavailable: v.optional(v.array(v.unknown())),
+  }),
+});
+
 export function healthRoutes(deps: HealthDeps) {
   return new Hono<AppEnv>()
-    .get("/livez", (c) => c.json({ status: "ok" }))
-    .get("/readyz", async (c) => {
+    .get("/livez", responds({ 200: v.object({ status: v.literal("ok") }) }), (c) => c.json({ status: "ok" }))
+    .get("/readyz", responds({ 200: ReadyBody, 503: ReadyBody }), async (c) => {
       const r = await readiness(deps);
       if (r.ready) return c.json({ status: "ok", checks: r.checks });
       return c.json({ status: "not_ready", checks: r.checks, reason: r.reason }, 503, { "Retry-After": "5" });
     })
-    .get("/health", async (c) => {
+    .get("/health", responds({ 200: HealthBody, 503: HealthBody }), async (c) => {
       const database = probeDatabase(deps);
       const compute = await deps.describeCompute();
       const ok = database.status === "ok";

@@ -8,7 +8,9 @@ import { jobView } from "../../jobs/queue";
 import { cancelJobForUser, jobForUser, listJobsForUser } from "../../jobs/visibility";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { queryParams } from "../validate";
+import { Job, page } from "./shapes";
 
 const JobsQuery = v.object({
   status: v.optional(v.picklist(["queued", "running", "completed", "failed", "cancelled"])),
@@ -20,7 +22,7 @@ const JobsQuery = v.object({
 
 export function jobsRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
   return new Hono<AppEnv>()
-    .get("/jobs", requireRole("user"), queryParams(JobsQuery), async (c) => {
+    .get("/jobs", requireRole("user"), queryParams(JobsQuery), responds({ 200: page(Job) }), async (c) => {
       const q = c.req.valid("query");
       const { items, total } = await listJobsForUser(deps.db, signedIn(c), {
         status: q.status,
@@ -31,10 +33,16 @@ export function jobsRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
       });
       return c.json({ items: items.map(jobView), total, limit: q.limit, offset: q.offset });
     })
-    .get("/jobs/:id", requireRole("user"), async (c) =>
+    .get("/jobs/:id", requireRole("user"), responds({ 200: Job }), async (c) =>
       c.json(jobView(await jobForUser(deps.db, signedIn(c), c.req.param("id")))),
     )
-    .post("/jobs/:id/cancel", requireRole("user"), async (c) =>
-      c.json(jobView(await cancelJobForUser({ db: deps.db, jobs: deps.runtime.jobs }, signedIn(c), c.req.param("id")))),
+    .post(
+      "/jobs/:id/cancel",
+      requireRole("user"),
+      responds({ 200: Job }, { errors: { 409: "the job has finished" } }),
+      async (c) =>
+        c.json(
+          jobView(await cancelJobForUser({ db: deps.db, jobs: deps.runtime.jobs }, signedIn(c), c.req.param("id"))),
+        ),
     );
 }

@@ -6,23 +6,32 @@
  * Each change is recorded by the audit middleware like every other request.
  */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
+import { Timestamp } from "./shapes";
+
+const People = v.object({
+  model_key: v.string(),
+  owner: v.nullable(v.string()),
+  maintainers: v.array(v.object({ username: v.string(), added_by: v.nullable(v.string()), added_at: Timestamp })),
+});
 
 export function maintainersRoutes(deps: Pick<AppDeps, "db" | "now">) {
   const { now } = deps;
   return new Hono<AppEnv>()
-    .get("/models/:key/maintainers", requireRole("user"), async (c) => {
+    .get("/models/:key/maintainers", requireRole("user"), responds({ 200: People }), async (c) => {
       const key = c.req.param("key");
       return c.json({ model_key: key, ...(await modelPeople(deps.db, key)) });
     })
-    .put("/models/:key/maintainers/:username", requireRole("user"), async (c) => {
+    .put("/models/:key/maintainers/:username", requireRole("user"), responds({ 200: People }), async (c) => {
       const key = c.req.param("key");
       const people = await addMaintainer(deps.db, signedIn(c), key, c.req.param("username"), now().toISOString());
       return c.json({ model_key: key, ...people });
     })
-    .delete("/models/:key/maintainers/:username", requireRole("user"), async (c) => {
+    .delete("/models/:key/maintainers/:username", requireRole("user"), responds({ 200: People }), async (c) => {
       const key = c.req.param("key");
       const people = await removeMaintainer(deps.db, signedIn(c), key, c.req.param("username"));
       return c.json({ model_key: key, ...people });

@@ -23,6 +23,7 @@ import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
 import { Registry } from "../metrics";
 import { publicRoute } from "../middleware/route-access";
+import { responds } from "../route-doc";
 
 const LATENCY_BUCKETS_S = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -169,7 +170,13 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
 }
 
 export function metricsRoutes(metrics: ServiceMetrics) {
-  return new Hono<AppEnv>().get("/metrics", publicRoute(), async (c) =>
-    c.body(await metrics.registry.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  return new Hono<AppEnv>().get(
+    "/metrics",
+    publicRoute(),
+    responds({
+      200: { media: "text/plain; version=0.0.4", schema: { type: "string", description: "Prometheus text format" } },
+    }),
+    async (c) =>
+      c.body(await metrics.registry.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
   );
 }

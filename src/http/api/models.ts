@@ -15,7 +15,9 @@ import { listModelSummaries, modelDetail, modelVersions } from "../../registry/q
 import { getModel } from "../../registry/registry";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { jsonBody, queryParams } from "../validate";
+import { Json, JsonObject, ModelSummary, page, Timestamp, Version } from "./shapes";
 
 /** `?limit=&offset=` of the list routes: 1–500 (default 100, as seed 002's lists), offset ≥ 0. */
 const Paging = {
@@ -23,23 +25,51 @@ const Paging = {
   offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
 };
 const ModelsQuery = v.object(Paging);
+
+const ModelDetail = v.object({
+  ...ModelSummary.entries,
+  owner: v.nullable(v.string()),
+  maintainers: v.array(v.object({ username: v.string(), added_by: v.nullable(v.string()), added_at: Timestamp })),
+  version_list: v.array(Version),
+});
+const Versions = v.object({ model_key: v.string(), active_version: v.nullable(v.string()), items: v.array(Version) });
+const Feature = v.object({
+  name: v.string(),
+  type: v.picklist(["numeric", "categorical", "text", "boolean"]),
+  count: v.number(),
+  missing: v.number(),
+  mean: v.optional(v.number()),
+  std: v.optional(v.number()),
+  categories: v.optional(v.array(v.string())),
+  size: v.optional(v.number()),
+  true_rate: v.optional(v.number()),
+});
+const Features = v.object({
+  model_key: v.string(),
+  version: v.string(),
+  updated_at: Timestamp,
+  input_width: v.number(),
+  target: JsonObject,
+  features: v.array(Feature),
+});
+const Settings = v.object({ model_key: v.string(), settings: JsonObject });
 const TrendsQuery = v.object({ model_key: v.optional(v.string()), ...Paging });
 
 export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now" | "runtime">) {
   const { db, now } = deps;
   return new Hono<AppEnv>()
-    .get("/models", requireRole("user"), queryParams(ModelsQuery), async (c) => {
+    .get("/models", requireRole("user"), queryParams(ModelsQuery), responds({ 200: page(ModelSummary) }), async (c) => {
       const { limit, offset } = c.req.valid("query");
       const { items, total } = await listModelSummaries(db, { limit, offset, order: "model_key" });
       return c.json({ items, total, limit, offset });
     })
-    .get("/models/:key", requireRole("user"), async (c) => {
+    .get("/models/:key", requireRole("user"), responds({ 200: ModelDetail }), async (c) => {
       return c.json(await modelDetail(db, c.req.param("key")));
     })
-    .get("/models/:key/versions", requireRole("user"), async (c) => {
+    .get("/models/:key/versions", requireRole("user"), responds({ 200: Versions }), async (c) => {
       return c.json(await modelVersions(db, c.req.param("key")));
     })
-    .get("/models/:key/features", requireRole("user"), async (c) => {
+    .get("/models/:key/features", requireRole("user"), responds({ 200: Features }, { errors: [503] }), async (c) => {
       const key = c.req.param("key");
       const loaded = await deps.runtime.models.active(key);
       const { spec, target } = loaded.artifact;
@@ -61,33 +91,51 @@ export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now"
         })),
       });
     })
-    .post("/models/:key/rollback/:version", requireRole("user"), async (c) => {
-      const identity = signedIn(c);
-      const result = await rollbackModel(
-        { db, models: deps.runtime.models, bus: deps.bus, config: deps.config, now },
-        identity,
-        identity.username,
-        c.req.param("key"),
-        c.req.param("version"),
-      );
-      return c.json(result);
-    })
-    .get("/models/:key/rollbacks", requireRole("user"), async (c) => {
-      const key = c.req.param("key");
-      await getModel(db, key);
-      return c.json({ model_key: key, items: await listRollbacks(db, key) });
-    })
-    .get("/models/:key/settings", requireRole("user"), async (c) => {
+    .post(
+      "/models/:key/rollback/:version",
+      requireRole("user"),
+      responds({ 200: JsonObject }, { errors: [409, 503] }),
+      async (c) => {
+        const identity = signedIn(c);
+        const result = await rollbackModel(
+          { db, models: deps.runtime.models, bus: deps.bus, config: deps.config, now },
+          identity,
+          identity.username,
+          c.req.param("key"),
+          c.req.param("version"),
+        );
+        return c.json(result);
+      },
+    )
+    .get(
+      "/models/:key/rollbacks",
+      requireRole("user"),
+      responds({ 200: v.object({ model_key: v.string(), items: v.array(JsonObject) }) }),
+      async (c) => {
+        const key = c.req.param("key");
+        await getModel(db, key);
+        return c.json({ model_key: key, items: await listRollbacks(db, key) });
+      },
+    )
+    .get("/models/:key/settings", requireRole("user"), responds({ 200: Settings }), async (c) => {
       const key = c.req.param("key");
       return c.json({ model_key: key, settings: await modelSettings(db, key) });
     })
-    .put("/models/:key/settings", requireRole("user"), jsonBody(ModelSettingsBody), async (c) => {
-      const key = c.req.param("key");
-      const saved = await saveModelSettings(db, signedIn(c), key, c.req.valid("json"), now().toISOString());
-      return c.json({ model_key: key, settings: saved });
-    })
-    .get("/metrics/summary", requireRole("user"), async (c) => c.json(await metricsSummary(db)))
-    .get("/metrics/trends", requireRole("user"), queryParams(TrendsQuery), async (c) => {
+    .put(
+      "/models/:key/settings",
+      requireRole("user"),
+      jsonBody(ModelSettingsBody),
+      responds({ 200: Settings }),
+      async (c) => {
+        const key = c.req.param("key");
+        const saved = await saveModelSettings(db, signedIn(c), key, c.req.valid("json"), now().toISOString());
+        return c.json({ model_key: key, settings: saved });
+      },
+    )
+    .get("/metrics/summary", requireRole("user"), responds({ 200: JsonObject }), async (c) =>
+      c.json(await metricsSummary(db)),
+    )
+    .get("/metrics/trends", requireRole("user"), queryParams(TrendsQuery), responds({ 200: page(Json) }), async (c) => {
       const { model_key: modelKey, limit, offset } = c.req.valid("query");
       return c.json(await metricsTrends(db, { modelKey, limit, offset }));
     });

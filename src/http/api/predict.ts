@@ -14,8 +14,10 @@ import { predictionTarget } from "../../registry/aliases";
 import { predictRows } from "../../registry/serving";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { jsonBody, queryParams } from "../validate";
+import { Job, JsonObject, Queued } from "./shapes";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)), v.record(v.string(), Cell)]);
@@ -35,6 +37,23 @@ export const QualityBody = strictBody({
   items: v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)),
   target_field: v.optional(v.string()),
 });
+
+const Prediction = v.object({
+  prediction_id: v.pipe(v.number(), v.description("the logged prediction, for POST /feedback")),
+  prediction: v.union([v.string(), v.number(), v.boolean()]),
+  confidence: v.nullable(v.number()),
+  all_scores: v.nullable(v.record(v.string(), v.number())),
+});
+
+/** 200: one prediction per row, in order. */
+export const PredictResult = v.object({
+  model_key: v.string(),
+  version: v.string(),
+  predictions: v.array(Prediction),
+  processing_time_ms: v.number(),
+});
+
+const PREDICTIONS_CSV = { media: "text/csv", schema: { type: "string", description: "one row per prediction" } };
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
@@ -63,6 +82,10 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       requireRole("user"),
       jsonBody(PredictBody),
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
+      responds(
+        { 200: [PredictResult, PREDICTIONS_CSV], 202: v.object({ ...Queued.entries, rows: v.number() }) },
+        { errors: { 503: "the model is still training or its version cannot serve" } },
+      ),
       async (c) => {
         const started = performance.now();
         const body = c.req.valid("json");
@@ -80,6 +103,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
             params: { model_key: modelKey, version: version ?? null, data: rows },
             createdBy: signedIn(c).userId ?? null,
             now: now().toISOString(),
+            traceId: c.get("traceId"),
           });
           runtime.jobs.kick();
           return c.json({ job_id: job.id, status: job.status, model_key: modelKey, rows: rows.length }, 202);
@@ -119,6 +143,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       "/predict/:job_id",
       requireRole("user"),
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
+      responds({ 200: [Job, PREDICTIONS_CSV] }),
       async (c) => {
         const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
         const view = jobView(job);
@@ -131,27 +156,38 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         return c.json(view);
       },
     )
-    .post("/quality", requireRole("user"), jsonBody(QualityBody), async (c) => {
-      const body = c.req.valid("json");
-      const loaded = body.version
-        ? await runtime.models.load(body.model_key, body.version)
-        : await runtime.models.active(body.model_key);
-      const target = body.target_field ?? loaded.artifact.target.field;
-      const rows = body.items.filter((r) => !isMissing(r[target]));
-      if (rows.length === 0) throw invalid(`no item has a value for the target ${target}`);
-      checkNumbers(rows, "items");
-      const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
-      const metrics =
-        loaded.artifact.model.task === "classification"
-          ? classificationMetrics(
-              rows.map((r) => String(r[target])),
-              out.map((o) => String(o.prediction)),
-              (loaded.artifact.model.classes ?? []).map(String),
-            )
-          : regressionMetrics(
-              rows.map((r) => Number(r[target])),
-              out.map((o) => Number(o.prediction)),
-            );
-      return c.json({ model_key: body.model_key, version: loaded.version, target_field: target, metrics });
-    });
+    .post(
+      "/quality",
+      requireRole("user"),
+      jsonBody(QualityBody),
+      responds(
+        {
+          200: v.object({ model_key: v.string(), version: v.string(), target_field: v.string(), metrics: JsonObject }),
+        },
+        { errors: [503] },
+      ),
+      async (c) => {
+        const body = c.req.valid("json");
+        const loaded = body.version
+          ? await runtime.models.load(body.model_key, body.version)
+          : await runtime.models.active(body.model_key);
+        const target = body.target_field ?? loaded.artifact.target.field;
+        const rows = body.items.filter((r) => !isMissing(r[target]));
+        if (rows.length === 0) throw invalid(`no item has a value for the target ${target}`);
+        checkNumbers(rows, "items");
+        const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
+        const metrics =
+          loaded.artifact.model.task === "classification"
+            ? classificationMetrics(
+                rows.map((r) => String(r[target])),
+                out.map((o) => String(o.prediction)),
+                (loaded.artifact.model.classes ?? []).map(String),
+              )
+            : regressionMetrics(
+                rows.map((r) => Number(r[target])),
+                out.map((o) => Number(o.prediction)),
+              );
+        return c.json({ model_key: body.model_key, version: loaded.version, target_field: target, metrics });
+      },
+    );
 }

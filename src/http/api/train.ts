@@ -11,6 +11,7 @@ import { DEFAULT_MODEL_TYPE, MODEL_TYPES } from "../../ml/kinds";
 import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { jsonBody } from "../validate";
 
@@ -53,6 +54,15 @@ const TrainFields = {
   validation_split: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(0.5)), 0.2),
 };
 
+/** 202: the job that trains the reserved version. */
+export const TrainAccepted = v.object({
+  job_id: v.string(),
+  status: v.literal("queued"),
+  model_key: v.string(),
+  version: v.string(),
+  estimated_time: v.pipe(v.number(), v.description("seconds, a rough estimate")),
+});
+
 const homes = (keys: string[], home: string) => Object.fromEntries(keys.map((k) => [k, home]));
 
 /** A hyperparameter at the top level, or a top-level field inside hyperparameters, is told where it goes. */
@@ -68,26 +78,36 @@ export const TrainBody = v.pipe(
 );
 
 export function trainRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
-  return new Hono<AppEnv>().post("/train", requireRole("user"), jsonBody(TrainBody), async (c) => {
-    const { items, dataset_id, dataset_name: _, batch_size, ...body } = c.req.valid("json");
-    const batch = typeof batch_size === "number" ? { batch_size } : {};
-    const data = items ? { items } : { dataset: await datasetForUser(deps, signedIn(c), dataset_id as string) };
-    const { jobId, version, plan } = await startTraining(deps, {
-      ...body,
-      hyperparameters: { ...body.hyperparameters, ...batch },
-      data,
-      createdBy: signedIn(c).userId,
-      actor: signedIn(c),
-    });
-    return c.json(
-      {
-        job_id: jobId,
-        status: "queued",
-        model_key: body.model_key,
-        version,
-        estimated_time: Math.round(plan.estimatedSeconds * 10) / 10,
-      },
-      202,
-    );
-  });
+  return new Hono<AppEnv>().post(
+    "/train",
+    requireRole("user"),
+    jsonBody(TrainBody),
+    responds(
+      { 202: TrainAccepted },
+      { errors: { 409: "the version exists, or the schema changed without allow_schema_change" } },
+    ),
+    async (c) => {
+      const { items, dataset_id, dataset_name: _, batch_size, ...body } = c.req.valid("json");
+      const batch = typeof batch_size === "number" ? { batch_size } : {};
+      const data = items ? { items } : { dataset: await datasetForUser(deps, signedIn(c), dataset_id as string) };
+      const { jobId, version, plan } = await startTraining(deps, {
+        ...body,
+        hyperparameters: { ...body.hyperparameters, ...batch },
+        data,
+        createdBy: signedIn(c).userId,
+        actor: signedIn(c),
+        traceId: c.get("traceId"),
+      });
+      return c.json(
+        {
+          job_id: jobId,
+          status: "queued",
+          model_key: body.model_key,
+          version,
+          estimated_time: Math.round(plan.estimatedSeconds * 10) / 10,
+        },
+        202,
+      );
+    },
+  );
 }

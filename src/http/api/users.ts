@@ -13,8 +13,10 @@ import type { AppEnv } from "../env";
 import { actorOf } from "../middleware/actor";
 import { noteAudit } from "../middleware/audit";
 import { requireRole } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { jsonBody, pathParam, queryParams } from "../validate";
+import { PublicUser, page } from "./shapes";
 
 const CreateUserBody = strictBody({
   username: Username,
@@ -35,7 +37,7 @@ const UpdateUserBody = v.pipe(
 );
 const intParam = (min: number, max: number, fallback: number) =>
   v.optional(
-    v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max)),
+    v.pipe(v.string(), v.regex(/^\d+$/, "a whole number"), v.toNumber(), v.integer(), v.minValue(min), v.maxValue(max)),
     String(fallback),
   );
 const ListQuery = v.object({
@@ -46,49 +48,75 @@ const ListQuery = v.object({
 });
 const UserId = v.pipe(v.string(), v.regex(/^\d{1,15}$/, "a user id"), v.transform(Number));
 
+const USER_ID = { params: { user_id: v.pipe(v.number(), v.integer(), v.minValue(1)) } };
+const UserAnswer = v.object({ user: PublicUser });
+
 export function usersRoutes(ctx: AuthContext) {
   const userId = (c: Context<AppEnv>) => pathParam("user_id", UserId, c.req.param("user_id"));
 
   return new Hono<AppEnv>()
-    .get("/auth/users", requireRole("admin"), queryParams(ListQuery), async (c) => {
-      const q = c.req.valid("query");
-      const page = await listUsers(ctx.db, {
-        role: q.role,
-        includeDeleted: q.include_deleted === "true",
-        limit: q.limit,
-        offset: q.offset,
-      });
-      return c.json({ items: page.items.map(publicUser), total: page.total, limit: q.limit, offset: q.offset });
-    })
-    .post("/auth/users", requireRole("admin"), jsonBody(CreateUserBody), async (c) => {
-      const body = c.req.valid("json");
-      const user = await createAccount(ctx, actorOf(c), {
-        username: body.username,
-        password: body.password,
-        role: body.role,
-        isActive: body.is_active,
-        mustChangePassword: body.must_change_password,
-      });
-      return c.json({ user: publicUser(user) }, 201);
-    })
-    .get("/auth/users/:user_id", requireRole("admin"), async (c) => {
+    .get(
+      "/auth/users",
+      requireRole("admin"),
+      queryParams(ListQuery),
+      responds({ 200: page(PublicUser) }),
+      async (c) => {
+        const q = c.req.valid("query");
+        const page = await listUsers(ctx.db, {
+          role: q.role,
+          includeDeleted: q.include_deleted === "true",
+          limit: q.limit,
+          offset: q.offset,
+        });
+        return c.json({ items: page.items.map(publicUser), total: page.total, limit: q.limit, offset: q.offset });
+      },
+    )
+    .post(
+      "/auth/users",
+      requireRole("admin"),
+      jsonBody(CreateUserBody),
+      responds({ 201: UserAnswer }, { errors: { 409: "the username is taken" } }),
+      async (c) => {
+        const body = c.req.valid("json");
+        const user = await createAccount(ctx, actorOf(c), {
+          username: body.username,
+          password: body.password,
+          role: body.role,
+          isActive: body.is_active,
+          mustChangePassword: body.must_change_password,
+        });
+        return c.json({ user: publicUser(user) }, 201);
+      },
+    )
+    .get("/auth/users/:user_id", requireRole("admin"), responds({ 200: UserAnswer }, USER_ID), async (c) => {
       return c.json({ user: publicUser(await managedAccount(ctx, userId(c))) });
     })
-    .put("/auth/users/:user_id", requireRole("admin"), jsonBody(UpdateUserBody), async (c) => {
-      const body = c.req.valid("json");
-      const updated = await updateAccount(ctx, actorOf(c), userId(c), {
-        username: body.username,
-        password: body.password,
-        role: body.role,
-        isActive: body.is_active,
-        mustChangePassword: body.must_change_password,
-      });
-      // the event records which fields were sent (secrets redacted), not the default body summary
-      noteAudit(c, { input: body });
-      return c.json({ user: publicUser(updated) });
-    })
-    .delete("/auth/users/:user_id", requireRole("admin"), async (c) => {
-      const deleted = await deleteAccount(ctx, actorOf(c), userId(c));
-      return c.json({ deleted: true, id: deleted.id });
-    });
+    .put(
+      "/auth/users/:user_id",
+      requireRole("admin"),
+      jsonBody(UpdateUserBody),
+      responds({ 200: UserAnswer }, { ...USER_ID, errors: [409] }),
+      async (c) => {
+        const body = c.req.valid("json");
+        const updated = await updateAccount(ctx, actorOf(c), userId(c), {
+          username: body.username,
+          password: body.password,
+          role: body.role,
+          isActive: body.is_active,
+          mustChangePassword: body.must_change_password,
+        });
+        // the event records which fields were sent (secrets redacted), not the default body summary
+        noteAudit(c, { input: body });
+        return c.json({ user: publicUser(updated) });
+      },
+    )
+    .delete(
+      "/auth/users/:user_id",
+      requireRole("admin"),
+      responds({ 200: v.object({ deleted: v.literal(true), id: v.number() }) }, { ...USER_ID, errors: [409] }),
+      async (c) => {
+        const deleted = await deleteAccount(ctx, actorOf(c), userId(c));
+        return c.json({ deleted: true, id: deleted.id });
+      },
+    );
 }

@@ -151,6 +151,7 @@ export function predictPages(deps: UiDeps<"now" | "runtime">) {
         params: { model_key: model, version: loaded.version, data: rows },
         createdBy: signedIn(c).userId,
         now: deps.now().toISOString(),
+        traceId: c.get("traceId"),
       });
       runtime.jobs.kick();
       // small batches finish in milliseconds: wait a little so the result page opens complete

@@ -94,6 +94,7 @@ export function trainPages(deps: UiDeps<"config" | "now" | "runtime">) {
           data: { dataset },
           createdBy: user.userId,
           actor: user,
+          traceId: c.get("traceId"),
         });
         return seeOther(c, `/ui/jobs/${jobId}`);
       } catch (e) {

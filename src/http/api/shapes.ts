@@ -1,0 +1,134 @@
+/**
+ * Answer shapes several routes share (a job, a dataset, a model version, a page of items), as
+ * valibot schemas for `responds` (src/http/route-doc.ts) and so /openapi.json. They describe
+ * what the views in the domain folders return (`jobView`, `shownDataset`, `versionView` …);
+ * test/http/openapi-responses.test.ts parses real answers with them, so a view that changes
+ * shape without its schema fails there.
+ */
+import * as v from "valibot";
+
+export const Timestamp = v.pipe(v.string(), v.description("ISO 8601 UTC time"));
+export const nullable = <S extends v.GenericSchema>(s: S) => v.nullable(s);
+/** Any JSON value (metrics, parameters, results whose fields depend on the model or job). */
+export const Json = v.unknown();
+export const JsonObject = v.record(v.string(), v.unknown());
+
+/** A page of `item`s: `items`, `total` (all that match), and the `limit`/`offset` that picked this page. */
+export const page = <S extends v.GenericSchema>(item: S) =>
+  v.object({ items: v.array(item), total: v.number(), limit: v.number(), offset: v.number() });
+
+/** `{"job_id","status"}` and a few more fields: the answer of every route that queues work. */
+export const Queued = v.object({
+  job_id: v.string(),
+  status: v.picklist(["queued", "running", "completed", "failed", "cancelled"]),
+  model_key: v.optional(v.nullable(v.string())),
+  version: v.optional(v.nullable(v.string())),
+});
+
+export const Job = v.object({
+  job_id: v.string(),
+  type: v.picklist(["train", "predict", "drift", "retrain"]),
+  status: v.picklist(["queued", "running", "completed", "failed", "cancelled"]),
+  model_key: v.nullable(v.string()),
+  version: v.nullable(v.string()),
+  stage: v.nullable(v.string()),
+  progress: v.pipe(v.number(), v.description("0–1")),
+  progress_detail: Json,
+  result: Json,
+  error: v.nullable(v.string()),
+  created_at: Timestamp,
+  started_at: v.nullable(Timestamp),
+  finished_at: v.nullable(Timestamp),
+});
+
+export const Dataset = v.object({
+  id: v.string(),
+  name: v.string(),
+  version: v.number(),
+  format: v.picklist(["csv", "json"]),
+  original_filename: v.nullable(v.string()),
+  columns: v.array(v.string()),
+  column_count: v.number(),
+  row_count: v.number(),
+  size_bytes: v.number(),
+  sha256: v.string(),
+  created_at: Timestamp,
+  last_used_at: v.nullable(Timestamp),
+});
+
+export const ModelType = v.picklist(["mlp", "linear"]);
+
+export const ModelSummary = v.object({
+  model_key: v.string(),
+  task_type: v.picklist(["classification", "regression"]),
+  target_field: v.string(),
+  active_version: v.nullable(v.string()),
+  model_type: v.nullable(ModelType),
+  status: v.picklist(["ready", "training", "no_ready_version"]),
+  metrics: v.nullable(JsonObject),
+  versions: v.number(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const Version = v.object({
+  version: v.string(),
+  status: v.picklist(["training", "ready", "failed", "archived"]),
+  active: v.boolean(),
+  model_type: ModelType,
+  metrics: v.nullable(JsonObject),
+  hyperparameters: v.nullable(JsonObject),
+  feature_fields: v.nullable(v.array(v.string())),
+  backend: v.nullable(v.string()),
+  train_rows: v.nullable(v.number()),
+  training_time_s: v.nullable(v.number()),
+  dataset_id: v.nullable(v.string()),
+  job_id: v.nullable(v.string()),
+  error: v.nullable(v.string()),
+  created_at: Timestamp,
+  completed_at: v.nullable(Timestamp),
+});
+
+export const PublicUser = v.object({
+  id: v.number(),
+  username: v.string(),
+  role: v.picklist(["user", "admin", "system_admin"]),
+  is_active: v.boolean(),
+  must_change_password: v.boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  last_login_at: v.nullable(Timestamp),
+  deleted_at: v.nullable(Timestamp),
+});
+
+export const Alert = v.object({
+  id: v.number(),
+  type: v.string(),
+  severity: v.picklist(["info", "warning", "critical"]),
+  model_key: v.nullable(v.string()),
+  version: v.nullable(v.string()),
+  message: v.string(),
+  details: Json,
+  created_at: Timestamp,
+  status: v.picklist(["open", "acknowledged", "dismissed"]),
+  acknowledged_by: v.nullable(v.string()),
+  acknowledged_at: v.nullable(Timestamp),
+  dismissed_by: v.nullable(v.string()),
+  dismissed_at: v.nullable(Timestamp),
+});
+
+export const DriftCheck = v.object({
+  check_id: v.number(),
+  model_key: v.string(),
+  check_date: v.string(),
+  version: v.nullable(v.string()),
+  status: v.picklist(["decided", "undecided"]),
+  drifted: v.nullable(v.boolean()),
+  reason: v.nullable(v.string()),
+  rows: v.number(),
+  share_drifted: v.nullable(v.number()),
+  drifted_features: v.array(v.string()),
+  window_start: v.string(),
+  window_end: v.string(),
+  created_at: Timestamp,
+});
