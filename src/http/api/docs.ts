@@ -1,5 +1,5 @@
 /**
- * `GET /openapi.json` and `GET /docs`: the API described by the app itself (src/http/openapi.ts).
+ * `GET /openapi.json` and `GET /docs` (also at `/redoc`, where seed 001 has it): the API described by the app itself (src/http/openapi.ts).
  * /docs is plain server-rendered HTML with no scripts and no external assets (its stylesheet is
  * static/docs.css, served like the dashboard's), so it works on an air-gapped box, with
  * JavaScript switched off and under the Content-Security-Policy. Both are public: the spec
@@ -59,5 +59,7 @@ ${[...byTag.entries()].map(([tag, ops]) => html`<h2 id="tag-${tag}">/${tag}</h2>
 export function docsRoutes(app: { routes: readonly RouterRoute[] }) {
   return new Hono<AppEnv>()
     .get("/openapi.json", publicRoute(), (c) => c.json(openApiDocument(app)))
-    .get("/docs", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))));
+    .get("/docs", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))))
+    // seed 001's clients look for ReDoc here: the same reference page
+    .get("/redoc", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))));
 }
