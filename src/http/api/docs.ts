@@ -55,11 +55,13 @@ ${[...byTag.entries()].map(([tag, ops]) => html`<h2 id="tag-${tag}">/${tag}</h2>
 </body></html>`;
 }
 
-/** `app` is the whole mounted app, read at request time so every route is listed. */
+/**
+ * `app` is the whole mounted app, read at request time so every route is listed. `/redoc` is
+ * where seed 001's clients look for the reference: the same page.
+ */
 export function docsRoutes(app: { routes: readonly RouterRoute[] }) {
   return new Hono<AppEnv>()
     .get("/openapi.json", publicRoute(), (c) => c.json(openApiDocument(app)))
     .get("/docs", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))))
-    // seed 001's clients look for ReDoc here: the same reference page
     .get("/redoc", publicRoute(), (c) => c.html(renderDocs(openApiDocument(app))));
 }
