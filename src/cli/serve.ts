@@ -11,7 +11,7 @@ import { settlesWithin } from "../jobs/runner";
 import { createLogger } from "../log";
 import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
-import { configFromEnvironment, openStore, type TlsFiles, tlsFromConfig } from "../service";
+import { type configFromEnvironment, configWithWarnings, openStore, type TlsFiles, tlsFromConfig } from "../service";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
@@ -81,11 +81,15 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (values.host !== undefined) env.ML_SERVICE_HOST = values.host;
 
   let config: ReturnType<typeof configFromEnvironment>;
+  let warnings: string[];
   let store: ReturnType<typeof openStore>;
   let tls: TlsFiles | null;
   try {
     // --port 0 asks the kernel for a free port; the config schema itself requires 1..65535
-    config = configFromEnvironment(env.ML_SERVICE_PORT === "0" ? { ...env, ML_SERVICE_PORT: "1" } : env, io.cwd);
+    ({ config, warnings } = configWithWarnings(
+      env.ML_SERVICE_PORT === "0" ? { ...env, ML_SERVICE_PORT: "1" } : env,
+      io.cwd,
+    ));
     tls = tlsFromConfig(config, io.cwd);
     store = openStore(config);
   } catch (e) {
@@ -93,6 +97,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   const port = env.ML_SERVICE_PORT === "0" ? 0 : config.ML_SERVICE_PORT;
   const log = createLogger(config.ML_LOG_LEVEL);
+  if (warnings.length > 0) log.warn("settings not taken as written", { settings: warnings });
   const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
   try {
     // a generated password goes to stdout as a plain line, once, never into the JSON log
