@@ -21,6 +21,7 @@ import { maintainersRoutes } from "./api/maintainers";
 import { createServiceMetrics, metricsRoutes } from "./api/metrics";
 import { modelsRoutes } from "./api/models";
 import { predictRoutes } from "./api/predict";
+import { predictionsRoutes } from "./api/predictions";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", datasetRoutes(deps));
   app.route("/", trainRoutes(deps));
   app.route("/", predictRoutes(deps));
+  app.route("/", predictionsRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));
