@@ -17,6 +17,7 @@ import { monitoringPages } from "./monitoring-pages";
 import { overviewPages } from "./overview";
 import { isUiPath, uiError, uiNotFound } from "./page";
 import { predictPages } from "./predict";
+import { predictionLogPages } from "./predictions";
 import { trainPages } from "./train";
 
 export { isUiPath };
@@ -33,6 +34,7 @@ export function dashboard(deps: AppDeps) {
     .route("/", monitoringPages(deps))
     .route("/", trainPages(deps))
     .route("/", predictPages(deps))
+    .route("/", predictionLogPages(deps))
     .route("/", datasetPages(deps))
     .route("/", adminPages(deps));
   return { routes, onError: uiError(deps), notFound: uiNotFound(deps) };
