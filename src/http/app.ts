@@ -25,6 +25,7 @@ import { predictionsRoutes } from "./api/predictions";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
+import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
@@ -63,7 +64,10 @@ export function createApp(deps: AppDeps) {
   });
   // the CSV upload streams its body under its own limit; bodyLimit would buffer a chunked body whole
   const csvLimit = uploadLimit(config.ML_MAX_CSV_UPLOAD_BYTES);
-  app.use((c, next) => (c.req.path === UPLOAD_PATH ? csvLimit(c, next) : requestLimit(c, next)));
+  // so does the NDJSON ingestion stream (seed 003), read line by line as it arrives
+  app.use((c, next) =>
+    c.req.path === UPLOAD_PATH || c.req.path === INGEST_STREAM_PATH ? csvLimit(c, next) : requestLimit(c, next),
+  );
 
   // every request is recorded, then authenticated; routes declare their role (src/http/middleware/route-access.ts)
   app.use(auditTrail({ events: auth.events, bursts: auth.bursts, now: auth.now, trustProxy: config.ML_TRUST_PROXY }));
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", trainRoutes(deps));
   app.route("/", predictRoutes(deps));
   app.route("/", predictionsRoutes(deps));
+  app.route("/", pipelineRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));
