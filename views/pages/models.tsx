@@ -2,7 +2,7 @@
 /** Models: the list, one model's detail (versions, metrics, features, confusion matrix, charts), rollback confirmation. */
 import { LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";
-import { Csrf } from "../components/form";
+import { ActionButton, Csrf } from "../components/form";
 
 export interface ModelListItem {
   model_key: string;
@@ -11,6 +11,12 @@ export interface ModelListItem {
   active_version: string | null;
   score: number | null;
   updated_at: string;
+}
+
+/** A confusion-matrix cell's shade: its share of the true class's row in six steps (`cm-0` none … `cm-5`). */
+export function shadeOf(n: number, row: number[]): string {
+  const total = row.reduce((s, x) => s + x, 0);
+  return `cm-${total > 0 ? Math.ceil((n / total) * 5) : 0}`;
 }
 
 export const scoreName = (task: string) => (task === "classification" ? "accuracy" : "R²");
@@ -127,6 +133,13 @@ export function ModelDetailPage(p: {
           : ""}
         . <a href={`/ui/predict?model=${key}`}>Predict with it</a> · <a href={`/ui/drift?model=${key}`}>Drift</a>
       </p>
+      {p.canChange && m.active_version ? (
+        <ActionButton
+          action={`/ui/models/${key}/retrain`}
+          csrf={p.csrf}
+          label="Retrain now (original data, feedback and confident predictions)"
+        />
+      ) : null}
       <h2>Metrics of the serving version</h2>
       {metrics ? (
         <table class="narrow">
@@ -162,7 +175,7 @@ export function ModelDetailPage(p: {
                 <tr>
                   <th scope="row">{String(cm.labels[i])}</th>
                   {row.map((n) => (
-                    <td class="num">{n}</td>
+                    <td class={`num ${shadeOf(n, row)}`}>{n}</td>
                   ))}
                 </tr>
               ))}

@@ -4,6 +4,7 @@
  * unknown paths under /ui to `onError`/`notFound` (HTML pages instead of the API's JSON).
  */
 import { Hono } from "hono";
+import { trimTrailingSlash } from "hono/trailing-slash";
 import type { AppDeps, AppEnv } from "../env";
 import { publicRoute } from "../middleware/route-access";
 import { accountRoutes } from "./account";
@@ -25,6 +26,8 @@ export { isUiPath };
 export function dashboard(deps: AppDeps) {
   const routes = new Hono<AppEnv>()
     .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
+    // `/ui/` and `/ui/models/` as typed or bookmarked: a page that 404s with the slash moves to the one without
+    .use("/ui/*", trimTrailingSlash())
     .route("/", assetRoutes())
     .route("/", liveRoutes(deps.bus))
     .route("/", accountRoutes(deps))

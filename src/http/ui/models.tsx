@@ -6,7 +6,10 @@
  */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
+import { conflict } from "../../errors";
+import { enqueueRetrain } from "../../jobs/retrain";
 import { modelKind, recordedModelType } from "../../ml/kinds";
+import { trafficWindow } from "../../monitoring/check";
 import { rollbackModel } from "../../registry/activation";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
@@ -117,6 +120,23 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
         c.req.param("version"),
       );
       return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=rolled_back`);
+    })
+    .post("/ui/models/:key/retrain", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const identity = signedIn(c);
+      const job = await enqueueRetrain(
+        { db, now: deps.now },
+        {
+          modelKey: key,
+          trigger: "manual",
+          window: trafficWindow(deps.now()),
+          createdBy: identity.userId,
+          actor: identity,
+        },
+      );
+      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+      runtime.jobs.kick();
+      return seeOther(c, `/ui/jobs/${encodeURIComponent(job.id)}`);
     })
     .post("/ui/models/:key/maintainers", requireRole("user"), async (c) => {
       const key = c.req.param("key");
