@@ -25,6 +25,7 @@ import { predictionsRoutes } from "./api/predictions";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
+import { hackathonRoutes } from "./compat/hackathon";
 import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", predictRoutes(deps));
   app.route("/", predictionsRoutes(deps));
   app.route("/", pipelineRoutes(deps));
+  app.route("/", hackathonRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));

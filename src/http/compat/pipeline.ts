@@ -79,60 +79,75 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
 }
 
 export function pipelineRoutes(deps: Deps) {
-  return new Hono<AppEnv>()
-    .post("/ingest/batch", requireRole("user"), jsonBody(BatchBody), async (c) => {
-      const body = c.req.valid("json");
-      const loaded = await ingestTarget(ingestDeps(deps), body.model_key, body.version);
-      const counts = await ingestRows(ingestDeps(deps), signedIn(c), loaded, body.data);
-      return summary(c, { model_key: body.model_key, version: loaded.version, ...counts });
-    })
-    .post(INGEST_STREAM_PATH, requireRole("user"), async (c) => {
-      const media = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
-      if (media !== "application/x-ndjson" && media !== "application/jsonl") {
-        const body = parseInput("body", SampleBody, await readJson(c));
+  return (
+    new Hono<AppEnv>()
+      .post("/ingest/batch", requireRole("user"), jsonBody(BatchBody), async (c) => {
+        const body = c.req.valid("json");
         const loaded = await ingestTarget(ingestDeps(deps), body.model_key, body.version);
-        const counts = await ingestRows(ingestDeps(deps), signedIn(c), loaded, [body.data]);
+        const counts = await ingestRows(ingestDeps(deps), signedIn(c), loaded, body.data);
         return summary(c, { model_key: body.model_key, version: loaded.version, ...counts });
-      }
-      const q = parseInput("query", StreamQuery, c.req.query());
-      const loaded = await ingestTarget(ingestDeps(deps), q.model_key, q.version);
-      const total = { lines: 0, accepted: 0, labelled: 0, rejected: 0, errors: [] as RowIssue[] };
-      let chunk: unknown[] = [];
-      let numbers: number[] = [];
-      const flush = async () => {
-        const got = await ingestRows(ingestDeps(deps), signedIn(c), loaded, chunk, (i) => numbers[i] as number);
-        total.accepted += got.accepted;
-        total.labelled += got.labelled;
-        total.rejected += got.rejected;
-        total.errors.push(...got.errors.slice(0, MAX_REPORTED_ISSUES - total.errors.length));
-        chunk = [];
-        numbers = [];
-      };
-      for await (const line of lines(c.req.raw.body ?? new ReadableStream())) {
-        total.lines++;
-        if (line.trim() === "") continue;
-        try {
-          chunk.push(JSON.parse(line));
-          numbers.push(total.lines);
-        } catch {
-          total.rejected++;
-          if (total.errors.length < MAX_REPORTED_ISSUES)
-            total.errors.push({ index: total.lines, message: "not valid JSON" });
+      })
+      .post(INGEST_STREAM_PATH, requireRole("user"), async (c) => {
+        const media = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+        if (media !== "application/x-ndjson" && media !== "application/jsonl") {
+          const body = parseInput("body", SampleBody, await readJson(c));
+          const loaded = await ingestTarget(ingestDeps(deps), body.model_key, body.version);
+          const counts = await ingestRows(ingestDeps(deps), signedIn(c), loaded, [body.data]);
+          return summary(c, { model_key: body.model_key, version: loaded.version, ...counts });
         }
-        if (chunk.length >= STREAM_CHUNK) await flush();
-      }
-      if (chunk.length) await flush();
-      const unparsed = total.errors.filter((e) => e.message === "not valid JSON").length;
-      await countIngested(
-        deps.db,
-        q.model_key,
-        { accepted: 0, labelled: 0, rejected: unparsed },
-        deps.now().toISOString(),
-      );
-      return summary(c, { model_key: q.model_key, version: loaded.version, ...total });
-    })
-    .get("/stats", requireRole("user"), queryParams(StatsQuery), async (c) => {
-      const q = c.req.valid("query");
-      return c.json(await ingestStats(deps.db, { modelKey: q.model_key, days: q.days }));
-    });
+        const q = parseInput("query", StreamQuery, c.req.query());
+        const loaded = await ingestTarget(ingestDeps(deps), q.model_key, q.version);
+        const total = { lines: 0, accepted: 0, labelled: 0, rejected: 0, errors: [] as RowIssue[] };
+        let chunk: unknown[] = [];
+        let numbers: number[] = [];
+        const flush = async () => {
+          const got = await ingestRows(ingestDeps(deps), signedIn(c), loaded, chunk, (i) => numbers[i] as number);
+          total.accepted += got.accepted;
+          total.labelled += got.labelled;
+          total.rejected += got.rejected;
+          total.errors.push(...got.errors.slice(0, MAX_REPORTED_ISSUES - total.errors.length));
+          chunk = [];
+          numbers = [];
+        };
+        for await (const line of lines(c.req.raw.body ?? new ReadableStream())) {
+          total.lines++;
+          if (line.trim() === "") continue;
+          try {
+            chunk.push(JSON.parse(line));
+            numbers.push(total.lines);
+          } catch {
+            total.rejected++;
+            if (total.errors.length < MAX_REPORTED_ISSUES)
+              total.errors.push({ index: total.lines, message: "not valid JSON" });
+          }
+          if (chunk.length >= STREAM_CHUNK) await flush();
+        }
+        if (chunk.length) await flush();
+        const unparsed = total.errors.filter((e) => e.message === "not valid JSON").length;
+        await countIngested(
+          deps.db,
+          q.model_key,
+          { accepted: 0, labelled: 0, rejected: unparsed },
+          deps.now().toISOString(),
+        );
+        return summary(c, { model_key: q.model_key, version: loaded.version, ...total });
+      })
+      // the design's prediction service reloads its model after a retrain; here an activation swaps it in
+      // at once, so a reload re-reads the active version from its artifact (verifying its sha256)
+      .post("/reload_model", requireRole("user"), jsonBody(strictBody({ model_key: ModelKey })), async (c) => {
+        const key = c.req.valid("json").model_key;
+        deps.runtime.models.forget(key);
+        const loaded = await deps.runtime.models.active(key);
+        return c.json({
+          model_key: key,
+          version: loaded.version,
+          reloaded: true,
+          loaded_at: loaded.loadedAt.toISOString(),
+        });
+      })
+      .get("/stats", requireRole("user"), queryParams(StatsQuery), async (c) => {
+        const q = c.req.valid("query");
+        return c.json(await ingestStats(deps.db, { modelKey: q.model_key, days: q.days }));
+      })
+  );
 }
