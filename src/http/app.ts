@@ -25,6 +25,7 @@ import { predictionsRoutes } from "./api/predictions";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
+import { demoRoutes } from "./compat/demo";
 import { hackathonRoutes } from "./compat/hackathon";
 import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", predictionsRoutes(deps));
   app.route("/", pipelineRoutes(deps));
   app.route("/", hackathonRoutes(deps));
+  app.route("/", demoRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", maintainersRoutes(deps));
   app.route("/", jobsRoutes(deps));
