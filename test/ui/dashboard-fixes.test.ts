@@ -57,4 +57,18 @@ describe("dashboard fixes", () => {
     expect(page.text).toMatch(/<div class="sr-only"><table><caption>/);
     expect(page.text).not.toContain('<table class="sr-only">');
   });
+
+  test("the model page's form feeds drifted synthetic traffic (plain form post, no script)", async () => {
+    const page = await admin.get("/ui/models/iris");
+    expect(page.text).toContain('action="/ui/models/iris/generate"');
+    const res = await admin.post("/ui/models/iris/generate", { rows: "600", shift: "3", labels: "on" });
+    expect(res.status).toBe(303);
+    expect(res.location).toBe("/ui/models/iris?done=generated&rows=600");
+    const notice = await admin.get(res.location as string);
+    expect(notice.text).toContain("Synthetic traffic fed in: 600 rows.");
+    const check = await svc.request("/drift/check", { json: { model_key: "iris" } });
+    expect(check.body.drifted).toBe(true);
+    const bad = await admin.post("/ui/models/iris/generate", { rows: "many" });
+    expect(bad.status).toBe(422);
+  });
 });

@@ -140,6 +140,30 @@ export function ModelDetailPage(p: {
           label="Retrain now (original data, feedback and confident predictions)"
         />
       ) : null}
+      {p.canChange && m.active_version ? (
+        <details>
+          <summary>Generate synthetic traffic</summary>
+          <form method="post" action={`/ui/models/${key}/generate`} class="row">
+            <Csrf token={p.csrf} />
+            <label>
+              Rows <input name="rows" type="number" min="1" max="10000" value="500" />
+            </label>
+            <label>
+              Shift (training stds) <input name="shift" type="number" step="any" value="0" />
+            </label>
+            <label>
+              Scale <input name="scale" type="number" step="any" min="0" value="1" />
+            </label>
+            <label>
+              New category share <input name="new_category" type="number" step="any" min="0" max="1" value="0" />
+            </label>
+            <label>
+              <input name="labels" type="checkbox" /> Labelled
+            </label>
+            <button type="submit">Generate</button>
+          </form>
+        </details>
+      ) : null}
       <h2>Metrics of the serving version</h2>
       {metrics ? (
         <table class="narrow">

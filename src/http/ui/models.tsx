@@ -6,10 +6,11 @@
  */
 import { Hono } from "hono";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
-import { conflict } from "../../errors";
+import { conflict, invalid } from "../../errors";
 import { enqueueRetrain } from "../../jobs/retrain";
 import { modelKind, recordedModelType } from "../../ml/kinds";
 import { trafficWindow } from "../../monitoring/check";
+import { generateTraffic } from "../../monitoring/demo-traffic";
 import { rollbackModel } from "../../registry/activation";
 import { addMaintainer, modelPeople, removeMaintainer } from "../../registry/maintainers";
 import { assertCanChangeModel, modelRelation } from "../../registry/ownership";
@@ -72,7 +73,9 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
           ? `Version ${model.active_version} now serves.`
           : done === "maintainers"
             ? "Maintainers updated."
-            : null;
+            : done === "generated"
+              ? `Synthetic traffic fed in: ${Number(c.req.query("rows") ?? 0)} rows. Run a drift check on the Drift page.`
+              : null;
       const relation = await modelRelation(db, signedIn(c), key);
       const page = (
         <ModelDetailPage
@@ -137,6 +140,33 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
       if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
       runtime.jobs.kick();
       return seeOther(c, `/ui/jobs/${encodeURIComponent(job.id)}`);
+    })
+    .post("/ui/models/:key/generate", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const f = await formFields(c);
+      const num = (name: string, fallback: number, lo: number, hi: number) => {
+        const raw = (f[name] ?? "").trim();
+        const n = raw === "" ? fallback : Number(raw);
+        if (!Number.isFinite(n) || n < lo || n > hi) throw invalid(`${name}: a number from ${lo} to ${hi}`);
+        return n;
+      };
+      const drift = {
+        shift: num("shift", 0, -100, 100),
+        scale: num("scale", 1, 0, 100),
+        newCategory: num("new_category", 0, 0, 1),
+        features: [],
+      };
+      const rows = Math.round(num("rows", 500, 1, 10_000));
+      const ingest = {
+        db,
+        models: runtime.models,
+        predictionLog: runtime.predictionLog,
+        backend: runtime.servingBackend,
+        now: deps.now,
+      };
+      const req = { modelKey: key, rows, drift, labels: f.labels === "on", seed: Date.now() % 100_000 };
+      const done = await generateTraffic(ingest, signedIn(c), req);
+      return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=generated&rows=${done.accepted}`);
     })
     .post("/ui/models/:key/maintainers", requireRole("user"), async (c) => {
       const key = c.req.param("key");
