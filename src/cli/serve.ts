@@ -154,6 +154,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     migrations_applied: store.migration.applied,
     config: redacted(config),
   });
+  // listening for the stop signal before telling anyone we are ready: a SIGTERM right after READY=1
+  // (a supervisor, a test) must shut down cleanly, not kill the process with the default action
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
   await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
   // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
   const schedules = startServiceSchedules({
@@ -164,10 +170,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     kickJobs: () => runtime.jobs.kick(),
   });
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await stopSignal;
   const grace = config.ML_SHUTDOWN_TIMEOUT_MS;
   log.info("shutting down", { signal, grace_ms: grace });
   await notifySystemd(io.env, ["STOPPING=1"], log);
