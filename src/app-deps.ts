@@ -22,6 +22,8 @@ export interface ComputeDescription {
   backend: "cpu" | "webgpu";
   device: string;
   reason: string;
+  /** set when this process cannot train (the CPU kernels are not built): why, and what to run */
+  cannot_train?: string;
 }
 
 /** What only the caller can give: the store, the logger, the start time, the compute probe. */

@@ -35,6 +35,24 @@ const bool = v.pipe(
   v.transform((s) => ["true", "1", "yes", "on"].includes(s)),
 );
 
+/** `(512, 256, 128)` as seed .env files write it, or `512,256,128`, `[512, 256]`; empty: the seed's size table. */
+const layers = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^$|^[([]?\s*\d+(\s*,\s*\d+)*\s*,?\s*[)\]]?$/, "layer sizes such as (512, 256, 128), or empty"),
+  v.transform((s) => (s.match(/\d+/g) ?? []).map(Number)),
+  v.check((l) => l.length <= 8 && l.every((n) => n >= 1 && n <= 8192), "at most 8 layer sizes from 1 to 8192"),
+);
+
+/** Log levels in any case; Python's WARNING and CRITICAL (seed .env files) mean warn and error. */
+const logLevel = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.transform((s) => ({ warning: "warn", critical: "error" })[s] ?? s),
+  v.picklist(["debug", "info", "warn", "error"], "one of debug, info, warn, error (any case)"),
+);
+
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1, "a non-empty value"));
 
 const clock = v.pipe(
@@ -89,7 +107,7 @@ const settings = {
   AWS_ACCESS_KEY_ID: { schema: v.string(), default: "", doc: "S3 access key id", secret: true },
   AWS_SECRET_ACCESS_KEY: { schema: v.string(), default: "", doc: "S3 secret access key", secret: true },
   ML_LOG_LEVEL: {
-    schema: v.picklist(["debug", "info", "warn", "error"], "one of debug, info, warn, error"),
+    schema: logLevel,
     default: "info",
     doc: "least severe log level written",
   },
@@ -126,6 +144,31 @@ const settings = {
   },
 
   ML_MAX_ITER: { schema: int(1, 100_000), default: "200", doc: "training epochs at most" },
+  ML_HIDDEN_LAYER_SIZES: {
+    schema: layers,
+    default: "",
+    doc: "default MLP layers, e.g. (512, 256, 128); empty: by row count",
+  },
+  ML_LARGE_DATASET_HIDDEN_LAYERS: {
+    schema: layers,
+    default: "",
+    doc: "default MLP layers from ML_LARGE_DATASET_THRESHOLD rows on",
+  },
+  ML_LARGE_DATASET_THRESHOLD: {
+    schema: int(1, 1e12),
+    default: "500000",
+    doc: "rows from which the large layers apply",
+  },
+  ML_ACTIVATION: {
+    schema: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(["relu", "tanh", "logistic", "identity"])),
+    default: "relu",
+    doc: "default hidden activation",
+  },
+  ML_BATCH_SIZE: {
+    schema: v.union([v.literal("auto"), int(1, 65_536)], "auto or an integer from 1 to 65536"),
+    default: "auto",
+    doc: "default rows per training step",
+  },
   ML_LEARNING_RATE_INIT: { schema: num(1e-8, 10), default: "0.001", doc: "Adam learning rate" },
   ML_ALPHA: { schema: num(0, 100), default: "0.0001", doc: "L2 penalty" },
   ML_EARLY_STOPPING: { schema: bool, default: "true", doc: "stop when validation score stalls" },
@@ -243,6 +286,68 @@ export const SETTINGS_DOC: { name: SettingName; default: string; doc: string }[]
   ([name, s]) => ({ name: name as SettingName, default: s.default, doc: s.doc }),
 );
 
+/** A seed .env's name read as one of ours when ours is not set (001 splits the database in three; here it is one). */
+const SEED_ALIASES: Partial<Record<SettingName, string>> = { ML_DB_PATH: "ML_DB_MODELS_PATH" };
+
+/** The seed .env files' placeholder values: read as unset (off), never as a credential anyone can look up. */
+const PLACEHOLDERS: Partial<Record<SettingName, string>> = { ML_ADMIN_API_TOKEN: "your_secret_token_min_32_chars" };
+
+/** Settings of the seed .env files this service does not take, and what to use instead. */
+const SEED_ONLY: Record<string, string> = {
+  ML_DB_MODELS_PATH: "read as ML_DB_PATH when that is unset: one database holds models, users and logs",
+  ML_DB_USERS_PATH: "not used: users live in the one database, ML_DB_PATH",
+  ML_DB_LOGS_PATH: "not used: logs live in the one database, ML_DB_PATH",
+  ML_DB_TIMEOUT: "not used: SQLite waits for locks by itself (WAL mode)",
+  ML_MODELS_PATH: "not used: artifacts live under ML_ARTIFACTS_ROOT",
+  ML_FEATURES_PATH: "not used: a model's features are stored in its artifact under ML_ARTIFACTS_ROOT",
+  ML_BASELINES_PATH: "not used: a model's drift baseline is stored in its artifact under ML_ARTIFACTS_ROOT",
+  ML_MIN_WORKERS: "not used: ML_MAX_WORKERS_LIMIT sets how many jobs run at once",
+  ML_WORKER_CPU_PER_TASK: "not used: ML_CPU_THREADS sets the CPU kernel threads",
+};
+
+/** The edit distance of two names, for "did you mean" (small strings only). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * What start-up should warn about in one line: seed settings not taken here (with what to use
+ * instead), ML_SOLVER other than adam, and unknown ML_* names (typos, with the nearest known one).
+ */
+export function configWarnings(env: Record<string, string | undefined>, dotenv = ""): string[] {
+  const given = { ...parseDotenv(dotenv), ...env };
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(given)) {
+    if (value !== undefined && value === PLACEHOLDERS[name as SettingName])
+      out.push(`${name}: the seed's placeholder, read as unset; set a real value to turn it on`);
+    if (!name.startsWith("ML_") || value === undefined || name in settings) continue;
+    const instead = SEED_ONLY[name];
+    if (instead) out.push(`${name}: ${instead}`);
+    else if (name === "ML_SOLVER") {
+      if (value.trim().toLowerCase() !== "adam")
+        out.push(`ML_SOLVER=${JSON.stringify(value)}: only adam is implemented`);
+    } else {
+      const near = Object.keys(settings)
+        .map((k) => [k, distance(name, k)] as const)
+        .sort((a, b) => a[1] - b[1])[0];
+      out.push(`${name}: unknown setting${near && near[1] <= 3 ? ` (did you mean ${near[0]}?)` : ""}`);
+    }
+  }
+  return out.sort();
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -272,7 +377,9 @@ export function loadConfig(env: Record<string, string | undefined>, dotenv = "")
   const file = parseDotenv(dotenv);
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(settings)) {
-    const raw = env[name] ?? file[name] ?? s.default;
+    const alias = SEED_ALIASES[name as SettingName];
+    const given = env[name] ?? file[name] ?? (alias ? (env[alias] ?? file[alias]) : undefined);
+    const raw = given === undefined || given === PLACEHOLDERS[name as SettingName] ? s.default : given;
     const result = v.safeParse(s.schema as v.GenericSchema<string, unknown>, raw);
     if (!result.success) {
       const shown = "secret" in s && s.secret ? "(hidden)" : JSON.stringify(raw);

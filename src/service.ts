@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Config, ConfigError, loadConfig } from "./config";
+import { type Config, ConfigError, configWarnings, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
 import type { OpenDatabase } from "./db/stores";
 
@@ -14,19 +14,30 @@ import type { OpenDatabase } from "./db/stores";
  * KEY=VALUE text, never executed; `.env.local` and friends are not read.
  */
 export function configFromEnvironment(env: Record<string, string | undefined>, cwd: string): Config {
+  return loadConfig(env, settingsFile(env, cwd));
+}
+
+/** The configuration and what start-up should warn about it (src/config.ts configWarnings). */
+export function configWithWarnings(
+  env: Record<string, string | undefined>,
+  cwd: string,
+): { config: Config; warnings: string[] } {
+  const text = settingsFile(env, cwd);
+  return { config: loadConfig(env, text), warnings: configWarnings(env, text) };
+}
+
+function settingsFile(env: Record<string, string | undefined>, cwd: string): string {
   const named = env.ML_ENV_FILE?.trim();
   if (named) {
     const file = resolve(cwd, named);
-    let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      return readFileSync(file, "utf8");
     } catch (e) {
       throw new ConfigError(`ML_ENV_FILE=${JSON.stringify(named)}: cannot read ${file} (${(e as Error).message})`);
     }
-    return loadConfig(env, text);
   }
   const file = join(cwd, ".env");
-  return loadConfig(env, existsSync(file) ? readFileSync(file, "utf8") : "");
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
 }
 
 /** What Bun.serve's `tls` option takes: the PEM certificate (chain) and private key. */

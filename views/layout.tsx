@@ -21,6 +21,7 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: "/ui/models", label: "Models" },
   { href: "/ui/train", label: "Train" },
   { href: "/ui/predict", label: "Predict" },
+  { href: "/ui/predictions", label: "Prediction log" },
   { href: "/ui/jobs", label: "Jobs" },
   { href: "/ui/datasets", label: "Datasets" },
   { href: "/ui/drift", label: "Drift" },

@@ -28,6 +28,8 @@ export function publicUser(u: UserRow) {
     id: u.id,
     username: u.username,
     role: u.role,
+    /** seed 001's name for the role */
+    tier: u.role,
     is_active: u.is_active === 1,
     must_change_password: u.must_change_password === 1,
     created_at: u.created_at,

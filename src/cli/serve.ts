@@ -12,7 +12,7 @@ import { settlesWithin } from "../jobs/runner";
 import { createLogger } from "../log";
 import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
-import { configFromEnvironment, openStore, type TlsFiles, tlsFromConfig } from "../service";
+import { type configFromEnvironment, configWithWarnings, openStore, type TlsFiles, tlsFromConfig } from "../service";
 import { checkRemoteStores } from "../storage/open";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
@@ -83,11 +83,15 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (values.host !== undefined) env.ML_SERVICE_HOST = values.host;
 
   let config: ReturnType<typeof configFromEnvironment>;
+  let warnings: string[];
   let store: ReturnType<typeof openStore>;
   let tls: TlsFiles | null;
   try {
     // --port 0 asks the kernel for a free port; the config schema itself requires 1..65535
-    config = configFromEnvironment(env.ML_SERVICE_PORT === "0" ? { ...env, ML_SERVICE_PORT: "1" } : env, io.cwd);
+    ({ config, warnings } = configWithWarnings(
+      env.ML_SERVICE_PORT === "0" ? { ...env, ML_SERVICE_PORT: "1" } : env,
+      io.cwd,
+    ));
     tls = tlsFromConfig(config, io.cwd);
     store = openStore(config);
   } catch (e) {
@@ -103,6 +107,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const log = createLogger(config.ML_LOG_LEVEL);
   // the GPU library's own prints (Dawn, the Vulkan loader) join the JSON log at debug level
   onNativeOutput((line) => log.debug("gpu library output", { output: line.slice(0, 2000) }));
+  if (warnings.length > 0) log.warn("settings not taken as written", { settings: warnings });
   const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
   try {
     // a generated password goes to stdout as a plain line, once, never into the JSON log
@@ -165,6 +170,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     migrations_applied: store.migration.applied,
     config: redacted(config),
   });
+  // listening for the stop signal before telling anyone we are ready: a SIGTERM right after READY=1
+  // (a supervisor, a test) must shut down cleanly, not kill the process with the default action
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
   await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
   // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
   const schedules = startServiceSchedules({
@@ -176,10 +187,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     alertChecks: () => runtime.checkAlerts(),
   });
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await stopSignal;
   const grace = config.ML_SHUTDOWN_TIMEOUT_MS;
   log.info("shutting down", { signal, grace_ms: grace });
   await notifySystemd(io.env, ["STOPPING=1"], log);

@@ -19,6 +19,7 @@
  */
 import type { Backend } from "./backend";
 import { createCpuBackend } from "./cpu";
+import { cpuKernelModule } from "./cpu/kernels";
 import { createNativeBackend, describeNative, type NativeBackendOptions, type NativeIsa } from "./native";
 import { type AdapterSummary, createWebGpuBackend, listAdapters } from "./webgpu";
 
@@ -187,6 +188,19 @@ export async function pickBackend(
 export async function describeCompute(
   opts: PickOptions,
   deps: PickDeps = defaultDeps,
+): Promise<{ backend: "cpu" | "webgpu"; device: string; reason: string; cannot_train?: string }> {
+  // every fit needs the wasm kernels (small fits run on the CPU even beside a GPU): a source
+  // checkout that never built them serves but cannot train, and /health says so
+  const cannotTrain = await cpuKernelModule().then(
+    () => ({}),
+    (e: Error) => ({ cannot_train: e.message }),
+  );
+  return { ...(await describeChoice(opts, deps)), ...cannotTrain };
+}
+
+async function describeChoice(
+  opts: PickOptions,
+  deps: PickDeps,
 ): Promise<{ backend: "cpu" | "webgpu"; device: string; reason: string }> {
   const wasmDevice = `wasm simd128 × ${opts.threads ?? navigator.hardwareConcurrency} threads`;
   // the CPU a fit would get: native unless asked for wasm or unable to run, and then why

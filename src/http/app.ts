@@ -24,11 +24,15 @@ import { createServiceMetrics, metricsRoutes } from "./api/metrics";
 import { IMPORT_PATH, importLimit, modelFilesRoutes } from "./api/model-files";
 import { modelsRoutes } from "./api/models";
 import { predictRoutes } from "./api/predict";
+import { predictionsRoutes } from "./api/predictions";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
 import { usersRoutes } from "./api/users";
 import { versionRoutes } from "./api/versions";
 import { webhooksRoutes } from "./api/webhooks";
+import { demoRoutes } from "./compat/demo";
+import { hackathonRoutes } from "./compat/hackathon";
+import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
@@ -67,10 +71,11 @@ export function createApp(deps: AppDeps) {
   });
   // the CSV upload streams its body under its own limit; bodyLimit would buffer a chunked body whole
   const csvLimit = uploadLimit(config.ML_MAX_CSV_UPLOAD_BYTES);
-  // an imported artifact may be larger than a JSON body: it has its own limit
+  // an imported artifact may be larger than a JSON body: it has its own limit; the NDJSON
+  // ingestion stream (seed 003), read line by line as it arrives, has the CSV upload's
   const artifactLimit = importLimit(config.ML_MAX_IMPORT_BYTES);
   app.use((c, next) => {
-    if (c.req.path === UPLOAD_PATH) return csvLimit(c, next);
+    if (c.req.path === UPLOAD_PATH || c.req.path === INGEST_STREAM_PATH) return csvLimit(c, next);
     return c.req.path === IMPORT_PATH ? artifactLimit(c, next) : requestLimit(c, next);
   });
 
@@ -92,6 +97,10 @@ export function createApp(deps: AppDeps) {
   app.route("/", trainRoutes(deps));
   app.route("/", predictRoutes(deps));
   app.route("/", modelFilesRoutes(deps));
+  app.route("/", predictionsRoutes(deps));
+  app.route("/", pipelineRoutes(deps));
+  app.route("/", hackathonRoutes(deps));
+  app.route("/", demoRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", versionRoutes(deps));
   app.route("/", aliasRoutes(deps));

@@ -111,15 +111,35 @@ function planRequest(config: Config, r: TrainingRequest, checked: CheckedData): 
   }
 }
 
-export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
+/**
+ * What the request leaves out, from the settings (seed .env files set them): the MLP's layers
+ * (ML_HIDDEN_LAYER_SIZES, or ML_LARGE_DATASET_HIDDEN_LAYERS from ML_LARGE_DATASET_THRESHOLD
+ * labelled rows on; neither set: the seed's size table), activation and batch size.
+ */
+function withConfigDefaults(config: Config, r: TrainingRequest, labelled: number): TrainingRequest {
+  const h = { ...r.hyperparameters };
+  if (h.hidden_layer_sizes === undefined && (r.model_type ?? DEFAULT_MODEL_TYPE) === "mlp") {
+    const large = config.ML_LARGE_DATASET_HIDDEN_LAYERS.length > 0 && labelled >= config.ML_LARGE_DATASET_THRESHOLD;
+    const layers = large ? config.ML_LARGE_DATASET_HIDDEN_LAYERS : config.ML_HIDDEN_LAYER_SIZES;
+    if (layers.length > 0) h.hidden_layer_sizes = [...layers];
+  }
+  if (h.activation === undefined && config.ML_ACTIVATION !== "relu") h.activation = config.ML_ACTIVATION;
+  if (h.batch_size === undefined && config.ML_BATCH_SIZE !== "auto") h.batch_size = config.ML_BATCH_SIZE;
+  return { ...r, hyperparameters: h };
+}
+
+export async function startTraining(deps: TrainingDeps, asked: TrainingRequest) {
   const exists = await deps.db
     .selectFrom("models")
     .select("model_key")
-    .where("model_key", "=", r.model_key)
+    .where("model_key", "=", asked.model_key)
     .executeTakeFirst();
-  if (exists) await assertCanChangeModel(deps.db, r.actor, r.model_key, "train a new version of");
+  if (exists) await assertCanChangeModel(deps.db, asked.actor, asked.model_key, "train a new version of");
   const checked =
-    "items" in r.data ? checkItems(r.data.items, r) : await checkDataset(deps, r.actor, r.data.dataset, r);
+    "items" in asked.data
+      ? checkItems(asked.data.items, asked)
+      : await checkDataset(deps, asked.actor, asked.data.dataset, asked);
+  const r = withConfigDefaults(deps.config, asked, checked.labelled);
   const { task, features } = checked;
   const modelType = r.model_type ?? DEFAULT_MODEL_TYPE;
   const plan = planRequest(deps.config, r, checked);

@@ -11,8 +11,10 @@ import type { EventBus } from "../events/bus";
 
 export type AlertRow = Selectable<AlertsTable>;
 
+/** An alert as clients read it: seed 000 names the id `alert_id` and says whether it can still be dismissed. */
 export function alertView(a: AlertRow) {
   return {
+    alert_id: a.id,
     id: a.id,
     type: a.type,
     severity: a.severity,
@@ -26,6 +28,7 @@ export function alertView(a: AlertRow) {
     acknowledged_at: a.acknowledged_at,
     dismissed_by: a.dismissed_by,
     dismissed_at: a.dismissed_at,
+    dismissible: a.dismissed_at === null,
   };
 }
 export type AlertView = ReturnType<typeof alertView>;

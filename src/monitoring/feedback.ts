@@ -29,8 +29,12 @@ export interface FeedbackDeps {
   now: () => Date;
 }
 
-/** The label as the model knows it, or an issue. */
-function checkLabel(classes: Label[] | undefined, label: unknown, path: string): { label?: unknown; issue?: Issue } {
+/** A label the model can have (one of its classes, or a finite number for regression), or the issue naming `path`. */
+export function checkLabel(
+  classes: Label[] | undefined,
+  label: unknown,
+  path: string,
+): { label?: unknown; issue?: Issue } {
   if (!classes) {
     return typeof label === "number" && Number.isFinite(label)
       ? { label }

@@ -11,6 +11,7 @@ import type { DB } from "../db/schema";
 import type { EventBus } from "../events/bus";
 import { recordRollback } from "../monitoring/reports";
 import { type ArtifactsConfig, artifactStore } from "../storage/open";
+import { canonicalVersion } from "./artifact";
 import { type Actor, assertCanChangeModel } from "./ownership";
 import { applyRetention, getModel, getVersion, setActiveVersion } from "./registry";
 import type { ModelCache } from "./serving";
@@ -111,7 +112,13 @@ export async function activateVersion(deps: ActivationDeps, a: Activation): Prom
  * of a model's ready versions serve again. Answers in the shape the API has always returned.
  */
 export async function rollbackModel(deps: ActivationDeps, actor: Actor, by: string, modelKey: string, version: string) {
-  const done = await activateVersion(deps, { modelKey, version, actor, by, reason: "rollback" });
+  const done = await activateVersion(deps, {
+    modelKey,
+    version: canonicalVersion(version),
+    actor,
+    by,
+    reason: "rollback",
+  });
   return {
     model_key: done.model_key,
     previous_version: done.previous_version,

@@ -19,6 +19,18 @@ export { sha256Hex };
 export const CANONICAL_VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 export const MAX_VERSION_PART = 999_999;
 
+/**
+ * A version name as stored: seed 000's clients write `v1.0.0`, so one leading `v` before a
+ * canonical MAJOR.MINOR.PATCH is dropped; anything else is returned unchanged (and judged by
+ * whoever checks it).
+ */
+export function canonicalVersion(version: string): string {
+  const c = version.charCodeAt(0);
+  if (c !== 118 && c !== 86) return version;
+  const rest = version.slice(1);
+  return CANONICAL_VERSION_PATTERN.test(rest) ? rest : version;
+}
+
 export interface TargetSpec {
   field: string;
   task: "classification" | "regression";

@@ -14,7 +14,10 @@ import { getShadow } from "./shadow";
 
 const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
 
-/** A model as `GET /models` lists it: its serving version's metrics and how many versions it has. */
+/**
+ * A model as `GET /models` lists it (seed 000's shape: `versions` as a list, `accuracy`,
+ * `last_trained`), with its serving version's metrics beside.
+ */
 export interface ModelSummary {
   model_key: string;
   task_type: "classification" | "regression";
@@ -22,27 +25,42 @@ export interface ModelSummary {
   active_version: string | null;
   /** the kind of the serving version (mlp, linear); null while none serves */
   model_type: ModelType | null;
-  /** ready: a version serves; training: none yet, one is fitting; no_ready_version: none can serve */
-  status: "ready" | "training" | "no_ready_version";
+  /** active: a version serves (seed 000's word); training: none yet, one is fitting; no_ready_version: none can serve */
+  status: "active" | "training" | "no_ready_version";
   metrics: Record<string, unknown> | null;
-  versions: number;
+  /** the serving version's accuracy (classification) or R² (regression); null while none serves */
+  accuracy: number | null;
+  /** when the serving version finished training */
+  last_trained: string | null;
+  /** every version's name, oldest first */
+  versions: string[];
   created_at: string;
   updated_at: string;
 }
 
-type VersionBrief = Pick<VersionRow, "version" | "status" | "metrics" | "hyperparameters">;
+type VersionBrief = Pick<
+  VersionRow,
+  "version" | "status" | "metrics" | "hyperparameters" | "created_at" | "completed_at"
+>;
 
 function summarize(model: ModelRow, versions: VersionBrief[]): ModelSummary {
   const active = versions.find((v) => v.version === model.active_version);
+  const metrics = active ? parse(active.metrics) : null;
+  const score = metrics?.[model.task_type === "classification" ? "accuracy" : "r2"];
+  const oldestFirst = [...versions].sort((a, b) =>
+    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0,
+  );
   return {
     model_key: model.model_key,
     task_type: model.task_type,
     target_field: model.target_field,
     active_version: model.active_version,
     model_type: active ? recordedModelType(parse(active.hyperparameters)) : null,
-    status: active ? "ready" : versions.some((v) => v.status === "training") ? "training" : "no_ready_version",
-    metrics: active ? parse(active.metrics) : null,
-    versions: versions.length,
+    status: active ? "active" : versions.some((v) => v.status === "training") ? "training" : "no_ready_version",
+    metrics,
+    accuracy: typeof score === "number" ? score : null,
+    last_trained: active?.completed_at ?? null,
+    versions: oldestFirst.map((v) => v.version),
     created_at: model.created_at,
     updated_at: model.updated_at,
   };
@@ -93,7 +111,7 @@ export async function listModelSummaries(
       ? []
       : await db
           .selectFrom("model_versions")
-          .select(["model_key", "version", "status", "metrics", "hyperparameters"])
+          .select(["model_key", "version", "status", "metrics", "hyperparameters", "created_at", "completed_at"])
           .where("model_key", "in", keys)
           .execute();
   const items = models.map((m) =>

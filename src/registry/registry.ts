@@ -9,6 +9,7 @@ import { clip, conflict, invalid, notFound, ServiceError } from "../errors";
 import type { ArtifactStore } from "../storage/artifact-store";
 import {
   CANONICAL_VERSION_PATTERN,
+  canonicalVersion,
   MAX_VERSION_PART,
   MODEL_KEY_PATTERN,
   removeArtifact,
@@ -46,7 +47,8 @@ export async function listVersions(db: Kysely<DB>, modelKey: string): Promise<Ve
   return rows.sort((a, b) => compareVersions(b.version, a.version));
 }
 
-export async function getVersion(db: Kysely<DB>, modelKey: string, version: string): Promise<VersionRow> {
+export async function getVersion(db: Kysely<DB>, modelKey: string, name: string): Promise<VersionRow> {
+  const version = canonicalVersion(name);
   const row = await db
     .selectFrom("model_versions")
     .selectAll()
@@ -80,8 +82,9 @@ export interface ReserveVersion {
  * number of the highest existing one is bumped (1.0.0, 1.1.0, …); a version that exists, or a
  * bump past MAX_VERSION_PART, is a 409. Nothing is written when it throws.
  */
-export async function reserveVersion(db: Kysely<DB>, r: ReserveVersion): Promise<string> {
-  checkModelKey(r.modelKey);
+export async function reserveVersion(db: Kysely<DB>, asked: ReserveVersion): Promise<string> {
+  checkModelKey(asked.modelKey);
+  const r = asked.version === undefined ? asked : { ...asked, version: canonicalVersion(asked.version) };
   if (r.version !== undefined && !CANONICAL_VERSION_PATTERN.test(r.version)) {
     throw invalid(`version must be MAJOR.MINOR.PATCH without leading zeros, each part at most ${MAX_VERSION_PART}`, [
       { path: "version", message: "invalid version" },

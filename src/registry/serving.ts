@@ -111,8 +111,9 @@ export class ModelCache {
   }
 
   /** Reads and verifies one version's artifact without making it serve. */
-  async load(modelKey: string, version: string): Promise<LoadedVersion> {
-    const row = await getVersion(this.#db, modelKey, version);
+  async load(modelKey: string, name: string): Promise<LoadedVersion> {
+    const row = await getVersion(this.#db, modelKey, name);
+    const version = row.version;
     if (row.status !== "ready" || !row.artifact_sha256) {
       throw new ServiceError(409, "conflict", `version ${version} of ${modelKey} is ${row.status}, not servable`);
     }

@@ -24,6 +24,7 @@ describe("route declarations", () => {
       "GET /metrics",
       "GET /openapi.json",
       "GET /readyz",
+      "GET /redoc",
       // the dashboard's sign-in and registration pages, its assets, and the visitor's theme and cookie choices
       "GET /ui/login",
       "GET /ui/register",

@@ -202,7 +202,7 @@ describe("lists and long keys", () => {
     expect(all).toMatchObject({ total: 2, limit: 100, offset: 0 });
     const page = (await other.send("/models?limit=1&offset=1")).body;
     expect(page).toMatchObject({ total: 2, limit: 1, offset: 1 });
-    expect(page.items.map((m: { model_key: string }) => m.model_key)).toEqual(["flowers"]);
+    expect(page.models.map((m: { model_key: string }) => m.model_key)).toEqual(["flowers"]);
     const trends = (await other.send("/metrics/trends?model_key=canon&limit=1")).body;
     expect(trends).toMatchObject({ total: 2, limit: 1, offset: 0 });
     expect(trends.items).toHaveLength(1);

@@ -35,7 +35,18 @@ describe("train and predict through the API", () => {
     expect(job.body.result.metrics.accuracy).toBeGreaterThan(0.85);
     expect(job.body.result.metrics.confusion_matrix.labels).toEqual(["setosa", "versicolor", "virginica"]);
     const model = await svc.request("/models/iris");
-    expect(model.body).toMatchObject({ active_version: "1.0.0", status: "ready", task_type: "classification" });
+    expect(model.body).toMatchObject({ active_version: "1.0.0", status: "active", task_type: "classification" });
+    const list = await svc.request("/models");
+    expect(list.body.models).toEqual([
+      expect.objectContaining({
+        model_key: "iris",
+        versions: ["1.0.0"],
+        active_version: "1.0.0",
+        status: "active",
+        accuracy: job.body.result.metrics.accuracy,
+        last_trained: expect.any(String),
+      }),
+    ]);
   });
 
   test("POST /predict answers every row with prediction, confidence and all class scores", async () => {

@@ -45,7 +45,7 @@ describe("drift-check in the compiled binary", () => {
       expect(body.results[0].drifted_features).toContain("x0");
       // the server sees what the CLI wrote
       const alerts = await call("/health/alerts?model_key=bin");
-      expect(alerts.items[0].type).toBe("drift_detected");
+      expect(alerts.alerts[0].type).toBe("drift_detected");
     } finally {
       server.proc.kill("SIGTERM");
       expect(await server.proc.exited).toBe(0);

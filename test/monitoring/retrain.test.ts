@@ -41,7 +41,7 @@ describe("retraining", () => {
     expect(r.delta).toBeLessThan(-0.05);
     expect(r.details.decided_by).toBe("original");
     expect(r.old_metrics.n_samples).toBe(r.new_metrics.n_samples); // the same held-out rows
-    const alerts = (await svc.request("/health/alerts?type=model_degradation")).body.items;
+    const alerts = (await svc.request("/health/alerts?type=model_degradation")).body.alerts;
     expect(alerts).toHaveLength(1);
     expect(alerts[0].message).toContain("not activated");
     expect(alerts[0].message).toContain("accuracy on the original held-out rows fell");
@@ -81,7 +81,7 @@ describe("retraining", () => {
     const job = await svc.waitJob(jobId);
     expect(job.status).toBe("failed");
     await Bun.sleep(20);
-    const alerts = (await svc.request("/health/alerts?type=training_failed&model_key=doomed")).body.items;
+    const alerts = (await svc.request("/health/alerts?type=training_failed&model_key=doomed")).body.alerts;
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ version, severity: "warning" });
     expect(alerts[0].details.job_id).toBe(jobId);

@@ -44,9 +44,9 @@ describe("drift checks through the service", () => {
     expect(res.body.drifted_features).not.toContain("x2");
     expect(typeof res.body.retrain_job_id).toBe("string");
     const alerts = (await svc.request("/health/alerts?model_key=shifty&type=drift_detected")).body;
-    expect(alerts.items).toHaveLength(1);
-    expect(alerts.items[0].severity).toBe("warning"); // 1 of 3 features
-    expect(alerts.items[0].id).toBe(res.body.alert_id);
+    expect(alerts.alerts).toHaveLength(1);
+    expect(alerts.alerts[0].severity).toBe("warning"); // 1 of 3 features
+    expect(alerts.alerts[0]).toMatchObject({ alert_id: res.body.alert_id, dismissible: true });
 
     const job = await svc.waitJob(res.body.retrain_job_id, 60_000);
     expect(job.status).toBe("completed");
@@ -118,14 +118,14 @@ describe("drift checks through the service", () => {
 
   test("dismissing an alert records who and when, and closes it", async () => {
     const open = (await svc.request("/health/alerts?model_key=shifty")).body;
-    const id = open.items[0].id;
+    const id = open.alerts[0].alert_id;
     const res = await svc.request(`/health/alerts/${id}/dismiss`, { method: "POST" });
     expect(res.status).toBe(200);
-    expect(res.body.dismissed_by).toBe("admin");
+    expect(res.body).toMatchObject({ dismissed_by: "admin", dismissible: false });
     expect(Date.parse(res.body.dismissed_at)).toBeGreaterThan(Date.now() - 60_000);
     expect((await svc.request("/health/alerts?model_key=shifty&type=drift_detected")).body.total).toBe(0);
     const all = (await svc.request("/health/alerts?model_key=shifty&status=all")).body;
-    expect(all.items.find((a: { id: number }) => a.id === id).status).toBe("dismissed");
+    expect(all.alerts.find((a: { alert_id: number }) => a.alert_id === id).status).toBe("dismissed");
     expect((await svc.request(`/health/alerts/${id}/dismiss`, { method: "POST" })).status).toBe(409);
     expect((await svc.request("/health/alerts/99999/dismiss", { method: "POST" })).status).toBe(404);
   });

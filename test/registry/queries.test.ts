@@ -54,10 +54,10 @@ describe("model queries", () => {
   test("a model's status and metrics follow its versions", async () => {
     const { items, total } = await listModelSummaries(db, { limit: 10, offset: 0, order: "model_key" });
     expect(total).toBe(3);
-    expect(items.map((m) => [m.model_key, m.status, m.versions, m.metrics])).toEqual([
-      ["alpha", "ready", 2, { accuracy: 0.9 }],
-      ["beta", "training", 1, null],
-      ["gamma", "no_ready_version", 1, null],
+    expect(items.map((m) => [m.model_key, m.status, m.versions, m.metrics, m.accuracy, m.last_trained])).toEqual([
+      ["alpha", "active", ["1.0.0", "1.1.0"], { accuracy: 0.9 }, 0.9, "2026-01-01T00:00:00.000Z"],
+      ["beta", "training", ["1.0.0"], null, null, null],
+      ["gamma", "no_ready_version", ["1.0.0"], null, null, null],
     ]);
   });
 

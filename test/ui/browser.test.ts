@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser as Chromium, chromium, type Page } from "playwright-core";
-import { DATA } from "../ml-service/helpers";
+import { csvRows, DATA } from "../ml-service/helpers";
 import { ADMIN, ADMIN_PASSWORD, startUi } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -191,6 +191,39 @@ describe.skipIf(missing)("dashboard in chromium", () => {
       await context.close();
     }
     expect(found).toEqual([]);
+  }, 60_000);
+
+  test("layout: no page taller than its content, the cookie banner over the bottom edge, a trailing slash served", async () => {
+    // 200 epochs: the loss chart's screen-reader table has 200 rows (it once made the page 8,789 px tall)
+    const t = await svc.request("/train", {
+      json: {
+        model_key: "tall",
+        target_field: "species",
+        items: csvRows("iris_train.csv"),
+        early_stopping: false,
+        hyperparameters: { max_iter: 200, random_state: 1 },
+      },
+    });
+    await svc.waitJob(t.body.job_id, 60_000);
+    const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    const page = await context.newPage();
+    // a visitor who has not chosen yet sees the banner: over the page, at the bottom of the viewport
+    await page.goto(`${base}/ui/login`);
+    const banner = await page.locator(".banner.consent").boundingBox();
+    expect(banner).not.toBeNull();
+    expect(Math.round((banner?.y ?? 0) + (banner?.height ?? 0))).toBe(800);
+    expect(await page.locator("header.top").evaluate((h) => h.getBoundingClientRect().top)).toBe(0);
+    await signIn(page);
+    await page.goto(`${base}/ui/models/tall`);
+    const { scroll, content } = await page.evaluate(() => {
+      const inFlow = Array.from(document.body.children).filter((e) => getComputedStyle(e).position !== "fixed");
+      const bottom = Math.max(...inFlow.map((e) => e.getBoundingClientRect().bottom + window.scrollY));
+      return { scroll: document.documentElement.scrollHeight, content: bottom };
+    });
+    expect(scroll - content).toBeLessThan(40);
+    await page.goto(`${base}/ui/models/`);
+    expect(new URL(page.url()).pathname).toBe("/ui/models");
+    await context.close();
   }, 60_000);
 });
 

@@ -14,6 +14,7 @@ const USER_PAGES = [
   "/ui/models",
   "/ui/train",
   "/ui/predict",
+  "/ui/predictions",
   "/ui/jobs",
   "/ui/datasets",
   "/ui/drift",

@@ -19,27 +19,30 @@ const fmt = (n: number) => (Math.abs(n) >= 1000 || n === 0 ? n.toFixed(0) : n.to
 
 function DataTable(p: { caption: string; labels: string[]; series: Series[]; xName: string }) {
   return (
-    <table class="sr-only">
-      <caption>{p.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{p.xName}</th>
-          {p.series.map((s) => (
-            <th scope="col">{s.name}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {p.labels.map((label, i) => (
+    // the wrapper hides the copy: a table ignores `height`, so a hidden table itself still takes its rows' height
+    <div class="sr-only">
+      <table>
+        <caption>{p.caption}</caption>
+        <thead>
           <tr>
-            <th scope="row">{label}</th>
+            <th scope="col">{p.xName}</th>
             {p.series.map((s) => (
-              <td class="num">{s.values[i] == null ? "—" : fmt(s.values[i] as number)}</td>
+              <th scope="col">{s.name}</th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {p.labels.map((label, i) => (
+            <tr>
+              <th scope="row">{label}</th>
+              {p.series.map((s) => (
+                <td class="num">{s.values[i] == null ? "—" : fmt(s.values[i] as number)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -3,7 +3,7 @@
 import type { Child } from "hono/jsx";
 import { LineChart } from "../components/chart";
 import { Pager, Status, Time } from "../components/chrome";
-import { Csrf } from "../components/form";
+import { ActionButton, Csrf } from "../components/form";
 import { ModelDownloads } from "../components/model-downloads";
 
 export interface ModelListItem {
@@ -13,6 +13,12 @@ export interface ModelListItem {
   active_version: string | null;
   score: number | null;
   updated_at: string;
+}
+
+/** A confusion-matrix cell's shade: its share of the true class's row in six steps (`cm-0` none … `cm-5`). */
+export function shadeOf(n: number, row: number[]): string {
+  const total = row.reduce((s, x) => s + x, 0);
+  return `cm-${total > 0 ? Math.ceil((n / total) * 5) : 0}`;
 }
 
 export const scoreName = (task: string) => (task === "classification" ? "accuracy" : "R²");
@@ -132,6 +138,37 @@ export function ModelDetailPage(p: {
           : ""}
         . <a href={`/ui/predict?model=${key}`}>Predict with it</a> · <a href={`/ui/drift?model=${key}`}>Drift</a>
       </p>
+      {p.canChange && m.active_version ? (
+        <ActionButton
+          action={`/ui/models/${key}/retrain`}
+          csrf={p.csrf}
+          label="Retrain now (original data, feedback and confident predictions)"
+        />
+      ) : null}
+      {p.canChange && m.active_version ? (
+        <details>
+          <summary>Generate synthetic traffic</summary>
+          <form method="post" action={`/ui/models/${key}/generate`} class="row">
+            <Csrf token={p.csrf} />
+            <label>
+              Rows <input name="rows" type="number" min="1" max="10000" value="500" />
+            </label>
+            <label>
+              Shift (training stds) <input name="shift" type="number" step="any" value="0" />
+            </label>
+            <label>
+              Scale <input name="scale" type="number" step="any" min="0" value="1" />
+            </label>
+            <label>
+              New category share <input name="new_category" type="number" step="any" min="0" max="1" value="0" />
+            </label>
+            <label>
+              <input name="labels" type="checkbox" /> Labelled
+            </label>
+            <button type="submit">Generate</button>
+          </form>
+        </details>
+      ) : null}
       <h2>Metrics of the serving version</h2>
       {metrics ? (
         <table class="narrow">
@@ -167,7 +204,7 @@ export function ModelDetailPage(p: {
                 <tr>
                   <th scope="row">{String(cm.labels[i])}</th>
                   {row.map((n) => (
-                    <td class="num">{n}</td>
+                    <td class={`num ${shadeOf(n, row)}`}>{n}</td>
                   ))}
                 </tr>
               ))}

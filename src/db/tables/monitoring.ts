@@ -103,7 +103,19 @@ export interface FeedbackTable {
   created_by: string | null;
 }
 
+/** Rows ingested per model per UTC day (0012, seed 003's GET /stats). */
+export interface IngestCountsTable {
+  model_key: string;
+  /** YYYY-MM-DD, UTC */
+  day: string;
+  accepted: number;
+  labelled: number;
+  rejected: number;
+  last_arrival_at: string;
+}
+
 export interface MonitoringTables {
+  ingest_counts: IngestCountsTable;
   drift_checks: DriftChecksTable;
   drift_check_runs: DriftCheckRunsTable;
   alerts: AlertsTable;

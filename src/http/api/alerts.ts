@@ -1,4 +1,4 @@
-/** `GET /health/alerts` (open ones unless ?status=dismissed|all) and `POST /health/alerts/{id}/dismiss`. */
+/** `GET /health/alerts` (`{"alerts": […]}` as seed 000 shows; open ones unless ?status=dismissed|all) and `POST /health/alerts/{id}/dismiss`. */
 import { Hono } from "hono";
 import * as v from "valibot";
 import { ALERT_TYPES } from "../../db/tables/monitoring";
@@ -24,7 +24,8 @@ export function alertsRoutes(deps: Pick<AppDeps, "db" | "bus" | "now">) {
   return new Hono<AppEnv>()
     .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), responds({ 200: page(Alert) }), async (c) => {
       const { model_key: modelKey, ...filter } = c.req.valid("query");
-      return c.json(await listAlerts(deps.db, { ...filter, modelKey }));
+      const { items, ...page } = await listAlerts(deps.db, { ...filter, modelKey });
+      return c.json({ alerts: items, ...page });
     })
     .post(
       "/health/alerts/:id/dismiss",

@@ -1,5 +1,5 @@
 /**
- * `GET /openapi.json` and `GET /docs`: the API described by the app itself (src/http/openapi.ts).
+ * `GET /openapi.json` and `GET /docs` (also at `/redoc`, where seed 001 has it): the API described by the app itself (src/http/openapi.ts).
  * /docs is plain server-rendered HTML with no scripts and no external assets (its stylesheet is
  * static/docs.css, served like the dashboard's), so it works on an air-gapped box, with
  * JavaScript switched off and under the Content-Security-Policy. Both are public: the spec
@@ -67,13 +67,19 @@ function serverUrl(c: Context, trustProxy: boolean): string {
   return `${isHttps(c, trustProxy) ? "https" : "http"}://${host}`;
 }
 
-/** `app` is the whole mounted app, read at request time so every route is listed. */
+/**
+ * `app` is the whole mounted app, read at request time so every route is listed. `/redoc` is
+ * where seed 001's clients look for the reference: the same page.
+ */
 export function docsRoutes(app: { routes: readonly RouterRoute[] }, options: { trustProxy: boolean }) {
   return new Hono<AppEnv>()
     .get("/openapi.json", publicRoute(), responds({ 200: v.looseObject({ openapi: v.string() }) }), (c) =>
       c.json(openApiDocument(app, serverUrl(c, options.trustProxy))),
     )
     .get("/docs", publicRoute(), responds({ 200: { media: "text/html" } }), (c) =>
+      c.html(renderDocs(openApiDocument(app))),
+    )
+    .get("/redoc", publicRoute(), responds({ 200: { media: "text/html" } }), (c) =>
       c.html(renderDocs(openApiDocument(app))),
     );
 }

@@ -112,7 +112,7 @@ export function healthRoutes(deps: HealthDeps) {
       };
       return c.json(
         {
-          status: ok && unavailable.length === 0 ? "ok" : "degraded",
+          status: ok && unavailable.length === 0 && !compute.cannot_train ? "ok" : "degraded",
           version: VERSION,
           uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
           started_at: deps.startedAt.toISOString(),

@@ -1,5 +1,5 @@
 /**
- * Models and versions: `GET /models` (paged), `GET /models/{key}` (with owner and maintainers),
+ * Models and versions: `GET /models` (paged, `{"models": […]}` as seed 000 shows), `GET /models/{key}` (with owner and maintainers),
  * `GET /models/{key}/versions`, `GET /models/{key}/features`, `POST /models/{key}/rollback/{version}`
  * (recorded in `rollbacks`), `GET /models/{key}/rollbacks`, `GET|PUT /models/{key}/settings`
  * (monitoring), and the metric views `GET /metrics/trends` (paged), `GET /metrics/summary`.
@@ -61,7 +61,7 @@ export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now"
     .get("/models", requireRole("user"), queryParams(ModelsQuery), responds({ 200: page(ModelSummary) }), async (c) => {
       const { limit, offset } = c.req.valid("query");
       const { items, total } = await listModelSummaries(db, { limit, offset, order: "model_key" });
-      return c.json({ items, total, limit, offset });
+      return c.json({ models: items, total, limit, offset });
     })
     .get("/models/:key", requireRole("user"), responds({ 200: ModelDetail }), async (c) => {
       return c.json(await modelDetail(db, c.req.param("key")));

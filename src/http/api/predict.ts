@@ -1,16 +1,19 @@
 /**
  * `POST /predict` (seed contract): `data` rows → predictions with confidence and every class
  * score, synchronously up to ML_SYNC_PREDICT_MAX_ROWS, as a job beyond that; every prediction
- * is logged. `POST /quality` scores a version on labelled rows.
+ * is logged; each prediction echoes its `input` (seed 000); `async: true` always answers with a job
+ * (seed 001). `POST /quality` scores a version on labelled rows, or without rows on its held-out
+ * data plus the model's labelled feedback.
  */
 import { Hono } from "hono";
 import * as v from "valibot";
 import { invalid } from "../../errors";
 import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
+import { versionQuality } from "../../jobs/quality";
 import { enqueue, jobView } from "../../jobs/queue";
-import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
-import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
+import { FeatureError, type Row, unrepresentableNumbers } from "../../ml/features";
 import { predictionTarget } from "../../registry/aliases";
+import { canonicalVersion } from "../../registry/artifact";
 import { predictRows } from "../../registry/serving";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -22,19 +25,25 @@ import { Job, JsonObject, Queued } from "./shapes";
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)), v.record(v.string(), Cell)]);
 
+/** seed 000 clients name versions `v1.0.0` */
+const Version = v.pipe(v.string(), v.transform(canonicalVersion));
+
 export const PredictBody = strictBody({
   /** a model key, or `model_key@alias` */
   model_key: v.pipe(v.string(), v.minLength(1)),
-  version: v.optional(v.string()),
+  version: v.optional(Version),
   /** a named alias of the model (`champion`, `challenger`, …) instead of a version */
   alias: v.optional(v.pipe(v.string(), v.minLength(1))),
   data: Rows,
+  /** seed 001's contract: always answer with a job (`GET /predict/{job_id}`), whatever the size */
+  async: v.optional(v.boolean(), false),
 });
 
 export const QualityBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
-  version: v.optional(v.string()),
-  items: v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)),
+  version: v.optional(Version),
+  /** labelled rows; absent: the version's held-out rows plus the model's labelled feedback */
+  items: v.optional(v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1))),
   target_field: v.optional(v.string()),
 });
 
@@ -92,7 +101,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         const rows = asRows(body.data);
         checkNumbers(rows, "data");
         const { modelKey, version, alias } = await predictionTarget(deps.db, body);
-        if (rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
+        if (body.async || rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
           // validate the model exists before queueing
           if (version) await runtime.models.load(modelKey, version);
           else await runtime.models.active(modelKey);
@@ -123,6 +132,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
             latency_ms: perRow,
             created_by: signedIn(c).userId,
           }),
+          input: rows[i] as Row,
           ...o,
         }));
         // live traffic only: a copy for the model's shadow, predicted after this answer leaves
@@ -162,7 +172,12 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       jsonBody(QualityBody),
       responds(
         {
-          200: v.object({ model_key: v.string(), version: v.string(), target_field: v.string(), metrics: JsonObject }),
+          200: v.looseObject({
+            model_key: v.string(),
+            version: v.string(),
+            target_field: v.string(),
+            metrics: JsonObject,
+          }),
         },
         { errors: [503] },
       ),
@@ -171,23 +186,11 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         const loaded = body.version
           ? await runtime.models.load(body.model_key, body.version)
           : await runtime.models.active(body.model_key);
-        const target = body.target_field ?? loaded.artifact.target.field;
-        const rows = body.items.filter((r) => !isMissing(r[target]));
-        if (rows.length === 0) throw invalid(`no item has a value for the target ${target}`);
-        checkNumbers(rows, "items");
-        const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
-        const metrics =
-          loaded.artifact.model.task === "classification"
-            ? classificationMetrics(
-                rows.map((r) => String(r[target])),
-                out.map((o) => String(o.prediction)),
-                (loaded.artifact.model.classes ?? []).map(String),
-              )
-            : regressionMetrics(
-                rows.map((r) => Number(r[target])),
-                out.map((o) => Number(o.prediction)),
-              );
-        return c.json({ model_key: body.model_key, version: loaded.version, target_field: target, metrics });
+        if (body.items) checkNumbers(body.items, "items");
+        const quality = { db: deps.db, config, now, backend: runtime.servingBackend };
+        return c.json(
+          await guard(() => versionQuality(quality, { loaded, items: body.items, targetField: body.target_field })),
+        );
       },
     );
 }

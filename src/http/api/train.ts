@@ -8,7 +8,7 @@ import { namedRow } from "../../datasets/column-names";
 import { datasetForUser } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
 import { DEFAULT_MODEL_TYPE, MODEL_TYPES } from "../../ml/kinds";
-import { CANONICAL_VERSION_PATTERN } from "../../registry/artifact";
+import { CANONICAL_VERSION_PATTERN, canonicalVersion } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
@@ -34,7 +34,11 @@ const TrainFields = {
   version: v.optional(
     v.pipe(
       v.string(),
-      v.regex(CANONICAL_VERSION_PATTERN, "MAJOR.MINOR.PATCH without leading zeros, each part at most 999999"),
+      v.transform(canonicalVersion),
+      v.regex(
+        CANONICAL_VERSION_PATTERN,
+        "MAJOR.MINOR.PATCH (a leading v is fine) without leading zeros, each part at most 999999",
+      ),
     ),
   ),
   allow_schema_change: v.optional(v.boolean(), false),

@@ -18,22 +18,34 @@ import { strictBody } from "../strict-body";
 import { jsonBody, pathParam, queryParams } from "../validate";
 import { PublicUser, page } from "./shapes";
 
-const CreateUserBody = strictBody({
-  username: Username,
-  password: Password,
-  role: v.optional(RoleName, "user"),
-  is_active: v.optional(v.boolean("true or false"), true),
-  must_change_password: v.optional(v.boolean("true or false"), true),
-});
+/** Seed 001 calls the role `tier`: either name works; both at once must agree. */
+const oneRole = <B extends { role?: string | undefined; tier?: string | undefined }>(b: B) =>
+  b.role === undefined || b.tier === undefined || b.role === b.tier;
+const ROLE_CONFLICT = "tier and role are one thing: give one of them, or both the same";
+const TierOrRole = { role: v.optional(RoleName), tier: v.optional(RoleName) };
+
+const CreateUserBody = v.pipe(
+  strictBody({
+    username: Username,
+    password: Password,
+    ...TierOrRole,
+    is_active: v.optional(v.boolean("true or false"), true),
+    must_change_password: v.optional(v.boolean("true or false"), true),
+  }),
+  v.forward(v.check(oneRole, ROLE_CONFLICT), ["tier"]),
+  v.transform(({ tier, role, ...b }) => ({ ...b, role: role ?? tier ?? "user" })),
+);
 const UpdateUserBody = v.pipe(
   v.strictObject({
     username: v.optional(Username),
     password: v.optional(Password),
-    role: v.optional(RoleName),
+    ...TierOrRole,
     is_active: v.optional(v.boolean("true or false")),
     must_change_password: v.optional(v.boolean("true or false")),
   }),
   v.check((b) => Object.keys(b).length > 0, "nothing to change"),
+  v.forward(v.check(oneRole, ROLE_CONFLICT), ["tier"]),
+  v.transform(({ tier, role, ...b }) => ({ ...b, role: role ?? tier })),
 );
 const intParam = (min: number, max: number, fallback: number) =>
   v.optional(

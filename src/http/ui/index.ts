@@ -4,6 +4,7 @@
  * unknown paths under /ui to `onError`/`notFound` (HTML pages instead of the API's JSON).
  */
 import { Hono } from "hono";
+import { trimTrailingSlash } from "hono/trailing-slash";
 import type { AppDeps, AppEnv } from "../env";
 import { publicRoute } from "../middleware/route-access";
 import { accountRoutes } from "./account";
@@ -18,6 +19,7 @@ import { monitoringPages } from "./monitoring-pages";
 import { overviewPages } from "./overview";
 import { isUiPath, uiError, uiNotFound } from "./page";
 import { predictPages } from "./predict";
+import { predictionLogPages } from "./predictions";
 import { trainPages } from "./train";
 import { webhookPages } from "./webhooks";
 
@@ -26,6 +28,8 @@ export { isUiPath };
 export function dashboard(deps: AppDeps) {
   const routes = new Hono<AppEnv>()
     .get("/", publicRoute(), (c) => c.redirect("/ui", 303))
+    // `/ui/` and `/ui/models/` as typed or bookmarked: a page that 404s with the slash moves to the one without
+    .use("/ui/*", trimTrailingSlash())
     .route("/", assetRoutes())
     .route("/", liveRoutes(deps.bus))
     .route("/", accountRoutes(deps))
@@ -37,6 +41,7 @@ export function dashboard(deps: AppDeps) {
     .route("/", webhookPages(deps))
     .route("/", trainPages(deps))
     .route("/", predictPages(deps))
+    .route("/", predictionLogPages(deps))
     .route("/", datasetPages(deps))
     .route("/", adminPages(deps));
   return { routes, onError: uiError(deps), notFound: uiNotFound(deps) };

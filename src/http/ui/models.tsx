@@ -7,7 +7,11 @@
 import { Hono } from "hono";
 import { AliasesAndShadow } from "../../../views/pages/model-aliases";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
+import { conflict, invalid } from "../../errors";
+import { enqueueRetrain } from "../../jobs/retrain";
 import { modelKind, recordedModelType } from "../../ml/kinds";
+import { trafficWindow } from "../../monitoring/check";
+import { generateTraffic } from "../../monitoring/demo-traffic";
 import { shadowComparison } from "../../monitoring/shadow-comparison";
 import { rollbackModel } from "../../registry/activation";
 import { listAliases } from "../../registry/aliases";
@@ -74,7 +78,9 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
           ? `Version ${model.active_version} now serves.`
           : done === "maintainers"
             ? "Maintainers updated."
-            : (RUN_NOTICES[done ?? ""] ?? null);
+            : done === "generated"
+              ? `Synthetic traffic fed in: ${Number(c.req.query("rows") ?? 0)} rows. Run a drift check on the Drift page.`
+              : (RUN_NOTICES[done ?? ""] ?? null);
       const relation = await modelRelation(db, signedIn(c), key);
       const page = (
         <ModelDetailPage
@@ -135,6 +141,50 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
         c.req.param("version"),
       );
       return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=rolled_back`);
+    })
+    .post("/ui/models/:key/retrain", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const identity = signedIn(c);
+      const job = await enqueueRetrain(
+        { db, now: deps.now },
+        {
+          modelKey: key,
+          trigger: "manual",
+          window: trafficWindow(deps.now()),
+          createdBy: identity.userId,
+          actor: identity,
+        },
+      );
+      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+      runtime.jobs.kick();
+      return seeOther(c, `/ui/jobs/${encodeURIComponent(job.id)}`);
+    })
+    .post("/ui/models/:key/generate", requireRole("user"), async (c) => {
+      const key = c.req.param("key");
+      const f = await formFields(c);
+      const num = (name: string, fallback: number, lo: number, hi: number) => {
+        const raw = (f[name] ?? "").trim();
+        const n = raw === "" ? fallback : Number(raw);
+        if (!Number.isFinite(n) || n < lo || n > hi) throw invalid(`${name}: a number from ${lo} to ${hi}`);
+        return n;
+      };
+      const drift = {
+        shift: num("shift", 0, -100, 100),
+        scale: num("scale", 1, 0, 100),
+        newCategory: num("new_category", 0, 0, 1),
+        features: [],
+      };
+      const rows = Math.round(num("rows", 500, 1, 10_000));
+      const ingest = {
+        db,
+        models: runtime.models,
+        predictionLog: runtime.predictionLog,
+        backend: runtime.servingBackend,
+        now: deps.now,
+      };
+      const req = { modelKey: key, rows, drift, labels: f.labels === "on", seed: Date.now() % 100_000 };
+      const done = await generateTraffic(ingest, signedIn(c), req);
+      return seeOther(c, `/ui/models/${encodeURIComponent(key)}?done=generated&rows=${done.accepted}`);
     })
     .post("/ui/models/:key/maintainers", requireRole("user"), async (c) => {
       const key = c.req.param("key");

@@ -24,6 +24,7 @@ const SEVERITY_ICON: Record<string, string> = {
 /** A made-up alert for "send test": recognisable, and never confused with a real one (id 0). */
 export function testAlert(now: Date): AlertView {
   return {
+    alert_id: 0,
     id: 0,
     type: "drift_detected",
     severity: "info",
@@ -37,6 +38,7 @@ export function testAlert(now: Date): AlertView {
     acknowledged_at: null,
     dismissed_by: null,
     dismissed_at: null,
+    dismissible: false,
   };
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Seed 004's synthetic data generator: `POST /demo/generate` (src/monitoring/demo-traffic.ts)
+ * feeds rows drawn for a model's schema, optionally drifted and labelled, in as ingested
+ * predictions, so the drift page and alerts have traffic to judge.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { generateTraffic } from "../../monitoring/demo-traffic";
+import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
+import { jsonBody } from "../validate";
+
+const GenerateBody = strictBody({
+  model_key: v.pipe(v.string(), v.minLength(1)),
+  rows: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 500),
+  drift: v.optional(
+    strictBody({
+      shift: v.optional(v.pipe(v.number(), v.minValue(-100), v.maxValue(100)), 0),
+      scale: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 1),
+      new_category: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0),
+      features: v.optional(v.array(v.string()), []),
+    }),
+  ),
+  labels: v.optional(v.boolean(), false),
+  seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
+});
+
+export function demoRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
+  const ingest = {
+    db: deps.db,
+    models: deps.runtime.models,
+    predictionLog: deps.runtime.predictionLog,
+    backend: deps.runtime.servingBackend,
+    now: deps.now,
+  };
+  return new Hono<AppEnv>().post("/demo/generate", requireRole("user"), jsonBody(GenerateBody), async (c) => {
+    const b = c.req.valid("json");
+    const drift = {
+      shift: b.drift?.shift ?? 0,
+      scale: b.drift?.scale ?? 1,
+      newCategory: b.drift?.new_category ?? 0,
+      features: b.drift?.features ?? [],
+    };
+    const req = { modelKey: b.model_key, rows: b.rows, drift, labels: b.labels, seed: b.seed };
+    return c.json(await generateTraffic(ingest, signedIn(c), req));
+  });
+}

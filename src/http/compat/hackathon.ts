@@ -1,0 +1,54 @@
+/**
+ * Seed 004 (the hackathon design): `GET /model/status` (its ModelMetadata: model_id, version,
+ * created_at, accuracy, training_data_size, feature_names, model_type) and `POST /model/retrain`,
+ * over the registry and retraining operations. The design serves one model; here `model_key`
+ * (query or body) names which, and a request without it is a 422 naming it.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { conflict } from "../../errors";
+import { enqueueRetrain } from "../../jobs/retrain";
+import { trafficWindow } from "../../monitoring/check";
+import { modelDetail } from "../../registry/queries";
+import type { AppDeps, AppEnv } from "../env";
+import { requireRole, signedIn } from "../middleware/route-access";
+import { strictBody } from "../strict-body";
+import { jsonBody, queryParams } from "../validate";
+
+const ModelKey = v.pipe(v.string("model_key names the model (this service serves many)"), v.minLength(1));
+
+export function hackathonRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
+  return new Hono<AppEnv>()
+    .get("/model/status", requireRole("user"), queryParams(v.object({ model_key: ModelKey })), async (c) => {
+      const m = await modelDetail(deps.db, c.req.valid("query").model_key);
+      const active = m.version_list.find((x) => x.active);
+      return c.json({
+        model_id: m.model_key,
+        version: m.active_version,
+        created_at: active?.completed_at ?? active?.created_at ?? null,
+        accuracy: m.accuracy,
+        training_data_size: active?.train_rows ?? null,
+        feature_names: (active?.feature_fields as string[] | null) ?? [],
+        model_type: active?.model_type ?? null,
+        status: m.status,
+        task_type: m.task_type,
+      });
+    })
+    .post("/model/retrain", requireRole("user"), jsonBody(strictBody({ model_key: ModelKey })), async (c) => {
+      const key = c.req.valid("json").model_key;
+      const identity = signedIn(c);
+      const job = await enqueueRetrain(
+        { db: deps.db, now: deps.now },
+        {
+          modelKey: key,
+          trigger: "manual",
+          window: trafficWindow(deps.now()),
+          createdBy: identity.userId,
+          actor: identity,
+        },
+      );
+      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+      deps.runtime.jobs.kick();
+      return c.json({ job_id: job.id, status: job.status, model_key: key, version: job.version }, 202);
+    });
+}
