@@ -192,7 +192,11 @@ async function trainDigits(base: string, target: string, items: Record<string, n
     if (j.status === "failed") throw new Error(`training failed: ${j.error}`);
     await Bun.sleep(200);
   }
-  const res = await fetch(`${base}/auth/tokens`, { method: "POST", headers: h, body: JSON.stringify({ name: "bench" }) });
+  const res = await fetch(`${base}/auth/tokens`, {
+    method: "POST",
+    headers: h,
+    body: JSON.stringify({ name: "bench" }),
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
