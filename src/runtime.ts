@@ -31,6 +31,19 @@ export interface RuntimeDeps {
   now: () => Date;
 }
 
+/** How often a process re-reads which versions are active (a switch elsewhere reaches it within this). */
+export const FOLLOW_MS = 250;
+
+export interface RuntimeStartOptions {
+  /**
+   * Run jobs here (default). A serving sibling under ML_HTTP_PROCESSES passes false: only the
+   * first process runs jobs, so none fails another's running job as "interrupted" at start.
+   */
+  jobs?: boolean;
+  /** look for queued jobs every FOLLOW_MS: siblings queue jobs this process runs */
+  pickUpJobs?: boolean;
+}
+
 export interface Runtime {
   jobs: JobRunner;
   models: ModelCache;
@@ -39,14 +52,19 @@ export interface Runtime {
   drift: DriftCheckDeps;
   /** the CPU backend for prediction batches past the host path, opened on first use */
   servingBackend: () => Promise<Backend>;
-  start(): Promise<void>;
+  start(options?: RuntimeStartOptions): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
   const models = new ModelCache(deps.db, artifactStore(deps.config));
-  const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, { now: deps.now });
+  const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, {
+    now: deps.now,
+    flushMs: deps.config.ML_PREDICTION_LOG_FLUSH_MS,
+    batch: deps.config.ML_PREDICTION_LOG_MAX_ROWS,
+  });
   let backend: Promise<Backend> | null = null;
+  let follow: ReturnType<typeof setTimeout> | null = null;
   const servingBackend = () => {
     // the CPU ML_COMPUTE names for serving: native unless cpu-wasm (wasm when native cannot run)
     const opts = computeOptions(deps.config);
@@ -90,10 +108,24 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     predictionLog,
     drift,
     servingBackend,
-    start: async () => {
-      await jobs.start();
+    start: async (options = {}) => {
+      if (options.jobs !== false) await jobs.start();
+      const tick = async () => {
+        try {
+          await models.refresh((model_key, version, error) =>
+            deps.log.error("active version not loaded", { model_key, version, error: error.message }),
+          );
+          if (options.pickUpJobs) jobs.kick();
+        } catch (e) {
+          deps.log.error("following active versions failed", { error: (e as Error).message });
+        }
+        if (follow) follow = setTimeout(tick, FOLLOW_MS).unref();
+      };
+      follow = setTimeout(tick, FOLLOW_MS).unref();
     },
     stop: async (graceMs) => {
+      if (follow) clearTimeout(follow);
+      follow = null;
       await jobs.stop(graceMs);
       offFailed();
       predictionLog.stop();
