@@ -12,6 +12,7 @@ import type { DbStores } from "./db/stores";
 import type { EventBus } from "./events/bus";
 import { driftCheckDeps, driftHandler } from "./jobs/drift";
 import { predictHandler } from "./jobs/predict";
+import type { JobRow } from "./jobs/queue";
 import { retrainHandler } from "./jobs/retrain";
 import { JobRunner } from "./jobs/runner";
 import { trainHandler } from "./jobs/train";
@@ -56,6 +57,15 @@ export interface Runtime {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** A fit's time limit: its request's max_training_time_s, else ML_TRAIN_TIMEOUT_S (0: none); other jobs have none. */
+function trainingTimeLimit(job: JobRow, configured: number): number | null {
+  if (job.type !== "train" && job.type !== "retrain") return null;
+  const p = JSON.parse(job.params) as { max_training_time_s?: unknown; train?: { max_training_time_s?: unknown } };
+  const asked = job.type === "train" ? p.max_training_time_s : p.train?.max_training_time_s;
+  if (typeof asked === "number" && asked > 0) return asked;
+  return configured > 0 ? configured : null;
+}
+
 export function createRuntime(deps: RuntimeDeps): Runtime {
   const models = new ModelCache(deps.db, artifactStore(deps.config));
   const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, {
@@ -78,6 +88,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     bus: deps.bus,
     maxWorkers: deps.config.ML_MAX_WORKERS_LIMIT,
     now: deps.now,
+    timeLimitS: (job) => trainingTimeLimit(job, deps.config.ML_TRAIN_TIMEOUT_S),
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
   jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend }));

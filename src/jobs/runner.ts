@@ -44,6 +44,11 @@ export interface RunnerDeps {
   bus: EventBus;
   maxWorkers: number;
   now: () => Date;
+  /**
+   * The seconds a job may run, or null for no limit (ML_TRAIN_TIMEOUT_S, a fit's
+   * max_training_time_s); past it the job is aborted and fails with that reason.
+   */
+  timeLimitS?: (job: JobRow) => number | null;
 }
 
 /** A job this process runs; `finished` once its final state is written (nothing is written after). */
@@ -195,6 +200,14 @@ export class JobRunner {
       return next;
     };
     let outcome: { status: "completed" | "failed" | "cancelled"; result?: unknown; error?: string };
+    const limitS = this.#timeLimit(job);
+    const limit =
+      limitS === null
+        ? null
+        : setTimeout(
+            () => controller.abort(new Error(`stopped: the job ran past its time limit of ${limitS} s`)),
+            limitS * 1000,
+          );
     try {
       if (!handler) throw new Error(`no handler for ${job.type} jobs`);
       const result = await handler(job, { signal: controller.signal, progress });
@@ -211,11 +224,20 @@ export class JobRunner {
       outcome = { status: cancelled ? "cancelled" : "failed", error: message };
       log[cancelled ? "info" : "warn"]("job ended", { job_id: job.id, status: outcome.status, error: message });
     }
+    if (limit) clearTimeout(limit);
     if (running.finished) return;
     running.finished = true;
     await progressed;
     await finishJob(db, job.id, { ...outcome, now: this.#now() });
     this.#publish("queue:task_completed", await getJob(db, job.id));
+  }
+
+  #timeLimit(job: JobRow): number | null {
+    try {
+      return this.#deps.timeLimitS?.(job) ?? null;
+    } catch {
+      return null;
+    }
   }
 
   #event(job: JobRow): JobEvent {

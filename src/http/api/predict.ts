@@ -5,11 +5,13 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { invalid } from "../../errors";
+import { invalid, ServiceError } from "../../errors";
 import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, jobView } from "../../jobs/queue";
 import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
 import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
+import type { PredictionLog } from "../../monitoring/prediction-log";
+import { Deadline } from "../../registry/deadline";
 import { predictRows } from "../../registry/serving";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -51,6 +53,17 @@ async function guard<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** ML_PREDICTION_LOG=sync: the answer waits for its log rows to be committed; a failed write is a 503. */
+async function logged(log: PredictionLog): Promise<void> {
+  try {
+    await log.committed();
+  } catch (e) {
+    throw new ServiceError(503, "not_ready", "the prediction could not be written to the log; try again", {
+      reason: (e as Error).message,
+    });
+  }
+}
+
 export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
   const { runtime, config, now } = deps;
   return new Hono<AppEnv>()
@@ -61,6 +74,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
       async (c) => {
         const started = performance.now();
+        const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
         const body = c.req.valid("json");
         const rows = asRows(body.data);
         checkNumbers(rows, "data");
@@ -79,10 +93,12 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
           runtime.jobs.kick();
           return c.json({ job_id: job.id, status: job.status, model_key: body.model_key, rows: rows.length }, 202);
         }
-        const loaded = body.version
-          ? await runtime.models.load(body.model_key, body.version)
-          : await runtime.models.active(body.model_key);
-        const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
+        const loaded = await deadline.race(
+          body.version ? runtime.models.load(body.model_key, body.version) : runtime.models.active(body.model_key),
+        );
+        const out = await deadline.race(guard(() => predictRows(runtime.servingBackend, loaded, rows)));
+        // past its limit the answer is neither logged nor sent
+        deadline.check();
         const perRow = (performance.now() - started) / rows.length;
         const predictions = out.map((o, i) => ({
           prediction_id: runtime.predictionLog.add({
@@ -96,6 +112,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
           }),
           ...o,
         }));
+        if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
         if (c.req.valid("query").format === "csv") {
           return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
         }
