@@ -9,11 +9,12 @@ import { invalid, ServiceError } from "../../errors";
 import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, jobView } from "../../jobs/queue";
 import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
-import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
+import { FeatureError, FLOAT32_MAX, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
 import type { PredictionLog } from "../../monitoring/prediction-log";
 import { Deadline } from "../../registry/deadline";
 import { predictRows } from "../../registry/serving";
 import type { AppDeps, AppEnv } from "../env";
+import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { strictBody } from "../strict-body";
 import { jsonBody, queryParams } from "../validate";
@@ -33,6 +34,31 @@ export const QualityBody = strictBody({
   items: v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)),
   target_field: v.optional(v.string()),
 });
+
+/** A row of cells PredictBody takes, every number finite and within float32 (checkNumbers' rule). */
+function plainRow(r: unknown): boolean {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return false;
+  for (const k in r) {
+    const cell = (r as Record<string, unknown>)[k];
+    if (typeof cell === "number") {
+      if (!(Math.abs(cell) <= FLOAT32_MAX)) return false;
+    } else if (cell !== null && typeof cell !== "string" && typeof cell !== "boolean") return false;
+  }
+  return true;
+}
+
+/** PredictBody's common case without valibot: only these keys, a non-empty model_key, plain rows. */
+export function isPlainPredictBody(b: unknown): boolean {
+  if (typeof b !== "object" || b === null || Array.isArray(b)) return false;
+  for (const k in b) if (k !== "model_key" && k !== "version" && k !== "data") return false;
+  const o = b as { model_key?: unknown; version?: unknown; data?: unknown };
+  if (typeof o.model_key !== "string" || o.model_key.length === 0) return false;
+  if (o.version !== undefined && typeof o.version !== "string") return false;
+  if (!Array.isArray(o.data)) return plainRow(o.data);
+  if (o.data.length === 0) return false;
+  for (const r of o.data) if (!plainRow(r)) return false;
+  return true;
+}
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
@@ -70,13 +96,15 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
     .post(
       "/predict",
       requireRole("user"),
-      jsonBody(PredictBody),
+      jsonBody(PredictBody, isPlainPredictBody),
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
       async (c) => {
         const started = performance.now();
         const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
         const body = c.req.valid("json");
         const rows = asRows(body.data);
+        // the rows themselves are in the prediction log: the audit event names them, it does not copy them
+        noteAudit(c, { input: { model_key: body.model_key, version: body.version ?? null, rows: rows.length } });
         checkNumbers(rows, "data");
         if (rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
           // validate the model exists before queueing
