@@ -10,7 +10,10 @@
  * Then: ML_HTTP_PROCESSES=2 vs 1; a 1,000-row request's rows/s beside scikit-learn's predict_proba
  * (bench/sklearn_predict.py); RSS sampled each second over `--rss-seconds` at 32 connections; and,
  * after each server stops, that every answered prediction is in its prediction log.
- * The server is the compiled binary (built into a temp folder) unless `--source`.
+ * The server is the compiled binary (built into a temp folder) unless `--source`. `--compare DIR`
+ * also runs another checkout's source (e.g. `git archive <commit>` unpacked, with node_modules and
+ * build/) in the same run: its rows are named "baseline". CPU µs per request (user + system time of
+ * the server's processes over the run, from /proc) is less disturbed by a shared machine than req/s.
  */
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +36,7 @@ const RSS_SECONDS = Number(flag("--rss-seconds") ?? 10);
 const PROCESSES = (flag("--processes") ?? "1,2").split(",").map(Number);
 const FROM_SOURCE = argv.includes("--source");
 const JSON_OUT = argv.includes("--json");
+const COMPARE = flag("--compare");
 const say = (line: string) => (JSON_OUT ? console.error(line) : console.log(line));
 
 export interface WrkResult {
@@ -44,6 +48,8 @@ export interface WrkResult {
   p99_ms: number;
   non2xx: number;
   socket_errors: number;
+  /** server CPU time (user + system, all its processes) per answered request, µs */
+  cpu_us_per_request?: number;
 }
 
 function toMs(text: string): number {
@@ -115,6 +121,36 @@ function csvRows(file: string): Record<string, number>[] {
   return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i] as string, Number(v)])));
 }
 
+/** The pids of a process and its descendants (Linux /proc). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/))
+      if (c) out.push(...processTree(Number(c)));
+  } catch {}
+  return out;
+}
+
+/** User + system CPU seconds of a process tree so far (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
+/** wrk against one of our servers, with its CPU time per answered request. */
+async function measured(name: string, pid: number, url: string, script: string, c: number, seconds: number) {
+  const before = cpuSeconds(pid);
+  const r = parseWrk(name, c, await wrk(url, script, c, seconds));
+  const answered = r.requests - r.non2xx;
+  return { ...r, cpu_us_per_request: answered ? ((cpuSeconds(pid) - before) * 1e6) / answered : Number.NaN };
+}
+
 /** Resident set size of a process and its children, in bytes (Linux /proc). */
 function rssTree(pid: number): number {
   let total = 0;
@@ -136,9 +172,9 @@ interface Ours {
   stop(): Promise<void>;
 }
 
-function startOurs(cmd: string[], dir: string, port: number, processes: number): Ours {
+function startOurs(cmd: string[], dir: string, port: number, processes: number, cwd = FROM_SOURCE ? ROOT : dir): Ours {
   const proc = Bun.spawn([...cmd, "serve", "--port", String(port), "--host", "127.0.0.1"], {
-    cwd: FROM_SOURCE ? ROOT : dir,
+    cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? dir,
@@ -148,7 +184,6 @@ function startOurs(cmd: string[], dir: string, port: number, processes: number):
       ML_ADMIN_API_TOKEN: ADMIN,
       ML_ADMIN_PASSWORD: "Bench-pass-2025",
       ML_COMPUTE: "cpu",
-      ML_LOG_LEVEL: "warn",
       ML_HTTP_PROCESSES: String(processes),
     },
     stdout: "ignore",
@@ -262,7 +297,7 @@ async function main() {
         const warm = parseWrk("warm-up", 8, await wrk(`${ours.base}/predict`, script, 8, 1));
         answered += warm.requests - warm.non2xx;
         for (const c of n === 1 ? [32, 1] : [32]) {
-          const r = parseWrk(`mlservice ×${n}`, c, await wrk(`${ours.base}/predict`, script, c, SECONDS));
+          const r = await measured(`mlservice ×${n}`, ours.proc.pid, `${ours.base}/predict`, script, c, SECONDS);
           answered += r.requests - r.non2xx;
           results.push(r);
         }
@@ -289,6 +324,21 @@ async function main() {
         }
       } finally {
         await ours.stop();
+      }
+    }
+    if (COMPARE) {
+      const baseDir = mkdtempSync(join(tmpdir(), "mls-serve-baseline-"));
+      const base = startOurs([process.execPath, join(COMPARE, "src", "main.ts")], baseDir, port + 3, 1, COMPARE);
+      try {
+        await waitHttp(`${base.base}/livez`);
+        const t = await trainDigits(base.base, target, train);
+        const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${t}` }, bodies);
+        await wrk(`${base.base}/predict`, script, 8, 1);
+        for (const c of [32, 1])
+          results.push(await measured("baseline", base.proc.pid, `${base.base}/predict`, script, c, SECONDS));
+      } finally {
+        await base.stop();
+        rmSync(baseDir, { recursive: true, force: true });
       }
     }
     // every answered prediction must be in the log (a few more: requests in flight when wrk stopped)
@@ -346,6 +396,9 @@ function report(results: WrkResult[], extra: Record<string, unknown>) {
     vs_fastapi_32: ratio(find(first, 32), find("fastapi + sklearn", 32)),
     vs_fastapi_1: ratio(find(first, 1), find("fastapi + sklearn", 1)),
     processes_2_vs_1: ratio(find("mlservice ×2", 32), find("mlservice ×1", 32)),
+    vs_baseline_32: ratio(find(first, 32), find("baseline", 32)),
+    cpu_per_request_baseline_over_ours:
+      (find("baseline", 32)?.cpu_us_per_request ?? Number.NaN) / (find(first, 32)?.cpu_us_per_request ?? Number.NaN),
     batch_vs_sklearn:
       typeof extra.sklearn_predict_proba_rows_per_s === "number"
         ? (extra.batch_1000_rows_per_s as number) / extra.sklearn_predict_proba_rows_per_s
@@ -361,6 +414,7 @@ function report(results: WrkResult[], extra: Record<string, unknown>) {
       rps: Math.round(r.rps),
       p50_ms: +r.p50_ms.toFixed(3),
       p99_ms: +r.p99_ms.toFixed(3),
+      cpu_us_per_request: r.cpu_us_per_request === undefined ? "" : Math.round(r.cpu_us_per_request),
     })),
   );
   console.log(JSON.stringify({ ratios, ...extra }, null, 2));
