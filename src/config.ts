@@ -103,9 +103,10 @@ const settings = {
   ML_TOL: { schema: num(0, 1), default: "0.0001", doc: "improvement tolerance" },
   ML_MAX_WORKERS_LIMIT: { schema: int(1, 64), default: "2", doc: "jobs run at once" },
   ML_SYNC_PREDICT_MAX_ROWS: { schema: int(1, 1_000_000), default: "1000", doc: "rows predicted in the request" },
+  // not 0 by default yet: events (job progress, /ws, live pages) do not cross processes (docs/serving.md)
   ML_HTTP_PROCESSES: {
     schema: int(0, 256),
-    default: "0",
+    default: "1",
     doc: "serving processes sharing the port; 0: one per core, capped by memory",
   },
   ML_PREDICTION_LOG: {

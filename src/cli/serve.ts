@@ -57,7 +57,7 @@ Starts the HTTP API, the dashboard, the job workers and the drift schedule. Sett
 from ML_* environment variables and an optional .env in the working directory (or the file
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
-(PEM). ML_HTTP_PROCESSES processes serve the port (0, the default: one per core, capped by
+(PEM). ML_HTTP_PROCESSES processes serve the port (default 1; 0: one per core, capped by
 memory); the first also runs jobs and schedules. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
 closes WebSockets; in-flight requests and running jobs share one grace period
 (ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
