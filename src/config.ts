@@ -177,6 +177,33 @@ const settings = {
   ML_TOL: { schema: num(0, 1), default: "0.0001", doc: "improvement tolerance" },
   ML_MAX_WORKERS_LIMIT: { schema: int(1, 64), default: "2", doc: "jobs run at once" },
   ML_SYNC_PREDICT_MAX_ROWS: { schema: int(1, 1_000_000), default: "1000", doc: "rows predicted in the request" },
+  // not 0 by default yet: events (job progress, /ws, live pages) do not cross processes (docs/serving.md)
+  ML_HTTP_PROCESSES: {
+    schema: int(0, 256),
+    default: "1",
+    doc: "serving processes sharing the port; 0: one per core, capped by memory",
+  },
+  ML_PREDICTION_LOG: {
+    schema: v.picklist(["async", "sync"], "async or sync"),
+    default: "async",
+    doc: "sync: a prediction answers once its log row is committed",
+  },
+  ML_PREDICTION_LOG_FLUSH_MS: {
+    schema: int(1, 60_000),
+    default: "200",
+    doc: "async log: longest a prediction waits unwritten",
+  },
+  ML_PREDICTION_LOG_MAX_ROWS: {
+    schema: int(1, 1_000_000),
+    default: "1000",
+    doc: "async log: most predictions waiting unwritten",
+  },
+  ML_PREDICT_TIMEOUT_MS: {
+    schema: int(0, 3_600_000),
+    default: "30000",
+    doc: "a prediction past it answers 408; 0: none",
+  },
+  ML_TRAIN_TIMEOUT_S: { schema: int(0, 31_536_000), default: "0", doc: "a fit past it is stopped and failed; 0: none" },
   ML_MODEL_RETENTION: { schema: int(1, 1000), default: "10", doc: "versions kept per model" },
   ML_DATASET_TTL_DAYS: { schema: int(0, 36500), default: "30", doc: "days an unused dataset is kept; 0: forever" },
   // the log grows ~640 B a prediction (row + audit event): swept hourly in batches (src/monitoring/retention.ts)

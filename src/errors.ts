@@ -15,9 +15,10 @@ export type ErrorCode =
   | "request_header_fields_too_large"
   | "rate_limited"
   | "not_ready"
+  | "timeout"
   | "internal";
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 431 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 422 | 429 | 431 | 500 | 503;
 
 export class ServiceError extends Error {
   override name = "ServiceError";

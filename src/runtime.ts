@@ -12,6 +12,7 @@ import type { DbStores } from "./db/stores";
 import type { EventBus } from "./events/bus";
 import { driftCheckDeps, driftHandler } from "./jobs/drift";
 import { predictHandler } from "./jobs/predict";
+import type { JobRow } from "./jobs/queue";
 import { retrainHandler } from "./jobs/retrain";
 import { JobRunner } from "./jobs/runner";
 import { trainHandler } from "./jobs/train";
@@ -35,6 +36,19 @@ export interface RuntimeDeps {
   now: () => Date;
 }
 
+/** How often a process re-reads which versions are active (a switch elsewhere reaches it within this). */
+export const FOLLOW_MS = 250;
+
+export interface RuntimeStartOptions {
+  /**
+   * Run jobs here (default). A serving sibling under ML_HTTP_PROCESSES passes false: only the
+   * first process runs jobs, so none fails another's running job as "interrupted" at start.
+   */
+  jobs?: boolean;
+  /** look for queued jobs every FOLLOW_MS: siblings queue jobs this process runs */
+  pickUpJobs?: boolean;
+}
+
 export interface Runtime {
   jobs: JobRunner;
   models: ModelCache;
@@ -49,15 +63,32 @@ export interface Runtime {
   alertDelivery: AlertDelivery;
   /** the periodic checks that raise high_error_rate and queue_backup (scheduled by `serve`) */
   checkAlerts: () => ReturnType<typeof runAlertChecks>;
-  /** Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError), starts jobs and alert delivery. */
-  start(): Promise<void>;
+  /**
+   * Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError) and starts jobs (in the first
+   * process only), alert delivery, and following the active versions.
+   */
+  start(options?: RuntimeStartOptions): Promise<void>;
   stop(graceMs?: number): Promise<void>;
+}
+
+/** A fit's time limit: its request's max_training_time_s, else ML_TRAIN_TIMEOUT_S (0: none); other jobs have none. */
+function trainingTimeLimit(job: JobRow, configured: number): number | null {
+  if (job.type !== "train" && job.type !== "retrain") return null;
+  const p = JSON.parse(job.params) as { max_training_time_s?: unknown; train?: { max_training_time_s?: unknown } };
+  const asked = job.type === "train" ? p.max_training_time_s : p.train?.max_training_time_s;
+  if (typeof asked === "number" && asked > 0) return asked;
+  return configured > 0 ? configured : null;
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
   const models = new ModelCache(deps.db, artifactStore(deps.config));
-  const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, { now: deps.now });
+  const predictionLog = new PredictionLog(deps.stores.predictionLog, deps.log, {
+    now: deps.now,
+    flushMs: deps.config.ML_PREDICTION_LOG_FLUSH_MS,
+    batch: deps.config.ML_PREDICTION_LOG_MAX_ROWS,
+  });
   let backend: Promise<Backend> | null = null;
+  let follow: ReturnType<typeof setTimeout> | null = null;
   const servingBackend = () => {
     // the CPU ML_COMPUTE names for serving: native unless cpu-wasm (wasm when native cannot run)
     const opts = computeOptions(deps.config);
@@ -72,6 +103,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     bus: deps.bus,
     maxWorkers: deps.config.ML_MAX_WORKERS_LIMIT,
     now: deps.now,
+    timeLimitS: (job) => trainingTimeLimit(job, deps.config.ML_TRAIN_TIMEOUT_S),
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
   jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend, shadow }));
@@ -106,15 +138,31 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     servingBackend,
     alertDelivery,
     checkAlerts: () => runAlertChecks(deps),
-    start: async () => {
-      const envHooks = await syncEnvWebhooks(deps);
-      if (envHooks.length > 0 && !deps.config.ML_ALERT_WEBHOOK_SECRET) {
-        deps.log.warn("ML_ALERT_WEBHOOK_URLS deliveries are unsigned: set ML_ALERT_WEBHOOK_SECRET");
+    start: async (options = {}) => {
+      if (options.jobs !== false) {
+        const envHooks = await syncEnvWebhooks(deps);
+        if (envHooks.length > 0 && !deps.config.ML_ALERT_WEBHOOK_SECRET) {
+          deps.log.warn("ML_ALERT_WEBHOOK_URLS deliveries are unsigned: set ML_ALERT_WEBHOOK_SECRET");
+        }
+        await jobs.start();
       }
-      await jobs.start();
       alertDelivery.start();
+      const tick = async () => {
+        try {
+          await models.refresh((model_key, version, error) =>
+            deps.log.error("active version not loaded", { model_key, version, error: error.message }),
+          );
+          if (options.pickUpJobs) jobs.kick();
+        } catch (e) {
+          deps.log.error("following active versions failed", { error: (e as Error).message });
+        }
+        if (follow) follow = setTimeout(tick, FOLLOW_MS).unref();
+      };
+      follow = setTimeout(tick, FOLLOW_MS).unref();
     },
     stop: async (graceMs) => {
+      if (follow) clearTimeout(follow);
+      follow = null;
       await jobs.stop(graceMs);
       await alertDelivery.stop();
       offFailed();

@@ -38,8 +38,11 @@ export function binaryServer(prefix: string, token: string) {
       ML_ADMIN_API_TOKEN: token,
       ML_ADMIN_PASSWORD: "Admin-pass-2025",
       ML_COMPUTE: "cpu",
+      // one serving process unless a test asks for more (`serve({ ML_HTTP_PROCESSES: "2" })`)
+      ML_HTTP_PROCESSES: "1",
     }),
-    serve: () => startBinary(f.binary, { cwd: f.dir, env: f.env(), token }),
+    serve: (env: Record<string, string> = {}) =>
+      startBinary(f.binary, { cwd: f.dir, env: { ...f.env(), ...env }, token }),
   };
   beforeAll(async () => {
     f.dir = mkdtempSync(join(tmpdir(), prefix));

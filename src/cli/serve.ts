@@ -17,6 +17,7 @@ import { checkRemoteStores } from "../storage/open";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
+import { type Siblings, servingProcesses, startSiblings, watchParent } from "./serve-processes";
 
 /**
  * Tells systemd (Type=notify) the service state: `READY=1` once listening, `STOPPING=1` at
@@ -58,7 +59,8 @@ Starts the HTTP API, the dashboard, the job workers and the drift schedule. Sett
 from ML_* environment variables and an optional .env in the working directory (or the file
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
-(PEM). Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
+(PEM). ML_HTTP_PROCESSES processes serve the port (default 1; 0: one per core, capped by
+memory); the first also runs jobs and schedules. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
 closes WebSockets; in-flight requests and running jobs share one grace period
 (ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
 ("the service stopped while this job was running"); then the database closes.
@@ -73,7 +75,9 @@ Examples:
 }
 
 export async function run(args: string[], io: Io): Promise<number> {
-  const { values, unknown, positional } = parseArgs(args, { values: ["port", "host"] });
+  // --sibling K is how the first process starts the others (serve-processes.ts), not for people
+  const { values, unknown, positional } = parseArgs(args, { values: ["port", "host", "sibling"] });
+  const sibling = values.sibling === undefined ? null : Number(values.sibling);
   if (unknown.length || positional.length) {
     io.err(`mlservice serve: ${[...unknown, ...positional.map((p) => `unexpected argument ${p}`)].join("; ")}`);
     return EXIT.usage;
@@ -109,16 +113,18 @@ export async function run(args: string[], io: Io): Promise<number> {
   onNativeOutput((line) => log.debug("gpu library output", { output: line.slice(0, 2000) }));
   if (warnings.length > 0) log.warn("settings not taken as written", { settings: warnings });
   const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
-  try {
-    // a generated password goes to stdout as a plain line, once, never into the JSON log
-    const admin = await bootstrapAdmin(createAuthContext({ db: store.db, config, log }, { bus }), io.out);
-    for (const warning of admin.warnings) log.warn(warning);
-    if (admin.created)
-      log.info("system administrator created", { username: admin.username, generated: admin.generated });
-  } catch (e) {
-    await store.close();
-    return reportStartupError(e, io);
-  }
+  // the first process has created the administrator before it started this one
+  if (sibling === null)
+    try {
+      // a generated password goes to stdout as a plain line, once, never into the JSON log
+      const admin = await bootstrapAdmin(createAuthContext({ db: store.db, config, log }, { bus }), io.out);
+      for (const warning of admin.warnings) log.warn(warning);
+      if (admin.created)
+        log.info("system administrator created", { username: admin.username, generated: admin.generated });
+    } catch (e) {
+      await store.close();
+      return reportStartupError(e, io);
+    }
   const now = () => new Date();
   const runtime = createRuntime({ config, db: store.db, stores: store.stores, log, bus, now });
   const deps = createAppDeps({
@@ -133,9 +139,10 @@ export async function run(args: string[], io: Io): Promise<number> {
     describeCompute: () => describeCompute(computeOptions(config)),
   });
   const app = createApp(deps);
-  // jobs a dead process left running are failed before new ones start
+  const processes = sibling === null ? servingProcesses(config.ML_HTTP_PROCESSES, config.ML_DB_PATH) : 1;
+  // jobs a dead process left running are failed before new ones start; siblings run none
   try {
-    await runtime.start();
+    await runtime.start({ jobs: sibling === null, pickUpJobs: processes > 1 });
   } catch (e) {
     await runtime.stop(0);
     await store.close();
@@ -143,12 +150,17 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
 
   let server: ReturnType<typeof Bun.serve>;
+  const shared = sibling !== null || processes > 1;
   try {
+    // with SO_REUSEPORT a bind no longer fails when another service of ours holds the port: ask first
+    if (shared && sibling === null && port !== 0)
+      Bun.serve({ hostname: config.ML_SERVICE_HOST, port, fetch: () => new Response() }).stop(true);
     server = Bun.serve({
       hostname: config.ML_SERVICE_HOST,
       port,
       fetch: app.fetch,
       websocket,
+      reusePort: shared,
       ...(tls ? { tls } : {}),
     });
   } catch (e) {
@@ -164,38 +176,61 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   log.info("listening", {
     version: VERSION,
+    ...(sibling === null ? { processes } : { sibling }),
     url: `${tls ? "https" : "http"}://${config.ML_SERVICE_HOST}:${server.port}`,
     port: server.port,
     database: config.ML_DB_PATH,
     migrations_applied: store.migration.applied,
     config: redacted(config),
   });
+  let siblings: Siblings | null = null;
+  let schedules: { stop(): void } | null = null;
+  let unwatch = () => {};
   // listening for the stop signal before telling anyone we are ready: a SIGTERM right after READY=1
   // (a supervisor, a test) must shut down cleanly, not kill the process with the default action
-  const stopSignal = new Promise<string>((resolve) => {
+  const signal = new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
+    if (sibling !== null) unwatch = watchParent(() => resolve("parent exited"));
   });
-  await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
-  // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
-  const schedules = startServiceSchedules({
-    config,
-    db: store.db,
-    log,
-    drift: runtime.drift,
-    kickJobs: () => runtime.jobs.kick(),
-    alertChecks: () => runtime.checkAlerts(),
+  if (sibling === null) {
+    if (processes > 1) {
+      siblings = startSiblings({
+        count: processes - 1,
+        port: server.port as number,
+        host: config.ML_SERVICE_HOST,
+        env: io.env,
+        cwd: io.cwd,
+        log,
+      });
+    }
+    await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
+    // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
+    schedules = startServiceSchedules({
+      config,
+      db: store.db,
+      log,
+      drift: runtime.drift,
+      kickJobs: () => runtime.jobs.kick(),
+      alertChecks: () => runtime.checkAlerts(),
+    });
+  }
+  await signal.then((s) => {
+    unwatch();
+    return s;
   });
-
-  const signal = await stopSignal;
   const grace = config.ML_SHUTDOWN_TIMEOUT_MS;
-  log.info("shutting down", { signal, grace_ms: grace });
-  await notifySystemd(io.env, ["STOPPING=1"], log);
+  log.info("shutting down", { signal: await signal, grace_ms: grace });
+  if (sibling === null) await notifySystemd(io.env, ["STOPPING=1"], log);
   // one grace period for everything: WebSockets and live pages close now, in-flight requests and
   // running jobs share the period; a job still running near its end is aborted and failed
   bus.publish("service:stopping", { grace_ms: grace });
-  schedules.stop();
-  const [drained] = await Promise.all([settlesWithin(server.stop(false), grace), runtime.jobs.stop(grace)]);
+  schedules?.stop();
+  const [drained] = await Promise.all([
+    settlesWithin(server.stop(false), grace),
+    runtime.jobs.stop(grace),
+    siblings?.stop(),
+  ]);
   if (!drained) await server.stop(true);
   // the prediction log is flushed, the serving backend released
   await runtime.stop(0);

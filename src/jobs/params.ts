@@ -35,6 +35,8 @@ export const TrainParams = v.object({
   early_stopping: v.boolean(),
   use_gpu_if_available: v.boolean(),
   hyperparameters: Hyperparameters,
+  /** the fit is stopped and failed past this (else ML_TRAIN_TIMEOUT_S) */
+  max_training_time_s: v.optional(v.number()),
 });
 export type TrainParams = v.InferOutput<typeof TrainParams>;
 

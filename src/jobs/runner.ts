@@ -45,6 +45,11 @@ export interface RunnerDeps {
   bus: EventBus;
   maxWorkers: number;
   now: () => Date;
+  /**
+   * The seconds a job may run, or null for no limit (ML_TRAIN_TIMEOUT_S, a fit's
+   * max_training_time_s); past it the job is aborted and fails with that reason.
+   */
+  timeLimitS?: (job: JobRow) => number | null;
 }
 
 /** A job this process runs; `finished` once its final state is written (nothing is written after). */
@@ -202,6 +207,14 @@ export class JobRunner {
       return next;
     };
     let outcome: { status: "completed" | "failed" | "cancelled"; result?: unknown; error?: string };
+    const limitS = this.#timeLimit(job);
+    const limit =
+      limitS === null
+        ? null
+        : setTimeout(
+            () => controller.abort(new Error(`stopped: the job ran past its time limit of ${limitS} s`)),
+            limitS * 1000,
+          );
     try {
       if (!handler) throw new Error(`no handler for ${job.type} jobs`);
       const result = await handler(job, { signal: controller.signal, progress });
@@ -217,6 +230,7 @@ export class JobRunner {
           : (e as Error).message;
       outcome = { status: cancelled ? "cancelled" : "failed", error: message };
     }
+    if (limit) clearTimeout(limit);
     if (running.finished) return;
     running.finished = true;
     await progressed;
@@ -240,6 +254,14 @@ export class JobRunner {
       error: job.error,
       trace_id: traceIdOf(job),
     });
+  }
+
+  #timeLimit(job: JobRow): number | null {
+    try {
+      return this.#deps.timeLimitS?.(job) ?? null;
+    } catch {
+      return null;
+    }
   }
 
   #event(job: JobRow): JobEvent {

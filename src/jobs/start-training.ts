@@ -47,6 +47,8 @@ export interface TrainingRequest extends TrainingFields {
   early_stopping?: boolean | undefined;
   use_gpu_if_available: boolean;
   hyperparameters: TrainParams["hyperparameters"];
+  /** seconds the fit may run (else ML_TRAIN_TIMEOUT_S) */
+  max_training_time_s?: number | undefined;
   data: TrainingData;
   createdBy: number | null;
   actor: Actor;
@@ -183,6 +185,7 @@ export async function startTraining(deps: TrainingDeps, asked: TrainingRequest) 
     early_stopping: r.early_stopping ?? deps.config.ML_EARLY_STOPPING,
     use_gpu_if_available: r.use_gpu_if_available,
     hyperparameters: r.hyperparameters,
+    ...(r.max_training_time_s === undefined ? {} : { max_training_time_s: r.max_training_time_s }),
   };
   await enqueue(deps.db, {
     id: jobId,

@@ -93,7 +93,8 @@ const fitsFloat32 = (x: number) => Math.abs(x) <= FLOAT32_MAX;
 export function unrepresentableNumbers(rows: Row[], prefix: string): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
   rows.forEach((row, i) => {
-    for (const [k, v] of Object.entries(row)) {
+    for (const k in row) {
+      const v = row[k];
       if (typeof v === "number" && !fitsFloat32(v)) {
         issues.push({
           path: `${prefix}.${i}.${k}`,

@@ -115,15 +115,32 @@ function releasePlan(backend: Backend, plan: PassPlan): void {
   for (const ws of plan.parts) for (const m of ws.acts) backend.release(m);
 }
 
+/**
+ * Per model, the activations of a host pass of up to HOST_PREDICT_MAX_ROWS rows (one Float64Array
+ * per layer), kept for the next call: a single-row prediction then allocates only its output.
+ * The pass is synchronous, so one set per model is never shared by two calls at once.
+ */
+const scratch = new WeakMap<MlpModel, Float64Array[]>();
+
+function scratchOf(model: MlpModel): Float64Array[] {
+  let bufs = scratch.get(model);
+  if (!bufs) {
+    bufs = model.layers.map((l) => new Float64Array(HOST_PREDICT_MAX_ROWS * l.cols));
+    scratch.set(model, bufs);
+  }
+  return bufs;
+}
+
 /** The same forward pass in plain TypeScript (float64 arithmetic over the f32 weights). */
 export function predictHost(model: MlpModel, x: Float32Array): Float32Array {
   const rows = checkInput(model, x);
+  const kept = rows <= HOST_PREDICT_MAX_ROWS ? scratchOf(model) : null;
   let a: ArrayLike<number> = x;
-  let z = new Float64Array(0);
+  let z: Float64Array<ArrayBufferLike> = new Float64Array(0);
   const last = model.layers.length - 1;
-  model.layers.forEach((layer, l) => {
-    const { rows: k, cols: n, weights: W, bias } = layer;
-    z = new Float64Array(rows * n);
+  for (let l = 0; l <= last; l++) {
+    const { rows: k, cols: n, weights: W, bias } = model.layers[l] as MlpModel["layers"][number];
+    z = kept ? (kept[l] as Float64Array).subarray(0, rows * n) : new Float64Array(rows * n);
     for (let r = 0; r < rows; r++) {
       const zr = r * n;
       for (let j = 0; j < n; j++) z[zr + j] = bias[j] as number;
@@ -134,11 +151,23 @@ export function predictHost(model: MlpModel, x: Float32Array): Float32Array {
         for (let j = 0; j < n; j++) z[zr + j] = (z[zr + j] as number) + av * (W[wp + j] as number);
       }
     }
-    if (l < last) for (let i = 0; i < z.length; i++) z[i] = activate(model.activation, z[i] as number);
+    if (l < last) activateAll(model.activation, z);
     a = z;
-  });
+  }
   if (model.task === "classification") softmaxRows(z, model.nOutputs);
   return Float32Array.from(z);
+}
+
+function activateAll(act: MlpModel["activation"], z: Float64Array): void {
+  switch (act) {
+    case "identity":
+      return;
+    case "relu":
+      for (let i = 0; i < z.length; i++) if ((z[i] as number) < 0) z[i] = 0;
+      return;
+    default:
+      for (let i = 0; i < z.length; i++) z[i] = activate(act, z[i] as number);
+  }
 }
 
 /** The label with the highest probability for each row of `probs` (rows×classes). */

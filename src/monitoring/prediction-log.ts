@@ -8,6 +8,12 @@
  * The same transaction also writes the columnar copy the drift check reads: one
  * prediction_batches row per (model_key, version) in the flush (layout in columns.ts). A batch
  * spans at most one flush interval (`flushMs`, 200 ms by default) unless writes were failing.
+ *
+ * What a kill -9 can lose is bounded by the settings: at most `batch` rows
+ * (ML_PREDICTION_LOG_MAX_ROWS) or `flushMs` (ML_PREDICTION_LOG_FLUSH_MS) of predictions, whichever
+ * comes first; /metrics reports both and what waits now. A caller that needs zero loss
+ * (ML_PREDICTION_LOG=sync) awaits `committed()` before it answers: requests that arrive together
+ * share one commit.
  */
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../db/stores";
 import type { Logger } from "../log";
@@ -58,6 +64,11 @@ export class PredictionLog {
   readonly #ids: PredictionIds;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #written = 0;
+  /** callers of committed() waiting for the entries now in #buffer */
+  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #commitSoon = false;
+  /** rows added per model since start (the predictions counter of /metrics) */
+  readonly #added = new Map<string, number>();
 
   constructor(store: PredictionLogStore, log: Logger, o: PredictionLogOptions = {}) {
     this.#store = store;
@@ -73,6 +84,7 @@ export class PredictionLog {
   add(p: LoggedPrediction): number {
     const id = this.#ids.next();
     this.#buffer.push({ ...p, id, created_at: this.#now().toISOString() });
+    this.#added.set(p.model_key, (this.#added.get(p.model_key) ?? 0) + 1);
     if (this.#buffer.length >= this.#max) this.flush();
     else if (this.#buffer.length >= this.#batch) queueMicrotask(() => this.flush());
     else this.#timer ??= setTimeout(() => this.flush(), this.#flushMs);
@@ -87,11 +99,43 @@ export class PredictionLog {
     return this.#written;
   }
 
+  /** Rows added per model since this log started. */
+  get added(): ReadonlyMap<string, number> {
+    return this.#added;
+  }
+
+  /** The loss window on kill -9: most rows and longest time a prediction waits unwritten. */
+  get window(): { rows: number; ms: number } {
+    return { rows: this.#batch, ms: this.#flushMs };
+  }
+
+  /**
+   * Resolves once every entry added so far is committed; rejects when that write fails. Calls in
+   * the same turn of the event loop share one transaction.
+   */
+  committed(): Promise<void> {
+    if (this.#buffer.length === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    if (!this.#commitSoon) {
+      this.#commitSoon = true;
+      setImmediate(() => {
+        this.#commitSoon = false;
+        this.flush();
+      });
+    }
+    return done;
+  }
+
   /** Writes everything buffered in one transaction. */
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    if (this.#buffer.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    if (this.#buffer.length === 0) {
+      for (const w of waiters) w.resolve();
+      return;
+    }
     const entries = this.#buffer;
     this.#buffer = [];
     try {
@@ -141,7 +185,9 @@ export class PredictionLog {
       }
       this.#store.write(rows, batches);
       this.#written += entries.length;
+      for (const w of waiters) w.resolve();
     } catch (err) {
+      for (const w of waiters) w.reject(err as Error);
       // keep them for the next attempt rather than dropping them
       this.#buffer = entries.concat(this.#buffer);
       this.#log.error("prediction log write failed", { error: (err as Error).message, pending: this.#buffer.length });

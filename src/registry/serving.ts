@@ -46,6 +46,8 @@ export class ModelCache {
   readonly #checked = new Map<string, ArtifactCheck>();
   /** versions loaded by `version()`, least recently used first */
   readonly #pinned = new Map<string, { loaded: LoadedVersion; sha256: string | null }>();
+  /** per model, the active version refresh() could not load (not retried until it changes) */
+  readonly #failed = new Map<string, string>();
 
   constructor(db: Kysely<DB>, artifacts: ArtifactStore) {
     this.#db = db;
@@ -173,6 +175,43 @@ export class ModelCache {
       }
     }
     return out;
+  }
+
+  /**
+   * Brings the models this process serves in line with the database: another process (a serving
+   * sibling under ML_HTTP_PROCESSES, the CLI, a replica) may have activated or rolled back a
+   * version. One small read of `models`; a changed version is loaded and verified before it
+   * replaces the old one, a model with no active version stops serving. A version that cannot be
+   * loaded is reported once through `onError` and the old one keeps serving.
+   */
+  async refresh(onError?: (modelKey: string, version: string, error: Error) => void): Promise<void> {
+    const keys = [...this.#live.keys()];
+    if (keys.length === 0) return;
+    const rows = await this.#db
+      .selectFrom("models")
+      .select(["model_key", "active_version"])
+      .where("model_key", "in", keys)
+      .execute();
+    const active = new Map(rows.map((r) => [r.model_key, r.active_version]));
+    for (const key of keys) {
+      const live = this.#live.get(key);
+      const wanted = active.get(key) ?? null;
+      if (!live || live.version === wanted) continue;
+      if (wanted === null) {
+        this.#live.delete(key);
+        continue;
+      }
+      if (this.#failed.get(key) === wanted) continue;
+      try {
+        const loaded = await this.load(key, wanted);
+        // a local switch during the load wins: it is at least as new
+        if (this.#live.get(key) === live) this.#live.set(key, loaded);
+        this.#failed.delete(key);
+      } catch (e) {
+        this.#failed.set(key, wanted);
+        onError?.(key, wanted, e as Error);
+      }
+    }
   }
 
   /** Makes an already-loaded version serve: one atomic replacement. */

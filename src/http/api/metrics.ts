@@ -4,11 +4,12 @@
  *
  * What is measured and where: requests and latency per matched route pattern (the middleware
  * below; raw paths would give one series per job id), jobs by status and type (read from the
- * database at scrape time), training durations and predict-job rows (bus events), synchronous
- * predictions (the request middleware reads the validated body of POST /predict), process,
- * database size (PRAGMA page_count × page_size: what the retention settings bound); at scrape
- * time also the serving version, scores and latest drift share of each model, and open alerts by
- * type. Latency buckets start at 0.1 ms: a prediction takes well under a millisecond.
+ * database at scrape time), training durations (bus events), predicted rows by model (counted
+ * by the prediction log: API, dashboard and predict jobs alike; no request body is read here),
+ * the prediction log's loss window on kill -9 (rows and ms, from its settings) and what waits,
+ * process, database size (PRAGMA page_count × page_size: what the retention settings bound); at
+ * scrape time also the serving version, scores and latest drift share of each model, and open
+ * alerts by type. Latency buckets start at 0.1 ms: a prediction takes well under a millisecond.
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
@@ -35,7 +36,7 @@ const STATUS_CLASS = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
 
-export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "bus">) {
+export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "bus" | "runtime" | "config">) {
   const registry = new Registry();
   const requests = registry.counter("http_requests_total", "HTTP requests by matched route and status class.", [
     "method",
@@ -56,6 +57,18 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     TRAINING_BUCKETS_S,
   );
   const predictions = registry.counter("mlservice_predictions_total", "Rows predicted, by model.", ["model_key"]);
+  const logWaiting = registry.gauge(
+    "mlservice_prediction_log_buffered_rows",
+    "Predictions answered but not yet written to the log in this process (lost on kill -9).",
+  );
+  const lossRows = registry.gauge(
+    "mlservice_prediction_log_loss_window_rows",
+    "Most predictions a kill -9 can lose per process (ML_PREDICTION_LOG_MAX_ROWS; 0 with ML_PREDICTION_LOG=sync).",
+  );
+  const lossMs = registry.gauge(
+    "mlservice_prediction_log_loss_window_ms",
+    "Longest a prediction waits unwritten, in ms (ML_PREDICTION_LOG_FLUSH_MS; 0 with ML_PREDICTION_LOG=sync).",
+  );
   const uptime = registry.gauge("process_uptime_seconds", "Seconds since the service started.");
   const startTime = registry.gauge(
     "process_start_time_seconds",
@@ -110,12 +123,19 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     if ((e.type === "train" || e.type === "retrain") && typeof result?.training_time_s === "number") {
       training.labels().observe(result.training_time_s);
     }
-    if (e.type === "predict" && e.model_key && Array.isArray(result?.predictions)) {
-      predictions.labels(e.model_key).inc(result.predictions.length);
-    }
   });
+  const counted = new Map<string, number>();
 
   registry.collect(async () => {
+    const log = deps.runtime.predictionLog;
+    for (const [model, n] of log.added) {
+      predictions.labels(model).inc(n - (counted.get(model) ?? 0));
+      counted.set(model, n);
+    }
+    const sync = deps.config.ML_PREDICTION_LOG === "sync";
+    logWaiting.labels().set(log.pending);
+    lossRows.labels().set(sync ? 0 : log.window.rows);
+    lossMs.labels().set(sync ? 0 : log.window.ms);
     const rows = await countJobsByState(deps.db);
     // zero every status of a type seen, so a drained queue reads 0 rather than vanishing
     for (const r of rows) for (const s of JOB_STATUSES) jobs.labels(s, r.type).set(0);
@@ -160,10 +180,6 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     const status = c.res.status;
     requests.labels(method, route, STATUS_CLASS[Math.floor(status / 100)] ?? "other").inc();
     latency.labels(method, route).observe(seconds);
-    if (route === "/predict" && method === "POST" && status === 200) {
-      const body = (c.req.valid as (target: "json") => { model_key?: string; data?: unknown } | undefined)("json");
-      if (body?.model_key) predictions.labels(body.model_key).inc(Array.isArray(body.data) ? body.data.length : 1);
-    }
   };
 
   return { registry, middleware };

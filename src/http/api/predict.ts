@@ -7,15 +7,18 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { invalid } from "../../errors";
+import { invalid, ServiceError } from "../../errors";
 import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { versionQuality } from "../../jobs/quality";
 import { enqueue, jobView } from "../../jobs/queue";
-import { FeatureError, type Row, unrepresentableNumbers } from "../../ml/features";
+import { FeatureError, FLOAT32_MAX, type Row, unrepresentableNumbers } from "../../ml/features";
+import type { PredictionLog } from "../../monitoring/prediction-log";
 import { predictionTarget } from "../../registry/aliases";
 import { canonicalVersion } from "../../registry/artifact";
+import { Deadline } from "../../registry/deadline";
 import { predictRows } from "../../registry/serving";
 import type { AppDeps, AppEnv } from "../env";
+import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
@@ -63,6 +66,31 @@ export const PredictResult = v.object({
 });
 
 const PREDICTIONS_CSV = { media: "text/csv", schema: { type: "string", description: "one row per prediction" } };
+/** A row of cells PredictBody takes, every number finite and within float32 (checkNumbers' rule). */
+function plainRow(r: unknown): boolean {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return false;
+  for (const k in r) {
+    const cell = (r as Record<string, unknown>)[k];
+    if (typeof cell === "number") {
+      if (!(Math.abs(cell) <= FLOAT32_MAX)) return false;
+    } else if (cell !== null && typeof cell !== "string" && typeof cell !== "boolean") return false;
+  }
+  return true;
+}
+
+/** PredictBody's common case without valibot: only these keys, a non-empty model_key, plain rows. */
+export function isPlainPredictBody(b: unknown): boolean {
+  if (typeof b !== "object" || b === null || Array.isArray(b)) return false;
+  for (const k in b) if (k !== "model_key" && k !== "version" && k !== "data") return false;
+  const o = b as { model_key?: unknown; version?: unknown; data?: unknown };
+  if (typeof o.model_key !== "string" || o.model_key.length === 0) return false;
+  // a "v1.0.0" version goes the schema's way, which writes it canonically
+  if (o.version !== undefined && (typeof o.version !== "string" || o.version.startsWith("v"))) return false;
+  if (!Array.isArray(o.data)) return plainRow(o.data);
+  if (o.data.length === 0) return false;
+  for (const r of o.data) if (!plainRow(r)) return false;
+  return true;
+}
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
@@ -83,13 +111,24 @@ async function guard<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** ML_PREDICTION_LOG=sync: the answer waits for its log rows to be committed; a failed write is a 503. */
+async function logged(log: PredictionLog): Promise<void> {
+  try {
+    await log.committed();
+  } catch (e) {
+    throw new ServiceError(503, "not_ready", "the prediction could not be written to the log; try again", {
+      reason: (e as Error).message,
+    });
+  }
+}
+
 export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
   const { runtime, config, now } = deps;
   return new Hono<AppEnv>()
     .post(
       "/predict",
       requireRole("user"),
-      jsonBody(PredictBody),
+      jsonBody(PredictBody, isPlainPredictBody),
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
       responds(
         { 200: [PredictResult, PREDICTIONS_CSV], 202: v.object({ ...Queued.entries, rows: v.number() }) },
@@ -97,8 +136,11 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       ),
       async (c) => {
         const started = performance.now();
+        const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
         const body = c.req.valid("json");
         const rows = asRows(body.data);
+        // the rows themselves are in the prediction log: the audit event names them, it does not copy them
+        noteAudit(c, { input: { model_key: body.model_key, version: body.version ?? null, rows: rows.length } });
         checkNumbers(rows, "data");
         const { modelKey, version, alias } = await predictionTarget(deps.db, body);
         if (body.async || rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
@@ -117,10 +159,12 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
           runtime.jobs.kick();
           return c.json({ job_id: job.id, status: job.status, model_key: modelKey, rows: rows.length }, 202);
         }
-        const loaded = version
-          ? await runtime.models.version(modelKey, version)
-          : await runtime.models.active(modelKey);
-        const out = await guard(() => predictRows(runtime.servingBackend, loaded, rows));
+        const loaded = await deadline.race(
+          version ? runtime.models.version(modelKey, version) : runtime.models.active(modelKey),
+        );
+        const out = await deadline.race(guard(() => predictRows(runtime.servingBackend, loaded, rows)));
+        // past its limit the answer is neither logged nor sent
+        deadline.check();
         const perRow = (performance.now() - started) / rows.length;
         const predictions = out.map((o, i) => ({
           prediction_id: runtime.predictionLog.add({
@@ -137,6 +181,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         }));
         // live traffic only: a copy for the model's shadow, predicted after this answer leaves
         if (version === undefined) runtime.shadow.offer(loaded, rows, predictions);
+        if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
         if (c.req.valid("query").format === "csv") {
           return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
         }

@@ -56,6 +56,8 @@ const TrainFields = {
   use_gpu_if_available: v.optional(v.boolean(), true),
   early_stopping: v.optional(v.boolean()),
   validation_split: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(0.5)), 0.2),
+  /** seed 004's timeout handling: the fit is stopped and failed past this (else ML_TRAIN_TIMEOUT_S) */
+  max_training_time_s: v.optional(v.pipe(v.number(), v.gtValue(0), v.maxValue(31_536_000))),
 };
 
 /** 202: the job that trains the reserved version. */

@@ -1,0 +1,87 @@
+/**
+ * Where a single-row `POST /predict` spends its time, stage by stage, in-process (no socket):
+ *   bun bench/serve-breakdown.ts [ROOT ...]
+ * Each ROOT is a checkout (default: this one; e.g. an unpacked `git archive` of an older commit,
+ * with node_modules and build/, in a folder beside a `shared` link to the data), measured in turn
+ * in this one run. Stages: the whole request
+ * through app.fetch, the middleware alone (GET /livez), the token check (identifyApiToken), body
+ * validation, feature encoding, the forward pass, and the prediction log (add, with its flush
+ * amortised). Mean µs over N calls after a warm-up.
+ */
+import { join } from "node:path";
+
+const N = 3000;
+const roots = process.argv.slice(2);
+if (roots.length === 0) roots.push(join(import.meta.dir, ".."));
+
+async function mean(fn: () => unknown): Promise<number> {
+  for (let i = 0; i < 300; i++) await fn();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await fn();
+  return ((performance.now() - t0) / N) * 1000;
+}
+
+async function measure(root: string): Promise<Record<string, number>> {
+  const helpers = await import(join(root, "test", "ml-service", "helpers.ts"));
+  const { predictRows } = await import(join(root, "src", "registry", "serving.ts"));
+  const { encodeRows } = await import(join(root, "src", "ml", "features.ts"));
+  const { predictHost } = await import(join(root, "src", "ml", "predict.ts"));
+  const { PredictBody } = await import(join(root, "src", "http", "api", "predict.ts"));
+  const { identifyApiToken } = await import(join(root, "src", "auth", "credentials.ts"));
+  const { createAuthContext } = await import(join(root, "src", "auth", "context.ts"));
+  const { sqliteStores } = await import(join(root, "src", "db", "sqlite", "stores.ts"));
+  const v = await import("valibot");
+  // the default log level, as operators run it; its lines are dropped here
+  const svc = await helpers.startService({ ML_LOG_LEVEL: "info" });
+  try {
+    const train = helpers.csvRows("digits_train.csv") as Record<string, number>[];
+    const res = await svc.request("/train", {
+      json: { model_key: "d", target_field: "label", items: train, hyperparameters: { hidden_layer_sizes: [128, 64] } },
+    });
+    const job = await svc.waitJob(res.body.job_id, 300_000);
+    if (job.status !== "completed") throw new Error(`train: ${job.error}`);
+    const token = (await svc.request("/auth/tokens", { json: { name: "bench" } })).body.token as string;
+    const { label: _, ...features } = train[0] as Record<string, number>;
+    const body = JSON.stringify({ model_key: "d", data: [features] });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const loaded = await svc.runtime.models.active("d");
+    const x = encodeRows(loaded.artifact.spec, [features]);
+    // the served path: prepared lookups, as createAppDeps wires them
+    const log = { error() {}, warn() {}, info() {} };
+    const auth = createAuthContext({ db: svc.db, stores: sqliteStores(svc.sqlite), config: svc.config, log }, {});
+    return {
+      "whole POST /predict": await mean(() => svc.app.request("/predict", { method: "POST", headers, body })),
+      "middleware only (GET /livez)": await mean(() => svc.app.request("/livez")),
+      "token check": await mean(() => identifyApiToken(auth, token, "127.0.0.1")),
+      "JSON.parse + PredictBody": await mean(() => v.parse(PredictBody, JSON.parse(body))),
+      "encode row": await mean(() => encodeRows(loaded.artifact.spec, [features])),
+      "forward pass": await mean(() => predictHost(loaded.artifact.model, x)),
+      "predictRows (encode+forward+scores)": await mean(() =>
+        predictRows(svc.runtime.servingBackend, loaded, [features]),
+      ),
+      "prediction log add (+flush)": await mean(() =>
+        svc.runtime.predictionLog.add({
+          model_key: "d",
+          version: loaded.version,
+          input: features,
+          prediction: "0",
+          confidence: 1,
+          latency_ms: 0.1,
+        }),
+      ),
+    };
+  } finally {
+    await svc.close();
+  }
+}
+
+const table: Record<string, Record<string, string>> = {};
+for (const root of roots) {
+  const m = await measure(root);
+  for (const [stage, us] of Object.entries(m)) {
+    table[stage] ??= {};
+    (table[stage] as Record<string, string>)[root] = us.toFixed(1);
+  }
+}
+console.log("mean µs per call");
+console.table(table);

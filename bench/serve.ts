@@ -1,0 +1,423 @@
+/**
+ * `bun run bench:serve [--seconds 5] [--rss-seconds 10] [--processes 1,2] [--source] [--json]`
+ *
+ * Single-row, authenticated (Bearer API token), logged `POST /predict` on a digits model
+ * (64 → 128 → 64 → 10), loaded by Debian's `wrk` (1 thread, a Lua script for the POST bodies) at
+ * 32 connections and 1, side by side in this one run with:
+ *   - a bare Bun.serve JSON echo (bench/echo-server.ts): the runtime's ceiling;
+ *   - FastAPI + uvicorn + scikit-learn (bench/fastapi_predict.py, the seeds' stack) when
+ *     /usr/bin/python3 has them (`apt-get install python3-fastapi python3-uvicorn python3-sklearn`).
+ * Then: ML_HTTP_PROCESSES=2 vs 1; a 1,000-row request's rows/s beside scikit-learn's predict_proba
+ * (bench/sklearn_predict.py); RSS sampled each second over `--rss-seconds` at 32 connections; and,
+ * after each server stops, that every answered prediction is in its prediction log.
+ * The server is the compiled binary (built into a temp folder) unless `--source`. `--compare DIR`
+ * also runs another checkout's source (e.g. `git archive <commit>` unpacked, with node_modules and
+ * build/) in the same run: its rows are named "baseline". CPU µs per request (user + system time of
+ * the server's processes over the run, from /proc) is less disturbed by a shared machine than req/s.
+ */
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBinary } from "../scripts/build";
+
+const ROOT = join(import.meta.dir, "..");
+const DATA = join(ROOT, "..", "shared", "data");
+const PY = "/usr/bin/python3";
+const ADMIN = "b".repeat(40);
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const SECONDS = Number(flag("--seconds") ?? 5);
+const RSS_SECONDS = Number(flag("--rss-seconds") ?? 10);
+const PROCESSES = (flag("--processes") ?? "1,2").split(",").map(Number);
+const FROM_SOURCE = argv.includes("--source");
+const JSON_OUT = argv.includes("--json");
+const COMPARE = flag("--compare");
+const say = (line: string) => (JSON_OUT ? console.error(line) : console.log(line));
+
+export interface WrkResult {
+  name: string;
+  connections: number;
+  requests: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  socket_errors: number;
+  /** server CPU time (user + system, all its processes) per answered request, µs */
+  cpu_us_per_request?: number;
+}
+
+function toMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!m) return Number.NaN;
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as "us" | "ms" | "s" | "m"];
+  return Number(m[1]) * scale;
+}
+
+/** `wrk` output → figures; non-2xx counts 3xx too, which /predict never answers. */
+export function parseWrk(name: string, connections: number, out: string): WrkResult {
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    name,
+    connections,
+    requests: num(/(\d+) requests in/),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50_ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+    p99_ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    socket_errors: errs ? errs.slice(1).reduce((s, x) => s + Number(x), 0) : 0,
+  };
+}
+
+/** A wrk Lua script that POSTs `bodies` in turn with `headers`. */
+function luaScript(dir: string, headers: Record<string, string>, bodies: string[]): string {
+  const file = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
+  const lines = [
+    'wrk.method = "POST"',
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`),
+    `local bodies = { ${bodies.map((b) => `[==[${b}]==]`).join(",\n")} }`,
+    "local i = 0",
+    "request = function()",
+    "  i = i + 1",
+    "  return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])",
+    "end",
+  ];
+  writeFileSync(file, lines.join("\n"));
+  return file;
+}
+
+async function wrk(url: string, script: string, connections: number, seconds: number): Promise<string> {
+  const p = Bun.spawn(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const out = await new Response(p.stdout).text();
+  if ((await p.exited) !== 0) throw new Error(`wrk failed: ${await new Response(p.stderr).text()}`);
+  return out;
+}
+
+async function waitHttp(url: string, ms = 120_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await Bun.sleep(100);
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function csvRows(file: string): Record<string, number>[] {
+  const [header, ...lines] = readFileSync(join(DATA, file), "utf8").trim().split("\n");
+  const cols = (header as string).split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i] as string, Number(v)])));
+}
+
+/** The pids of a process and its descendants (Linux /proc). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/))
+      if (c) out.push(...processTree(Number(c)));
+  } catch {}
+  return out;
+}
+
+/** User + system CPU seconds of a process tree so far (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
+/** wrk against one of our servers, with its CPU time per answered request. */
+async function measured(name: string, pid: number, url: string, script: string, c: number, seconds: number) {
+  const before = cpuSeconds(pid);
+  const r = parseWrk(name, c, await wrk(url, script, c, seconds));
+  const answered = r.requests - r.non2xx;
+  return { ...r, cpu_us_per_request: answered ? ((cpuSeconds(pid) - before) * 1e6) / answered : Number.NaN };
+}
+
+/** Resident set size of a process and its children, in bytes (Linux /proc). */
+function rssTree(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/))
+        if (c) visit(Number(c));
+    } catch {}
+  };
+  visit(pid);
+  return total;
+}
+
+interface Ours {
+  proc: ReturnType<typeof Bun.spawn>;
+  base: string;
+  stop(): Promise<void>;
+}
+
+function startOurs(cmd: string[], dir: string, port: number, processes: number, cwd = FROM_SOURCE ? ROOT : dir): Ours {
+  const proc = Bun.spawn([...cmd, "serve", "--port", String(port), "--host", "127.0.0.1"], {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? dir,
+      ML_DB_PATH: join(dir, "store.db"),
+      ML_ARTIFACTS_ROOT: join(dir, "artifacts"),
+      ML_DATASETS_ROOT: join(dir, "datasets"),
+      ML_ADMIN_API_TOKEN: ADMIN,
+      ML_ADMIN_PASSWORD: "Bench-pass-2025",
+      ML_COMPUTE: "cpu",
+      ML_HTTP_PROCESSES: String(processes),
+    },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  return {
+    proc,
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+/** Predictions the server logged for the bench model (read after it stopped and flushed). */
+function loggedPredictions(dir: string): number {
+  const db = new Database(join(dir, "store.db"), { readonly: true });
+  try {
+    return (db.query("SELECT COUNT(*) AS n FROM predictions WHERE model_key = 'digits'").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+async function trainDigits(base: string, target: string, items: Record<string, number>[]): Promise<string> {
+  const h = { "x-admin-token": ADMIN, "content-type": "application/json" };
+  const job = (await (
+    await fetch(`${base}/train`, {
+      method: "POST",
+      headers: h,
+      body: JSON.stringify({ model_key: "digits", target_field: target, items }),
+    })
+  ).json()) as { job_id: string };
+  for (;;) {
+    const j = (await (await fetch(`${base}/jobs/${job.job_id}`, { headers: h })).json()) as {
+      status: string;
+      error?: string;
+    };
+    if (j.status === "completed") break;
+    if (j.status === "failed") throw new Error(`training failed: ${j.error}`);
+    await Bun.sleep(200);
+  }
+  const res = await fetch(`${base}/auth/tokens`, {
+    method: "POST",
+    headers: h,
+    body: JSON.stringify({ name: "bench" }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** rows/s of one client posting `body` (1,000 rows) back to back for `seconds`. */
+async function batchRowsPerSecond(url: string, token: string, body: string, rows: number, seconds: number) {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  await (await fetch(url, { method: "POST", headers, body })).arrayBuffer();
+  let n = 0;
+  // the warm-up's rows are logged too
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const res = await fetch(url, { method: "POST", headers, body });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`batch predict answered ${res.status}`);
+    n++;
+  }
+  return { rowsPerSecond: (n * rows) / ((performance.now() - t0) / 1000), logged: (n + 1) * rows };
+}
+
+function pyHas(modules: string): boolean {
+  return existsSync(PY) && Bun.spawnSync([PY, "-c", `import ${modules}`]).exitCode === 0;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), "mls-serve-bench-"));
+  const results: WrkResult[] = [];
+  const extra: Record<string, unknown> = {};
+  try {
+    const cmd = FROM_SOURCE
+      ? [process.execPath, join(ROOT, "src", "main.ts")]
+      : [await buildBinary(join(dir, "bin", "mlservice"))];
+    const train = csvRows("digits_train.csv");
+    const target = Object.keys(train[0] ?? {}).at(-1) as string;
+    const probe = csvRows("digits_test.csv").map(({ [target]: _, ...f }) => f);
+    const bodies = probe.slice(0, 64).map((f) => JSON.stringify({ model_key: "digits", data: [f] }));
+    const port = 22000 + Math.floor(Math.random() * 2000);
+
+    // the echo ceiling
+    const echo = Bun.spawn([process.execPath, join(import.meta.dir, "echo-server.ts"), String(port + 1)], {
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    try {
+      await waitHttp(`http://127.0.0.1:${port + 1}/`);
+      const script = luaScript(dir, { "Content-Type": "application/json" }, bodies);
+      await wrk(`http://127.0.0.1:${port + 1}/`, script, 8, 1);
+      for (const c of [32, 1])
+        results.push(parseWrk("bun echo", c, await wrk(`http://127.0.0.1:${port + 1}/`, script, c, SECONDS)));
+    } finally {
+      echo.kill();
+      await echo.exited;
+    }
+
+    // ours, one process then more, over the same database
+    let token = "";
+    let answered = 0;
+    for (const n of PROCESSES) {
+      const ours = startOurs(cmd, dir, port, n);
+      try {
+        await waitHttp(`${ours.base}/livez`);
+        if (!token) token = await trainDigits(ours.base, target, train);
+        const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, bodies);
+        const warm = parseWrk("warm-up", 8, await wrk(`${ours.base}/predict`, script, 8, 1));
+        answered += warm.requests - warm.non2xx;
+        for (const c of n === 1 ? [32, 1] : [32]) {
+          const r = await measured(`mlservice ×${n}`, ours.proc.pid, `${ours.base}/predict`, script, c, SECONDS);
+          answered += r.requests - r.non2xx;
+          results.push(r);
+        }
+        if (n === PROCESSES[0]) {
+          const big = probe.concat(probe, probe).slice(0, 1000);
+          const body = JSON.stringify({ model_key: "digits", data: big });
+          const batch = await batchRowsPerSecond(`${ours.base}/predict`, token, body, 1000, 3);
+          extra.batch_1000_rows_per_s = batch.rowsPerSecond;
+          answered += batch.logged;
+          const samples: number[] = [];
+          const sampler = setInterval(() => samples.push(rssTree(ours.proc.pid)), 1000);
+          const r = parseWrk(`rss run ×${n}`, 32, await wrk(`${ours.base}/predict`, script, 32, RSS_SECONDS));
+          clearInterval(sampler);
+          answered += r.requests - r.non2xx;
+          const first = samples[1] ?? samples[0] ?? 0;
+          const last = samples.at(-1) ?? 0;
+          extra.rss = {
+            seconds: RSS_SECONDS,
+            first_mb: first / 2 ** 20,
+            last_mb: last / 2 ** 20,
+            max_mb: Math.max(...samples) / 2 ** 20,
+            change: (last - first) / first,
+          };
+        }
+      } finally {
+        await ours.stop();
+      }
+    }
+    if (COMPARE) {
+      const baseDir = mkdtempSync(join(tmpdir(), "mls-serve-baseline-"));
+      const base = startOurs([process.execPath, join(COMPARE, "src", "main.ts")], baseDir, port + 3, 1, COMPARE);
+      try {
+        await waitHttp(`${base.base}/livez`);
+        const t = await trainDigits(base.base, target, train);
+        const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${t}` }, bodies);
+        await wrk(`${base.base}/predict`, script, 8, 1);
+        for (const c of [32, 1])
+          results.push(await measured("baseline", base.proc.pid, `${base.base}/predict`, script, c, SECONDS));
+      } finally {
+        await base.stop();
+        rmSync(baseDir, { recursive: true, force: true });
+      }
+    }
+    // every answered prediction must be in the log (a few more: requests in flight when wrk stopped)
+    const logged = loggedPredictions(dir);
+    extra.log = { answered_rows: answered, logged, all_logged: logged >= answered };
+
+    if (pyHas("fastapi, uvicorn, sklearn")) {
+      const py = Bun.spawn(
+        [
+          PY,
+          join(import.meta.dir, "fastapi_predict.py"),
+          "--csv",
+          join(DATA, "digits_train.csv"),
+          "--target",
+          target,
+          "--port",
+          String(port + 2),
+          "--token",
+          ADMIN,
+        ],
+        { stdout: "ignore", stderr: "inherit" },
+      );
+      try {
+        await waitHttp(`http://127.0.0.1:${port + 2}/docs`);
+        const url = `http://127.0.0.1:${port + 2}/predict`;
+        const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${ADMIN}` }, bodies);
+        await wrk(url, script, 8, 1);
+        for (const c of [32, 1]) results.push(parseWrk("fastapi + sklearn", c, await wrk(url, script, c, SECONDS)));
+      } finally {
+        py.kill();
+        await py.exited;
+      }
+      const sk = Bun.spawnSync([
+        PY,
+        join(import.meta.dir, "sklearn_predict.py"),
+        "--csv",
+        join(DATA, "digits_train.csv"),
+        "--target",
+        target,
+      ]);
+      extra.sklearn_predict_proba_rows_per_s = JSON.parse(sk.stdout.toString()).rows_per_s;
+    } else say("FastAPI comparison skipped: /usr/bin/python3 lacks fastapi, uvicorn or sklearn");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report(results, extra);
+}
+
+function report(results: WrkResult[], extra: Record<string, unknown>) {
+  const find = (name: string, c: number) => results.find((r) => r.name === name && r.connections === c);
+  const ratio = (a?: WrkResult, b?: WrkResult) => (a && b ? a.rps / b.rps : null);
+  const first = `mlservice ×${PROCESSES[0]}`;
+  const ratios = {
+    vs_echo_32: ratio(find(first, 32), find("bun echo", 32)),
+    vs_fastapi_32: ratio(find(first, 32), find("fastapi + sklearn", 32)),
+    vs_fastapi_1: ratio(find(first, 1), find("fastapi + sklearn", 1)),
+    processes_2_vs_1: ratio(find("mlservice ×2", 32), find("mlservice ×1", 32)),
+    vs_baseline_32: ratio(find(first, 32), find("baseline", 32)),
+    cpu_per_request_baseline_over_ours:
+      (find("baseline", 32)?.cpu_us_per_request ?? Number.NaN) / (find(first, 32)?.cpu_us_per_request ?? Number.NaN),
+    batch_vs_sklearn:
+      typeof extra.sklearn_predict_proba_rows_per_s === "number"
+        ? (extra.batch_1000_rows_per_s as number) / extra.sklearn_predict_proba_rows_per_s
+        : null,
+  };
+  if (JSON_OUT) {
+    console.log(JSON.stringify({ results, ratios, ...extra }));
+    return;
+  }
+  console.table(
+    results.map((r) => ({
+      ...r,
+      rps: Math.round(r.rps),
+      p50_ms: +r.p50_ms.toFixed(3),
+      p99_ms: +r.p99_ms.toFixed(3),
+      cpu_us_per_request: r.cpu_us_per_request === undefined ? "" : Math.round(r.cpu_us_per_request),
+    })),
+  );
+  console.log(JSON.stringify({ ratios, ...extra }, null, 2));
+}
+
+if (import.meta.main) await main();
