@@ -116,7 +116,8 @@ export class CsvCheck {
   }
 }
 
-function checkHeader(fields: string[], line: number, limits: CsvLimits): string[] {
+/** The header's names, trimmed; a 422 for too many columns, numbers instead of names, or a bad name. */
+export function checkHeader(fields: string[], line: number, limits: CsvLimits): string[] {
   if (fields.length > limits.maxColumns) {
     throw csvRefusal(
       `the header has ${fields.length} columns; at most ${limits.maxColumns} are allowed (ML_MAX_CSV_COLUMNS)`,
