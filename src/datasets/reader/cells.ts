@@ -84,8 +84,19 @@ export function parseNumberText(text: string): number {
   return NUMBER_TEXT.test(t) ? Number(t) : Number.NaN;
 }
 
+/** Where a reader puts one column's cells: a ColumnBuilder keeps them, a profiler only counts. */
+export interface CellSink {
+  readonly name: string;
+  /** still reading every cell as a number: a reader may then hand numbers parsed from bytes */
+  readonly isNumeric: boolean;
+  addMissing(): void;
+  addNumber(x: number): void;
+  /** any other cell: missing tokens, numbers in text, categories */
+  addText(text: string): void;
+}
+
 /** Accumulates one column, growing its arrays by doubling. */
-export class ColumnBuilder {
+export class ColumnBuilder implements CellSink {
   readonly name: string;
   #n = 0;
   #values: Float64Array | null = new Float64Array(1024);

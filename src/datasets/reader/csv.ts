@@ -6,9 +6,9 @@
  * are decoded, as strict UTF-8. Each refusal is a 422 naming row, line and column.
  */
 import { checkHeader, csvRefusal } from "../csv-check";
-import { ColumnBuilder, parseNumberBytes } from "./cells";
+import { type CellSink, parseNumberBytes } from "./cells";
 import { sniffDelimiter } from "./sniff";
-import type { Table } from "./table";
+import type { Scan } from "./table";
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -22,7 +22,7 @@ export interface CsvOptions {
   maxColumns: number;
 }
 
-export class CsvColumns {
+export class CsvColumns<S extends CellSink> {
   readonly #opts: CsvOptions;
   #carry: Uint8Array = new Uint8Array(0);
   #delimiter = -1;
@@ -30,14 +30,17 @@ export class CsvColumns {
   #line = 1;
   #rows = 0;
   #names: string[] | null = null;
-  #builders: ColumnBuilder[] = [];
+  #builders: S[] = [];
   #starts = new Int32Array(64);
   #ends = new Int32Array(64);
   #flags = new Uint8Array(64);
   readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-  constructor(opts: CsvOptions) {
+  readonly #make: (name: string) => S;
+
+  constructor(opts: CsvOptions, make: (name: string) => S) {
     this.#opts = opts;
+    this.#make = make;
   }
 
   get delimiter(): string | null {
@@ -53,7 +56,7 @@ export class CsvColumns {
     this.#parse(buf, false);
   }
 
-  end(): Table {
+  end(): Scan<S> {
     this.#parse(this.#carry, true);
     if (!this.#names) throw csvRefusal("the file is empty: expected a header row and data rows", {});
     return {
@@ -61,7 +64,7 @@ export class CsvColumns {
       delimiter: this.delimiter,
       gzip: false,
       rows: this.#rows,
-      columns: this.#builders.map((b) => b.finish()),
+      sinks: this.#builders,
     };
   }
 
@@ -177,7 +180,7 @@ export class CsvColumns {
     if (!this.#names) {
       const fields = Array.from({ length: nf }, (_, j) => this.#text(buf, j, 0, line));
       this.#names = checkHeader(fields, line, { maxColumns: this.#opts.maxColumns });
-      this.#builders = this.#names.map((n) => new ColumnBuilder(n));
+      this.#builders = this.#names.map((n) => this.#make(n));
       return;
     }
     const names = this.#names;
@@ -193,7 +196,7 @@ export class CsvColumns {
       );
     }
     for (let j = 0; j < nf; j++) {
-      const b = this.#builders[j] as ColumnBuilder;
+      const b = this.#builders[j] as S;
       const s = this.#starts[j] as number;
       const e = this.#ends[j] as number;
       if (this.#flags[j] === 0) {

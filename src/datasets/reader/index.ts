@@ -4,10 +4,11 @@
  * the bytes (gzip and Parquet magic numbers, a leading `{`), else CSV.
  */
 import { csvRefusal } from "../csv-check";
+import { type CellSink, ColumnBuilder } from "./cells";
 import { CsvColumns } from "./csv";
 import { NdjsonColumns } from "./ndjson";
 import { readParquet } from "./parquet";
-import type { Table, TableFormat } from "./table";
+import type { Scan, Table, TableFormat } from "./table";
 
 export * from "./table";
 
@@ -67,8 +68,18 @@ async function* gunzip(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncG
   }
 }
 
-/** Reads a whole table from chunks of bytes. */
+/** Reads a whole table from chunks of bytes into typed columns. */
 export async function readTable(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<Table> {
+  const { sinks, ...scan } = await scanTable(source, opts, (name) => new ColumnBuilder(name));
+  return { ...scan, columns: sinks.map((b) => b.finish()) };
+}
+
+/** Reads chunks of bytes, handing each column's cells to its own sink from `make`. */
+export async function scanTable<S extends CellSink>(
+  source: AsyncIterable<Uint8Array>,
+  opts: ReadOptions,
+  make: (name: string) => S,
+): Promise<Scan<S>> {
   const it = source[Symbol.asyncIterator]();
   let first = await it.next();
   while (!first.done && first.value.length === 0) first = await it.next();
@@ -81,16 +92,16 @@ export async function readTable(source: AsyncIterable<Uint8Array>, opts: ReadOpt
     },
   };
   if (isGzip(head)) {
-    const table = await readTable(gunzip(rest, opts.maxDecompressedBytes), opts);
-    return { ...table, gzip: true };
+    const scan = await scanTable(gunzip(rest, opts.maxDecompressedBytes), opts, make);
+    return { ...scan, gzip: true };
   }
   const format = sniffFormat(head);
   if (format === "parquet") {
     const parts: Uint8Array[] = [];
     for await (const c of rest) parts.push(c);
-    return readParquet(Buffer.concat(parts), opts);
+    return readParquet(Buffer.concat(parts), opts, make);
   }
-  const reader = format === "ndjson" ? new NdjsonColumns(opts) : new CsvColumns(opts);
+  const reader = format === "ndjson" ? new NdjsonColumns(opts, make) : new CsvColumns(opts, make);
   for await (const c of rest) reader.push(c);
   return reader.end();
 }

@@ -5,22 +5,25 @@
  * the row and column.
  */
 import { csvRefusal } from "../csv-check";
-import { ColumnBuilder } from "./cells";
-import type { Table } from "./table";
+import type { CellSink } from "./cells";
+import type { Scan } from "./table";
 
 const LF = 0x0a;
 
-export class NdjsonColumns {
+export class NdjsonColumns<S extends CellSink> {
   #carry: Uint8Array = new Uint8Array(0);
   #line = 0;
   #rows = 0;
-  #builders: ColumnBuilder[] | null = null;
+  #builders: S[] | null = null;
   #at = new Map<string, number>();
   readonly #decoder = new TextDecoder("utf-8", { fatal: true });
   readonly #maxColumns: number;
 
-  constructor(opts: { maxColumns: number }) {
+  readonly #make: (name: string) => S;
+
+  constructor(opts: { maxColumns: number }, make: (name: string) => S) {
     this.#maxColumns = opts.maxColumns;
+    this.#make = make;
   }
 
   push(chunk: Uint8Array): void {
@@ -33,7 +36,7 @@ export class NdjsonColumns {
     this.#carry = buf.slice(start);
   }
 
-  end(): Table {
+  end(): Scan<S> {
     if (this.#carry.length) this.#lineOf(this.#carry);
     if (!this.#builders) throw csvRefusal("the file is empty: expected one JSON object per line", {});
     return {
@@ -41,7 +44,7 @@ export class NdjsonColumns {
       delimiter: null,
       gzip: false,
       rows: this.#rows,
-      columns: this.#builders.map((b) => b.finish()),
+      sinks: this.#builders,
     };
   }
 
@@ -66,7 +69,7 @@ export class NdjsonColumns {
           row,
           line,
         });
-      this.#builders = names.map((n) => new ColumnBuilder(n));
+      this.#builders = names.map((n) => this.#make(n));
       for (const [j, n] of names.entries()) this.#at.set(n, j);
     }
     const builders = this.#builders;
@@ -81,7 +84,7 @@ export class NdjsonColumns {
         });
       }
       seen[j] = 1;
-      const b = builders[j] as ColumnBuilder;
+      const b = builders[j] as S;
       if (v === null) b.addMissing();
       else if (typeof v === "number") b.addNumber(v);
       else if (typeof v === "string") b.addText(v);

@@ -6,15 +6,19 @@
  */
 import { parquetMetadata, parquetRead } from "hyparquet";
 import { csvRefusal } from "../csv-check";
-import { ColumnBuilder } from "./cells";
-import type { Table } from "./table";
+import type { CellSink } from "./cells";
+import type { Scan } from "./table";
 
 interface Chunk {
   rowStart: number;
   data: ArrayLike<unknown>;
 }
 
-export async function readParquet(bytes: Uint8Array, opts: { maxColumns: number }): Promise<Table> {
+export async function readParquet<S extends CellSink>(
+  bytes: Uint8Array,
+  opts: { maxColumns: number },
+  make: (name: string) => S,
+): Promise<Scan<S>> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata: ReturnType<typeof parquetMetadata>;
   try {
@@ -54,17 +58,17 @@ export async function readParquet(bytes: Uint8Array, opts: { maxColumns: number 
   }
   const rows = Number(metadata.num_rows);
   const columns = names.map((name, j) => {
-    const b = new ColumnBuilder(name);
+    const b = make(name);
     const parts = (chunks.get(name) as Chunk[]).sort((a, c) => a.rowStart - c.rowStart);
     for (const part of parts) {
       for (let i = 0; i < part.data.length; i++) addValue(b, part.data[i], part.rowStart + i + 1, j);
     }
-    return b.finish();
+    return b;
   });
-  return { format: "parquet", delimiter: null, gzip: false, rows, columns };
+  return { format: "parquet", delimiter: null, gzip: false, rows, sinks: columns };
 }
 
-function addValue(b: ColumnBuilder, v: unknown, row: number, j: number): void {
+function addValue(b: CellSink, v: unknown, row: number, j: number): void {
   if (v === null || v === undefined) b.addMissing();
   else if (typeof v === "number") b.addNumber(v);
   else if (typeof v === "bigint") b.addNumber(Number(v));

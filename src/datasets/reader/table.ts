@@ -26,13 +26,18 @@ export type Column = NumberColumn | CategoryColumn;
 
 export type TableFormat = "csv" | "ndjson" | "parquet";
 
-export interface Table {
+/** What a reader found, with one sink per column (a ColumnBuilder, a profiler…). */
+export interface Scan<S> {
   format: TableFormat;
   /** the sniffed CSV delimiter; null for other formats */
   delimiter: string | null;
   /** whether the bytes came gzip-compressed */
   gzip: boolean;
   rows: number;
+  sinks: S[];
+}
+
+export interface Table extends Omit<Scan<never>, "sinks"> {
   columns: Column[];
 }
 
