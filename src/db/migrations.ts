@@ -11,6 +11,7 @@ import m0005 from "../../migrations/0005_prediction_columns.sql" with { type: "t
 import m0006 from "../../migrations/0006_ownership.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_prediction_ids.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_retention.sql" with { type: "text" };
+import m0013 from "../../migrations/0013_dataset_profiles.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0006_ownership", sql: m0006 },
   { name: "0007_prediction_ids", sql: m0007 },
   { name: "0008_retention", sql: m0008 },
+  { name: "0013_dataset_profiles", sql: m0013 },
 ];
