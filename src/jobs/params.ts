@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { ACTIVATIONS } from "../compute/backend";
+import { FEATURE_KINDS } from "../ml/features";
 import { MODEL_TYPES } from "../ml/kinds";
 import type { JobRow } from "./queue";
 
@@ -30,6 +31,8 @@ export const TrainParams = v.object({
   task_type: v.picklist(["classification", "regression"]),
   target_field: v.string(),
   feature_fields: v.array(v.string()),
+  /** kinds the user named per column (absent in jobs queued before they could) */
+  feature_types: v.optional(v.record(v.string(), v.picklist(FEATURE_KINDS))),
   dataset_id: v.string(),
   validation_split: v.number(),
   early_stopping: v.boolean(),

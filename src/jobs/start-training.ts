@@ -47,6 +47,8 @@ export interface TrainingRequest extends TrainingFields {
   early_stopping?: boolean | undefined;
   use_gpu_if_available: boolean;
   hyperparameters: TrainParams["hyperparameters"];
+  /** kinds named per feature column (features.ts FeatureKind), overriding inference */
+  feature_types?: TrainParams["feature_types"];
   data: TrainingData;
   createdBy: number | null;
   actor: Actor;
@@ -94,7 +96,7 @@ function planRequest(config: Config, r: TrainingRequest, checked: CheckedData): 
       modelType: r.model_type,
       labelledRows: checked.labelled,
       validationSplit: r.validation_split,
-      inputWidth: inferSpec(checked.sample, checked.features).width,
+      inputWidth: inferSpec(checked.sample, checked.features, r.feature_types ?? {}).width,
       outputs: checked.outputs,
       hidden: r.hyperparameters.hidden_layer_sizes,
       maxIter: r.hyperparameters.max_iter ?? config.ML_MAX_ITER,
@@ -119,6 +121,13 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
   const checked =
     "items" in r.data ? checkItems(r.data.items, r) : await checkDataset(deps, r.actor, r.data.dataset, r);
   const { task, features } = checked;
+  const unknownTypes = Object.keys(r.feature_types ?? {}).filter((k) => !features.includes(k));
+  if (unknownTypes.length) {
+    throw invalid(
+      `feature_types names columns that are not features: ${unknownTypes.join(", ")}`,
+      unknownTypes.map((k) => ({ path: `feature_types.${k}`, message: "not a feature field" })),
+    );
+  }
   const modelType = r.model_type ?? DEFAULT_MODEL_TYPE;
   const plan = planRequest(deps.config, r, checked);
   const jobId = newJobId();
@@ -156,6 +165,7 @@ export async function startTraining(deps: TrainingDeps, r: TrainingRequest) {
     task_type: task,
     target_field: r.target_field,
     feature_fields: features,
+    ...(r.feature_types && { feature_types: r.feature_types }),
     dataset_id: datasetId,
     validation_split: r.validation_split,
     early_stopping: r.early_stopping ?? deps.config.ML_EARLY_STOPPING,

@@ -17,15 +17,18 @@ export interface ColumnFacts {
   distinct: number;
   /** every present value is a number */
   numeric: boolean;
-  /** every present value is an integer and sorted they step by exactly 1 (row numbers) */
-  consecutiveIntegers: boolean;
+  /**
+   * every present value is an integer and they span at most twice their count: row numbers,
+   * also after a sample or a split has taken some out (measurements rarely look like that)
+   */
+  sequenceLike: boolean;
 }
 
 /** Why a column is left out by default, or null to keep it. */
 export function exclusionReason(f: ColumnFacts): ExclusionReason | null {
   if (f.distinct === 0 || (f.distinct === 1 && f.missing === 0)) return "constant";
   const unique = f.missing === 0 && f.distinct === f.rows && f.rows >= MIN_ID_ROWS;
-  if (unique && (!f.numeric || f.consecutiveIntegers)) return "id";
+  if (unique && (!f.numeric || f.sequenceLike)) return "id";
   return null;
 }
 
@@ -43,13 +46,24 @@ export function columnFacts(values: ArrayLike<unknown>, isMissing: (v: unknown) 
     if (typeof v !== "number") numeric = false;
     seen.add(typeof v === "number" ? v : String(v));
   }
-  let consecutiveIntegers = false;
-  if (numeric && seen.size > 1 && seen.size === values.length - missing) {
-    const sorted = Float64Array.from(seen as Set<number>).sort();
-    consecutiveIntegers =
-      Number.isInteger(sorted[0]) && sorted.every((x, i) => i === 0 || x - (sorted[i - 1] as number) === 1);
+  let sequenceLike = false;
+  if (numeric && seen.size > 1) {
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let integers = true;
+    for (const x of seen as Set<number>) {
+      if (!Number.isInteger(x)) integers = false;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    sequenceLike = integers && isSequenceSpan(min, max, seen.size);
   }
-  return { rows: values.length, missing, distinct: seen.size, numeric, consecutiveIntegers };
+  return { rows: values.length, missing, distinct: seen.size, numeric, sequenceLike };
+}
+
+/** Distinct integers from min to max that many: a numbering rather than a measurement. */
+export function isSequenceSpan(min: number, max: number, count: number): boolean {
+  return max - min + 1 <= 2 * count;
 }
 
 /** A plain-language line for a dataset profile. */

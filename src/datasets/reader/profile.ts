@@ -5,7 +5,7 @@
  * so an upload profiles a large file in bounded memory. The rules are features.ts's inferKind
  * and column-roles.ts's, on the same cells.
  */
-import { type ExclusionReason, exclusionReason, exclusionWarning } from "../../ml/column-roles";
+import { type ExclusionReason, exclusionReason, exclusionWarning, isSequenceSpan } from "../../ml/column-roles";
 import { parseDate } from "../../ml/dates";
 import type { FeatureKind } from "../../ml/features";
 import { type CellSink, MISSING_TOKENS, parseNumberText } from "./cells";
@@ -131,8 +131,7 @@ export class ColumnProfiler implements CellSink {
       missing: this.#missing,
       distinct,
       numeric: this.isNumeric,
-      consecutiveIntegers:
-        this.isNumeric && this.#allInteger && this.#allDistinct && this.#max - this.#min + 1 === present,
+      sequenceLike: this.isNumeric && this.#allInteger && isSequenceSpan(this.#min, this.#max, present),
     });
     const warnings: string[] = [];
     const name = `"${this.name}"`;
