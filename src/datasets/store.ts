@@ -74,7 +74,9 @@ export interface StagedCsv {
 }
 
 /** The reader's limits from the settings. */
-export const readOptions = (config: DatasetDeps["config"]): ReadOptions => ({
+export const readOptions = (
+  config: Pick<DatasetDeps["config"], "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">,
+): ReadOptions => ({
   maxColumns: config.ML_MAX_CSV_COLUMNS,
   maxDecompressedBytes: config.ML_MAX_DECOMPRESSED_BYTES,
 });

@@ -274,18 +274,51 @@ function hashText(text: string, out: Float32Array, offset: number, dims: number)
  */
 export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
   const absent = new Set<string>();
-  const issues: { path: string; message: string }[] = [];
   for (const f of spec.features) if (rows.some((r) => !(f.name in r))) absent.add(f.name);
   if (absent.size) {
     throw new FeatureError(`rows are missing required features: ${[...absent].join(", ")}`, [
       ...[...absent].map((name) => ({ path: name, message: "required feature missing" })),
     ]);
   }
-  const out = new Float32Array(rows.length * spec.width);
-  rows.forEach((row, r) => {
+  return encodeWith(
+    spec,
+    rows.length,
+    spec.features.map((f) => (r: number) => (rows[r] as Row)[f.name]),
+  );
+}
+
+/**
+ * encodeRows over columns (the data reader's tables): `valuesOf(name)` gives one column's cells
+ * (numbers with NaN for missing, strings, null). A column it lacks is an error naming it.
+ */
+export function encodeColumns(
+  spec: FeatureSpec,
+  count: number,
+  valuesOf: (name: string) => ArrayLike<unknown> | undefined,
+): Float32Array {
+  const columns = spec.features.map((f) => valuesOf(f.name));
+  const absent = spec.features.filter((_, k) => columns[k] === undefined).map((f) => f.name);
+  if (absent.length) {
+    throw new FeatureError(
+      `the data is missing required features: ${absent.join(", ")}`,
+      absent.map((name) => ({ path: name, message: "required feature missing" })),
+    );
+  }
+  return encodeWith(
+    spec,
+    count,
+    columns.map((c) => (r: number) => (c as ArrayLike<unknown>)[r]),
+  );
+}
+
+function encodeWith(spec: FeatureSpec, count: number, cells: ((r: number) => unknown)[]): Float32Array {
+  const issues: { path: string; message: string }[] = [];
+  const out = new Float32Array(count * spec.width);
+  for (let r = 0; r < count; r++) {
     let col = r * spec.width;
-    for (const f of spec.features) {
-      const v = row[f.name];
+    for (let k = 0; k < spec.features.length; k++) {
+      const f = spec.features[k] as Feature;
+      const v = (cells[k] as (r: number) => unknown)(r);
       const missing = isMissing(v);
       switch (f.kind) {
         case "numeric": {
@@ -333,7 +366,7 @@ export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
       }
       col += widthOf(f);
     }
-  });
+  }
   if (issues.length) {
     const first = issues[0] as { path: string; message: string };
     throw new FeatureError(`${first.path}: ${first.message}`, issues.slice(0, 100));

@@ -106,6 +106,14 @@ export async function scanTable<S extends CellSink>(
   return reader.end();
 }
 
+/** A whole CSV already in memory, read at once (tests, benches, small files). */
+export function readCsvBytes(bytes: Uint8Array, opts: Pick<ReadOptions, "maxColumns">): Table {
+  const reader = new CsvColumns(opts, (name) => new ColumnBuilder(name));
+  reader.push(bytes);
+  const { sinks, ...scan } = reader.end();
+  return { ...scan, columns: sinks.map((b) => b.finish()) };
+}
+
 /** A whole buffer as one chunk (tests, files read at once). */
 export async function* chunksOfBytes(bytes: Uint8Array, size = 1 << 20): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -7,8 +7,8 @@
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
-import { looksNumeric } from "../../datasets/csv-check";
-import { readRecords } from "../../datasets/csv-reader";
+import { chunksOfBytes, readTable, tableRows } from "../../datasets/reader";
+import { readOptions } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import { type PredictionResult, predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, getJob } from "../../jobs/queue";
@@ -35,27 +35,22 @@ function featureInputs(loaded: LoadedVersion): FeatureInput[] {
           ? "true or false"
           : f.kind === "text"
             ? "text"
-            : "one of the values seen in training",
+            : f.kind === "date"
+              ? "a date such as 2024-01-31 (a time may follow)"
+              : "one of the values seen in training",
   }));
 }
 
-function csvRows(text: string): Row[] {
-  const [header, ...records] = readRecords(text);
-  if (!header || records.length === 0)
-    throw new ServiceError(422, "validation_failed", "the CSV needs a header and rows");
-  return records.map(({ fields }) =>
-    Object.fromEntries(
-      header.fields.map((col, j) => {
-        const cell = fields[j] ?? "";
-        return [col, cell.trim() === "" ? null : looksNumeric(cell) ? Number(cell) : cell];
-      }),
-    ),
-  );
+/** A CSV (any delimiter, gzip or not), NDJSON or Parquet file as rows, through the one reader. */
+async function fileRows(file: File, config: UiDeps<"config">["config"]): Promise<Row[]> {
+  const table = await readTable(chunksOfBytes(new Uint8Array(await file.arrayBuffer())), readOptions(config));
+  if (table.rows === 0) throw new ServiceError(422, "validation_failed", "the file needs a header and rows");
+  return tableRows(table);
 }
 
 type Predictions = { predictions: PredictionResult[] };
 
-export function predictPages(deps: UiDeps<"now" | "runtime">) {
+export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
   const { runtime } = deps;
 
   const page = async (
@@ -108,7 +103,7 @@ export function predictPages(deps: UiDeps<"now" | "runtime">) {
             ),
           ];
         } else if (body.csv instanceof File && body.csv.size > 0) {
-          rows = csvRows(await body.csv.text());
+          rows = await fileRows(body.csv, deps.config);
         } else {
           let parsed: unknown;
           try {
