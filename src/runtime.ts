@@ -62,7 +62,10 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     now: deps.now,
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
-  jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend }));
+  jobs.handle(
+    "predict",
+    predictHandler({ db: deps.db, config: deps.config, now: deps.now, models, predictionLog, servingBackend }),
+  );
   const drift = driftCheckDeps({
     ...deps,
     driftWindow: deps.stores.driftWindow,

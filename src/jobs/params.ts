@@ -54,11 +54,15 @@ export const RetrainParams = v.object({
 });
 export type RetrainParams = v.InferOutput<typeof RetrainParams>;
 
-/** A `predict` job: rows past ML_SYNC_PREDICT_MAX_ROWS; version null = the active one. */
+/**
+ * A `predict` job: rows past ML_SYNC_PREDICT_MAX_ROWS, or every row of a stored dataset
+ * (batch scoring, in the dataset's row order); version null = the active one.
+ */
 export const PredictParams = v.object({
   model_key: v.string(),
   version: v.nullable(v.string()),
-  data: v.array(v.record(v.string(), Cell)),
+  data: v.optional(v.array(v.record(v.string(), Cell))),
+  dataset_id: v.optional(v.string()),
 });
 export type PredictParams = v.InferOutput<typeof PredictParams>;
 

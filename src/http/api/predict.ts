@@ -1,12 +1,15 @@
 /**
  * `POST /predict` (seed contract): `data` rows → predictions with confidence and every class
  * score, synchronously up to ML_SYNC_PREDICT_MAX_ROWS, as a job beyond that; every prediction
- * is logged. `POST /quality` scores a version on labelled rows.
+ * is logged. With `dataset_id` instead of `data` (batch scoring) it is always a job, scoring
+ * every row of a stored dataset in its order; `GET /predict/{job_id}?format=csv|ndjson`
+ * downloads the result. `POST /quality` scores a version on labelled rows.
  */
 import { Hono } from "hono";
 import * as v from "valibot";
+import { datasetForUser } from "../../datasets/store";
 import { invalid } from "../../errors";
-import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
+import { predictionJob, predictionsCsv, predictionsNdjson } from "../../jobs/predict-results";
 import { enqueue, jobView } from "../../jobs/queue";
 import { classificationMetrics, regressionMetrics } from "../../ml/evaluate";
 import { FeatureError, isMissing, type Row, unrepresentableNumbers } from "../../ml/features";
@@ -19,11 +22,18 @@ import { jsonBody, queryParams } from "../validate";
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
 const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)), v.record(v.string(), Cell)]);
 
-export const PredictBody = strictBody({
-  model_key: v.pipe(v.string(), v.minLength(1)),
-  version: v.optional(v.string()),
-  data: Rows,
-});
+export const PredictBody = v.pipe(
+  strictBody({
+    model_key: v.pipe(v.string(), v.minLength(1)),
+    version: v.optional(v.string()),
+    data: v.optional(Rows),
+    /** batch scoring: every row of this stored dataset, as a job */
+    dataset_id: v.optional(v.pipe(v.string(), v.minLength(1))),
+  }),
+  v.check((b) => (b.data === undefined) !== (b.dataset_id === undefined), "give exactly one of data or dataset_id"),
+);
+
+const Format = v.object({ format: v.optional(v.picklist(["json", "csv", "ndjson"])) });
 
 export const QualityBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
@@ -62,7 +72,25 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       async (c) => {
         const started = performance.now();
         const body = c.req.valid("json");
-        const rows = asRows(body.data);
+        if (body.dataset_id !== undefined) {
+          const ds = await datasetForUser(deps, signedIn(c), body.dataset_id);
+          if (body.version) await runtime.models.load(body.model_key, body.version);
+          else await runtime.models.active(body.model_key);
+          const job = await enqueue(deps.db, {
+            type: "predict",
+            modelKey: body.model_key,
+            version: body.version ?? null,
+            params: { model_key: body.model_key, version: body.version ?? null, dataset_id: ds.id },
+            createdBy: signedIn(c).userId ?? null,
+            now: now().toISOString(),
+          });
+          runtime.jobs.kick();
+          return c.json(
+            { job_id: job.id, status: job.status, model_key: body.model_key, dataset_id: ds.id, rows: ds.row_count },
+            202,
+          );
+        }
+        const rows = asRows(body.data as Row | Row[]);
         checkNumbers(rows, "data");
         if (rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
           // validate the model exists before queueing
@@ -110,14 +138,21 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
     .get(
       "/predict/:job_id",
       requireRole("user"),
-      queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
+      queryParams(Format),
       async (c) => {
         const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
         const view = jobView(job);
-        if (job.status === "completed" && c.req.valid("query").format === "csv") {
+        const format = c.req.valid("query").format;
+        if (job.status === "completed" && format === "csv") {
           return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
             "content-type": "text/csv; charset=utf-8",
             "content-disposition": `attachment; filename="${job.id}.csv"`,
+          });
+        }
+        if (job.status === "completed" && format === "ndjson") {
+          return c.body(predictionsNdjson(view.result.predictions), 200, {
+            "content-type": "application/x-ndjson; charset=utf-8",
+            "content-disposition": `attachment; filename="${job.id}.ndjson"`,
           });
         }
         return c.json(view);
