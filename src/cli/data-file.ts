@@ -4,6 +4,7 @@
  * becomes a DataFileError naming the file, row and column.
  */
 import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Config } from "../config";
 import { readTable, type Table } from "../datasets/reader";
@@ -49,4 +50,13 @@ export function cellsAt(table: Table, name: string, rows: ArrayLike<number>): (n
     }
   }
   return out;
+}
+
+/** Writes a command's output file (predictions), replacing it. */
+export async function writeOutputFile(cwd: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFile(resolve(cwd, path), text);
+  } catch (e) {
+    throw new DataFileError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }

@@ -10,11 +10,14 @@ import type { Backend } from "../compute/backend";
 import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } from "../compute/pick";
 import { type Config, ConfigError, loadConfig } from "../config";
 import type { Table } from "../datasets/reader";
+import { ServiceError } from "../errors";
+import { registerOfflineModel } from "../jobs/register-offline";
 import { encodeColumns, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
-import { type Label, MIN_EARLY_STOPPING_ROWS, resolveOptions, type Task } from "../ml/model";
+import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, type Task } from "../ml/model";
 import { planFit } from "../ml/plan";
+import { configFromEnvironment, openStore } from "../service";
 import { cellsAt, DataFileError, readDataFile } from "./data-file";
 import { EXIT, type Io, parseArgs } from "./io";
 
@@ -29,6 +32,7 @@ export interface TrainDeps {
 
 const VALUES = [
   "csv",
+  "register",
   "test",
   "target",
   "task",
@@ -63,13 +67,16 @@ Options:
   --seed N               random seed (default 0)
   --backend B            auto | webgpu | cpu | cpu-native | cpu-wasm (default: ML_COMPUTE, else auto)
   --no-early-stopping    run all epochs (stop on the training-loss rule only)
+  --register KEY         store the model as the next version of model KEY in the registry
+                         (ML_DB_PATH, ML_ARTIFACTS_ROOT) and make it active: \`serve\` then serves it
   --json                 print one JSON line: backend, train_s, rows_per_s_train, epochs,
                          metric_name, metric, predict_s
 
 Examples:
   mlservice train --csv data/iris_train.csv --test data/iris_test.csv --target species
   mlservice train --csv digits_train.csv --target label --hidden 128,64 --epochs 100 --no-early-stopping --json
-  mlservice train --csv houses.csv --target price --task regression --backend cpu`;
+  mlservice train --csv houses.csv --target price --task regression --backend cpu
+  mlservice train --csv churn.parquet --target churned --register churn`;
 }
 
 class UsageError extends Error {}
@@ -166,6 +173,20 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     } else metric = model.bestValidationScore as number;
 
     const metricOn = test ? "test" : evalSet ? "train" : "validation";
+    let registered: string | undefined;
+    if (opts.register) {
+      registered = await register(io, opts.register, {
+        train,
+        model,
+        task,
+        target: opts.target,
+        hidden: plan.hidden,
+        outputs: await predict(backend, model, x),
+        metrics: { [metricName]: metric, metric_on: metricOn, epochs: model.nIter },
+        backend: `${backend.info.kind}: ${backend.info.device}`,
+        trainingTimeS: trainS,
+      });
+    }
     if (opts.json) {
       io.out(
         JSON.stringify({
@@ -176,6 +197,7 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
           metric_name: metricName,
           metric: round(metric),
           predict_s: round(predictS),
+          ...(registered && { model_key: opts.register, version: registered }),
         }),
       );
     } else {
@@ -184,6 +206,7 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
       );
       io.out(`${metricName} on ${metricOn}: ${metric.toFixed(4)}`);
       io.out(`loss: ${(model.lossCurve.at(-1) as number).toFixed(5)}`);
+      if (registered) io.out(`registered ${opts.register} version ${registered} (active)`);
     }
     return EXIT.ok;
   } catch (e) {
@@ -210,6 +233,7 @@ class DataError extends Error {}
 
 interface Options {
   csv: string;
+  register?: string;
   target: string;
   test?: string;
   task?: Task;
@@ -257,6 +281,7 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
   return {
     csv: v.csv,
     target: v.target,
+    ...(v.register !== undefined && { register: v.register }),
     ...(v.test !== undefined && { test: v.test }),
     ...(v.task !== undefined && { task: v.task as Task }),
     ...(hidden && { hidden }),
@@ -295,7 +320,11 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
       throw new DataError(`${path}: every feature column was left out (IDs or constants)`);
     const x = encodeColumns(spec, labelled.length, valuesOf);
     const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
-    return { spec, x, labels, unlabelled: table.rows - labelled.length };
+    const rowsOf = () =>
+      Array.from(labelled, (_, k) =>
+        Object.fromEntries(spec.features.map((f) => [f.name, valuesOf(f.name)?.[k] ?? null])),
+      );
+    return { spec, x, labels, unlabelled: table.rows - labelled.length, rowsOf };
   } catch (e) {
     if (e instanceof FeatureError) throw new DataError(`${path}: ${e.message}`);
     throw e;
@@ -303,6 +332,48 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
 }
 
 const names = (t: Table) => t.columns.map((c) => c.name);
+
+/** --register: the fitted model into the registry of the configured store, as the train job would. */
+async function register(
+  io: Io,
+  modelKey: string,
+  r: {
+    train: Awaited<ReturnType<typeof loadData>>;
+    model: MlpModel;
+    task: Task;
+    target: string;
+    hidden: number[];
+    outputs: Float32Array;
+    metrics: Record<string, unknown>;
+    backend: string;
+    trainingTimeS: number;
+  },
+): Promise<string> {
+  const config = configFromEnvironment(io.env, io.cwd);
+  const store = openStore(config);
+  try {
+    return await registerOfflineModel(
+      { db: store.db, config, now: () => new Date() },
+      {
+        modelKey,
+        spec: r.train.spec,
+        target: { field: r.target, task: r.task },
+        model: r.model,
+        hidden: r.hidden,
+        fitRows: r.train.rowsOf(),
+        outputs: r.outputs,
+        metrics: r.metrics,
+        backend: r.backend,
+        trainingTimeS: r.trainingTimeS,
+      },
+    );
+  } catch (e) {
+    if (e instanceof ServiceError) throw new DataError(`--register ${modelKey}: ${e.message}`);
+    throw e;
+  } finally {
+    await store.close();
+  }
+}
 
 const isNumeric = (s: string | number) =>
   typeof s === "number" ? Number.isFinite(s) : s.trim() !== "" && Number.isFinite(Number(s));

@@ -56,14 +56,18 @@ export function missingCount(column: Column): number {
   return n;
 }
 
-/** The rows as objects (names → cell), for the code paths that still work on rows. */
-export function tableRows(table: Table, max = Number.POSITIVE_INFINITY): Record<string, number | string | null>[] {
-  const n = Math.min(table.rows, max);
+/** Rows [start, end) as objects (names → cell), for the code paths that still work on rows. */
+export function tableRows(
+  table: Table,
+  end = Number.POSITIVE_INFINITY,
+  start = 0,
+): Record<string, number | string | null>[] {
+  const n = Math.max(0, Math.min(table.rows, end) - start);
   const out: Record<string, number | string | null>[] = new Array(n);
-  for (let r = 0; r < n; r++) {
+  for (let k = 0; k < n; k++) {
     const row: Record<string, number | string | null> = {};
-    for (const c of table.columns) row[c.name] = cellAt(c, r);
-    out[r] = row;
+    for (const c of table.columns) row[c.name] = cellAt(c, start + k);
+    out[k] = row;
   }
   return out;
 }

@@ -135,29 +135,24 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         });
       },
     )
-    .get(
-      "/predict/:job_id",
-      requireRole("user"),
-      queryParams(Format),
-      async (c) => {
-        const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
-        const view = jobView(job);
-        const format = c.req.valid("query").format;
-        if (job.status === "completed" && format === "csv") {
-          return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
-            "content-type": "text/csv; charset=utf-8",
-            "content-disposition": `attachment; filename="${job.id}.csv"`,
-          });
-        }
-        if (job.status === "completed" && format === "ndjson") {
-          return c.body(predictionsNdjson(view.result.predictions), 200, {
-            "content-type": "application/x-ndjson; charset=utf-8",
-            "content-disposition": `attachment; filename="${job.id}.ndjson"`,
-          });
-        }
-        return c.json(view);
-      },
-    )
+    .get("/predict/:job_id", requireRole("user"), queryParams(Format), async (c) => {
+      const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
+      const view = jobView(job);
+      const format = c.req.valid("query").format;
+      if (job.status === "completed" && format === "csv") {
+        return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="${job.id}.csv"`,
+        });
+      }
+      if (job.status === "completed" && format === "ndjson") {
+        return c.body(predictionsNdjson(view.result.predictions), 200, {
+          "content-type": "application/x-ndjson; charset=utf-8",
+          "content-disposition": `attachment; filename="${job.id}.ndjson"`,
+        });
+      }
+      return c.json(view);
+    })
     .post("/quality", requireRole("user"), jsonBody(QualityBody), async (c) => {
       const body = c.req.valid("json");
       const loaded = body.version
