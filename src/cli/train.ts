@@ -319,6 +319,8 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
     if (spec.features.length === 0)
       throw new DataError(`${path}: every feature column was left out (IDs or constants)`);
     const x = encodeColumns(spec, labelled.length, valuesOf);
+    // the per-column cells are only needed again for --register's drift baseline
+    cache.clear();
     const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
     const rowsOf = () =>
       Array.from(labelled, (_, k) =>
