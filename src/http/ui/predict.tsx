@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
 import { chunksOfBytes, readTable, tableRows } from "../../datasets/reader";
-import { readOptions } from "../../datasets/store";
+import { datasetForUser, readOptions } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import { type PredictionResult, predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, getJob } from "../../jobs/queue";
@@ -94,6 +94,26 @@ export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
       const values: Record<string, string> = {};
       for (const [k, val] of Object.entries(body)) if (typeof val === "string" && k !== "_csrf") values[k] = val;
       const many = body.mode === "many";
+      const datasetId = many ? values.dataset_id?.trim() : undefined;
+      if (datasetId) {
+        let ds: Awaited<ReturnType<typeof datasetForUser>>;
+        try {
+          ds = await datasetForUser(deps, signedIn(c), datasetId);
+        } catch (e) {
+          if (!(e instanceof ServiceError)) throw e;
+          return page(c, model, { many: { values, errors: { dataset_id: e.message } } }, 422);
+        }
+        const job = await enqueue(deps.db, {
+          type: "predict",
+          modelKey: model,
+          version: loaded.version,
+          params: { model_key: model, version: loaded.version, dataset_id: ds.id },
+          createdBy: signedIn(c).userId,
+          now: deps.now().toISOString(),
+        });
+        runtime.jobs.kick();
+        return seeOther(c, `/ui/predict/results/${job.id}`);
+      }
       let rows: Row[];
       try {
         if (!many) {
@@ -157,10 +177,10 @@ export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
     })
     .get("/ui/predict/results/:id", requireRole("user"), async (c) => {
       const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
-      const params = JSON.parse(job.params) as { model_key: string; data: Row[] };
+      const params = JSON.parse(job.params) as { model_key: string; data?: Row[] };
       const result = job.result ? (JSON.parse(job.result) as Predictions) : null;
       const preds = result?.predictions ?? [];
-      const rows = preds.slice(0, SHOWN).map((p, i) => ({ ...p, input: params.data[i] ?? {} }));
+      const rows = preds.slice(0, SHOWN).map((p, i) => ({ ...p, input: params.data?.[i] ?? {} }));
       const body = (
         <ResultsPage
           jobId={job.id}
@@ -179,11 +199,12 @@ export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
       const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
       if (job.status !== "completed" || !job.result)
         throw new ServiceError(409, "conflict", `job ${job.id} is ${job.status}`);
-      const params = JSON.parse(job.params) as { data: Row[] };
+      // a dataset's batch keeps its inputs in the dataset, not in the job
+      const params = JSON.parse(job.params) as { data?: Row[] };
       const preds = (JSON.parse(job.result) as Predictions).predictions;
       const name = `predictions-${job.id}`;
       if (c.req.param("format") === "json") {
-        const rows = preds.map((p, i) => ({ ...params.data[i], ...p }));
+        const rows = preds.map((p, i) => ({ ...params.data?.[i], ...p }));
         return c.body(JSON.stringify(rows, null, 1), 200, {
           "content-type": "application/json",
           "content-disposition": `attachment; filename="${name}.json"`,
