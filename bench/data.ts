@@ -78,8 +78,6 @@ function trainBench(env: Record<string, string>) {
       "cpu",
       "--no-early-stopping",
       "--json",
-      "--register",
-      "wide",
     ]),
     env,
   );
