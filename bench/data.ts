@@ -36,12 +36,17 @@ function generate(): void {
 }
 
 function timed(cmd: string[], env: Record<string, string> = {}) {
+  // the report goes to a file: on a pipe it raced the child's own stderr and came back cut
+  const report = join(dir, "time.txt");
   const t0 = performance.now();
-  const r = Bun.spawnSync(["/usr/bin/time", "-v", ...cmd], { cwd: ROOT, env: { ...process.env, ...env } });
+  const r = Bun.spawnSync(["/usr/bin/time", "-v", "-o", report, ...cmd], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
   const wall = (performance.now() - t0) / 1000;
-  const err = r.stderr.toString();
+  const err = readFileSync(report, "utf8");
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? 0) / 1024;
-  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${r.exitCode}: ${err.slice(0, 1500)}`);
+  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${r.exitCode}: ${r.stderr.toString().slice(-1500)}`);
   return { wall, rssMb: rss, stdout: r.stdout.toString() };
 }
 
