@@ -36,6 +36,8 @@ describe("dataset profile", () => {
     );
     const one = await t.send(`/datasets/${up.body.id}`);
     expect(one.body.profile).toEqual(profile);
+    const page = await t.app.request(`/ui/datasets/${up.body.id}`, { headers: t.alice.headers });
+    expect(await page.text()).toContain("left out unless feature_types names it");
     const preview = await t.send(`/datasets/${up.body.id}/preview`);
     expect(preview.body.rows[0]).toEqual({ id: 1, day: "2021-03-01", temp: null, site: "north", label: "no" });
   });
