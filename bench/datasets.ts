@@ -4,10 +4,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCsv } from "../src/ml/csv";
 import type { Label } from "../src/ml/model";
 import { Random } from "../src/ml/random";
 import { applyScaler, fitScaler } from "../src/ml/scale";
+import { numericCsv } from "../test/ml/data";
 
 const DATA = join(import.meta.dir, "../../shared/data");
 
@@ -20,13 +20,12 @@ export interface Dataset {
 }
 
 export function digits(dir: string): Dataset {
-  const read = (part: string) =>
-    parseCsv(readFileSync(join(DATA, `digits_${part}.csv`), "utf8"), { textColumns: ["label"] });
+  const read = (part: string) => numericCsv(readFileSync(join(DATA, `digits_${part}.csv`)), "label");
   const tr = read("train");
   const te = read("test");
   const cols = tr.columns.length;
   const scaler = fitScaler(tr.rows.flat(), cols);
-  const labels = (t: typeof tr) => (t.text.label as string[]).map(Number);
+  const labels = (t: typeof tr) => t.labels.map(Number);
   const d: Dataset = {
     name: "digits",
     train: { x: applyScaler(scaler, tr.rows.flat()), rows: tr.rows.length, cols, y: labels(tr) },

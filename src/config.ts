@@ -121,6 +121,11 @@ const settings = {
     doc: "largest model artifact POST /models/import accepts (413)",
   },
   ML_MAX_CSV_COLUMNS: { schema: int(2, 1_000_000), default: "10000", doc: "most columns a CSV upload may have" },
+  ML_MAX_DECOMPRESSED_BYTES: {
+    schema: int(1024, 2 ** 40),
+    default: "1000000000",
+    doc: "a gzip file is refused once it decompresses past this",
+  },
   ML_SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600_000), default: "10000", doc: "grace for in-flight requests and jobs" },
   ML_ENV_FILE: { schema: v.string(), default: "", doc: "settings file (KEY=VALUE, read as data); empty: ./.env" },
   ML_USE_HTTPS: { schema: bool, default: "false", doc: "serve HTTPS (Secure cookies, HSTS)" },

@@ -13,7 +13,14 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the HTTP API, dashboard, jobs and schedules", load: () => import("./cli/serve") },
   migrate: { summary: "apply pending database migrations", load: () => import("./cli/migrate") },
-  train: { summary: "train an MLP offline on a numeric CSV and print its score", load: () => import("./cli/train") },
+  train: {
+    summary: "train an MLP offline on a data file and print its score (--register: store it)",
+    load: () => import("./cli/train"),
+  },
+  predict: {
+    summary: "score a data file offline with a stored model (CSV or NDJSON out)",
+    load: () => import("./cli/predict"),
+  },
   export: {
     summary: "write a model version as ONNX or as its artifact (.mlsa)",
     load: () => import("./cli/export"),

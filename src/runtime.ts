@@ -106,7 +106,10 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     timeLimitS: (job) => trainingTimeLimit(job, deps.config.ML_TRAIN_TIMEOUT_S),
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
-  jobs.handle("predict", predictHandler({ db: deps.db, models, predictionLog, servingBackend, shadow }));
+  jobs.handle(
+    "predict",
+    predictHandler({ db: deps.db, config: deps.config, now: deps.now, models, predictionLog, servingBackend, shadow }),
+  );
   const drift = driftCheckDeps({
     ...deps,
     driftWindow: deps.stores.driftWindow,

@@ -1,20 +1,24 @@
 /**
- * `mlservice train`: fit an MLP on a CSV offline and report how well and how fast it did.
- * Features are standardised with the training rows' mean/std (as sklearn's StandardScaler);
- * the metric is accuracy (classification) or R² (regression) on --test, else on the
+ * `mlservice train`: fit an MLP on a data file offline and report how well and how fast it did.
+ * The file is read by the service's reader (CSV, gzip, NDJSON, Parquet) and encoded by the
+ * service's feature spec (features.ts: numbers standardised with a missing flag, categories,
+ * text, dates; IDs and constants left out), so what is trained here is what the server would
+ * train. The metric is accuracy (classification) or R² (regression) on --test, else on the
  * early-stopping validation split, else on the training rows.
  */
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Backend } from "../compute/backend";
 import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } from "../compute/pick";
-import { ConfigError, loadConfig } from "../config";
-import { CsvError, parseCsv } from "../ml/csv";
+import { type Config, ConfigError, loadConfig } from "../config";
+import type { Table } from "../datasets/reader";
+import { ServiceError } from "../errors";
+import { registerOfflineModel } from "../jobs/register-offline";
+import { encodeColumns, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
-import { type Label, MIN_EARLY_STOPPING_ROWS, resolveOptions, type Task } from "../ml/model";
+import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, type Task } from "../ml/model";
 import { planFit } from "../ml/plan";
-import { applyScaler, fitScaler } from "../ml/scale";
+import { configFromEnvironment, openStore } from "../service";
+import { cellsAt, DataFileError, readDataFile } from "./data-file";
 import { EXIT, type Io, parseArgs } from "./io";
 
 export type BackendChoice = ComputeSetting;
@@ -28,6 +32,7 @@ export interface TrainDeps {
 
 const VALUES = [
   "csv",
+  "register",
   "test",
   "target",
   "task",
@@ -44,10 +49,11 @@ const FLAGS = ["no-early-stopping", "json", "help"] as const;
 export function usage(): string {
   return `Usage: mlservice train --csv TRAIN --target COL [options]
 
-Train an MLP on a CSV file (header row, numeric features) and report the metric and speed.
+Train an MLP on a data file and report the metric and speed. The file is CSV (any of , ; tab |,
+optionally gzip-compressed), NDJSON or Parquet; columns are typed as the server types them.
 
 Options:
-  --csv PATH             training data
+  --csv PATH             training data (CSV, CSV.gz, NDJSON or Parquet)
   --test PATH            held-out data with the same columns (metric is computed on it)
   --target COL           the column to predict
   --task T               classification | regression (default: classification when the target is
@@ -61,13 +67,16 @@ Options:
   --seed N               random seed (default 0)
   --backend B            auto | webgpu | cpu | cpu-native | cpu-wasm (default: ML_COMPUTE, else auto)
   --no-early-stopping    run all epochs (stop on the training-loss rule only)
+  --register KEY         store the model as the next version of model KEY in the registry
+                         (ML_DB_PATH, ML_ARTIFACTS_ROOT) and make it active: \`serve\` then serves it
   --json                 print one JSON line: backend, train_s, rows_per_s_train, epochs,
                          metric_name, metric, predict_s
 
 Examples:
   mlservice train --csv data/iris_train.csv --test data/iris_test.csv --target species
   mlservice train --csv digits_train.csv --target label --hidden 128,64 --epochs 100 --no-early-stopping --json
-  mlservice train --csv houses.csv --target price --task regression --backend cpu`;
+  mlservice train --csv houses.csv --target price --task regression --backend cpu
+  mlservice train --csv churn.parquet --target churned --register churn`;
 }
 
 class UsageError extends Error {}
@@ -83,14 +92,21 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     if (parsed.unknown.length > 0) throw new UsageError(parsed.unknown.join("; "));
     if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
     const opts = readOptions(parsed.values, parsed.flags);
-    const train = await loadCsv(io, opts.csv, opts.target);
+    const config = loadConfig(io.env);
+    const train = await loadData(io, config, opts.csv, opts.target);
     const task = opts.task ?? guessTask(train.labels);
-    const test = opts.test ? await loadCsv(io, opts.test, opts.target, train.columns) : undefined;
+    const test = opts.test ? await loadData(io, config, opts.test, opts.target, train.spec) : undefined;
     const y = task === "classification" ? asLabels(train.labels) : asNumbers(train.labels, opts.csv);
-    const cols = train.columns.length;
-    const scaler = fitScaler(train.x, cols);
-    const x = applyScaler(scaler, train.x);
+    const cols = train.spec.width;
+    const x = train.x;
     const rows = train.labels.length;
+    if (!opts.json) {
+      for (const e of train.spec.excluded ?? [])
+        io.err(
+          `left out "${e.name}": ${e.reason === "id" ? "a different value on every row (an ID)" : "a single value"}`,
+        );
+      if (train.unlabelled > 0) io.err(`${train.unlabelled} rows have no ${opts.target} and are not trained on`);
+    }
     const outputs = task === "classification" ? new Set(y).size : 1;
     // the architecture and the work as the service plans them (src/ml/plan.ts); every row of --csv
     // is fit (the metric is on --test), early stopping holding out its own validation share
@@ -109,7 +125,6 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
       nIterNoChange: defaults.nIterNoChange,
     });
     // --backend wins over ML_COMPUTE; the adapter, thread count and ISA come from the config only.
-    const config = loadConfig(io.env);
     const picked = await deps.openBackend({
       ...computeOptions(config),
       compute: opts.backend ?? config.ML_COMPUTE,
@@ -148,9 +163,8 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     let predictS = 0;
     const evalSet = test ?? (mlp.earlyStopping ? undefined : { x: train.x, labels: train.labels });
     if (evalSet) {
-      const tx = applyScaler(scaler, evalSet.x);
       const p0 = performance.now();
-      const out = await predict(backend, model, tx);
+      const out = await predict(backend, model, evalSet.x);
       predictS = (performance.now() - p0) / 1000;
       metric =
         task === "classification"
@@ -159,6 +173,20 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     } else metric = model.bestValidationScore as number;
 
     const metricOn = test ? "test" : evalSet ? "train" : "validation";
+    let registered: string | undefined;
+    if (opts.register) {
+      registered = await register(io, opts.register, {
+        train,
+        model,
+        task,
+        target: opts.target,
+        hidden: plan.hidden,
+        outputs: await predict(backend, model, x),
+        metrics: { [metricName]: metric, metric_on: metricOn, epochs: model.nIter },
+        backend: `${backend.info.kind}: ${backend.info.device}`,
+        trainingTimeS: trainS,
+      });
+    }
     if (opts.json) {
       io.out(
         JSON.stringify({
@@ -169,12 +197,16 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
           metric_name: metricName,
           metric: round(metric),
           predict_s: round(predictS),
+          ...(registered && { model_key: opts.register, version: registered }),
         }),
       );
     } else {
-      io.out(`trained ${task} on ${rows} rows × ${cols} features in ${trainS.toFixed(2)} s (${model.nIter} epochs)`);
+      io.out(
+        `trained ${task} on ${rows} rows × ${train.spec.features.length} features (${cols} inputs) in ${trainS.toFixed(2)} s (${model.nIter} epochs)`,
+      );
       io.out(`${metricName} on ${metricOn}: ${metric.toFixed(4)}`);
       io.out(`loss: ${(model.lossCurve.at(-1) as number).toFixed(5)}`);
+      if (registered) io.out(`registered ${opts.register} version ${registered} (active)`);
     }
     return EXIT.ok;
   } catch (e) {
@@ -186,7 +218,7 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
       io.err(`train: ${e.message} (see mlservice train --help)`);
       return EXIT.usage;
     }
-    if (e instanceof CsvError || e instanceof TrainingError || e instanceof DataError) {
+    if (e instanceof DataFileError || e instanceof TrainingError || e instanceof DataError) {
       io.err(`train: ${e.message}`);
       return EXIT.failure;
     }
@@ -201,6 +233,7 @@ class DataError extends Error {}
 
 interface Options {
   csv: string;
+  register?: string;
   target: string;
   test?: string;
   task?: Task;
@@ -248,6 +281,7 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
   return {
     csv: v.csv,
     target: v.target,
+    ...(v.register !== undefined && { register: v.register }),
     ...(v.test !== undefined && { test: v.test }),
     ...(v.task !== undefined && { task: v.task as Task }),
     ...(hidden && { hidden }),
@@ -262,50 +296,102 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
   };
 }
 
-/** Features (rows×cols, in `order` when given) and the raw target column of one CSV file. */
-async function loadCsv(io: Io, path: string, target: string, order?: string[]) {
-  let text: string;
+/**
+ * One data file as the network's inputs: the rows that have a target, encoded by `spec` (the
+ * training file's, for --test) or by a spec inferred from them, and their raw labels.
+ */
+async function loadData(io: Io, config: Config, path: string, target: string, given?: FeatureSpec) {
+  const table = await readDataFile(io.cwd, path, config);
+  const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
+  const targetCells = cellsAt(table, target, all);
+  if (!targetCells) throw new DataError(`${path}: no column named "${target}" (columns: ${names(table).join(", ")})`);
+  const labelled = all.filter((i) => !isMissing(targetCells[i]));
+  if (labelled.length === 0) throw new DataError(`${path}: no data rows with a ${target}`);
+  const cache = new Map<string, (number | string | null)[] | undefined>();
+  const valuesOf = (name: string) => {
+    if (!cache.has(name)) cache.set(name, cellsAt(table, name, labelled));
+    return cache.get(name);
+  };
+  const featureNames = names(table).filter((n) => n !== target);
+  if (featureNames.length === 0) throw new DataError(`${path}: no feature columns besides ${target}`);
   try {
-    text = await readFile(resolve(io.cwd, path), "utf8");
+    const spec = given ?? inferSpecOf(labelled.length, (n) => valuesOf(n) ?? [], featureNames);
+    if (spec.features.length === 0)
+      throw new DataError(`${path}: every feature column was left out (IDs or constants)`);
+    const x = encodeColumns(spec, labelled.length, valuesOf);
+    // the per-column cells are only needed again for --register's drift baseline
+    cache.clear();
+    const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
+    const rowsOf = () =>
+      Array.from(labelled, (_, k) =>
+        Object.fromEntries(spec.features.map((f) => [f.name, valuesOf(f.name)?.[k] ?? null])),
+      );
+    return { spec, x, labels, unlabelled: table.rows - labelled.length, rowsOf };
   } catch (e) {
-    throw new DataError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let csv: ReturnType<typeof parseCsv>;
-  try {
-    csv = parseCsv(text, { textColumns: [target] });
-  } catch (e) {
-    if (e instanceof CsvError) throw new DataError(`${path}: ${e.message}`);
+    if (e instanceof FeatureError) throw new DataError(`${path}: ${e.message}`);
     throw e;
   }
-  const columns = order ?? csv.columns;
-  const at = columns.map((c) => csv.columns.indexOf(c));
-  const missing = columns.filter((_, j) => (at[j] as number) < 0);
-  if (missing.length > 0) throw new DataError(`${path}: missing column(s) ${missing.join(", ")}`);
-  if (columns.length === 0) throw new DataError(`${path}: no feature columns besides ${target}`);
-  if (csv.rows.length === 0) throw new DataError(`${path}: no data rows`);
-  const x = new Float64Array(csv.rows.length * columns.length);
-  csv.rows.forEach((row, r) => {
-    at.forEach((j, c) => {
-      x[r * columns.length + c] = row[j] as number;
-    });
-  });
-  return { columns, x, labels: csv.text[target] as string[] };
 }
 
-const isNumeric = (s: string) => s.trim() !== "" && Number.isFinite(Number(s));
+const names = (t: Table) => t.columns.map((c) => c.name);
+
+/** --register: the fitted model into the registry of the configured store, as the train job would. */
+async function register(
+  io: Io,
+  modelKey: string,
+  r: {
+    train: Awaited<ReturnType<typeof loadData>>;
+    model: MlpModel;
+    task: Task;
+    target: string;
+    hidden: number[];
+    outputs: Float32Array;
+    metrics: Record<string, unknown>;
+    backend: string;
+    trainingTimeS: number;
+  },
+): Promise<string> {
+  const config = configFromEnvironment(io.env, io.cwd);
+  const store = openStore(config);
+  try {
+    return await registerOfflineModel(
+      { db: store.db, config, now: () => new Date() },
+      {
+        modelKey,
+        spec: r.train.spec,
+        target: { field: r.target, task: r.task },
+        model: r.model,
+        hidden: r.hidden,
+        fitRows: r.train.rowsOf(),
+        outputs: r.outputs,
+        metrics: r.metrics,
+        backend: r.backend,
+        trainingTimeS: r.trainingTimeS,
+      },
+    );
+  } catch (e) {
+    if (e instanceof ServiceError) throw new DataError(`--register ${modelKey}: ${e.message}`);
+    throw e;
+  } finally {
+    await store.close();
+  }
+}
+
+const isNumeric = (s: string | number) =>
+  typeof s === "number" ? Number.isFinite(s) : s.trim() !== "" && Number.isFinite(Number(s));
 
 /** Numeric labels become numbers so that classes sort 2 before 10. */
-function asLabels(raw: string[]): Label[] {
+function asLabels(raw: (string | number)[]): Label[] {
   return raw.every(isNumeric) ? raw.map(Number) : raw;
 }
 
-function asNumbers(raw: string[], path: string): number[] {
+function asNumbers(raw: (string | number)[], path: string): number[] {
   const bad = raw.findIndex((s) => !isNumeric(s));
   if (bad >= 0) throw new DataError(`${path}: row ${bad + 1}: regression target "${raw[bad]}" is not a number`);
   return raw.map(Number);
 }
 
-function guessTask(raw: string[]): Task {
+function guessTask(raw: (string | number)[]): Task {
   if (!raw.every(isNumeric)) return "classification";
   const values = new Set(raw.map(Number));
   return values.size <= 20 && [...values].every(Number.isInteger) ? "classification" : "regression";

@@ -15,23 +15,32 @@ import { conflict, notFound } from "../errors";
 import { type Actor, canSeeOwnRecord, isAdmin } from "../registry/ownership";
 import type { DatasetsConfig } from "../storage/open";
 import { DATASET_ID, removeDatasetFile, removeStaleTempFiles } from "./files";
+import type { DatasetProfile } from "./reader/profile";
 
-/** What the dataset functions need: the database, four settings and the clock. */
+/** What the dataset functions need: the database, five settings and the clock. */
 export interface DatasetDeps {
   db: Kysely<DB>;
-  config: DatasetsConfig & Pick<Config, "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS">;
+  config: DatasetsConfig &
+    Pick<
+      Config,
+      "ML_MAX_CSV_UPLOAD_BYTES" | "ML_MAX_CSV_COLUMNS" | "ML_DATASET_TTL_DAYS" | "ML_MAX_DECOMPRESSED_BYTES"
+    >;
   now: () => Date;
 }
 
-/** A datasets row with `columns` decoded. */
-export type Dataset = Omit<Selectable<DatasetsTable>, "columns"> & { columns: string[] };
+/** A datasets row with `columns` and `profile` decoded (lists leave the profile out: null). */
+export type Dataset = Omit<Selectable<DatasetsTable>, "columns" | "profile"> & {
+  columns: string[];
+  profile: DatasetProfile | null;
+};
 
 const DAY_MS = 86_400_000;
 /** a temp file this old belongs to no upload in progress (uploads are bounded in size) */
 const STALE_TEMP_MS = DAY_MS;
 
-export function toDataset(row: Selectable<DatasetsTable>): Dataset {
-  return { ...row, columns: JSON.parse(row.columns) as string[] };
+export function toDataset(row: Omit<Selectable<DatasetsTable>, "profile"> & { profile?: string | null }): Dataset {
+  const profile = row.profile ? (JSON.parse(row.profile) as DatasetProfile) : null;
+  return { ...row, columns: JSON.parse(row.columns) as string[], profile };
 }
 
 /** The dataset, or a 404 (also for strings that cannot be an id). For the system: no permission check. */

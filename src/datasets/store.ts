@@ -9,10 +9,11 @@ import { ServiceError } from "../errors";
 import type { Actor } from "../registry/ownership";
 import { StorageError } from "../storage/artifact-store";
 import { type Dataset, type DatasetDeps, datasetForUser, getDataset, toDataset } from "./catalog";
-import { CsvCheck, csvRefusal, looksNumeric } from "./csv-check";
-import { CsvReader, readRecords, UnclosedQuote } from "./csv-reader";
+import { csvRefusal, MAX_EMPTY_SHARE, MIN_DATA_ROWS } from "./csv-check";
 import { type DatasetFormat, readDatasetFile, type StagedFile, stageFile } from "./files";
 import { streamChunks } from "./multipart";
+import { chunksOfBytes, type ReadOptions, readTable, scanTable, type Table, tableRows } from "./reader";
+import { ColumnProfiler, type DatasetProfile, datasetProfile } from "./reader/profile";
 
 export * from "./catalog";
 
@@ -69,50 +70,76 @@ export interface StagedCsv {
   file: StagedFile;
   columns: string[];
   rowCount: number;
+  profile: DatasetProfile;
 }
 
+/** The reader's limits from the settings. */
+export const readOptions = (
+  config: Pick<DatasetDeps["config"], "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">,
+): ReadOptions => ({
+  maxColumns: config.ML_MAX_CSV_COLUMNS,
+  maxDecompressedBytes: config.ML_MAX_DECOMPRESSED_BYTES,
+});
+
 /**
- * Streams a CSV to a temp file while checking it: over ML_MAX_CSV_UPLOAD_BYTES is a 413 as
- * soon as the limit is passed; a broken rule is a 422 naming row and column (csv-check.ts).
- * On any failure the temp file is gone before the error leaves.
+ * Streams a CSV (gzip-compressed or not) to a temp file while reading it (reader/): over
+ * ML_MAX_CSV_UPLOAD_BYTES is a 413 as soon as the limit is passed; a broken rule is a 422 naming
+ * row and column. Only per-column counts are kept (profile.ts), so memory stays bounded
+ * whatever the size. On any failure the temp file is gone before the error leaves.
  */
 export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<StagedCsv> {
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
   const file = await stageFile(deps.config, "csv");
-  const check = new CsvCheck({ maxColumns: deps.config.ML_MAX_CSV_COLUMNS });
-  const reader = new CsvReader((fields, line) => check.record(fields, line));
-  // fatal: bytes that are not UTF-8 are refused rather than stored as U+FFFD; a leading BOM is dropped
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const decode = (bytes: Uint8Array | undefined) => {
-    try {
-      return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
-    } catch {
-      throw csvRefusal("the file is not UTF-8 text", {}, { near_byte: file.size });
-    }
-  };
-  try {
+  async function* stored(): AsyncGenerator<Uint8Array> {
     for await (const chunk of chunksOf(source)) {
       if (file.size + chunk.length > limit) {
         throw new ServiceError(413, "payload_too_large", `the CSV is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
           limit_bytes: limit,
         });
       }
-      reader.push(decode(chunk));
       await file.write(chunk);
+      yield chunk;
     }
-    reader.push(decode(undefined));
-    try {
-      reader.end();
-    } catch (e) {
-      if (e instanceof UnclosedQuote) throw csvRefusal(e.message, { line: e.line });
-      throw e;
-    }
-    const { columns, rowCount } = check.finish();
+  }
+  try {
+    const scan = await scanTable(stored(), readOptions(deps.config), (name) => new ColumnProfiler(name));
+    if (scan.format !== "csv") throw csvRefusal(`expected a CSV file, got ${scan.format}`, {});
+    const profile = datasetProfile(scan);
+    checkCells(profile);
     await file.close();
-    return { file, columns, rowCount };
+    return { file, columns: profile.columns.map((c) => c.name), rowCount: profile.rows, profile };
   } catch (e) {
     await file.discard();
     throw e;
+  }
+}
+
+/** The rules that need the whole table: enough rows, not mostly missing cells. */
+function checkCells(profile: DatasetProfile): void {
+  const { rows, columns } = profile;
+  if (rows < MIN_DATA_ROWS) {
+    throw csvRefusal(
+      `expected at least ${MIN_DATA_ROWS} data rows after the header; found ${rows}`,
+      { row: rows + 1 },
+      { row_count: rows, min_rows: MIN_DATA_ROWS },
+    );
+  }
+  const missing = columns.reduce((s, c) => s + c.missing, 0);
+  const cells = rows * columns.length;
+  if (missing / cells > MAX_EMPTY_SHARE) {
+    const worst = columns.reduce((w, c, j) => (c.missing > (columns[w] as { missing: number }).missing ? j : w), 0);
+    const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+    const worstShare = Math.round(((columns[worst]?.missing ?? 0) / rows) * 1000) / 1000;
+    throw csvRefusal(
+      `${pct(missing / cells)} of the cells are empty or missing (at most ${pct(MAX_EMPTY_SHARE)} allowed); ` +
+        `the emptiest column is ${worst + 1} "${columns[worst]?.name}" at ${pct(worstShare)}`,
+      { column: worst + 1, column_name: columns[worst]?.name ?? null },
+      {
+        empty_share: Math.round((missing / cells) * 1000) / 1000,
+        max_empty_share: MAX_EMPTY_SHARE,
+        column_empty_share: worstShare,
+      },
+    );
   }
 }
 
@@ -127,7 +154,7 @@ export interface DatasetMeta {
 async function record(
   deps: DatasetDeps,
   file: StagedFile,
-  meta: DatasetMeta & { format: DatasetFormat; columns: string[]; rowCount: number },
+  meta: DatasetMeta & { format: DatasetFormat; columns: string[]; rowCount: number; profile?: DatasetProfile },
 ): Promise<Dataset> {
   try {
     const name = resolveDatasetName(meta.name, meta.originalFilename);
@@ -148,6 +175,7 @@ async function record(
         created_by: meta.createdBy,
         created_at: deps.now().toISOString(),
         last_used_at: null,
+        profile: meta.profile ? JSON.stringify(meta.profile) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -160,7 +188,13 @@ async function record(
 
 /** Records a staged CSV (see stageCsv); the staged file is dropped if that fails. */
 export function saveStagedCsv(deps: DatasetDeps, staged: StagedCsv, meta: DatasetMeta): Promise<Dataset> {
-  return record(deps, staged.file, { ...meta, format: "csv", columns: staged.columns, rowCount: staged.rowCount });
+  return record(deps, staged.file, {
+    ...meta,
+    format: "csv",
+    columns: staged.columns,
+    rowCount: staged.rowCount,
+    profile: staged.profile,
+  });
 }
 
 /**
@@ -220,31 +254,9 @@ export async function saveJsonDataset(
   });
 }
 
-/**
- * A column whose non-empty cells all read as numbers comes back as numbers, any other as
- * the raw strings (features.ts infers kinds from either); an empty cell is null.
- */
-function typedRows(columns: string[], records: string[][]): Record<string, Cell>[] {
-  const numeric = columns.map((_, j) =>
-    records.every((r) => {
-      const cell = r[j] ?? "";
-      return cell.trim() === "" || looksNumeric(cell);
-    }),
-  );
-  return records.map((r) => {
-    const row: Record<string, Cell> = {};
-    columns.forEach((name, j) => {
-      const cell = r[j] ?? "";
-      row[name] = cell.trim() === "" ? null : numeric[j] ? Number(cell) : cell;
-    });
-    return row;
-  });
-}
-
-async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_INFINITY): Promise<DatasetRows> {
-  let bytes: Uint8Array;
+async function datasetBytes(deps: DatasetDeps, ds: Dataset): Promise<Uint8Array> {
   try {
-    bytes = await readDatasetFile(deps.config, ds.id, ds.format, ds.sha256);
+    return await readDatasetFile(deps.config, ds.id, ds.format, ds.sha256);
   } catch (e) {
     if (!(e instanceof StorageError)) throw e;
     if (e.kind === "unavailable")
@@ -254,20 +266,36 @@ async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_IN
     const what = e.kind === "missing" ? "is missing from ML_DATASETS_ROOT" : "fails its sha256 check";
     throw new ServiceError(500, "internal", `the file of dataset ${ds.id} ${what}`);
   }
-  // TextDecoder drops a leading BOM
-  const text = new TextDecoder().decode(bytes);
+}
+
+async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_INFINITY): Promise<DatasetRows> {
+  const bytes = await datasetBytes(deps, ds);
   if (ds.format === "json") {
-    const rows = JSON.parse(text) as Record<string, Cell>[];
+    const rows = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, Cell>[];
     return { columns: ds.columns, rows: rows.slice(0, max) };
   }
-  const records = readRecords(text, max + 1).slice(1);
-  return {
-    columns: ds.columns,
-    rows: typedRows(
-      ds.columns,
-      records.map((r) => r.fields),
-    ),
-  };
+  return { columns: ds.columns, rows: tableRows(await tableOf(deps, bytes), max) };
+}
+
+/** A stored CSV read into typed columns (numbers, with missing tokens missing; other columns as text). */
+function tableOf(deps: DatasetDeps, bytes: Uint8Array): Promise<Table> {
+  return readTable(chunksOfBytes(bytes), readOptions(deps.config));
+}
+
+/**
+ * A dataset's typed columns, for batch scoring; marks it used. No permission check: a request
+ * resolves the id with datasetForUser first.
+ */
+export async function loadDatasetTable(deps: DatasetDeps, id: string): Promise<Table> {
+  const ds = await getDataset(deps, id);
+  const bytes = await datasetBytes(deps, ds);
+  await deps.db.updateTable("datasets").set({ last_used_at: deps.now().toISOString() }).where("id", "=", id).execute();
+  if (ds.format === "json") {
+    const rows = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, Cell>[];
+    const lines = rows.map((r) => JSON.stringify(r)).join("\n");
+    return readTable(chunksOfBytes(new TextEncoder().encode(lines)), readOptions(deps.config));
+  }
+  return tableOf(deps, bytes);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { ACTIVATIONS } from "../compute/backend";
+import { FEATURE_KINDS } from "../ml/features";
 import { MODEL_TYPES } from "../ml/kinds";
 import type { JobRow } from "./queue";
 
@@ -30,6 +31,8 @@ export const TrainParams = v.object({
   task_type: v.picklist(["classification", "regression"]),
   target_field: v.string(),
   feature_fields: v.array(v.string()),
+  /** kinds the user named per column (absent in jobs queued before they could) */
+  feature_types: v.optional(v.record(v.string(), v.picklist(FEATURE_KINDS))),
   dataset_id: v.string(),
   validation_split: v.number(),
   early_stopping: v.boolean(),
@@ -53,11 +56,15 @@ export const RetrainParams = v.object({
 });
 export type RetrainParams = v.InferOutput<typeof RetrainParams>;
 
-/** A `predict` job: rows past ML_SYNC_PREDICT_MAX_ROWS; version null = the active one. */
+/**
+ * A `predict` job: rows past ML_SYNC_PREDICT_MAX_ROWS, or every row of a stored dataset
+ * (batch scoring, in the dataset's row order); version null = the active one.
+ */
 export const PredictParams = v.object({
   model_key: v.string(),
   version: v.nullable(v.string()),
-  data: v.array(v.record(v.string(), Cell)),
+  data: v.optional(v.array(v.record(v.string(), Cell))),
+  dataset_id: v.optional(v.string()),
 });
 export type PredictParams = v.InferOutput<typeof PredictParams>;
 

@@ -50,3 +50,8 @@ export function predictionsCsv(predictions: PredictionResult[], o: { ids?: boole
   ]);
   return csvTable(header, rows);
 }
+
+/** One JSON object per prediction and line, in the input's order (NDJSON). */
+export function predictionsNdjson(predictions: PredictionResult[]): string {
+  return predictions.map((p) => `${JSON.stringify(p)}\n`).join("");
+}

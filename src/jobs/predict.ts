@@ -1,10 +1,16 @@
 /**
- * The `predict` job: batches past ML_SYNC_PREDICT_MAX_ROWS, predicted off the request and logged;
- * rows the serving version answered are live traffic, so the model's shadow gets a copy.
+ * The `predict` job: batches past ML_SYNC_PREDICT_MAX_ROWS, or a whole stored dataset (batch
+ * scoring: read by the one reader, scored in chunks, in its row order), predicted off the
+ * request and logged; rows the serving version answered are live traffic, so the model's shadow
+ * gets a copy.
  */
 import type { Kysely } from "kysely";
 import type { Backend } from "../compute/backend";
+import type { Config } from "../config";
+import { tableRows } from "../datasets/reader";
+import { loadDatasetTable } from "../datasets/store";
 import type { DB } from "../db/schema";
+import type { Row } from "../ml/features";
 import type { PredictionLog } from "../monitoring/prediction-log";
 import type { ShadowTraffic } from "../monitoring/shadow-traffic";
 import { type ModelCache, type Prediction, predictRows } from "../registry/serving";
@@ -14,6 +20,8 @@ import type { JobContext } from "./runner";
 
 export function predictHandler(deps: {
   db: Kysely<DB>;
+  config: Config;
+  now: () => Date;
   models: ModelCache;
   predictionLog: PredictionLog;
   servingBackend: () => Promise<Backend>;
@@ -23,11 +31,16 @@ export function predictHandler(deps: {
     const p = readParams(PredictParams, job);
     const loaded = p.version ? await deps.models.load(p.model_key, p.version) : await deps.models.active(p.model_key);
     const started = performance.now();
+    let data: Row[] = p.data ?? [];
+    if (p.dataset_id) {
+      await ctx.progress({ stage: "loading_data", progress: 0.01 });
+      data = tableRows(await loadDatasetTable({ db: deps.db, config: deps.config, now: deps.now }, p.dataset_id));
+    }
     const predictions: ({ prediction_id: number } & Prediction)[] = [];
     const chunk = 10_000;
-    for (let i = 0; i < p.data.length; i += chunk) {
+    for (let i = 0; i < data.length; i += chunk) {
       if (ctx.signal.aborted) throw new Error("cancelled");
-      const rows = p.data.slice(i, i + chunk);
+      const rows = data.slice(i, i + chunk);
       const out = await predictRows(deps.servingBackend, loaded, rows);
       const perRow = (performance.now() - started) / (i + rows.length);
       const first = predictions.length;
@@ -45,9 +58,10 @@ export function predictHandler(deps: {
         predictions.push({ prediction_id: id, ...o });
       });
       if (!p.version) deps.shadow?.offer(loaded, rows, predictions.slice(first));
-      await ctx.progress({ stage: "predicting", progress: (i + rows.length) / p.data.length });
+      await ctx.progress({ stage: "predicting", progress: (i + rows.length) / data.length });
     }
     return {
+      ...(p.dataset_id && { dataset_id: p.dataset_id }),
       model_key: p.model_key,
       version: loaded.version,
       predictions,

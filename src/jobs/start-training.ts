@@ -49,6 +49,8 @@ export interface TrainingRequest extends TrainingFields {
   hyperparameters: TrainParams["hyperparameters"];
   /** seconds the fit may run (else ML_TRAIN_TIMEOUT_S) */
   max_training_time_s?: number | undefined;
+  /** kinds named per feature column (features.ts FeatureKind), overriding inference */
+  feature_types?: TrainParams["feature_types"];
   data: TrainingData;
   createdBy: number | null;
   actor: Actor;
@@ -98,7 +100,7 @@ function planRequest(config: Config, r: TrainingRequest, checked: CheckedData): 
       modelType: r.model_type,
       labelledRows: checked.labelled,
       validationSplit: r.validation_split,
-      inputWidth: inferSpec(checked.sample, checked.features).width,
+      inputWidth: inferSpec(checked.sample, checked.features, r.feature_types ?? {}).width,
       outputs: checked.outputs,
       hidden: r.hyperparameters.hidden_layer_sizes,
       maxIter: r.hyperparameters.max_iter ?? config.ML_MAX_ITER,
@@ -143,6 +145,13 @@ export async function startTraining(deps: TrainingDeps, asked: TrainingRequest) 
       : await checkDataset(deps, asked.actor, asked.data.dataset, asked);
   const r = withConfigDefaults(deps.config, asked, checked.labelled);
   const { task, features } = checked;
+  const unknownTypes = Object.keys(r.feature_types ?? {}).filter((k) => !features.includes(k));
+  if (unknownTypes.length) {
+    throw invalid(
+      `feature_types names columns that are not features: ${unknownTypes.join(", ")}`,
+      unknownTypes.map((k) => ({ path: `feature_types.${k}`, message: "not a feature field" })),
+    );
+  }
   const modelType = r.model_type ?? DEFAULT_MODEL_TYPE;
   const plan = planRequest(deps.config, r, checked);
   const jobId = newJobId();
@@ -180,6 +189,7 @@ export async function startTraining(deps: TrainingDeps, asked: TrainingRequest) 
     task_type: task,
     target_field: r.target_field,
     feature_fields: features,
+    ...(r.feature_types && { feature_types: r.feature_types }),
     dataset_id: datasetId,
     validation_split: r.validation_split,
     early_stopping: r.early_stopping ?? deps.config.ML_EARLY_STOPPING,

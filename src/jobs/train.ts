@@ -91,7 +91,8 @@ async function train(deps: TrainDeps, p: TrainParams, jobId: string, ctx: JobCon
   const { fit, held } = splitHeldOut(usable, p.validation_split, p.hyperparameters.random_state ?? 42);
   const fitted = await fitVersion(deps, p, { fit, held }, ctx);
   await activateFitted(deps, p, jobId, "trained");
-  return fitted.summary;
+  // rows without a target cannot be learned from: said in the result rather than dropped silently
+  return { ...fitted.summary, rows_total: rows.length, rows_missing_target: rows.length - usable.length };
 }
 
 /** Held-out rows for the version's metrics (the fit never sees them), by a seeded shuffle. */
@@ -114,7 +115,7 @@ export async function fitVersion(deps: TrainDeps, p: TrainParams, data: { fit: R
   const { fit, held } = data;
   const seed = p.hyperparameters.random_state ?? 42;
   await ctx.progress({ stage: "encoding", progress: 0.03 });
-  const spec = inferSpec(fit, p.feature_fields);
+  const spec = inferSpec(fit, p.feature_fields, p.feature_types ?? {});
   const x = encodeRows(spec, fit);
   const target: TargetSpec = { field: p.target_field, task: p.task_type };
   let y: Label[] | Float32Array;

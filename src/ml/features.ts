@@ -5,9 +5,15 @@
  *   boolean     → 0/1 value, missing flag                     (2 columns)
  *   categorical → one-hot over the seen values + "unknown"    (categories + 1 columns)
  *   text        → hashed word uni/bigrams and char trigrams, L2-normalised (dims columns)
+ *   date        → standardised year, month/weekday/day-of-year(/hour) on the unit circle, missing flag (dates.ts)
+ * Constant and ID-like columns are left out unless `kinds` names them (column-roles.ts); the spec lists them.
  */
+import { columnFacts, type ExclusionReason, exclusionReason } from "./column-roles";
+import { cyclicParts, dateWidth, fractionalYear, parseDate } from "./dates";
 
-export type FeatureKind = "numeric" | "boolean" | "categorical" | "text";
+export type FeatureKind = "numeric" | "boolean" | "categorical" | "text" | "date";
+
+export const FEATURE_KINDS: readonly FeatureKind[] = ["numeric", "boolean", "categorical", "text", "date"];
 
 interface FeatureBase {
   name: string;
@@ -34,13 +40,23 @@ export interface TextFeature extends FeatureBase {
   kind: "text";
   dims: number;
 }
-export type Feature = NumericFeature | BooleanFeature | CategoricalFeature | TextFeature;
+export interface DateFeature extends FeatureBase {
+  kind: "date";
+  /** mean and std of the fractional year (the other parts are cyclic) */
+  mean: number;
+  std: number;
+  /** the cells have a time of day: hour sin/cos columns too */
+  time: boolean;
+}
+export type Feature = NumericFeature | BooleanFeature | CategoricalFeature | TextFeature | DateFeature;
 
 export interface FeatureSpec {
   version: 1;
   features: Feature[];
   /** total input columns of the network */
   width: number;
+  /** columns left out by default (absent in specs saved before they were) */
+  excluded?: { name: string; reason: ExclusionReason }[];
 }
 
 export type Row = Record<string, unknown>;
@@ -114,6 +130,7 @@ export function inferKind(values: unknown[]): FeatureKind {
   if (present.length === 0) return "numeric";
   if (present.every((v) => asBoolean(v) !== undefined)) return "boolean";
   if (present.every((v) => asNumber(v) !== undefined)) return "numeric";
+  if (present.every((v) => typeof v === "string" && parseDate(v) !== undefined)) return "date";
   const distinct = new Set(present.map(String));
   const long = present.filter((v) => String(v).includes(" ") || String(v).length > 40).length;
   if (distinct.size <= MAX_CATEGORIES && long < present.length / 2) return "categorical";
@@ -129,6 +146,8 @@ function widthOf(f: Feature): number {
       return f.categories.length + 1;
     case "text":
       return f.dims;
+    case "date":
+      return dateWidth(f.time) + 1;
   }
 }
 
@@ -138,44 +157,87 @@ function widthOf(f: Feature): number {
  * naming the row and field.
  */
 export function inferSpec(rows: Row[], names: string[], kinds: Partial<Record<string, FeatureKind>> = {}): FeatureSpec {
-  const features: Feature[] = names.map((name) => {
-    const values = rows.map((r) => r[name]);
-    const kind = kinds[name] ?? inferKind(values);
-    const missing = values.filter(isMissing).length;
-    const base = { name, count: rows.length, missing };
-    if (kind === "numeric") {
-      let sum = 0;
-      let n = 0;
-      values.forEach((v, i) => {
-        if (isMissing(v)) return;
-        const x = asNumber(v);
-        if (x === undefined || !fitsFloat32(x)) {
-          throw new FeatureError(`row ${i}: ${name} must be a finite float32 number, got ${JSON.stringify(v)}`, [
-            { path: `${i}.${name}`, message: "expected a finite number" },
-          ]);
-        }
-        sum += x;
-        n++;
-      });
-      const mean = n ? sum / n : 0;
-      let sq = 0;
-      for (const v of values) if (!isMissing(v)) sq += ((asNumber(v) as number) - mean) ** 2;
-      const std = n ? Math.sqrt(sq / n) : 0;
-      // sklearn's StandardScaler leaves constant columns unscaled (scale 1)
-      return { ...base, kind, mean, std: std > 0 ? std : 1 };
+  return inferSpecOf(rows.length, (name) => rows.map((r) => r[name]), names, kinds);
+}
+
+/** inferSpec over columns: `valuesOf(name)` gives one column's cells (numbers, strings, null). */
+export function inferSpecOf(
+  count: number,
+  valuesOf: (name: string) => unknown[],
+  names: string[],
+  kinds: Partial<Record<string, FeatureKind>> = {},
+): FeatureSpec {
+  const excluded: { name: string; reason: ExclusionReason }[] = [];
+  const features: Feature[] = [];
+  for (const name of names) {
+    const values = valuesOf(name);
+    const given = kinds[name];
+    if (!given) {
+      const reason = exclusionReason(columnFacts(values, isMissing));
+      if (reason) {
+        excluded.push({ name, reason });
+        continue;
+      }
     }
-    if (kind === "boolean") {
-      const present = values.filter((v) => !isMissing(v));
-      const trues = present.filter((v) => asBoolean(v) === true).length;
-      return { ...base, kind, rate: present.length ? trues / present.length : 0 };
+    features.push(featureOf(name, values, given ?? inferKind(values), count));
+  }
+  return { version: 1, features, width: features.reduce((s, f) => s + widthOf(f), 0), excluded };
+}
+
+function featureOf(name: string, values: unknown[], kind: FeatureKind, count: number): Feature {
+  const missing = values.filter(isMissing).length;
+  const base = { name, count, missing };
+  if (kind === "numeric") {
+    let sum = 0;
+    let n = 0;
+    values.forEach((v, i) => {
+      if (isMissing(v)) return;
+      const x = asNumber(v);
+      if (x === undefined || !fitsFloat32(x)) {
+        throw new FeatureError(`row ${i}: ${name} must be a finite float32 number, got ${JSON.stringify(v)}`, [
+          { path: `${i}.${name}`, message: "expected a finite number" },
+        ]);
+      }
+      sum += x;
+      n++;
+    });
+    const mean = n ? sum / n : 0;
+    let sq = 0;
+    for (const v of values) if (!isMissing(v)) sq += ((asNumber(v) as number) - mean) ** 2;
+    const std = n ? Math.sqrt(sq / n) : 0;
+    // sklearn's StandardScaler leaves constant columns unscaled (scale 1)
+    return { ...base, kind, mean, std: std > 0 ? std : 1 };
+  }
+  if (kind === "boolean") {
+    const present = values.filter((v) => !isMissing(v));
+    const trues = present.filter((v) => asBoolean(v) === true).length;
+    return { ...base, kind, rate: present.length ? trues / present.length : 0 };
+  }
+  if (kind === "categorical") {
+    const categories = [...new Set(values.filter((v) => !isMissing(v)).map((v) => String(v)))].sort();
+    return { ...base, kind, categories };
+  }
+  if (kind === "date") return dateFeature(base, values);
+  return { ...base, kind: "text", dims: TEXT_DIMS };
+}
+
+function dateFeature(base: { name: string; count: number; missing: number }, values: unknown[]): DateFeature {
+  const years: number[] = [];
+  let time = false;
+  values.forEach((v, i) => {
+    if (isMissing(v)) return;
+    const d = parseDate(String(v));
+    if (!d) {
+      throw new FeatureError(`row ${i}: ${base.name} must be a date such as 2012-01-31, got ${JSON.stringify(v)}`, [
+        { path: `${i}.${base.name}`, message: "expected an ISO date" },
+      ]);
     }
-    if (kind === "categorical") {
-      const categories = [...new Set(values.filter((v) => !isMissing(v)).map((v) => String(v)))].sort();
-      return { ...base, kind, categories };
-    }
-    return { ...base, kind: "text", dims: TEXT_DIMS };
+    time ||= d.time;
+    years.push(fractionalYear(d.ms));
   });
-  return { version: 1, features, width: features.reduce((s, f) => s + widthOf(f), 0) };
+  const mean = years.length ? years.reduce((a, b) => a + b, 0) / years.length : 0;
+  const std = years.length ? Math.sqrt(years.reduce((a, y) => a + (y - mean) ** 2, 0) / years.length) : 0;
+  return { ...base, kind: "date", mean, std: std > 0 ? std : 1, time };
 }
 
 /** FNV-1a, 32 bit: stable across platforms and versions, which a saved spec needs. */
@@ -213,18 +275,51 @@ function hashText(text: string, out: Float32Array, offset: number, dims: number)
  */
 export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
   const absent = new Set<string>();
-  const issues: { path: string; message: string }[] = [];
   for (const f of spec.features) if (rows.some((r) => !(f.name in r))) absent.add(f.name);
   if (absent.size) {
     throw new FeatureError(`rows are missing required features: ${[...absent].join(", ")}`, [
       ...[...absent].map((name) => ({ path: name, message: "required feature missing" })),
     ]);
   }
-  const out = new Float32Array(rows.length * spec.width);
-  rows.forEach((row, r) => {
+  return encodeWith(
+    spec,
+    rows.length,
+    spec.features.map((f) => (r: number) => (rows[r] as Row)[f.name]),
+  );
+}
+
+/**
+ * encodeRows over columns (the data reader's tables): `valuesOf(name)` gives one column's cells
+ * (numbers with NaN for missing, strings, null). A column it lacks is an error naming it.
+ */
+export function encodeColumns(
+  spec: FeatureSpec,
+  count: number,
+  valuesOf: (name: string) => ArrayLike<unknown> | undefined,
+): Float32Array {
+  const columns = spec.features.map((f) => valuesOf(f.name));
+  const absent = spec.features.filter((_, k) => columns[k] === undefined).map((f) => f.name);
+  if (absent.length) {
+    throw new FeatureError(
+      `the data is missing required features: ${absent.join(", ")}`,
+      absent.map((name) => ({ path: name, message: "required feature missing" })),
+    );
+  }
+  return encodeWith(
+    spec,
+    count,
+    columns.map((c) => (r: number) => (c as ArrayLike<unknown>)[r]),
+  );
+}
+
+function encodeWith(spec: FeatureSpec, count: number, cells: ((r: number) => unknown)[]): Float32Array {
+  const issues: { path: string; message: string }[] = [];
+  const out = new Float32Array(count * spec.width);
+  for (let r = 0; r < count; r++) {
     let col = r * spec.width;
-    for (const f of spec.features) {
-      const v = row[f.name];
+    for (let k = 0; k < spec.features.length; k++) {
+      const f = spec.features[k] as Feature;
+      const v = (cells[k] as (r: number) => unknown)(r);
       const missing = isMissing(v);
       switch (f.kind) {
         case "numeric": {
@@ -255,10 +350,24 @@ export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
         case "text":
           if (!missing) hashText(String(v), out, col, f.dims);
           break;
+        case "date": {
+          const d = missing ? undefined : parseDate(String(v));
+          if (!missing && !d)
+            issues.push({
+              path: `${r}.${f.name}`,
+              message: `expected a date such as 2012-01-31, got ${JSON.stringify(v)}`,
+            });
+          if (d) {
+            out[col] = (fractionalYear(d.ms) - f.mean) / f.std;
+            cyclicParts(d.ms, f.time, out, col + 1);
+          }
+          out[col + dateWidth(f.time)] = d ? 0 : 1;
+          break;
+        }
       }
       col += widthOf(f);
     }
-  });
+  }
   if (issues.length) {
     const first = issues[0] as { path: string; message: string };
     throw new FeatureError(`${first.path}: ${first.message}`, issues.slice(0, 100));

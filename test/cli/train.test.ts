@@ -94,11 +94,14 @@ describe("cli train", () => {
 
   test("exits with failure and a clear line for unreadable or bad data", async () => {
     const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
-    writeFileSync(join(dir, "bad.csv"), "a,b,y\n1,2,x\n3,oops,y\n");
+    writeFileSync(join(dir, "bad.csv"), "a,b,y\n1,2,x\n3,y\n");
     writeFileSync(join(dir, "one.csv"), "a,y\n1,x\n2,x\n");
     const cases: [string[], RegExp][] = [
       [["--csv", "nope.csv", "--target", "y"], /cannot read nope.csv: ENOENT/],
-      [["--csv", join(dir, "bad.csv"), "--target", "y"], /row 2 \(line 3\), column "b": "oops" is not a finite number/],
+      [
+        ["--csv", join(dir, "bad.csv"), "--target", "y"],
+        /bad.csv: row 2 \(line 3\) has 2 fields, but the header has 3: column 3 "y" is missing/,
+      ],
       [["--csv", join(dir, "one.csv"), "--target", "y", "--no-early-stopping"], /at least 2 classes/],
       [["--csv", "iris_train.csv", "--target", "colour"], /no column named "colour"/],
     ];
@@ -121,8 +124,8 @@ describe("cli train", () => {
     const { io } = fakeIo();
     io.env = { ML_CPU_THREADS: "3" };
     expect(await run([...iris, "--epochs", "2", "--backend", "cpu", "--json"], io, spy)).toBe(EXIT.ok);
-    // 6 · 120 rows · (4·16 + 16·3 weights) · 2 epochs
-    expect(seen).toEqual([{ compute: "cpu", threads: 3, workSize: 6 * 120 * 112 * 2 }]);
+    // 6 · 120 rows · (8·16 + 16·3 weights: 4 numbers, each with its missing flag) · 2 epochs
+    expect(seen).toEqual([{ compute: "cpu", threads: 3, workSize: 6 * 120 * 176 * 2 }]);
   });
 
   test("exits with the config code when an ML_* setting is invalid", async () => {

@@ -1,7 +1,7 @@
 /** The CSV writer every export uses: RFC 4180 quoting, formula cells neutralised, numbers kept. */
 import { describe, expect, test } from "bun:test";
-import { readRecords } from "../../src/datasets/csv-reader";
 import { csvField, csvTable } from "../../src/datasets/csv-writer";
+import { readRecords } from "../csv-records";
 
 describe("csv-writer", () => {
   test("neutralises text that a spreadsheet would run as a formula", () => {

@@ -1,39 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CsvReader, readRecords, UnclosedQuote } from "../../src/datasets/csv-reader";
 import { boundaryOf, formParts } from "../../src/datasets/multipart";
-
-const TRICKY = '\uFEFFa,"b ""q""",c\r\n1,"x,\r\ny",\r\n\n"",2,"""" \n3,4,5';
-
-function recordsInChunks(text: string, size: number) {
-  const out: [string[], number][] = [];
-  const reader = new CsvReader((fields, line) => out.push([fields, line]));
-  for (let i = 0; i < text.length; i += size) reader.push(text.slice(i, i + size));
-  reader.end();
-  return out;
-}
-
-describe("CsvReader", () => {
-  test("reads quotes, escaped quotes, embedded commas and line breaks, CRLF; skips blank lines", () => {
-    expect(readRecords(TRICKY.slice(1)).map((r) => [r.fields, r.line])).toEqual([
-      [["a", 'b "q"', "c"], 1],
-      [["1", "x,\r\ny", ""], 2],
-      [["", "2", '" '], 5],
-      [["3", "4", "5"], 6],
-    ]);
-  });
-
-  test("gives the same records whatever the chunk boundaries", () => {
-    const whole = recordsInChunks(TRICKY.slice(1), TRICKY.length);
-    for (const size of [1, 2, 3, 5, 8]) expect(recordsInChunks(TRICKY.slice(1), size)).toEqual(whole);
-  });
-
-  test("an unclosed quote names the line it opened on", () => {
-    const reader = new CsvReader(() => {});
-    reader.push('a,b\n1,"never\nclosed');
-    expect(() => reader.end()).toThrow(UnclosedQuote);
-    expect(() => reader.end()).toThrow("line 2");
-  });
-});
 
 async function encoded(form: FormData) {
   const res = new Response(form);

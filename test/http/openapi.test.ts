@@ -61,8 +61,10 @@ describe("GET /openapi.json", () => {
     expect(train.properties.model_key.pattern).toBeString();
     expect(train.properties.task_type.enum).toEqual(["classification", "regression"]);
     const predict = doc.paths["/predict"].post.requestBody.content["application/json"].schema;
-    expect(predict.required).toEqual(expect.arrayContaining(["model_key", "data"]));
+    // exactly one of data (rows) or dataset_id (batch scoring) is given
+    expect(predict.required).toEqual(["model_key"]);
     expect(predict.properties.data.anyOf).toHaveLength(2);
+    expect(predict.properties.dataset_id.type).toBe("string");
     const format = doc.paths["/predict"].post.parameters.find((p: { name: string }) => p.name === "format");
     expect(format).toMatchObject({ in: "query", required: false, schema: { enum: ["json", "csv"] } });
     expect(doc.paths["/jobs"].get.parameters.map((p: { name: string }) => p.name)).toContain("status");

@@ -90,7 +90,7 @@ describe("feature spec", () => {
   });
 
   test("a constant numeric column is left unscaled rather than divided by zero", () => {
-    const s = inferSpec([{ c: 5 }, { c: 5 }], ["c"]);
+    const s = inferSpec([{ c: 5 }, { c: 5 }], ["c"], { c: "numeric" });
     const x = encodeRows(s, [{ c: 7 }]);
     expect(x[0]).toBe(2);
     expect(Number.isFinite(x[0])).toBe(true);

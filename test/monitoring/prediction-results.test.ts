@@ -5,7 +5,7 @@
  * number a float32 model cannot take is refused before anything is logged.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readRecords } from "../../src/datasets/csv-reader";
+import { readRecords } from "../csv-records";
 import { ADMIN_PASSWORD, Browser, startUi } from "../ui/helpers";
 import { features, normalRows, trainModel } from "./helpers";
 

@@ -238,6 +238,27 @@ describe("forms without JavaScript", () => {
     expect(many.status).toBe(303);
     expect(mainText((await user.get(many.location as string)).text)).toContain("120 predictions");
 
+    // batch scoring of the uploaded dataset, as a job, from the same form
+    const scored = await user.post("/ui/predict", {
+      model: "iris",
+      mode: "many",
+      rows_json: "",
+      dataset_id: datasetId,
+    });
+    expect(scored.status).toBe(303);
+    await svc.runtime.jobs.idle();
+    expect(mainText((await user.get(scored.location as string)).text)).toContain("120 predictions");
+    const scoredCsv = await user.get(`${scored.location}/export/csv`);
+    expect(scoredCsv.text.trim().split("\n")).toHaveLength(121);
+    const unknown = await user.post("/ui/predict", {
+      model: "iris",
+      mode: "many",
+      rows_json: "",
+      dataset_id: "ds_nope",
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.text).toMatch(/id="f-dataset_id-err"/);
+
     const confirm = await user.get("/ui/models/iris/rollback/1.0.0");
     expect(mainText(confirm.text)).toContain("Roll back iris?");
     const rolled = await user.post("/ui/models/iris/rollback/1.0.0");

@@ -15,6 +15,8 @@ export interface DatasetItem {
   columns: string[];
   column_count?: number;
   created_at: string;
+  /** what the reader decided per column (uploads since profiles exist); warnings are shown as they are */
+  profile?: { warnings: string[] } | null;
 }
 
 /** columns of the preview table on a dataset's page: a 10,000-column file stays a readable page */
@@ -112,6 +114,16 @@ export function DatasetPage(p: { dataset: DatasetItem; rows: Record<string, unkn
         {d.row_count} rows, {d.columns.length} columns, {kb(d.size_bytes)}.{" "}
         <a href={`/ui/train?dataset=${d.id}`}>Train on it</a>
       </p>
+      {d.profile && d.profile.warnings.length > 0 ? (
+        <section aria-labelledby="profile-h">
+          <h2 id="profile-h">How the columns were read</h2>
+          <ul>
+            {d.profile.warnings.map((w) => (
+              <li>{w}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <div class="table-wrap" tabindex={0}>
         <table>
           <caption>

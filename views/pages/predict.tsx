@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /** Predict: pick a model; one row through a form from its feature spec, or many as JSON or CSV; results. */
 import { Status } from "../components/chrome";
-import { Csrf, FieldMessages, FormError, type FormState, Select, TextArea } from "../components/form";
+import { Csrf, Field, FieldMessages, FormError, type FormState, Select, TextArea } from "../components/form";
 
 export interface FeatureInput {
   field: string;
@@ -98,17 +98,23 @@ export function PredictPage(p: {
               hint={`An array of objects with the fields ${p.features.map((f) => f.name).join(", ")}`}
             />
             <div class="field">
-              <label for="f-csv">Or a CSV file</label>
+              <label for="f-csv">Or a file: CSV (any of , ; tab |, or gzip), NDJSON or Parquet</label>
               <input
                 id="f-csv"
                 name="csv"
                 type="file"
-                accept=".csv,text/csv"
+                accept=".csv,.tsv,.gz,.ndjson,.jsonl,.parquet,text/csv"
                 aria-invalid={p.many.errors.csv ? "true" : undefined}
                 aria-describedby={p.many.errors.csv ? "f-csv-err" : undefined}
               />
               <FieldMessages name="csv" error={p.many.errors.csv} />
             </div>
+            <Field
+              form={p.many}
+              name="dataset_id"
+              label="Or an uploaded dataset"
+              hint="Its id (ds_…, on the Datasets page): every row is scored as a job, in the file's order"
+            />
             <p>
               <button type="submit">Predict all</button>
             </p>

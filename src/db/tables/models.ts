@@ -14,6 +14,8 @@ export interface DatasetsTable {
   created_by: number | null;
   created_at: string;
   last_used_at: string | null;
+  /** JSON DatasetProfile (0013); null before profiles and for JSON rows */
+  profile: string | null;
 }
 
 export interface ModelsTable {

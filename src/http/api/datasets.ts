@@ -210,7 +210,7 @@ export function datasetRoutes(deps: DatasetDeps) {
         const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
         noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });
         c.header("Location", `/datasets/${ds.id}`);
-        return c.json(shownDataset(ds), 201);
+        return c.json({ ...shownDataset(ds), profile: ds.profile }, 201);
       } catch (e) {
         await staged?.file.discard();
         throw e;
@@ -243,7 +243,8 @@ export function datasetRoutes(deps: DatasetDeps) {
   );
 
   app.get("/datasets/:id", requireRole("user"), responds({ 200: DatasetShape }), async (c) => {
-    return c.json(shownDataset(await datasetForUser(deps, signedIn(c), c.req.param("id"))));
+    const ds = await datasetForUser(deps, signedIn(c), c.req.param("id"));
+    return c.json({ ...shownDataset(ds), profile: ds.profile });
   });
 
   app.get(

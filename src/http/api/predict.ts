@@ -2,13 +2,16 @@
  * `POST /predict` (seed contract): `data` rows → predictions with confidence and every class
  * score, synchronously up to ML_SYNC_PREDICT_MAX_ROWS, as a job beyond that; every prediction
  * is logged; each prediction echoes its `input` (seed 000); `async: true` always answers with a job
- * (seed 001). `POST /quality` scores a version on labelled rows, or without rows on its held-out
- * data plus the model's labelled feedback.
+ * (seed 001). With `dataset_id` instead of `data` (batch scoring) it is always a job, scoring
+ * every row of a stored dataset in its order; `GET /predict/{job_id}?format=csv|ndjson`
+ * downloads the result. `POST /quality` scores a version on labelled rows, or without rows on its
+ * held-out data plus the model's labelled feedback.
  */
 import { Hono } from "hono";
 import * as v from "valibot";
+import { datasetForUser } from "../../datasets/store";
 import { invalid, ServiceError } from "../../errors";
-import { predictionJob, predictionsCsv } from "../../jobs/predict-results";
+import { predictionJob, predictionsCsv, predictionsNdjson } from "../../jobs/predict-results";
 import { versionQuality } from "../../jobs/quality";
 import { enqueue, jobView } from "../../jobs/queue";
 import { FeatureError, FLOAT32_MAX, type Row, unrepresentableNumbers } from "../../ml/features";
@@ -31,16 +34,23 @@ const Rows = v.union([v.pipe(v.array(v.record(v.string(), Cell)), v.minLength(1)
 /** seed 000 clients name versions `v1.0.0` */
 const Version = v.pipe(v.string(), v.transform(canonicalVersion));
 
-export const PredictBody = strictBody({
-  /** a model key, or `model_key@alias` */
-  model_key: v.pipe(v.string(), v.minLength(1)),
-  version: v.optional(Version),
-  /** a named alias of the model (`champion`, `challenger`, …) instead of a version */
-  alias: v.optional(v.pipe(v.string(), v.minLength(1))),
-  data: Rows,
-  /** seed 001's contract: always answer with a job (`GET /predict/{job_id}`), whatever the size */
-  async: v.optional(v.boolean(), false),
-});
+export const PredictBody = v.pipe(
+  strictBody({
+    /** a model key, or `model_key@alias` */
+    model_key: v.pipe(v.string(), v.minLength(1)),
+    version: v.optional(Version),
+    /** a named alias of the model (`champion`, `challenger`, …) instead of a version */
+    alias: v.optional(v.pipe(v.string(), v.minLength(1))),
+    data: v.optional(Rows),
+    /** batch scoring: every row of this stored dataset, as a job */
+    dataset_id: v.optional(v.pipe(v.string(), v.minLength(1))),
+    /** seed 001's contract: always answer with a job (`GET /predict/{job_id}`), whatever the size */
+    async: v.optional(v.boolean(), false),
+  }),
+  v.check((b) => (b.data === undefined) !== (b.dataset_id === undefined), "give exactly one of data or dataset_id"),
+);
+
+const Format = v.object({ format: v.optional(v.picklist(["json", "csv", "ndjson"])) });
 
 export const QualityBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
@@ -66,6 +76,10 @@ export const PredictResult = v.object({
 });
 
 const PREDICTIONS_CSV = { media: "text/csv", schema: { type: "string", description: "one row per prediction" } };
+const PREDICTIONS_NDJSON = {
+  media: "application/x-ndjson",
+  schema: { type: "string", description: "one JSON line per prediction" },
+};
 /** A row of cells PredictBody takes, every number finite and within float32 (checkNumbers' rule). */
 function plainRow(r: unknown): boolean {
   if (typeof r !== "object" || r === null || Array.isArray(r)) return false;
@@ -138,7 +152,27 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         const started = performance.now();
         const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
         const body = c.req.valid("json");
-        const rows = asRows(body.data);
+        if (body.dataset_id !== undefined) {
+          const { modelKey, version } = await predictionTarget(deps.db, body);
+          const ds = await datasetForUser(deps, signedIn(c), body.dataset_id);
+          if (version) await runtime.models.load(modelKey, version);
+          else await runtime.models.active(modelKey);
+          const job = await enqueue(deps.db, {
+            type: "predict",
+            modelKey,
+            version: version ?? null,
+            params: { model_key: modelKey, version: version ?? null, dataset_id: ds.id },
+            createdBy: signedIn(c).userId ?? null,
+            now: now().toISOString(),
+            traceId: c.get("traceId"),
+          });
+          runtime.jobs.kick();
+          return c.json(
+            { job_id: job.id, status: job.status, model_key: modelKey, dataset_id: ds.id, rows: ds.row_count },
+            202,
+          );
+        }
+        const rows = asRows(body.data as Row | Row[]);
         // the rows themselves are in the prediction log: the audit event names them, it does not copy them
         noteAudit(c, { input: { model_key: body.model_key, version: body.version ?? null, rows: rows.length } });
         checkNumbers(rows, "data");
@@ -197,15 +231,22 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
     .get(
       "/predict/:job_id",
       requireRole("user"),
-      queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
-      responds({ 200: [Job, PREDICTIONS_CSV] }),
+      queryParams(Format),
+      responds({ 200: [Job, PREDICTIONS_CSV, PREDICTIONS_NDJSON] }),
       async (c) => {
         const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
         const view = jobView(job);
-        if (job.status === "completed" && c.req.valid("query").format === "csv") {
+        const format = c.req.valid("query").format;
+        if (job.status === "completed" && format === "csv") {
           return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
             "content-type": "text/csv; charset=utf-8",
             "content-disposition": `attachment; filename="${job.id}.csv"`,
+          });
+        }
+        if (job.status === "completed" && format === "ndjson") {
+          return c.body(predictionsNdjson(view.result.predictions), 200, {
+            "content-type": "application/x-ndjson; charset=utf-8",
+            "content-disposition": `attachment; filename="${job.id}.ndjson"`,
           });
         }
         return c.json(view);

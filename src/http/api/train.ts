@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { namedRow } from "../../datasets/column-names";
 import { datasetForUser } from "../../datasets/store";
 import { startTraining } from "../../jobs/start-training";
+import { FEATURE_KINDS } from "../../ml/features";
 import { DEFAULT_MODEL_TYPE, MODEL_TYPES } from "../../ml/kinds";
 import { CANONICAL_VERSION_PATTERN, canonicalVersion } from "../../registry/artifact";
 import type { AppDeps, AppEnv } from "../env";
@@ -47,6 +48,8 @@ const TrainFields = {
   task_type: v.optional(v.picklist(["classification", "regression"])),
   target_field: v.pipe(v.string(), v.minLength(1)),
   feature_fields: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
+  /** a kind per column, overriding inference (and keeping a column that would be left out as an ID or constant) */
+  feature_types: v.optional(v.record(v.string(), v.picklist(FEATURE_KINDS))),
   items: v.optional(v.pipe(v.array(namedRow(Cell)), v.minLength(1), v.maxLength(1_000_000))),
   dataset_id: v.optional(v.string()),
   /** seed 000's clients send it; the data is named by dataset_id or kept as `<model_key>-train` */

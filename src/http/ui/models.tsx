@@ -70,7 +70,9 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
               ? `one-hot over ${f.categories.length} values + unknown`
               : f.kind === "text"
                 ? `hashed n-grams, ${f.dims} dimensions`
-                : `boolean (true in ${(f.rate * 100).toFixed(0)}%)`,
+                : f.kind === "date"
+                  ? `date: year, month, weekday, day of year${f.time ? ", hour" : ""} + missing flag`
+                  : `boolean (true in ${(f.rate * 100).toFixed(0)}%)`,
       }));
       const done = c.req.query("done");
       const notice =

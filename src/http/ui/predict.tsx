@@ -7,8 +7,8 @@
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
-import { looksNumeric } from "../../datasets/csv-check";
-import { readRecords } from "../../datasets/csv-reader";
+import { chunksOfBytes, readTable, tableRows } from "../../datasets/reader";
+import { datasetForUser, readOptions } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import { type PredictionResult, predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, getJob } from "../../jobs/queue";
@@ -35,27 +35,22 @@ function featureInputs(loaded: LoadedVersion): FeatureInput[] {
           ? "true or false"
           : f.kind === "text"
             ? "text"
-            : "one of the values seen in training",
+            : f.kind === "date"
+              ? "a date such as 2024-01-31 (a time may follow)"
+              : "one of the values seen in training",
   }));
 }
 
-function csvRows(text: string): Row[] {
-  const [header, ...records] = readRecords(text);
-  if (!header || records.length === 0)
-    throw new ServiceError(422, "validation_failed", "the CSV needs a header and rows");
-  return records.map(({ fields }) =>
-    Object.fromEntries(
-      header.fields.map((col, j) => {
-        const cell = fields[j] ?? "";
-        return [col, cell.trim() === "" ? null : looksNumeric(cell) ? Number(cell) : cell];
-      }),
-    ),
-  );
+/** A CSV (any delimiter, gzip or not), NDJSON or Parquet file as rows, through the one reader. */
+async function fileRows(file: File, config: UiDeps<"config">["config"]): Promise<Row[]> {
+  const table = await readTable(chunksOfBytes(new Uint8Array(await file.arrayBuffer())), readOptions(config));
+  if (table.rows === 0) throw new ServiceError(422, "validation_failed", "the file needs a header and rows");
+  return tableRows(table);
 }
 
 type Predictions = { predictions: PredictionResult[] };
 
-export function predictPages(deps: UiDeps<"now" | "runtime">) {
+export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
   const { runtime } = deps;
 
   const page = async (
@@ -99,6 +94,26 @@ export function predictPages(deps: UiDeps<"now" | "runtime">) {
       const values: Record<string, string> = {};
       for (const [k, val] of Object.entries(body)) if (typeof val === "string" && k !== "_csrf") values[k] = val;
       const many = body.mode === "many";
+      const datasetId = many ? values.dataset_id?.trim() : undefined;
+      if (datasetId) {
+        let ds: Awaited<ReturnType<typeof datasetForUser>>;
+        try {
+          ds = await datasetForUser(deps, signedIn(c), datasetId);
+        } catch (e) {
+          if (!(e instanceof ServiceError)) throw e;
+          return page(c, model, { many: { values, errors: { dataset_id: e.message } } }, 422);
+        }
+        const job = await enqueue(deps.db, {
+          type: "predict",
+          modelKey: model,
+          version: loaded.version,
+          params: { model_key: model, version: loaded.version, dataset_id: ds.id },
+          createdBy: signedIn(c).userId,
+          now: deps.now().toISOString(),
+        });
+        runtime.jobs.kick();
+        return seeOther(c, `/ui/predict/results/${job.id}`);
+      }
       let rows: Row[];
       try {
         if (!many) {
@@ -108,7 +123,7 @@ export function predictPages(deps: UiDeps<"now" | "runtime">) {
             ),
           ];
         } else if (body.csv instanceof File && body.csv.size > 0) {
-          rows = csvRows(await body.csv.text());
+          rows = await fileRows(body.csv, deps.config);
         } else {
           let parsed: unknown;
           try {
@@ -163,10 +178,10 @@ export function predictPages(deps: UiDeps<"now" | "runtime">) {
     })
     .get("/ui/predict/results/:id", requireRole("user"), async (c) => {
       const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
-      const params = JSON.parse(job.params) as { model_key: string; data: Row[] };
+      const params = JSON.parse(job.params) as { model_key: string; data?: Row[] };
       const result = job.result ? (JSON.parse(job.result) as Predictions) : null;
       const preds = result?.predictions ?? [];
-      const rows = preds.slice(0, SHOWN).map((p, i) => ({ ...p, input: params.data[i] ?? {} }));
+      const rows = preds.slice(0, SHOWN).map((p, i) => ({ ...p, input: params.data?.[i] ?? {} }));
       const body = (
         <ResultsPage
           jobId={job.id}
@@ -185,11 +200,12 @@ export function predictPages(deps: UiDeps<"now" | "runtime">) {
       const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
       if (job.status !== "completed" || !job.result)
         throw new ServiceError(409, "conflict", `job ${job.id} is ${job.status}`);
-      const params = JSON.parse(job.params) as { data: Row[] };
+      // a dataset's batch keeps its inputs in the dataset, not in the job
+      const params = JSON.parse(job.params) as { data?: Row[] };
       const preds = (JSON.parse(job.result) as Predictions).predictions;
       const name = `predictions-${job.id}`;
       if (c.req.param("format") === "json") {
-        const rows = preds.map((p, i) => ({ ...params.data[i], ...p }));
+        const rows = preds.map((p, i) => ({ ...params.data?.[i], ...p }));
         return c.body(JSON.stringify(rows, null, 1), 200, {
           "content-type": "application/json",
           "content-disposition": `attachment; filename="${name}.json"`,

@@ -13,6 +13,7 @@
  * `prediction` [N] (label or value) and, for classification, `probabilities` [N,classes] in the
  * order of the model's classes. Opsets: ai.onnx 13, ai.onnx.ml 2.
  */
+import { dateWidth } from "../dates";
 import type { Feature, FeatureSpec } from "../features";
 import type { Label, MlpModel } from "../model";
 import { DataType, type DataTypeId, model, type NodeSpec, node, type TensorValues, tensor, valueInfo } from "./proto";
@@ -102,6 +103,7 @@ function featureBlock(g: GraphBuilder, f: Feature, i: number): string[] {
       return [g.op("Flatten", [hot], `${at}/columns`, { attributes: { axis: 1 } })];
     }
     case "text":
+    case "date":
       return [f.name];
   }
 }
@@ -120,6 +122,13 @@ function inputInfo(f: Feature) {
         DataType.FLOAT,
         ["N", f.dims],
         `text, hashed by mlservice into ${f.dims} L2-normalised floats (README: ONNX export)`,
+      );
+    case "date":
+      return valueInfo(
+        f.name,
+        DataType.FLOAT,
+        ["N", dateWidth(f.time) + 1],
+        `date, encoded by mlservice: standardised year, cyclic parts, missing flag (README: ONNX export)`,
       );
   }
 }

@@ -1,9 +1,10 @@
 /**
- * An incremental RFC 4180 reader: text goes in as chunks of any size (a quote, an escaped
+ * Tests' reference CSV record reader (the service reads data through src/datasets/reader/):
+ * an incremental RFC 4180 reader: text goes in as chunks of any size (a quote, an escaped
  * quote or a CRLF may be split between two), records come out with the file line they start
  * on. Fields may be quoted, with commas, line breaks and doubled quotes inside. Blank lines
- * are skipped. Like src/ml/csv.ts it is lenient about text after a closing quote (`"a"b` is
- * `ab`); unlike it, it never needs the whole file in memory.
+ * are skipped. It is lenient about text after a closing quote (`"a"b` is
+ * `ab`); used to check what the service writes, field by field as text.
  */
 
 export type OnRecord = (fields: string[], line: number) => void;

@@ -1,0 +1,62 @@
+/**
+ * A data file for the CLI (train, predict): CSV (gzip or not), NDJSON or Parquet, streamed from
+ * disk through the service's one reader, with the service's limits from the config. A refusal
+ * becomes a DataFileError naming the file, row and column.
+ */
+import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Config } from "../config";
+import { readTable, type Table } from "../datasets/reader";
+import { readOptions } from "../datasets/store";
+import { ServiceError } from "../errors";
+
+export class DataFileError extends Error {
+  override name = "DataFileError";
+}
+
+export async function readDataFile(
+  cwd: string,
+  path: string,
+  config: Pick<Config, "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">,
+): Promise<Table> {
+  const stream = createReadStream(resolve(cwd, path), { highWaterMark: 1 << 20 });
+  try {
+    return await readTable(stream as AsyncIterable<Uint8Array>, readOptions(config));
+  } catch (e) {
+    if (e instanceof ServiceError) throw new DataFileError(`${path}: ${e.message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new DataFileError(`cannot read ${path}: ${code}`);
+    throw e;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** One column's cells (number, string or null) at `rows`, or undefined when the table lacks it. */
+export function cellsAt(table: Table, name: string, rows: ArrayLike<number>): (number | string | null)[] | undefined {
+  const col = table.columns.find((c) => c.name === name);
+  if (!col) return undefined;
+  const out = new Array<number | string | null>(rows.length);
+  if (col.type === "number") {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as number;
+      out[i] = col.missing[r] ? null : (col.values[r] as number);
+    }
+  } else {
+    for (let i = 0; i < rows.length; i++) {
+      const code = col.codes[rows[i] as number] as number;
+      out[i] = code < 0 ? null : (col.dictionary[code] as string);
+    }
+  }
+  return out;
+}
+
+/** Writes a command's output file (predictions), replacing it. */
+export async function writeOutputFile(cwd: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFile(resolve(cwd, path), text);
+  } catch (e) {
+    throw new DataFileError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
