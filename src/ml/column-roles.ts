@@ -22,13 +22,15 @@ export interface ColumnFacts {
    * also after a sample or a split has taken some out (measurements rarely look like that)
    */
   sequenceLike: boolean;
+  /** half the present values or more are prose (a space, or over 40 characters): text, never an ID */
+  prose: boolean;
 }
 
 /** Why a column is left out by default, or null to keep it. */
 export function exclusionReason(f: ColumnFacts): ExclusionReason | null {
   if (f.distinct === 0 || (f.distinct === 1 && f.missing === 0)) return "constant";
   const unique = f.missing === 0 && f.distinct === f.rows && f.rows >= MIN_ID_ROWS;
-  if (unique && (!f.numeric || f.sequenceLike)) return "id";
+  if (unique && ((!f.numeric && !f.prose) || f.sequenceLike)) return "id";
   return null;
 }
 
@@ -37,13 +39,18 @@ export function columnFacts(values: ArrayLike<unknown>, isMissing: (v: unknown) 
   const seen = new Set<unknown>();
   let missing = 0;
   let numeric = true;
+  let long = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (isMissing(v)) {
       missing++;
       continue;
     }
-    if (typeof v !== "number") numeric = false;
+    if (typeof v !== "number") {
+      numeric = false;
+      const t = String(v);
+      if (t.includes(" ") || t.length > 40) long++;
+    }
     seen.add(typeof v === "number" ? v : String(v));
   }
   let sequenceLike = false;
@@ -58,7 +65,8 @@ export function columnFacts(values: ArrayLike<unknown>, isMissing: (v: unknown) 
     }
     sequenceLike = integers && isSequenceSpan(min, max, seen.size);
   }
-  return { rows: values.length, missing, distinct: seen.size, numeric, sequenceLike };
+  const prose = !numeric && long >= (values.length - missing) / 2;
+  return { rows: values.length, missing, distinct: seen.size, numeric, sequenceLike, prose };
 }
 
 /** Distinct integers from min to max that many: a numbering rather than a measurement. */

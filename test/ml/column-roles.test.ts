@@ -40,6 +40,13 @@ describe("columns left out by default", () => {
     );
     expect(spec.features.map((f) => f.kind)).toEqual(["numeric"]);
   });
+
+  test("free text is a feature even when no two rows say the same", () => {
+    const titles = rows.map((r, i) => ({ ...r, title: `wireless mouse model ${i} with ${i % 4} buttons` }));
+    const spec = inferSpec(titles, ["title", "customer"]);
+    expect(spec.features.map((f) => [f.name, f.kind])).toEqual([["title", "text"]]);
+    expect(spec.excluded).toEqual([{ name: "customer", reason: "id" }]);
+  });
 });
 
 describe("date columns", () => {

@@ -132,6 +132,7 @@ export class ColumnProfiler implements CellSink {
       distinct,
       numeric: this.isNumeric,
       sequenceLike: this.isNumeric && this.#allInteger && isSequenceSpan(this.#min, this.#max, present),
+      prose: !this.isNumeric && this.#long >= present / 2,
     });
     const warnings: string[] = [];
     const name = `"${this.name}"`;
