@@ -66,7 +66,7 @@ describe("shadow traffic", () => {
     expect(live.body.version).toBe("1.1.0");
     // the answer carries the serving version's predictions and nothing of the shadow's
     for (const p of live.body.predictions) {
-      expect(Object.keys(p).sort()).toEqual(["all_scores", "confidence", "prediction", "prediction_id"]);
+      expect(Object.keys(p).sort()).toEqual(["all_scores", "confidence", "input", "prediction", "prediction_id"]);
     }
     expect(JSON.stringify(live.body)).not.toContain("1.0.0");
 
