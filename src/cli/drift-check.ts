@@ -2,9 +2,8 @@ import { driftCheckDeps } from "../jobs/drift";
 import { createLogger } from "../log";
 import { type DriftCheckResult, runAllDriftChecks, runDriftCheck, WINDOW_HOURS } from "../monitoring/check";
 import { ModelCache } from "../registry/serving";
-import { configFromEnvironment, openStore, type Store } from "../service";
 import { artifactStore } from "../storage/open";
-import { reportStartupError } from "./errors";
+import { openForCommand } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 
 /** What scripts and the systemd timer read from the exit status. */
@@ -43,14 +42,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`mlservice drift-check: ${[...unknown, ...positional.map((p) => `unexpected argument ${p}`)].join("; ")}`);
     return EXIT.usage;
   }
-  let store: Store;
-  let config: ReturnType<typeof configFromEnvironment>;
-  try {
-    config = configFromEnvironment(io.env, io.cwd);
-    store = openStore(config);
-  } catch (e) {
-    return reportStartupError(e, io);
-  }
+  const opened = openForCommand(io);
+  if (typeof opened === "number") return opened;
+  const { config, store } = opened;
   try {
     const deps = driftCheckDeps({
       db: store.db,

@@ -1,6 +1,7 @@
-import { ConfigError } from "../config";
+import { type Config, ConfigError } from "../config";
 import { DatabaseError } from "../db/database";
 import { MigrationError } from "../db/migrator";
+import { configFromEnvironment, openStore, type Store } from "../service";
 import { EXIT, type Io } from "./io";
 
 /**
@@ -17,4 +18,17 @@ export function reportStartupError(e: unknown, io: Io): number {
     return EXIT.failure;
   }
   throw e;
+}
+
+/**
+ * The configuration and the opened database, as every offline command starts; on a bad
+ * setting or an unopenable database the one line is written and the exit code returned.
+ */
+export function openForCommand(io: Io): { config: Config; store: Store } | number {
+  try {
+    const config = configFromEnvironment(io.env, io.cwd);
+    return { config, store: openStore(config) };
+  } catch (e) {
+    return reportStartupError(e, io);
+  }
 }

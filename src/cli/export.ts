@@ -6,8 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { activeVersionOf, type ExportedFile, versionArtifact, versionOnnx } from "../registry/export";
-import { configFromEnvironment, openStore, type Store } from "../service";
-import { reportStartupError } from "./errors";
+import { openForCommand } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 
 const FORMATS = ["onnx", "mlsa"] as const;
@@ -46,14 +45,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   const modelKey = values.model as string;
-  let store: Store;
-  let config: ReturnType<typeof configFromEnvironment>;
-  try {
-    config = configFromEnvironment(io.env, io.cwd);
-    store = openStore(config);
-  } catch (e) {
-    return reportStartupError(e, io);
-  }
+  const opened = openForCommand(io);
+  if (typeof opened === "number") return opened;
+  const { config, store } = opened;
   try {
     const deps = { db: store.db, config };
     const version = values.version ?? (await activeVersionOf(store.db, modelKey));

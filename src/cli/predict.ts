@@ -6,16 +6,14 @@
  */
 import type { Backend } from "../compute/backend";
 import { pickBackend } from "../compute/pick";
-import { ConfigError } from "../config";
 import { tableRows } from "../datasets/reader";
 import { ServiceError } from "../errors";
 import { predictionsCsv, predictionsNdjson } from "../jobs/predict-results";
 import { FeatureError } from "../ml/features";
 import { type LoadedVersion, ModelCache, type Prediction, predictRows } from "../registry/serving";
-import { configFromEnvironment, openStore, type Store } from "../service";
 import { artifactStore } from "../storage/open";
 import { DataFileError, readDataFile, writeOutputFile } from "./data-file";
-import { reportStartupError } from "./errors";
+import { openForCommand } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 
 const CHUNK = 10_000;
@@ -52,18 +50,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`mlservice predict: ${problems.join("; ")} (see mlservice predict --help)`);
     return EXIT.usage;
   }
-  let store: Store;
-  let config: ReturnType<typeof configFromEnvironment>;
-  try {
-    config = configFromEnvironment(io.env, io.cwd);
-    store = openStore(config);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(`predict: ${e.message}`);
-      return EXIT.config;
-    }
-    return reportStartupError(e, io);
-  }
+  const start = openForCommand(io);
+  if (typeof start === "number") return start;
+  const { config, store } = start;
   let opened: Promise<Backend> | undefined;
   const backend = () => {
     opened ??= pickBackend({ compute: "cpu" }).then((b) => b.backend);

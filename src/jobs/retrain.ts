@@ -18,6 +18,7 @@ import { primaryScore } from "../ml/evaluate";
 import { encodeRows, isMissing, type Row } from "../ml/features";
 import { modelKind } from "../ml/kinds";
 import { raiseAlert } from "../monitoring/alerts";
+import { trafficWindow } from "../monitoring/check";
 import { confidentRows, feedbackRows } from "../monitoring/client-data";
 import { type Actor, assertCanChangeModel } from "../registry/ownership";
 import { getModel, getVersion, reserveVersion } from "../registry/registry";
@@ -36,6 +37,28 @@ export const MIN_JUDGED_ROWS = 10;
  * already queued or running (a second one would only race it). `actor` must be the model's
  * owner, a maintainer or an admin (403); a drift-triggered retrain acts as SYSTEM.
  */
+/**
+ * A person's "retrain now" (API, dashboard, seed 004's /model/retrain): the model's traffic of the
+ * last day as client data; 409 when one is already queued or running. Permission as enqueueRetrain.
+ */
+export async function retrainNow(
+  deps: { db: Kysely<DB>; now: () => Date },
+  actor: Actor,
+  modelKey: string,
+  traceId?: string,
+): Promise<JobRow> {
+  const job = await enqueueRetrain(deps, {
+    modelKey,
+    trigger: "manual",
+    window: trafficWindow(deps.now()),
+    createdBy: actor.userId ?? null,
+    actor,
+    traceId,
+  });
+  if (!job) throw conflict(`a retrain of ${modelKey} is already queued or running`);
+  return job;
+}
+
 export async function enqueueRetrain(
   deps: { db: Kysely<DB>; now: () => Date },
   r: {

@@ -6,9 +6,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { conflict } from "../../errors";
-import { enqueueRetrain } from "../../jobs/retrain";
-import { trafficWindow } from "../../monitoring/check";
+import { retrainNow } from "../../jobs/retrain";
 import { checkDriftNow } from "../../monitoring/check-now";
 import { listDriftReports, listRetrainings } from "../../monitoring/reports";
 import { getModel } from "../../registry/registry";
@@ -124,19 +122,7 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
       responds({ 202: Queued }, { errors: { 409: "a retrain of the model is already queued or running" } }),
       async (c) => {
         const key = c.req.param("key");
-        const window = trafficWindow(now());
-        const job = await enqueueRetrain(
-          { db: deps.db, now },
-          {
-            modelKey: key,
-            trigger: "manual",
-            window,
-            createdBy: signedIn(c).userId ?? null,
-            actor: signedIn(c),
-            traceId: c.get("traceId"),
-          },
-        );
-        if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+        const job = await retrainNow({ db: deps.db, now }, signedIn(c), key, c.get("traceId"));
         deps.runtime.jobs.kick();
         return c.json({ job_id: job.id, status: job.status, model_key: key, version: job.version }, 202);
       },

@@ -6,9 +6,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { conflict } from "../../errors";
-import { enqueueRetrain } from "../../jobs/retrain";
-import { trafficWindow } from "../../monitoring/check";
+import { retrainNow } from "../../jobs/retrain";
 import { modelDetail } from "../../registry/queries";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -36,18 +34,7 @@ export function hackathonRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
     })
     .post("/model/retrain", requireRole("user"), jsonBody(strictBody({ model_key: ModelKey })), async (c) => {
       const key = c.req.valid("json").model_key;
-      const identity = signedIn(c);
-      const job = await enqueueRetrain(
-        { db: deps.db, now: deps.now },
-        {
-          modelKey: key,
-          trigger: "manual",
-          window: trafficWindow(deps.now()),
-          createdBy: identity.userId,
-          actor: identity,
-        },
-      );
-      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+      const job = await retrainNow({ db: deps.db, now: deps.now }, signedIn(c), key, c.get("traceId"));
       deps.runtime.jobs.kick();
       return c.json({ job_id: job.id, status: job.status, model_key: key, version: job.version }, 202);
     });

@@ -7,10 +7,9 @@
 import { Hono } from "hono";
 import { AliasesAndShadow } from "../../../views/pages/model-aliases";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
-import { conflict, invalid } from "../../errors";
-import { enqueueRetrain } from "../../jobs/retrain";
+import { invalid } from "../../errors";
+import { retrainNow } from "../../jobs/retrain";
 import { modelKind, recordedModelType } from "../../ml/kinds";
-import { trafficWindow } from "../../monitoring/check";
 import { generateTraffic } from "../../monitoring/demo-traffic";
 import { shadowComparison } from "../../monitoring/shadow-comparison";
 import { rollbackModel } from "../../registry/activation";
@@ -146,18 +145,7 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
     })
     .post("/ui/models/:key/retrain", requireRole("user"), async (c) => {
       const key = c.req.param("key");
-      const identity = signedIn(c);
-      const job = await enqueueRetrain(
-        { db, now: deps.now },
-        {
-          modelKey: key,
-          trigger: "manual",
-          window: trafficWindow(deps.now()),
-          createdBy: identity.userId,
-          actor: identity,
-        },
-      );
-      if (!job) throw conflict(`a retrain of ${key} is already queued or running`);
+      const job = await retrainNow({ db, now: deps.now }, signedIn(c), key, c.get("traceId"));
       runtime.jobs.kick();
       return seeOther(c, `/ui/jobs/${encodeURIComponent(job.id)}`);
     })
