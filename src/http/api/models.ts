@@ -26,6 +26,7 @@ const Paging = {
 };
 const ModelsQuery = v.object(Paging);
 
+const ModelList = v.object({ models: v.array(ModelSummary), total: v.number(), limit: v.number(), offset: v.number() });
 const ModelDetail = v.object({
   ...ModelSummary.entries,
   owner: v.nullable(v.string()),
@@ -58,7 +59,7 @@ const TrendsQuery = v.object({ model_key: v.optional(v.string()), ...Paging });
 export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now" | "runtime">) {
   const { db, now } = deps;
   return new Hono<AppEnv>()
-    .get("/models", requireRole("user"), queryParams(ModelsQuery), responds({ 200: page(ModelSummary) }), async (c) => {
+    .get("/models", requireRole("user"), queryParams(ModelsQuery), responds({ 200: ModelList }), async (c) => {
       const { limit, offset } = c.req.valid("query");
       const { items, total } = await listModelSummaries(db, { limit, offset, order: "model_key" });
       return c.json({ models: items, total, limit, offset });

@@ -64,9 +64,11 @@ export const ModelSummary = v.object({
   target_field: v.string(),
   active_version: v.nullable(v.string()),
   model_type: v.nullable(ModelType),
-  status: v.picklist(["ready", "training", "no_ready_version"]),
+  status: v.picklist(["active", "training", "no_ready_version"]),
   metrics: v.nullable(JsonObject),
-  versions: v.number(),
+  accuracy: v.pipe(v.nullable(v.number()), v.description("the serving version's accuracy, or R² for regression")),
+  last_trained: v.nullable(Timestamp),
+  versions: v.pipe(v.array(v.string()), v.description("every version's name, oldest first")),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -102,7 +104,8 @@ export const PublicUser = v.object({
 });
 
 export const Alert = v.object({
-  id: v.number(),
+  alert_id: v.number(),
+  id: v.pipe(v.number(), v.description("the same as alert_id")),
   type: v.string(),
   severity: v.picklist(["info", "warning", "critical"]),
   model_key: v.nullable(v.string()),
@@ -115,6 +118,7 @@ export const Alert = v.object({
   acknowledged_at: v.nullable(Timestamp),
   dismissed_by: v.nullable(v.string()),
   dismissed_at: v.nullable(Timestamp),
+  dismissible: v.boolean(),
 });
 
 export const DriftCheck = v.object({
