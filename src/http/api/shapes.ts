@@ -56,6 +56,28 @@ export const Dataset = v.object({
   last_used_at: v.nullable(Timestamp),
 });
 
+/** What an upload's columns were found to be (src/datasets/reader/profile.ts); null for data sets stored before profiles. */
+export const DatasetProfile = v.object({
+  format: v.picklist(["csv", "ndjson", "parquet"]),
+  delimiter: v.nullable(v.string()),
+  gzip: v.boolean(),
+  rows: v.number(),
+  columns: v.array(
+    v.object({
+      name: v.string(),
+      kind: v.picklist(["numeric", "boolean", "categorical", "text", "date"]),
+      missing: v.number(),
+      distinct: v.pipe(v.number(), v.description("distinct present values; 101 means more than 100")),
+      excluded: v.nullable(v.picklist(["constant", "id"])),
+      warnings: v.array(v.string()),
+    }),
+  ),
+  warnings: v.array(v.string()),
+});
+
+/** One data set with its profile (upload and `GET /datasets/{id}`). */
+export const ProfiledDataset = v.object({ ...Dataset.entries, profile: v.nullable(DatasetProfile) });
+
 export const ModelType = v.picklist(["mlp", "linear"]);
 
 export const ModelSummary = v.object({
@@ -87,8 +109,26 @@ export const Version = v.object({
   dataset_id: v.nullable(v.string()),
   job_id: v.nullable(v.string()),
   error: v.nullable(v.string()),
+  notes: v.string(),
+  tags: v.array(v.string()),
   created_at: Timestamp,
   completed_at: v.nullable(Timestamp),
+});
+
+/** A model's alias: a name for one of its ready versions. */
+export const Alias = v.object({
+  alias: v.string(),
+  version: v.string(),
+  updated_by: v.nullable(v.string()),
+  updated_at: Timestamp,
+});
+
+/** A version serving after an activation (rollback, promotion, import). */
+export const Activated = v.object({
+  model_key: v.string(),
+  previous_version: v.nullable(v.string()),
+  active_version: v.string(),
+  reason: v.picklist(["trained", "retrained", "imported", "rollback", "promoted"]),
 });
 
 export const PublicUser = v.object({
