@@ -135,6 +135,7 @@ export const PublicUser = v.object({
   id: v.number(),
   username: v.string(),
   role: v.picklist(["user", "admin", "system_admin"]),
+  tier: v.pipe(v.picklist(["user", "admin", "system_admin"]), v.description("seed 001's name for the role")),
   is_active: v.boolean(),
   must_change_password: v.boolean(),
   created_at: Timestamp,
