@@ -42,7 +42,7 @@ describe.skipIf(!python && !process.env.CI)("the Python client", () => {
       expect(out).toContain("unknown model answers: 404 not_found");
       // what the client did is there when asked without it
       const models = await server.call("/models");
-      expect(models.body.items.map((m: { model_key: string }) => m.model_key)).toContain("py-clusters");
+      expect(models.body.models.map((m: { model_key: string }) => m.model_key)).toContain("py-clusters");
       const datasets = await server.call("/datasets");
       expect(datasets.body.items[0]).toMatchObject({ name: "py-clusters-data", row_count: 120 });
     } finally {

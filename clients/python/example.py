@@ -58,7 +58,7 @@ def main():
         print("prediction:", p["prediction"], "confidence %.3f" % p["confidence"])
 
     page = ml.models(limit=10)
-    print("models:", ", ".join(m["model_key"] for m in page["items"]), "(total %d)" % page["total"])
+    print("models:", ", ".join(m["model_key"] for m in page["models"]), "(total %d)" % page["total"])
 
     try:
         ml.predict("no-such-model", {"x": 1, "y": 1})

@@ -171,7 +171,7 @@ class Client:
     # -- models and predictions ---------------------------------------------------------
 
     def models(self, limit=100, offset=0):
-        """A page of models: ``{"items": [...], "total", "limit", "offset"}``."""
+        """A page of models: ``{"models": [...], "total", "limit", "offset"}``."""
         return self.request("GET", "/models", query={"limit": limit, "offset": offset})
 
     def model(self, model_key):
