@@ -101,6 +101,15 @@ describe("declared answer schemas", () => {
     await checked("GET", "/models/:key/versions/:version/curves", `/models/iris/versions/${version}/curves`, 200);
     await checked("PUT", "/models/:key/aliases/:alias", `/models/iris/aliases/champion`, 200, { version });
     await checked("GET", "/models/:key/aliases", "/models/iris/aliases", 200);
+    const viaAlias = await checked("POST", "/predict", "/predict", 200, {
+      model_key: "iris",
+      alias: "champion",
+      data: row,
+    });
+    expect(viaAlias.alias).toBe("champion");
+    const queued = await checked("POST", "/predict", "/predict", 202, { model_key: "iris", data: [row], async: true });
+    await svc.waitJob(queued.job_id);
+    await checked("POST", "/quality", "/quality", 200, { model_key: "iris" });
     await checked("GET", "/models/:key/shadow", "/models/iris/shadow", 200);
     await checked("DELETE", "/models/:key/aliases/:alias", "/models/iris/aliases/champion", 200);
     await checked("GET", "/predictions", "/predictions?model_key=iris", 200);
