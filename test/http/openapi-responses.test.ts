@@ -1,6 +1,7 @@
 /**
  * The answer schemas routes declare with `responds` (src/http/route-doc.ts) are the answers they
- * give: a real session (upload, train, predict, lists, drift, alerts, accounts) is parsed with
+ * give: a real session (upload, train, predict, versions, aliases, ingest, drift, alerts,
+ * webhooks, accounts) is parsed with
  * each route's declared schema. A view that changes shape without its schema fails here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -38,6 +39,8 @@ async function checked(method: string, route: string, path: string, status: numb
   const parsed = v.safeParse(declared(method, route, status), res.body);
   const issues = parsed.issues?.map((i) => `${v.getDotPath(i)}: ${i.message}`) ?? [];
   expect({ route: `${method} ${route}`, issues }).toEqual({ route: `${method} ${route}`, issues: [] });
+  // an object schema drops fields it does not declare: the answer must come back whole
+  expect({ route: `${method} ${route}`, body: parsed.output }).toEqual({ route: `${method} ${route}`, body: res.body });
   return res.body;
 }
 
@@ -52,7 +55,9 @@ describe("declared answer schemas", () => {
       headers: { "x-admin-token": ADMIN_TOKEN },
     });
     expect(upload.status).toBe(201);
-    const dataset = v.parse(declared("POST", "/datasets/upload", 201), await upload.json()) as { id: string };
+    const uploaded = await upload.json();
+    const dataset = v.parse(declared("POST", "/datasets/upload", 201), uploaded) as { id: string };
+    expect(dataset).toEqual(uploaded);
     await checked("GET", "/datasets", "/datasets", 200);
     await checked("GET", "/datasets/:id", `/datasets/${dataset.id}`, 200);
     await checked("GET", "/datasets/:id/preview", `/datasets/${dataset.id}/preview`, 200);
@@ -87,7 +92,40 @@ describe("declared answer schemas", () => {
     await checked("GET", "/events/:id", `/events/${events.items[0].id}`, 200);
     await checked("POST", "/quality", "/quality", 200, { model_key: "iris", items: [{ ...row, species: "setosa" }] });
 
-    await checked("POST", "/drift/check", "/drift/check", 200, { model_key: "iris" });
+    const version = train.version as string;
+    await checked("GET", "/models/:key/versions/:version", `/models/iris/versions/${version}`, 200);
+    await checked("PATCH", "/models/:key/versions/:version", `/models/iris/versions/${version}`, 200, {
+      notes: "first run",
+      tags: ["baseline"],
+    });
+    await checked("GET", "/models/:key/versions/:version/curves", `/models/iris/versions/${version}/curves`, 200);
+    await checked("PUT", "/models/:key/aliases/:alias", `/models/iris/aliases/champion`, 200, { version });
+    await checked("GET", "/models/:key/aliases", "/models/iris/aliases", 200);
+    const viaAlias = await checked("POST", "/predict", "/predict", 200, {
+      model_key: "iris",
+      alias: "champion",
+      data: row,
+    });
+    expect(viaAlias.alias).toBe("champion");
+    const queued = await checked("POST", "/predict", "/predict", 202, { model_key: "iris", data: [row], async: true });
+    await svc.waitJob(queued.job_id);
+    await checked("POST", "/quality", "/quality", 200, { model_key: "iris" });
+    await checked("GET", "/models/:key/shadow", "/models/iris/shadow", 200);
+    await checked("DELETE", "/models/:key/aliases/:alias", "/models/iris/aliases/champion", 200);
+    await checked("GET", "/predictions", "/predictions?model_key=iris", 200);
+    await checked("POST", "/ingest/batch", "/ingest/batch", 200, {
+      model_key: "iris",
+      data: [row, { ...row, species: "setosa" }],
+    });
+    await checked("POST", "/ingest/stream", "/ingest/stream", 200, { model_key: "iris", data: row });
+    await checked("GET", "/stats", "/stats?model_key=iris", 200);
+    await checked("POST", "/demo/generate", "/demo/generate", 200, { model_key: "iris", rows: 20, labels: true });
+    await checked("GET", "/model/status", "/model/status?model_key=iris", 200);
+    await checked("POST", "/reload_model", "/reload_model", 200, { model_key: "iris" });
+
+    const check = await checked("POST", "/drift/check", "/drift/check", 200, { model_key: "iris" });
+    await checked("GET", "/drift/checks", "/drift/checks?model_key=iris", 200);
+    await checked("GET", "/drift/checks/:id", `/drift/checks/${check.check_id}`, 200);
     await checked("GET", "/drift/daily-reports", "/drift/daily-reports", 200);
     await checked("GET", "/drift/daily-reports/:key", "/drift/daily-reports/iris", 200);
     await checked("GET", "/retrainings", "/retrainings", 200);
@@ -112,6 +150,12 @@ describe("declared answer schemas", () => {
     const revoked = await bob.send(`/auth/tokens/${token.body.id}/revoke`, { method: "POST" });
     expect(v.safeParse(declared("POST", "/auth/tokens/:id/revoke", 200), revoked.body).issues).toBeUndefined();
     await checked("GET", "/auth/users", "/auth/users", 200);
+    const hook = await checked("POST", "/alerts/webhooks", "/alerts/webhooks", 201, {
+      url: "https://example.com/hook",
+    });
+    await checked("GET", "/alerts/webhooks", "/alerts/webhooks", 200);
+    await checked("GET", "/alerts/webhooks/:id/deliveries", `/alerts/webhooks/${hook.id}/deliveries`, 200);
+    await checked("DELETE", "/alerts/webhooks/:id", `/alerts/webhooks/${hook.id}`, 200);
     await checked("GET", "/auth/users/:user_id", `/auth/users/${info.body.id}`, 200);
     const metrics = await svc.app.request("/metrics");
     expect(metrics.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");

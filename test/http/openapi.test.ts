@@ -117,11 +117,14 @@ describe("GET /openapi.json", () => {
     expect(doc.paths["/predict"].post.responses["200"].content["text/csv"]).toBeDefined();
     expect(json("/predict", "post", "202").properties.job_id).toEqual({ type: "string" });
     expect(json("/train", "post", "202").required).toEqual(expect.arrayContaining(["job_id", "status", "version"]));
-    expect(json("/models", "get", "200").properties.items.items.properties.model_key).toEqual({ type: "string" });
+    expect(json("/models", "get", "200").properties.models.items.properties.model_key).toEqual({ type: "string" });
+    expect(json("/models", "get", "200").properties.models.items.properties.versions.items).toEqual({ type: "string" });
     expect(json("/models/{key}/versions", "get", "200").properties.items.items.required).toContain("metrics");
     expect(json("/jobs/{id}", "get", "200").properties.status.enum).toContain("completed");
     expect(json("/datasets/upload", "post", "201").properties.row_count).toEqual({ type: "number" });
-    expect(json("/health/alerts", "get", "200").properties.items.type).toBe("array");
+    expect(json("/health/alerts", "get", "200").properties.alerts.items.required).toEqual(
+      expect.arrayContaining(["alert_id", "dismissible"]),
+    );
     expect(json("/auth/login", "post", "200").properties.access_token).toEqual({ type: "string" });
   });
 

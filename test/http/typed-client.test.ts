@@ -59,7 +59,7 @@ export async function session(): Promise<void> {
 
   const models = await client.GET("/models", { params: { query: { limit: 10, offset: 0 } } });
   if (models.data) {
-    const keys: string[] = models.data.items.map((m) => m.model_key);
+    const keys: string[] = models.data.models.map((m) => m.model_key);
     const total: number = models.data.total;
     void keys;
     void total;

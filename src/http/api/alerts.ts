@@ -8,7 +8,9 @@ import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { queryParams } from "../validate";
-import { Alert, page } from "./shapes";
+import { Alert } from "./shapes";
+
+const AlertList = v.object({ alerts: v.array(Alert), total: v.number(), limit: v.number(), offset: v.number() });
 
 const AlertsQuery = v.object({
   status: v.optional(v.picklist(["open", "dismissed", "all"]), "open"),
@@ -22,7 +24,7 @@ const AlertsQuery = v.object({
 export function alertsRoutes(deps: Pick<AppDeps, "db" | "bus" | "now">) {
   const { now } = deps;
   return new Hono<AppEnv>()
-    .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), responds({ 200: page(Alert) }), async (c) => {
+    .get("/health/alerts", requireRole("user"), queryParams(AlertsQuery), responds({ 200: AlertList }), async (c) => {
       const { model_key: modelKey, ...filter } = c.req.valid("query");
       const { items, ...page } = await listAlerts(deps.db, { ...filter, modelKey });
       return c.json({ alerts: items, ...page });

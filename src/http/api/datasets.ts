@@ -29,7 +29,7 @@ import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { queryParams } from "../validate";
-import { Dataset as DatasetShape, page } from "./shapes";
+import { Dataset as DatasetShape, ProfiledDataset, page } from "./shapes";
 
 export const UPLOAD_PATH = "/datasets/upload";
 /** room for the multipart envelope (boundaries, part headers, a name field) beyond the file itself */
@@ -158,7 +158,7 @@ export function datasetRoutes(deps: DatasetDeps) {
     UPLOAD_PATH,
     requireRole("user"),
     responds(
-      { 201: DatasetShape },
+      { 201: ProfiledDataset },
       {
         body: UPLOAD_BODIES,
         errors: {
@@ -242,7 +242,7 @@ export function datasetRoutes(deps: DatasetDeps) {
     },
   );
 
-  app.get("/datasets/:id", requireRole("user"), responds({ 200: DatasetShape }), async (c) => {
+  app.get("/datasets/:id", requireRole("user"), responds({ 200: ProfiledDataset }), async (c) => {
     const ds = await datasetForUser(deps, signedIn(c), c.req.param("id"));
     return c.json({ ...shownDataset(ds), profile: ds.profile });
   });

@@ -41,6 +41,14 @@ const RetrainingsQuery = v.object({
   ...paging,
 });
 
+/** A day's summary of a model's checks: the latest check that day, and how many ran. */
+const DailyReport = v.object({
+  ...DriftCheck.entries,
+  min_rows: v.nullable(v.number()),
+  run_id: v.pipe(v.nullable(v.number()), v.description("the kept check shown (GET /drift/checks/{id})")),
+  checks: v.pipe(v.number(), v.description("checks run that day")),
+});
+
 /** One model checked inline: the check with its report, and what it raised (alert, retrain job). */
 const DriftCheckResult = v.object({
   ...DriftCheck.entries,
@@ -88,7 +96,7 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
       "/drift/daily-reports",
       requireRole("user"),
       queryParams(ReportsQuery),
-      responds({ 200: page(DriftCheck) }),
+      responds({ 200: page(DailyReport) }),
       async (c) => {
         const { model_key: modelKey, ...filter } = c.req.valid("query");
         return c.json(await listDriftReports(deps.db, { ...filter, modelKey }));
@@ -101,7 +109,7 @@ export function driftRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
       responds({
         200: v.object({
           model_key: v.string(),
-          ...page(v.object({ ...DriftCheck.entries, features: v.array(JsonObject) })).entries,
+          ...page(v.object({ ...DailyReport.entries, features: v.array(JsonObject) })).entries,
         }),
       }),
       async (c) => {

@@ -83,7 +83,11 @@ const HealthBody = v.object({
   version: v.string(),
   uptime_s: v.number(),
   started_at: v.string(),
-  database: v.object({ status: v.string() }),
+  database: v.object({
+    status: v.picklist(["ok", "error"]),
+    schema: v.pipe(v.nullable(v.string()), v.description("the last migration applied")),
+    error: v.optional(v.string()),
+  }),
   compute: v.record(v.string(), v.unknown()),
   models: v.object({
     status: v.picklist(["ok", "degraded"]),

@@ -17,7 +17,7 @@ import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { jsonBody, queryParams } from "../validate";
-import { Json, JsonObject, ModelSummary, page, Timestamp, Version } from "./shapes";
+import { Alias, Json, JsonObject, ModelSummary, page, Timestamp, Version } from "./shapes";
 
 /** `?limit=&offset=` of the list routes: 1–500 (default 100, as seed 002's lists), offset ≥ 0. */
 const Paging = {
@@ -26,10 +26,21 @@ const Paging = {
 };
 const ModelsQuery = v.object(Paging);
 
+const ModelList = v.object({ models: v.array(ModelSummary), total: v.number(), limit: v.number(), offset: v.number() });
 const ModelDetail = v.object({
   ...ModelSummary.entries,
   owner: v.nullable(v.string()),
   maintainers: v.array(v.object({ username: v.string(), added_by: v.nullable(v.string()), added_at: Timestamp })),
+  aliases: v.array(Alias),
+  shadow: v.nullable(
+    v.object({
+      model_key: v.string(),
+      alias: v.string(),
+      version: v.string(),
+      started_by: v.nullable(v.string()),
+      started_at: Timestamp,
+    }),
+  ),
   version_list: v.array(Version),
 });
 const Versions = v.object({ model_key: v.string(), active_version: v.nullable(v.string()), items: v.array(Version) });
@@ -58,7 +69,7 @@ const TrendsQuery = v.object({ model_key: v.optional(v.string()), ...Paging });
 export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now" | "runtime">) {
   const { db, now } = deps;
   return new Hono<AppEnv>()
-    .get("/models", requireRole("user"), queryParams(ModelsQuery), responds({ 200: page(ModelSummary) }), async (c) => {
+    .get("/models", requireRole("user"), queryParams(ModelsQuery), responds({ 200: ModelList }), async (c) => {
       const { limit, offset } = c.req.valid("query");
       const { items, total } = await listModelSummaries(db, { limit, offset, order: "model_key" });
       return c.json({ models: items, total, limit, offset });
@@ -94,7 +105,17 @@ export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now"
     .post(
       "/models/:key/rollback/:version",
       requireRole("user"),
-      responds({ 200: JsonObject }, { errors: [409, 503] }),
+      responds(
+        {
+          200: v.object({
+            model_key: v.string(),
+            previous_version: v.nullable(v.string()),
+            active_version: v.string(),
+            status: v.literal("rolled_back"),
+          }),
+        },
+        { errors: [409, 503] },
+      ),
       async (c) => {
         const identity = signedIn(c);
         const result = await rollbackModel(

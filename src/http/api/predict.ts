@@ -62,6 +62,7 @@ export const QualityBody = strictBody({
 
 const Prediction = v.object({
   prediction_id: v.pipe(v.number(), v.description("the logged prediction, for POST /feedback")),
+  input: v.pipe(JsonObject, v.description("the row as sent")),
   prediction: v.union([v.string(), v.number(), v.boolean()]),
   confidence: v.nullable(v.number()),
   all_scores: v.nullable(v.record(v.string(), v.number())),
@@ -71,6 +72,7 @@ const Prediction = v.object({
 export const PredictResult = v.object({
   model_key: v.string(),
   version: v.string(),
+  alias: v.optional(v.pipe(v.string(), v.description("the alias named in the request"))),
   predictions: v.array(Prediction),
   processing_time_ms: v.number(),
 });
@@ -95,15 +97,23 @@ function plainRow(r: unknown): boolean {
 /** PredictBody's common case without valibot: only these keys, a non-empty model_key, plain rows. */
 export function isPlainPredictBody(b: unknown): boolean {
   if (typeof b !== "object" || b === null || Array.isArray(b)) return false;
-  for (const k in b) if (k !== "model_key" && k !== "version" && k !== "data") return false;
-  const o = b as { model_key?: unknown; version?: unknown; data?: unknown };
+  for (const k in b) if (k !== "model_key" && k !== "version" && k !== "data" && k !== "async") return false;
+  const o = b as { model_key?: unknown; version?: unknown; data?: unknown; async?: unknown };
   if (typeof o.model_key !== "string" || o.model_key.length === 0) return false;
   // a "v1.0.0" version goes the schema's way, which writes it canonically
   if (o.version !== undefined && (typeof o.version !== "string" || o.version.startsWith("v"))) return false;
+  if (o.async !== undefined && typeof o.async !== "boolean") return false;
   if (!Array.isArray(o.data)) return plainRow(o.data);
   if (o.data.length === 0) return false;
   for (const r of o.data) if (!plainRow(r)) return false;
   return true;
+}
+
+/** A plain body (isPlainPredictBody) as PredictBody would return it (`async` filled in); else undefined. */
+export function plainPredictBody(b: unknown): v.InferOutput<typeof PredictBody> | undefined {
+  if (!isPlainPredictBody(b)) return undefined;
+  const o = b as v.InferOutput<typeof PredictBody>;
+  return o.async === undefined ? { ...o, async: false } : o;
 }
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
@@ -142,10 +152,13 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
     .post(
       "/predict",
       requireRole("user"),
-      jsonBody(PredictBody, isPlainPredictBody),
+      jsonBody(PredictBody, plainPredictBody),
       queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
       responds(
-        { 200: [PredictResult, PREDICTIONS_CSV], 202: v.object({ ...Queued.entries, rows: v.number() }) },
+        {
+          200: [PredictResult, PREDICTIONS_CSV],
+          202: v.object({ ...Queued.entries, dataset_id: v.optional(v.string()), rows: v.number() }),
+        },
         { errors: { 503: "the model is still training or its version cannot serve" } },
       ),
       async (c) => {

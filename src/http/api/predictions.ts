@@ -8,7 +8,9 @@ import * as v from "valibot";
 import { listPredictions, predictionsLogCsv } from "../../monitoring/prediction-history";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { queryParams } from "../validate";
+import { JsonObject, page, Timestamp } from "./shapes";
 
 const IsoTime = v.pipe(
   v.string(),
@@ -26,25 +28,44 @@ const PredictionsQuery = v.object({
   offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
 });
 
+const LoggedPrediction = v.object({
+  prediction_id: v.number(),
+  model_key: v.string(),
+  version: v.string(),
+  timestamp: Timestamp,
+  input: JsonObject,
+  prediction: v.unknown(),
+  confidence: v.nullable(v.number()),
+  response_time_ms: v.number(),
+  job_id: v.pipe(v.nullable(v.string()), v.description("the batch job that made it; null for a live prediction")),
+});
+const LOG_CSV = { media: "text/csv", schema: { type: "string", description: "one row per logged prediction" } };
+
 export function predictionsRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
-  return new Hono<AppEnv>().get("/predictions", requireRole("user"), queryParams(PredictionsQuery), async (c) => {
-    const q = c.req.valid("query");
-    // a prediction answered a moment ago may still wait in the log's buffer
-    deps.runtime.predictionLog.flush();
-    const page = await listPredictions(deps.db, signedIn(c), {
-      modelKey: q.model_key,
-      version: q.version,
-      from: q.from,
-      to: q.to,
-      limit: q.limit,
-      offset: q.offset,
-    });
-    if (q.format === "csv") {
-      return c.body(predictionsLogCsv(page.items), 200, {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": 'attachment; filename="predictions.csv"',
+  return new Hono<AppEnv>().get(
+    "/predictions",
+    requireRole("user"),
+    queryParams(PredictionsQuery),
+    responds({ 200: [page(LoggedPrediction), LOG_CSV] }),
+    async (c) => {
+      const q = c.req.valid("query");
+      // a prediction answered a moment ago may still wait in the log's buffer
+      deps.runtime.predictionLog.flush();
+      const page = await listPredictions(deps.db, signedIn(c), {
+        modelKey: q.model_key,
+        version: q.version,
+        from: q.from,
+        to: q.to,
+        limit: q.limit,
+        offset: q.offset,
       });
-    }
-    return c.json(page);
-  });
+      if (q.format === "csv") {
+        return c.body(predictionsLogCsv(page.items), 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": 'attachment; filename="predictions.csv"',
+        });
+      }
+      return c.json(page);
+    },
+  );
 }

@@ -56,6 +56,28 @@ export const Dataset = v.object({
   last_used_at: v.nullable(Timestamp),
 });
 
+/** What an upload's columns were found to be (src/datasets/reader/profile.ts); null for data sets stored before profiles. */
+export const DatasetProfile = v.object({
+  format: v.picklist(["csv", "ndjson", "parquet"]),
+  delimiter: v.nullable(v.string()),
+  gzip: v.boolean(),
+  rows: v.number(),
+  columns: v.array(
+    v.object({
+      name: v.string(),
+      kind: v.picklist(["numeric", "boolean", "categorical", "text", "date"]),
+      missing: v.number(),
+      distinct: v.pipe(v.number(), v.description("distinct present values; 101 means more than 100")),
+      excluded: v.nullable(v.picklist(["constant", "id"])),
+      warnings: v.array(v.string()),
+    }),
+  ),
+  warnings: v.array(v.string()),
+});
+
+/** One data set with its profile (upload and `GET /datasets/{id}`). */
+export const ProfiledDataset = v.object({ ...Dataset.entries, profile: v.nullable(DatasetProfile) });
+
 export const ModelType = v.picklist(["mlp", "linear"]);
 
 export const ModelSummary = v.object({
@@ -64,9 +86,11 @@ export const ModelSummary = v.object({
   target_field: v.string(),
   active_version: v.nullable(v.string()),
   model_type: v.nullable(ModelType),
-  status: v.picklist(["ready", "training", "no_ready_version"]),
+  status: v.picklist(["active", "training", "no_ready_version"]),
   metrics: v.nullable(JsonObject),
-  versions: v.number(),
+  accuracy: v.pipe(v.nullable(v.number()), v.description("the serving version's accuracy, or R² for regression")),
+  last_trained: v.nullable(Timestamp),
+  versions: v.pipe(v.array(v.string()), v.description("every version's name, oldest first")),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -85,14 +109,33 @@ export const Version = v.object({
   dataset_id: v.nullable(v.string()),
   job_id: v.nullable(v.string()),
   error: v.nullable(v.string()),
+  notes: v.string(),
+  tags: v.array(v.string()),
   created_at: Timestamp,
   completed_at: v.nullable(Timestamp),
+});
+
+/** A model's alias: a name for one of its ready versions. */
+export const Alias = v.object({
+  alias: v.string(),
+  version: v.string(),
+  updated_by: v.nullable(v.string()),
+  updated_at: Timestamp,
+});
+
+/** A version serving after an activation (rollback, promotion, import). */
+export const Activated = v.object({
+  model_key: v.string(),
+  previous_version: v.nullable(v.string()),
+  active_version: v.string(),
+  reason: v.picklist(["trained", "retrained", "imported", "rollback", "promoted"]),
 });
 
 export const PublicUser = v.object({
   id: v.number(),
   username: v.string(),
   role: v.picklist(["user", "admin", "system_admin"]),
+  tier: v.pipe(v.picklist(["user", "admin", "system_admin"]), v.description("seed 001's name for the role")),
   is_active: v.boolean(),
   must_change_password: v.boolean(),
   created_at: Timestamp,
@@ -102,7 +145,8 @@ export const PublicUser = v.object({
 });
 
 export const Alert = v.object({
-  id: v.number(),
+  alert_id: v.number(),
+  id: v.pipe(v.number(), v.description("the same as alert_id")),
   type: v.string(),
   severity: v.picklist(["info", "warning", "critical"]),
   model_key: v.nullable(v.string()),
@@ -115,6 +159,7 @@ export const Alert = v.object({
   acknowledged_at: v.nullable(Timestamp),
   dismissed_by: v.nullable(v.string()),
   dismissed_at: v.nullable(Timestamp),
+  dismissible: v.boolean(),
 });
 
 export const DriftCheck = v.object({

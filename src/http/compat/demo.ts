@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { generateTraffic } from "../../monitoring/demo-traffic";
 import type { AppDeps, AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
+import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { jsonBody } from "../validate";
 
@@ -26,6 +27,18 @@ const GenerateBody = strictBody({
   seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
 });
 
+const RowIssue = v.object({ index: v.number(), message: v.string() });
+const Generated = v.object({
+  model_key: v.string(),
+  version: v.string(),
+  generated: v.number(),
+  drift: v.object({ shift: v.number(), scale: v.number(), newCategory: v.number(), features: v.array(v.string()) }),
+  accepted: v.number(),
+  labelled: v.number(),
+  rejected: v.number(),
+  errors: v.array(RowIssue),
+});
+
 export function demoRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
   const ingest = {
     db: deps.db,
@@ -34,15 +47,21 @@ export function demoRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
     backend: deps.runtime.servingBackend,
     now: deps.now,
   };
-  return new Hono<AppEnv>().post("/demo/generate", requireRole("user"), jsonBody(GenerateBody), async (c) => {
-    const b = c.req.valid("json");
-    const drift = {
-      shift: b.drift?.shift ?? 0,
-      scale: b.drift?.scale ?? 1,
-      newCategory: b.drift?.new_category ?? 0,
-      features: b.drift?.features ?? [],
-    };
-    const req = { modelKey: b.model_key, rows: b.rows, drift, labels: b.labels, seed: b.seed };
-    return c.json(await generateTraffic(ingest, signedIn(c), req));
-  });
+  return new Hono<AppEnv>().post(
+    "/demo/generate",
+    requireRole("user"),
+    jsonBody(GenerateBody),
+    responds({ 200: Generated }, { errors: [503] }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const drift = {
+        shift: b.drift?.shift ?? 0,
+        scale: b.drift?.scale ?? 1,
+        newCategory: b.drift?.new_category ?? 0,
+        features: b.drift?.features ?? [],
+      };
+      const req = { modelKey: b.model_key, rows: b.rows, drift, labels: b.labels, seed: b.seed };
+      return c.json(await generateTraffic(ingest, signedIn(c), req));
+    },
+  );
 }
