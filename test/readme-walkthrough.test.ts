@@ -70,7 +70,8 @@ const EXAMPLES = README.slice(README.indexOf("### HTTP API"), README.indexOf("##
 
 let svc: Awaited<ReturnType<typeof startService>>;
 beforeAll(async () => {
-  svc = await startService();
+  // as `npm start` runs it: in demo mode
+  svc = await startService({ ML_DEMO: "true" });
 });
 afterAll(() => svc.close());
 
