@@ -91,6 +91,7 @@ describe("the README's curl examples, in order", () => {
     const key = `${call.method} ${path}`;
     for (const [k, v] of Object.entries(ids)) if (v) path = path.replace(k, v);
     let body: BodyInit | undefined = call.body;
+    for (const [k, v] of Object.entries(ids)) if (v && typeof body === "string") body = body.replaceAll(k, v);
     if (call.form) {
       const form = new FormData();
       for (const [k, v] of Object.entries(call.form)) {

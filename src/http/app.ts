@@ -32,6 +32,7 @@ import { versionRoutes } from "./api/versions";
 import { webhooksRoutes } from "./api/webhooks";
 import { demoRoutes } from "./compat/demo";
 import { hackathonRoutes } from "./compat/hackathon";
+import { mlopsRoutes } from "./compat/mlops";
 import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", pipelineRoutes(deps));
   app.route("/", hackathonRoutes(deps));
   app.route("/", demoRoutes(deps));
+  app.route("/", mlopsRoutes(deps));
   app.route("/", modelsRoutes(deps));
   app.route("/", versionRoutes(deps));
   app.route("/", aliasRoutes(deps));

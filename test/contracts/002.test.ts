@@ -1,0 +1,96 @@
+/**
+ * Seed 002 (the MLOps platform): its `/api/...` paths this service serves (README
+ * "Compatibility" table), driven with the document's own request examples: `GET /api/health`,
+ * `POST /api/jobs` (`job_type: "TRAIN"`, `parameters.dataset_id`), `GET /api/jobs/{job_id}` and
+ * `GET /api/jobs?status=COMPLETED` with upper-case statuses, `GET /api/ml/v1/training-runs`.
+ * What the seed asks for and the service cannot do (`random_forest`, `PROCESS`) is a 422 naming it.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ADMIN_TOKEN, DATA, startService } from "../ml-service/helpers";
+import { signedInUser } from "../ml-service/people";
+
+let svc: Awaited<ReturnType<typeof startService>>;
+let datasetId = "";
+beforeAll(async () => {
+  svc = await startService();
+  const form = new FormData();
+  form.append("file", new Blob([readFileSync(join(DATA, "iris_train.csv"))]), "iris_train.csv");
+  form.append("name", "iris");
+  const res = await svc.app.request("/datasets/upload", {
+    method: "POST",
+    headers: { "x-admin-token": ADMIN_TOKEN },
+    body: form,
+  });
+  datasetId = ((await res.json()) as { id: string }).id;
+});
+afterAll(() => svc.close());
+
+describe("seed 002: the MLOps platform's API", () => {
+  test("GET /api/health answers the documented fields without signing in", async () => {
+    const res = await svc.app.request("/api/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "healthy", database: "connected", version: expect.any(String) });
+  });
+
+  test("POST /api/jobs (TRAIN on a dataset) → PENDING; GET /api/jobs/{id} ends COMPLETED with an artifact", async () => {
+    const res = await svc.request("/api/jobs", {
+      json: { job_type: "TRAIN", parameters: { dataset_id: datasetId, model_type: "mlp" } },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ job_id: expect.any(String), status: "PENDING", created_at: expect.any(String) });
+    await svc.waitJob(res.body.job_id, 60_000);
+    const job = await svc.request(`/api/jobs/${res.body.job_id}`);
+    expect(job.body).toMatchObject({
+      job_id: res.body.job_id,
+      status: "COMPLETED",
+      created_at: expect.any(String),
+      completed_at: expect.any(String),
+      result: { artifact_id: `${datasetId}@1.0.0`, metrics: expect.anything() },
+    });
+    // the dataset's last column (species) was the target: the model predicts iris species
+    const p = await svc.request("/predict", {
+      json: {
+        model_key: datasetId,
+        data: [{ sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 }],
+      },
+    });
+    expect(p.body.predictions[0].prediction).toBe("virginica");
+
+    for (const status of ["COMPLETED", "completed"]) {
+      const list = await svc.request(`/api/jobs?limit=100&status=${status}`);
+      expect(list.body.map((j: { job_id: string }) => j.job_id)).toContain(res.body.job_id);
+      expect(new Set(list.body.map((j: { status: string }) => j.status))).toEqual(new Set(["COMPLETED"]));
+    }
+    expect((await svc.request("/api/jobs?status=PENDING")).body).toEqual([]);
+    const runs = await svc.request("/api/ml/v1/training-runs?limit=100");
+    expect(runs.body[0]).toMatchObject({
+      id: res.body.job_id,
+      created_at: expect.any(String),
+      dataset_id: datasetId,
+      metrics: expect.anything(),
+    });
+  }, 90_000);
+
+  test("what the service cannot do is a 422 naming the field; others' jobs stay hidden", async () => {
+    const forest = await svc.request("/api/jobs", {
+      json: { job_type: "TRAIN", parameters: { dataset_id: datasetId, model_type: "random_forest" } },
+    });
+    expect(forest.status).toBe(422);
+    expect(JSON.stringify(forest.body.error)).toContain("parameters.model_type");
+    const process = await svc.request("/api/jobs", {
+      json: { job_type: "PROCESS", parameters: { dataset_id: datasetId } },
+    });
+    expect(process.status).toBe(422);
+    expect(JSON.stringify(process.body.error)).toContain("job_type");
+    expect((await svc.request("/api/jobs?status=DONE")).status).toBe(422);
+
+    const stranger = await signedInUser(svc, "stranger");
+    expect(await stranger.send("/api/jobs").then((r) => r.body)).toEqual([]);
+    const theirs = await stranger.send("/api/jobs", {
+      json: { job_type: "TRAIN", parameters: { dataset_id: datasetId } },
+    });
+    expect(theirs.status).toBe(404);
+  });
+});
