@@ -53,7 +53,9 @@ describe("seed 003: the pipeline's services", () => {
     expect(right / test.length).toBeGreaterThan(0.8);
     svc.runtime.predictionLog.flush();
     const ids = batch.body.predictions.map((p: { prediction_id: number }) => p.prediction_id);
-    const fed = await svc.request("/feedback", { json: { prediction_id: ids[0], label: test[0]?.species, model_key: "iris" } });
+    const fed = await svc.request("/feedback", {
+      json: { prediction_id: ids[0], label: test[0]?.species, model_key: "iris" },
+    });
     expect(fed.status).toBeLessThan(300);
     const bad = await svc.request("/predict/batch", { json: { model_key: "iris", data: [], batch_size: 10 } });
     expect(bad.status).toBe(422);

@@ -69,7 +69,7 @@ async function demoFlow(javaScriptEnabled: boolean) {
   await page.waitForURL(/done=demo-reset/);
   await seeText(page.getByRole("status"), "The demo is being reset");
   await page.goto(`${base}/ui/alerts`);
-  expect(await page.locator("main").innerText()).not.toContain("demo-iris");
+  expect(await page.locator("main").textContent()).not.toContain("demo-iris");
   await context.close();
 }
 
