@@ -2,7 +2,8 @@
  * Seed 002 (the MLOps platform): its `/api/...` paths this service serves (README
  * "Compatibility" table), driven with the document's own request examples: `GET /api/health`,
  * `POST /api/jobs` (`job_type: "TRAIN"`, `parameters.dataset_id`), `GET /api/jobs/{job_id}` and
- * `GET /api/jobs?status=COMPLETED` with upper-case statuses, `GET /api/ml/v1/training-runs`.
+ * `GET /api/jobs?status=COMPLETED` with upper-case statuses, `GET /api/ml/v1/training-runs`,
+ * `datasets`, `artifacts` (with a `model_url` that downloads), `metrics/trends` and `metrics/summary`.
  * What the seed asks for and the service cannot do (`random_forest`, `PROCESS`) is a 422 naming it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -71,6 +72,31 @@ describe("seed 002: the MLOps platform's API", () => {
       dataset_id: datasetId,
       metrics: expect.anything(),
     });
+
+    const datasets = (await svc.request("/api/ml/v1/datasets?limit=100")).body;
+    expect(datasets).toContainEqual({
+      id: datasetId,
+      name: "iris_train.csv",
+      file_url: `/datasets/${datasetId}`,
+      version: 1,
+      created_at: expect.any(String),
+    });
+    const artifacts = (await svc.request("/api/ml/v1/artifacts?limit=100")).body;
+    const artifact = artifacts.find((a: { id: string }) => a.id === `${datasetId}@1.0.0`);
+    expect(artifact).toMatchObject({ created_at: expect.any(String), metrics: { accuracy: expect.any(Number) } });
+    const file = await svc.app.request(artifact.model_url, { headers: { "x-admin-token": ADMIN_TOKEN } });
+    expect(file.status).toBe(200);
+    expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    const summary = (await svc.request("/api/ml/v1/metrics/summary?limit=100")).body;
+    expect(summary.aggregates).toMatchObject({
+      count: 1,
+      classification_count: 1,
+      regression_count: 0,
+      best_accuracy: artifact.metrics.accuracy,
+      avg_r2: null,
+    });
+    const trend = (await svc.request("/api/ml/v1/metrics/trends?limit=100")).body;
+    expect(trend).toEqual(summary.trends.map((t: { id: string }) => ({ run_id: t.id, ...t })));
   }, 90_000);
 
   test("what the service cannot do is a 422 naming the field; others' jobs stay hidden", async () => {

@@ -4,16 +4,19 @@
  * dataset (`parameters.dataset_id`; `target_field` defaults to the dataset's last column and
  * `model_key` to the dataset id); jobs read back with the seed's upper-case statuses, and a status
  * filter takes either case. A seed value the service cannot honour (`PROCESS`/`ANALYZE` jobs, a
- * `random_forest` model) is a 422 naming the field. Training runs are the train jobs.
+ * `random_forest` model) is a 422 naming the field. Training runs are the train jobs; artifacts
+ * and metric trends are the trained versions (`id` = `model_key@version`), their `model_url` the
+ * version's artifact download.
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { datasetForUser } from "../../datasets/store";
+import { datasetForUser, listDatasets } from "../../datasets/store";
 import type { JobStatus } from "../../db/tables/models";
 import { jobView } from "../../jobs/queue";
 import { startTraining } from "../../jobs/start-training";
 import { jobForUser, listJobsForUser } from "../../jobs/visibility";
 import { MODEL_TYPES } from "../../ml/kinds";
+import { metricsSummary, metricsTrends } from "../../registry/metric-views";
 import { countModels } from "../../registry/queries";
 import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
@@ -84,6 +87,32 @@ function seedJob(j: Parameters<typeof jobView>[0]) {
     error: j.error,
   };
 }
+
+/** Trained versions, oldest first, as seed 002's trend points (the registry's metric trends). */
+async function trends(deps: Pick<AppDeps, "db">, limit: number) {
+  const page = await metricsTrends(deps.db, { limit, offset: 0 });
+  return page.items.map((t) => {
+    const { model_key, version, completed_at, ...metrics } = t;
+    const path = `/models/${encodeURIComponent(model_key)}/versions/${encodeURIComponent(version)}`;
+    return {
+      id: `${model_key}@${version}`,
+      model_key,
+      version,
+      created_at: completed_at,
+      model_url: `${path}/artifact`,
+      metrics,
+    };
+  });
+}
+
+const Trend = v.object({
+  id: v.string(),
+  model_key: v.string(),
+  version: v.string(),
+  created_at: v.nullable(v.string()),
+  model_url: v.string(),
+  metrics: v.record(v.string(), v.nullable(v.number())),
+});
 
 export function mlopsRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
   return new Hono<AppEnv>()
@@ -175,6 +204,76 @@ export function mlopsRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runti
             };
           }),
         );
+      },
+    )
+    .get(
+      "/api/ml/v1/datasets",
+      requireRole("user"),
+      queryParams(v.object({ limit: Limit })),
+      responds({
+        200: v.array(
+          v.object({
+            id: v.string(),
+            name: v.string(),
+            file_url: v.string(),
+            version: v.number(),
+            created_at: v.string(),
+          }),
+        ),
+      }),
+      async (c) => {
+        const page = await listDatasets(deps, signedIn(c), { limit: c.req.valid("query").limit });
+        return c.json(
+          page.items.map((d) => ({
+            id: d.id,
+            name: d.original_filename ?? d.name,
+            file_url: `/datasets/${d.id}`,
+            version: d.version,
+            created_at: d.created_at,
+          })),
+        );
+      },
+    )
+    .get(
+      "/api/ml/v1/artifacts",
+      requireRole("user"),
+      queryParams(v.object({ limit: Limit })),
+      responds({ 200: v.array(Trend) }),
+      async (c) => c.json(await trends(deps, c.req.valid("query").limit)),
+    )
+    .get(
+      "/api/ml/v1/metrics/trends",
+      requireRole("user"),
+      queryParams(v.object({ limit: Limit })),
+      responds({ 200: v.array(v.object({ ...Trend.entries, run_id: v.string() })) }),
+      async (c) => c.json((await trends(deps, c.req.valid("query").limit)).map((t) => ({ run_id: t.id, ...t }))),
+    )
+    .get(
+      "/api/ml/v1/metrics/summary",
+      requireRole("user"),
+      queryParams(v.object({ limit: Limit })),
+      responds({
+        200: v.object({
+          aggregates: v.record(v.string(), v.nullable(v.number())),
+          trends: v.array(Trend),
+        }),
+      }),
+      async (c) => {
+        const { by_task } = await metricsSummary(deps.db);
+        const cls = by_task.classification;
+        const reg = by_task.regression;
+        return c.json({
+          aggregates: {
+            count: (cls?.ready ?? 0) + (reg?.ready ?? 0),
+            classification_count: cls?.ready ?? 0,
+            regression_count: reg?.ready ?? 0,
+            avg_accuracy: cls?.mean_score ?? null,
+            best_accuracy: cls?.best?.score ?? null,
+            avg_r2: reg?.mean_score ?? null,
+            best_r2: reg?.best?.score ?? null,
+          },
+          trends: await trends(deps, c.req.valid("query").limit),
+        });
       },
     );
 }
