@@ -29,6 +29,17 @@ const GenerateBody = strictBody({
   seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
 });
 
+const GenerateAnswer = v.object({
+  model_key: v.string(),
+  version: v.string(),
+  generated: v.number(),
+  drift: v.object({ shift: v.number(), scale: v.number(), newCategory: v.number(), features: v.array(v.string()) }),
+  accepted: v.number(),
+  labelled: v.number(),
+  rejected: v.number(),
+  errors: v.array(v.object({ index: v.number(), message: v.string() })),
+});
+
 const ResetAnswer = v.object({
   reset: v.literal(true),
   jobs: v.array(v.object({ model_key: v.string(), job_id: v.string(), version: v.string() })),
@@ -60,15 +71,21 @@ export function demoRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime" | "confi
         return c.json(view, 202);
       },
     )
-    .post("/demo/generate", requireRole("user"), jsonBody(GenerateBody), async (c) => {
-      const b = c.req.valid("json");
-      const drift = {
-        shift: b.drift?.shift ?? 0,
-        scale: b.drift?.scale ?? 1,
-        newCategory: b.drift?.new_category ?? 0,
-        features: b.drift?.features ?? [],
-      };
-      const req = { modelKey: b.model_key, rows: b.rows, drift, labels: b.labels, seed: b.seed };
-      return c.json(await generateTraffic(ingest, signedIn(c), req));
-    });
+    .post(
+      "/demo/generate",
+      requireRole("user"),
+      jsonBody(GenerateBody),
+      responds({ 200: GenerateAnswer }),
+      async (c) => {
+        const b = c.req.valid("json");
+        const drift = {
+          shift: b.drift?.shift ?? 0,
+          scale: b.drift?.scale ?? 1,
+          newCategory: b.drift?.new_category ?? 0,
+          features: b.drift?.features ?? [],
+        };
+        const req = { modelKey: b.model_key, rows: b.rows, drift, labels: b.labels, seed: b.seed };
+        return c.json(await generateTraffic(ingest, signedIn(c), req));
+      },
+    );
 }
