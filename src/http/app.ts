@@ -33,6 +33,7 @@ import { webhooksRoutes } from "./api/webhooks";
 import { demoRoutes } from "./compat/demo";
 import { hackathonRoutes } from "./compat/hackathon";
 import { mlopsRoutes } from "./compat/mlops";
+import { mlopsAuthRoutes } from "./compat/mlops-auth";
 import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", hackathonRoutes(deps));
   app.route("/", demoRoutes(deps));
   app.route("/", mlopsRoutes(deps));
+  app.route("/", mlopsAuthRoutes(auth));
   app.route("/", modelsRoutes(deps));
   app.route("/", versionRoutes(deps));
   app.route("/", aliasRoutes(deps));

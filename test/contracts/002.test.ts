@@ -119,4 +119,49 @@ describe("seed 002: the MLOps platform's API", () => {
     });
     expect(theirs.status).toBe(404);
   });
+
+  test("Auth API: sign-up with email, sign-in sets a session cookie, me, logout", async () => {
+    const example = { email: "user@example.com", password: "securePassword123", full_name: "John Doe" };
+    const named = await svc.request("/api/auth/sign-up", { json: example });
+    expect(named.status).toBe(422);
+    expect(JSON.stringify(named.body.error)).toContain("full_name");
+    const { full_name: _, ...withoutName } = example;
+    const up = await svc.request("/api/auth/sign-up", { json: withoutName });
+    expect(up.status).toBe(201);
+    expect(up.body).toEqual({
+      id: expect.any(String),
+      email: "user@example.com",
+      full_name: null,
+      created_at: expect.any(String),
+    });
+    expect((await svc.request("/api/auth/sign-up", { json: withoutName })).status).toBe(409);
+    const odd = await svc.request("/api/auth/sign-up", { json: { ...withoutName, email: "a+b@example.com" } });
+    expect(odd.status).toBe(422);
+    expect(JSON.stringify(odd.body.error)).toContain("email");
+
+    const res = await svc.app.request("/api/auth/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: example.email, password: example.password }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: up.body.id, email: "user@example.com", full_name: null });
+    const cookies = res.headers.getSetCookie().map((c) => c.split(";")[0] as string);
+    const cookie = cookies.join("; ");
+    const csrf = cookies.find((c) => c.startsWith("mls_csrf="))?.split("=")[1] ?? "";
+    const me = await svc.app.request("/api/auth/me", { headers: { cookie } });
+    expect(await me.json()).toMatchObject({ id: up.body.id, email: "user@example.com", full_name: null });
+    const out = await svc.app.request("/api/auth/logout", {
+      method: "POST",
+      headers: { cookie, "x-csrf-token": csrf },
+    });
+    expect(out.status).toBe(200);
+    expect((await svc.app.request("/api/auth/me", { headers: { cookie } })).status).toBe(401);
+    const wrong = await svc.app.request("/api/auth/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: example.email, password: "not-the-password-1" }),
+    });
+    expect(wrong.status).toBe(401);
+  });
 });
