@@ -81,6 +81,30 @@ describe("seed 002: the MLOps platform's API", () => {
       version: 1,
       created_at: expect.any(String),
     });
+    const form = new FormData();
+    form.append("file", new Blob([readFileSync(join(DATA, "iris_test.csv"))]), "uploaded_file.csv");
+    const upload = await svc.app.request("/api/ml/v1/datasets/upload", {
+      method: "POST",
+      headers: { "x-admin-token": ADMIN_TOKEN },
+      body: form,
+    });
+    expect(upload.status).toBe(201);
+    const uploaded = (await upload.json()) as { id: string; file_url: string };
+    expect(uploaded).toMatchObject({
+      id: expect.any(String),
+      file_url: `/datasets/${uploaded.id}`,
+      version: 1,
+      created_at: expect.any(String),
+      row_count: 30,
+    });
+    const tooFew = new FormData();
+    tooFew.append("file", new Blob(["a,b\n"]), "empty.csv");
+    const refused = await svc.app.request("/api/ml/v1/datasets/upload", {
+      method: "POST",
+      headers: { "x-admin-token": ADMIN_TOKEN },
+      body: tooFew,
+    });
+    expect(refused.status).toBe(422);
     const artifacts = (await svc.request("/api/ml/v1/artifacts?limit=100")).body;
     const artifact = artifacts.find((a: { id: string }) => a.id === `${datasetId}@1.0.0`);
     expect(artifact).toMatchObject({ created_at: expect.any(String), metrics: { accuracy: expect.any(Number) } });

@@ -25,6 +25,9 @@ import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { jsonBody, queryParams } from "../validate";
 
+/** Seed 002's CSV upload path: the native upload (src/http/api/datasets.ts) under it, with its size limit. */
+export const SEED_UPLOAD_PATH = "/api/ml/v1/datasets/upload";
+
 const SEED_STATUS: Record<JobStatus, string> = {
   queued: "PENDING",
   running: "RUNNING",
