@@ -188,4 +188,16 @@ describe("seed 002: the MLOps platform's API", () => {
     });
     expect(wrong.status).toBe(401);
   });
+
+  test("DELETE /api/ml/v1/datasets/expired sweeps expired datasets (admins); a limit is a 422 naming it", async () => {
+    const res = await svc.request("/api/ml/v1/datasets/expired", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    // a fresh upload is far from ML_DATASET_TTL_DAYS old
+    expect(res.body).toEqual({ deleted_count: 0, deleted: [] });
+    const limited = await svc.request("/api/ml/v1/datasets/expired?limit=500", { method: "DELETE" });
+    expect(limited.status).toBe(422);
+    expect(JSON.stringify(limited.body.error)).toContain("limit");
+    const user = await signedInUser(svc, "sweeper");
+    expect((await user.send("/api/ml/v1/datasets/expired", { method: "DELETE" })).status).toBe(403);
+  });
 });

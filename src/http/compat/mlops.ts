@@ -10,7 +10,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { datasetForUser, listDatasets } from "../../datasets/store";
+import { cleanupExpiredDatasets, datasetForUser, listDatasets } from "../../datasets/store";
 import type { JobStatus } from "../../db/tables/models";
 import { jobView } from "../../jobs/queue";
 import { startTraining } from "../../jobs/start-training";
@@ -235,6 +235,17 @@ export function mlopsRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runti
             created_at: d.created_at,
           })),
         );
+      },
+    )
+    .delete(
+      "/api/ml/v1/datasets/expired",
+      requireRole("admin"),
+      // the sweep removes every expired dataset at once: a `limit` cannot be honoured (422 naming it)
+      queryParams(v.strictObject({})),
+      responds({ 200: v.object({ deleted_count: v.number(), deleted: v.array(v.string()) }) }),
+      async (c) => {
+        const { datasets } = await cleanupExpiredDatasets(deps);
+        return c.json({ deleted_count: datasets.length, deleted: datasets.map((d) => d.id) });
       },
     )
     .get(
