@@ -247,6 +247,7 @@ const settings = {
   ML_CLIENT_DATA_CONFIDENCE_THRESHOLD: { schema: num(0, 1), default: "0.8", doc: "confidence to reuse a prediction" },
   ML_RETRAINING_ACCURACY_DROP_THRESHOLD: { schema: num(-1, 0), default: "-0.05", doc: "worst accepted score change" },
   ML_AUTO_RETRAIN: { schema: bool, default: "true", doc: "retrain on drift" },
+  ML_DEMO: { schema: bool, default: "false", doc: "demo mode: demo models at first start, POST /demo/reset" },
 
   ML_ALERT_WEBHOOK_URLS: {
     schema: v.string(),

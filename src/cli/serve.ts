@@ -10,6 +10,7 @@ import { createApp } from "../http/app";
 import { websocket } from "../http/ws";
 import { settlesWithin } from "../jobs/runner";
 import { createLogger } from "../log";
+import { type DemoDeps, demoDeps, startDemo } from "../monitoring/demo/mode";
 import { startServiceSchedules } from "../monitoring/scheduler";
 import { createRuntime } from "../runtime";
 import { type configFromEnvironment, configWithWarnings, openStore, type TlsFiles, tlsFromConfig } from "../service";
@@ -52,8 +53,18 @@ async function notifySystemd(
   }
 }
 
+/** Demo models train like any job, after readiness: a failure is logged, never fatal. */
+function startDemoInBackground(deps: DemoDeps, log: ReturnType<typeof createLogger>) {
+  startDemo(deps).then(
+    (r) => {
+      if (r.seeded) log.info("demo models trained", { models: r.models });
+    },
+    (e) => log.error("demo mode could not train its models", { error: (e as Error).message }),
+  );
+}
+
 export function usage(): string {
-  return `Usage: mlservice serve [--port N] [--host ADDR]
+  return `Usage: mlservice serve [--port N] [--host ADDR] [--demo]
 
 Starts the HTTP API, the dashboard, the job workers and the drift schedule. Settings come
 from ML_* environment variables and an optional .env in the working directory (or the file
@@ -64,6 +75,10 @@ memory); the first also runs jobs and schedules. Logs are JSON lines on stdout. 
 closes WebSockets; in-flight requests and running jobs share one grace period
 (ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
 ("the service stopped while this job was running"); then the database closes.
+
+--demo (or ML_DEMO=true) is demo mode: at a first start (no model yet) it trains three demo
+models from data inside the binary and feeds them some traffic; POST /demo/reset (admins) brings
+them back to that state.
 
 Exit codes: 0 clean shutdown, 1 cannot start (database, port in use), 2 bad arguments,
 3 bad configuration.
@@ -76,7 +91,10 @@ Examples:
 
 export async function run(args: string[], io: Io): Promise<number> {
   // --sibling K is how the first process starts the others (serve-processes.ts), not for people
-  const { values, unknown, positional } = parseArgs(args, { values: ["port", "host", "sibling"] });
+  const { values, flags, unknown, positional } = parseArgs(args, {
+    values: ["port", "host", "sibling"],
+    flags: ["demo"],
+  });
   const sibling = values.sibling === undefined ? null : Number(values.sibling);
   if (unknown.length || positional.length) {
     io.err(`mlservice serve: ${[...unknown, ...positional.map((p) => `unexpected argument ${p}`)].join("; ")}`);
@@ -85,6 +103,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const env = { ...io.env };
   if (values.port !== undefined) env.ML_SERVICE_PORT = values.port;
   if (values.host !== undefined) env.ML_SERVICE_HOST = values.host;
+  if (flags.has("demo")) env.ML_DEMO = "true";
 
   let config: ReturnType<typeof configFromEnvironment>;
   let warnings: string[];
@@ -204,6 +223,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         log,
       });
     }
+    if (config.ML_DEMO) startDemoInBackground(demoDeps(deps), log);
     await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
     // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
     schedules = startServiceSchedules({

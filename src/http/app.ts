@@ -32,6 +32,8 @@ import { versionRoutes } from "./api/versions";
 import { webhooksRoutes } from "./api/webhooks";
 import { demoRoutes } from "./compat/demo";
 import { hackathonRoutes } from "./compat/hackathon";
+import { mlopsRoutes, SEED_UPLOAD_PATH } from "./compat/mlops";
+import { mlopsAuthRoutes } from "./compat/mlops-auth";
 import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
@@ -75,7 +77,8 @@ export function createApp(deps: AppDeps) {
   // ingestion stream (seed 003), read line by line as it arrives, has the CSV upload's
   const artifactLimit = importLimit(config.ML_MAX_IMPORT_BYTES);
   app.use((c, next) => {
-    if (c.req.path === UPLOAD_PATH || c.req.path === INGEST_STREAM_PATH) return csvLimit(c, next);
+    if (c.req.path === UPLOAD_PATH || c.req.path === SEED_UPLOAD_PATH || c.req.path === INGEST_STREAM_PATH)
+      return csvLimit(c, next);
     return c.req.path === IMPORT_PATH ? artifactLimit(c, next) : requestLimit(c, next);
   });
 
@@ -101,6 +104,8 @@ export function createApp(deps: AppDeps) {
   app.route("/", pipelineRoutes(deps));
   app.route("/", hackathonRoutes(deps));
   app.route("/", demoRoutes(deps));
+  app.route("/", mlopsRoutes(deps));
+  app.route("/", mlopsAuthRoutes(auth));
   app.route("/", modelsRoutes(deps));
   app.route("/", versionRoutes(deps));
   app.route("/", aliasRoutes(deps));

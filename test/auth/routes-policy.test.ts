@@ -18,6 +18,8 @@ describe("route declarations", () => {
       .map((r) => `${r.method} ${r.path}`);
     expect(open.sort()).toEqual([
       "GET /",
+      // seed 002's health check, sign-up and sign-in (src/http/compat/)
+      "GET /api/health",
       "GET /docs",
       "GET /health",
       "GET /livez",
@@ -29,6 +31,8 @@ describe("route declarations", () => {
       "GET /ui/login",
       "GET /ui/register",
       "GET /ui/static/:file",
+      "POST /api/auth/sign-in",
+      "POST /api/auth/sign-up",
       "POST /auth/login",
       "POST /auth/register",
       "POST /ui/consent",

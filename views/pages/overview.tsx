@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /** Overview and About. */
 import { ConsentForm, Status, Time } from "../components/chrome";
+import { Csrf } from "../components/form";
 import type { AlertItem, Chrome, DriftCheckItem } from "../types";
 import { type JobItem, JobsTable } from "./jobs";
 import { fmtScore, type ModelListItem, scoreName } from "./models";
@@ -15,10 +16,17 @@ export function OverviewPage(p: {
   compute: { backend: string; device: string; reason: string };
   version: string;
   csrf: string | null;
+  /** demo mode (ML_DEMO): its models, and whether this user may reset them */
+  demo: { models: string[]; canReset: boolean; notice: string | null } | null;
 }) {
   return (
     <>
       <h1>Overview</h1>
+      {p.demo?.notice ? (
+        <p class="notice" role="status">
+          {p.demo.notice}
+        </p>
+      ) : null}
       <div class="cards">
         <section class="card" aria-labelledby="ov-models">
           <h2 id="ov-models">Models</h2>
@@ -76,6 +84,7 @@ export function OverviewPage(p: {
           <p class="hint">{p.compute.reason}</p>
           <p>Version {p.version}</p>
         </section>
+        {p.demo ? <DemoCard demo={p.demo} csrf={p.csrf} /> : null}
       </div>
       <h2>Running and queued jobs</h2>
       <div
@@ -91,6 +100,32 @@ export function OverviewPage(p: {
         <a href="/ui/jobs">All jobs</a>
       </p>
     </>
+  );
+}
+
+/** Demo mode's card: the demo models, and for admins the reset form (a plain POST, works without JS). */
+function DemoCard(p: { demo: { models: string[]; canReset: boolean }; csrf: string | null }) {
+  return (
+    <section class="card" aria-labelledby="ov-demo">
+      <h2 id="ov-demo">Demo</h2>
+      <p>
+        Demo mode is on. Feed drifted traffic from a model's page (Generate synthetic traffic), then run a drift check.
+      </p>
+      <ul>
+        {p.demo.models.map((k) => (
+          <li>
+            <a href={`/ui/models/${encodeURIComponent(k)}`}>{k}</a>
+          </li>
+        ))}
+      </ul>
+      {p.demo.canReset ? (
+        <form method="post" action="/ui/demo/reset">
+          <Csrf token={p.csrf} />
+          <button type="submit">Reset the demo</button>
+          <p class="hint">Clears the demo models' traffic and alerts and retrains them; other models stay.</p>
+        </form>
+      ) : null}
+    </section>
   );
 }
 

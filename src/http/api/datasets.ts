@@ -8,6 +8,7 @@
  * skips this path (src/http/app.ts).
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { createFactory } from "hono/factory";
 import * as v from "valibot";
 import { boundaryOf, type FormPart, formParts, streamChunks } from "../../datasets/multipart";
 import {
@@ -23,6 +24,7 @@ import {
   stageCsv,
 } from "../../datasets/store";
 import { ServiceError } from "../../errors";
+import { SEED_UPLOAD_PATH } from "../compat/mlops";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
 import { noteAudit } from "../middleware/audit";
@@ -154,8 +156,7 @@ export function datasetRoutes(deps: DatasetDeps) {
   const app = new Hono<AppEnv>();
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
 
-  app.post(
-    UPLOAD_PATH,
+  const upload = createFactory<AppEnv>().createHandlers(
     requireRole("user"),
     responds(
       { 201: ProfiledDataset },
@@ -210,13 +211,18 @@ export function datasetRoutes(deps: DatasetDeps) {
         const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
         noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });
         c.header("Location", `/datasets/${ds.id}`);
-        return c.json({ ...shownDataset(ds), profile: ds.profile }, 201);
+        // seed 002's answer names where the file is
+        const seed = c.req.path === SEED_UPLOAD_PATH ? { file_url: `/datasets/${ds.id}` } : {};
+        return c.json({ ...shownDataset(ds), profile: ds.profile, ...seed }, 201);
       } catch (e) {
         await staged?.file.discard();
         throw e;
       }
     },
   );
+  app.post(UPLOAD_PATH, ...upload);
+  // seed 002's upload path (src/http/compat/mlops.ts), the same operation
+  app.post(SEED_UPLOAD_PATH, ...upload);
 
   app.get(
     "/datasets",

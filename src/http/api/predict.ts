@@ -8,6 +8,7 @@
  * held-out data plus the model's labelled feedback.
  */
 import { Hono } from "hono";
+import { createFactory } from "hono/factory";
 import * as v from "valibot";
 import { datasetForUser } from "../../datasets/store";
 import { invalid, ServiceError } from "../../errors";
@@ -20,6 +21,7 @@ import { predictionTarget } from "../../registry/aliases";
 import { canonicalVersion } from "../../registry/artifact";
 import { Deadline } from "../../registry/deadline";
 import { predictRows } from "../../registry/serving";
+import { PREDICT_BATCH_PATH } from "../compat/pipeline";
 import type { AppDeps, AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -148,148 +150,152 @@ async function logged(log: PredictionLog): Promise<void> {
 
 export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
   const { runtime, config, now } = deps;
-  return new Hono<AppEnv>()
-    .post(
-      "/predict",
-      requireRole("user"),
-      jsonBody(PredictBody, plainPredictBody),
-      queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
-      responds(
-        {
-          200: [PredictResult, PREDICTIONS_CSV],
-          202: v.object({ ...Queued.entries, dataset_id: v.optional(v.string()), rows: v.number() }),
-        },
-        { errors: { 503: "the model is still training or its version cannot serve" } },
-      ),
-      async (c) => {
-        const started = performance.now();
-        const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
-        const body = c.req.valid("json");
-        if (body.dataset_id !== undefined) {
-          const { modelKey, version } = await predictionTarget(deps.db, body);
-          const ds = await datasetForUser(deps, signedIn(c), body.dataset_id);
-          if (version) await runtime.models.load(modelKey, version);
-          else await runtime.models.active(modelKey);
-          const job = await enqueue(deps.db, {
-            type: "predict",
-            modelKey,
-            version: version ?? null,
-            params: { model_key: modelKey, version: version ?? null, dataset_id: ds.id },
-            createdBy: signedIn(c).userId ?? null,
-            now: now().toISOString(),
-            traceId: c.get("traceId"),
-          });
-          runtime.jobs.kick();
-          return c.json(
-            { job_id: job.id, status: job.status, model_key: modelKey, dataset_id: ds.id, rows: ds.row_count },
-            202,
-          );
-        }
-        const rows = asRows(body.data as Row | Row[]);
-        // the rows themselves are in the prediction log: the audit event names them, it does not copy them
-        noteAudit(c, { input: { model_key: body.model_key, version: body.version ?? null, rows: rows.length } });
-        checkNumbers(rows, "data");
-        const { modelKey, version, alias } = await predictionTarget(deps.db, body);
-        if (body.async || rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
-          // validate the model exists before queueing
-          if (version) await runtime.models.load(modelKey, version);
-          else await runtime.models.active(modelKey);
-          const job = await enqueue(deps.db, {
-            type: "predict",
-            modelKey,
-            version: version ?? null,
-            params: { model_key: modelKey, version: version ?? null, data: rows },
-            createdBy: signedIn(c).userId ?? null,
-            now: now().toISOString(),
-            traceId: c.get("traceId"),
-          });
-          runtime.jobs.kick();
-          return c.json({ job_id: job.id, status: job.status, model_key: modelKey, rows: rows.length }, 202);
-        }
-        const loaded = await deadline.race(
-          version ? runtime.models.version(modelKey, version) : runtime.models.active(modelKey),
+  const predict = createFactory<AppEnv>().createHandlers(
+    requireRole("user"),
+    jsonBody(PredictBody, plainPredictBody),
+    queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
+    responds(
+      {
+        200: [PredictResult, PREDICTIONS_CSV],
+        202: v.object({ ...Queued.entries, dataset_id: v.optional(v.string()), rows: v.number() }),
+      },
+      { errors: { 503: "the model is still training or its version cannot serve" } },
+    ),
+    async (c) => {
+      const started = performance.now();
+      const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
+      const body = c.req.valid("json");
+      if (body.dataset_id !== undefined) {
+        const { modelKey, version } = await predictionTarget(deps.db, body);
+        const ds = await datasetForUser(deps, signedIn(c), body.dataset_id);
+        if (version) await runtime.models.load(modelKey, version);
+        else await runtime.models.active(modelKey);
+        const job = await enqueue(deps.db, {
+          type: "predict",
+          modelKey,
+          version: version ?? null,
+          params: { model_key: modelKey, version: version ?? null, dataset_id: ds.id },
+          createdBy: signedIn(c).userId ?? null,
+          now: now().toISOString(),
+          traceId: c.get("traceId"),
+        });
+        runtime.jobs.kick();
+        return c.json(
+          { job_id: job.id, status: job.status, model_key: modelKey, dataset_id: ds.id, rows: ds.row_count },
+          202,
         );
-        const out = await deadline.race(guard(() => predictRows(runtime.servingBackend, loaded, rows)));
-        // past its limit the answer is neither logged nor sent
-        deadline.check();
-        const perRow = (performance.now() - started) / rows.length;
-        const predictions = out.map((o, i) => ({
-          prediction_id: runtime.predictionLog.add({
-            model_key: modelKey,
-            version: loaded.version,
-            input: rows[i],
-            prediction: o.prediction,
-            confidence: o.confidence,
-            latency_ms: perRow,
-            created_by: signedIn(c).userId,
-          }),
-          input: rows[i] as Row,
-          ...o,
-        }));
-        // live traffic only: a copy for the model's shadow, predicted after this answer leaves
-        if (version === undefined) runtime.shadow.offer(loaded, rows, predictions);
-        if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
-        if (c.req.valid("query").format === "csv") {
-          return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
-        }
-        return c.json({
+      }
+      const rows = asRows(body.data as Row | Row[]);
+      // the rows themselves are in the prediction log: the audit event names them, it does not copy them
+      noteAudit(c, { input: { model_key: body.model_key, version: body.version ?? null, rows: rows.length } });
+      checkNumbers(rows, "data");
+      const { modelKey, version, alias } = await predictionTarget(deps.db, body);
+      if (body.async || rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
+        // validate the model exists before queueing
+        if (version) await runtime.models.load(modelKey, version);
+        else await runtime.models.active(modelKey);
+        const job = await enqueue(deps.db, {
+          type: "predict",
+          modelKey,
+          version: version ?? null,
+          params: { model_key: modelKey, version: version ?? null, data: rows },
+          createdBy: signedIn(c).userId ?? null,
+          now: now().toISOString(),
+          traceId: c.get("traceId"),
+        });
+        runtime.jobs.kick();
+        return c.json({ job_id: job.id, status: job.status, model_key: modelKey, rows: rows.length }, 202);
+      }
+      const loaded = await deadline.race(
+        version ? runtime.models.version(modelKey, version) : runtime.models.active(modelKey),
+      );
+      const out = await deadline.race(guard(() => predictRows(runtime.servingBackend, loaded, rows)));
+      // past its limit the answer is neither logged nor sent
+      deadline.check();
+      const perRow = (performance.now() - started) / rows.length;
+      const predictions = out.map((o, i) => ({
+        prediction_id: runtime.predictionLog.add({
           model_key: modelKey,
           version: loaded.version,
-          ...(alias !== undefined && { alias }),
-          predictions,
-          processing_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        });
-      },
-    )
-    .get(
-      "/predict/:job_id",
-      requireRole("user"),
-      queryParams(Format),
-      responds({ 200: [Job, PREDICTIONS_CSV, PREDICTIONS_NDJSON] }),
-      async (c) => {
-        const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
-        const view = jobView(job);
-        const format = c.req.valid("query").format;
-        if (job.status === "completed" && format === "csv") {
-          return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
-            "content-type": "text/csv; charset=utf-8",
-            "content-disposition": `attachment; filename="${job.id}.csv"`,
-          });
-        }
-        if (job.status === "completed" && format === "ndjson") {
-          return c.body(predictionsNdjson(view.result.predictions), 200, {
-            "content-type": "application/x-ndjson; charset=utf-8",
-            "content-disposition": `attachment; filename="${job.id}.ndjson"`,
-          });
-        }
-        return c.json(view);
-      },
-    )
-    .post(
-      "/quality",
-      requireRole("user"),
-      jsonBody(QualityBody),
-      responds(
-        {
-          200: v.looseObject({
-            model_key: v.string(),
-            version: v.string(),
-            target_field: v.string(),
-            metrics: JsonObject,
-          }),
+          input: rows[i],
+          prediction: o.prediction,
+          confidence: o.confidence,
+          latency_ms: perRow,
+          created_by: signedIn(c).userId,
+        }),
+        input: rows[i] as Row,
+        ...o,
+      }));
+      // live traffic only: a copy for the model's shadow, predicted after this answer leaves
+      if (version === undefined) runtime.shadow.offer(loaded, rows, predictions);
+      if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
+      if (c.req.valid("query").format === "csv") {
+        return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
+      }
+      return c.json({
+        model_key: modelKey,
+        version: loaded.version,
+        ...(alias !== undefined && { alias }),
+        predictions,
+        processing_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      });
+    },
+  );
+  return (
+    new Hono<AppEnv>()
+      .post("/predict", ...predict)
+      // seed 003's "optimized batch predictions" path is the same operation (src/http/compat/pipeline.ts)
+      .post(PREDICT_BATCH_PATH, ...predict)
+      .get(
+        "/predict/:job_id",
+        requireRole("user"),
+        queryParams(Format),
+        responds({ 200: [Job, PREDICTIONS_CSV, PREDICTIONS_NDJSON] }),
+        async (c) => {
+          const job = await predictionJob(deps.db, signedIn(c), c.req.param("job_id"));
+          const view = jobView(job);
+          const format = c.req.valid("query").format;
+          if (job.status === "completed" && format === "csv") {
+            return c.body(predictionsCsv(view.result.predictions, { ids: true }), 200, {
+              "content-type": "text/csv; charset=utf-8",
+              "content-disposition": `attachment; filename="${job.id}.csv"`,
+            });
+          }
+          if (job.status === "completed" && format === "ndjson") {
+            return c.body(predictionsNdjson(view.result.predictions), 200, {
+              "content-type": "application/x-ndjson; charset=utf-8",
+              "content-disposition": `attachment; filename="${job.id}.ndjson"`,
+            });
+          }
+          return c.json(view);
         },
-        { errors: [503] },
-      ),
-      async (c) => {
-        const body = c.req.valid("json");
-        const loaded = body.version
-          ? await runtime.models.load(body.model_key, body.version)
-          : await runtime.models.active(body.model_key);
-        if (body.items) checkNumbers(body.items, "items");
-        const quality = { db: deps.db, config, now, backend: runtime.servingBackend };
-        return c.json(
-          await guard(() => versionQuality(quality, { loaded, items: body.items, targetField: body.target_field })),
-        );
-      },
-    );
+      )
+      .post(
+        "/quality",
+        requireRole("user"),
+        jsonBody(QualityBody),
+        responds(
+          {
+            200: v.looseObject({
+              model_key: v.string(),
+              version: v.string(),
+              target_field: v.string(),
+              metrics: JsonObject,
+            }),
+          },
+          { errors: [503] },
+        ),
+        async (c) => {
+          const body = c.req.valid("json");
+          const loaded = body.version
+            ? await runtime.models.load(body.model_key, body.version)
+            : await runtime.models.active(body.model_key);
+          if (body.items) checkNumbers(body.items, "items");
+          const quality = { db: deps.db, config, now, backend: runtime.servingBackend };
+          return c.json(
+            await guard(() => versionQuality(quality, { loaded, items: body.items, targetField: body.target_field })),
+          );
+        },
+      )
+  );
 }

@@ -5,7 +5,9 @@
  * NDJSON body (`?model_key=&version=`, one row per line) read as it arrives, rows accepted a chunk
  * at a time, and a summary at the end; `GET /stats`. A row that carries the model's target is
  * labelled. Bad rows are reported by index (line number for NDJSON) and the others go in; a
- * request whose rows were all rejected is a 422.
+ * request whose rows were all rejected is a 422. Its `POST /predict/batch` ("optimized batch
+ * predictions") is served by the /predict route itself (src/http/api/predict.ts), whose rows are
+ * already predicted as one batch: same body, same answer.
  */
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
@@ -24,6 +26,9 @@ import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { jsonBody, parseInput, queryParams, readJson } from "../validate";
+
+/** Seed 003's batch prediction path, registered beside `POST /predict`. */
+export const PREDICT_BATCH_PATH = "/predict/batch";
 
 /** The NDJSON stream's path: it streams its body under the upload limit, not the JSON one (src/http/app.ts). */
 export const INGEST_STREAM_PATH = "/ingest/stream";

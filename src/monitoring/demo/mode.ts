@@ -1,0 +1,158 @@
+/**
+ * Demo mode (seed 004; `serve --demo`, ML_DEMO=true): at a first start (no model yet) the demo
+ * models (data.ts) are trained as the system administrator, and once each is active it gets
+ * some plain labelled traffic, so the dashboard has models, predictions and metrics within a
+ * minute. `resetDemo` brings the demo back: the demo models' traffic (logged predictions,
+ * feedback, ingestion counts) is deleted, their open alerts dismissed, and each is retrained
+ * from its embedded rows as a new active version. Models that are not demo models are never touched.
+ */
+import type { Kysely } from "kysely";
+import type { Config } from "../../config";
+import type { DB } from "../../db/schema";
+import { conflict, ServiceError } from "../../errors";
+import type { EventBus } from "../../events/bus";
+import type { JobEvent } from "../../jobs/follow";
+import type { JobRunner } from "../../jobs/runner";
+import { startTraining } from "../../jobs/start-training";
+import { type Actor, isAdmin } from "../../registry/ownership";
+import type { Runtime } from "../../runtime";
+import { dismissAlert } from "../alerts";
+import { generateTraffic } from "../demo-traffic";
+import type { IngestDeps } from "../ingestion";
+import { NO_DRIFT } from "../synthetic";
+import { DEMO_MODEL_KEYS, demoModels } from "./data";
+
+/** Rows of plain traffic each demo model gets once trained. */
+export const DEMO_TRAFFIC_ROWS = 300;
+
+export interface DemoDeps extends IngestDeps {
+  config: Config;
+  bus: EventBus;
+  runtime: { jobs: Pick<JobRunner, "kick"> };
+}
+
+/** The demo's dependencies from the service's (AppDeps). */
+export function demoDeps(d: {
+  db: Kysely<DB>;
+  config: Config;
+  bus: EventBus;
+  now: () => Date;
+  runtime: Pick<Runtime, "jobs" | "models" | "predictionLog" | "servingBackend">;
+}): DemoDeps {
+  const { db, config, bus, now, runtime } = d;
+  const { models, predictionLog, servingBackend } = runtime;
+  return { db, config, bus, now, runtime, models, predictionLog, backend: servingBackend };
+}
+
+/** The administrator the demo models belong to: ML_ADMIN_USERNAME, else the first live system_admin. */
+async function demoOwner(db: Kysely<DB>, config: Config): Promise<Actor & { username: string }> {
+  const users = await db
+    .selectFrom("users")
+    .select(["id", "username", "role"])
+    .where("role", "=", "system_admin")
+    .where("deleted_at", "is", null)
+    .orderBy("id")
+    .execute();
+  const u = users.find((x) => x.username === config.ML_ADMIN_USERNAME) ?? users[0];
+  if (!u) throw conflict("demo mode needs a system administrator; none exists");
+  return { userId: u.id, role: "system_admin", username: u.username };
+}
+
+/** Resolves with each job's final event once every one of `jobIds` has ended. */
+function jobsEnded(bus: EventBus, jobIds: string[]): Promise<JobEvent[]> {
+  const waiting = new Set(jobIds);
+  const ended: JobEvent[] = [];
+  return new Promise((resolve) => {
+    const off = bus.subscribe("queue:task_completed", (e) => {
+      if (!waiting.delete(e.job_id)) return;
+      ended.push(e);
+      if (waiting.size === 0) {
+        off();
+        resolve(ended);
+      }
+    });
+  });
+}
+
+/**
+ * Queues a fit of every demo model; `traffic` resolves once each fit has ended, each one that
+ * completed having got its plain labelled traffic, with the keys of those models.
+ */
+async function trainDemoModels(deps: DemoDeps, owner: Actor & { username: string }) {
+  const started = [];
+  for (const m of demoModels()) {
+    started.push(
+      await startTraining(deps, {
+        model_key: m.model_key,
+        target_field: m.target_field,
+        validation_split: 0.2,
+        use_gpu_if_available: false,
+        hyperparameters: {},
+        data: { items: m.items },
+        createdBy: owner.userId,
+        actor: owner,
+        allow_schema_change: true,
+      }),
+    );
+  }
+  const byJob = new Map(started.map((s, i) => [s.jobId, DEMO_MODEL_KEYS[i] as string]));
+  // subscribed before the runner is woken again: a fast job cannot end unseen
+  const ended = jobsEnded(deps.bus, [...byJob.keys()]);
+  deps.runtime.jobs.kick();
+  const traffic = ended.then(async (events) => {
+    const trained = [];
+    for (const e of events) {
+      const modelKey = byJob.get(e.job_id) as string;
+      if (e.status !== "completed") continue;
+      await generateTraffic(deps, owner, { modelKey, rows: DEMO_TRAFFIC_ROWS, drift: NO_DRIFT, labels: true, seed: 1 });
+      trained.push(modelKey);
+    }
+    return trained.sort();
+  });
+  return {
+    jobs: started.map((s) => ({ model_key: byJob.get(s.jobId) as string, job_id: s.jobId, version: s.version })),
+    traffic,
+  };
+}
+
+/**
+ * At a start in demo mode: trains the demo models when the registry is empty (a later start
+ * keeps what is there). Resolves when their traffic is in, or at once with `seeded: false`.
+ */
+export async function startDemo(deps: DemoDeps): Promise<{ seeded: boolean; models: string[] }> {
+  const any = await deps.db.selectFrom("models").select("model_key").limit(1).executeTakeFirst();
+  if (any) return { seeded: false, models: [] };
+  const { traffic } = await trainDemoModels(deps, await demoOwner(deps.db, deps.config));
+  return { seeded: true, models: await traffic };
+}
+
+/**
+ * POST /demo/reset: admins only, and only in demo mode (404 otherwise, so a production service
+ * has no such operation). Clears the demo models' traffic and alerts and queues their fits;
+ * `traffic` settles once the new versions are trained and fed.
+ */
+export async function resetDemo(deps: DemoDeps, actor: Actor) {
+  if (!deps.config.ML_DEMO)
+    throw new ServiceError(404, "not_found", "demo mode is off: start with `mlservice serve --demo` or ML_DEMO=true");
+  if (!isAdmin(actor)) throw new ServiceError(403, "forbidden", "only an administrator may reset the demo");
+  const keys = [...DEMO_MODEL_KEYS];
+  deps.predictionLog.flush();
+  const cleared = await deps.db.transaction().execute(async (trx) => {
+    const feedback = await trx.deleteFrom("feedback").where("model_key", "in", keys).executeTakeFirst();
+    await trx.deleteFrom("shadow_predictions").where("model_key", "in", keys).execute();
+    const predictions = await trx.deleteFrom("predictions").where("model_key", "in", keys).executeTakeFirst();
+    await trx.deleteFrom("prediction_batches").where("model_key", "in", keys).execute();
+    await trx.deleteFrom("ingest_counts").where("model_key", "in", keys).execute();
+    return { predictions: Number(predictions.numDeletedRows), feedback: Number(feedback.numDeletedRows) };
+  });
+  const open = await deps.db
+    .selectFrom("alerts")
+    .select("id")
+    .where("model_key", "in", keys)
+    .where("dismissed_at", "is", null)
+    .execute();
+  const owner = await demoOwner(deps.db, deps.config);
+  for (const a of open) await dismissAlert(deps, a.id, owner.username);
+  const { jobs, traffic } = await trainDemoModels(deps, owner);
+  return { view: { reset: true as const, jobs, cleared: { ...cleared, alerts: open.length } }, traffic };
+}
