@@ -1,6 +1,6 @@
 /**
  * Demo mode (seed 004): a first start trains the three demo models from the embedded data and
- * feeds them traffic; POST /demo/reset (admins, demo mode only) clears their traffic and alerts
+ * feeds them traffic, one of them shifted so that its drift check raises an alert; POST /demo/reset (admins, demo mode only) clears their traffic and alerts
  * and retrains them, leaving every other model alone.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -30,7 +30,15 @@ describe("demo mode", () => {
     const tickets = (await svc.request("/model/status?model_key=demo-tickets")).body;
     expect(tickets.feature_names).toEqual(["channel", "plan", "subject", "wait_minutes"]);
     expect(tickets.accuracy).toBeGreaterThan(0.8);
-    for (const key of ["demo-iris", "demo-housing", "demo-tickets"]) expect(await logged(key)).toBe(300);
+    for (const key of ["demo-iris", "demo-tickets"]) expect(await logged(key)).toBe(300);
+    // demo-housing's traffic then moved: a newcomer finds a drift alert on the Alerts page
+    expect(await logged("demo-housing")).toBe(300 + 200);
+    const alerts = (await svc.request("/health/alerts")).body.alerts;
+    expect(alerts.map((a: { model_key: string; type: string }) => [a.model_key, a.type])).toEqual([
+      ["demo-housing", "drift_detected"],
+    ]);
+    const check = (await svc.request("/drift/checks?model_key=demo-housing")).body.items[0];
+    expect(check.drifted).toBe(true);
   });
 
   test("a later start keeps what is there", async () => {
@@ -56,7 +64,7 @@ describe("demo mode", () => {
     expect((await user.send("/demo/reset", { method: "POST" })).status).toBe(403);
 
     const reset = await resetDemo(demo(), { userId: 0, role: "system_admin" });
-    expect(reset.view.cleared.predictions).toBe(300 * 3 + 400);
+    expect(reset.view.cleared.predictions).toBe(300 * 3 + 200 + 400);
     expect(reset.view.jobs.map((j) => j.version)).toEqual(["1.1.0", "1.1.0", "1.1.0"]);
     expect(await reset.traffic).toEqual(["demo-housing", "demo-iris", "demo-tickets"]);
     const after = (await svc.request("/health/alerts")).body.alerts;

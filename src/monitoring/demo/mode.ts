@@ -2,7 +2,8 @@
  * Demo mode (seed 004; `serve --demo`, ML_DEMO=true): at a first start (no model yet) the demo
  * models (data.ts) are trained as the system administrator, and once each is active it gets
  * some plain labelled traffic, so the dashboard has models, predictions and metrics within a
- * minute. `resetDemo` brings the demo back: the demo models' traffic (logged predictions,
+ * minute; one of them (DRIFTED_MODEL) then gets a shifted sample and a drift check, so the
+ * Alerts page shows a drift alert too. `resetDemo` brings the demo back: the demo models' traffic (logged predictions,
  * feedback, ingestion counts) is deleted, their open alerts dismissed, and each is retrained
  * from its embedded rows as a new active version. Models that are not demo models are never touched.
  */
@@ -17,6 +18,7 @@ import { startTraining } from "../../jobs/start-training";
 import { type Actor, isAdmin } from "../../registry/ownership";
 import type { Runtime } from "../../runtime";
 import { dismissAlert } from "../alerts";
+import { runDriftCheck } from "../check";
 import { generateTraffic } from "../demo-traffic";
 import type { IngestDeps } from "../ingestion";
 import { NO_DRIFT } from "../synthetic";
@@ -24,11 +26,16 @@ import { DEMO_MODEL_KEYS, demoModels } from "./data";
 
 /** Rows of plain traffic each demo model gets once trained. */
 export const DEMO_TRAFFIC_ROWS = 300;
+/** At a first start, this model also gets DRIFTED_ROWS rows shifted by 2 training σ, then a drift check. */
+export const DRIFTED_MODEL = "demo-housing";
+export const DRIFTED_ROWS = 200;
 
 export interface DemoDeps extends IngestDeps {
   config: Config;
   bus: EventBus;
   runtime: { jobs: Pick<JobRunner, "kick"> };
+  /** runs one model's drift check now (no retrain), so a first start shows a drift alert */
+  checkDrift?: ((modelKey: string) => Promise<unknown>) | undefined;
 }
 
 /** The demo's dependencies from the service's (AppDeps). */
@@ -37,11 +44,13 @@ export function demoDeps(d: {
   config: Config;
   bus: EventBus;
   now: () => Date;
-  runtime: Pick<Runtime, "jobs" | "models" | "predictionLog" | "servingBackend">;
+  runtime: Pick<Runtime, "jobs" | "models" | "predictionLog" | "servingBackend" | "drift">;
 }): DemoDeps {
   const { db, config, bus, now, runtime } = d;
   const { models, predictionLog, servingBackend } = runtime;
-  return { db, config, bus, now, runtime, models, predictionLog, backend: servingBackend };
+  // the demo's own check does not retrain: the alert stays for the newcomer to see and act on
+  const checkDrift = (modelKey: string) => runDriftCheck({ ...runtime.drift, retrain: undefined }, modelKey);
+  return { db, config, bus, now, runtime, models, predictionLog, backend: servingBackend, checkDrift };
 }
 
 /** The administrator the demo models belong to: ML_ADMIN_USERNAME, else the first live system_admin. */
@@ -122,8 +131,16 @@ async function trainDemoModels(deps: DemoDeps, owner: Actor & { username: string
 export async function startDemo(deps: DemoDeps): Promise<{ seeded: boolean; models: string[] }> {
   const any = await deps.db.selectFrom("models").select("model_key").limit(1).executeTakeFirst();
   if (any) return { seeded: false, models: [] };
-  const { traffic } = await trainDemoModels(deps, await demoOwner(deps.db, deps.config));
-  return { seeded: true, models: await traffic };
+  const owner = await demoOwner(deps.db, deps.config);
+  const { traffic } = await trainDemoModels(deps, owner);
+  const models = await traffic;
+  // a newcomer's first minute: one model's traffic has moved, and the check says so with an alert
+  if (deps.checkDrift && models.includes(DRIFTED_MODEL)) {
+    const drift = { ...NO_DRIFT, shift: 2 };
+    await generateTraffic(deps, owner, { modelKey: DRIFTED_MODEL, rows: DRIFTED_ROWS, drift, labels: false, seed: 2 });
+    await deps.checkDrift(DRIFTED_MODEL);
+  }
+  return { seeded: true, models };
 }
 
 /**
