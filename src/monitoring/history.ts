@@ -10,6 +10,7 @@ import type { DB } from "../db/schema";
 import type { DriftCheckRunsTable } from "../db/tables/monitoring";
 import { notFound } from "../errors";
 import type { FeatureDrift } from "./drift";
+import type { ReportFilter } from "./reports";
 
 /** One check as written, before it has an id. */
 export interface CheckRecord {
@@ -114,15 +115,8 @@ export function checkRunView(r: Selectable<DriftCheckRunsTable>, withFeatures: b
 
 export type CheckRunView = ReturnType<typeof checkRunView>;
 
-export interface CheckFilter {
-  modelKey?: string | undefined;
-  /** check_date bounds, YYYY-MM-DD, inclusive */
-  from?: string | undefined;
-  to?: string | undefined;
-  drifted?: boolean | undefined;
-  limit: number;
-  offset: number;
-}
+/** The daily reports' filter: model, check_date bounds, drifted, paging. */
+export type CheckFilter = ReportFilter;
 
 /** Kept checks, newest first. */
 export async function listCheckRuns(db: Kysely<DB>, f: CheckFilter, withFeatures = false) {
