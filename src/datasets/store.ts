@@ -313,3 +313,13 @@ export async function loadDatasetRows(deps: DatasetDeps, id: string): Promise<Da
 export async function previewDataset(deps: DatasetDeps, actor: Actor, id: string, limit = 20): Promise<DatasetRows> {
   return readRows(deps, await datasetForUser(deps, actor, id), limit);
 }
+
+/** A dataset's stored file as uploaded, for its uploader or an admin; does not count as use. */
+export async function datasetFile(
+  deps: DatasetDeps,
+  actor: Actor,
+  id: string,
+): Promise<{ dataset: Dataset; bytes: Uint8Array }> {
+  const dataset = await datasetForUser(deps, actor, id);
+  return { dataset, bytes: await datasetBytes(deps, dataset) };
+}

@@ -63,12 +63,16 @@ export async function metricsSummary(db: Kysely<DB>) {
 /** the scores a trend point carries (null where the task has none: accuracy for regression, …) */
 const TREND_SCORES = ["accuracy", "f1_macro", "r2", "rmse"] as const;
 
-/** Ready and archived versions (of one model, or all) in the order they were finished. */
+/**
+ * Ready and archived versions (of one model, or all) in the order they were finished;
+ * `withArchived: false` leaves out those whose artifact is gone.
+ */
 export async function metricsTrends(
   db: Kysely<DB>,
-  q: { modelKey?: string | undefined; limit: number; offset: number },
+  q: { modelKey?: string | undefined; limit: number; offset: number; withArchived?: boolean },
 ) {
-  let versions = db.selectFrom("model_versions").where("status", "in", ["ready", "archived"]);
+  const statuses = q.withArchived === false ? (["ready"] as const) : (["ready", "archived"] as const);
+  let versions = db.selectFrom("model_versions").where("status", "in", statuses);
   if (q.modelKey) versions = versions.where("model_key", "=", q.modelKey);
   const [rows, total] = await Promise.all([
     versions.selectAll().orderBy("completed_at").orderBy("id").limit(q.limit).offset(q.offset).execute(),

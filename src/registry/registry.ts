@@ -280,13 +280,25 @@ export async function applyRetention(db: Kysely<DB>, artifacts: ArtifactStore, m
   const archived: string[] = [];
   for (const v of ready.slice(keep)) {
     if (kept.has(v.version)) continue;
-    await db
-      .updateTable("model_versions")
-      .set({ status: "archived", artifact_file: null })
-      .where("id", "=", v.id)
-      .execute();
-    await removeArtifact(artifacts, modelKey, v.version);
+    await archiveVersion(db, artifacts, v);
     archived.push(v.version);
   }
   return archived;
+}
+
+/**
+ * Archives one version and removes its artifact: the single way a version leaves the registry
+ * (retention and explicit deletion both), so its row stays for history while its file goes.
+ */
+export async function archiveVersion(
+  db: Kysely<DB>,
+  artifacts: ArtifactStore,
+  v: Pick<VersionRow, "id" | "model_key" | "version">,
+) {
+  await db
+    .updateTable("model_versions")
+    .set({ status: "archived", artifact_file: null })
+    .where("id", "=", v.id)
+    .execute();
+  await removeArtifact(artifacts, v.model_key, v.version);
 }

@@ -4,10 +4,12 @@
  * `POST /api/jobs` (`job_type: "TRAIN"`, `parameters.dataset_id`), `GET /api/jobs/{job_id}` and
  * `GET /api/jobs?status=COMPLETED` with upper-case statuses, `GET /api/ml/v1/training-runs`,
  * `datasets`, `artifacts` (with a `model_url` that downloads), `metrics/trends` and `metrics/summary`.
+ * `DELETE /api/ml/v1/artifacts/{id}` archives a version as retention does; `files/{id}/download-url`
+ * and `/api/files/{id}[/download]` serve the uploaded datasets.
  * What the seed asks for and the service cannot do (`random_forest`, `PROCESS`) is a 422 naming it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_TOKEN, DATA, startService } from "../ml-service/helpers";
 import { signedInUser } from "../ml-service/people";
@@ -200,4 +202,83 @@ describe("seed 002: the MLOps platform's API", () => {
     const user = await signedInUser(svc, "sweeper");
     expect((await user.send("/api/ml/v1/datasets/expired", { method: "DELETE" })).status).toBe(403);
   });
+  test("GET /api/ml/v1/files/{id}/download-url and /api/files/{id}[/download] give back the uploaded file", async () => {
+    const res = await svc.request(`/api/ml/v1/files/${datasetId}/download-url?expiry_sec=3600`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ url: `/datasets/${datasetId}/file`, expires_in: null, requires_credentials: true });
+    const original = readFileSync(join(DATA, "iris_train.csv"));
+    for (const url of [res.body.url, `/api/files/${datasetId}/download`]) {
+      const file = await svc.app.request(url, { headers: { "x-admin-token": ADMIN_TOKEN } });
+      expect(file.status).toBe(200);
+      expect(file.headers.get("content-disposition")).toBe('attachment; filename="iris-v1.csv"');
+      expect(Buffer.from(await file.arrayBuffer()).equals(original)).toBe(true);
+    }
+    const meta = await svc.request(`/api/files/${datasetId}`);
+    expect(meta.body).toEqual({
+      id: datasetId,
+      filename: "iris_train.csv",
+      size: original.byteLength,
+      created_at: expect.any(String),
+    });
+    const model = await svc.request(`/api/ml/v1/files/${datasetId}@1.0.0/download-url`);
+    expect(model.body.url).toBe(`/models/${datasetId}/versions/1.0.0/artifact`);
+    expect((await svc.request(`/api/ml/v1/files/${datasetId}/download-url?expiry_sec=0`)).status).toBe(422);
+    expect((await svc.request("/api/ml/v1/files/no-such-file/download-url")).status).toBe(404);
+    const stranger = await signedInUser(svc, "file-stranger");
+    for (const path of [`/api/ml/v1/files/${datasetId}/download-url`, `/datasets/${datasetId}/file`]) {
+      expect((await stranger.send(path)).status).toBe(404);
+    }
+  });
+
+  test("DELETE /api/ml/v1/artifacts/{id} archives a version and removes its file; never the active or an aliased one", async () => {
+    const again = await svc.request("/api/jobs", {
+      json: { job_type: "TRAIN", parameters: { dataset_id: datasetId } },
+    });
+    expect(again.status).toBe(201);
+    const done = await svc.waitJob(again.body.job_id, 60_000);
+    expect(done.status).toBe("completed");
+    const active = (await svc.request(`/api/jobs/${again.body.job_id}`)).body.result.artifact_id as string;
+    const old = `${datasetId}@1.0.0`;
+    expect(active).not.toBe(old);
+
+    const refused = await svc.request(`/api/ml/v1/artifacts/${active}`, { method: "DELETE" });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain("active");
+    const alias = await svc.request(`/models/${datasetId}/aliases/stable`, {
+      method: "PUT",
+      json: { version: "1.0.0" },
+    });
+    expect(alias.status).toBe(200);
+    expect((await svc.request(`/api/ml/v1/artifacts/${old}`, { method: "DELETE" })).status).toBe(409);
+    await svc.request(`/models/${datasetId}/aliases/stable`, { method: "DELETE" });
+
+    const stranger = await signedInUser(svc, "artifact-stranger");
+    expect((await stranger.send(`/api/ml/v1/artifacts/${old}`, { method: "DELETE" })).status).toBe(403);
+
+    const res = await svc.request(`/api/ml/v1/artifacts/${old}`, { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id: old, deleted: true });
+    const file = await svc.app.request(`/models/${datasetId}/versions/1.0.0/artifact`, {
+      headers: { "x-admin-token": ADMIN_TOKEN },
+    });
+    expect(file.status).toBe(409);
+    const dir = join(svc.config.ML_ARTIFACTS_ROOT, datasetId);
+    expect(existsSync(join(dir, "1.0.0.mlsa"))).toBe(false);
+    expect(existsSync(join(dir, `${active.split("@")[1]}.mlsa`))).toBe(true);
+    const version = (await svc.request(`/models/${datasetId}/versions/1.0.0`)).body;
+    expect(version.status).toBe("archived");
+    const ids = (await svc.request("/api/ml/v1/artifacts?limit=100")).body.map((a: { id: string }) => a.id);
+    expect(ids).toContain(active);
+    expect(ids).not.toContain(old);
+    expect((await svc.request(`/api/ml/v1/artifacts/${old}`, { method: "DELETE" })).status).toBe(404);
+    expect((await svc.request("/api/ml/v1/artifacts/no-at-sign", { method: "DELETE" })).status).toBe(404);
+    // the active version still serves
+    const p = await svc.request("/predict", {
+      json: {
+        model_key: datasetId,
+        data: [{ sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 }],
+      },
+    });
+    expect(p.status).toBe(200);
+  }, 90_000);
 });

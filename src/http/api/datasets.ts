@@ -1,7 +1,7 @@
 /**
  * `/datasets`: CSV uploads (multipart field `file` and optional `name`, or a raw text/csv body
  * with `?name=` and `?filename=`),
- * listing, versions of a name, a preview and deletion. The upload is read as a stream: bytes
+ * listing, versions of a name, a preview, the stored file (`GET /datasets/{id}/file`) and deletion. The upload is read as a stream: bytes
  * go to a temp file and through the CSV checks as they arrive, and the byte limit
  * (ML_MAX_CSV_UPLOAD_BYTES) is enforced on Content-Length up front and on the bytes read, so
  * an oversize or broken file is refused without buffering it. The global JSON body limit
@@ -15,6 +15,7 @@ import {
   type Dataset,
   type DatasetDeps,
   type DatasetSummary,
+  datasetFile,
   datasetForUser,
   datasetVersions,
   deleteDataset,
@@ -31,6 +32,7 @@ import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { queryParams } from "../validate";
+import { DATASET_FILE, datasetDownload } from "./dataset-download";
 import { Dataset as DatasetShape, ProfiledDataset, page } from "./shapes";
 
 export const UPLOAD_PATH = "/datasets/upload";
@@ -252,6 +254,16 @@ export function datasetRoutes(deps: DatasetDeps) {
     const ds = await datasetForUser(deps, signedIn(c), c.req.param("id"));
     return c.json({ ...shownDataset(ds), profile: ds.profile });
   });
+
+  app.get(
+    "/datasets/:id/file",
+    requireRole("user"),
+    responds({ 200: DATASET_FILE }, { errors: { 503: "the dataset's file cannot be read now" } }),
+    async (c) => {
+      const { dataset, bytes } = await datasetFile(deps, signedIn(c), c.req.param("id"));
+      return datasetDownload(dataset, bytes);
+    },
+  );
 
   app.get(
     "/datasets/:id/preview",

@@ -6,20 +6,27 @@
  * filter takes either case. A seed value the service cannot honour (`PROCESS`/`ANALYZE` jobs, a
  * `random_forest` model) is a 422 naming the field. Training runs are the train jobs; artifacts
  * and metric trends are the trained versions (`id` = `model_key@version`), their `model_url` the
- * version's artifact download.
+ * version's artifact download; deleting one archives it as retention does (refused while it serves
+ * or an alias names it). Files are the uploaded datasets: their metadata, bytes and a download URL
+ * (a plain path on this service that needs the caller's credentials and does not expire).
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { cleanupExpiredDatasets, datasetForUser, listDatasets } from "../../datasets/store";
+import { cleanupExpiredDatasets, datasetFile, datasetForUser, listDatasets } from "../../datasets/store";
 import type { JobStatus } from "../../db/tables/models";
+import { notFound } from "../../errors";
 import { jobView } from "../../jobs/queue";
 import { startTraining } from "../../jobs/start-training";
 import { jobForUser, listJobsForUser } from "../../jobs/visibility";
 import { MODEL_TYPES } from "../../ml/kinds";
+import { deleteVersion } from "../../registry/delete-version";
 import { metricsSummary, metricsTrends } from "../../registry/metric-views";
 import { countModels } from "../../registry/queries";
+import { getVersion } from "../../registry/registry";
 import { VERSION } from "../../version";
+import { DATASET_FILE, datasetDownload } from "../api/dataset-download";
 import type { AppDeps, AppEnv } from "../env";
+import { noteAudit } from "../middleware/audit";
 import { publicRoute, requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
@@ -91,18 +98,29 @@ function seedJob(j: Parameters<typeof jobView>[0]) {
   };
 }
 
+/** `model_key@version` → its parts; 404 for any other id (no artifact has it). */
+function artifactId(id: string): { key: string; version: string } {
+  const at = id.lastIndexOf("@");
+  if (at <= 0 || at === id.length - 1) throw notFound(`artifact ${id} (ids are model_key@version)`);
+  return { key: id.slice(0, at), version: id.slice(at + 1) };
+}
+
+const artifactUrl = (key: string, version: string) =>
+  `/models/${encodeURIComponent(key)}/versions/${encodeURIComponent(version)}/artifact`;
+
+const SeedFile = v.object({ id: v.string(), filename: v.string(), size: v.number(), created_at: v.string() });
+
 /** Trained versions, oldest first, as seed 002's trend points (the registry's metric trends). */
-async function trends(deps: Pick<AppDeps, "db">, limit: number) {
-  const page = await metricsTrends(deps.db, { limit, offset: 0 });
+async function trends(deps: Pick<AppDeps, "db">, limit: number, withArchived = true) {
+  const page = await metricsTrends(deps.db, { limit, offset: 0, withArchived });
   return page.items.map((t) => {
     const { model_key, version, completed_at, ...metrics } = t;
-    const path = `/models/${encodeURIComponent(model_key)}/versions/${encodeURIComponent(version)}`;
     return {
       id: `${model_key}@${version}`,
       model_key,
       version,
       created_at: completed_at,
-      model_url: `${path}/artifact`,
+      model_url: artifactUrl(model_key, version),
       metrics,
     };
   });
@@ -253,8 +271,56 @@ export function mlopsRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runti
       requireRole("user"),
       queryParams(v.object({ limit: Limit })),
       responds({ 200: v.array(Trend) }),
-      async (c) => c.json(await trends(deps, c.req.valid("query").limit)),
+      // an artifact deleted (archived) is gone from the list; the metric trends keep its history
+      async (c) => c.json(await trends(deps, c.req.valid("query").limit, false)),
     )
+    .delete(
+      "/api/ml/v1/artifacts/:artifact_id",
+      requireRole("user"),
+      responds(
+        { 200: v.object({ id: v.string(), deleted: v.literal(true) }) },
+        { errors: { 409: "the version serves, trains, or an alias names it" } },
+      ),
+      async (c) => {
+        const { key, version } = artifactId(c.req.param("artifact_id"));
+        const gone = await deleteVersion(deps, signedIn(c), key, version);
+        noteAudit(c, { type: "model:version_deleted", subject: gone.model_key, output: { version: gone.version } });
+        return c.json({ id: `${gone.model_key}@${gone.version}`, deleted: true as const });
+      },
+    )
+    .get(
+      "/api/ml/v1/files/:file_id/download-url",
+      requireRole("user"),
+      // the URL needs the caller's credentials and never expires on its own, so any expiry asked for is met
+      queryParams(v.object({ expiry_sec: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1))) })),
+      responds({ 200: v.object({ url: v.string(), expires_in: v.null(), requires_credentials: v.literal(true) }) }),
+      async (c) => {
+        const id = c.req.param("file_id");
+        let url: string;
+        if (id.includes("@")) {
+          const { key, version } = artifactId(id);
+          const row = await getVersion(deps.db, key, version);
+          if (row.status !== "ready") throw notFound(`artifact ${id}`);
+          url = artifactUrl(row.model_key, row.version);
+        } else {
+          url = `/datasets/${encodeURIComponent((await datasetForUser(deps, signedIn(c), id)).id)}/file`;
+        }
+        return c.json({ url, expires_in: null, requires_credentials: true as const });
+      },
+    )
+    .get("/api/files/:file_id", requireRole("user"), responds({ 200: SeedFile }), async (c) => {
+      const d = await datasetForUser(deps, signedIn(c), c.req.param("file_id"));
+      return c.json({
+        id: d.id,
+        filename: d.original_filename ?? `${d.name}.${d.format}`,
+        size: d.size_bytes,
+        created_at: d.created_at,
+      });
+    })
+    .get("/api/files/:file_id/download", requireRole("user"), responds({ 200: DATASET_FILE }), async (c) => {
+      const { dataset, bytes } = await datasetFile(deps, signedIn(c), c.req.param("file_id"));
+      return datasetDownload(dataset, bytes);
+    })
     .get(
       "/api/ml/v1/metrics/trends",
       requireRole("user"),
