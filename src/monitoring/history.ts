@@ -10,7 +10,7 @@ import type { DB } from "../db/schema";
 import type { DriftCheckRunsTable } from "../db/tables/monitoring";
 import { notFound } from "../errors";
 import type { FeatureDrift } from "./drift";
-import type { ReportFilter } from "./reports";
+import { checkFields, type ReportFilter } from "./reports";
 
 /** One check as written, before it has an id. */
 export interface CheckRecord {
@@ -87,30 +87,7 @@ const parse = (s: string) => JSON.parse(s) as unknown;
 
 /** A kept check as the API shows it; `withFeatures` adds the per-feature statistics. */
 export function checkRunView(r: Selectable<DriftCheckRunsTable>, withFeatures: boolean) {
-  const report = parse(r.report) as {
-    features?: FeatureDrift[];
-    drifted_features?: string[];
-    min_rows?: number;
-  } | null;
-  return {
-    check_id: r.id,
-    model_key: r.model_key,
-    version: r.version,
-    check_date: r.check_date,
-    status: r.status,
-    drifted: r.drifted === null ? null : r.drifted === 1,
-    reason: r.reason,
-    rows: r.rows,
-    min_rows: report?.min_rows ?? null,
-    share_drifted: r.share_drifted,
-    drifted_features: report?.drifted_features ?? [],
-    window_start: r.window_start,
-    window_end: r.window_end,
-    alert_id: r.alert_id,
-    retrain_job_id: r.retrain_job_id,
-    created_at: r.created_at,
-    ...(withFeatures ? { features: report?.features ?? [] } : {}),
-  };
+  return { ...checkFields(r, withFeatures), alert_id: r.alert_id, retrain_job_id: r.retrain_job_id };
 }
 
 export type CheckRunView = ReturnType<typeof checkRunView>;

@@ -2,11 +2,38 @@
 import type { Kysely, Selectable } from "kysely";
 import type { DB } from "../db/schema";
 import type { DriftChecksTable, RetrainingsTable } from "../db/tables/monitoring";
+import type { FeatureDrift } from "./drift";
 
 const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as unknown));
 
-export function driftCheckView(r: Selectable<DriftChecksTable>, withFeatures: boolean) {
-  const report = parse(r.report) as { features?: unknown; drifted_features?: string[]; min_rows?: number } | null;
+/** The columns a kept check and a day's summary share. */
+type CheckColumns = Pick<
+  Selectable<DriftChecksTable>,
+  | "id"
+  | "model_key"
+  | "check_date"
+  | "version"
+  | "status"
+  | "drifted"
+  | "reason"
+  | "rows"
+  | "share_drifted"
+  | "window_start"
+  | "window_end"
+  | "created_at"
+  | "report"
+>;
+
+/**
+ * What a drift check shows, whether a kept check (history.ts) or a day's summary: its
+ * verdict and window; `withFeatures` adds the per-feature statistics from the stored report.
+ */
+export function checkFields(r: CheckColumns, withFeatures: boolean) {
+  const report = parse(r.report) as {
+    features?: FeatureDrift[];
+    drifted_features?: string[];
+    min_rows?: number;
+  } | null;
   return {
     check_id: r.id,
     model_key: r.model_key,
@@ -22,10 +49,16 @@ export function driftCheckView(r: Selectable<DriftChecksTable>, withFeatures: bo
     window_start: r.window_start,
     window_end: r.window_end,
     created_at: r.created_at,
+    ...(withFeatures ? { features: report?.features ?? [] } : {}),
+  };
+}
+
+export function driftCheckView(r: Selectable<DriftChecksTable>, withFeatures: boolean) {
+  return {
+    ...checkFields(r, withFeatures),
     /** the kept check this summary shows (GET /drift/checks/{id}), and how many ran that day */
     run_id: r.run_id,
     checks: r.checks,
-    ...(withFeatures ? { features: report?.features ?? [] } : {}),
   };
 }
 
