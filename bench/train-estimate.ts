@@ -5,7 +5,7 @@
  *
  *   bun bench/train-estimate.ts [synthetic rows]
  */
-import { saveCsvDataset } from "../src/datasets/store";
+import { saveUploadedDataset } from "../src/datasets/store";
 import { csvRows, startService } from "../test/ml-service/helpers";
 
 const syntheticRows = Number(process.argv[2] ?? 200_000);
@@ -50,7 +50,7 @@ const results = [];
 results.push(await measure("iris", { target_field: "species", items: csvRows("iris_train.csv") }));
 results.push(await measure("digits", { target_field: "label", items: csvRows("digits_train.csv") }));
 if (syntheticRows > 0) {
-  const ds = await saveCsvDataset(
+  const ds = await saveUploadedDataset(
     { db: svc.db, config: svc.config, now: () => new Date() },
     { name: "synthetic", source: syntheticCsv(syntheticRows), createdBy: null },
   );

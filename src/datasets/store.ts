@@ -1,6 +1,6 @@
 /**
- * Datasets: CSV uploads (checked as they stream in) and JSON training rows, stored as
- * `<id>.<csv|json>` in the dataset store (files.ts) with a row in `datasets`; each save of a name is its
+ * Datasets: CSV, NDJSON and Parquet uploads (checked as they stream in) and JSON training rows,
+ * stored as `<id>.<csv|ndjson|parquet|json>` in the dataset store (files.ts) with a row in `datasets`; each save of a name is its
  * next version. A failed save leaves neither a row nor a file. No HTTP here: a refusal is a
  * ServiceError naming the status a route answers with.
  */
@@ -14,6 +14,7 @@ import { type DatasetFormat, readDatasetFile, type StagedFile, stageFile } from 
 import { streamChunks } from "./multipart";
 import { chunksOfBytes, type ReadOptions, readTable, scanTable, type Table, tableRows } from "./reader";
 import { ColumnProfiler, type DatasetProfile, datasetProfile } from "./reader/profile";
+import { storedFormat } from "./stored-format";
 
 export * from "./catalog";
 
@@ -23,8 +24,8 @@ export interface DatasetRows {
   rows: Record<string, Cell>[];
 }
 
-/** Bytes of a CSV: a request body, a multipart file part, a Uint8Array or a string. */
-export type CsvSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array | string;
+/** Bytes of an upload: a request body, a multipart file part, a Uint8Array or a string. */
+export type UploadSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array | string;
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 export const NAME_RULE = "1 to 64 of A-Z a-z 0-9 _ . -, not starting with . or -";
@@ -58,15 +59,15 @@ export function resolveDatasetName(name: string | undefined, originalFilename: s
 const cleanFilename = (f: string | undefined) =>
   f === undefined ? null : (f.split(/[\\/]/).pop() ?? "").replace(/\p{Cc}/gu, "").slice(0, 255) || null;
 
-async function* chunksOf(source: CsvSource): AsyncGenerator<Uint8Array> {
+async function* chunksOf(source: UploadSource): AsyncGenerator<Uint8Array> {
   if (typeof source === "string") yield new TextEncoder().encode(source);
   else if (source instanceof Uint8Array) yield source;
   else if (source instanceof ReadableStream) yield* streamChunks(source);
   else yield* source;
 }
 
-/** A CSV written to a temp file and found valid; `save` records it, `file.discard()` drops it. */
-export interface StagedCsv {
+/** An upload written to a temp file and found valid; `save` records it, `file.discard()` drops it. */
+export interface StagedUpload {
   file: StagedFile;
   columns: string[];
   rowCount: number;
@@ -81,21 +82,41 @@ export const readOptions = (
   maxDecompressedBytes: config.ML_MAX_DECOMPRESSED_BYTES,
 });
 
+/** The first non-empty chunk (undefined for no bytes at all), and every chunk again from the start. */
+async function peek(chunks: AsyncGenerator<Uint8Array>) {
+  let first = await chunks.next();
+  while (!first.done && first.value.length === 0) first = await chunks.next();
+  const head = first.done ? undefined : first.value;
+  async function* all(): AsyncGenerator<Uint8Array> {
+    if (head) yield head;
+    yield* chunks;
+  }
+  return { head, chunks: all() };
+}
+
 /**
- * Streams a CSV (gzip-compressed or not) to a temp file while reading it (reader/): over
- * ML_MAX_CSV_UPLOAD_BYTES is a 413 as soon as the limit is passed; a broken rule is a 422 naming
- * row and column. Only per-column counts are kept (profile.ts), so memory stays bounded
- * whatever the size. On any failure the temp file is gone before the error leaves.
+ * Streams an upload (CSV, NDJSON or Parquet, each optionally gzip-compressed) to a temp file in
+ * its own format (stored-format.ts) while reading it (reader/): over ML_MAX_CSV_UPLOAD_BYTES is a
+ * 413 as soon as the limit is passed; a broken rule is a 422 naming row and column. Only
+ * per-column counts are kept (profile.ts), so memory stays bounded whatever the size (a Parquet
+ * file, whose index is at its end, is read whole, so within the upload limit). On any failure
+ * the temp file is gone before the error leaves.
  */
-export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<StagedCsv> {
+export async function stageUpload(deps: DatasetDeps, source: UploadSource): Promise<StagedUpload> {
   const limit = deps.config.ML_MAX_CSV_UPLOAD_BYTES;
-  const file = await stageFile(deps.config, "csv");
+  const { head, chunks } = await peek(chunksOf(source));
+  const file = await stageFile(deps.config, head ? storedFormat(head) : "csv");
   async function* stored(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of chunksOf(source)) {
+    for await (const chunk of chunks) {
       if (file.size + chunk.length > limit) {
-        throw new ServiceError(413, "payload_too_large", `the CSV is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`, {
-          limit_bytes: limit,
-        });
+        throw new ServiceError(
+          413,
+          "payload_too_large",
+          `the upload is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`,
+          {
+            limit_bytes: limit,
+          },
+        );
       }
       await file.write(chunk);
       yield chunk;
@@ -103,13 +124,13 @@ export async function stageCsv(deps: DatasetDeps, source: CsvSource): Promise<St
   }
   try {
     const scan = await scanTable(stored(), readOptions(deps.config), (name) => new ColumnProfiler(name));
-    if (scan.format !== "csv") throw csvRefusal(`expected a CSV file, got ${scan.format}`, {});
     const profile = datasetProfile(scan);
     checkCells(profile);
     await file.close();
     return { file, columns: profile.columns.map((c) => c.name), rowCount: profile.rows, profile };
   } catch (e) {
     await file.discard();
+    await chunks.return(undefined);
     throw e;
   }
 }
@@ -186,11 +207,11 @@ async function record(
   }
 }
 
-/** Records a staged CSV (see stageCsv); the staged file is dropped if that fails. */
-export function saveStagedCsv(deps: DatasetDeps, staged: StagedCsv, meta: DatasetMeta): Promise<Dataset> {
+/** Records a staged upload (see stageUpload) in its format; the staged file is dropped if that fails. */
+export function saveStagedUpload(deps: DatasetDeps, staged: StagedUpload, meta: DatasetMeta): Promise<Dataset> {
   return record(deps, staged.file, {
     ...meta,
-    format: "csv",
+    format: staged.file.format,
     columns: staged.columns,
     rowCount: staged.rowCount,
     profile: staged.profile,
@@ -198,13 +219,16 @@ export function saveStagedCsv(deps: DatasetDeps, staged: StagedCsv, meta: Datase
 }
 
 /**
- * Checks and stores an uploaded CSV as the next version of its name.
+ * Checks and stores an uploaded CSV, NDJSON or Parquet file as the next version of its name.
  * @example
- * const ds = await saveCsvDataset(deps, { originalFilename: "iris.csv", source: req.body, createdBy: 1 });
- * // ds.name === "iris", ds.version === 1, ds.id === "ds_…"
+ * const ds = await saveUploadedDataset(deps, { originalFilename: "iris.csv", source: req.body, createdBy: 1 });
+ * // ds.name === "iris", ds.version === 1, ds.id === "ds_…", ds.format === "csv"
  */
-export async function saveCsvDataset(deps: DatasetDeps, input: DatasetMeta & { source: CsvSource }): Promise<Dataset> {
-  return saveStagedCsv(deps, await stageCsv(deps, input.source), input);
+export async function saveUploadedDataset(
+  deps: DatasetDeps,
+  input: DatasetMeta & { source: UploadSource },
+): Promise<Dataset> {
+  return saveStagedUpload(deps, await stageUpload(deps, input.source), input);
 }
 
 /**
@@ -277,7 +301,7 @@ async function readRows(deps: DatasetDeps, ds: Dataset, max = Number.POSITIVE_IN
   return { columns: ds.columns, rows: tableRows(await tableOf(deps, bytes), max) };
 }
 
-/** A stored CSV read into typed columns (numbers, with missing tokens missing; other columns as text). */
+/** A stored upload read into typed columns (numbers, with missing tokens missing; other columns as text). */
 function tableOf(deps: DatasetDeps, bytes: Uint8Array): Promise<Table> {
   return readTable(chunksOfBytes(bytes), readOptions(deps.config));
 }

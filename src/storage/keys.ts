@@ -4,7 +4,7 @@
  * path or an object name (`../x`, absolute paths, hidden names) whatever the caller does.
  *
  * Layout (unchanged from before the stores): model artifacts `<model_key>/<version>.mlsa` under
- * ML_ARTIFACTS_ROOT; datasets `<id>.<csv|json>` under ML_DATASETS_ROOT.
+ * ML_ARTIFACTS_ROOT; datasets `<id>.<csv|json|ndjson|parquet>` under ML_DATASETS_ROOT.
  */
 
 export const MODEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -13,12 +13,13 @@ export const VERSION_PATTERN = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
 /** A dataset id the service generated: `ds_` + 32 hex digits. */
 export const DATASET_ID = /^ds_[0-9a-f]{32}$/;
 
-export type DatasetFormat = "csv" | "json";
+/** How a dataset file is stored: an upload in its own format (CSV possibly gzip-compressed), or JSON training rows. */
+export type DatasetFormat = "csv" | "json" | "ndjson" | "parquet";
 
 const body = (re: RegExp) => re.source.slice(1, -1);
 const KEY_SHAPES = [
   new RegExp(`^${body(MODEL_KEY_PATTERN)}/${body(VERSION_PATTERN)}\\.mlsa$`),
-  new RegExp(`^${body(DATASET_ID)}\\.(csv|json)$`),
+  new RegExp(`^${body(DATASET_ID)}\\.(csv|json|ndjson|parquet)$`),
 ];
 
 export class KeyError extends Error {

@@ -152,9 +152,10 @@ describe("GET /openapi.json", () => {
     const upload = doc.paths["/datasets/upload"].post;
     expect(upload.requestBody.content["multipart/form-data"].schema).toMatchObject({
       required: ["file"],
-      properties: { file: { type: "string", contentMediaType: "text/csv" } },
+      properties: { file: { type: "string", format: "binary" } },
     });
-    expect(upload.requestBody.content["text/csv"]).toBeDefined();
+    for (const media of ["text/csv", "application/x-ndjson", "application/vnd.apache.parquet"])
+      expect(upload.requestBody.content[media]).toBeDefined();
     expect(Object.keys(upload.responses)).toEqual(expect.arrayContaining(["201", "413", "422"]));
     expect(Object.keys(doc.paths["/train"].post.responses)).toEqual(expect.arrayContaining(["409", "413"]));
     expect(Object.keys(doc.paths["/predict"].post.responses)).toContain("503");

@@ -3,7 +3,7 @@
  * and leaves the rest to the job, which loads the rows once and fails with a clear message.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { saveCsvDataset } from "../../src/datasets/store";
+import { saveUploadedDataset } from "../../src/datasets/store";
 import { SAMPLE_ROWS } from "../../src/jobs/start-training";
 import { planFit } from "../../src/ml/plan";
 import { csvRows, startService } from "../ml-service/helpers";
@@ -16,7 +16,7 @@ afterAll(() => svc.close());
 
 const csv = (lines: string[]) => `${lines.join("\n")}\n`;
 const store = (name: string, lines: string[]) =>
-  saveCsvDataset(
+  saveUploadedDataset(
     { db: svc.db, config: svc.config, now: () => new Date() },
     { name, source: csv(lines), createdBy: null },
   );

@@ -66,7 +66,7 @@ async function signIn(page: Page, next = "/ui") {
 
 async function train(page: Page, maxIter: string) {
   await page.goto(`${base}/ui/train`);
-  await page.getByLabel("CSV file").setInputFiles(IRIS);
+  await page.getByLabel("Data file").setInputFiles(IRIS);
   await page.getByRole("button", { name: "Upload" }).click();
   await page.getByLabel("Model key").fill("iris");
   await page.getByLabel("Max epochs").fill(maxIter);

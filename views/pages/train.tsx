@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-/** Training: upload a CSV or pick a dataset, then target, features, task and hyperparameters. */
+/** Training: upload a data file (CSV, NDJSON, Parquet) or pick a dataset, then target, features, task and hyperparameters. */
 import { Csrf, Field, FieldMessages, FormError, type FormState, Select } from "../components/form";
 
 export interface DatasetOption {
@@ -14,16 +14,20 @@ export function UploadForm(p: { form: FormState; csrf: string | null; next: "tra
       <Csrf token={p.csrf} />
       <input type="hidden" name="next" value={p.next} />
       <div class="field">
-        <label for="f-file">CSV file</label>
+        <label for="f-file">Data file</label>
         <input
           id="f-file"
           name="file"
           type="file"
-          accept=".csv,text/csv"
+          accept=".csv,.tsv,.txt,.gz,.ndjson,.jsonl,.parquet,text/csv"
           aria-invalid={err ? "true" : undefined}
           aria-describedby={err ? "f-file-err" : "f-file-hint"}
         />
-        <FieldMessages name="file" hint="A header row, then at least two data rows" error={err} />
+        <FieldMessages
+          name="file"
+          hint="CSV with a header row, NDJSON (one JSON object per line) or Parquet, gzip-compressed or not; at least two data rows"
+          error={err}
+        />
       </div>
       <Field form={p.form} name="name" label="Dataset name (optional)" hint="Taken from the file name when empty" />
       <p>
@@ -52,7 +56,7 @@ export function TrainPage(p: {
       <h2>1. Data</h2>
       <div class="cards">
         <section class="card" aria-labelledby="up-h">
-          <h3 id="up-h">Upload a CSV</h3>
+          <h3 id="up-h">Upload data</h3>
           <UploadForm form={p.upload} csrf={p.csrf} next="train" />
         </section>
         <section class="card" aria-labelledby="pick-h">

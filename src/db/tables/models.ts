@@ -5,7 +5,8 @@ export interface DatasetsTable {
   id: string;
   name: string;
   version: number;
-  format: "csv" | "json";
+  /** 0015 added ndjson and parquet */
+  format: "csv" | "json" | "ndjson" | "parquet";
   original_filename: string | null;
   columns: string;
   row_count: number;

@@ -1,8 +1,9 @@
 /**
- * `/datasets`: CSV uploads (multipart field `file` and optional `name`, or a raw text/csv body
- * with `?name=` and `?filename=`),
+ * `/datasets`: uploads of a CSV, NDJSON or Parquet file, optionally gzip-compressed (multipart
+ * field `file` and optional `name`, or the file itself as the body, table-media.ts, with `?name=`
+ * and `?filename=`), stored in its own format,
  * listing, versions of a name, a preview, the stored file (`GET /datasets/{id}/file`) and deletion. The upload is read as a stream: bytes
- * go to a temp file and through the CSV checks as they arrive, and the byte limit
+ * go to a temp file and through the reader's checks as they arrive, and the byte limit
  * (ML_MAX_CSV_UPLOAD_BYTES) is enforced on Content-Length up front and on the bytes read, so
  * an oversize or broken file is refused without buffering it. The global JSON body limit
  * skips this path (src/http/app.ts).
@@ -21,8 +22,9 @@ import {
   deleteDataset,
   listDatasets,
   previewDataset,
-  saveStagedCsv,
-  stageCsv,
+  type StagedUpload,
+  saveStagedUpload,
+  stageUpload,
 } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import { SEED_UPLOAD_PATH } from "../compat/mlops";
@@ -31,6 +33,7 @@ import { notFound } from "../errors";
 import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
+import { isTableMedia, tableBodies } from "../table-media";
 import { queryParams } from "../validate";
 import { DATASET_FILE, datasetDownload } from "./dataset-download";
 import { Dataset as DatasetShape, ProfiledDataset, page } from "./shapes";
@@ -61,17 +64,21 @@ const ListQuery = v.object({
   ),
 });
 
-/** What the upload route reads: a multipart form, or the CSV itself as the body. */
+/** What the upload route reads: a multipart form, or the data file itself as the body. */
 const UPLOAD_BODIES = {
   "multipart/form-data": {
     type: "object",
     required: ["file"],
     properties: {
-      file: { type: "string", contentMediaType: "text/csv", description: "the CSV file (header row first)" },
+      file: {
+        type: "string",
+        format: "binary",
+        description: "a CSV (header row first), NDJSON or Parquet file, optionally gzip-compressed",
+      },
       name: { type: "string", maxLength: 64, description: "the dataset name; a new version if it exists" },
     },
   },
-  "text/csv": { type: "string", description: "the CSV itself; ?name= and ?filename= name it" },
+  ...tableBodies("the file itself; ?name= and ?filename= name it"),
 };
 
 /**
@@ -165,9 +172,9 @@ export function datasetRoutes(deps: DatasetDeps) {
       {
         body: UPLOAD_BODIES,
         errors: {
-          400: "neither multipart/form-data nor text/csv",
+          400: "neither multipart/form-data nor a data file",
           413: "over ML_MAX_CSV_UPLOAD_BYTES",
-          422: "not a CSV the service can read",
+          422: "not a CSV, NDJSON or Parquet file the service can read (the reason, row and column named)",
         },
       },
     ),
@@ -175,16 +182,20 @@ export function datasetRoutes(deps: DatasetDeps) {
       const identity = signedIn(c);
       const type = c.req.header("content-type") ?? "";
       const boundary = boundaryOf(type);
-      const raw = /^(text\/csv|application\/csv|text\/plain)\s*(;|$)/i.test(type);
+      const raw = isTableMedia(type);
       if (!boundary && !raw) {
-        throw new ServiceError(400, "bad_request", "send multipart/form-data with a file field, or a text/csv body");
+        throw new ServiceError(
+          400,
+          "bad_request",
+          "send multipart/form-data with a file field, or the file as the body (text/csv, application/x-ndjson, application/vnd.apache.parquet)",
+        );
       }
       const max = boundary ? limit + MULTIPART_SLACK : limit;
       const declared = Number(c.req.header("content-length") ?? Number.NaN);
       if (declared > max) throw tooLarge(limit);
 
       let meta = { name: c.req.query("name"), originalFilename: c.req.query("filename") };
-      let staged: Awaited<ReturnType<typeof stageCsv>> | undefined;
+      let staged: StagedUpload | undefined;
       try {
         if (c.req.raw.bodyUsed) {
           // a cookie request's CSRF check may have parsed the form already (buffered): use its copy
@@ -194,23 +205,23 @@ export function datasetRoutes(deps: DatasetDeps) {
           if (form.file.size > limit) throw tooLarge(limit);
           const filename = form.file instanceof File ? form.file.name : undefined;
           meta = { name: typeof form.name === "string" ? form.name : meta.name, originalFilename: filename };
-          staged = await stageCsv(deps, form.file.stream());
+          staged = await stageUpload(deps, form.file.stream());
         } else if (!c.req.raw.body) {
-          throw new ServiceError(422, "validation_failed", "the request has no body: expected a CSV file");
+          throw new ServiceError(422, "validation_failed", "the request has no body: expected a data file");
         } else if (raw) {
-          staged = await stageCsv(deps, capped(streamChunks(c.req.raw.body), max, limit));
+          staged = await stageUpload(deps, capped(streamChunks(c.req.raw.body), max, limit));
         } else {
           for await (const part of formParts(capped(streamChunks(c.req.raw.body), max, limit), boundary as string)) {
             if (part.name === "file") {
               if (staged) throw new ServiceError(422, "validation_failed", "send one file field, not several");
               meta.originalFilename = part.filename;
-              staged = await stageCsv(deps, part.body);
+              staged = await stageUpload(deps, part.body);
             } else if (part.name === "name") meta.name = await fieldText(part);
             else await fieldText(part);
           }
           if (!staged) throw new ServiceError(422, "validation_failed", "no file field in the form");
         }
-        const ds = await saveStagedCsv(deps, staged, { ...meta, createdBy: identity.userId });
+        const ds = await saveStagedUpload(deps, staged, { ...meta, createdBy: identity.userId });
         noteAudit(c, { type: "dataset:uploaded", subject: ds.id, output: { name: ds.name, version: ds.version } });
         c.header("Location", `/datasets/${ds.id}`);
         // seed 002's answer names where the file is

@@ -45,7 +45,7 @@ export const Dataset = v.object({
   id: v.string(),
   name: v.string(),
   version: v.number(),
-  format: v.picklist(["csv", "json"]),
+  format: v.picklist(["csv", "json", "ndjson", "parquet"]),
   original_filename: v.nullable(v.string()),
   columns: v.array(v.string()),
   column_count: v.number(),

@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx */
-/** `/ui/datasets`: list, CSV upload (multipart form), preview, delete. */
+/** `/ui/datasets`: list, upload of a CSV, NDJSON or Parquet file (multipart form), preview, delete. */
 import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { DatasetPage, DatasetsPage } from "../../../views/pages/datasets";
-import { datasetForUser, deleteDataset, listDatasets, previewDataset, saveCsvDataset } from "../../datasets/store";
+import { datasetForUser, deleteDataset, listDatasets, previewDataset, saveUploadedDataset } from "../../datasets/store";
 import { ServiceError } from "../../errors";
 import type { AppEnv } from "../env";
 import { requireRole, signedIn } from "../middleware/route-access";
@@ -46,9 +46,9 @@ export function datasetPages(deps: UiDeps<"config" | "now">) {
       const values = { name };
       try {
         if (!(file instanceof File) || file.size === 0) {
-          throw new ServiceError(422, "validation_failed", "file", [{ path: "file", message: "Choose a CSV file" }]);
+          throw new ServiceError(422, "validation_failed", "file", [{ path: "file", message: "Choose a data file" }]);
         }
-        const ds = await saveCsvDataset(datasetDeps, {
+        const ds = await saveUploadedDataset(datasetDeps, {
           name: name || undefined,
           originalFilename: file.name,
           source: file.stream(),
@@ -61,7 +61,7 @@ export function datasetPages(deps: UiDeps<"config" | "now">) {
         const field = Array.isArray(details) && details[0]?.path === "name" ? "name" : "file";
         const form = {
           values,
-          errors: { [field]: field === "file" && e.message === "file" ? "Choose a CSV file" : e.message },
+          errors: { [field]: field === "file" && e.message === "file" ? "Choose a data file" : e.message },
         };
         const status = e.status === 413 ? 413 : 422;
         // the train page shows the upload form too: the error goes back where the user was
