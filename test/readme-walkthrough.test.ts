@@ -14,8 +14,6 @@ const README = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
 
 /** Examples that answer other than 2xx in a fresh service, and why that is the documented answer. */
 const EXPECTED: Record<string, number> = {
-  // the fresh service has no asynchronous prediction job yet: the README's id is unknown
-  "GET /predict/job_abc?format=csv": 404,
   // the train job finished long before: nothing left to cancel
   "POST /jobs/job_abc/cancel": 409,
   // a fresh service has raised no alert yet
@@ -41,6 +39,8 @@ interface Call {
   headers: Record<string, string>;
   body?: string;
   form?: Record<string, string>;
+  /** `--data-binary @FILE`: the body is that file as it is */
+  file?: string;
   /** `-o FILE`: where curl writes the answer (a later example may send it with `-F x=@FILE`) */
   output?: string;
 }
@@ -60,6 +60,9 @@ function parseCurl(line: string, vars: Record<string, string>): Call {
     } else if (a === "-F") {
       const [k, v] = (w[++i] as string).split("=") as [string, string];
       call.form = { ...call.form, [k]: v };
+      if (call.method === "GET") call.method = "POST";
+    } else if (a === "--data-binary") {
+      call.file = (w[++i] as string).replace(/^@/, "");
       if (call.method === "GET") call.method = "POST";
     } else if (a === "-o") call.output = w[++i] as string;
     else if (a === "-D") i++;
@@ -116,6 +119,7 @@ describe("the README's curl examples, in order", () => {
       }
       body = form;
     }
+    if (call.file) body = (files.get(call.file) ?? readFileSync(join(DATA, call.file))) as Uint8Array<ArrayBuffer>;
     await svc.runtime.jobs.idle();
     svc.runtime.predictionLog.flush();
     const res = await svc.app.request(path, { method: call.method, headers: call.headers, body });

@@ -34,7 +34,7 @@ import { demoRoutes } from "./compat/demo";
 import { hackathonRoutes } from "./compat/hackathon";
 import { mlopsRoutes, SEED_UPLOAD_PATH } from "./compat/mlops";
 import { mlopsAuthRoutes } from "./compat/mlops-auth";
-import { INGEST_STREAM_PATH, pipelineRoutes } from "./compat/pipeline";
+import { INGEST_STREAM_PATH, PREDICT_BATCH_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { accessLog } from "./middleware/access-log";
@@ -43,8 +43,12 @@ import { authenticate } from "./middleware/authenticate";
 import { headerLimit } from "./middleware/header-limit";
 import { publicRoute } from "./middleware/route-access";
 import { securityHeaders } from "./middleware/security-headers";
+import { isTableMedia } from "./table-media";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
+
+/** POST /predict and its seed-003 path: a data-file body streams under the upload limit. */
+const SCORING_PATHS = new Set(["/predict", PREDICT_BATCH_PATH]);
 
 /** The app over complete deps (`createAppDeps` in src/app-deps.ts builds them). */
 export function createApp(deps: AppDeps) {
@@ -79,6 +83,8 @@ export function createApp(deps: AppDeps) {
   app.use((c, next) => {
     if (c.req.path === UPLOAD_PATH || c.req.path === SEED_UPLOAD_PATH || c.req.path === INGEST_STREAM_PATH)
       return csvLimit(c, next);
+    // a data file sent to be scored is an upload too (src/jobs/batch-scoring.ts)
+    if (SCORING_PATHS.has(c.req.path) && isTableMedia(c.req.header("content-type"))) return csvLimit(c, next);
     return c.req.path === IMPORT_PATH ? artifactLimit(c, next) : requestLimit(c, next);
   });
 

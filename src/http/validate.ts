@@ -71,10 +71,13 @@ export async function readJson(c: Context): Promise<unknown> {
  * shape: it answers exactly what `schema` would return for a body it knows is valid (defaults
  * filled), or undefined. Such a body skips valibot (a single-row POST /predict spent more in
  * valibot than in its forward pass); anything else goes through `schema`, which gives the exact 422.
+ * `other`, where given, names requests whose body the route reads itself (a data file sent to
+ * POST /predict): they pass unread, with no validated `json`.
  */
 export const jsonBody = <S extends v.GenericSchema>(
   schema: S,
   plain?: (value: unknown) => v.InferOutput<S> | undefined,
+  other?: (c: Context) => boolean,
 ) => {
   const handler: MiddlewareHandler<
     // biome-ignore lint/suspicious/noExplicitAny: the same environment type Hono's own validator takes
@@ -82,6 +85,7 @@ export const jsonBody = <S extends v.GenericSchema>(
     string,
     { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }
   > = async function jsonBody(c, next) {
+    if (other?.(c)) return next();
     const value = await readJson(c);
     c.req.addValidatedData("json", (plain?.(value) ?? parseInput("body", schema, value)) as object);
     await next();

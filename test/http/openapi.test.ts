@@ -159,6 +159,16 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(upload.responses)).toEqual(expect.arrayContaining(["201", "413", "422"]));
     expect(Object.keys(doc.paths["/train"].post.responses)).toEqual(expect.arrayContaining(["409", "413"]));
     expect(Object.keys(doc.paths["/predict"].post.responses)).toContain("503");
+    // batch scoring of a data file sent as the body, beside the JSON body
+    expect(Object.keys(doc.paths["/predict"].post.requestBody.content)).toEqual(
+      expect.arrayContaining([
+        "application/json",
+        "text/csv",
+        "application/x-ndjson",
+        "application/vnd.apache.parquet",
+      ]),
+    );
+    expect(doc.paths["/predict"].post.parameters.map((p: { name: string }) => p.name)).toContain("model_key");
     expect(Object.keys(doc.paths["/auth/login"].post.responses)).toContain("429");
     expect(doc.paths["/auth/login"].post.requestBody.content["application/json"].schema.required).toEqual(
       expect.arrayContaining(["username", "password"]),

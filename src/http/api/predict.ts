@@ -2,16 +2,17 @@
  * `POST /predict` (seed contract): `data` rows → predictions with confidence and every class
  * score, synchronously up to ML_SYNC_PREDICT_MAX_ROWS, as a job beyond that; every prediction
  * is logged; each prediction echoes its `input` (seed 000); `async: true` always answers with a job
- * (seed 001). With `dataset_id` instead of `data` (batch scoring) it is always a job, scoring
- * every row of a stored dataset in its order; `GET /predict/{job_id}?format=csv|ndjson`
- * downloads the result. `POST /quality` scores a version on labelled rows, or without rows on its
+ * (seed 001). With `dataset_id` instead of `data`, or with a data file as the body (CSV, NDJSON
+ * or Parquet, gzip or not; the model in `?model_key=`, table-media.ts), it is batch scoring:
+ * always a job scoring every row in the file's order (src/jobs/batch-scoring.ts);
+ * `GET /predict/{job_id}?format=csv|ndjson` downloads the result. `POST /quality` scores a version on labelled rows, or without rows on its
  * held-out data plus the model's labelled feedback.
  */
 import { Hono } from "hono";
 import { createFactory } from "hono/factory";
 import * as v from "valibot";
-import { datasetForUser } from "../../datasets/store";
 import { invalid, ServiceError } from "../../errors";
+import { startBatchScoring } from "../../jobs/batch-scoring";
 import { predictionJob, predictionsCsv, predictionsNdjson } from "../../jobs/predict-results";
 import { versionQuality } from "../../jobs/quality";
 import { enqueue, jobView } from "../../jobs/queue";
@@ -27,6 +28,7 @@ import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
+import { isTableMedia, tableBodies } from "../table-media";
 import { jsonBody, queryParams } from "../validate";
 import { Job, JsonObject, Queued } from "./shapes";
 
@@ -53,6 +55,24 @@ export const PredictBody = v.pipe(
 );
 
 const Format = v.object({ format: v.optional(v.picklist(["json", "csv", "ndjson"])) });
+
+/** The query of POST /predict: the answer's format; with a data file as the body, which model scores it. */
+const PredictQuery = v.object({
+  format: v.optional(v.picklist(["json", "csv"])),
+  /** a data-file body: the model, or `model_key@alias` (`model` is the same) */
+  model_key: v.optional(v.pipe(v.string(), v.minLength(1))),
+  model: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** a data-file body: the version to score with (else the serving one) */
+  version: v.optional(Version),
+  /** a data-file body: a named alias instead of a version */
+  alias: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** a data-file body: the file's name, shown with the stored dataset */
+  filename: v.optional(v.pipe(v.string(), v.maxLength(255))),
+});
+
+/** A request whose body is a data file to score rather than JSON. */
+const fileBody = (c: { req: { header: (name: string) => string | undefined } }) =>
+  isTableMedia(c.req.header("content-type"));
 
 export const QualityBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
@@ -152,38 +172,63 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
   const { runtime, config, now } = deps;
   const predict = createFactory<AppEnv>().createHandlers(
     requireRole("user"),
-    jsonBody(PredictBody, plainPredictBody),
-    queryParams(v.object({ format: v.optional(v.picklist(["json", "csv"])) })),
+    jsonBody(PredictBody, plainPredictBody, fileBody),
+    queryParams(PredictQuery),
     responds(
       {
         200: [PredictResult, PREDICTIONS_CSV],
         202: v.object({ ...Queued.entries, dataset_id: v.optional(v.string()), rows: v.number() }),
       },
-      { errors: { 503: "the model is still training or its version cannot serve" } },
+      {
+        body: tableBodies("a data file to score as a job (batch scoring); ?model_key= names the model"),
+        errors: {
+          413: "a data file over ML_MAX_CSV_UPLOAD_BYTES",
+          503: "the model is still training or its version cannot serve",
+        },
+      },
     ),
     async (c) => {
       const started = performance.now();
       const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
+      const scoring = { db: deps.db, config, now, models: runtime.models, jobs: runtime.jobs };
+      if (fileBody(c)) {
+        const q = c.req.valid("query");
+        const named = q.model_key ?? q.model;
+        if (!named) {
+          throw invalid("query.model_key: name the model that scores the file (?model_key=)", [
+            { path: "query.model_key", message: "required with a data-file body" },
+          ]);
+        }
+        const { modelKey, version } = await predictionTarget(deps.db, {
+          model_key: named,
+          version: q.version,
+          alias: q.alias,
+        });
+        const body = c.req.raw.body;
+        if (!body) throw invalid("the request has no body: expected a data file to score");
+        const job = await startBatchScoring(scoring, {
+          actor: signedIn(c),
+          createdBy: signedIn(c).userId ?? null,
+          modelKey,
+          version,
+          data: { source: body, filename: q.filename },
+          traceId: c.get("traceId"),
+        });
+        noteAudit(c, { input: { model_key: modelKey, version: version ?? null, dataset_id: job.dataset_id } });
+        return c.json(job, 202);
+      }
       const body = c.req.valid("json");
       if (body.dataset_id !== undefined) {
         const { modelKey, version } = await predictionTarget(deps.db, body);
-        const ds = await datasetForUser(deps, signedIn(c), body.dataset_id);
-        if (version) await runtime.models.load(modelKey, version);
-        else await runtime.models.active(modelKey);
-        const job = await enqueue(deps.db, {
-          type: "predict",
-          modelKey,
-          version: version ?? null,
-          params: { model_key: modelKey, version: version ?? null, dataset_id: ds.id },
+        const job = await startBatchScoring(scoring, {
+          actor: signedIn(c),
           createdBy: signedIn(c).userId ?? null,
-          now: now().toISOString(),
+          modelKey,
+          version,
+          data: { datasetId: body.dataset_id },
           traceId: c.get("traceId"),
         });
-        runtime.jobs.kick();
-        return c.json(
-          { job_id: job.id, status: job.status, model_key: modelKey, dataset_id: ds.id, rows: ds.row_count },
-          202,
-        );
+        return c.json(job, 202);
       }
       const rows = asRows(body.data as Row | Row[]);
       // the rows themselves are in the prediction log: the audit event names them, it does not copy them

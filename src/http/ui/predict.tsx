@@ -8,8 +8,9 @@ import { Hono } from "hono";
 import { emptyForm, type FormState } from "../../../views/components/form";
 import { type FeatureInput, PredictPage, ResultsPage } from "../../../views/pages/predict";
 import { chunksOfBytes, readTable, tableRows } from "../../datasets/reader";
-import { datasetForUser, readOptions } from "../../datasets/store";
+import { readOptions } from "../../datasets/store";
 import { ServiceError } from "../../errors";
+import { startBatchScoring } from "../../jobs/batch-scoring";
 import { type PredictionResult, predictionJob, predictionsCsv } from "../../jobs/predict-results";
 import { enqueue, getJob } from "../../jobs/queue";
 import { encodeRows, FeatureError, type Row } from "../../ml/features";
@@ -96,23 +97,24 @@ export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
       const many = body.mode === "many";
       const datasetId = many ? values.dataset_id?.trim() : undefined;
       if (datasetId) {
-        let ds: Awaited<ReturnType<typeof datasetForUser>>;
+        let job: Awaited<ReturnType<typeof startBatchScoring>>;
         try {
-          ds = await datasetForUser(deps, signedIn(c), datasetId);
+          job = await startBatchScoring(
+            { db: deps.db, config: deps.config, now: deps.now, models: runtime.models, jobs: runtime.jobs },
+            {
+              actor: signedIn(c),
+              createdBy: signedIn(c).userId,
+              modelKey: model,
+              version: loaded.version,
+              data: { datasetId },
+              traceId: c.get("traceId"),
+            },
+          );
         } catch (e) {
           if (!(e instanceof ServiceError)) throw e;
           return page(c, model, { many: { values, errors: { dataset_id: e.message } } }, 422);
         }
-        const job = await enqueue(deps.db, {
-          type: "predict",
-          modelKey: model,
-          version: loaded.version,
-          params: { model_key: model, version: loaded.version, dataset_id: ds.id },
-          createdBy: signedIn(c).userId,
-          now: deps.now().toISOString(),
-        });
-        runtime.jobs.kick();
-        return seeOther(c, `/ui/predict/results/${job.id}`);
+        return seeOther(c, `/ui/predict/results/${job.job_id}`);
       }
       let rows: Row[];
       try {
