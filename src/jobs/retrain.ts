@@ -26,6 +26,7 @@ import type { LoadedVersion } from "../registry/serving";
 import { JobParamsError, RetrainParams, readParams, TrainParams } from "./params";
 import type { JobRow } from "./queue";
 import { enqueue, newJobId } from "./queue";
+import { pinnedToSource } from "./retrain-features";
 import type { JobContext } from "./runner";
 import { activateFitted, failVersionOnError, fitVersion, scoreOutputs, splitHeldOut, type TrainDeps } from "./train";
 
@@ -149,7 +150,8 @@ export function retrainHandler(deps: TrainDeps) {
 }
 
 async function retrain(deps: TrainDeps, p: RetrainParams, jobId: string, ctx: JobContext) {
-  const t = p.train;
+  const oldV = await deps.models.load(p.model_key, p.source_version);
+  const t = pinnedToSource(p.train, oldV.artifact.spec);
   const target = t.target_field;
   await ctx.progress({ stage: "loading_data", progress: 0.01 });
   const datasetDeps = { db: deps.db, config: deps.config, now: deps.now };
@@ -189,10 +191,7 @@ async function retrain(deps: TrainDeps, p: RetrainParams, jobId: string, ctx: Jo
     .execute();
   const fitted = await fitVersion(deps, { ...t, version: p.version, dataset_id: saved.id }, { fit, held }, ctx);
 
-  const [oldV, newV] = [
-    await deps.models.load(p.model_key, p.source_version),
-    await deps.models.load(p.model_key, p.version),
-  ];
+  const newV = await deps.models.load(p.model_key, p.version);
   const parts = { all: held, original: originalSplit.held, feedback: feedbackSplit.held };
   const scores: Record<string, { rows: number; old: number; new: number; delta: number; judged: boolean }> = {};
   let oldMetrics: unknown = null;
