@@ -113,3 +113,28 @@ describe("mlservice train --register and mlservice predict", () => {
     expect(q.err.join("\n")).toContain("cannot read missing.csv: ENOENT");
   });
 });
+
+describe("mlservice predict --out FILE.csv", () => {
+  test("neutralises formula-looking classes and scores as every CSV the service writes does", async () => {
+    const formulas = (text: string) => text.replaceAll("\theavy", "\t=HEAVY()").replaceAll("\tlight", "\t@light");
+    writeFileSync(join(dir, "formula-train.tsv"), formulas(dataFile(200, 3)));
+    writeFileSync(join(dir, "formula-probe.tsv"), dataFile(20, 4));
+    const t = fakeIo();
+    const args = ["--csv", "formula-train.tsv", "--target", "label", "--hidden", "8", "--epochs", "20"];
+    const code = await train([...args, "--register", "formulas", "--json"], t.io, {
+      openBackend: async () => ({ backend: new ReferenceBackend(), reason: "test" }),
+    });
+    expect(t.err).toEqual([]);
+    expect(code).toBe(EXIT.ok);
+
+    const p = fakeIo();
+    const out = ["--model", "formulas", "--input", "formula-probe.tsv", "--out", "formula-scores.csv"];
+    expect(await predict(out, p.io)).toBe(EXIT.ok);
+    const text = readFileSync(join(dir, "formula-scores.csv"), "utf8");
+    const [header, ...records] = readRecords(text).map((r) => r.fields);
+    expect(header).toEqual(expect.arrayContaining(["prediction", "score_=HEAVY()", "score_@light"]));
+    const labels = new Set(records.map((r) => r[(header as string[]).indexOf("prediction")]));
+    expect([...labels].every((l) => l === "'=HEAVY()" || l === "'@light")).toBe(true);
+    for (const cell of [header, ...records].flat()) expect(cell).not.toMatch(/^[=+@\t\r]|^-(?![\d.])/);
+  }, 60_000);
+});

@@ -77,6 +77,33 @@ describe("POST /predict with a data file as the body", () => {
     expect(job.result.version).toBe(version);
   });
 
+  test("the result's CSV neutralises formula-looking classes; its NDJSON keeps them as they are", async () => {
+    const items = csvRows("iris_train.csv").map((r) => ({
+      ...r,
+      species: r.species === "setosa" ? "=cmd()" : "@other",
+    }));
+    const train = await svc.request("/train", {
+      json: { model_key: "iris-formula", target_field: "species", items, hyperparameters: { max_iter: 30 } },
+    });
+    expect((await svc.waitJob(train.body.job_id, 60_000)).status).toBe("completed");
+    const res = await post("/predict?model_key=iris-formula", CSV, "text/csv");
+    expect(res.status).toBe(202);
+    expect((await svc.waitJob(res.body.job_id, 60_000)).status).toBe("completed");
+    const csv = await svc.request(`/predict/${res.body.job_id}?format=csv`);
+    const [header, ...records] = readRecords(csv.text).map((r) => r.fields);
+    const predicted = new Set(records.map((r) => r[(header as string[]).indexOf("prediction")]));
+    expect([...predicted].sort()).toEqual(["'=cmd()", "'@other"]);
+    for (const cell of [header, ...records].flat()) expect(cell).not.toMatch(/^[=+@\t\r]|^-(?![\d.])/);
+    const ndjson = await svc.request(`/predict/${res.body.job_id}?format=ndjson`);
+    const raw = new Set(
+      ndjson.text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).prediction),
+    );
+    expect([...raw].sort()).toEqual(["=cmd()", "@other"]);
+  });
+
   test("bad requests are refused before anything is stored", async () => {
     const datasets = async () => (await svc.request("/datasets?limit=500")).body.total as number;
     const before = await datasets();
