@@ -13,24 +13,35 @@ const MB = 1024 * 1024;
 const TARGET_BYTES = 48 * MB;
 
 describe("upload memory", () => {
-  test("a large upload streams to the store with bounded resident memory", async () => {
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "upload-memory-run.ts")], {
-      cwd: join(import.meta.dir, "..", ".."),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
-    const line = out.trim().split("\n").at(-1) as string;
-    const r = JSON.parse(line) as { status: number; size_bytes: number; sent: number; growth: number };
-    expect(r.status).toBe(201);
-    expect(r.size_bytes).toBe(r.sent);
-    expect(r.size_bytes).toBeGreaterThan(TARGET_BYTES - MB);
-    // twice the file: garbage not yet collected counts too (33–43 MB was seen for 48 MB)
-    expect(r.growth).toBeLessThan(2 * TARGET_BYTES);
-  }, 120_000);
+  test.each(["csv", "ndjson"])(
+    "a large %s upload streams to the store with bounded resident memory",
+    async (format) => {
+      const proc = Bun.spawn([process.execPath, join(import.meta.dir, "upload-memory-run.ts"), format], {
+        cwd: join(import.meta.dir, "..", ".."),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
+      const line = out.trim().split("\n").at(-1) as string;
+      const r = JSON.parse(line) as {
+        status: number;
+        format: string;
+        size_bytes: number;
+        sent: number;
+        growth: number;
+      };
+      expect(r.status).toBe(201);
+      expect(r.format).toBe(format);
+      expect(r.size_bytes).toBe(r.sent);
+      expect(r.size_bytes).toBeGreaterThan(TARGET_BYTES - MB);
+      // twice the file: garbage not yet collected counts too (33–43 MB was seen for 48 MB)
+      expect(r.growth).toBeLessThan(2 * TARGET_BYTES);
+    },
+    120_000,
+  );
 });
