@@ -82,16 +82,24 @@ export const readOptions = (
   maxDecompressedBytes: config.ML_MAX_DECOMPRESSED_BYTES,
 });
 
-/** The first non-empty chunk (undefined for no bytes at all), and every chunk again from the start. */
+/** bytes looked at to tell an upload's format (stored-format.ts), however small the chunks come */
+const PEEK_BYTES = 4096;
+
+/** The first PEEK_BYTES or so (undefined for no bytes at all), and every chunk again from the start. */
 async function peek(chunks: AsyncGenerator<Uint8Array>) {
-  let first = await chunks.next();
-  while (!first.done && first.value.length === 0) first = await chunks.next();
-  const head = first.done ? undefined : first.value;
+  const seen: Uint8Array[] = [];
+  let size = 0;
+  while (size < PEEK_BYTES) {
+    const next = await chunks.next();
+    if (next.done) break;
+    seen.push(next.value);
+    size += next.value.length;
+  }
   async function* all(): AsyncGenerator<Uint8Array> {
-    if (head) yield head;
+    yield* seen;
     yield* chunks;
   }
-  return { head, chunks: all() };
+  return { head: size > 0 ? Buffer.concat(seen) : undefined, chunks: all() };
 }
 
 /**

@@ -120,3 +120,25 @@ describe("NDJSON and Parquet uploads", () => {
     expect(res.body.error.message).toContain("application/x-ndjson");
   });
 });
+
+describe("the stored format of a gzip upload", () => {
+  test("is told from its content however small the chunks arrive", async () => {
+    const t = await datasetsApp();
+    const gz = gzipSync(NDJSON);
+    let at = 0;
+    const trickle = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        if (at >= gz.length) ctrl.close();
+        else ctrl.enqueue(gz.subarray(at, (at += 7)));
+      },
+    });
+    const res = await t.send("/datasets/upload?name=trickle", {
+      method: "POST",
+      body: trickle,
+      headers: { ...t.alice.headers, "content-type": "application/gzip" },
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ format: "ndjson", row_count: 4, size_bytes: gz.length });
+  });
+});
