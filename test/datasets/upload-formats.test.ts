@@ -128,8 +128,9 @@ describe("the stored format of a gzip upload", () => {
     let at = 0;
     const trickle = new ReadableStream<Uint8Array>({
       pull(ctrl) {
-        if (at >= gz.length) ctrl.close();
-        else ctrl.enqueue(gz.subarray(at, (at += 7)));
+        if (at >= gz.length) return ctrl.close();
+        ctrl.enqueue(gz.subarray(at, at + 7));
+        at += 7;
       },
     });
     const res = await t.send("/datasets/upload?name=trickle", {
