@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assetSizes } from "../../src/http/ui/assets";
+import { readRecords } from "../csv-records";
 import { DATA } from "../ml-service/helpers";
 import { ADMIN, ADMIN_PASSWORD, Browser, mainText, startUi } from "./helpers";
 
@@ -250,6 +251,12 @@ describe("forms without JavaScript", () => {
     expect(mainText((await user.get(scored.location as string)).text)).toContain("120 predictions");
     const scoredCsv = await user.get(`${scored.location}/export/csv`);
     expect(scoredCsv.text.trim().split("\n")).toHaveLength(121);
+    const scoredNdjson = await user.get(`${scored.location}/export/ndjson`);
+    const lines = scoredNdjson.text.trim().split("\n");
+    expect(lines).toHaveLength(120);
+    const [header, ...csvLines] = readRecords(scoredCsv.text).map((r) => r.fields);
+    const at = (header as string[]).indexOf("prediction");
+    expect(lines.map((l) => JSON.parse(l).prediction)).toEqual(csvLines.map((r) => r[at]));
     const unknown = await user.post("/ui/predict", {
       model: "iris",
       mode: "many",

@@ -169,6 +169,10 @@ export function ResultsPage(p: {
               ·{" "}
               <a href={`/ui/predict/results/${p.jobId}/export/json`} download hx-boost="false">
                 JSON
+              </a>{" "}
+              ·{" "}
+              <a href={`/ui/predict/results/${p.jobId}/export/ndjson`} download hx-boost="false">
+                NDJSON
               </a>
             </p>
             <div class="table-wrap" tabindex={0}>

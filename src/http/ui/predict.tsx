@@ -198,7 +198,7 @@ export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
       const running = job.status === "queued" || job.status === "running";
       return render(c, deps, "Predictions", body, { refresh: running ? 2 : undefined });
     })
-    .get("/ui/predict/results/:id/export/:format{csv|json}", requireRole("user"), async (c) => {
+    .get("/ui/predict/results/:id/export/:format{csv|json|ndjson}", requireRole("user"), async (c) => {
       const job = await predictionJob(deps.db, signedIn(c), c.req.param("id"));
       if (job.status !== "completed" || !job.result)
         throw new ServiceError(409, "conflict", `job ${job.id} is ${job.status}`);
@@ -206,11 +206,14 @@ export function predictPages(deps: UiDeps<"now" | "runtime" | "config">) {
       const params = JSON.parse(job.params) as { data?: Row[] };
       const preds = (JSON.parse(job.result) as Predictions).predictions;
       const name = `predictions-${job.id}`;
-      if (c.req.param("format") === "json") {
+      const format = c.req.param("format");
+      if (format === "json" || format === "ndjson") {
         const rows = preds.map((p, i) => ({ ...params.data?.[i], ...p }));
-        return c.body(JSON.stringify(rows, null, 1), 200, {
-          "content-type": "application/json",
-          "content-disposition": `attachment; filename="${name}.json"`,
+        const text =
+          format === "json" ? JSON.stringify(rows, null, 1) : rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+        return c.body(text, 200, {
+          "content-type": format === "json" ? "application/json" : "application/x-ndjson; charset=utf-8",
+          "content-disposition": `attachment; filename="${name}.${format}"`,
         });
       }
       return c.body(predictionsCsv(preds, { inputs: params.data }), 200, {
