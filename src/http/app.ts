@@ -43,7 +43,7 @@ import { authenticate } from "./middleware/authenticate";
 import { headerLimit } from "./middleware/header-limit";
 import { publicRoute } from "./middleware/route-access";
 import { securityHeaders } from "./middleware/security-headers";
-import { isTableMedia } from "./table-media";
+import { isScoringMedia } from "./table-media";
 import { dashboard, isUiPath } from "./ui";
 import { wsRoutes } from "./ws";
 
@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps) {
     if (c.req.path === UPLOAD_PATH || c.req.path === SEED_UPLOAD_PATH || c.req.path === INGEST_STREAM_PATH)
       return csvLimit(c, next);
     // a data file sent to be scored is an upload too (src/jobs/batch-scoring.ts)
-    if (SCORING_PATHS.has(c.req.path) && isTableMedia(c.req.header("content-type"))) return csvLimit(c, next);
+    if (SCORING_PATHS.has(c.req.path) && isScoringMedia(c.req.header("content-type"))) return csvLimit(c, next);
     return c.req.path === IMPORT_PATH ? artifactLimit(c, next) : requestLimit(c, next);
   });
 

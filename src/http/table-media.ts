@@ -11,6 +11,13 @@ export const TABLE_MEDIA =
 /** True for a Content-Type that carries a data file. */
 export const isTableMedia = (contentType: string | undefined): boolean => TABLE_MEDIA.test(contentType ?? "");
 
+/**
+ * A data file sent to be scored (POST /predict): as isTableMedia, but not `text/plain`, which is
+ * what `fetch` sends a JSON string as when no type is set; such a body keeps its 415.
+ */
+export const isScoringMedia = (contentType: string | undefined): boolean =>
+  isTableMedia(contentType) && !/^text\/plain\s*(;|$)/i.test(contentType ?? "");
+
 const FILE = (description: string) => ({ type: "string", format: "binary", description });
 
 /** How OpenAPI shows a raw data-file body, one entry per media type. */

@@ -120,6 +120,11 @@ describe("POST /predict with a data file as the body", () => {
     expect(tooBig.status).toBe(413);
     const form = await post("/predict?model_key=iris-file", "a=1", "application/x-www-form-urlencoded");
     expect(form.status).toBe(415);
+    // what fetch sends a JSON string as when no type is set: still a 415 asking for JSON, not a file
+    const plain = await post("/predict", JSON.stringify({ model_key: "iris-file", data: [{}] }), "text/plain");
+    expect(plain.status).toBe(415);
+    const twoModels = await post("/predict?model_key=iris-file&model=other", CSV, "text/csv");
+    expect(twoModels.status).toBe(422);
     expect(await datasets()).toBe(before);
   });
 });

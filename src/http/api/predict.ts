@@ -5,8 +5,8 @@
  * (seed 001). With `dataset_id` instead of `data`, or with a data file as the body (CSV, NDJSON
  * or Parquet, gzip or not; the model in `?model_key=`, table-media.ts), it is batch scoring:
  * always a job scoring every row in the file's order (src/jobs/batch-scoring.ts);
- * `GET /predict/{job_id}?format=csv|ndjson` downloads the result. `POST /quality` scores a version on labelled rows, or without rows on its
- * held-out data plus the model's labelled feedback.
+ * `GET /predict/{job_id}?format=csv|ndjson` downloads the result. `POST /quality` scores a
+ * version on labelled rows, or without rows on its held-out data plus the model's labelled feedback.
  */
 import { Hono } from "hono";
 import { createFactory } from "hono/factory";
@@ -28,7 +28,7 @@ import { noteAudit } from "../middleware/audit";
 import { requireRole, signedIn } from "../middleware/route-access";
 import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
-import { isTableMedia, tableBodies } from "../table-media";
+import { isScoringMedia, tableBodies } from "../table-media";
 import { jsonBody, queryParams } from "../validate";
 import { Job, JsonObject, Queued } from "./shapes";
 
@@ -72,7 +72,7 @@ const PredictQuery = v.object({
 
 /** A request whose body is a data file to score rather than JSON. */
 const fileBody = (c: { req: { header: (name: string) => string | undefined } }) =>
-  isTableMedia(c.req.header("content-type"));
+  isScoringMedia(c.req.header("content-type"));
 
 export const QualityBody = strictBody({
   model_key: v.pipe(v.string(), v.minLength(1)),
@@ -194,6 +194,11 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       if (fileBody(c)) {
         const q = c.req.valid("query");
         const named = q.model_key ?? q.model;
+        if (q.model_key && q.model && q.model_key !== q.model) {
+          throw invalid("query.model: names another model than query.model_key", [
+            { path: "query.model", message: "disagrees with model_key" },
+          ]);
+        }
         if (!named) {
           throw invalid("query.model_key: name the model that scores the file (?model_key=)", [
             { path: "query.model_key", message: "required with a data-file body" },
