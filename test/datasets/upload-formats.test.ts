@@ -70,6 +70,10 @@ describe("NDJSON and Parquet uploads", () => {
     expect(res.body).toMatchObject({ name: "lines", format: "ndjson", row_count: 4, size_bytes: gz.length });
     expect(res.body.profile).toMatchObject({ format: "ndjson", gzip: true });
     expect(readFileSync(join(t.root, `${res.body.id}.ndjson`)).equals(gz)).toBe(true);
+    const file = await t.app.request(`/datasets/${res.body.id}/file`, { headers: t.alice.headers });
+    expect(file.headers.get("content-type")).toBe("application/gzip");
+    expect(file.headers.get("content-disposition")).toContain('filename="lines-v1.ndjson.gz"');
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array(gz));
     const lines = await raw(t, NDJSON, "application/x-ndjson");
     const jsonl = await raw(t, NDJSON, "application/jsonl");
     expect([lines.status, jsonl.status]).toEqual([201, 201]);

@@ -8,12 +8,16 @@ const MEDIA: Record<Dataset["format"], string> = {
   parquet: "application/vnd.apache.parquet",
 };
 
-/** The file as uploaded (a gzip-compressed upload stays compressed); the name follows NAME_RULE, so it needs no quoting beyond the quotes. */
+/**
+ * The file as uploaded; a gzip-compressed upload stays compressed and says so (`.csv.gz`,
+ * application/gzip). The name follows NAME_RULE, so it needs no quoting beyond the quotes.
+ */
 export function datasetDownload(dataset: Dataset, bytes: Uint8Array): Response {
+  const gzip = dataset.profile?.gzip === true;
   return new Response(bytes as Uint8Array<ArrayBuffer>, {
     headers: {
-      "content-type": MEDIA[dataset.format],
-      "content-disposition": `attachment; filename="${dataset.name}-v${dataset.version}.${dataset.format}"`,
+      "content-type": gzip ? "application/gzip" : MEDIA[dataset.format],
+      "content-disposition": `attachment; filename="${dataset.name}-v${dataset.version}.${dataset.format}${gzip ? ".gz" : ""}"`,
       etag: `"${dataset.sha256}"`,
     },
   });
@@ -24,6 +28,7 @@ export const DATASET_FILE = {
   media: "text/csv",
   schema: {
     type: "string",
-    description: "the stored file (application/json for JSON rows, NDJSON and Parquet as uploaded)",
+    description:
+      "the stored file as uploaded: CSV, NDJSON or Parquet (application/gzip when it came compressed); application/json for JSON rows",
   },
 };
