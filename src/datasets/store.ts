@@ -1,7 +1,7 @@
 /**
  * Datasets: CSV, NDJSON and Parquet uploads (checked as they stream in) and JSON training rows,
- * stored as `<id>.<csv|ndjson|parquet|json>` in the dataset store (files.ts) with a row in `datasets`; each save of a name is its
- * next version. A failed save leaves neither a row nor a file. No HTTP here: a refusal is a
+ * stored as `<id>.<csv|ndjson|parquet|json>` in the dataset store (files.ts) with a row in
+ * `datasets`; each save of a name is its next version. A failed save leaves neither a row nor a file. No HTTP here: a refusal is a
  * ServiceError naming the status a route answers with.
  */
 import { sql } from "kysely";
@@ -117,14 +117,8 @@ export async function stageUpload(deps: DatasetDeps, source: UploadSource): Prom
   async function* stored(): AsyncGenerator<Uint8Array> {
     for await (const chunk of chunks) {
       if (file.size + chunk.length > limit) {
-        throw new ServiceError(
-          413,
-          "payload_too_large",
-          `the upload is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`,
-          {
-            limit_bytes: limit,
-          },
-        );
+        const why = `the upload is over ${limit} bytes (ML_MAX_CSV_UPLOAD_BYTES)`;
+        throw new ServiceError(413, "payload_too_large", why, { limit_bytes: limit });
       }
       await file.write(chunk);
       yield chunk;
