@@ -1,9 +1,10 @@
 /**
  * ML_HTTP_PROCESSES: `Bun.serve` runs on one JavaScript thread, so one process leaves every other
- * core idle. The process `serve` starts (the first) migrates, runs jobs and schedules, binds the
+ * core idle. The process `serve` starts (the first) migrates, runs the schedules, binds the
  * port with SO_REUSEPORT and then starts its siblings: the same program with `serve --sibling`.
  * Each opens the same database and artifact store, binds the same port (the kernel spreads
- * connections across them), serves HTTP and writes its own prediction-log batches; none runs jobs.
+ * connections across them), serves HTTP, writes its own prediction-log batches and runs jobs
+ * (each job is claimed by one process under a lease: src/jobs/lease.ts).
  * A sibling leaves when the first process is gone, even after kill -9; the first restarts a
  * sibling that dies while it serves.
  */

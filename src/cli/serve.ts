@@ -71,7 +71,9 @@ from ML_* environment variables and an optional .env in the working directory (o
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
 (PEM). ML_HTTP_PROCESSES processes serve the port (default 1; 0: one per core, capped by
-memory); the first also runs jobs and schedules. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
+memory); every process runs jobs, each claimed by one process under a lease (ML_JOB_LEASE_S),
+and each scheduled run happens once across the processes sharing the database. ML_ROLES=serve
+leaves fits to processes with the train role. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
 closes WebSockets; in-flight requests and running jobs share one grace period
 (ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
 ("the service stopped while this job was running"); then the database closes.
@@ -158,10 +160,14 @@ export async function run(args: string[], io: Io): Promise<number> {
     describeCompute: () => describeCompute(computeOptions(config)),
   });
   const app = createApp(deps);
-  const processes = sibling === null ? servingProcesses(config.ML_HTTP_PROCESSES, config.ML_DB_PATH) : 1;
-  // jobs a dead process left running are failed before new ones start; siblings run none
+  // a train-only process serves no traffic worth spreading over cores: it stays alone
+  const processes =
+    sibling === null && config.ML_ROLES.includes("serve")
+      ? servingProcesses(config.ML_HTTP_PROCESSES, config.ML_DB_PATH)
+      : 1;
+  // every process runs jobs: each claims under its lease, and takes over only expired ones
   try {
-    await runtime.start({ jobs: sibling === null, pickUpJobs: processes > 1 });
+    await runtime.start({ primary: sibling === null });
   } catch (e) {
     await runtime.stop(0);
     await store.close();
@@ -225,13 +231,13 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     if (config.ML_DEMO) startDemoInBackground(demoDeps(deps), log);
     await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
-    // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
+    // the daily drift check, the hourly sweeps, the alert checks: each run claimed once across processes
     schedules = startServiceSchedules({
       config,
       db: store.db,
       log,
       drift: runtime.drift,
-      kickJobs: () => runtime.jobs.kick(),
+      owner: runtime.jobs.owner,
       alertChecks: () => runtime.checkAlerts(),
     });
   }
