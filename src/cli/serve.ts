@@ -6,6 +6,7 @@ import { computeOptions, describeCompute } from "../compute/pick";
 import { redacted } from "../config";
 import { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
+import { connectRelay } from "../events/relay";
 import { createApp } from "../http/app";
 import { websocket } from "../http/ws";
 import { settlesWithin } from "../jobs/runner";
@@ -19,6 +20,7 @@ import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 import { type Siblings, servingProcesses, startSiblings, watchParent } from "./serve-processes";
+import { parentRelay, SiblingHub } from "./serve-relay";
 
 /**
  * Tells systemd (Type=notify) the service state: `READY=1` once listening, `STOPPING=1` at
@@ -134,6 +136,10 @@ export async function run(args: string[], io: Io): Promise<number> {
   onNativeOutput((line) => log.debug("gpu library output", { output: line.slice(0, 2000) }));
   if (warnings.length > 0) log.warn("settings not taken as written", { settings: warnings });
   const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
+  // events cross the processes of this serve: siblings through the first, which relays (serve-relay.ts)
+  const hub = sibling === null ? new SiblingHub() : null;
+  const relay = hub ?? parentRelay();
+  const offRelay = relay ? connectRelay(bus, relay) : () => {};
   // the first process has created the administrator before it started this one
   if (sibling === null)
     try {
@@ -227,6 +233,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         env: io.env,
         cwd: io.cwd,
         log,
+        hub: hub ?? undefined,
       });
     }
     if (config.ML_DEMO) startDemoInBackground(demoDeps(deps), log);
@@ -260,6 +267,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!drained) await server.stop(true);
   // the prediction log is flushed, the serving backend released
   await runtime.stop(0);
+  offRelay();
   EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });
