@@ -60,7 +60,13 @@ function nextCandidate(db: Kysely<DB>, o: Pick<ClaimOptions, "types" | "skipLock
  */
 export async function claimNext(db: Kysely<DB>, now: Date, o: ClaimOptions): Promise<JobRow | null> {
   if (o.types.length === 0) return null;
-  const row = await db
+  const row = await claimStatement(db, now, o).executeTakeFirst();
+  return row ?? null;
+}
+
+/** The claim as one UPDATE … WHERE id = (candidate) AND status = 'queued' RETURNING * (tests compile it per dialect). */
+export function claimStatement(db: Kysely<DB>, now: Date, o: ClaimOptions) {
+  return db
     .updateTable("jobs")
     .set((eb) => ({
       status: "running",
@@ -70,11 +76,9 @@ export async function claimNext(db: Kysely<DB>, now: Date, o: ClaimOptions): Pro
       lease_until: leaseEnd(now, o.leaseS),
       attempts: eb("attempts", "+", 1),
     }))
-    .where("id", "=", (eb) => eb.selectFrom(nextCandidate(db, o).as("next")).select("next.id"))
+    .where("id", "=", nextCandidate(db, o))
     .where("status", "=", "queued")
-    .returningAll()
-    .executeTakeFirst();
-  return row ?? null;
+    .returningAll();
 }
 
 /**

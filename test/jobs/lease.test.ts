@@ -6,13 +6,22 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Kysely } from "kysely";
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from "kysely";
 import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
 import type { DB } from "../../src/db/schema";
 import type { JobType } from "../../src/db/tables/models";
 import { EventBus } from "../../src/events/bus";
-import { claimNext, leaseLostReason, reclaimExpired, renewLeases } from "../../src/jobs/lease";
+import { claimNext, claimStatement, leaseLostReason, reclaimExpired, renewLeases } from "../../src/jobs/lease";
 import { enqueue, finishJob, getJob, setProgress } from "../../src/jobs/queue";
 import { ALL_JOB_TYPES, JobRunner } from "../../src/jobs/runner";
 import { createLogger } from "../../src/log";
@@ -252,5 +261,26 @@ describe("job leases", () => {
       release();
       await runner.stop(0);
     }
+  });
+
+  test("the claim is one statement on both dialects; PostgreSQL's skips rows other claimers hold", () => {
+    const compileOnly = (pg: boolean) =>
+      new Kysely<DB>({
+        dialect: {
+          createAdapter: () => (pg ? new PostgresAdapter() : new SqliteAdapter()),
+          createDriver: () => new DummyDriver(),
+          createIntrospector: (db) => (pg ? new PostgresIntrospector(db) : new SqliteIntrospector(db)),
+          createQueryCompiler: () => (pg ? new PostgresQueryCompiler() : new SqliteQueryCompiler()),
+        },
+      });
+    const claim = (pg: boolean) =>
+      claimStatement(compileOnly(pg), T0, { ...LEASE, owner: "A", skipLocked: pg }).compile().sql;
+    expect(claim(true)).toMatch(
+      /^update "jobs" set .* where "id" = \(select "id" from "jobs" where .* limit \$\d+ for update skip locked\) and "status" = \$\d+ returning \*$/,
+    );
+    expect(claim(false)).not.toContain("for update");
+    expect(claim(false)).toMatch(
+      /^update "jobs" set .* where "id" = \(select "id" from "jobs" .*\) and "status" = \? returning \*$/,
+    );
   });
 });
