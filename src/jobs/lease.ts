@@ -60,6 +60,8 @@ function nextCandidate(db: Kysely<DB>, o: Pick<ClaimOptions, "types" | "skipLock
  */
 export async function claimNext(db: Kysely<DB>, now: Date, o: ClaimOptions): Promise<JobRow | null> {
   if (o.types.length === 0) return null;
+  // every process looks every second: a read when nothing waits, not a write that takes the lock
+  if (!(await nextCandidate(db, { types: o.types }).executeTakeFirst())) return null;
   const row = await claimStatement(db, now, o).executeTakeFirst();
   return row ?? null;
 }
