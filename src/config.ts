@@ -84,6 +84,17 @@ const storeLocation = v.pipe(
   ),
 );
 
+/** What a process does (ML_ROLES): `serve` answers predictions, `train` runs fits; both by default. */
+export type Role = "serve" | "train";
+
+const roles = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.regex(/^(serve|train)(\s*,\s*(serve|train))?$/, "serve, train, or serve,train"),
+  v.transform((s) => [...new Set(s.split(",").map((r) => r.trim() as Role))].sort()),
+);
+
 /** Defaults as strings so that a default passes through the same parser as a set value. */
 const settings = {
   ML_SERVICE_HOST: { schema: nonEmpty, default: "0.0.0.0", doc: "address to listen on" },
@@ -180,9 +191,21 @@ const settings = {
   ML_VALIDATION_FRACTION: { schema: num(0.01, 0.9), default: "0.1", doc: "validation split" },
   ML_N_ITER_NO_CHANGE: { schema: int(1, 10_000), default: "10", doc: "epochs without improvement before stopping" },
   ML_TOL: { schema: num(0, 1), default: "0.0001", doc: "improvement tolerance" },
-  ML_MAX_WORKERS_LIMIT: { schema: int(1, 64), default: "2", doc: "jobs run at once" },
+  ML_MAX_WORKERS_LIMIT: { schema: int(1, 64), default: "2", doc: "jobs one process runs at once" },
+  ML_JOB_LEASE_S: {
+    schema: int(1, 3600),
+    default: "30",
+    doc: "a running job's lease, renewed every third; then another process takes it",
+  },
+  ML_JOB_MAX_ATTEMPTS: { schema: int(1, 100), default: "3", doc: "claims of one job before a lost lease fails it" },
+  ML_ROLES: {
+    schema: roles,
+    default: "serve,train",
+    doc: "serve, train or both: a serve-only process leaves fits to train processes",
+  },
   ML_SYNC_PREDICT_MAX_ROWS: { schema: int(1, 1_000_000), default: "1000", doc: "rows predicted in the request" },
-  // not 0 by default yet: events (job progress, /ws, live pages) do not cross processes (docs/serving.md)
+  // not 0 by default: every process runs up to ML_MAX_WORKERS_LIMIT jobs, so one per core would
+  // multiply the fits running at once by the core count on the boxes this is made for
   ML_HTTP_PROCESSES: {
     schema: int(0, 256),
     default: "1",

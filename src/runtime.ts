@@ -6,15 +6,16 @@
 import type { Kysely } from "kysely";
 import type { Backend } from "./compute/backend";
 import { computeOptions, openCpu } from "./compute/pick";
-import type { Config } from "./config";
+import type { Config, Role } from "./config";
 import type { DB } from "./db/schema";
 import type { DbStores } from "./db/stores";
+import type { JobType } from "./db/tables/models";
 import type { EventBus } from "./events/bus";
 import { driftCheckDeps, driftHandler } from "./jobs/drift";
 import { predictHandler } from "./jobs/predict";
 import type { JobRow } from "./jobs/queue";
 import { retrainHandler } from "./jobs/retrain";
-import { JobRunner } from "./jobs/runner";
+import { ALL_JOB_TYPES, JobRunner } from "./jobs/runner";
 import { trainHandler } from "./jobs/train";
 import type { Logger } from "./log";
 import { runAlertChecks } from "./monitoring/alert-checks";
@@ -41,12 +42,10 @@ export const FOLLOW_MS = 250;
 
 export interface RuntimeStartOptions {
   /**
-   * Run jobs here (default). A serving sibling under ML_HTTP_PROCESSES passes false: only the
-   * first process runs jobs, so none fails another's running job as "interrupted" at start.
+   * The process that syncs ML_ALERT_WEBHOOK_URLS into the database (default): a sibling under
+   * ML_HTTP_PROCESSES passes false, its first process has done it.
    */
-  jobs?: boolean;
-  /** look for queued jobs every FOLLOW_MS: siblings queue jobs this process runs */
-  pickUpJobs?: boolean;
+  primary?: boolean;
 }
 
 export interface Runtime {
@@ -64,11 +63,17 @@ export interface Runtime {
   /** the periodic checks that raise high_error_rate and queue_backup (scheduled by `serve`) */
   checkAlerts: () => ReturnType<typeof runAlertChecks>;
   /**
-   * Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError) and starts jobs (in the first
-   * process only), alert delivery, and following the active versions.
+   * Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError; the primary process only) and
+   * starts jobs (every process, each claiming under its lease), alert delivery, and following
+   * the active versions.
    */
   start(options?: RuntimeStartOptions): Promise<void>;
   stop(graceMs?: number): Promise<void>;
+}
+
+/** The job types a process with these ML_ROLES claims: fits only where `train` is one. */
+export function jobTypesFor(roles: readonly Role[]): JobType[] {
+  return roles.includes("train") ? [...ALL_JOB_TYPES] : ALL_JOB_TYPES.filter((t) => t !== "train" && t !== "retrain");
 }
 
 /** A fit's time limit: its request's max_training_time_s, else ML_TRAIN_TIMEOUT_S (0: none); other jobs have none. */
@@ -104,6 +109,8 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     maxWorkers: deps.config.ML_MAX_WORKERS_LIMIT,
     now: deps.now,
     timeLimitS: (job) => trainingTimeLimit(job, deps.config.ML_TRAIN_TIMEOUT_S),
+    lease: { leaseS: deps.config.ML_JOB_LEASE_S, maxAttempts: deps.config.ML_JOB_MAX_ATTEMPTS },
+    types: jobTypesFor(deps.config.ML_ROLES),
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
   jobs.handle(
@@ -142,20 +149,19 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     alertDelivery,
     checkAlerts: () => runAlertChecks(deps),
     start: async (options = {}) => {
-      if (options.jobs !== false) {
+      if (options.primary !== false) {
         const envHooks = await syncEnvWebhooks(deps);
         if (envHooks.length > 0 && !deps.config.ML_ALERT_WEBHOOK_SECRET) {
           deps.log.warn("ML_ALERT_WEBHOOK_URLS deliveries are unsigned: set ML_ALERT_WEBHOOK_SECRET");
         }
-        await jobs.start();
       }
+      await jobs.start();
       alertDelivery.start();
       const tick = async () => {
         try {
           await models.refresh((model_key, version, error) =>
             deps.log.error("active version not loaded", { model_key, version, error: error.message }),
           );
-          if (options.pickUpJobs) jobs.kick();
         } catch (e) {
           deps.log.error("following active versions failed", { error: (e as Error).message });
         }

@@ -1,15 +1,17 @@
 /**
  * ML_HTTP_PROCESSES: `Bun.serve` runs on one JavaScript thread, so one process leaves every other
- * core idle. The process `serve` starts (the first) migrates, runs jobs and schedules, binds the
+ * core idle. The process `serve` starts (the first) migrates, runs the schedules, binds the
  * port with SO_REUSEPORT and then starts its siblings: the same program with `serve --sibling`.
  * Each opens the same database and artifact store, binds the same port (the kernel spreads
- * connections across them), serves HTTP and writes its own prediction-log batches; none runs jobs.
+ * connections across them), serves HTTP, writes its own prediction-log batches and runs jobs
+ * (each job is claimed by one process under a lease: src/jobs/lease.ts).
  * A sibling leaves when the first process is gone, even after kill -9; the first restarts a
  * sibling that dies while it serves.
  */
 import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../log";
+import type { SiblingHub } from "./serve-relay";
 
 /** What one serving process may take (runtime, loaded models, buffers): the automatic count's cap. */
 const MEMORY_PER_PROCESS = 512 * 2 ** 20;
@@ -50,17 +52,29 @@ export function startSiblings(o: {
   env: Record<string, string | undefined>;
   cwd: string;
   log: Logger;
+  /** relays bus events between the processes (serve-relay.ts) */
+  hub?: SiblingHub;
 }): Siblings {
   let stopping = false;
   const running = new Set<ReturnType<typeof Bun.spawn>>();
   const start = (k: number) => {
     const proc = Bun.spawn(
       [...selfCommand(), "serve", "--sibling", String(k), "--port", String(o.port), "--host", o.host],
-      { cwd: o.cwd, env: o.env as Record<string, string>, stdin: "ignore", stdout: "inherit", stderr: "inherit" },
+      {
+        cwd: o.cwd,
+        env: o.env as Record<string, string>,
+        stdin: "ignore",
+        stdout: "inherit",
+        stderr: "inherit",
+        serialization: "json",
+        ipc: (message, from) => o.hub?.fromSibling(message, from),
+      },
     );
     running.add(proc);
+    o.hub?.add(proc);
     void proc.exited.then((code) => {
       running.delete(proc);
+      o.hub?.remove(proc);
       if (stopping) return;
       o.log.error("serving process exited; starting it again", { sibling: k, pid: proc.pid, exit_code: code });
       setTimeout(() => {

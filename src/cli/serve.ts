@@ -6,6 +6,7 @@ import { computeOptions, describeCompute } from "../compute/pick";
 import { redacted } from "../config";
 import { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
+import { connectRelay } from "../events/relay";
 import { createApp } from "../http/app";
 import { websocket } from "../http/ws";
 import { settlesWithin } from "../jobs/runner";
@@ -19,6 +20,7 @@ import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 import { type Siblings, servingProcesses, startSiblings, watchParent } from "./serve-processes";
+import { parentRelay, SiblingHub } from "./serve-relay";
 
 /**
  * Tells systemd (Type=notify) the service state: `READY=1` once listening, `STOPPING=1` at
@@ -71,7 +73,9 @@ from ML_* environment variables and an optional .env in the working directory (o
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
 (PEM). ML_HTTP_PROCESSES processes serve the port (default 1; 0: one per core, capped by
-memory); the first also runs jobs and schedules. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
+memory); every process runs jobs, each claimed by one process under a lease (ML_JOB_LEASE_S),
+and each scheduled run happens once across the processes sharing the database. ML_ROLES=serve
+leaves fits to processes with the train role. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
 closes WebSockets; in-flight requests and running jobs share one grace period
 (ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
 ("the service stopped while this job was running"); then the database closes.
@@ -132,6 +136,10 @@ export async function run(args: string[], io: Io): Promise<number> {
   onNativeOutput((line) => log.debug("gpu library output", { output: line.slice(0, 2000) }));
   if (warnings.length > 0) log.warn("settings not taken as written", { settings: warnings });
   const bus = new EventBus((e, type) => log.error("event subscriber failed", { type, error: String(e) }));
+  // events cross the processes of this serve: siblings through the first, which relays (serve-relay.ts)
+  const hub = sibling === null ? new SiblingHub() : null;
+  const relay = hub ?? parentRelay();
+  const offRelay = relay ? connectRelay(bus, relay) : () => {};
   // the first process has created the administrator before it started this one
   if (sibling === null)
     try {
@@ -158,10 +166,14 @@ export async function run(args: string[], io: Io): Promise<number> {
     describeCompute: () => describeCompute(computeOptions(config)),
   });
   const app = createApp(deps);
-  const processes = sibling === null ? servingProcesses(config.ML_HTTP_PROCESSES, config.ML_DB_PATH) : 1;
-  // jobs a dead process left running are failed before new ones start; siblings run none
+  // a train-only process serves no traffic worth spreading over cores: it stays alone
+  const processes =
+    sibling === null && config.ML_ROLES.includes("serve")
+      ? servingProcesses(config.ML_HTTP_PROCESSES, config.ML_DB_PATH)
+      : 1;
+  // every process runs jobs: each claims under its lease, and takes over only expired ones
   try {
-    await runtime.start({ jobs: sibling === null, pickUpJobs: processes > 1 });
+    await runtime.start({ primary: sibling === null });
   } catch (e) {
     await runtime.stop(0);
     await store.close();
@@ -221,17 +233,18 @@ export async function run(args: string[], io: Io): Promise<number> {
         env: io.env,
         cwd: io.cwd,
         log,
+        hub: hub ?? undefined,
       });
     }
     if (config.ML_DEMO) startDemoInBackground(demoDeps(deps), log);
     await notifySystemd(io.env, ["--ready", `--status=listening on port ${server.port}`], log);
-    // the daily drift check, the hourly dataset TTL sweep, and pick-up of jobs other processes queued
+    // the daily drift check, the hourly sweeps, the alert checks: each run claimed once across processes
     schedules = startServiceSchedules({
       config,
       db: store.db,
       log,
       drift: runtime.drift,
-      kickJobs: () => runtime.jobs.kick(),
+      owner: runtime.jobs.owner,
       alertChecks: () => runtime.checkAlerts(),
     });
   }
@@ -254,6 +267,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!drained) await server.stop(true);
   // the prediction log is flushed, the serving backend released
   await runtime.stop(0);
+  offRelay();
   EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });

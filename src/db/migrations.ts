@@ -16,6 +16,7 @@ import m0010 from "../../migrations/0010_alert_webhooks.sql" with { type: "text"
 import m0011 from "../../migrations/0011_aliases_shadow_notes.sql" with { type: "text" };
 import m0012 from "../../migrations/0012_ingestion.sql" with { type: "text" };
 import m0013 from "../../migrations/0013_dataset_profiles.sql" with { type: "text" };
+import m0014 from "../../migrations/0014_job_leases.sql" with { type: "text" };
 import m0015 from "../../migrations/0015_dataset_formats.sql" with { type: "text" };
 
 export interface Migration {
@@ -37,5 +38,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0011_aliases_shadow_notes", sql: m0011 },
   { name: "0012_ingestion", sql: m0012 },
   { name: "0013_dataset_profiles", sql: m0013 },
+  { name: "0014_job_leases", sql: m0014 },
   { name: "0015_dataset_formats", sql: m0015 },
 ];

@@ -4,6 +4,7 @@ import type { AliasTables } from "./tables/aliases";
 import type { ModelTables } from "./tables/models";
 import type { MonitoringTables } from "./tables/monitoring";
 import type { PredictionColumnTables } from "./tables/prediction-columns";
+import type { ScheduleTables } from "./tables/schedules";
 import type { WebhookTables } from "./tables/webhooks";
 
 export interface ServiceInfoTable {
@@ -84,7 +85,13 @@ export interface EventsTable {
   reason: string | null;
 }
 
-export interface DB extends ModelTables, MonitoringTables, PredictionColumnTables, AliasTables, WebhookTables {
+export interface DB
+  extends ModelTables,
+    MonitoringTables,
+    PredictionColumnTables,
+    AliasTables,
+    WebhookTables,
+    ScheduleTables {
   service_info: ServiceInfoTable;
   schema_migrations: MigrationsTable;
   users: UsersTable;

@@ -47,7 +47,8 @@ export class Connection {
   ) {}
 
   open(): void {
-    this.#off = this.auth.bus.subscribeAll((payload, type) => this.#forward(type, payload));
+    // events raised in other processes too: a job may run in a sibling (src/events/relay.ts)
+    this.#off = this.auth.bus.subscribeAll((payload, type) => this.#forward(type, payload), { remote: true });
   }
 
   close(): void {

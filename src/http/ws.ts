@@ -114,10 +114,14 @@ class Sockets {
   #again = false;
 
   constructor(readonly auth: AuthContext) {
-    auth.bus.subscribeAll((_payload, type) => {
-      if (type === "service:stopping") this.closeAll(1001, "service shutting down");
-      else if (this.#open.size > 0 && mayWithdrawCredentials(type)) this.recheck();
-    });
+    // remote too: a credential withdrawn in another process closes the sockets here at once
+    auth.bus.subscribeAll(
+      (_payload, type) => {
+        if (type === "service:stopping") this.closeAll(1001, "service shutting down");
+        else if (this.#open.size > 0 && mayWithdrawCredentials(type)) this.recheck();
+      },
+      { remote: true },
+    );
   }
 
   add(conn: Connection): void {

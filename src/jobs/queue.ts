@@ -1,7 +1,7 @@
 /**
  * The persistent job queue: one `jobs` table for train, predict, drift and retrain jobs.
- * Rows move queued → running → completed | failed | cancelled; a row left `running` by a
- * process that died is marked failed at the next start (`recoverInterrupted`).
+ * Rows move queued → running → completed | failed | cancelled; which process runs a job, and
+ * what happens when that process dies, is src/jobs/lease.ts.
  */
 import type { Kysely, Selectable } from "kysely";
 import type { DB } from "../db/schema";
@@ -102,27 +102,6 @@ export async function listJobs(db: Kysely<DB>, f: JobFilter): Promise<{ items: J
   return { items, total: Number(total.n) };
 }
 
-/** Takes the oldest queued job, atomically; null when none waits. */
-export async function claimNext(db: Kysely<DB>, now: string): Promise<JobRow | null> {
-  for (;;) {
-    const next = await db
-      .selectFrom("jobs")
-      .select("id")
-      .where("status", "=", "queued")
-      .orderBy("created_at")
-      .orderBy("id")
-      .executeTakeFirst();
-    if (!next) return null;
-    const claimed = await db
-      .updateTable("jobs")
-      .set({ status: "running", started_at: now, stage: "starting" })
-      .where("id", "=", next.id)
-      .where("status", "=", "queued")
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 1) return getJob(db, next.id);
-  }
-}
-
 /**
  * Records a running job's progress; false (nothing written) once the job has ended or a cancel
  * was asked for, so that a late report cannot hide how the job ended.
@@ -131,6 +110,7 @@ export async function setProgress(
   db: Kysely<DB>,
   id: string,
   p: { stage: string; progress: number; detail?: unknown },
+  owner?: string,
 ): Promise<boolean> {
   const updated = await db
     .updateTable("jobs")
@@ -142,16 +122,22 @@ export async function setProgress(
     .where("id", "=", id)
     .where("status", "=", "running")
     .where("cancel_requested", "=", 0)
+    .$if(owner !== undefined, (q) => q.where("claimed_by", "=", owner as string))
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) === 1;
 }
 
+/**
+ * Writes how a job ended. With `owner`, only while that process still holds it: a process whose
+ * lease ran out (another took the job over) cannot overwrite the new run's outcome; false then.
+ */
 export async function finishJob(
   db: Kysely<DB>,
   id: string,
   outcome: { status: "completed" | "failed" | "cancelled"; result?: unknown; error?: string; now: string },
-): Promise<void> {
-  await db
+  owner?: string,
+): Promise<boolean> {
+  const done = await db
     .updateTable("jobs")
     .set({
       status: outcome.status,
@@ -160,9 +146,12 @@ export async function finishJob(
       result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
       error: outcome.error ?? null,
       finished_at: outcome.now,
+      lease_until: null,
     })
     .where("id", "=", id)
-    .execute();
+    .$if(owner !== undefined, (q) => q.where("claimed_by", "=", owner as string).where("status", "=", "running"))
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
 }
 
 /**
@@ -183,22 +172,6 @@ export async function requestCancel(db: Kysely<DB>, id: string, now: string): Pr
 
 /** Why a job failed when the service stopped under it: at shutdown, or found at the next start. */
 export const INTERRUPTED_BY_SHUTDOWN = "the service stopped while this job was running";
-
-/** At start-up: jobs a dead process left running are failed, with their training versions. */
-export async function recoverInterrupted(db: Kysely<DB>, now: string): Promise<string[]> {
-  const stale = await db.selectFrom("jobs").select("id").where("status", "=", "running").execute();
-  const reason = INTERRUPTED_BY_SHUTDOWN;
-  for (const { id } of stale) await finishJob(db, id, { status: "failed", error: reason, now });
-  await db
-    .updateTable("model_versions")
-    .set({ status: "failed", error: reason, completed_at: now })
-    .where("status", "=", "training")
-    .where((eb) =>
-      eb("job_id", "in", eb.selectFrom("jobs").select("jobs.id").where("jobs.status", "in", ["failed", "cancelled"])),
-    )
-    .execute();
-  return stale.map((s) => s.id);
-}
 
 /** How many jobs there are of each type and status, for the `/metrics` gauges. */
 export async function countJobsByState(db: Kysely<DB>): Promise<{ status: JobStatus; type: string; n: number }[]> {

@@ -1,7 +1,9 @@
 /**
  * Runs queued jobs, at most ML_MAX_WORKERS_LIMIT at a time, each through the handler of its
  * type. Progress goes to the job row and to the event bus (`queue:task_*`); cancellation aborts
- * the handler's signal; a handler's error fails the job with its message.
+ * the handler's signal; a handler's error fails the job with its message. Any number of
+ * processes may run one each on the same database: a job is claimed by one of them under a
+ * lease this runner renews (src/jobs/lease.ts); a job whose holder died is taken up again.
  */
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
@@ -9,13 +11,12 @@ import type { JobType } from "../db/tables/models";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../log";
 import { type JobEvent, jobEvent } from "./follow";
+import { claimNext, processId, type Reclaimed, reclaimExpired, renewLeases } from "./lease";
 import {
-  claimNext,
   finishJob,
   getJob,
   INTERRUPTED_BY_SHUTDOWN,
   type JobRow,
-  recoverInterrupted,
   requestCancel,
   setProgress,
   traceIdOf,
@@ -50,7 +51,27 @@ export interface RunnerDeps {
    * max_training_time_s); past it the job is aborted and fails with that reason.
    */
   timeLimitS?: (job: JobRow) => number | null;
+  /** how this process holds the jobs it runs; defaults: its own id, 30 s, 3 attempts */
+  lease?: Partial<LeaseSettings>;
+  /** the job types this process takes (ML_ROLES); default every type */
+  types?: readonly JobType[];
 }
+
+export interface LeaseSettings {
+  /** this process (processId()) */
+  owner: string;
+  /** ML_JOB_LEASE_S: renewed every third of it */
+  leaseS: number;
+  /** ML_JOB_MAX_ATTEMPTS: claims of one job before a lost lease fails it */
+  maxAttempts: number;
+  /** PostgreSQL: claim with FOR UPDATE SKIP LOCKED (lease.ts) */
+  skipLocked: boolean;
+}
+
+export const ALL_JOB_TYPES: readonly JobType[] = ["train", "retrain", "predict", "drift"];
+
+/** how often the runner looks for jobs other processes queued (its own it starts at once) */
+const POLL_MS = 1000;
 
 /** A job this process runs; `finished` once its final state is written (nothing is written after). */
 interface Running {
@@ -82,9 +103,20 @@ export class JobRunner {
   #stopped = true;
   #stopping: Promise<void> | null = null;
   #kicking: Promise<void> | null = null;
+  readonly #lease: LeaseSettings;
+  readonly #types: readonly JobType[];
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #beating: Promise<void> | null = null;
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
+    this.#lease = { owner: processId(), leaseS: 30, maxAttempts: 3, skipLocked: false, ...deps.lease };
+    this.#types = deps.types ?? ALL_JOB_TYPES;
+  }
+
+  /** the id this process claims jobs under */
+  get owner(): string {
+    return this.#lease.owner;
   }
 
   handle(type: JobType, handler: JobHandler): this {
@@ -92,14 +124,72 @@ export class JobRunner {
     return this;
   }
 
-  /** Fails what a dead process left running, then starts taking jobs. */
-  async start(): Promise<string[]> {
-    const recovered = await recoverInterrupted(this.#deps.db, this.#now());
-    for (const id of recovered) this.#logFinished(await getJob(this.#deps.db, id), null);
+  /**
+   * Takes back the jobs of processes whose leases ran out (never another live process's), then
+   * starts taking jobs: at once after an enqueue here (`kick`), every POLL_MS for jobs other
+   * processes queued, and renews its leases every third of ML_JOB_LEASE_S.
+   */
+  async start(): Promise<Reclaimed> {
+    const reclaimed = await this.reclaim();
     this.#stopped = false;
     this.#stopping = null;
+    const beat = Math.max(50, (this.#lease.leaseS * 1000) / 3);
+    this.#timers = [
+      setInterval(() => this.kick(), Math.min(POLL_MS, beat)),
+      setInterval(() => {
+        this.#beating ??= this.#heartbeat().finally(() => {
+          this.#beating = null;
+        });
+      }, beat),
+    ];
+    for (const t of this.#timers) t.unref();
     this.kick();
-    return recovered;
+    return reclaimed;
+  }
+
+  /**
+   * Jobs whose holder stopped renewing: back in the queue, or failed after ML_JOB_MAX_ATTEMPTS
+   * claims (their end is published and logged here, as this process found it).
+   */
+  async reclaim(): Promise<Reclaimed> {
+    const r = await reclaimExpired(this.#deps.db, this.#deps.now(), this.#lease.maxAttempts);
+    for (const row of [...r.failed, ...r.cancelled]) {
+      this.#publish("queue:task_completed", row);
+      this.#logFinished(row, null);
+    }
+    for (const id of r.requeued) this.#deps.log.warn("job lease expired; queued again", { job_id: id });
+    if (r.requeued.length > 0) this.kick();
+    return r;
+  }
+
+  /** Renews this process's leases, stops runs it no longer holds or that were cancelled elsewhere, reclaims expired ones. */
+  async #heartbeat(): Promise<void> {
+    try {
+      const { db } = this.#deps;
+      const mine = [...this.#running.keys()];
+      const lost = await renewLeases(db, this.#lease.owner, mine, this.#deps.now(), this.#lease.leaseS);
+      for (const id of lost) {
+        const run = this.#running.get(id);
+        if (!run || run.finished) continue;
+        // another process owns the row now (or it ended): this run must not write to it again
+        run.finished = true;
+        run.controller.abort(new Error("this process lost the job's lease"));
+        this.#deps.log.warn("job lease lost; run abandoned", { job_id: id });
+      }
+      const held = mine.filter((id) => !lost.includes(id));
+      if (held.length > 0) {
+        const cancelled = await db
+          .selectFrom("jobs")
+          .select("id")
+          .where("id", "in", held)
+          .where("cancel_requested", "=", 1)
+          .execute();
+        for (const { id } of cancelled) this.#running.get(id)?.controller.abort(new Error("cancelled by request"));
+      }
+      if (!this.#stopped) await this.reclaim();
+    } catch (e) {
+      this.#deps.log.error("job lease renewal failed", { error: (e as Error).message });
+    }
   }
 
   /** Looks for queued jobs now (called after enqueue; cheap when nothing waits). */
@@ -131,6 +221,8 @@ export class JobRunner {
    */
   stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
     this.#stopping ??= this.#stopAll(graceMs);
     return this.#stopping;
   }
@@ -146,7 +238,8 @@ export class JobRunner {
       if (r.finished) continue;
       // its handler may still write after this; the row already says how the job ended
       r.finished = true;
-      await finishJob(this.#deps.db, id, { status: "failed", error: INTERRUPTED_BY_SHUTDOWN, now: this.#now() });
+      const failed = { status: "failed" as const, error: INTERRUPTED_BY_SHUTDOWN, now: this.#now() };
+      if (!(await finishJob(this.#deps.db, id, failed, this.#lease.owner))) continue;
       const row = await getJob(this.#deps.db, id);
       this.#publish("queue:task_completed", row);
       this.#logFinished(row, null);
@@ -163,6 +256,7 @@ export class JobRunner {
           .selectFrom("jobs")
           .select("id")
           .where("status", "=", "queued")
+          .where("type", "in", [...this.#types])
           .executeTakeFirst();
         if (!queued || this.#stopped) return;
         this.kick();
@@ -175,7 +269,7 @@ export class JobRunner {
 
   async #fill(): Promise<void> {
     while (!this.#stopped && this.#running.size < this.#deps.maxWorkers) {
-      const job = await claimNext(this.#deps.db, this.#now());
+      const job = await claimNext(this.#deps.db, this.#deps.now(), { ...this.#lease, types: this.#types });
       if (!job) return;
       const running: Running = { controller: new AbortController(), done: Promise.resolve(), finished: false };
       running.done = this.#run(job, running).finally(() => {
@@ -199,7 +293,7 @@ export class JobRunner {
     const progress = (p: { stage: string; progress: number; detail?: unknown }) => {
       const next = progressed.then(async () => {
         if (running.finished) return;
-        const recorded = await setProgress(db, job.id, p);
+        const recorded = await setProgress(db, job.id, p, this.#lease.owner);
         if (recorded && !running.finished)
           this.#deps.bus.publish("queue:task_progress", { ...this.#event(job), ...p, status: "running" });
       });
@@ -234,7 +328,7 @@ export class JobRunner {
     if (running.finished) return;
     running.finished = true;
     await progressed;
-    await finishJob(db, job.id, { ...outcome, now: this.#now() });
+    if (!(await finishJob(db, job.id, { ...outcome, now: this.#now() }, this.#lease.owner))) return;
     this.#logFinished({ ...job, status: outcome.status, error: outcome.error ?? null }, performance.now() - started);
     this.#publish("queue:task_completed", await getJob(db, job.id));
   }

@@ -4,17 +4,20 @@
  *   dataset TTL sweep   hourly, on the hour (cleanupExpiredDatasets)
  *   retention sweep     hourly, at minute 30: old predictions and audit events (retention.ts)
  *   alert checks        every minute, at second 20: high error rate, queue backup (alert-checks.ts)
- *   job pick-up         every 30 s the runner looks for queued jobs, so a retrain queued by
- *                       another process (the drift-check CLI or its systemd timer) starts soon
+ *   job pick-up         with kickJobs, every 30 s (the job runner also polls on its own)
  * A run that is still going when the next is due is skipped (croner's `protect`), and a
- * failing run is logged, never fatal. The Cron factory is injectable: a test captures the
+ * failing run is logged, never fatal. With `claim` (every service does), each run of the first
+ * four happens once across all the processes and replicas that share the database
+ * (schedule-claim.ts): a process runs it only when it claimed that run's slot. The Cron factory is injectable: a test captures the
  * ticks and the pattern, computes the next run with croner itself, and calls the tick at once.
  */
 import { Cron } from "croner";
 import { cleanupExpiredDatasets, type DatasetDeps } from "../datasets/store";
+import { processId } from "../jobs/lease";
 import type { Logger } from "../log";
 import { type DriftCheckDeps, runAllDriftChecks } from "./check";
 import { type RetentionDeps, sweepRetention } from "./retention";
+import { claimScheduleRun, slotOf } from "./schedule-claim";
 
 export interface ScheduledJob {
   nextRun(from?: Date): Date | null;
@@ -47,6 +50,10 @@ export interface ScheduleDeps {
   kickJobs?: () => void;
   alertChecks?: () => Promise<unknown>;
   cron?: CronFactory;
+  /** true for the one process that runs `schedule`'s run at `slot`; absent: every tick runs */
+  claim?: (schedule: string, slot: Date) => Promise<boolean>;
+  /** the clock a tick reads to know which run it is (tests inject one) */
+  now?: () => Date;
 }
 
 export interface Schedules {
@@ -58,30 +65,41 @@ export interface Schedules {
 
 export function startSchedules(deps: ScheduleDeps): Schedules {
   const cron = deps.cron ?? croner;
-  const guarded = (name: string, work: () => Promise<unknown>) => async () => {
+  const now = deps.now ?? (() => new Date());
+  /** whether this process runs this tick of `name`: it claimed the tick's slot, or nothing is shared */
+  const mine = async (name: string, pattern: string, timezone?: string) =>
+    !deps.claim || (await deps.claim(name, slotOf(pattern, timezone, now())));
+  const guarded = (name: string, pattern: string, work: () => Promise<unknown>, timezone?: string) => async () => {
     const started = performance.now();
     try {
+      if (!(await mine(name, pattern, timezone))) return;
       await work();
       deps.log.info("scheduled run done", { schedule: name, seconds: (performance.now() - started) / 1000 });
     } catch (e) {
       deps.log.error("scheduled run failed", { schedule: name, error: (e as Error).message });
     }
   };
+  const daily = dailyPattern(deps.config.ML_DAILY_DRIFT_CHECK_TIME);
+  const timezone = deps.config.ML_DRIFT_TIMEZONE;
   const driftCheck = cron(
-    dailyPattern(deps.config.ML_DAILY_DRIFT_CHECK_TIME),
-    { name: "daily-drift-check", timezone: deps.config.ML_DRIFT_TIMEZONE },
-    guarded("daily-drift-check", deps.dailyDriftCheck),
+    daily,
+    { name: "daily-drift-check", timezone },
+    guarded("daily-drift-check", daily, deps.dailyDriftCheck, timezone),
   );
-  const datasetCleanup = cron("0 0 * * * *", { name: "dataset-ttl" }, guarded("dataset-ttl", deps.cleanupDatasets));
+  const hourly = "0 0 * * * *";
+  const datasetCleanup = cron(hourly, { name: "dataset-ttl" }, guarded("dataset-ttl", hourly, deps.cleanupDatasets));
   // half past: not in the same minute as the dataset sweep and the hourly jobs of other tools
-  const retention = cron("0 30 * * * *", { name: "retention" }, guarded("retention", deps.sweepRetention));
+  const halfPast = "0 30 * * * *";
+  const retention = cron(halfPast, { name: "retention" }, guarded("retention", halfPast, deps.sweepRetention));
   const kick = deps.kickJobs;
   const pickUp = kick ? cron("*/30 * * * * *", { name: "job-pickup" }, async () => kick()) : null;
   const alertChecks = deps.alertChecks;
   // every minute, logged only when it fails (a line a minute would drown the log)
+  const minutely = "20 * * * * *";
   const alerts = alertChecks
-    ? cron("20 * * * * *", { name: "alert-checks" }, async () => {
+    ? cron(minutely, { name: "alert-checks" }, async () => {
         try {
+          if (!(await mine("alert-checks", minutely))) return;
           await alertChecks();
         } catch (e) {
           deps.log.error("scheduled run failed", { schedule: "alert-checks", error: (e as Error).message });
@@ -112,12 +130,16 @@ export function startServiceSchedules(s: {
   db: DatasetDeps["db"];
   log: Logger;
   drift: DriftCheckDeps;
-  kickJobs: () => void;
+  /** look for queued jobs every 30 s (the job runner polls on its own; kept for callers without one) */
+  kickJobs?: () => void;
   alertChecks?: () => Promise<unknown>;
+  /** the process id runs are claimed under (the job runner's); each run happens once across processes */
+  owner?: string;
   now?: () => Date;
   cron?: CronFactory;
 }): Schedules {
   const now = s.now ?? (() => new Date());
+  const owner = s.owner ?? processId();
   return startSchedules({
     config: s.config,
     log: s.log,
@@ -127,8 +149,10 @@ export function startServiceSchedules(s: {
       const swept = await sweepRetention({ db: s.db, config: s.config, now });
       s.log.info("retention sweep", { ...swept });
     },
-    kickJobs: s.kickJobs,
+    ...(s.kickJobs ? { kickJobs: s.kickJobs } : {}),
     ...(s.alertChecks ? { alertChecks: s.alertChecks } : {}),
     ...(s.cron ? { cron: s.cron } : {}),
+    now,
+    claim: (schedule, slot) => claimScheduleRun(s.db, { schedule, slot, owner, now: now() }),
   });
 }

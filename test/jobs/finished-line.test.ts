@@ -1,6 +1,6 @@
 /**
  * Every job ends with one `job finished` log line, however it ends: run to completion or
- * failure, cancelled while queued, or failed at start-up because a dead process left it running.
+ * failure, cancelled while queued, or failed because the processes that took it kept dying.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { createKysely, openSqlite } from "../../src/db/database";
@@ -78,11 +78,16 @@ describe("the job finished line", () => {
     ]);
   });
 
-  test("a job a dead process left running is logged as failed when the service starts", async () => {
+  test("a job whose last holder died (lease run out, attempts spent) is logged as failed when the service starts", async () => {
     const { db, runner, finished, job } = setup();
     stop = () => runner.stop(0);
     const j = await job(TRACE);
-    await db.updateTable("jobs").set({ status: "running" }).where("id", "=", j.id).execute();
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await db
+      .updateTable("jobs")
+      .set({ status: "running", claimed_by: "gone:1:dead", lease_until: past, attempts: 3 })
+      .where("id", "=", j.id)
+      .execute();
     await runner.start();
     expect(finished(j.id)).toEqual([
       expect.objectContaining({ level: "warn", status: "failed", error: expect.any(String), trace_id: TRACE }),

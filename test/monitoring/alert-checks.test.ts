@@ -138,6 +138,8 @@ describe("alert-check schedule", () => {
     const deps = testDeps();
     const lines: string[] = [];
     let runs = 0;
+    // each tick is the next minute's run (two ticks of one minute's run would run it once)
+    let minute = 0;
     const schedules = startServiceSchedules({
       config: deps.config,
       db: deps.db,
@@ -148,6 +150,7 @@ describe("alert-check schedule", () => {
         runs++;
         if (runs === 2) throw new Error("database is locked");
       },
+      now: () => new Date(Date.UTC(2026, 2, 1, 12, minute++, 20)),
       cron,
     });
     try {

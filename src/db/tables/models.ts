@@ -89,6 +89,12 @@ export interface JobsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** the process holding a running job (0014; src/jobs/lease.ts), null while queued */
+  claimed_by: string | null;
+  /** ISO time the holder's lease ends unless renewed */
+  lease_until: string | null;
+  /** how many times a process has claimed it */
+  attempts: Generated<number>;
 }
 
 export interface PredictionsTable {

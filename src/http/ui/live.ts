@@ -31,14 +31,17 @@ export function liveRoutes(bus: EventBus, coalesceMs = 500) {
         for (const kind of kinds) await stream.writeSSE({ event: kind, data: kind });
       };
       let stopping = () => {};
-      const off = bus.subscribeAll((_payload, type) => {
-        // at shutdown the stream ends, so that the server drains at once (the page reconnects)
-        if (type === "service:stopping") stopping();
-        const kind = KIND_OF.find(([re]) => re.test(type))?.[1];
-        if (!kind) return;
-        pending.add(kind);
-        timer ??= setTimeout(() => void flush().catch(() => {}), coalesceMs);
-      });
+      const off = bus.subscribeAll(
+        (_payload, type) => {
+          // at shutdown the stream ends, so that the server drains at once (the page reconnects)
+          if (type === "service:stopping") stopping();
+          const kind = KIND_OF.find(([re]) => re.test(type))?.[1];
+          if (!kind) return;
+          pending.add(kind);
+          timer ??= setTimeout(() => void flush().catch(() => {}), coalesceMs);
+        },
+        { remote: true },
+      );
       const beat = setInterval(() => void stream.write(": ping\n\n").catch(() => {}), HEARTBEAT_MS);
       await new Promise<void>((resolve) => {
         stream.onAbort(resolve);

@@ -72,14 +72,19 @@ function jobsEnded(bus: EventBus, jobIds: string[]): Promise<JobEvent[]> {
   const waiting = new Set(jobIds);
   const ended: JobEvent[] = [];
   return new Promise((resolve) => {
-    const off = bus.subscribe("queue:task_completed", (e) => {
-      if (!waiting.delete(e.job_id)) return;
-      ended.push(e);
-      if (waiting.size === 0) {
-        off();
-        resolve(ended);
-      }
-    });
+    // a sibling process may run a demo job: its end comes through the relay
+    const off = bus.subscribe(
+      "queue:task_completed",
+      (e) => {
+        if (!waiting.delete(e.job_id)) return;
+        ended.push(e);
+        if (waiting.size === 0) {
+          off();
+          resolve(ended);
+        }
+      },
+      { remote: true },
+    );
   });
 }
 
