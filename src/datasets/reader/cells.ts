@@ -24,7 +24,8 @@ export const MISSING_TOKENS: ReadonlySet<string> = new Set([
 /** True when the (trimmed) text is one of MISSING_TOKENS. */
 export const isMissingToken = (text: string) => MISSING_TOKENS.has(text.trim());
 
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** exact powers of ten: an integer of ≤ 15 digits divided by one rounds once, as Number(text) does */
+export const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const SPACE = 0x20;
 const TAB = 0x09;
 
@@ -95,13 +96,25 @@ export interface CellSink {
   addText(text: string): void;
 }
 
-/** Accumulates one column, growing its arrays by doubling. */
+/** the first block of a numeric column; each next one doubles, up to MAX_BLOCK values */
+const FIRST_BLOCK = 1024;
+const MAX_BLOCK = 1 << 16;
+
+/**
+ * Accumulates one column. Numbers go into blocks that are never copied while reading (finish()
+ * joins them once); the missing mask exists only once a cell is missing; categories are codes
+ * into the distinct strings, growing by doubling.
+ */
 export class ColumnBuilder implements CellSink {
   readonly name: string;
+  /** numeric while every cell so far was a number or missing */
+  isNumeric = true;
   #n = 0;
-  #values: Float64Array | null = new Float64Array(1024);
-  #missing: Uint8Array | null = new Uint8Array(1024);
-  #codes: Int32Array | null = null;
+  #blocks: Float64Array[] = [];
+  #block = new Float64Array(FIRST_BLOCK);
+  #at = 0;
+  #missing: Uint8Array | null = null;
+  #codes: Int32Array = new Int32Array(0);
   #dictionary: string[] = [];
   #index = new Map<string, number>();
 
@@ -109,26 +122,24 @@ export class ColumnBuilder implements CellSink {
     this.name = name;
   }
 
-  get isNumeric(): boolean {
-    return this.#values !== null;
-  }
-
   addMissing(): void {
-    this.#grow();
-    if (this.#values) {
-      this.#values[this.#n] = Number.NaN;
-      (this.#missing as Uint8Array)[this.#n] = 1;
-    } else (this.#codes as Int32Array)[this.#n] = -1;
-    this.#n++;
+    if (this.isNumeric) {
+      const n = this.#n;
+      let m = this.#missing;
+      if (!m || n >= m.length) m = this.#missing = grown(m ?? new Uint8Array(0), Math.max(FIRST_BLOCK, n * 2));
+      m[n] = 1;
+      this.#add(Number.NaN);
+      return;
+    }
+    this.#code(-1);
   }
 
   addNumber(x: number): void {
-    if (!this.#values) {
+    if (!this.isNumeric) {
       this.addText(String(x));
       return;
     }
-    this.#grow();
-    this.#values[this.#n++] = x;
+    this.#add(x);
   }
 
   /** A cell that is not a number: missing tokens are missing, anything else makes the column categorical. */
@@ -138,7 +149,7 @@ export class ColumnBuilder implements CellSink {
       this.addMissing();
       return;
     }
-    if (this.#values) {
+    if (this.isNumeric) {
       const x = parseNumberText(t);
       if (!Number.isNaN(x)) {
         this.addNumber(x);
@@ -146,61 +157,75 @@ export class ColumnBuilder implements CellSink {
       }
       this.#toCategories();
     }
-    this.#grow();
     let code = this.#index.get(t);
     if (code === undefined) {
       code = this.#dictionary.length;
       this.#dictionary.push(t);
       this.#index.set(t, code);
     }
-    (this.#codes as Int32Array)[this.#n++] = code;
+    this.#code(code);
   }
 
   finish(): Column {
     const n = this.#n;
-    if (this.#values) {
-      return {
-        name: this.name,
-        type: "number",
-        values: this.#values.slice(0, n),
-        missing: (this.#missing as Uint8Array).slice(0, n),
-      };
+    if (this.isNumeric) {
+      const values = this.#joined();
+      const missing = this.#missing ? this.#missing.slice(0, n) : new Uint8Array(n);
+      this.#missing = null;
+      return { name: this.name, type: "number", values, missing };
     }
-    return {
-      name: this.name,
-      type: "category",
-      codes: (this.#codes as Int32Array).slice(0, n),
-      dictionary: this.#dictionary,
-    };
+    return { name: this.name, type: "category", codes: this.#codes.slice(0, n), dictionary: this.#dictionary };
   }
 
-  #grow(): void {
-    const size = this.#values ? this.#values.length : (this.#codes as Int32Array).length;
-    if (this.#n < size) return;
-    if (this.#values) {
-      const v = new Float64Array(size * 2);
-      v.set(this.#values);
-      this.#values = v;
-      const m = new Uint8Array(size * 2);
-      m.set(this.#missing as Uint8Array);
-      this.#missing = m;
-    } else {
-      const c = new Int32Array(size * 2);
-      c.set(this.#codes as Int32Array);
+  #add(x: number): void {
+    if (this.#at === this.#block.length) this.#nextBlock();
+    this.#block[this.#at++] = x;
+    this.#n++;
+  }
+
+  #nextBlock(): void {
+    this.#blocks.push(this.#block);
+    this.#block = new Float64Array(Math.min(MAX_BLOCK, this.#block.length * 2));
+    this.#at = 0;
+  }
+
+  /** The numbers as one array, the blocks released. */
+  #joined(): Float64Array {
+    const out = new Float64Array(this.#n);
+    let at = 0;
+    for (const b of this.#blocks) {
+      out.set(b, at);
+      at += b.length;
+    }
+    out.set(this.#block.subarray(0, this.#at), at);
+    this.#blocks = [];
+    this.#block = new Float64Array(0);
+    this.#at = 0;
+    return out;
+  }
+
+  #code(code: number): void {
+    const n = this.#n;
+    if (n >= this.#codes.length) {
+      const c = new Int32Array(Math.max(FIRST_BLOCK, n * 2));
+      c.set(this.#codes);
       this.#codes = c;
     }
+    this.#codes[n] = code;
+    this.#n = n + 1;
   }
 
   /** Numbers seen so far become categories named by their shortest text. */
   #toCategories(): void {
-    const values = this.#values as Float64Array;
-    const missing = this.#missing as Uint8Array;
-    this.#codes = new Int32Array(values.length);
-    this.#values = null;
+    const values = this.#joined();
+    const missing = this.#missing;
+    this.isNumeric = false;
     this.#missing = null;
-    for (let i = 0; i < this.#n; i++) {
-      if (missing[i]) {
-        this.#codes[i] = -1;
+    const n = this.#n;
+    this.#n = 0;
+    for (let i = 0; i < n; i++) {
+      if (missing?.[i]) {
+        this.#code(-1);
         continue;
       }
       const t = String(values[i]);
@@ -210,7 +235,13 @@ export class ColumnBuilder implements CellSink {
         this.#dictionary.push(t);
         this.#index.set(t, code);
       }
-      this.#codes[i] = code;
+      this.#code(code);
     }
   }
+}
+
+function grown(a: Uint8Array, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  b.set(a);
+  return b;
 }
