@@ -96,25 +96,23 @@ export interface CellSink {
   addText(text: string): void;
 }
 
-/** the first block of a numeric column; each next one doubles, up to MAX_BLOCK values */
-const FIRST_BLOCK = 1024;
-const MAX_BLOCK = 1 << 16;
+/** a column's first capacity; it doubles as cells come */
+const FIRST_CAPACITY = 1024;
 
 /**
- * Accumulates one column. Numbers go into blocks that are never copied while reading (finish()
- * joins them once); the missing mask exists only once a cell is missing; categories are codes
- * into the distinct strings, growing by doubling.
+ * Accumulates one column. Arrays grow by doubling through ArrayBuffer.transfer, which hands the
+ * old memory back at once (no garbage the size of the column waiting for a collection), and
+ * finish() trims them the same way; the missing mask exists only once a cell is missing.
+ * Categories are codes into the distinct strings.
  */
 export class ColumnBuilder implements CellSink {
   readonly name: string;
   /** numeric while every cell so far was a number or missing */
   isNumeric = true;
   #n = 0;
-  #blocks: Float64Array[] = [];
-  #block = new Float64Array(FIRST_BLOCK);
-  #at = 0;
-  #missing: Uint8Array | null = null;
-  #codes: Int32Array = new Int32Array(0);
+  #values = new Float64Array(FIRST_CAPACITY);
+  #missing: Uint8Array<ArrayBuffer> | null = null;
+  #codes: Int32Array<ArrayBuffer> = new Int32Array(0);
   #dictionary: string[] = [];
   #index = new Map<string, number>();
 
@@ -123,15 +121,16 @@ export class ColumnBuilder implements CellSink {
   }
 
   addMissing(): void {
-    if (this.isNumeric) {
-      const n = this.#n;
-      let m = this.#missing;
-      if (!m || n >= m.length) m = this.#missing = grown(m ?? new Uint8Array(0), Math.max(FIRST_BLOCK, n * 2));
-      m[n] = 1;
-      this.#add(Number.NaN);
+    if (!this.isNumeric) {
+      this.#code(-1);
       return;
     }
-    this.#code(-1);
+    const n = this.#n;
+    if (!this.#missing) this.#missing = new Uint8Array(this.#values.length);
+    if (n === this.#values.length) this.#grow();
+    (this.#missing as Uint8Array)[n] = 1;
+    this.#values[n] = Number.NaN;
+    this.#n = n + 1;
   }
 
   addNumber(x: number): void {
@@ -139,7 +138,10 @@ export class ColumnBuilder implements CellSink {
       this.addText(String(x));
       return;
     }
-    this.#add(x);
+    const n = this.#n;
+    if (n === this.#values.length) this.#grow();
+    this.#values[n] = x;
+    this.#n = n + 1;
   }
 
   /** A cell that is not a number: missing tokens are missing, anything else makes the column categorical. */
@@ -166,62 +168,43 @@ export class ColumnBuilder implements CellSink {
     this.#code(code);
   }
 
+  /** The column; the builder is spent. */
   finish(): Column {
     const n = this.#n;
     if (this.isNumeric) {
-      const values = this.#joined();
-      const missing = this.#missing ? this.#missing.slice(0, n) : new Uint8Array(n);
+      const values = new Float64Array(this.#values.buffer.transfer(n * 8));
+      const missing = this.#missing ? new Uint8Array(this.#missing.buffer.transfer(n)) : new Uint8Array(n);
+      this.#values = new Float64Array(0);
       this.#missing = null;
       return { name: this.name, type: "number", values, missing };
     }
-    return { name: this.name, type: "category", codes: this.#codes.slice(0, n), dictionary: this.#dictionary };
+    const codes = new Int32Array(this.#codes.buffer.transfer(n * 4));
+    this.#codes = new Int32Array(0);
+    return { name: this.name, type: "category", codes, dictionary: this.#dictionary };
   }
 
-  #add(x: number): void {
-    if (this.#at === this.#block.length) this.#nextBlock();
-    this.#block[this.#at++] = x;
-    this.#n++;
-  }
-
-  #nextBlock(): void {
-    this.#blocks.push(this.#block);
-    this.#block = new Float64Array(Math.min(MAX_BLOCK, this.#block.length * 2));
-    this.#at = 0;
-  }
-
-  /** The numbers as one array, the blocks released. */
-  #joined(): Float64Array {
-    const out = new Float64Array(this.#n);
-    let at = 0;
-    for (const b of this.#blocks) {
-      out.set(b, at);
-      at += b.length;
-    }
-    out.set(this.#block.subarray(0, this.#at), at);
-    this.#blocks = [];
-    this.#block = new Float64Array(0);
-    this.#at = 0;
-    return out;
+  #grow(): void {
+    const size = this.#values.length * 2;
+    this.#values = new Float64Array(this.#values.buffer.transfer(size * 8));
+    if (this.#missing) this.#missing = new Uint8Array(this.#missing.buffer.transfer(size));
   }
 
   #code(code: number): void {
     const n = this.#n;
-    if (n >= this.#codes.length) {
-      const c = new Int32Array(Math.max(FIRST_BLOCK, n * 2));
-      c.set(this.#codes);
-      this.#codes = c;
-    }
+    if (n >= this.#codes.length)
+      this.#codes = new Int32Array(this.#codes.buffer.transfer(Math.max(FIRST_CAPACITY, n * 2) * 4));
     this.#codes[n] = code;
     this.#n = n + 1;
   }
 
   /** Numbers seen so far become categories named by their shortest text. */
   #toCategories(): void {
-    const values = this.#joined();
+    const values = this.#values;
     const missing = this.#missing;
-    this.isNumeric = false;
-    this.#missing = null;
     const n = this.#n;
+    this.isNumeric = false;
+    this.#values = new Float64Array(0);
+    this.#missing = null;
     this.#n = 0;
     for (let i = 0; i < n; i++) {
       if (missing?.[i]) {
@@ -238,10 +221,4 @@ export class ColumnBuilder implements CellSink {
       this.#code(code);
     }
   }
-}
-
-function grown(a: Uint8Array, size: number): Uint8Array {
-  const b = new Uint8Array(size);
-  b.set(a);
-  return b;
 }
