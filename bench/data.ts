@@ -2,7 +2,8 @@
  * Real data at real size, side by side with pandas / scikit-learn in one run (Debian's
  * python3-pandas and python3-sklearn). Generates a 200,000 × 32 numeric CSV (plus a label) in a
  * temp dir and measures:
- *   read     the one reader (src/datasets/reader) into columns vs pandas.read_csv (best of 3)
+ *   read     the one reader (src/datasets/reader) into columns, the file read as `mlservice train`
+ *            reads it (src/cli/data-file.ts), vs pandas.read_csv (best of 3)
  *   train    `mlservice train` whole process, 2 epochs, (256,128), batch 200, CPU, vs a numpy +
  *            scikit-learn script (load included): wall and peak RSS (/usr/bin/time -v)
  *   upload   a 50 MB CSV to a running `serve`: its peak RSS growth (/proc/PID/status VmHWM)
@@ -11,9 +12,10 @@
  *
  *   bun run bench:data            (ROWS=50000 for a quicker look)
  */
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileChunks } from "../src/cli/data-file";
 import { readTable } from "../src/datasets/reader";
 import { Random } from "../src/ml/random";
 
@@ -58,10 +60,7 @@ async function readBench() {
   let best = Number.POSITIVE_INFINITY;
   for (let k = 0; k < 3; k++) {
     const t0 = performance.now();
-    const table = await readTable(createReadStream(csv, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, {
-      maxColumns: 10_000,
-      maxDecompressedBytes: 2 ** 40,
-    });
+    const table = await readTable(fileChunks(csv), { maxColumns: 10_000, maxDecompressedBytes: 2 ** 40 });
     best = Math.min(best, (performance.now() - t0) / 1000);
     if (table.rows !== ROWS) throw new Error("row count");
   }

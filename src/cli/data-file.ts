@@ -3,7 +3,7 @@
  * disk through the service's one reader, with the service's limits from the config. A refusal
  * becomes a DataFileError naming the file, row and column.
  */
-import { open, writeFile } from "node:fs/promises";
+import { open, stat, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Config } from "../config";
 import { readTable, type Table } from "../datasets/reader";
@@ -20,7 +20,9 @@ export async function readDataFile(
   config: Pick<Config, "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">,
 ): Promise<Table> {
   try {
-    return await readTable(fileChunks(resolve(cwd, path)), readOptions(config));
+    const file = resolve(cwd, path);
+    const { size } = await stat(file);
+    return await readTable(fileChunks(file), { ...readOptions(config), expectedBytes: size });
   } catch (e) {
     if (e instanceof ServiceError) throw new DataFileError(`${path}: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;

@@ -94,6 +94,8 @@ export interface CellSink {
   addNumber(x: number): void;
   /** any other cell: missing tokens, numbers in text, categories */
   addText(text: string): void;
+  /** about how many rows the column will have, so that a builder sizes its arrays once */
+  reserve?(rows: number): void;
 }
 
 /** a column's first capacity; it doubles as cells come */
@@ -166,6 +168,12 @@ export class ColumnBuilder implements CellSink {
       this.#index.set(t, code);
     }
     this.#code(code);
+  }
+
+  reserve(rows: number): void {
+    if (!this.isNumeric || rows <= this.#values.length) return;
+    this.#values = new Float64Array(this.#values.buffer.transfer(rows * 8));
+    if (this.#missing) this.#missing = new Uint8Array(this.#missing.buffer.transfer(rows));
   }
 
   /** The column; the builder is spent. */

@@ -24,15 +24,18 @@ const SNIFF_BYTES = 64 * 1024;
 /** one record longer than this is refused: an unclosed quote would otherwise hold the whole file */
 const MAX_RECORD_BYTES = 8 * 2 ** 20;
 
-/** Reader limits: ML_MAX_CSV_COLUMNS. */
+/** Reader limits (ML_MAX_CSV_COLUMNS), and the file's size when known. */
 export interface CsvOptions {
   maxColumns: number;
+  expectedBytes?: number;
 }
 
 export class CsvColumns<S extends CellSink> {
   readonly #opts: CsvOptions;
   #carry: Uint8Array = new Uint8Array(0);
   #joined: Uint8Array = new Uint8Array(0);
+  #pushed = 0;
+  #reserved = false;
   #delimiter = -1;
   #bom = true;
   #line = 1;
@@ -54,6 +57,7 @@ export class CsvColumns<S extends CellSink> {
   }
 
   push(chunk: Uint8Array): void {
+    this.#pushed += chunk.length;
     let buf = chunk;
     const carried = this.#carry.length;
     if (carried) {
@@ -69,6 +73,17 @@ export class CsvColumns<S extends CellSink> {
       return;
     }
     this.#parse(buf, false);
+    if (!this.#reserved && this.#rows > 0) this.#reserve();
+  }
+
+  /** Sizes every column for the rows the whole file will have at the rate of rows per byte so far. */
+  #reserve(): void {
+    this.#reserved = true;
+    const total = this.#opts.expectedBytes;
+    const read = this.#pushed - this.#carry.length;
+    if (!total || read <= 0 || total <= read) return;
+    const rows = Math.ceil(((this.#rows * total) / read) * 1.02) + 16;
+    for (const b of this.#builders) b.reserve?.(rows);
   }
 
   end(): Scan<S> {

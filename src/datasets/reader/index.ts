@@ -17,6 +17,8 @@ export interface ReadOptions {
   maxColumns: number;
   /** a gzip file is refused once it decompresses past this many bytes */
   maxDecompressedBytes: number;
+  /** the source's size in bytes when known (a file): a CSV's columns are then sized once, not grown */
+  expectedBytes?: number;
 }
 
 const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -96,7 +98,8 @@ export async function scanTable<S extends CellSink>(
     },
   };
   if (isGzip(head)) {
-    const scan = await scanTable(gunzip(rest, opts.maxDecompressedBytes), opts, make);
+    const { expectedBytes: _compressed, ...plain } = opts;
+    const scan = await scanTable(gunzip(rest, opts.maxDecompressedBytes), plain, make);
     return { ...scan, gzip: true };
   }
   const format = sniffFormat(head);

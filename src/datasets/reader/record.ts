@@ -105,27 +105,36 @@ export function scanRecord(buf: Uint8Array, i: number, len: number, final: boole
       // past the end a typed array reads undefined, which is no digit and no separator
       const negative = c === MINUS;
       if (negative || c === PLUS) c = buf[++i] as number;
-      const digitsStart = i;
-      let mantissa = 0;
+      // each part in int32 arithmetic (a float multiply-add per digit is a long dependency chain);
+      // a part of over 9 digits, or 15 in all, is left to parseNumberBytes
+      const integerStart = i;
+      let integer = 0;
       while (c >= 0x30 && c <= 0x39) {
-        mantissa = mantissa * 10 + (c - 0x30);
+        integer = (Math.imul(integer, 10) + (c - 0x30)) | 0;
         c = buf[++i] as number;
       }
+      const integerDigits = i - integerStart;
       let fraction = 0;
-      let dot = 0;
+      let fractionDigits = 0;
       if (c === DOT) {
-        dot = 1;
         const fractionStart = ++i;
         c = buf[i] as number;
         while (c >= 0x30 && c <= 0x39) {
-          mantissa = mantissa * 10 + (c - 0x30);
+          fraction = (Math.imul(fraction, 10) + (c - 0x30)) | 0;
           c = buf[++i] as number;
         }
-        fraction = i - fractionStart;
+        fractionDigits = i - fractionStart;
       }
-      const digits = i - digitsStart - dot;
-      if (digits > 0 && digits <= 15 && (i >= len || c === delim || c === LF || c === CR)) {
-        const v = fraction > 0 ? mantissa / (POW10[fraction] as number) : mantissa;
+      const digits = integerDigits + fractionDigits;
+      if (
+        digits > 0 &&
+        digits <= 15 &&
+        integerDigits <= 9 &&
+        fractionDigits <= 9 &&
+        (i >= len || c === delim || c === LF || c === CR)
+      ) {
+        const scale = POW10[fractionDigits] as number;
+        const v = fractionDigits > 0 ? (integer * scale + fraction) / scale : integer;
         f.numbers[nf] = negative ? -v : v;
         flag = PLAIN_NUMBER;
       } else {
