@@ -75,18 +75,30 @@ async function readBench() {
 
 function trainBench(env: Record<string, string>) {
   const ours = timed(
-    ["bun", "src/main.ts", "train", "--csv", csv, "--target", "label", "--hidden", "256,128", "--epochs", "2"].concat([
-      "--batch",
-      "200",
-      "--backend",
-      "cpu",
-      "--no-early-stopping",
-      "--json",
-    ]),
+    [
+      process.execPath,
+      "src/main.ts",
+      "train",
+      "--csv",
+      csv,
+      "--target",
+      "label",
+      "--hidden",
+      "256,128",
+      "--epochs",
+      "2",
+    ].concat(["--batch", "200", "--backend", "cpu", "--no-early-stopping", "--json"]),
     env,
   );
   const sk = python(
     `import pandas as pd, numpy as np\nfrom sklearn.neural_network import MLPClassifier\nfrom sklearn.preprocessing import StandardScaler\nimport warnings; warnings.filterwarnings("ignore")\nd=pd.read_csv(${JSON.stringify(csv)})\ny=d.pop("label").to_numpy(); x=StandardScaler().fit_transform(d.to_numpy(np.float32))\nMLPClassifier((256,128),max_iter=2,batch_size=200,random_state=0).fit(x,y)`,
+  );
+  // what each side holds before any data: the runtime, and the imports of the command / the script
+  const bare = timed([process.execPath, "-e", "0"]).rssMb;
+  const version = timed([process.execPath, "src/main.ts", "--version"]).rssMb;
+  const imports = python("import pandas, numpy, sklearn.neural_network, sklearn.preprocessing").rssMb;
+  console.log(
+    `baseline peak RSS: bare bun ${fmt(bare, 0)} MB, mlservice --version ${fmt(version, 0)} MB; python3 importing pandas + sklearn ${fmt(imports, 0)} MB`,
   );
   console.log(
     `train whole process, 2 epochs (256,128) batch 200 CPU: mlservice ${fmt(ours.wall)} s / ${fmt(ours.rssMb, 0)} MB peak RSS, ` +
@@ -97,18 +109,26 @@ function trainBench(env: Record<string, string>) {
 function predictBench(env: Record<string, string>) {
   // the model scored: same size, one epoch, stored with --register (not part of the figures)
   timed(
-    ["bun", "src/main.ts", "train", "--csv", csv, "--target", "label", "--hidden", "256,128", "--epochs", "1"].concat([
-      "--backend",
-      "cpu",
-      "--no-early-stopping",
-      "--json",
-      "--register",
-      "wide",
-    ]),
+    [
+      process.execPath,
+      "src/main.ts",
+      "train",
+      "--csv",
+      csv,
+      "--target",
+      "label",
+      "--hidden",
+      "256,128",
+      "--epochs",
+      "1",
+    ].concat(["--backend", "cpu", "--no-early-stopping", "--json", "--register", "wide"]),
     env,
   );
   const out = join(dir, "scores.csv");
-  const ours = timed(["bun", "src/main.ts", "predict", "--model", "wide", "--input", csv, "--out", out], env);
+  const ours = timed(
+    [process.execPath, "src/main.ts", "predict", "--model", "wide", "--input", csv, "--out", out],
+    env,
+  );
   const sk = python(
     `import pandas as pd, numpy as np, time\nfrom sklearn.neural_network import MLPClassifier\nfrom sklearn.preprocessing import StandardScaler\nimport warnings; warnings.filterwarnings("ignore")\nd=pd.read_csv(${JSON.stringify(csv)}); y=d.pop("label").to_numpy(); s=StandardScaler().fit(d.to_numpy(np.float32))\nm=MLPClassifier((256,128),max_iter=1,batch_size=200,random_state=0).fit(s.transform(d.to_numpy(np.float32))[:20000],y[:20000])\nt=time.perf_counter(); d=pd.read_csv(${JSON.stringify(csv)}); d.pop("label"); p=m.predict_proba(s.transform(d.to_numpy(np.float32)))\npd.DataFrame(p).to_csv(${JSON.stringify(join(dir, "sk.csv"))}); print(time.perf_counter()-t)`,
   );
@@ -127,7 +147,7 @@ async function uploadBench(env: Record<string, string>) {
   let body = lines.slice(0, 1).join("\n");
   while (body.length < 50e6) body += `\n${lines.slice(1, 20_001).join("\n")}`;
   writeFileSync(big, `${body}\n`);
-  const proc = Bun.spawn(["bun", "src/main.ts", "serve"], {
+  const proc = Bun.spawn([process.execPath, "src/main.ts", "serve"], {
     cwd: ROOT,
     env: {
       ...process.env,
