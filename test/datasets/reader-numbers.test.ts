@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chunksOfBytes, readTable } from "../../src/datasets/reader";
+import { chunksOfBytes, readTable, type Table } from "../../src/datasets/reader";
 import { Random } from "../../src/ml/random";
 
 const OPTS = { maxColumns: 100, maxDecompressedBytes: 1 << 20 };
@@ -43,5 +43,31 @@ describe("numbers read from bytes", () => {
       codes: Int32Array.from([0, 1, -1, 2]),
       dictionary: ["1.5", "2", "red"],
     });
+  });
+});
+
+describe("columns sized from the file's size", () => {
+  test("hold the same cells whether the size is right, too small or far too large", async () => {
+    const rng = new Random(11);
+    const lines = ["a,b,c"];
+    for (let i = 0; i < 5000; i++) {
+      // b gains a missing cell late, c turns into categories late: both after the columns were sized
+      const b = i === 4000 ? "NA" : rng.uniform(0, 9).toFixed(3);
+      const c = i === 4500 ? "red" : String(i % 7);
+      lines.push(`${rng.uniform(-1, 1).toFixed(5)},${b},${c}`);
+    }
+    const bytes = new TextEncoder().encode(`${lines.join("\n")}\n`);
+    const read = (expectedBytes?: number) =>
+      readTable(chunksOfBytes(bytes, 4096), { ...OPTS, ...(expectedBytes && { expectedBytes }) });
+    const plain = await read();
+    expect(plain.columns.map((c) => c.type)).toEqual(["number", "number", "category"]);
+    for (const size of [bytes.length, 10_000, bytes.length * 50]) {
+      const t = await read(size);
+      // as plain arrays: toEqual holds NaN unequal to NaN inside a Float64Array
+      const cells = (table: Table) =>
+        table.columns.map((c) => (c.type === "number" ? [Array.from(c.values), c.missing] : [c.codes, c.dictionary]));
+      expect(cells(t)).toEqual(cells(plain));
+      expect(t.rows).toBe(5000);
+    }
   });
 });
