@@ -180,13 +180,13 @@ export class ColumnBuilder implements CellSink {
   finish(): Column {
     const n = this.#n;
     if (this.isNumeric) {
-      const values = new Float64Array(this.#values.buffer.transfer(n * 8));
-      const missing = this.#missing ? new Uint8Array(this.#missing.buffer.transfer(n)) : new Uint8Array(n);
+      const values = trimmed(this.#values, n);
+      const missing = this.#missing ? trimmed(this.#missing, n) : new Uint8Array(n);
       this.#values = new Float64Array(0);
       this.#missing = null;
       return { name: this.name, type: "number", values, missing };
     }
-    const codes = new Int32Array(this.#codes.buffer.transfer(n * 4));
+    const codes = trimmed(this.#codes, n);
     this.#codes = new Int32Array(0);
     return { name: this.name, type: "category", codes, dictionary: this.#dictionary };
   }
@@ -229,4 +229,17 @@ export class ColumnBuilder implements CellSink {
       this.#code(code);
     }
   }
+}
+
+/**
+ * The first n items: a view when the array is nearly full (a column sized from the file's size),
+ * else the array cut down with transfer, which hands the rest back.
+ */
+function trimmed<T extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(
+  a: T,
+  n: number,
+): T {
+  if (a.length - n <= a.length / 16) return a.subarray(0, n) as T;
+  const Kind = a.constructor as new (buffer: ArrayBuffer) => T;
+  return new Kind(a.buffer.transfer(n * a.BYTES_PER_ELEMENT));
 }
