@@ -3,8 +3,7 @@
  * disk through the service's one reader, with the service's limits from the config. A refusal
  * becomes a DataFileError naming the file, row and column.
  */
-import { createReadStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { open, stat, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Config } from "../config";
 import { readTable, type Table } from "../datasets/reader";
@@ -20,16 +19,33 @@ export async function readDataFile(
   path: string,
   config: Pick<Config, "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">,
 ): Promise<Table> {
-  const stream = createReadStream(resolve(cwd, path), { highWaterMark: 1 << 20 });
   try {
-    return await readTable(stream as AsyncIterable<Uint8Array>, readOptions(config));
+    const file = resolve(cwd, path);
+    const { size } = await stat(file);
+    return await readTable(fileChunks(file), { ...readOptions(config), expectedBytes: size });
   } catch (e) {
     if (e instanceof ServiceError) throw new DataFileError(`${path}: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;
     if (code) throw new DataFileError(`cannot read ${path}: ${code}`);
     throw e;
+  }
+}
+
+/**
+ * A file's bytes in chunks read into one reused 1 MiB buffer: the reader copies what it keeps, so
+ * reading a large file leaves no chunk-sized garbage behind.
+ */
+export async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
+  const file = await open(path, "r");
+  try {
+    const buffer = new Uint8Array(1 << 20);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
   } finally {
-    stream.destroy();
+    await file.close();
   }
 }
 

@@ -6,16 +6,18 @@
  * train. The metric is accuracy (classification) or R² (regression) on --test, else on the
  * early-stopping validation split, else on the training rows.
  */
+
 import type { Backend } from "../compute/backend";
 import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } from "../compute/pick";
 import { type Config, ConfigError, loadConfig } from "../config";
-import type { Table } from "../datasets/reader";
+import type { NumberColumn, Table } from "../datasets/reader";
 import { ServiceError } from "../errors";
 import { registerOfflineModel } from "../jobs/register-offline";
 import { encodeColumns, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
 import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, type Task } from "../ml/model";
+import { cellsOfNumeric, isNumericCells, type NumericCells } from "../ml/numeric-cells";
 import { planFit } from "../ml/plan";
 import { configFromEnvironment, openStore } from "../service";
 import { cellsAt, DataFileError, readDataFile } from "./data-file";
@@ -93,7 +95,9 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
     const opts = readOptions(parsed.values, parsed.flags);
     const config = loadConfig(io.env);
-    const train = await loadData(io, config, opts.csv, opts.target);
+    const train = await loadData(io, config, opts.csv, opts.target, undefined, opts.register !== undefined);
+    // the file's columns are spent: collect them now rather than under the fit's allocations
+    Bun.gc(true);
     const task = opts.task ?? guessTask(train.labels);
     const test = opts.test ? await loadData(io, config, opts.test, opts.target, train.spec) : undefined;
     const y = task === "classification" ? asLabels(train.labels) : asNumbers(train.labels, opts.csv);
@@ -155,6 +159,8 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     const model = await trainMlp(backend, { x, rows, cols, y }, mlp);
     const trainS = (performance.now() - t0) / 1000;
     if (bar) io.write("\n");
+    // the fit's garbage, before the metric's pass over the rows allocates its own
+    Bun.gc(true);
     // Rows seen per epoch: the validation split is held out of training.
     const trainedRows = mlp.earlyStopping ? rows - Math.ceil(defaults.validationFraction * rows) : rows;
 
@@ -164,7 +170,7 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
     const evalSet = test ?? (mlp.earlyStopping ? undefined : { x: train.x, labels: train.labels });
     if (evalSet) {
       const p0 = performance.now();
-      const out = await predict(backend, model, evalSet.x);
+      const out = await predictInSlices(backend, model, evalSet.x);
       predictS = (performance.now() - p0) / 1000;
       metric =
         task === "classification"
@@ -181,7 +187,7 @@ export async function run(args: string[], io: Io, deps: TrainDeps = defaultDeps)
         task,
         target: opts.target,
         hidden: plan.hidden,
-        outputs: await predict(backend, model, x),
+        outputs: await predictInSlices(backend, model, x),
         metrics: { [metricName]: metric, metric_on: metricOn, epochs: model.nIter },
         backend: `${backend.info.kind}: ${backend.info.device}`,
         trainingTimeS: trainS,
@@ -298,39 +304,78 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
 
 /**
  * One data file as the network's inputs: the rows that have a target, encoded by `spec` (the
- * training file's, for --test) or by a spec inferred from them, and their raw labels.
+ * training file's, for --test) or by a spec inferred from them, and their raw labels. Numeric
+ * columns go from the reader's typed arrays into the matrix one at a time, each dropped once
+ * encoded, so the file's columns and the matrix are not all held at once; `keepRows` keeps
+ * them for --register's drift baseline (rowsOf).
  */
-async function loadData(io: Io, config: Config, path: string, target: string, given?: FeatureSpec) {
+async function loadData(io: Io, config: Config, path: string, target: string, given?: FeatureSpec, keepRows = false) {
   const table = await readDataFile(io.cwd, path, config);
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
   const targetCells = cellsAt(table, target, all);
   if (!targetCells) throw new DataError(`${path}: no column named "${target}" (columns: ${names(table).join(", ")})`);
   const labelled = all.filter((i) => !isMissing(targetCells[i]));
   if (labelled.length === 0) throw new DataError(`${path}: no data rows with a ${target}`);
-  const cache = new Map<string, (number | string | null)[] | undefined>();
-  const valuesOf = (name: string) => {
-    if (!cache.has(name)) cache.set(name, cellsAt(table, name, labelled));
-    return cache.get(name);
-  };
   const featureNames = names(table).filter((n) => n !== target);
   if (featureNames.length === 0) throw new DataError(`${path}: no feature columns besides ${target}`);
+  const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
+  const unlabelled = table.rows - labelled.length;
+  const columns = new Map(table.columns.map((c) => [c.name, c]));
+  table.columns = [];
+  const cache = new Map<string, (number | string | null)[] | undefined>();
+  const valuesOf = (name: string): (number | string | null)[] | NumericCells | undefined => {
+    const c = columns.get(name);
+    if (c?.type === "number") return numericCells(c, labelled, unlabelled === 0);
+    if (!cache.has(name)) cache.set(name, c && cellsAt({ ...table, columns: [c] }, name, labelled));
+    return cache.get(name);
+  };
   try {
     const spec = given ?? inferSpecOf(labelled.length, (n) => valuesOf(n) ?? [], featureNames);
     if (spec.features.length === 0)
       throw new DataError(`${path}: every feature column was left out (IDs or constants)`);
-    const x = encodeColumns(spec, labelled.length, valuesOf);
-    // the per-column cells are only needed again for --register's drift baseline
+    const x = encodeColumns(spec, labelled.length, valuesOf, (name) => {
+      if (!keepRows) columns.delete(name);
+    });
     cache.clear();
-    const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
-    const rowsOf = () =>
-      Array.from(labelled, (_, k) =>
-        Object.fromEntries(spec.features.map((f) => [f.name, valuesOf(f.name)?.[k] ?? null])),
+    if (!keepRows) columns.clear();
+    const rowsOf = () => {
+      const cells = spec.features.map((f) => {
+        const c = valuesOf(f.name);
+        return isNumericCells(c) ? cellsOfNumeric(c) : c;
+      });
+      return Array.from(labelled, (_, k) =>
+        Object.fromEntries(spec.features.map((f, j) => [f.name, cells[j]?.[k] ?? null])),
       );
-    return { spec, x, labels, unlabelled: table.rows - labelled.length, rowsOf };
+    };
+    return { spec, x, labels, unlabelled, rowsOf };
   } catch (e) {
     if (e instanceof FeatureError) throw new DataError(`${path}: ${e.message}`);
     throw e;
   }
+}
+
+/** A number column's cells at the labelled rows, as they are when every row is. */
+function numericCells(c: NumberColumn, labelled: Uint32Array, whole: boolean): NumericCells {
+  if (whole) return { values: c.values, missing: c.missing };
+  return {
+    values: Float64Array.from(labelled, (i) => c.values[i] as number),
+    missing: Uint8Array.from(labelled, (i) => c.missing[i] as number),
+  };
+}
+
+/** rows per predict() call for the metric: its activations for a slice, not for 16k rows and a tail */
+const METRIC_SLICE_ROWS = 4096;
+
+/** predict() over all rows of `x`, a slice at a time, so its working memory stays small. */
+async function predictInSlices(backend: Backend, model: MlpModel, x: Float32Array): Promise<Float32Array> {
+  const rows = x.length / model.nFeatures;
+  const out = new Float32Array(rows * model.nOutputs);
+  for (let start = 0; start < rows; start += METRIC_SLICE_ROWS) {
+    const end = Math.min(rows, start + METRIC_SLICE_ROWS);
+    const part = await predict(backend, model, x.subarray(start * model.nFeatures, end * model.nFeatures));
+    out.set(part, start * model.nOutputs);
+  }
+  return out;
 }
 
 const names = (t: Table) => t.columns.map((c) => c.name);

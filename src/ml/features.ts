@@ -10,6 +10,14 @@
  */
 import { columnFacts, type ExclusionReason, exclusionReason } from "./column-roles";
 import { cyclicParts, dateWidth, fractionalYear, parseDate } from "./dates";
+import {
+  cellsOfNumeric,
+  encodeNumeric,
+  isNumericCells,
+  type NumericCells,
+  numericFacts,
+  numericMoments,
+} from "./numeric-cells";
 
 export type FeatureKind = "numeric" | "boolean" | "categorical" | "text" | "date";
 
@@ -160,18 +168,29 @@ export function inferSpec(rows: Row[], names: string[], kinds: Partial<Record<st
   return inferSpecOf(rows.length, (name) => rows.map((r) => r[name]), names, kinds);
 }
 
-/** inferSpec over columns: `valuesOf(name)` gives one column's cells (numbers, strings, null). */
+/**
+ * inferSpec over columns: `valuesOf(name)` gives one column's cells (numbers, strings, null), or
+ * a numeric column as typed arrays, which is read as they are (numeric-cells.ts).
+ */
 export function inferSpecOf(
   count: number,
-  valuesOf: (name: string) => unknown[],
+  valuesOf: (name: string) => unknown[] | NumericCells,
   names: string[],
   kinds: Partial<Record<string, FeatureKind>> = {},
 ): FeatureSpec {
   const excluded: { name: string; reason: ExclusionReason }[] = [];
   const features: Feature[] = [];
+  const scratch = { sorted: new Float64Array(0) };
   for (const name of names) {
-    const values = valuesOf(name);
+    const cells = valuesOf(name);
     const given = kinds[name];
+    if (isNumericCells(cells) && (given === undefined || given === "numeric")) {
+      const reason = given ? null : exclusionReason(numericFacts(cells, scratch));
+      if (reason) excluded.push({ name, reason });
+      else features.push(numericFeatureOf(name, cells, count));
+      continue;
+    }
+    const values = isNumericCells(cells) ? cellsOfNumeric(cells) : cells;
     if (!given) {
       const reason = exclusionReason(columnFacts(values, isMissing));
       if (reason) {
@@ -182,6 +201,18 @@ export function inferSpecOf(
     features.push(featureOf(name, values, given ?? inferKind(values), count));
   }
   return { version: 1, features, width: features.reduce((s, f) => s + widthOf(f), 0), excluded };
+}
+
+/** featureOf's numeric feature from typed cells. */
+function numericFeatureOf(name: string, cells: NumericCells, count: number): NumericFeature {
+  const m = numericMoments(cells, fitsFloat32);
+  if (m.bad >= 0) {
+    throw new FeatureError(
+      `row ${m.bad}: ${name} must be a finite float32 number, got ${JSON.stringify(cells.values[m.bad])}`,
+      [{ path: `${m.bad}.${name}`, message: "expected a finite number" }],
+    );
+  }
+  return { name, count, missing: m.missing, kind: "numeric", mean: m.mean, std: m.std };
 }
 
 function featureOf(name: string, values: unknown[], kind: FeatureKind, count: number): Feature {
@@ -290,12 +321,15 @@ export function encodeRows(spec: FeatureSpec, rows: Row[]): Float32Array {
 
 /**
  * encodeRows over columns (the data reader's tables): `valuesOf(name)` gives one column's cells
- * (numbers with NaN for missing, strings, null). A column it lacks is an error naming it.
+ * (numbers with NaN for missing, strings, null) or a numeric column as typed arrays. A column it
+ * lacks is an error naming it. A numeric column is encoded whole and then handed to `done`, so
+ * that the caller may drop it before the next one is encoded.
  */
 export function encodeColumns(
   spec: FeatureSpec,
   count: number,
-  valuesOf: (name: string) => ArrayLike<unknown> | undefined,
+  valuesOf: (name: string) => ArrayLike<unknown> | NumericCells | undefined,
+  done: (name: string) => void = () => {},
 ): Float32Array {
   const columns = spec.features.map((f) => valuesOf(f.name));
   const absent = spec.features.filter((_, k) => columns[k] === undefined).map((f) => f.name);
@@ -305,20 +339,52 @@ export function encodeColumns(
       absent.map((name) => ({ path: name, message: "required feature missing" })),
     );
   }
+  const out = new Float32Array(count * spec.width);
+  const skip = spec.features.map(() => false);
+  let col = 0;
+  spec.features.forEach((f, k) => {
+    const c = columns[k];
+    if (f.kind === "numeric" && isNumericCells(c)) {
+      const bad = encodeNumeric(c, f.mean, f.std, out, spec.width, col, fitsFloat32);
+      if (bad >= 0) {
+        const v = JSON.stringify(c.values[bad]);
+        const path = `${bad}.${f.name}`;
+        const message = `expected a finite number within the float32 range, got ${v}`;
+        throw new FeatureError(`${path}: ${message}`, [{ path, message }]);
+      }
+      skip[k] = true;
+      columns[k] = undefined;
+      done(f.name);
+    } else if (isNumericCells(c)) columns[k] = cellsOfNumeric(c);
+    col += widthOf(f);
+  });
+  if (skip.every(Boolean)) return out;
   return encodeWith(
     spec,
     count,
     columns.map((c) => (r: number) => (c as ArrayLike<unknown>)[r]),
+    out,
+    skip,
   );
 }
 
-function encodeWith(spec: FeatureSpec, count: number, cells: ((r: number) => unknown)[]): Float32Array {
+/** Row by row into `out` (a fresh matrix by default), leaving out the features `skip` marks. */
+function encodeWith(
+  spec: FeatureSpec,
+  count: number,
+  cells: ((r: number) => unknown)[],
+  out = new Float32Array(count * spec.width),
+  skip: boolean[] = [],
+): Float32Array {
   const issues: { path: string; message: string }[] = [];
-  const out = new Float32Array(count * spec.width);
   for (let r = 0; r < count; r++) {
     let col = r * spec.width;
     for (let k = 0; k < spec.features.length; k++) {
       const f = spec.features[k] as Feature;
+      if (skip[k]) {
+        col += widthOf(f);
+        continue;
+      }
       const v = (cells[k] as (r: number) => unknown)(r);
       const missing = isMissing(v);
       switch (f.kind) {

@@ -59,25 +59,23 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
   const started = performance.now();
   const owned: IndexVector[] = [];
   try {
-    // Host-side split (sklearn splits after initialising the weights, so do we).
-    let trainX = data.x;
-    let trainY = enc.target;
-    let val: { x: Matrix; truth: Float32Array; rows: number } | undefined;
-    if (o.earlyStopping) {
-      const split = splitRows(rng, data.rows, o.validationFraction, enc.classIndex);
-      trainX = takeRows(data.x, data.cols, split.train);
-      trainY = takeRows(enc.target, enc.target.length / data.rows, split.train);
-      const vRows = split.validation.length;
-      val = {
-        x: net.alloc(vRows, data.cols, takeRows(data.x, data.cols, split.validation)),
-        truth: takeRows(enc.target, enc.target.length / data.rows, split.validation),
-        rows: vRows,
-      };
-    }
-    const n = trainX.length / data.cols;
+    // The split is by index (sklearn splits after initialising the weights, so do we): every row
+    // is uploaded once, steps gather the training rows through their indices and the validation
+    // rows are gathered on the device, so no host copy of the data is made.
     const yCols = classification ? 1 : enc.nOutputs;
-    const X = net.alloc(n, data.cols, trainX);
-    const Y = net.alloc(n, yCols, trainY);
+    const split = o.earlyStopping ? splitRows(rng, data.rows, o.validationFraction, enc.classIndex) : undefined;
+    const X = net.alloc(data.rows, data.cols, data.x);
+    const Y = net.alloc(data.rows, yCols, enc.target);
+    let val: { x: Matrix; truth: Float32Array; rows: number } | undefined;
+    if (split) {
+      const vRows = split.validation.length;
+      const vIdx = backend.indices(split.validation);
+      owned.push(vIdx);
+      const vx = net.alloc(vRows, data.cols);
+      backend.gatherRows(X, vIdx, 0, vx);
+      val = { x: vx, truth: takeRows(enc.target, enc.target.length / data.rows, split.validation), rows: vRows };
+    }
+    const n = split ? split.train.length : data.rows;
     const batch = o.batchSize === "auto" ? Math.min(200, n) : Math.min(o.batchSize, n);
     const valWs = val ? net.workspace(val.rows, false, val.x) : undefined;
     const valOut = val && classification ? net.alloc(val.rows, 1) : undefined;
@@ -105,7 +103,8 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
     const rest = n % batch;
     const tail = rest > 0 ? plan(rest) : undefined;
     const { gW, gb } = lane(0);
-    const order = Uint32Array.from({ length: n }, (_, i) => i);
+    // positions in the shuffled order are the same as over a copy of the training rows
+    const order = split ? split.train.slice() : Uint32Array.from({ length: n }, (_, i) => i);
     const idx = backend.indices(order);
     owned.push(idx);
     // Best weights stay on the device: gathering rows 0..r-1 through an identity index is a copy.

@@ -113,6 +113,41 @@ describe("cli train", () => {
     }
   });
 
+  test("rows without a target are left out before the columns are typed and scaled", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
+    const header = "id,x,gappy,flat,y";
+    const rows: string[] = [];
+    const unlabelled: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const x = ((i * 37) % 101) / 10 - 5;
+      const gappy = i % 5 === 0 ? "NA" : String((i * 13) % 17);
+      const row = `${i + 1},${x},${gappy},7,${x + ((i * 7) % 3) > 0 ? "up" : "down"}`;
+      rows.push(row);
+      // the same rows with no target, holding values far from the others: they must not move the scaling
+      unlabelled.push(`${1000 + i},${x * 1000},${gappy === "NA" ? 1e6 : "NA"},9,`);
+    }
+    writeFileSync(join(dir, "labelled.csv"), [header, ...rows].join("\n"));
+    writeFileSync(join(dir, "mixed.csv"), [header, ...rows.flatMap((r, i) => [r, unlabelled[i] as string])].join("\n"));
+    const train = async (file: string) => {
+      const { io, out, err } = fakeIo();
+      const code = await run(
+        ["--csv", join(dir, file), "--target", "y", "--hidden", "8", "--epochs", "20", "--no-early-stopping"],
+        io,
+        deps,
+      );
+      expect(code).toBe(EXIT.ok);
+      return { out: out.filter((l) => !l.startsWith("trained")), err };
+    };
+    const labelled = await train("labelled.csv");
+    const mixed = await train("mixed.csv");
+    expect(mixed.out).toEqual(labelled.out);
+    expect(labelled.err).toEqual([
+      'left out "id": a different value on every row (an ID)',
+      'left out "flat": a single value',
+    ]);
+    expect(mixed.err).toEqual([...labelled.err, "120 rows have no y and are not trained on"]);
+  });
+
   test("passes --backend, ML_* settings and the work estimate to the backend picker", async () => {
     const seen: unknown[] = [];
     const spy: TrainDeps = {

@@ -24,7 +24,8 @@ export const MISSING_TOKENS: ReadonlySet<string> = new Set([
 /** True when the (trimmed) text is one of MISSING_TOKENS. */
 export const isMissingToken = (text: string) => MISSING_TOKENS.has(text.trim());
 
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** exact powers of ten: an integer of ≤ 15 digits divided by one rounds once, as Number(text) does */
+export const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const SPACE = 0x20;
 const TAB = 0x09;
 
@@ -93,15 +94,27 @@ export interface CellSink {
   addNumber(x: number): void;
   /** any other cell: missing tokens, numbers in text, categories */
   addText(text: string): void;
+  /** about how many rows the column will have, so that a builder sizes its arrays once */
+  reserve?(rows: number): void;
 }
 
-/** Accumulates one column, growing its arrays by doubling. */
+/** a column's first capacity; it doubles as cells come */
+const FIRST_CAPACITY = 1024;
+
+/**
+ * Accumulates one column. Arrays grow by doubling through ArrayBuffer.transfer, which hands the
+ * old memory back at once (no garbage the size of the column waiting for a collection), and
+ * finish() trims them the same way; the missing mask exists only once a cell is missing.
+ * Categories are codes into the distinct strings.
+ */
 export class ColumnBuilder implements CellSink {
   readonly name: string;
+  /** numeric while every cell so far was a number or missing */
+  isNumeric = true;
   #n = 0;
-  #values: Float64Array | null = new Float64Array(1024);
-  #missing: Uint8Array | null = new Uint8Array(1024);
-  #codes: Int32Array | null = null;
+  #values = new Float64Array(FIRST_CAPACITY);
+  #missing: Uint8Array<ArrayBuffer> | null = null;
+  #codes: Int32Array<ArrayBuffer> = new Int32Array(0);
   #dictionary: string[] = [];
   #index = new Map<string, number>();
 
@@ -109,26 +122,28 @@ export class ColumnBuilder implements CellSink {
     this.name = name;
   }
 
-  get isNumeric(): boolean {
-    return this.#values !== null;
-  }
-
   addMissing(): void {
-    this.#grow();
-    if (this.#values) {
-      this.#values[this.#n] = Number.NaN;
-      (this.#missing as Uint8Array)[this.#n] = 1;
-    } else (this.#codes as Int32Array)[this.#n] = -1;
-    this.#n++;
+    if (!this.isNumeric) {
+      this.#code(-1);
+      return;
+    }
+    const n = this.#n;
+    if (!this.#missing) this.#missing = new Uint8Array(this.#values.length);
+    if (n === this.#values.length) this.#grow();
+    (this.#missing as Uint8Array)[n] = 1;
+    this.#values[n] = Number.NaN;
+    this.#n = n + 1;
   }
 
   addNumber(x: number): void {
-    if (!this.#values) {
+    if (!this.isNumeric) {
       this.addText(String(x));
       return;
     }
-    this.#grow();
-    this.#values[this.#n++] = x;
+    const n = this.#n;
+    if (n === this.#values.length) this.#grow();
+    this.#values[n] = x;
+    this.#n = n + 1;
   }
 
   /** A cell that is not a number: missing tokens are missing, anything else makes the column categorical. */
@@ -138,7 +153,7 @@ export class ColumnBuilder implements CellSink {
       this.addMissing();
       return;
     }
-    if (this.#values) {
+    if (this.isNumeric) {
       const x = parseNumberText(t);
       if (!Number.isNaN(x)) {
         this.addNumber(x);
@@ -146,61 +161,62 @@ export class ColumnBuilder implements CellSink {
       }
       this.#toCategories();
     }
-    this.#grow();
     let code = this.#index.get(t);
     if (code === undefined) {
       code = this.#dictionary.length;
       this.#dictionary.push(t);
       this.#index.set(t, code);
     }
-    (this.#codes as Int32Array)[this.#n++] = code;
+    this.#code(code);
   }
 
+  reserve(rows: number): void {
+    if (!this.isNumeric || rows <= this.#values.length) return;
+    this.#values = new Float64Array(this.#values.buffer.transfer(rows * 8));
+    if (this.#missing) this.#missing = new Uint8Array(this.#missing.buffer.transfer(rows));
+  }
+
+  /** The column; the builder is spent. */
   finish(): Column {
     const n = this.#n;
-    if (this.#values) {
-      return {
-        name: this.name,
-        type: "number",
-        values: this.#values.slice(0, n),
-        missing: (this.#missing as Uint8Array).slice(0, n),
-      };
+    if (this.isNumeric) {
+      const values = trimmed(this.#values, n);
+      const missing = this.#missing ? trimmed(this.#missing, n) : new Uint8Array(n);
+      this.#values = new Float64Array(0);
+      this.#missing = null;
+      return { name: this.name, type: "number", values, missing };
     }
-    return {
-      name: this.name,
-      type: "category",
-      codes: (this.#codes as Int32Array).slice(0, n),
-      dictionary: this.#dictionary,
-    };
+    const codes = trimmed(this.#codes, n);
+    this.#codes = new Int32Array(0);
+    return { name: this.name, type: "category", codes, dictionary: this.#dictionary };
   }
 
   #grow(): void {
-    const size = this.#values ? this.#values.length : (this.#codes as Int32Array).length;
-    if (this.#n < size) return;
-    if (this.#values) {
-      const v = new Float64Array(size * 2);
-      v.set(this.#values);
-      this.#values = v;
-      const m = new Uint8Array(size * 2);
-      m.set(this.#missing as Uint8Array);
-      this.#missing = m;
-    } else {
-      const c = new Int32Array(size * 2);
-      c.set(this.#codes as Int32Array);
-      this.#codes = c;
-    }
+    const size = this.#values.length * 2;
+    this.#values = new Float64Array(this.#values.buffer.transfer(size * 8));
+    if (this.#missing) this.#missing = new Uint8Array(this.#missing.buffer.transfer(size));
+  }
+
+  #code(code: number): void {
+    const n = this.#n;
+    if (n >= this.#codes.length)
+      this.#codes = new Int32Array(this.#codes.buffer.transfer(Math.max(FIRST_CAPACITY, n * 2) * 4));
+    this.#codes[n] = code;
+    this.#n = n + 1;
   }
 
   /** Numbers seen so far become categories named by their shortest text. */
   #toCategories(): void {
-    const values = this.#values as Float64Array;
-    const missing = this.#missing as Uint8Array;
-    this.#codes = new Int32Array(values.length);
-    this.#values = null;
+    const values = this.#values;
+    const missing = this.#missing;
+    const n = this.#n;
+    this.isNumeric = false;
+    this.#values = new Float64Array(0);
     this.#missing = null;
-    for (let i = 0; i < this.#n; i++) {
-      if (missing[i]) {
-        this.#codes[i] = -1;
+    this.#n = 0;
+    for (let i = 0; i < n; i++) {
+      if (missing?.[i]) {
+        this.#code(-1);
         continue;
       }
       const t = String(values[i]);
@@ -210,7 +226,20 @@ export class ColumnBuilder implements CellSink {
         this.#dictionary.push(t);
         this.#index.set(t, code);
       }
-      this.#codes[i] = code;
+      this.#code(code);
     }
   }
+}
+
+/**
+ * The first n items: a view when the array is nearly full (a column sized from the file's size),
+ * else the array cut down with transfer, which hands the rest back.
+ */
+function trimmed<T extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(
+  a: T,
+  n: number,
+): T {
+  if (a.length - n <= a.length / 16) return a.subarray(0, n) as T;
+  const Kind = a.constructor as new (buffer: ArrayBuffer) => T;
+  return new Kind(a.buffer.transfer(n * a.BYTES_PER_ELEMENT));
 }

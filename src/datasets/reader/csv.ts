@@ -7,33 +7,42 @@
  */
 import { checkHeader, csvRefusal } from "../csv-check";
 import { type CellSink, parseNumberBytes } from "./cells";
+import {
+  Fields,
+  INCOMPLETE,
+  NUL_BYTE,
+  PLAIN_NUMBER,
+  QUOTED_ESCAPES,
+  scanRecord,
+  UNCLOSED_QUOTE,
+  UNQUOTED,
+} from "./record";
 import { sniffDelimiter } from "./sniff";
 import type { Scan } from "./table";
 
-const QUOTE = 0x22;
-const LF = 0x0a;
-const CR = 0x0d;
 const SNIFF_BYTES = 64 * 1024;
 /** one record longer than this is refused: an unclosed quote would otherwise hold the whole file */
 const MAX_RECORD_BYTES = 8 * 2 ** 20;
 
-/** Reader limits: ML_MAX_CSV_COLUMNS. */
+/** Reader limits (ML_MAX_CSV_COLUMNS), and the file's size when known. */
 export interface CsvOptions {
   maxColumns: number;
+  expectedBytes?: number;
 }
 
 export class CsvColumns<S extends CellSink> {
   readonly #opts: CsvOptions;
   #carry: Uint8Array = new Uint8Array(0);
+  #joined: Uint8Array = new Uint8Array(0);
+  #pushed = 0;
+  #reserved = false;
   #delimiter = -1;
   #bom = true;
   #line = 1;
   #rows = 0;
   #names: string[] | null = null;
   #builders: S[] = [];
-  #starts = new Int32Array(64);
-  #ends = new Int32Array(64);
-  #flags = new Uint8Array(64);
+  readonly #fields = new Fields();
   readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   readonly #make: (name: string) => S;
@@ -48,12 +57,33 @@ export class CsvColumns<S extends CellSink> {
   }
 
   push(chunk: Uint8Array): void {
-    const buf = this.#carry.length ? concat(this.#carry, chunk) : chunk;
+    this.#pushed += chunk.length;
+    let buf = chunk;
+    const carried = this.#carry.length;
+    if (carried) {
+      // the unfinished record and the new bytes meet in one reused buffer: no fresh memory per chunk
+      const n = carried + chunk.length;
+      if (this.#joined.length < n) this.#joined = new Uint8Array(Math.max(n, this.#joined.length * 2));
+      this.#joined.set(this.#carry);
+      this.#joined.set(chunk, carried);
+      buf = this.#joined.subarray(0, n);
+    }
     if (this.#delimiter < 0 && buf.length < SNIFF_BYTES) {
-      this.#carry = buf === chunk ? chunk.slice() : buf;
+      this.#carry = buf.slice();
       return;
     }
     this.#parse(buf, false);
+    if (!this.#reserved && this.#rows > 0) this.#reserve();
+  }
+
+  /** Sizes every column for the rows the whole file will have at the rate of rows per byte so far. */
+  #reserve(): void {
+    this.#reserved = true;
+    const total = this.#opts.expectedBytes;
+    const read = this.#pushed - this.#carry.length;
+    if (!total || read <= 0 || total <= read) return;
+    const rows = Math.ceil(((this.#rows * total) / read) * 1.02) + 16;
+    for (const b of this.#builders) b.reserve?.(rows);
   }
 
   end(): Scan<S> {
@@ -80,98 +110,35 @@ export class CsvColumns<S extends CellSink> {
     }
     const delim = this.#delimiter;
     const len = buf.length;
+    const f = this.#fields;
     let i = 0;
     while (i < len) {
-      const recordStart = i;
       const recordLine = this.#line;
-      let nf = 0;
-      let complete = false;
-      for (;;) {
-        if (nf === this.#starts.length) this.#growFields();
-        let flag = 0;
-        let s: number;
-        let e: number;
-        if (buf[i] === QUOTE) {
-          flag = 1;
-          const quoteLine = this.#line;
-          s = ++i;
-          for (;;) {
-            if (i >= len) {
-              if (final)
-                throw csvRefusal(`the quoted field opened on line ${quoteLine} is not closed`, {
-                  line: quoteLine,
-                  row: this.#rows + 1,
-                  column: nf + 1,
-                });
-              e = -1;
-              break;
-            }
-            const c = buf[i] as number;
-            if (c === QUOTE) {
-              if (i + 1 >= len && !final) {
-                e = -1;
-                break;
-              }
-              if (buf[i + 1] === QUOTE) {
-                flag = 3;
-                i += 2;
-                continue;
-              }
-              e = i++;
-              break;
-            }
-            if (c === LF) this.#line++;
-            else if (c === 0) this.#nul(recordLine, nf);
-            i++;
-          }
-          if (e < 0) break;
-          // lenient about text after a closing quote, as spreadsheets write `"a" ,b`
-          while (i < len && buf[i] !== delim && buf[i] !== LF && buf[i] !== CR) i++;
-        } else {
-          s = i;
-          for (;;) {
-            if (i >= len) break;
-            const c = buf[i] as number;
-            if (c === delim || c === LF || c === CR) break;
-            if (c === 0) this.#nul(recordLine, nf);
-            i++;
-          }
-          e = i;
-        }
-        this.#starts[nf] = s;
-        this.#ends[nf] = e;
-        this.#flags[nf] = flag;
-        nf++;
-        if (i >= len) {
-          complete = final;
-          break;
-        }
-        const c = buf[i] as number;
-        i++;
-        if (c === delim) continue;
-        if (c === CR && i < len && buf[i] === LF) i++;
-        else if (c === CR && i >= len && !final) {
-          i--;
-          break;
-        }
-        this.#line++;
-        complete = true;
-        break;
-      }
-      if (!complete) {
-        if (len - recordStart > MAX_RECORD_BYTES) {
+      const next = scanRecord(buf, i, len, final, delim, f);
+      if (next === INCOMPLETE) {
+        if (len - i > MAX_RECORD_BYTES) {
           const row = this.#names ? this.#rows + 1 : 0;
           throw csvRefusal(
             `row ${row} (line ${recordLine}) runs past ${MAX_RECORD_BYTES / 2 ** 20} MiB without ending: an unclosed quote, or not a CSV file`,
             { row, line: recordLine },
           );
         }
-        this.#line = recordLine;
-        this.#carry = buf.slice(recordStart);
+        this.#carry = buf.slice(i);
         return;
       }
-      const blank = nf === 1 && this.#flags[0] === 0 && this.#starts[0] === this.#ends[0];
-      if (!blank) this.#record(buf, nf, recordLine);
+      if (next === NUL_BYTE) this.#nul(recordLine, f.problemField);
+      if (next === UNCLOSED_QUOTE) {
+        const quoteLine = recordLine + f.problemNewlines;
+        throw csvRefusal(`the quoted field opened on line ${quoteLine} is not closed`, {
+          line: quoteLine,
+          row: this.#rows + 1,
+          column: f.problemField + 1,
+        });
+      }
+      this.#line = recordLine + f.newlines + 1;
+      i = next;
+      const blank = f.count === 1 && f.flags[0] === UNQUOTED && f.starts[0] === f.ends[0];
+      if (!blank) this.#record(buf, f.count, recordLine);
     }
     this.#carry = new Uint8Array(0);
   }
@@ -195,11 +162,18 @@ export class CsvColumns<S extends CellSink> {
         { expected_fields: names.length, found_fields: nf },
       );
     }
+    const f = this.#fields;
+    const builders = this.#builders;
     for (let j = 0; j < nf; j++) {
-      const b = this.#builders[j] as S;
-      const s = this.#starts[j] as number;
-      const e = this.#ends[j] as number;
-      if (this.#flags[j] === 0) {
+      const b = builders[j] as S;
+      const flag = f.flags[j];
+      if (flag === PLAIN_NUMBER && b.isNumeric) {
+        b.addNumber(f.numbers[j] as number);
+        continue;
+      }
+      if (flag === UNQUOTED || flag === PLAIN_NUMBER) {
+        const s = f.starts[j] as number;
+        const e = f.ends[j] as number;
         if (s === e) {
           b.addMissing();
           continue;
@@ -220,7 +194,7 @@ export class CsvColumns<S extends CellSink> {
   #text(buf: Uint8Array, j: number, row: number, line: number): string {
     let text: string;
     try {
-      text = this.#decoder.decode(buf.subarray(this.#starts[j], this.#ends[j]));
+      text = this.#decoder.decode(buf.subarray(this.#fields.starts[j], this.#fields.ends[j]));
     } catch {
       throw csvRefusal(`row ${row} (line ${line}), column ${j + 1} is not UTF-8 text: is this a CSV file?`, {
         row,
@@ -229,7 +203,7 @@ export class CsvColumns<S extends CellSink> {
         column_name: this.#names?.[j] ?? null,
       });
     }
-    return this.#flags[j] === 3 ? text.replaceAll('""', '"') : text;
+    return this.#fields.flags[j] === QUOTED_ESCAPES ? text.replaceAll('""', '"') : text;
   }
 
   #nul(line: number, field: number): never {
@@ -241,23 +215,4 @@ export class CsvColumns<S extends CellSink> {
       column_name: this.#names?.[field] ?? null,
     });
   }
-
-  #growFields(): void {
-    const n = this.#starts.length * 2;
-    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T) => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.#starts = grow(this.#starts, (k) => new Int32Array(k));
-    this.#ends = grow(this.#ends, (k) => new Int32Array(k));
-    this.#flags = grow(this.#flags, (k) => new Uint8Array(k));
-  }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

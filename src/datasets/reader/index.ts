@@ -17,6 +17,8 @@ export interface ReadOptions {
   maxColumns: number;
   /** a gzip file is refused once it decompresses past this many bytes */
   maxDecompressedBytes: number;
+  /** the source's size in bytes when known (a file): a CSV's columns are then sized once, not grown */
+  expectedBytes?: number;
 }
 
 const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -36,7 +38,7 @@ async function* gunzip(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncG
     async pull(ctrl) {
       const n = await it.next();
       if (n.done) ctrl.close();
-      else ctrl.enqueue(n.value);
+      else ctrl.enqueue(n.value.slice());
     },
   });
   const stream = compressed.pipeThrough(
@@ -68,7 +70,11 @@ async function* gunzip(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncG
   }
 }
 
-/** Reads a whole table from chunks of bytes into typed columns. */
+/**
+ * Reads a whole table from chunks of bytes into typed columns. A chunk need only stay intact until
+ * the next one is asked for (a source may read a file into one reused buffer): whatever the
+ * readers keep beyond that, they copy.
+ */
 export async function readTable(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<Table> {
   const { sinks, ...scan } = await scanTable(source, opts, (name) => new ColumnBuilder(name));
   return { ...scan, columns: sinks.map((b) => b.finish()) };
@@ -92,13 +98,14 @@ export async function scanTable<S extends CellSink>(
     },
   };
   if (isGzip(head)) {
-    const scan = await scanTable(gunzip(rest, opts.maxDecompressedBytes), opts, make);
+    const { expectedBytes: _compressed, ...plain } = opts;
+    const scan = await scanTable(gunzip(rest, opts.maxDecompressedBytes), plain, make);
     return { ...scan, gzip: true };
   }
   const format = sniffFormat(head);
   if (format === "parquet") {
     const parts: Uint8Array[] = [];
-    for await (const c of rest) parts.push(c);
+    for await (const c of rest) parts.push(c.slice());
     return readParquet(Buffer.concat(parts), opts, make);
   }
   const reader = format === "ndjson" ? new NdjsonColumns(opts, make) : new CsvColumns(opts, make);

@@ -1,0 +1,92 @@
+/**
+ * A numeric column as typed arrays (the data reader's number columns): the feature spec's
+ * facts, its numeric feature and its encoding computed straight from them, with no array of
+ * boxed cells. Each function gives exactly what features.ts computes from the same cells as
+ * numbers and nulls (same order of summation, same refusals), so a model trained from columns
+ * equals one trained from rows.
+ */
+import { type ColumnFacts, isSequenceSpan } from "./column-roles";
+
+/** One column's numbers; `missing[i]` is 1 where row i has no value. */
+export interface NumericCells {
+  values: Float64Array;
+  missing: Uint8Array;
+}
+
+export const isNumericCells = (v: unknown): v is NumericCells =>
+  typeof v === "object" && v !== null && (v as NumericCells).values instanceof Float64Array;
+
+/** The column's cells as features.ts's generic path takes them: numbers, null where missing. */
+export function cellsOfNumeric(c: NumericCells): (number | null)[] {
+  return Array.from(c.values, (x, i) => (c.missing[i] || Number.isNaN(x) ? null : x));
+}
+
+const present = (c: NumericCells, i: number) => !c.missing[i] && !Number.isNaN(c.values[i] as number);
+
+/** column-roles.ts columnFacts of the same cells; `scratch` (reused across columns) holds a sorted copy. */
+export function numericFacts(c: NumericCells, scratch: { sorted: Float64Array }): ColumnFacts {
+  const rows = c.values.length;
+  if (scratch.sorted.length < rows) scratch.sorted = new Float64Array(rows);
+  const sorted = scratch.sorted;
+  let n = 0;
+  for (let i = 0; i < rows; i++) if (present(c, i)) sorted[n++] = c.values[i] as number;
+  const xs = sorted.subarray(0, n).sort();
+  let distinct = 0;
+  let integers = true;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i] as number;
+    // -0 and 0 are one value, as in a Set
+    if (i === 0 || x !== xs[i - 1]) distinct++;
+    if (!Number.isInteger(x)) integers = false;
+  }
+  const sequenceLike = distinct > 1 && integers && isSequenceSpan(xs[0] as number, xs[n - 1] as number, distinct);
+  return { rows, missing: rows - n, distinct, numeric: true, sequenceLike, prose: false };
+}
+
+/** Mean and population standard deviation of the present values (std 1 when constant), and the missing count. */
+export function numericMoments(
+  c: NumericCells,
+  fits: (x: number) => boolean,
+): { mean: number; std: number; missing: number; bad: number } {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < c.values.length; i++) {
+    if (!present(c, i)) continue;
+    const x = c.values[i] as number;
+    if (!fits(x)) return { mean: 0, std: 1, missing: 0, bad: i };
+    sum += x;
+    n++;
+  }
+  const mean = n ? sum / n : 0;
+  let sq = 0;
+  for (let i = 0; i < c.values.length; i++) if (present(c, i)) sq += ((c.values[i] as number) - mean) ** 2;
+  const std = n ? Math.sqrt(sq / n) : 0;
+  return { mean, std: std > 0 ? std : 1, missing: c.values.length - n, bad: -1 };
+}
+
+/**
+ * Writes the standardised values and missing flags into columns `col` and `col + 1` of the
+ * row-major `out` (`width` columns); the first row whose value does not fit, or -1.
+ */
+export function encodeNumeric(
+  c: NumericCells,
+  mean: number,
+  std: number,
+  out: Float32Array,
+  width: number,
+  col: number,
+  fits: (x: number) => boolean,
+): number {
+  for (let r = 0, at = col; r < c.values.length; r++, at += width) {
+    if (!present(c, r)) {
+      out[at] = 0;
+      out[at + 1] = 1;
+      continue;
+    }
+    const x = c.values[r] as number;
+    const z = (x - mean) / std;
+    if (!fits(x) || !fits(z)) return r;
+    out[at] = z;
+  }
+  return -1;
+}
