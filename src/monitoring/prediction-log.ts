@@ -24,6 +24,8 @@ export interface LoggedPrediction {
   model_key: string;
   version: string;
   input: unknown;
+  /** `input` as JSON text when the caller already wrote it (the answer of POST /predict): not written twice */
+  input_json?: string;
   prediction: unknown;
   confidence: number | null;
   latency_ms: number;
@@ -142,7 +144,7 @@ export class PredictionLog {
       const rows: PredictionRow[] = [];
       const groups = new Map<string, Group>();
       for (const e of entries) {
-        const input = JSON.stringify(e.input);
+        const input = e.input_json ?? JSON.stringify(e.input);
         rows.push({
           id: e.id,
           model_key: e.model_key,
