@@ -131,12 +131,14 @@ export class EventLog {
   }
 
   /**
-   * A refusal (bad token, bad body): recorded in full when it is the first of its kind from its
-   * source in REFUSAL_WINDOW_MS, else only counted, and the count written as one event when the
-   * window closes (src/events/rejections.ts). A flood of refusals then costs what successes cost.
+   * A request of a kind that comes in floods (a refusal: bad token, bad body; a prediction):
+   * recorded in full when it is the first of its kind from its source in REFUSAL_WINDOW_MS, else
+   * only counted, and the count written as one event when the window closes
+   * (src/events/rejections.ts). A flood then costs one write per window, not one per request.
+   * `detail` splits kinds further (e.g. the model predicted with).
    */
-  async recordRefusal(e: NewEvent): Promise<AuditEvent | null> {
-    return this.#refusals.admit(e) ? this.record(e) : null;
+  async recordRepeated(e: NewEvent, detail = ""): Promise<AuditEvent | null> {
+    return this.#refusals.admit(e, detail) ? this.record(e) : null;
   }
 
   /**

@@ -5,7 +5,8 @@
  * immediately), the rest of that window are only counted, and when the window closes one
  * event says how many there were, e.g. "401 × 5000 from 1.2.3.4 in 10 s".
  *
- * A kind is (IP, event type, status, reason, method, route). At most `maxKeys` kinds are held;
+ * A kind is (IP, actor, event type, status, reason, method, route, and the caller's detail such as
+ * the model predicted with). At most `maxKeys` kinds are held;
  * past that the counts are written out early, so a spray of addresses cannot grow it.
  *
  * @example
@@ -29,8 +30,18 @@ interface Kind {
   lastMs: number;
 }
 
-const keyOf = (e: NewEvent) =>
-  [e.ip, e.type, e.status, e.reason, e.method, e.route ?? e.path].map((x) => x ?? "").join("\u0000");
+const keyOf = (e: NewEvent, detail: string) =>
+  [e.ip, e.actor, e.type, e.status, e.reason, e.method, e.route ?? e.path, detail].map((x) => x ?? "").join("\u0000");
+
+/** How a summary's `input` JSON starts: readers that count requests (alert-checks.ts) find them by it. */
+export const SUMMARY_PREFIX = '{"summary":';
+
+/** The requests a stored event stands for: 1, or a summary's `repeated` (its window's first was recorded apart). */
+export function requestsOf(input: string | null): number {
+  if (input === null || !input.startsWith(SUMMARY_PREFIX)) return 1;
+  const repeated = (JSON.parse(input) as { repeated?: unknown }).repeated;
+  return typeof repeated === "number" ? repeated : 1;
+}
 
 export class RejectionTally {
   readonly #write: (summary: NewEvent) => unknown;
@@ -48,9 +59,9 @@ export class RejectionTally {
   }
 
   /** True when this refusal opens a window and should be recorded in full; false when it was counted. */
-  admit(e: NewEvent): boolean {
+  admit(e: NewEvent, detail = ""): boolean {
     const nowMs = this.#now();
-    const key = keyOf(e);
+    const key = keyOf(e, detail);
     const kind = this.#kinds.get(key);
     if (kind && nowMs < kind.startMs + this.#windowMs) {
       kind.repeated++;

@@ -14,6 +14,7 @@ import type { AuditNote } from "../../events/audit-note";
 import type { EventLog } from "../../events/log";
 import type { BurstDetector } from "../../events/suspicious";
 import type { NewEvent } from "../../events/types";
+import { PREDICTION_ROUTES } from "../../monitoring/alert-checks";
 import type { AppEnv } from "../env";
 import { fieldIssues } from "../errors";
 import { clientIp } from "./request-info";
@@ -66,8 +67,20 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
       suspicious: reason != null,
       reason: reason ?? null,
     };
-    await (isRefusal(event) ? opts.events.recordRefusal(event) : opts.events.record(event));
+    if (isRefusal(event)) await opts.events.recordRepeated(event);
+    else if (isPrediction(event)) await opts.events.recordRepeated(event, predictedWith(note.input));
+    else await opts.events.record(event);
   };
+}
+
+/** An answered POST /predict: counted per caller and model (EventLog.recordRepeated), the rows are in the prediction log. */
+function isPrediction(e: NewEvent): boolean {
+  return e.status === 200 && e.method === "POST" && PREDICTION_ROUTES.includes(e.route ?? "");
+}
+
+function predictedWith(input: unknown): string {
+  const i = (input ?? {}) as { model_key?: unknown; version?: unknown };
+  return `${String(i.model_key)}@${String(i.version ?? "")}`;
 }
 
 /** Statuses of a request refused for what it sent (credentials, body, size), before any work was done. */
