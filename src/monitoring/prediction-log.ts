@@ -168,15 +168,18 @@ export class PredictionLog {
     this.#draining = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    if (this.#buffer.length === 0) return;
-    const entries = this.#buffer.splice(0, SLICE_ROWS);
-    try {
-      this.#write(entries);
-    } catch {
-      // #write put them back and logged; the timer retries
-      this.#timer ??= setTimeout(() => this.#drain(), this.#flushMs);
-      return;
-    }
+    // one slice, or as many as bring the backlog under `batch`: writing never falls behind adding
+    do {
+      if (this.#buffer.length === 0) return;
+      const entries = this.#buffer.splice(0, SLICE_ROWS);
+      try {
+        this.#write(entries);
+      } catch {
+        // #write put them back and logged; the timer retries
+        this.#timer ??= setTimeout(() => this.#drain(), this.#flushMs);
+        return;
+      }
+    } while (this.#buffer.length >= this.#batch);
     if (this.#buffer.length > 0) this.#drainSoon();
   }
 

@@ -60,6 +60,15 @@ describe("prediction log slices", () => {
     expect(covered[3]).toEqual([added[768], added[999]]);
   });
 
+  test("a backlog beyond the batch size is written down below it in one turn: writing never falls behind", async () => {
+    const { store, writes } = recordingStore();
+    const log = new PredictionLog(store, quiet, { batch: 300, flushMs: 60_000 });
+    for (let i = 0; i < 1000; i++) log.add(entry(i));
+    await new Promise((r) => setImmediate(r));
+    expect(log.pending).toBeLessThan(300);
+    expect(writes.map((w) => w.rows)).toEqual([256, 256, 256]);
+  });
+
   test("flush() writes everything waiting in one transaction", () => {
     const { store, writes } = recordingStore();
     const log = new PredictionLog(store, quiet, { batch: 5000, flushMs: 60_000 });
