@@ -1,12 +1,13 @@
 /**
  * Every prediction is logged for drift monitoring without slowing the request: entries wait in
- * a bounded buffer and are written in one transaction every `flushMs` (or when `batch` are
- * waiting). Ids are assigned here so the response can name them, from blocks reserved in the
+ * a bounded buffer and are written every `flushMs` (or when `batch` are waiting), in slices of
+ * at most SLICE_ROWS per transaction with the event loop free between them (#drain); an explicit
+ * `flush()` writes all in one. Ids are assigned here so the response can name them, from blocks reserved in the
  * database (prediction-ids.ts), so no id is ever issued twice; `stop()` flushes what is left,
  * so a clean shutdown loses nothing (a crash loses the buffer, and its ids stay unused).
  *
  * The same transaction also writes the columnar copy the drift check reads: one
- * prediction_batches row per (model_key, version) in the flush (layout in columns.ts). A batch
+ * prediction_batches row per (model_key, version) in the slice (layout in columns.ts). A batch
  * spans at most one flush interval (`flushMs`, 200 ms by default) unless writes were failing.
  *
  * What a kill -9 can lose is bounded by the settings: at most `batch` rows
