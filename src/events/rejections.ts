@@ -122,6 +122,8 @@ export class RejectionTally {
         repeated: kind.repeated,
         from: new Date(kind.startMs).toISOString(),
         to: new Date(kind.lastMs).toISOString(),
+        // what the first of them said about itself (e.g. the model predicted with)
+        first: s.input ?? null,
       },
     });
   }
