@@ -1,5 +1,5 @@
 /**
- * `bun run bench:serve [--seconds 5] [--rss-seconds 10] [--processes 1,2] [--source] [--json]`
+ * `bun run bench:serve [--quick] [--seconds 5] [--rss-seconds 10] [--processes 1,2] [--source] [--json]`
  *
  * Single-row, authenticated (Bearer API token), logged `POST /predict` on a digits model
  * (64 → 128 → 64 → 10), loaded by Debian's `wrk` (1 thread, a Lua script for the POST bodies) at
@@ -7,6 +7,8 @@
  *   - a bare Bun.serve JSON echo (bench/echo-server.ts): the runtime's ceiling;
  *   - FastAPI + uvicorn + scikit-learn (bench/fastapi_predict.py, the seeds' stack) when
  *     /usr/bin/python3 has them (`apt-get install python3-fastapi python3-uvicorn python3-sklearn`).
+ * Refusals at 32 connections, which must cost no more than successes: a bad token (401) and a body
+ * that fails validation (422), each beside the success run (req/s and server CPU per request).
  * Then: ML_HTTP_PROCESSES=2 vs 1; a 1,000-row request's rows/s beside scikit-learn's predict_proba
  * (bench/sklearn_predict.py); RSS sampled each second over `--rss-seconds` at 32 connections; and,
  * after each server stops, that every answered prediction is in its prediction log.
@@ -31,9 +33,11 @@ const flag = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const SECONDS = Number(flag("--seconds") ?? 5);
-const RSS_SECONDS = Number(flag("--rss-seconds") ?? 10);
-const PROCESSES = (flag("--processes") ?? "1,2").split(",").map(Number);
+/** `--quick`: 2 s runs, a 3 s RSS run, one process (for a loaded machine while developing) */
+const QUICK = argv.includes("--quick");
+const SECONDS = Number(flag("--seconds") ?? (QUICK ? 2 : 5));
+const RSS_SECONDS = Number(flag("--rss-seconds") ?? (QUICK ? 3 : 10));
+const PROCESSES = (flag("--processes") ?? (QUICK ? "1" : "1,2")).split(",").map(Number);
 const FROM_SOURCE = argv.includes("--source");
 const JSON_OUT = argv.includes("--json");
 const COMPARE = flag("--compare");
@@ -143,12 +147,20 @@ function cpuSeconds(pid: number): number {
   return ticks / 100;
 }
 
-/** wrk against one of our servers, with its CPU time per answered request. */
-async function measured(name: string, pid: number, url: string, script: string, c: number, seconds: number) {
+/** wrk against one of our servers, with its CPU time per answered request (per request when `refused`: all non-2xx). */
+async function measured(
+  name: string,
+  pid: number,
+  url: string,
+  script: string,
+  c: number,
+  seconds: number,
+  refused = false,
+) {
   const before = cpuSeconds(pid);
   const r = parseWrk(name, c, await wrk(url, script, c, seconds));
-  const answered = r.requests - r.non2xx;
-  return { ...r, cpu_us_per_request: answered ? ((cpuSeconds(pid) - before) * 1e6) / answered : Number.NaN };
+  const counted = refused ? r.requests : r.requests - r.non2xx;
+  return { ...r, cpu_us_per_request: counted ? ((cpuSeconds(pid) - before) * 1e6) / counted : Number.NaN };
 }
 
 /** Resident set size of a process and its children, in bytes (Linux /proc). */
@@ -302,6 +314,26 @@ async function main() {
           results.push(r);
         }
         if (n === PROCESSES[0]) {
+          // refusals: a token that does not exist, and a well-formed request whose rows fail validation
+          const badToken = luaScript(
+            dir,
+            { "Content-Type": "application/json", Authorization: `Bearer mls_${"x".repeat(43)}` },
+            bodies,
+          );
+          results.push(
+            await measured("refused: bad token", ours.proc.pid, `${ours.base}/predict`, badToken, 32, SECONDS, true),
+          );
+          const badBodies = probe
+            .slice(0, 64)
+            .map((f) => JSON.stringify({ model_key: "digits", data: [{ ...f, px0: [1] }] }));
+          const badBody = luaScript(
+            dir,
+            { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+            badBodies,
+          );
+          results.push(
+            await measured("refused: bad body", ours.proc.pid, `${ours.base}/predict`, badBody, 32, SECONDS, true),
+          );
           const big = probe.concat(probe, probe).slice(0, 1000);
           const body = JSON.stringify({ model_key: "digits", data: big });
           const batch = await batchRowsPerSecond(`${ours.base}/predict`, token, body, 1000, 3);
@@ -399,6 +431,8 @@ function report(results: WrkResult[], extra: Record<string, unknown>) {
     vs_baseline_32: ratio(find(first, 32), find("baseline", 32)),
     cpu_per_request_baseline_over_ours:
       (find("baseline", 32)?.cpu_us_per_request ?? Number.NaN) / (find(first, 32)?.cpu_us_per_request ?? Number.NaN),
+    refused_bad_token_vs_success_32: ratio(find("refused: bad token", 32), find(first, 32)),
+    refused_bad_body_vs_success_32: ratio(find("refused: bad body", 32), find(first, 32)),
     batch_vs_sklearn:
       typeof extra.sklearn_predict_proba_rows_per_s === "number"
         ? (extra.batch_1000_rows_per_s as number) / extra.sklearn_predict_proba_rows_per_s

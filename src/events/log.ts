@@ -10,6 +10,7 @@ import type { PreparedQueries, RowInserter } from "../db/stores";
 import type { Logger } from "../log";
 import type { EventBus } from "./bus";
 import { summarize } from "./redact";
+import { RejectionTally } from "./rejections";
 import type { AuditEvent, NewEvent } from "./types";
 
 const PUBLISHED = /^(auth|users):/;
@@ -38,6 +39,8 @@ const MAX_JSON = 4096;
 /** request events written together: at most this many, or after this long */
 const BATCH_ROWS = 256;
 const BATCH_MS = 50;
+/** repeated refusals of one kind from one source are counted over this long, then written as one event */
+const REFUSAL_WINDOW_MS = 10_000;
 
 export interface EventLogDeps {
   db: Kysely<DB>;
@@ -61,6 +64,7 @@ export class EventLog {
   /** plain request events waiting for one transaction (see record) */
   #pending: (string | number | null)[][] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
+  readonly #refusals: RejectionTally;
 
   /** Every log with a handle, so that shutdown and readers can write what waits (flushAll); weak, so apps a test dropped can go. */
   static readonly #live = new Set<WeakRef<EventLog>>();
@@ -68,15 +72,21 @@ export class EventLog {
   constructor(deps: EventLogDeps) {
     this.#deps = deps;
     this.#statement = deps.queries?.inserter("events", EVENT_COLUMNS) ?? null;
-    if (this.#statement) EventLog.#live.add(new WeakRef(this));
+    this.#refusals = new RejectionTally((summary) => this.record(summary), {
+      windowMs: REFUSAL_WINDOW_MS,
+      now: () => deps.now().getTime(),
+    });
+    EventLog.#live.add(new WeakRef(this));
   }
 
-  /** Writes the waiting request events of every log (clean shutdown; readers that need them now). */
+  /** Writes the counted refusals and the waiting request events of every log (clean shutdown; readers that need them now). */
   static flushAll(): void {
     for (const ref of EventLog.#live) {
       const log = ref.deref();
-      if (log) log.flush();
-      else EventLog.#live.delete(ref);
+      if (log) {
+        log.#refusals.flush();
+        log.flush();
+      } else EventLog.#live.delete(ref);
     }
   }
 
@@ -118,6 +128,17 @@ export class EventLog {
       .returning("id")
       .executeTakeFirstOrThrow();
     return id;
+  }
+
+  /**
+   * A request of a kind that comes in floods (a refusal: bad token, bad body; a prediction):
+   * recorded in full when it is the first of its kind from its source in REFUSAL_WINDOW_MS, else
+   * only counted, and the count written as one event when the window closes
+   * (src/events/rejections.ts). A flood then costs one write per window, not one per request.
+   * `detail` splits kinds further (e.g. the model predicted with).
+   */
+  async recordRepeated(e: NewEvent, detail = ""): Promise<AuditEvent | null> {
+    return this.#refusals.admit(e, detail) ? this.record(e) : null;
   }
 
   /**

@@ -16,6 +16,7 @@ import type { DB } from "../db/schema";
 import type { AlertType } from "../db/tables/monitoring";
 import type { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
+import { requestsOf, SUMMARY_PREFIX } from "../events/rejections";
 import { type AlertView, raiseAlert } from "./alerts";
 
 export interface AlertCheckDeps {
@@ -64,8 +65,28 @@ export async function predictionErrorCounts(db: Kysely<DB>, from: Date, to: Date
     .where("route", "in", PREDICTION_ROUTES)
     .where("status", "is not", null)
     .executeTakeFirstOrThrow();
-  return { total: Number(row.total), failed: Number(row.failed ?? 0) };
+  // a flood of like requests is one event plus one summary per window (src/events/rejections.ts): a summary stands for its count
+  const summaries = await db
+    .selectFrom("events")
+    .select(["status", "input"])
+    .where("time", ">=", from.toISOString())
+    .where("time", "<", to.toISOString())
+    .where("method", "=", "POST")
+    .where("route", "in", PREDICTION_ROUTES)
+    .where("status", "is not", null)
+    .where("input", "like", `${SUMMARY_PREFIX}%`)
+    .execute();
+  let total = Number(row.total);
+  let failed = Number(row.failed ?? 0);
+  for (const s of summaries) {
+    const extra = requestsOf(s.input) - 1;
+    total += extra;
+    if (isFailure(s.status ?? 0)) failed += extra;
+  }
+  return { total, failed };
 }
+
+const isFailure = (status: number) => status >= 400 && !NOT_FAILURES.includes(status);
 
 export async function checkErrorRate(deps: AlertCheckDeps): Promise<AlertView | null> {
   const c = deps.config;

@@ -16,18 +16,39 @@ import type { PredictionLogStore } from "../db/stores";
 
 type IdSequence = Pick<PredictionLogStore, "reserveIds" | "inTransaction">;
 
+/**
+ * A reservation is a durable commit (an fsync) on the serving thread: under load the block
+ * grows so that they stay about a second apart (at 5,000 predictions/s, one a second instead
+ * of five), and shrinks back once traffic is slow. Gaps stay what they were: the unused rest
+ * of a block at exit.
+ */
+const GROW_WHEN_USED_WITHIN_MS = 1000;
+const SHRINK_WHEN_USED_AFTER_MS = 10_000;
+const MAX_BLOCK = 65_536;
+
 export class PredictionIds {
   readonly #store: IdSequence;
-  readonly #block: number;
+  readonly #baseBlock: number;
+  /** ids reserved at a time now: #baseBlock, doubled while blocks are used up fast */
+  #block: number;
+  #lastReserveMs = Number.NEGATIVE_INFINITY;
+  readonly #clock: () => number;
   #next = 0;
   #end = 0;
   /** the block after this one, reserved early (see #reserveAhead) */
   #spare: { next: number; end: number } | null = null;
 
-  constructor(store: IdSequence, block = 1000) {
+  constructor(store: IdSequence, block = 1000, clock: () => number = () => performance.now()) {
     if (!(Number.isInteger(block) && block >= 1)) throw new Error(`id block must be a positive integer, got ${block}`);
     this.#store = store;
+    this.#baseBlock = block;
     this.#block = block;
+    this.#clock = clock;
+  }
+
+  /** Ids the next reservation takes. */
+  get blockSize(): number {
+    return this.#block;
   }
 
   /** The next id of this process's block; takes the next block when it is used up. */
@@ -54,7 +75,13 @@ export class PredictionIds {
   }
 
   #reserve(): { next: number; end: number } {
-    const end = this.#store.reserveIds(this.#block);
-    return { next: end - this.#block, end };
+    const now = this.#clock();
+    const since = now - this.#lastReserveMs;
+    if (since < GROW_WHEN_USED_WITHIN_MS) this.#block = Math.min(this.#block * 2, Math.max(MAX_BLOCK, this.#baseBlock));
+    else if (since > SHRINK_WHEN_USED_AFTER_MS) this.#block = this.#baseBlock;
+    this.#lastReserveMs = now;
+    const block = this.#block;
+    const end = this.#store.reserveIds(block);
+    return { next: end - block, end };
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { EventLog } from "../../src/events/log";
 import { csvRows, startService } from "./helpers";
 
 let svc: Awaited<ReturnType<typeof startService>>;
@@ -79,6 +80,25 @@ describe("train and predict through the API", () => {
     expect(csv.text.split("\n")[0]).toBe(
       "prediction_id,prediction,confidence,score_setosa,score_versicolor,score_virginica",
     );
+  });
+
+  test("answered predictions are audited per caller and model: the first in full, then one count", async () => {
+    const { species: _, ...row } = irisTest[0] as Record<string, string | number>;
+    for (let i = 0; i < 3; i++) {
+      const res = await svc.request("/predict", { json: { model_key: "iris", version: "1.0.0", data: [row] } });
+      expect(res.status).toBe(200);
+    }
+    EventLog.flushAll();
+    const events = (
+      svc.sqlite.query("SELECT input FROM events WHERE route = '/predict' AND status = 200 ORDER BY id").all() as {
+        input: string;
+      }[]
+    ).map((e) => JSON.parse(e.input));
+    const mine = events.filter((i) => (i.first ?? i).version === "1.0.0");
+    expect(mine).toEqual([
+      { model_key: "iris", version: "1.0.0", rows: 1 },
+      expect.objectContaining({ repeated: 2, first: { model_key: "iris", version: "1.0.0", rows: 1 } }),
+    ]);
   });
 
   test("POST /quality scores the version on labelled rows", async () => {

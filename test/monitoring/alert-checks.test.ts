@@ -84,6 +84,28 @@ describe("high prediction error rate", () => {
     expect(await checkErrorRate(off)).toBeNull();
   });
 
+  test("a summary of like requests (a flood counted, not written each) counts for all it stands for", async () => {
+    const deps = checkDeps({ ML_ALERT_ERROR_RATE_THRESHOLD: "0.1", ML_ALERT_ERROR_RATE_MIN_REQUESTS: "20" });
+    await requests(deps, 1, 200);
+    await requests(deps, 1, 422);
+    const summary = (status: number, repeated: number) => ({
+      time: minutesAgo(1),
+      type: "http:request",
+      source: "api" as const,
+      method: "POST",
+      route: "/predict",
+      path: "/predict",
+      status,
+      input: JSON.stringify({ summary: `${status} × ${repeated} more`, repeated, from: NOW, to: NOW }),
+      suspicious: 0,
+    });
+    await deps.db
+      .insertInto("events")
+      .values([summary(200, 79), summary(422, 19)])
+      .execute();
+    expect((await checkErrorRate(deps))?.details).toMatchObject({ failed: 20, total: 100 });
+  });
+
   test("a half-failing service is critical; real failed /predict requests are counted", async () => {
     const svc = await startService({ ML_ALERT_ERROR_RATE_MIN_REQUESTS: "3" });
     try {

@@ -21,7 +21,7 @@ import type { PredictionLog } from "../../monitoring/prediction-log";
 import { predictionTarget } from "../../registry/aliases";
 import { canonicalVersion } from "../../registry/artifact";
 import { Deadline } from "../../registry/deadline";
-import { predictRows } from "../../registry/serving";
+import { predictRows, type Prediction as RowPrediction } from "../../registry/serving";
 import { PREDICT_BATCH_PATH } from "../compat/pipeline";
 import type { AppDeps, AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
@@ -30,6 +30,7 @@ import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { isScoringMedia, tableBodies } from "../table-media";
 import { jsonBody, queryParams } from "../validate";
+import { predictAnswerJson } from "./predict-answer";
 import { Job, JsonObject, Queued } from "./shapes";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
@@ -136,6 +137,11 @@ export function plainPredictBody(b: unknown): v.InferOutput<typeof PredictBody> 
   if (!isPlainPredictBody(b)) return undefined;
   const o = b as v.InferOutput<typeof PredictBody>;
   return o.async === undefined ? { ...o, async: false } : o;
+}
+
+/** The answer's predictions as objects (CSV, the shadow's copy); the JSON answer is written from the parts. */
+function predictionObjects(ids: readonly number[], rows: readonly Row[], out: readonly RowPrediction[]) {
+  return out.map((o, i) => ({ prediction_id: ids[i] as number, input: rows[i] as Row, ...o }));
 }
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
@@ -263,32 +269,39 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       // past its limit the answer is neither logged nor sent
       deadline.check();
       const perRow = (performance.now() - started) / rows.length;
-      const predictions = out.map((o, i) => ({
-        prediction_id: runtime.predictionLog.add({
+      const userId = signedIn(c).userId;
+      const inputs = rows.map((r) => JSON.stringify(r));
+      const ids = out.map((o, i) =>
+        runtime.predictionLog.add({
           model_key: modelKey,
           version: loaded.version,
           input: rows[i],
+          input_json: inputs[i] as string,
           prediction: o.prediction,
           confidence: o.confidence,
           latency_ms: perRow,
-          created_by: signedIn(c).userId,
+          created_by: userId,
         }),
-        input: rows[i] as Row,
-        ...o,
-      }));
+      );
       // live traffic only: a copy for the model's shadow, predicted after this answer leaves
-      if (version === undefined) runtime.shadow.offer(loaded, rows, predictions);
+      if (version === undefined) runtime.shadow.offer(loaded, rows, predictionObjects(ids, rows, out));
       if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
       if (c.req.valid("query").format === "csv") {
-        return c.body(predictionsCsv(predictions, { ids: true }), 200, { "content-type": "text/csv; charset=utf-8" });
+        return c.body(predictionsCsv(predictionObjects(ids, rows, out), { ids: true }), 200, {
+          "content-type": "text/csv; charset=utf-8",
+        });
       }
-      return c.json({
+      const text = predictAnswerJson({
         model_key: modelKey,
         version: loaded.version,
-        ...(alias !== undefined && { alias }),
-        predictions,
+        alias,
+        ids,
+        inputs,
+        outputs: out,
+        classes: loaded.artifact.model.classes ?? [],
         processing_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
       });
+      return c.body(text, 200, { "content-type": "application/json" });
     },
   );
   return (

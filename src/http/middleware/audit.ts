@@ -13,6 +13,8 @@ import { ServiceError } from "../../errors";
 import type { AuditNote } from "../../events/audit-note";
 import type { EventLog } from "../../events/log";
 import type { BurstDetector } from "../../events/suspicious";
+import type { NewEvent } from "../../events/types";
+import { PREDICTION_ROUTES } from "../../monitoring/alert-checks";
 import type { AppEnv } from "../env";
 import { fieldIssues } from "../errors";
 import { clientIp } from "./request-info";
@@ -44,7 +46,7 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
     const note = c.get("audit") ?? {};
     const identity = note.actor ?? c.get("identity");
     const reason = note.suspicious ?? opts.bursts.note(ip, opts.now().getTime());
-    await opts.events.record({
+    const event: NewEvent = {
       type: note.type ?? "http:request",
       // a dashboard page is the GUI even before sign-in (a failed login form)
       source: identity?.via === "cookie" || /^\/ui(\/|$)/.test(c.req.path) ? "gui" : "api",
@@ -64,8 +66,30 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
       output: note.output ?? errorSummary(c.error),
       suspicious: reason != null,
       reason: reason ?? null,
-    });
+    };
+    if (isRefusal(event)) await opts.events.recordRepeated(event);
+    else if (isPrediction(event)) await opts.events.recordRepeated(event, predictedWith(note.input));
+    else await opts.events.record(event);
   };
+}
+
+/** An answered POST /predict: counted per caller and model (EventLog.recordRepeated), the rows are in the prediction log. */
+function isPrediction(e: NewEvent): boolean {
+  return e.status === 200 && e.method === "POST" && PREDICTION_ROUTES.includes(e.route ?? "");
+}
+
+function predictedWith(input: unknown): string {
+  const i = (input ?? {}) as { model_key?: unknown; version?: unknown };
+  return `${String(i.model_key)}@${String(i.version ?? "")}`;
+}
+
+/** Statuses of a request refused for what it sent (credentials, body, size), before any work was done. */
+const REFUSED = new Set([400, 401, 413, 415, 422]);
+
+/** Refused tokens, and API requests refused for their credentials or body: counted, not each written (EventLog.recordRefusal). */
+function isRefusal(e: NewEvent): boolean {
+  if (e.type === "auth:token_rejected") return true;
+  return e.type === "http:request" && e.source === "api" && REFUSED.has(e.status ?? 0);
 }
 
 /** Query parameters and, when a handler parsed one, the JSON or form body (secrets are dropped later). */
