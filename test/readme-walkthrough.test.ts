@@ -117,7 +117,7 @@ describe("the README's curl examples, in order", () => {
       body = form;
     }
     await svc.runtime.jobs.idle();
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const res = await svc.app.request(path, { method: call.method, headers: call.headers, body });
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (call.output) files.set(call.output, bytes);

@@ -254,7 +254,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!drained) await server.stop(true);
   // the prediction log is flushed, the serving backend released
   await runtime.stop(0);
-  EventLog.flushAll();
+  await EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });
   // nothing should be left, but a thread a hung job left behind must not hold the exit past the grace

@@ -67,6 +67,8 @@ export class PredictionLog {
   /** callers of committed() waiting for the entries now in #buffer */
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #commitSoon = false;
+  /** every write started so far, settled */
+  #writing: Promise<void> = Promise.resolve();
   /** rows added per model since start (the predictions counter of /metrics) */
   readonly #added = new Map<string, number>();
 
@@ -80,15 +82,28 @@ export class PredictionLog {
     this.#ids = new PredictionIds(store, o.idBlock);
   }
 
-  /** Queues one entry and returns its prediction id. */
-  add(p: LoggedPrediction): number {
+  /**
+   * Queues one entry and returns its prediction id. The entry is queued before this returns
+   * while the process holds ids (nearly always); otherwise once the next id block is reserved.
+   */
+  add(p: LoggedPrediction): Promise<number> {
     const id = this.#ids.next();
+    if (typeof id === "number") {
+      this.#push(p, id);
+      return Promise.resolve(id);
+    }
+    return id.then((id) => {
+      this.#push(p, id);
+      return id;
+    });
+  }
+
+  #push(p: LoggedPrediction, id: number): void {
     this.#buffer.push({ ...p, id, created_at: this.#now().toISOString() });
     this.#added.set(p.model_key, (this.#added.get(p.model_key) ?? 0) + 1);
     if (this.#buffer.length >= this.#max) this.flush();
     else if (this.#buffer.length >= this.#batch) queueMicrotask(() => this.flush());
     else this.#timer ??= setTimeout(() => this.flush(), this.#flushMs);
-    return id;
   }
 
   get pending(): number {
@@ -126,8 +141,18 @@ export class PredictionLog {
     return done;
   }
 
-  /** Writes everything buffered in one transaction. */
-  flush(): void {
+  /**
+   * Writes everything buffered in one transaction; settles once that and every earlier write
+   * settled, so a reader that awaits it sees every prediction added before. Never rejects: a
+   * failed write keeps its rows for the next.
+   */
+  flush(): Promise<void> {
+    const done = Promise.all([this.#writing, this.#write()]).then(() => {});
+    this.#writing = done;
+    return done;
+  }
+
+  async #write(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const waiters = this.#waiters;
@@ -138,6 +163,8 @@ export class PredictionLog {
     }
     const entries = this.#buffer;
     this.#buffer = [];
+    // an entry that waited for an id block can be queued just after one with a later id
+    if (!entries.every((e, i) => i === 0 || (entries[i - 1] as Entry).id < e.id)) entries.sort((x, y) => x.id - y.id);
     try {
       const rows: PredictionRow[] = [];
       const groups = new Map<string, Group>();
@@ -183,7 +210,7 @@ export class PredictionLog {
           data: b.data,
         });
       }
-      this.#store.write(rows, batches);
+      await this.#store.write(rows, batches);
       this.#written += entries.length;
       for (const w of waiters) w.resolve();
     } catch (err) {
@@ -194,7 +221,7 @@ export class PredictionLog {
     }
   }
 
-  stop(): void {
-    this.flush();
+  stop(): Promise<void> {
+    return this.flush();
   }
 }

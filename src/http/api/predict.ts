@@ -213,19 +213,21 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       // past its limit the answer is neither logged nor sent
       deadline.check();
       const perRow = (performance.now() - started) / rows.length;
-      const predictions = out.map((o, i) => ({
-        prediction_id: runtime.predictionLog.add({
-          model_key: modelKey,
-          version: loaded.version,
-          input: rows[i],
-          prediction: o.prediction,
-          confidence: o.confidence,
-          latency_ms: perRow,
-          created_by: signedIn(c).userId,
-        }),
-        input: rows[i] as Row,
-        ...o,
-      }));
+      const predictions = await Promise.all(
+        out.map(async (o, i) => ({
+          prediction_id: await runtime.predictionLog.add({
+            model_key: modelKey,
+            version: loaded.version,
+            input: rows[i],
+            prediction: o.prediction,
+            confidence: o.confidence,
+            latency_ms: perRow,
+            created_by: signedIn(c).userId,
+          }),
+          input: rows[i] as Row,
+          ...o,
+        })),
+      );
       // live traffic only: a copy for the model's shadow, predicted after this answer leaves
       if (version === undefined) runtime.shadow.offer(loaded, rows, predictions);
       if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
