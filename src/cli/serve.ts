@@ -107,7 +107,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   let config: ReturnType<typeof configFromEnvironment>;
   let warnings: string[];
-  let store: ReturnType<typeof openStore>;
+  let store: Awaited<ReturnType<typeof openStore>>;
   let tls: TlsFiles | null;
   try {
     // --port 0 asks the kernel for a free port; the config schema itself requires 1..65535
@@ -116,7 +116,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       io.cwd,
     ));
     tls = tlsFromConfig(config, io.cwd);
-    store = openStore(config);
+    store = await openStore(config);
   } catch (e) {
     return reportStartupError(e, io);
   }
