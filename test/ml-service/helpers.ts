@@ -3,6 +3,7 @@
  * log), in-memory SQLite, temporary artifact and dataset folders, X-Admin-Token for requests.
  */
 
+import type { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { TEST_HASHING } from "../../src/auth/passwords";
 import { loadConfig } from "../../src/config";
 import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
+import { openDatabase } from "../../src/db/open";
 import { sqliteStores } from "../../src/db/sqlite/stores";
 import { EventBus } from "../../src/events/bus";
 import { createApp } from "../../src/http/app";
@@ -73,11 +75,16 @@ export async function startService(
   logLines?: string[],
 ) {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
-  const sqlite = openSqlite(join(dir, "store.db"));
-  migrate(sqlite);
-  enableWal(sqlite);
-  const db = createKysely(sqlite);
-  const stores = sqliteStores(sqlite);
+  // ML_DATABASE_URL=postgres://… runs the service on PostgreSQL (test/pg.ts); `sqlite` is then absent
+  const onPostgres = env.ML_DATABASE_URL?.startsWith("postgres") ?? false;
+  const opened = onPostgres ? await openDatabase({ ML_DB_PATH: "", ML_DATABASE_URL: env.ML_DATABASE_URL ?? "" }) : null;
+  const sqlite = opened ? (undefined as unknown as Database) : openSqlite(join(dir, "store.db"));
+  if (!opened) {
+    migrate(sqlite);
+    enableWal(sqlite);
+  }
+  const db = opened ? opened.db : createKysely(sqlite);
+  const stores = opened ? opened.stores : sqliteStores(sqlite);
   const config = loadConfig({
     ML_DB_PATH: join(dir, "store.db"),
     ML_ARTIFACTS_ROOT: join(dir, "artifacts"),
