@@ -88,7 +88,10 @@ export async function startPgCluster(): Promise<PgCluster> {
     { stdout: "ignore", stderr: "pipe" },
   );
   const stop = async () => {
-    server.kill("SIGINT");
+    // pg_ctl as the cluster's owner: runuser does not pass SIGINT on to the server
+    if (server.exitCode === null)
+      await run(join(bin, "pg_ctl"), ["stop", "-D", data, "-m", "fast", "-w"]).catch(() => {});
+    if (server.exitCode === null) server.kill("SIGKILL");
     await server.exited;
     rmSync(dir, { recursive: true, force: true });
   };
