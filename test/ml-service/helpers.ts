@@ -4,7 +4,7 @@
  */
 
 import type { Database } from "bun:sqlite";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppDeps } from "../../src/app-deps";
@@ -21,6 +21,7 @@ import { createApp } from "../../src/http/app";
 import { websocket } from "../../src/http/ws";
 import { createLogger } from "../../src/log";
 import { createRuntime } from "../../src/runtime";
+import { freshPostgres } from "../pg";
 
 export const ADMIN_TOKEN = "t".repeat(40);
 export const DATA = join(import.meta.dir, "..", "..", "..", "shared", "data");
@@ -75,6 +76,13 @@ export async function startService(
   logLines?: string[],
 ) {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
+  // ML_TEST_DIALECT=postgres runs every service of a suite on a fresh PostgreSQL database (a
+  // restart over `reuseDir` finds it again), to try a whole suite on that dialect
+  if (process.env.ML_TEST_DIALECT === "postgres" && !env.ML_DATABASE_URL) {
+    const file = join(dir, "postgres-url");
+    if (!existsSync(file)) writeFileSync(file, (await freshPostgres()).url);
+    env = { ...env, ML_DATABASE_URL: readFileSync(file, "utf8") };
+  }
   // ML_DATABASE_URL=postgres://… runs the service on PostgreSQL (test/pg.ts); `sqlite` is then absent
   const onPostgres = env.ML_DATABASE_URL?.startsWith("postgres") ?? false;
   const opened = onPostgres ? await openDatabase({ ML_DB_PATH: "", ML_DATABASE_URL: env.ML_DATABASE_URL ?? "" }) : null;
