@@ -156,10 +156,17 @@ try {
     for (let f = 0; f < FEATURES; f++)
       row[names[f] as string] = Number((mean(f) + shift(f) + sd(f) * normal(rng)).toPrecision(6));
     loggedAt = start + Math.floor((i * 3_000_000) / ROWS);
-    log.add({ model_key: "bench", version: "1.0.0", input: row, prediction: "a", confidence: 0.9, latency_ms: 1 });
-    if (log.pending >= 1000) log.flush();
+    await log.add({
+      model_key: "bench",
+      version: "1.0.0",
+      input: row,
+      prediction: "a",
+      confidence: 0.9,
+      latency_ms: 1,
+    });
+    if (log.pending >= 1000) await log.flush();
   }
-  log.stop();
+  await log.stop();
   const fillS = (performance.now() - fillStarted) / 1000;
   const bytes = (sqlite.query("SELECT SUM(LENGTH(input)) AS n FROM predictions").get() as { n: number }).n;
   const batchBytes = (sqlite.query("SELECT SUM(LENGTH(data)) AS n FROM prediction_batches").get() as { n: number }).n;

@@ -51,7 +51,7 @@ try {
       ms.push(performance.now() - t0);
     }
     await svc.runtime.shadow.drain();
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     return ms;
   }
 

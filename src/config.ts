@@ -95,11 +95,33 @@ const roles = v.pipe(
   v.transform((s) => [...new Set(s.split(",").map((r) => r.trim() as Role))].sort()),
 );
 
+/** Empty, `sqlite:PATH` or a PostgreSQL URL with a host and a database name. */
+const databaseUrl = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check((s) => {
+    if (s === "" || /^sqlite:.+/.test(s)) return true;
+    if (!/^postgres(ql)?:\/\//.test(s)) return false;
+    try {
+      const u = new URL(s);
+      return u.hostname !== "" && u.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, "sqlite:PATH or postgres://user:pass@host:port/db"),
+);
+
 /** Defaults as strings so that a default passes through the same parser as a set value. */
 const settings = {
   ML_SERVICE_HOST: { schema: nonEmpty, default: "0.0.0.0", doc: "address to listen on" },
   ML_SERVICE_PORT: { schema: int(1, 65535), default: "8085", doc: "HTTP port" },
   ML_DB_PATH: { schema: nonEmpty, default: "./data/ml_store.db", doc: "SQLite database file" },
+  ML_DATABASE_URL: {
+    schema: databaseUrl,
+    default: "",
+    doc: "database: sqlite:PATH or postgres://user:pass@host:port/db; empty: the SQLite file ML_DB_PATH",
+    secret: true,
+  },
   ML_ARTIFACTS_ROOT: { schema: nonEmpty, default: "./ml_artifacts", doc: "model artifacts directory" },
   ML_DATASETS_ROOT: { schema: nonEmpty, default: "./data/datasets", doc: "uploaded CSV files" },
   ML_ARTIFACTS_URL: {

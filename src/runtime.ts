@@ -176,7 +176,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       await alertDelivery.stop();
       offFailed();
       await shadow.drain();
-      predictionLog.stop();
+      await predictionLog.stop();
       if (backend) (await backend).dispose();
     },
   };

@@ -72,6 +72,6 @@ export function tlsFromConfig(config: Config, cwd: string): TlsFiles | null {
 export type Store = OpenDatabase;
 
 /** Opens and migrates the database; throws DatabaseError or MigrationError with one clear line. */
-export function openStore(config: Config): Store {
+export function openStore(config: Config): Promise<Store> {
   return openDatabase(config);
 }

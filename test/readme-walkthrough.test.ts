@@ -121,7 +121,7 @@ describe("the README's curl examples, in order", () => {
     }
     if (call.file) body = (files.get(call.file) ?? readFileSync(join(DATA, call.file))) as Uint8Array<ArrayBuffer>;
     await svc.runtime.jobs.idle();
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const res = await svc.app.request(path, { method: call.method, headers: call.headers, body });
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (call.output) files.set(call.output, bytes);

@@ -117,7 +117,7 @@ function userQuery(db: Kysely<DB>, id: number) {
  * building the query cost more than running it. Two single-table lookups, not a join: in this
  * SQLite a two-table join costs ~15–30 µs, each lookup ~2 µs (measured with bun:sqlite here).
  */
-const builtSql = new Map<string, string>();
+const builtSql = new WeakMap<object, Map<string, string>>();
 async function firstRow<P extends string | number, R>(
   ctx: AuthContext,
   param: P,
@@ -125,10 +125,16 @@ async function firstRow<P extends string | number, R>(
 ): Promise<R | undefined> {
   if (!ctx.queries) return build(ctx.db, param).executeTakeFirst();
   // the SQL text does not depend on the value, which is its one bound parameter
-  let sql = builtSql.get(build.name);
+  // per database handle: SQLite and PostgreSQL compile the same query to different text
+  let built = builtSql.get(ctx.queries);
+  if (!built) {
+    built = new Map();
+    builtSql.set(ctx.queries, built);
+  }
+  let sql = built.get(build.name);
   if (sql === undefined) {
     sql = build(ctx.db, param).compile().sql;
-    builtSql.set(build.name, sql);
+    built.set(build.name, sql);
   }
   return ctx.queries.first<R>(sql, [param]);
 }

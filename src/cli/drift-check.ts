@@ -42,7 +42,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`mlservice drift-check: ${[...unknown, ...positional.map((p) => `unexpected argument ${p}`)].join("; ")}`);
     return EXIT.usage;
   }
-  const opened = openForCommand(io);
+  const opened = await openForCommand(io);
   if (typeof opened === "number") return opened;
   const { config, store } = opened;
   try {

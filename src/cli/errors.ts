@@ -24,10 +24,10 @@ export function reportStartupError(e: unknown, io: Io): number {
  * The configuration and the opened database, as every offline command starts; on a bad
  * setting or an unopenable database the one line is written and the exit code returned.
  */
-export function openForCommand(io: Io): { config: Config; store: Store } | number {
+export async function openForCommand(io: Io): Promise<{ config: Config; store: Store } | number> {
   try {
     const config = configFromEnvironment(io.env, io.cwd);
-    return { config, store: openStore(config) };
+    return { config, store: await openStore(config) };
   } catch (e) {
     return reportStartupError(e, io);
   }

@@ -45,7 +45,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   const modelKey = values.model as string;
-  const opened = openForCommand(io);
+  const opened = await openForCommand(io);
   if (typeof opened === "number") return opened;
   const { config, store } = opened;
   try {

@@ -5,7 +5,8 @@ import { EXIT, type Io, parseArgs } from "./io";
 export function usage(): string {
   return `Usage: mlservice migrate
 
-Applies pending database migrations to ML_DB_PATH and exits. \`serve\` does this too at
+Applies pending database migrations to the database of ML_DATABASE_URL (SQLite at
+ML_DB_PATH when unset, or PostgreSQL) and exits. \`serve\` does this too at
 start-up; run it alone to upgrade the schema before starting a new version.
 
 Exit codes: 0 up to date, 1 a migration failed (the database is left as it was),
@@ -13,7 +14,8 @@ Exit codes: 0 up to date, 1 a migration failed (the database is left as it was),
 
 Examples:
   mlservice migrate
-  ML_DB_PATH=/var/lib/mlservice/ml_store.db mlservice migrate`;
+  ML_DB_PATH=/var/lib/mlservice/ml_store.db mlservice migrate
+  ML_DATABASE_URL=postgres://mlservice:secret@db:5432/mlservice mlservice migrate`;
 }
 
 export async function run(args: string[], io: Io): Promise<number> {
@@ -23,7 +25,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   try {
-    const store = openStore(configFromEnvironment(io.env, io.cwd));
+    const store = await openStore(configFromEnvironment(io.env, io.cwd));
     const { applied, current } = store.migration;
     await store.close();
     io.out(

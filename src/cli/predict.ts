@@ -50,7 +50,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`mlservice predict: ${problems.join("; ")} (see mlservice predict --help)`);
     return EXIT.usage;
   }
-  const start = openForCommand(io);
+  const start = await openForCommand(io);
   if (typeof start === "number") return start;
   const { config, store } = start;
   let opened: Promise<Backend> | undefined;

@@ -111,7 +111,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   let config: ReturnType<typeof configFromEnvironment>;
   let warnings: string[];
-  let store: ReturnType<typeof openStore>;
+  let store: Awaited<ReturnType<typeof openStore>>;
   let tls: TlsFiles | null;
   try {
     // --port 0 asks the kernel for a free port; the config schema itself requires 1..65535
@@ -120,7 +120,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       io.cwd,
     ));
     tls = tlsFromConfig(config, io.cwd);
-    store = openStore(config);
+    store = await openStore(config);
   } catch (e) {
     return reportStartupError(e, io);
   }
@@ -268,7 +268,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   // the prediction log is flushed, the serving backend released
   await runtime.stop(0);
   offRelay();
-  EventLog.flushAll();
+  await EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });
   // nothing should be left, but a thread a hung job left behind must not hold the exit past the grace

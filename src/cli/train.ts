@@ -397,7 +397,7 @@ async function register(
   },
 ): Promise<string> {
   const config = configFromEnvironment(io.env, io.cwd);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     return await registerOfflineModel(
       { db: store.db, config, now: () => new Date() },

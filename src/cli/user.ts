@@ -64,11 +64,11 @@ export async function run(args: string[], io: UserIo): Promise<number> {
   const role = values.role ?? "user";
   if (!v.is(RoleName, role)) return fail(`--role must be user, admin or system_admin, not ${JSON.stringify(role)}`);
 
-  let store: ReturnType<typeof openStore>;
+  let store: Awaited<ReturnType<typeof openStore>>;
   let ctx: ReturnType<typeof createAuthContext>;
   try {
     const config = configFromEnvironment(io.env, io.cwd);
-    store = openStore(config);
+    store = await openStore(config);
     ctx = createAuthContext({ db: store.db, config, log: silentLogger });
   } catch (e) {
     return reportStartupError(e, io);

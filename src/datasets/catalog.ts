@@ -9,6 +9,7 @@
  */
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Config } from "../config";
+import { jsonArrayHead, jsonArrayLength } from "../db/dialect";
 import type { DB } from "../db/schema";
 import type { DatasetsTable } from "../db/tables/models";
 import { conflict, notFound } from "../errors";
@@ -101,10 +102,8 @@ export async function listDatasets(
       "d.created_by",
       "d.created_at",
       "d.last_used_at",
-      sql<number>`json_array_length(d.columns)`.as("column_count"),
-      sql<string>`(select json_group_array(value) from (select value from json_each(d.columns) where key < ${LIST_COLUMNS} order by key))`.as(
-        "columns",
-      ),
+      jsonArrayLength(deps.db, sql.ref("d.columns")).as("column_count"),
+      jsonArrayHead(deps.db, sql.ref("d.columns"), LIST_COLUMNS).as("columns"),
     ])
     .orderBy("d.created_at", "desc")
     .orderBy("d.name")

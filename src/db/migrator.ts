@@ -15,7 +15,8 @@ export interface MigrationResult {
   current: string | null;
 }
 
-const checksum = (sql: string) => new Bun.CryptoHasher("sha256").update(sql).digest("hex");
+/** sha256 of a migration's text, as recorded in schema_migrations. */
+export const checksum = (sql: string) => new Bun.CryptoHasher("sha256").update(sql).digest("hex");
 
 export function appliedMigrations(db: Database): { name: string; checksum: string }[] {
   const exists = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
@@ -26,10 +27,16 @@ export function appliedMigrations(db: Database): { name: string; checksum: strin
   }[];
 }
 
-/** Brings the schema up to date; a re-run with nothing pending changes nothing. */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+/**
+ * The refusal rules, the same on every database: a recorded migration unknown to this binary, or
+ * whose text (`textOf`, the dialect's own) changed since, is refused. Returns the names applied.
+ */
+export function checkApplied(
+  done: readonly { name: string; checksum: string }[],
+  migrations: readonly Migration[],
+  textOf: (m: Migration) => string,
+): Set<string> {
   const known = new Map(migrations.map((m) => [m.name, m]));
-  const done = appliedMigrations(db);
   for (const row of done) {
     const m = known.get(row.name);
     if (!m) {
@@ -37,11 +44,16 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
         `the database schema is newer than this binary (it has migration ${row.name}, unknown here); use a newer mlservice`,
       );
     }
-    if (checksum(m.sql) !== row.checksum) {
+    if (checksum(textOf(m)) !== row.checksum) {
       throw new MigrationError(`migration ${row.name} was changed after it was applied; restore the original file`);
     }
   }
-  const doneNames = new Set(done.map((r) => r.name));
+  return new Set(done.map((r) => r.name));
+}
+
+/** Brings the schema up to date; a re-run with nothing pending changes nothing. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const doneNames = checkApplied(appliedMigrations(db), migrations, (m) => m.sql);
   const applied: string[] = [];
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);

@@ -1,12 +1,25 @@
 /**
- * The one place that picks the database implementation for the configuration. Today that is
- * the SQLite file at ML_DB_PATH; a PostgreSQL URL will map to a postgres/ folder here.
+ * The one place that picks the database implementation for the configuration: ML_DATABASE_URL
+ * `postgres://…` opens PostgreSQL (postgres/), `sqlite:PATH` or nothing the SQLite file
+ * (sqlite/, at ML_DB_PATH when the URL is empty).
  */
 import type { Config } from "../config";
+import { openPostgresDatabase } from "./postgres/open";
 import { openSqliteDatabase } from "./sqlite/open";
 import type { OpenDatabase } from "./stores";
 
-/** Opens and migrates the database; throws DatabaseError or MigrationError with one clear line. */
-export function openDatabase(config: Pick<Config, "ML_DB_PATH">): OpenDatabase {
-  return openSqliteDatabase(config.ML_DB_PATH);
+/** Which database a configuration names. */
+export function databaseTarget(
+  config: Pick<Config, "ML_DB_PATH" | "ML_DATABASE_URL">,
+): { kind: "sqlite"; path: string } | { kind: "postgres"; url: string } {
+  const url = config.ML_DATABASE_URL;
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
+  if (url.startsWith("sqlite:")) return { kind: "sqlite", path: url.slice("sqlite:".length) };
+  return { kind: "sqlite", path: config.ML_DB_PATH };
+}
+
+/** Opens and migrates the database; throws ConfigError, DatabaseError or MigrationError with one clear line. */
+export async function openDatabase(config: Pick<Config, "ML_DB_PATH" | "ML_DATABASE_URL">): Promise<OpenDatabase> {
+  const target = databaseTarget(config);
+  return target.kind === "postgres" ? openPostgresDatabase(target.url) : openSqliteDatabase(target.path);
 }

@@ -4,9 +4,9 @@
  * folder (sqlite/ today), chosen where the database is opened (open.ts), so no code outside
  * src/db knows which database it talks to.
  *
- * The methods are synchronous: SQLite answers in microseconds on this thread, and the
- * prediction log, the audit log and the page chrome rely on that. A networked database will
- * implement them over a connection of its own (issue #16).
+ * Every method answers a Promise: SQLite answers at once (its implementation runs the statement
+ * before returning), a networked database (PostgreSQL, issue #16) over a connection of its own.
+ * Callers always await, and never rely on a write having happened before the await.
  */
 import type { Kysely, Selectable } from "kysely";
 import type { MigrationResult } from "./migrator";
@@ -23,12 +23,12 @@ export type PredictionBatchRow = Omit<Selectable<PredictionBatchesTable>, "id">;
 /** Where the prediction log writes, and where its ids come from. */
 export interface PredictionLogStore {
   /** Writes the rows and their batches in one transaction: all or none. */
-  write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): void;
+  write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void>;
   /**
    * Reserves the next `block` prediction ids in one durable commit (it survives power loss: a
    * lost reservation would issue answered ids again); returns the id after the block.
    */
-  reserveIds(block: number): number;
+  reserveIds(block: number): Promise<number>;
   /** True while a transaction is open on the connection: a reservation now would join (and could roll back with) it. */
   readonly inTransaction: boolean;
 }
@@ -48,14 +48,21 @@ export type WindowBatch = [
 /** The reads of a drift check (monitoring/window.ts): keyset pages, bounded by the caller's limits. */
 export interface DriftWindowStore {
   /** The first prediction id that has a batch, or null when no batch was written yet. */
-  firstBatchedId(): number | null;
+  firstBatchedId(): Promise<number | null>;
   /** created_at of the newest prediction with an id below `id`, or null. */
-  newestBefore(id: number): string | null;
+  newestBefore(id: number): Promise<string | null>;
   /**
    * Batches of a model version reaching into [at, end), ordered by (created_to, id), after the
    * keyset position (at, lastId), at most `limit`.
    */
-  batchPage(modelKey: string, version: string, at: string, end: string, lastId: number, limit: number): WindowBatch[];
+  batchPage(
+    modelKey: string,
+    version: string,
+    at: string,
+    end: string,
+    lastId: number,
+    limit: number,
+  ): Promise<WindowBatch[]>;
   /** Input JSON of the predictions in an id range that lie in [start, end). */
   inputsInRange(
     firstId: number,
@@ -64,7 +71,7 @@ export interface DriftWindowStore {
     version: string,
     start: string,
     end: string,
-  ): string[];
+  ): Promise<string[]>;
   /**
    * [id, created_at, input] of a model version's predictions in [at, end) with an id below
    * `beforeId`, ordered by (created_at, id), after the keyset position (at, lastId), at most `limit`.
@@ -77,7 +84,7 @@ export interface DriftWindowStore {
     lastId: number,
     beforeId: number,
     limit: number,
-  ): [id: number, createdAt: string, input: string][];
+  ): Promise<[id: number, createdAt: string, input: string][]>;
 }
 
 /** Values of one row, in the column order an inserter was made with. */
@@ -85,8 +92,8 @@ export type RowValues = readonly (string | number | null)[];
 
 /** A prepared INSERT: one row (its id) or many in one transaction. */
 export interface RowInserter {
-  insert(values: RowValues): number;
-  insertMany(rows: readonly RowValues[]): void;
+  insert(values: RowValues): Promise<number>;
+  insertMany(rows: readonly RowValues[]): Promise<void>;
 }
 
 /**
@@ -95,7 +102,7 @@ export interface RowInserter {
  */
 export interface PreparedQueries {
   /** The first row of `sql` with `params` bound, or undefined. */
-  first<R>(sql: string, params: readonly (string | number | null)[]): R | undefined;
+  first<R>(sql: string, params: readonly (string | number | null)[]): Promise<R | undefined>;
   /** An inserter for `columns` of `table` (names from code, never from a client). */
   inserter(table: string, columns: readonly string[]): RowInserter;
 }
@@ -103,7 +110,7 @@ export interface PreparedQueries {
 /** What /health reports about the database. */
 export interface DatabaseStatus {
   /** Answers a trivial query and names the newest applied migration; throws when the database does not answer. */
-  probe(): { schema: string | null };
+  probe(): Promise<{ schema: string | null }>;
 }
 
 /** The stores of one open database, carried in the deps object beside `db`. */

@@ -80,25 +80,27 @@ export class EventLog {
   }
 
   /** Writes the counted refusals and the waiting request events of every log (clean shutdown; readers that need them now). */
-  static flushAll(): void {
+  static async flushAll(): Promise<void> {
+    const writes: Promise<void>[] = [];
     for (const ref of EventLog.#live) {
       const log = ref.deref();
       if (log) {
         log.#refusals.flush();
-        log.flush();
+        writes.push(log.flush());
       } else EventLog.#live.delete(ref);
     }
+    await Promise.all(writes);
   }
 
-  /** Writes the waiting request events in one transaction. */
-  flush(): void {
+  /** Writes the waiting request events in one transaction; never rejects (a failure is logged). */
+  async flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const rows = this.#pending;
     if (rows.length === 0 || !this.#statement) return;
     this.#pending = [];
     try {
-      this.#statement.insertMany(rows);
+      await this.#statement.insertMany(rows);
     } catch (err) {
       this.#deps.log.error("audit events not written", { count: rows.length, error: (err as Error).message });
     }
@@ -118,7 +120,7 @@ export class EventLog {
   /** The same row either way; the prepared statement skips query building (~100 µs a request). */
   async #insert(row: Record<(typeof EVENT_COLUMNS)[number], string | number | null>): Promise<number> {
     if (this.#statement) {
-      this.flush();
+      await this.flush();
       const values = EVENT_COLUMNS.map((c) => row[c]);
       return this.#statement.insert(values);
     }

@@ -32,7 +32,7 @@ export function toEvent(row: Selectable<EventsTable>): AuditEvent {
 
 export async function listEvents(db: Kysely<DB>, f: EventFilter): Promise<{ items: AuditEvent[]; total: number }> {
   // request events are written in batches; a reader sees every request made before it
-  EventLog.flushAll();
+  await EventLog.flushAll();
   let q = db.selectFrom("events");
   if (f.type !== undefined) {
     // "auth:*" lists a whole family; anything else is an exact type
@@ -65,7 +65,7 @@ export async function listEvents(db: Kysely<DB>, f: EventFilter): Promise<{ item
 }
 
 export async function getEvent(db: Kysely<DB>, id: number): Promise<AuditEvent | null> {
-  EventLog.flushAll();
+  await EventLog.flushAll();
   const row = await db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
   return row ? toEvent(row) : null;
 }

@@ -44,19 +44,21 @@ export function predictHandler(deps: {
       const out = await predictRows(deps.servingBackend, loaded, rows);
       const perRow = (performance.now() - started) / (i + rows.length);
       const first = predictions.length;
-      out.forEach((o, k) => {
-        const id = deps.predictionLog.add({
-          model_key: p.model_key,
-          version: loaded.version,
-          input: rows[k],
-          prediction: o.prediction,
-          confidence: o.confidence,
-          latency_ms: perRow,
-          job_id: job.id,
-          created_by: job.created_by,
-        });
-        predictions.push({ prediction_id: id, ...o });
-      });
+      const ids = await Promise.all(
+        out.map((o, k) =>
+          deps.predictionLog.add({
+            model_key: p.model_key,
+            version: loaded.version,
+            input: rows[k],
+            prediction: o.prediction,
+            confidence: o.confidence,
+            latency_ms: perRow,
+            job_id: job.id,
+            created_by: job.created_by,
+          }),
+        ),
+      );
+      for (const [k, o] of out.entries()) predictions.push({ prediction_id: ids[k] as number, ...o });
       if (!p.version) deps.shadow?.offer(loaded, rows, predictions.slice(first));
       await ctx.progress({ stage: "predicting", progress: (i + rows.length) / data.length });
     }

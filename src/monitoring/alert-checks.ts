@@ -92,7 +92,7 @@ export async function checkErrorRate(deps: AlertCheckDeps): Promise<AlertView | 
   const c = deps.config;
   if (c.ML_ALERT_ERROR_RATE_THRESHOLD >= 1) return null;
   // request events are written in batches: what waits must count
-  EventLog.flushAll();
+  await EventLog.flushAll();
   const now = deps.now();
   // the window ends just after now, so a request in this very millisecond counts
   const to = new Date(now.getTime() + 1);

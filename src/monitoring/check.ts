@@ -49,7 +49,7 @@ export interface DriftCheckDeps {
   bus?: EventBus | undefined;
   log?: Logger | undefined;
   /** writes buffered predictions first, so the window holds every answered request */
-  flushLog?: (() => void) | undefined;
+  flushLog?: (() => Promise<void>) | undefined;
   /** queues a retrain and returns its job id (null: one is already waiting); absent: never retrain */
   retrain?: ((modelKey: string, window: { start: string; end: string }) => Promise<string | null>) | undefined;
 }
@@ -85,7 +85,7 @@ export async function runDriftCheck(
   o: { pageRows?: number; pageBatches?: number } = {},
 ): Promise<DriftCheckResult> {
   const model = await getModel(deps.db, modelKey);
-  deps.flushLog?.();
+  await deps.flushLog?.();
   const now = deps.now();
   const window = trafficWindow(now);
   const settings = await modelSettings(deps.db, modelKey);

@@ -88,18 +88,22 @@ export async function ingestRows(
   const predicted = await predictEach(deps.backend, loaded, good, errors);
   const perRow = predicted.length ? (performance.now() - started) / predicted.length : 0;
   const now = deps.now().toISOString();
-  const feedback = predicted.flatMap(({ item, out }) => {
-    const id = deps.predictionLog.add({
-      model_key: loaded.modelKey,
-      version: loaded.version,
-      input: item.row,
-      prediction: out.prediction,
-      confidence: out.confidence,
-      latency_ms: perRow,
-      created_by: actor.userId,
-    });
-    return item.label === undefined ? [] : [{ id, label: item.label }];
-  });
+  const ids = await Promise.all(
+    predicted.map(({ item, out }) =>
+      deps.predictionLog.add({
+        model_key: loaded.modelKey,
+        version: loaded.version,
+        input: item.row,
+        prediction: out.prediction,
+        confidence: out.confidence,
+        latency_ms: perRow,
+        created_by: actor.userId,
+      }),
+    ),
+  );
+  const feedback = predicted.flatMap(({ item }, k) =>
+    item.label === undefined ? [] : [{ id: ids[k] as number, label: item.label }],
+  );
   if (feedback.length) {
     await deps.db
       .insertInto("feedback")

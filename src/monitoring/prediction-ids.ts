@@ -9,7 +9,7 @@
  *
  * ```ts
  * const ids = new PredictionIds(stores.predictionLog, 1000);
- * ids.next(); // reserves 1..1000 (or wherever the sequence stands), then counts in memory
+ * await ids.next(); // reserves 1..1000 (or wherever the sequence stands), then counts in memory
  * ```
  */
 import type { PredictionLogStore } from "../db/stores";
@@ -37,6 +37,8 @@ export class PredictionIds {
   #end = 0;
   /** the block after this one, reserved early (see #reserveAhead) */
   #spare: { next: number; end: number } | null = null;
+  /** the reservation in flight, shared by every caller that waits for it */
+  #reserving: Promise<void> | null = null;
 
   constructor(store: IdSequence, block = 1000, clock: () => number = () => performance.now()) {
     if (!(Number.isInteger(block) && block >= 1)) throw new Error(`id block must be a positive integer, got ${block}`);
@@ -51,14 +53,17 @@ export class PredictionIds {
     return this.#block;
   }
 
-  /** The next id of this process's block; takes the next block when it is used up. */
-  next(): number {
-    if (this.#next >= this.#end) {
-      const block = this.#spare ?? this.#reserve();
+  /**
+   * The next id of this process's block, at once while the block (or the spare one) lasts;
+   * otherwise once the next block is reserved. Ids are handed out in call order either way.
+   */
+  next(): number | Promise<number> {
+    if (this.#next >= this.#end && this.#spare) {
+      this.#next = this.#spare.next;
+      this.#end = this.#spare.end;
       this.#spare = null;
-      this.#next = block.next;
-      this.#end = block.end;
     }
+    if (this.#next >= this.#end) return this.#reserve().then(() => this.next());
     const id = this.#next++;
     this.#reserveAhead();
     return id;
@@ -70,18 +75,27 @@ export class PredictionIds {
    * halfway through the current one, at a moment when no transaction is open.
    */
   #reserveAhead(): void {
-    if (this.#spare || this.#end - this.#next > this.#block / 2 || this.#store.inTransaction) return;
-    this.#spare = this.#reserve();
+    if (this.#spare || this.#reserving || this.#end - this.#next > this.#block / 2 || this.#store.inTransaction) return;
+    // a failure here is met again, and reported, by the first caller that needs the block
+    this.#reserve().catch(() => {});
   }
 
-  #reserve(): { next: number; end: number } {
+  #reserve(): Promise<void> {
+    if (this.#reserving) return this.#reserving;
     const now = this.#clock();
     const since = now - this.#lastReserveMs;
     if (since < GROW_WHEN_USED_WITHIN_MS) this.#block = Math.min(this.#block * 2, Math.max(MAX_BLOCK, this.#baseBlock));
     else if (since > SHRINK_WHEN_USED_AFTER_MS) this.#block = this.#baseBlock;
     this.#lastReserveMs = now;
     const block = this.#block;
-    const end = this.#store.reserveIds(block);
-    return { next: end - block, end };
+    this.#reserving = this.#store
+      .reserveIds(block)
+      .then((end) => {
+        this.#spare = { next: end - block, end };
+      })
+      .finally(() => {
+        this.#reserving = null;
+      });
+    return this.#reserving;
   }
 }

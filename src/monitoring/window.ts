@@ -45,9 +45,9 @@ export async function* loggedColumns(
   spec: FeatureSpec,
   o: { pageRows?: number; pageBatches?: number; chunkRows?: number } = {},
 ): AsyncGenerator<Record<string, DriftColumn>> {
-  const first = store.firstBatchedId();
+  const first = await store.firstBatchedId();
   const firstBatched = first ?? Number.MAX_SAFE_INTEGER;
-  const newestLegacy = store.newestBefore(firstBatched);
+  const newestLegacy = await store.newestBefore(firstBatched);
   if (newestLegacy !== null && newestLegacy >= w.start) {
     for await (const rows of loggedInputs(store, { ...w, beforeId: firstBatched }, o.pageRows)) {
       yield driftColumns(spec, rows);
@@ -61,12 +61,12 @@ export async function* loggedColumns(
   let at = w.start;
   let lastId = -1;
   for (;;) {
-    const batches = store.batchPage(w.modelKey, w.version, at, w.end, lastId, limit);
+    const batches = await store.batchPage(w.modelKey, w.version, at, w.end, lastId, limit);
     for (const [, from, to, firstId, lastPredictionId, rowCount, columns, data] of batches) {
       if (from >= w.start && to < w.end)
         chunk.push(batchDriftColumns(spec, decodeBatch(rowCount, columns, data)), rowCount);
       else {
-        const inputs = store.inputsInRange(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end);
+        const inputs = await store.inputsInRange(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end);
         const rows: Row[] = [];
         for (const text of inputs) {
           const input = safeParse(text);
@@ -96,7 +96,7 @@ export async function* loggedInputs(
   let at = w.start;
   let lastId = -1;
   for (;;) {
-    const rows = store.inputPage(
+    const rows = await store.inputPage(
       w.modelKey,
       w.version,
       at,

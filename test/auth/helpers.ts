@@ -105,8 +105,8 @@ export async function testApp(opts: { env?: Record<string, string>; auth?: Omit<
     return { id: user.id, username, password };
   }
 
-  const events = () => {
-    EventLog.flushAll();
+  const events = async () => {
+    await EventLog.flushAll();
     return db.selectFrom("events").selectAll().orderBy("id").execute();
   };
 

@@ -51,7 +51,7 @@ describe("seed 003: the pipeline's services", () => {
     expect(labels(batch)).toEqual(labels(single));
     const right = labels(batch).filter((p, i) => p === test[i]?.species).length;
     expect(right / test.length).toBeGreaterThan(0.8);
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const ids = batch.body.predictions.map((p: { prediction_id: number }) => p.prediction_id);
     const fed = await svc.request("/feedback", {
       json: { prediction_id: ids[0], label: test[0]?.species, model_key: "iris" },

@@ -12,4 +12,16 @@ describe("embedded migrations", () => {
     expect(MIGRATIONS.map((m) => m.name)).toEqual(files);
     for (const name of files) expect(name).toMatch(/^\d{4}_[a-z0-9_]+$/);
   });
+
+  test("every migration has its PostgreSQL text in migrations/postgres/, under the same name", () => {
+    const files = readdirSync(join(import.meta.dir, "..", "..", "migrations", "postgres"))
+      .filter((f) => f.endsWith(".sql"))
+      .map((f) => f.replace(/\.sql$/, ""))
+      .sort();
+    expect(files).toEqual(MIGRATIONS.map((m) => m.name));
+    for (const m of MIGRATIONS) {
+      expect(m.postgres.trim().length).toBeGreaterThan(0);
+      expect(m.postgres).not.toContain("STRICT");
+    }
+  });
 });

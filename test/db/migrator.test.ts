@@ -46,8 +46,8 @@ describe("migrator", () => {
     const before = tables(db);
     const broken = [
       ...MIGRATIONS,
-      { name: "9998_ok_part", sql: "CREATE TABLE fine (id INTEGER);" },
-      { name: "9999_broken", sql: "CREATE TABLE half (id INTEGER); INSERT INTO nowhere VALUES (1);" },
+      { name: "9998_ok_part", sql: "CREATE TABLE fine (id INTEGER);", postgres: "" },
+      { name: "9999_broken", sql: "CREATE TABLE half (id INTEGER); INSERT INTO nowhere VALUES (1);", postgres: "" },
     ];
     expect(() => migrate(db, broken)).toThrow(/migration 9999_broken failed and was rolled back: .*nowhere/);
     // the good migration before it stays applied; the broken one left nothing behind
@@ -59,7 +59,7 @@ describe("migrator", () => {
     const dir = tempDir();
     const file = join(dir, "store.db");
     const db = openSqlite(file);
-    migrate(db, [...MIGRATIONS, { name: "9999_future", sql: "CREATE TABLE future (id INTEGER);" }]);
+    migrate(db, [...MIGRATIONS, { name: "9999_future", sql: "CREATE TABLE future (id INTEGER);", postgres: "" }]);
     db.close();
     const reopened = openSqlite(file);
     expect(() => migrate(reopened)).toThrow(MigrationError);

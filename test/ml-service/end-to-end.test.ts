@@ -6,9 +6,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { freshPostgres, type TestPostgres, testDialects } from "../pg";
 import { ADMIN_TOKEN, csvRows, DATA, startService } from "./helpers";
 
-const ENV = { ML_SYNC_PREDICT_MAX_ROWS: "100" };
+const ENV: Record<string, string> = { ML_SYNC_PREDICT_MAX_ROWS: "100" };
 let dir = "";
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -33,8 +34,15 @@ async function call(url: string, path: string, init: { method?: string; json?: u
   return { status: res.status, body, text, headers: res.headers };
 }
 
-describe("digits end to end over HTTP", () => {
+describe.each(testDialects())("digits end to end over HTTP on %s", (dialect) => {
+  let pg: TestPostgres | null = null;
+  afterAll(() => pg?.drop());
+
   test("upload → train (followed over /ws) → predict → export → quality → v2 → rollback → restart → same answers", async () => {
+    if (dialect === "postgres") {
+      pg = await freshPostgres();
+      ENV.ML_DATABASE_URL = pg.url;
+    } else delete ENV.ML_DATABASE_URL;
     const svc = await startService(ENV);
     dir = svc.dir;
     const { url, port } = svc.listen();

@@ -3,7 +3,8 @@
  * log), in-memory SQLite, temporary artifact and dataset folders, X-Admin-Token for requests.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppDeps } from "../../src/app-deps";
@@ -13,12 +14,14 @@ import { TEST_HASHING } from "../../src/auth/passwords";
 import { loadConfig } from "../../src/config";
 import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
+import { openDatabase } from "../../src/db/open";
 import { sqliteStores } from "../../src/db/sqlite/stores";
 import { EventBus } from "../../src/events/bus";
 import { createApp } from "../../src/http/app";
 import { websocket } from "../../src/http/ws";
 import { createLogger } from "../../src/log";
 import { createRuntime } from "../../src/runtime";
+import { freshPostgres } from "../pg";
 
 export const ADMIN_TOKEN = "t".repeat(40);
 export const DATA = join(import.meta.dir, "..", "..", "..", "shared", "data");
@@ -73,11 +76,23 @@ export async function startService(
   logLines?: string[],
 ) {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
-  const sqlite = openSqlite(join(dir, "store.db"));
-  migrate(sqlite);
-  enableWal(sqlite);
-  const db = createKysely(sqlite);
-  const stores = sqliteStores(sqlite);
+  // ML_TEST_DIALECT=postgres runs every service of a suite on a fresh PostgreSQL database (a
+  // restart over `reuseDir` finds it again), to try a whole suite on that dialect
+  if (process.env.ML_TEST_DIALECT === "postgres" && !env.ML_DATABASE_URL) {
+    const file = join(dir, "postgres-url");
+    if (!existsSync(file)) writeFileSync(file, (await freshPostgres()).url);
+    env = { ...env, ML_DATABASE_URL: readFileSync(file, "utf8") };
+  }
+  // ML_DATABASE_URL=postgres://… runs the service on PostgreSQL (test/pg.ts); `sqlite` is then absent
+  const onPostgres = env.ML_DATABASE_URL?.startsWith("postgres") ?? false;
+  const opened = onPostgres ? await openDatabase({ ML_DB_PATH: "", ML_DATABASE_URL: env.ML_DATABASE_URL ?? "" }) : null;
+  const sqlite = opened ? (undefined as unknown as Database) : openSqlite(join(dir, "store.db"));
+  if (!opened) {
+    migrate(sqlite);
+    enableWal(sqlite);
+  }
+  const db = opened ? opened.db : createKysely(sqlite);
+  const stores = opened ? opened.stores : sqliteStores(sqlite);
   const config = loadConfig({
     ML_DB_PATH: join(dir, "store.db"),
     ML_ARTIFACTS_ROOT: join(dir, "artifacts"),

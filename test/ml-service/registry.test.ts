@@ -100,11 +100,11 @@ describe("registry", () => {
   });
 
   test("predictions buffered in the log are all written by a clean stop", async () => {
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const before = svc.runtime.predictionLog.written;
     for (let i = 0; i < 5; i++) await svc.request("/predict", { json: { model_key: "kept", data: probe } });
     expect(svc.runtime.predictionLog.pending + svc.runtime.predictionLog.written - before).toBe(5 * probe.length);
-    svc.runtime.predictionLog.stop();
+    await svc.runtime.predictionLog.stop();
     expect(svc.runtime.predictionLog.pending).toBe(0);
     const n = svc.sqlite.query("SELECT COUNT(*) AS n FROM predictions WHERE model_key = 'kept'").get() as { n: number };
     expect(n.n).toBe(5 * probe.length);

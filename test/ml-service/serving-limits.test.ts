@@ -41,7 +41,7 @@ describe("prediction time limit (ML_PREDICT_TIMEOUT_MS)", () => {
     expect(res.body.error.code).toBe("timeout");
     expect(res.body.error.message).toContain("ML_PREDICT_TIMEOUT_MS");
     expect(res.body.error.details).toEqual({ timeout_ms: 1000 });
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     expect(countLogged(svc)).toBe(1);
   }, 60_000);
 });
@@ -96,7 +96,7 @@ describe("prediction log durability", () => {
   test("async (default): /metrics reports the loss window and what waits unwritten", async () => {
     svc = await startService({ ML_PREDICTION_LOG_FLUSH_MS: "60000", ML_PREDICTION_LOG_MAX_ROWS: "500" });
     await trainModel(svc, "window", normalRows(120, 9));
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const res = await svc.request("/predict", { json: { model_key: "window", data: features(normalRows(2, 10)) } });
     expect(res.status).toBe(200);
     const text = (await svc.request("/metrics")).text;

@@ -63,7 +63,7 @@ describe("train and predict through the API", () => {
       (p: { prediction: string }, i: number) => p.prediction === irisTest[i]?.species,
     ).length;
     expect(correct / rows.length).toBeGreaterThan(0.85);
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const logged = svc.sqlite.query("SELECT COUNT(*) AS n FROM predictions WHERE model_key = 'iris'").get() as {
       n: number;
     };

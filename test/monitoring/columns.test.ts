@@ -171,12 +171,19 @@ describe("monitoring/columns: the drift check from prediction_batches", () => {
     ] as const;
     for (let i = 0; i < 4000; i++) {
       const [model_key, version] = versions[i % 7 === 0 ? 1 : i % 11 === 0 ? 2 : 0] as (typeof versions)[number];
-      log.add({ model_key, version, input: trafficRow(rng, i), prediction: "a", confidence: null, latency_ms: 1 });
+      await log.add({
+        model_key,
+        version,
+        input: trafficRow(rng, i),
+        prediction: "a",
+        confidence: null,
+        latency_ms: 1,
+      });
       // several entries share a millisecond, so batches share created_to across keyset pages
       if (i % 3 === 0) clock += 1;
-      if (i % 37 === 36) log.flush();
+      if (i % 37 === 36) await log.flush();
     }
-    log.stop();
+    await log.stop();
     return { sqlite, baseline };
   }
 
@@ -233,12 +240,12 @@ describe("monitoring/columns: the drift check from prediction_batches", () => {
     );
     sqlite.exec("CREATE TRIGGER fail BEFORE INSERT ON prediction_batches BEGIN SELECT RAISE(ABORT, 'no'); END");
     const before = (sqlite.query("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n;
-    log.add({ model_key: "m", version: "1", input: { a: 1 }, prediction: 1, confidence: null, latency_ms: 1 });
-    log.flush();
+    await log.add({ model_key: "m", version: "1", input: { a: 1 }, prediction: 1, confidence: null, latency_ms: 1 });
+    await log.flush();
     expect((sqlite.query("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n).toBe(before);
     expect(log.pending).toBe(1);
     sqlite.exec("DROP TRIGGER fail");
-    log.stop();
+    await log.stop();
     expect((sqlite.query("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n).toBe(before + 1);
   });
 });

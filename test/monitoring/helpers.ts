@@ -44,6 +44,6 @@ export async function sendTraffic(svc: Service, key: string, rows: Record<string
     if (res.status !== 200) throw new Error(`predict: ${res.status} ${res.text}`);
     ids.push(...res.body.predictions.map((p: { prediction_id: number }) => p.prediction_id));
   }
-  svc.runtime.predictionLog.flush();
+  await svc.runtime.predictionLog.flush();
   return ids;
 }

@@ -38,7 +38,7 @@ describe("POST /ingest/batch", () => {
     expect(res.body).toMatchObject({ model_key: "iris", version: "1.0.0", accepted: 2, labelled: 1, rejected: 4 });
     expect(res.body.errors.map((e: { index: number }) => e.index)).toEqual([2, 3, 4, 5]);
     expect(res.body.errors[1].message).toContain("species");
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     expect(count("SELECT COUNT(*) AS n FROM predictions WHERE model_key = 'iris'")).toBe(2);
     const fb = svc.sqlite.query("SELECT label, prediction_id FROM feedback").all() as {
       label: string;

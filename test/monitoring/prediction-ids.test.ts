@@ -33,22 +33,29 @@ function open(path: string) {
   return sqlite;
 }
 
+/** `n` entries added one after another, as requests arrive; their ids. */
+async function addMany(log: PredictionLog, n: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(await log.add(entry));
+  return ids;
+}
+
 describe("prediction ids", () => {
   test(
     "are not issued again after a process died with predictions still buffered",
-    withDatabase((path) => {
+    withDatabase(async (path) => {
       const first = open(path);
       const log = new PredictionLog(sqliteStores(first).predictionLog, quiet, { flushMs: 3_600_000, idBlock: 50 });
-      const flushed = Array.from({ length: 30 }, () => log.add(entry));
-      log.flush();
+      const flushed = await addMany(log, 30);
+      await log.flush();
       // answered to clients, never written: the process is killed before the next flush
-      const lost = Array.from({ length: 40 }, () => log.add(entry));
+      const lost = await addMany(log, 40);
       first.close();
 
       const second = open(path);
       const again = new PredictionLog(sqliteStores(second).predictionLog, quiet, { flushMs: 3_600_000, idBlock: 50 });
-      const after = Array.from({ length: 100 }, () => again.add(entry));
-      again.stop();
+      const after = await addMany(again, 100);
+      await again.stop();
       const before = new Set([...flushed, ...lost]);
       expect(after.filter((id) => before.has(id))).toEqual([]);
       expect(new Set(after).size).toBe(after.length);
@@ -58,18 +65,18 @@ describe("prediction ids", () => {
 
   test(
     "are not issued again after old predictions were deleted",
-    withDatabase((path) => {
+    withDatabase(async (path) => {
       const first = open(path);
       const log = new PredictionLog(sqliteStores(first).predictionLog, quiet, { idBlock: 10 });
-      const old = Array.from({ length: 25 }, () => log.add(entry));
-      log.stop();
+      const old = await addMany(log, 25);
+      await log.stop();
       first.exec("DELETE FROM predictions");
       first.close();
 
       const second = open(path);
       const again = new PredictionLog(sqliteStores(second).predictionLog, quiet, { idBlock: 10 });
-      const fresh = Array.from({ length: 25 }, () => again.add(entry));
-      again.stop();
+      const fresh = await addMany(again, 25);
+      await again.stop();
       expect(Math.min(...fresh)).toBeGreaterThan(Math.max(...old));
       second.close();
     }),
@@ -81,13 +88,13 @@ describe("prediction ids", () => {
       const sqlite = open(path);
       const db = createKysely(sqlite);
       const log = new PredictionLog(sqliteStores(sqlite).predictionLog, quiet, { flushMs: 3_600_000, idBlock: 10 });
-      const ids = Array.from({ length: 6 }, () => log.add(entry));
+      const ids = await addMany(log, 6);
       // another request's transaction is open on the same connection while predictions use up the block
       await db
         .transaction()
         .execute(async (trx) => {
           await trx.insertInto("service_info").values({ key: "probe", value: "1" }).execute();
-          for (let i = 0; i < 10; i++) ids.push(log.add(entry));
+          for (let i = 0; i < 10; i++) ids.push(await log.add(entry));
           throw new Error("rolled back");
         })
         .catch(() => {});
@@ -96,8 +103,8 @@ describe("prediction ids", () => {
         flushMs: 3_600_000,
         idBlock: 10,
       });
-      const after = Array.from({ length: 30 }, () => restarted.add(entry));
-      restarted.stop();
+      const after = await addMany(restarted, 30);
+      await restarted.stop();
       expect(after.filter((id) => ids.includes(id))).toEqual([]);
       await db.destroy();
     }),

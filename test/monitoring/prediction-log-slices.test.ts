@@ -15,11 +15,11 @@ function recordingStore() {
   const ids: number[] = [];
   let next = 1;
   const store: PredictionLogStore = {
-    write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]) {
+    async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]) {
       writes.push({ rows: rows.length, batches: [...batches] });
       for (const r of rows) ids.push(r.id);
     },
-    reserveIds(block: number) {
+    async reserveIds(block: number) {
       next += block;
       return next;
     },
@@ -41,7 +41,7 @@ describe("prediction log slices", () => {
   test("a full batch is written slice by slice, other work running between slices", async () => {
     const { store, writes, ids } = recordingStore();
     const log = new PredictionLog(store, quiet, { batch: 1000, flushMs: 60_000 });
-    const added = Array.from({ length: 1000 }, (_, i) => log.add(entry(i)));
+    const added = await Promise.all(Array.from({ length: 1000 }, (_, i) => log.add(entry(i))));
     const between: number[] = [];
     // each turn of the loop sees how many slices were written before it ran
     const watch = async () => {
@@ -63,17 +63,17 @@ describe("prediction log slices", () => {
   test("a backlog beyond the batch size is written down below it in one turn: writing never falls behind", async () => {
     const { store, writes } = recordingStore();
     const log = new PredictionLog(store, quiet, { batch: 300, flushMs: 60_000 });
-    for (let i = 0; i < 1000; i++) log.add(entry(i));
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => log.add(entry(i))));
     await new Promise((r) => setImmediate(r));
     expect(log.pending).toBeLessThan(300);
     expect(writes.map((w) => w.rows)).toEqual([256, 256, 256]);
   });
 
-  test("flush() writes everything waiting in one transaction", () => {
+  test("flush() writes everything waiting in one transaction", async () => {
     const { store, writes } = recordingStore();
     const log = new PredictionLog(store, quiet, { batch: 5000, flushMs: 60_000 });
-    for (let i = 0; i < 700; i++) log.add(entry(i));
-    log.flush();
+    await Promise.all(Array.from({ length: 700 }, (_, i) => log.add(entry(i))));
+    await log.flush();
     expect(writes.map((w) => w.rows)).toEqual([700]);
     expect(log.pending).toBe(0);
   });

@@ -173,7 +173,7 @@ describe("feedback on a logged prediction", () => {
   test("is refused (409, nothing stored) when it names another model or version", async () => {
     const sent = await call("alice", "/predict", { model_key: "alpha", data: features(normalRows(1, 6)) });
     const id = sent.body.predictions[0].prediction_id;
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const stored = count("feedback");
 
     const otherModel = await call("alice", "/feedback", { prediction_id: id, label: "a", model_key: "beta" });
@@ -213,7 +213,7 @@ describe("feedback on a logged prediction", () => {
 
 describe("numbers a float32 model cannot take", () => {
   test("are a 422 naming the field, and nothing is logged", async () => {
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const logged = count("predictions");
     const row = { x0: 0.5, x1: 0, x2: 5 };
     for (const data of [[{ ...row, x1: 1e39 }], [row, { ...row, x1: -1e39 }]]) {
@@ -225,7 +225,7 @@ describe("numbers a float32 model cannot take", () => {
     const text = await call("alice", "/predict", { model_key: "alpha", data: [{ ...row, x2: "1e39" }] });
     expect(text.status).toBe(422);
     expect(text.body.error.details[0].path).toBe("0.x2");
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     expect(count("predictions")).toBe(logged);
   });
 

@@ -233,7 +233,7 @@ describe("alert webhooks", () => {
     const slackish = `${hook.url}/T0001/B0001/sEcReTpAtH`;
     const created = await svc.request("/alerts/webhooks", { json: { url: slackish, format: "slack" } });
     expect(created.status).toBe(201);
-    EventLog.flushAll();
+    await EventLog.flushAll();
     const events = await svc.db.selectFrom("events").selectAll().where("route", "=", "/alerts/webhooks").execute();
     expect(events).toHaveLength(1);
     const audit = JSON.stringify(events);

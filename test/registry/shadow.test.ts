@@ -87,7 +87,7 @@ describe("shadow traffic", () => {
     expect(await shadowRows()).toHaveLength(probe.length);
 
     // feedback on the first ten live predictions labels both answers to those rows
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     const labelled = live.body.predictions.slice(0, 10);
     for (const [i, p] of labelled.entries()) {
       const res = await other.send("/feedback", { json: { prediction_id: p.prediction_id, label: truth[i] } });
@@ -184,7 +184,7 @@ describe("shadow traffic of a regression", () => {
     const live = await other.send("/predict", { json: { model_key: "widths", data: rows } });
     const reference = await other.send("/predict", { json: { model_key: "widths", version: "1.0.0", data: rows } });
     await svc.runtime.shadow.drain();
-    svc.runtime.predictionLog.flush();
+    await svc.runtime.predictionLog.flush();
     for (const [i, p] of live.body.predictions.slice(0, 8).entries()) {
       await other.send("/feedback", { json: { prediction_id: p.prediction_id, label: truthW[i] } });
     }

@@ -23,7 +23,7 @@ export class SqliteDriftWindowStore implements DriftWindowStore {
     return s;
   }
 
-  firstBatchedId(): number | null {
+  async firstBatchedId(): Promise<number | null> {
     const row = this.#statement(
       "SELECT first_prediction_id AS id FROM prediction_batches ORDER BY id LIMIT 1",
     ).get() as {
@@ -32,14 +32,21 @@ export class SqliteDriftWindowStore implements DriftWindowStore {
     return row?.id ?? null;
   }
 
-  newestBefore(id: number): string | null {
+  async newestBefore(id: number): Promise<string | null> {
     const row = this.#statement("SELECT created_at FROM predictions WHERE id < ? ORDER BY id DESC LIMIT 1").get(id) as {
       created_at: string;
     } | null;
     return row?.created_at ?? null;
   }
 
-  batchPage(modelKey: string, version: string, at: string, end: string, lastId: number, limit: number): WindowBatch[] {
+  async batchPage(
+    modelKey: string,
+    version: string,
+    at: string,
+    end: string,
+    lastId: number,
+    limit: number,
+  ): Promise<WindowBatch[]> {
     // created_to >= at bounds the index range; created_from < end keeps batches that reach
     // into the window; the NOT clause skips what the last page already read (keyset)
     return this.#statement(
@@ -51,7 +58,7 @@ export class SqliteDriftWindowStore implements DriftWindowStore {
     ).values(modelKey, version, at, end, at, lastId, limit) as unknown as WindowBatch[];
   }
 
-  inputsInRange(firstId: number, lastId: number, modelKey: string, version: string, start: string, end: string) {
+  async inputsInRange(firstId: number, lastId: number, modelKey: string, version: string, start: string, end: string) {
     const rows = this.#statement(
       `SELECT input FROM predictions
        WHERE id BETWEEN ? AND ? AND model_key = ? AND version = ? AND created_at >= ? AND created_at < ?`,
@@ -59,7 +66,7 @@ export class SqliteDriftWindowStore implements DriftWindowStore {
     return rows.map((r) => r[0]);
   }
 
-  inputPage(
+  async inputPage(
     modelKey: string,
     version: string,
     at: string,

@@ -18,7 +18,7 @@ export class SqlitePredictionLogStore implements PredictionLogStore {
     return this.#sqlite.inTransaction;
   }
 
-  write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): void {
+  async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
     this.#insert ??= this.#sqlite.prepare(
       `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
          created_by)
@@ -62,7 +62,7 @@ export class SqlitePredictionLogStore implements PredictionLogStore {
     })();
   }
 
-  reserveIds(block: number): number {
+  async reserveIds(block: number): Promise<number> {
     // MAX(..) also covers rows that a binary older than 0007 logged after the migration ran
     const reserve = () =>
       this.#sqlite

@@ -15,7 +15,7 @@ export class SqlitePreparedQueries implements PreparedQueries {
     this.#sqlite = sqlite;
   }
 
-  first<R>(sql: string, params: readonly (string | number | null)[]): R | undefined {
+  async first<R>(sql: string, params: readonly (string | number | null)[]): Promise<R | undefined> {
     return (this.#sqlite.query(sql).get(...(params as SQLQueryBindings[])) as R | null) ?? undefined;
   }
 
@@ -27,8 +27,8 @@ export class SqlitePreparedQueries implements PreparedQueries {
     );
     const run = (values: RowValues) => statement.run(...(values as SQLQueryBindings[]));
     return {
-      insert: (values) => Number(run(values).lastInsertRowid),
-      insertMany: (rows) =>
+      insert: async (values) => Number(run(values).lastInsertRowid),
+      insertMany: async (rows) =>
         sqlite.transaction(() => {
           for (const values of rows) run(values);
         })(),

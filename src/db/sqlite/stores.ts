@@ -15,7 +15,7 @@ export function sqliteStores(sqlite: Database): DbStores {
     driftWindow: new SqliteDriftWindowStore(sqlite),
     queries: new SqlitePreparedQueries(sqlite),
     status: {
-      probe: () => {
+      probe: async () => {
         sqlite.query("SELECT 1").get();
         return { schema: appliedMigrations(sqlite).at(-1)?.name ?? null };
       },

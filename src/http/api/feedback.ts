@@ -40,7 +40,7 @@ export function feedbackRoutes(deps: Pick<AppDeps, "db" | "now" | "runtime">) {
     ),
     async (c) => {
       // a prediction answered a moment ago may still wait in the log's buffer
-      deps.runtime.predictionLog.flush();
+      await deps.runtime.predictionLog.flush();
       const saved = await saveFeedback(
         { db: deps.db, models: deps.runtime.models, now },
         c.req.valid("json"),

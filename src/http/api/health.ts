@@ -22,13 +22,13 @@ import { responds } from "../route-doc";
 type HealthDeps = Pick<AppDeps, "stores" | "describeCompute" | "runtime" | "startedAt">;
 
 /** The database check shared by /health and /readyz. */
-function probeDatabase(deps: Pick<AppDeps, "stores">): {
+async function probeDatabase(deps: Pick<AppDeps, "stores">): Promise<{
   status: "ok" | "error";
   schema: string | null;
   error?: string;
-} {
+}> {
   try {
-    return { status: "ok", schema: deps.stores.status.probe().schema };
+    return { status: "ok", schema: (await deps.stores.status.probe()).schema };
   } catch (e) {
     return { status: "error", schema: null, error: (e as Error).message };
   }
@@ -50,7 +50,7 @@ const failed = (e: unknown): ReadinessCheck => ({ status: "error", error: (e as 
 
 /** Whether this replica may take traffic, check by check (the checks /health also makes). */
 export async function readiness(deps: HealthDeps): Promise<Readiness> {
-  const db = probeDatabase(deps);
+  const db = await probeDatabase(deps);
   const database: ReadinessCheck = db.status === "ok" ? { status: "ok" } : { status: "error", error: db.error };
   const ok: ReadinessCheck = { status: "ok" };
   const artifacts = await deps.runtime.models.storeReachable().then(() => ok, failed);
@@ -105,7 +105,7 @@ export function healthRoutes(deps: HealthDeps) {
       return c.json({ status: "not_ready", checks: r.checks, reason: r.reason }, 503, { "Retry-After": "5" });
     })
     .get("/health", responds({ 200: HealthBody, 503: HealthBody }), async (c) => {
-      const database = probeDatabase(deps);
+      const database = await probeDatabase(deps);
       const compute = await deps.describeCompute();
       const ok = database.status === "ok";
       const unavailable = ok ? await deps.runtime.models.unavailable() : [];

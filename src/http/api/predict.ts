@@ -271,7 +271,7 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       const perRow = (performance.now() - started) / rows.length;
       const userId = signedIn(c).userId;
       const inputs = rows.map((r) => JSON.stringify(r));
-      const ids = out.map((o, i) =>
+      const added = out.map((o, i) =>
         runtime.predictionLog.add({
           model_key: modelKey,
           version: loaded.version,
@@ -283,6 +283,8 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
           created_by: userId,
         }),
       );
+      // an id waits only when this process's id block ran out (once per block)
+      const ids = added.every((id) => typeof id === "number") ? (added as number[]) : await Promise.all(added);
       // live traffic only: a copy for the model's shadow, predicted after this answer leaves
       if (version === undefined) runtime.shadow.offer(loaded, rows, predictionObjects(ids, rows, out));
       if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);

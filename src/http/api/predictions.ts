@@ -50,7 +50,7 @@ export function predictionsRoutes(deps: Pick<AppDeps, "db" | "runtime">) {
     async (c) => {
       const q = c.req.valid("query");
       // a prediction answered a moment ago may still wait in the log's buffer
-      deps.runtime.predictionLog.flush();
+      await deps.runtime.predictionLog.flush();
       const page = await listPredictions(deps.db, signedIn(c), {
         modelKey: q.model_key,
         version: q.version,

@@ -21,7 +21,7 @@ export function predictionLogPages(deps: UiDeps<"runtime">) {
     const offset = offsetOf(c.req.query("offset"));
     const bad = ["from", "to"].filter((k) => filter[k] && !isoOf(filter[k] as string));
     let error = bad.length ? `${bad.join(" and ")}: not a time (use e.g. 2026-01-01T00:00)` : null;
-    deps.runtime.predictionLog.flush();
+    await deps.runtime.predictionLog.flush();
     let page = { items: [] as Awaited<ReturnType<typeof listPredictions>>["items"], total: 0 };
     if (!error) {
       try {

@@ -158,7 +158,7 @@ export async function resetDemo(deps: DemoDeps, actor: Actor) {
     throw new ServiceError(404, "not_found", "demo mode is off: start with `mlservice serve --demo` or ML_DEMO=true");
   if (!isAdmin(actor)) throw new ServiceError(403, "forbidden", "only an administrator may reset the demo");
   const keys = [...DEMO_MODEL_KEYS];
-  deps.predictionLog.flush();
+  await deps.predictionLog.flush();
   const cleared = await deps.db.transaction().execute(async (trx) => {
     const feedback = await trx.deleteFrom("feedback").where("model_key", "in", keys).executeTakeFirst();
     await trx.deleteFrom("shadow_predictions").where("model_key", "in", keys).execute();

@@ -1,0 +1,74 @@
+/**
+ * The drift window's reads on PostgreSQL: the SQL of ../sqlite/drift-window-store.ts with
+ * numbered parameters, read as arrays (`.values()`), int8 columns as numbers, BYTEA as bytes.
+ */
+import type { SQL } from "bun";
+import type { DriftWindowStore, WindowBatch } from "../stores";
+import { numberValues } from "./values";
+
+export class PostgresDriftWindowStore implements DriftWindowStore {
+  readonly #pool: SQL;
+
+  constructor(pool: SQL) {
+    this.#pool = pool;
+  }
+
+  async #values(sql: string, params: unknown[]): Promise<unknown[][]> {
+    return numberValues(await this.#pool.unsafe(sql, params).values());
+  }
+
+  async firstBatchedId(): Promise<number | null> {
+    const [row] = await this.#values("SELECT first_prediction_id FROM prediction_batches ORDER BY id LIMIT 1", []);
+    return (row?.[0] as number | undefined) ?? null;
+  }
+
+  async newestBefore(id: number): Promise<string | null> {
+    const [row] = await this.#values("SELECT created_at FROM predictions WHERE id < $1 ORDER BY id DESC LIMIT 1", [id]);
+    return (row?.[0] as string | undefined) ?? null;
+  }
+
+  async batchPage(
+    modelKey: string,
+    version: string,
+    at: string,
+    end: string,
+    lastId: number,
+    limit: number,
+  ): Promise<WindowBatch[]> {
+    return (await this.#values(
+      `SELECT id, created_from, created_to, first_prediction_id, last_prediction_id, row_count, columns, data
+       FROM prediction_batches
+       WHERE model_key = $1 AND version = $2 AND created_to >= $3 AND created_from < $4
+         AND NOT (created_to = $5 AND id <= $6)
+       ORDER BY created_to, id LIMIT $7`,
+      [modelKey, version, at, end, at, lastId, limit],
+    )) as WindowBatch[];
+  }
+
+  async inputsInRange(firstId: number, lastId: number, modelKey: string, version: string, start: string, end: string) {
+    const rows = await this.#values(
+      `SELECT input FROM predictions
+       WHERE id BETWEEN $1 AND $2 AND model_key = $3 AND version = $4 AND created_at >= $5 AND created_at < $6`,
+      [firstId, lastId, modelKey, version, start, end],
+    );
+    return rows.map((r) => r[0] as string);
+  }
+
+  async inputPage(
+    modelKey: string,
+    version: string,
+    at: string,
+    end: string,
+    lastId: number,
+    beforeId: number,
+    limit: number,
+  ) {
+    return (await this.#values(
+      `SELECT id, created_at, input FROM predictions
+       WHERE model_key = $1 AND version = $2 AND created_at >= $3 AND created_at < $4
+         AND NOT (created_at = $5 AND id <= $6) AND id < $7
+       ORDER BY created_at, id LIMIT $8`,
+      [modelKey, version, at, end, at, lastId, beforeId, limit],
+    )) as [number, string, string][];
+  }
+}
