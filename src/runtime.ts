@@ -3,10 +3,12 @@
  * that serve, the prediction log and the backend for large prediction batches. `serve` starts
  * and stops it; tests build one over an in-memory database.
  */
+
 import type { Kysely } from "kysely";
 import type { Backend } from "./compute/backend";
 import { computeOptions, openCpu } from "./compute/pick";
 import type { Config, Role } from "./config";
+import { isPostgres } from "./db/dialect";
 import type { DB } from "./db/schema";
 import type { DbStores } from "./db/stores";
 import type { JobType } from "./db/tables/models";
@@ -109,7 +111,12 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     maxWorkers: deps.config.ML_MAX_WORKERS_LIMIT,
     now: deps.now,
     timeLimitS: (job) => trainingTimeLimit(job, deps.config.ML_TRAIN_TIMEOUT_S),
-    lease: { leaseS: deps.config.ML_JOB_LEASE_S, maxAttempts: deps.config.ML_JOB_MAX_ATTEMPTS },
+    lease: {
+      leaseS: deps.config.ML_JOB_LEASE_S,
+      maxAttempts: deps.config.ML_JOB_MAX_ATTEMPTS,
+      // PostgreSQL: claimers pass over a candidate another replica has locked instead of queueing on it
+      skipLocked: isPostgres(deps.db),
+    },
     types: jobTypesFor(deps.config.ML_ROLES),
   });
   jobs.handle("train", trainHandler({ ...deps, models }));
