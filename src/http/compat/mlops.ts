@@ -171,10 +171,8 @@ export function mlopsRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runti
           traceId: c.get("traceId"),
         });
         const job = await jobForUser(deps.db, actor, started.jobId);
-        return c.json(
-          { job_id: job.id, status: SEED_STATUS[job.status as JobStatus], created_at: job.created_at },
-          201,
-        );
+        // the job as created: a runner may already have claimed it (at once on a networked database)
+        return c.json({ job_id: job.id, status: SEED_STATUS.queued, created_at: job.created_at }, 201);
       },
     )
     .get("/api/jobs/:job_id", requireRole("user"), responds({ 200: SeedJob }), async (c) =>
