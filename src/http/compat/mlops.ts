@@ -171,7 +171,7 @@ export function mlopsRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runti
           traceId: c.get("traceId"),
         });
         const job = await jobForUser(deps.db, actor, started.jobId);
-        // the job as created: a process may have claimed it already, which GET /api/jobs/{id} tells
+        // the job as created: a runner may already have claimed it (at once on a networked database)
         return c.json({ job_id: job.id, status: SEED_STATUS.queued, created_at: job.created_at }, 201);
       },
     )
