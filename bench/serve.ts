@@ -80,7 +80,7 @@ export function parseWrk(name: string, connections: number, out: string): WrkRes
 }
 
 /** A wrk Lua script that POSTs `bodies` in turn with `headers`. */
-function luaScript(dir: string, headers: Record<string, string>, bodies: string[]): string {
+export function luaScript(dir: string, headers: Record<string, string>, bodies: string[]): string {
   const file = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
   const lines = [
     'wrk.method = "POST"',
@@ -96,7 +96,7 @@ function luaScript(dir: string, headers: Record<string, string>, bodies: string[
   return file;
 }
 
-async function wrk(url: string, script: string, connections: number, seconds: number): Promise<string> {
+export async function wrk(url: string, script: string, connections: number, seconds: number): Promise<string> {
   const p = Bun.spawn(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
     stdout: "pipe",
     stderr: "pipe",
@@ -106,7 +106,7 @@ async function wrk(url: string, script: string, connections: number, seconds: nu
   return out;
 }
 
-async function waitHttp(url: string, ms = 120_000) {
+export async function waitHttp(url: string, ms = 120_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
@@ -119,7 +119,7 @@ async function waitHttp(url: string, ms = 120_000) {
   throw new Error(`${url} did not come up`);
 }
 
-function csvRows(file: string): Record<string, number>[] {
+export function csvRows(file: string): Record<string, number>[] {
   const [header, ...lines] = readFileSync(join(DATA, file), "utf8").trim().split("\n");
   const cols = (header as string).split(",");
   return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i] as string, Number(v)])));
@@ -136,7 +136,7 @@ function processTree(pid: number): number[] {
 }
 
 /** User + system CPU seconds of a process tree so far (clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   let ticks = 0;
   for (const p of processTree(pid)) {
     try {
@@ -221,7 +221,7 @@ function loggedPredictions(dir: string): number {
   }
 }
 
-async function trainDigits(base: string, target: string, items: Record<string, number>[]): Promise<string> {
+export async function trainDigits(base: string, target: string, items: Record<string, number>[]): Promise<string> {
   const h = { "x-admin-token": ADMIN, "content-type": "application/json" };
   const job = (await (
     await fetch(`${base}/train`, {
