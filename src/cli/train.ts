@@ -1,7 +1,7 @@
 /**
  * `mlservice train`: fit an MLP on a data file offline and report how well and how fast it did.
  * The file is read by the service's reader (CSV, gzip, NDJSON, Parquet) and encoded by the
- * service's feature spec (features.ts: numbers standardised with a missing flag, categories,
+ * service's feature spec (features.ts: numbers standardised, a missing flag where any is missing, categories,
  * text, dates; IDs and constants left out), so what is trained here is what the server would
  * train. The metric is accuracy (classification) or R² (regression) on --test, else on the
  * early-stopping validation split, else on the training rows.
