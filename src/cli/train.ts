@@ -322,6 +322,8 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   const unlabelled = table.rows - labelled.length;
   const columns = new Map(table.columns.map((c) => [c.name, c]));
   table.columns = [];
+  // the reader's buffers are spent: free them before the matrix is allocated beside the columns
+  Bun.gc(true);
   const cache = new Map<string, (number | string | null)[] | undefined>();
   const valuesOf = (name: string): (number | string | null)[] | NumericCells | undefined => {
     const c = columns.get(name);
