@@ -11,6 +11,7 @@
  *            read_csv + predict_proba + to_csv: rows/s
  *
  *   bun run bench:data            (ROWS=50000 for a quicker look)
+ *   bun run bench:data --only train   (one part: read, train, predict or upload)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,15 @@ import { readDataFile } from "../src/cli/data-file";
 import { Random } from "../src/ml/random";
 
 const ROWS = Number(process.env.ROWS ?? 200_000);
+const PARTS = ["read", "train", "predict", "upload"] as const;
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of ${PARTS.join(", ")}`);
+  process.exit(2);
+}
+/** whether this run measures `part` */
+const runs = (part: (typeof PARTS)[number]) => only === undefined || only === part;
 const COLS = 32;
 const ROOT = join(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "mls-bench-data-"));
@@ -202,10 +212,10 @@ try {
     ML_ADMIN_API_TOKEN: "b".repeat(40),
     ML_ADMIN_PASSWORD: "Bench-pass-2025",
   };
-  await readBench();
-  trainBench(env);
-  predictBench(env);
-  await uploadBench(env);
+  if (runs("read")) await readBench();
+  if (runs("train")) trainBench(env);
+  if (runs("predict")) predictBench(env);
+  if (runs("upload")) await uploadBench(env);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

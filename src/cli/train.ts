@@ -1,7 +1,7 @@
 /**
  * `mlservice train`: fit an MLP on a data file offline and report how well and how fast it did.
  * The file is read by the service's reader (CSV, gzip, NDJSON, Parquet) and encoded by the
- * service's feature spec (features.ts: numbers standardised with a missing flag, categories,
+ * service's feature spec (features.ts: numbers standardised, a missing flag where any is missing, categories,
  * text, dates; IDs and constants left out), so what is trained here is what the server would
  * train. The metric is accuracy (classification) or R² (regression) on --test, else on the
  * early-stopping validation split, else on the training rows.
@@ -322,6 +322,8 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   const unlabelled = table.rows - labelled.length;
   const columns = new Map(table.columns.map((c) => [c.name, c]));
   table.columns = [];
+  // the reader's buffers are spent: free them before the matrix is allocated beside the columns
+  Bun.gc(true);
   const cache = new Map<string, (number | string | null)[] | undefined>();
   const valuesOf = (name: string): (number | string | null)[] | NumericCells | undefined => {
     const c = columns.get(name);

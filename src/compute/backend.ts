@@ -48,6 +48,14 @@ export interface Backend {
 
   /** Allocate a matrix; zero-filled unless `data` (length rows*cols) is given. */
   matrix(rows: number, cols: number, data?: Float32Array): Matrix;
+
+  /**
+   * A matrix over `data`'s own memory, where the backend can read host memory in place (the native
+   * CPU backend): a fit's rows, which are only read, then take no second copy. Absent: use
+   * `matrix(rows, cols, data)`. The caller must not change `data` until the matrix is released;
+   * the backend never writes it unless asked to (write, or as an output).
+   */
+  borrow?(rows: number, cols: number, data: Float32Array): Matrix;
   /** Overwrite `m` with `data` (length rows*cols). */
   write(m: Matrix, data: Float32Array): void;
   /** Copy `m` back to the host, after all enqueued work. */

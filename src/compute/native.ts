@@ -21,7 +21,7 @@
  * cpu.matmul(a, a, c, false, true); // c = a·aᵀ
  * await cpu.read(c); // [14, 32, 32, 77]
  */
-import { toArrayBuffer } from "bun:ffi";
+import { ptr as addressOf, toArrayBuffer } from "bun:ffi";
 import {
   type Activation,
   type AdamParams,
@@ -110,6 +110,8 @@ class NativeMatrix implements Matrix {
     readonly cols: number,
     readonly ptr: number,
     readonly data: Float32Array,
+    /** `data` is the caller's array (borrow()): its memory is never freed here */
+    readonly borrowed = false,
   ) {}
 }
 
@@ -173,7 +175,8 @@ class NativeBackend implements Backend {
   /** one record, for the calls that run now */
   readonly #one: { ptr: number; view: Float64Array };
   /** records, program starts and results of `parallel`, grown on demand */
-  #programs = { ptr: 0, bytes: 0 };
+  /** the area `parallel` writes its programs into, with views over all of it (made once per area, not per step) */
+  #programs = { ptr: 0, bytes: 0, f64: new Float64Array(0), i32: new Int32Array(0) };
   /** a matmul issued outside `parallel`, held until the next call says whether an epilogue folds into it */
   #pending: number[] | null = null;
   /** inside `parallel`: the current lane's program, instead of running calls */
@@ -213,23 +216,23 @@ class NativeBackend implements Backend {
     const total = programs.reduce((n, p) => n + p.length, 0);
     // records, then starts (threads + 1), failed (threads) and errors (threads) as i32
     const recordBytes = total * RECORD * 8;
-    const area = this.#programArea(recordBytes + (3 * threads + 1) * 4);
-    const records = new Float64Array(toArrayBuffer(area, 0, recordBytes || 8));
-    const ints = new Int32Array(toArrayBuffer(area, recordBytes, (3 * threads + 1) * 4));
+    const { ptr: area, f64: records, i32 } = this.#programArea(recordBytes + (3 * threads + 1) * 4);
+    // the ints follow the records: i32 index `ints + j` is int j
+    const ints = recordBytes / 4;
     let at = 0;
     programs.forEach((program, t) => {
-      ints[t] = at;
+      i32[ints + t] = at;
       for (const call of program) records.set(call.record, at++ * RECORD);
     });
-    ints[threads] = at;
+    i32[ints + threads] = at;
     const failedAt = recordBytes + (threads + 1) * 4;
     this.#lib.ml_run(this.#ctx, area, area + recordBytes, threads, area + failedAt, area + failedAt + threads * 4);
     let error: Error | undefined;
     for (let t = 0; t < threads && !error; t++) {
-      const failed = ints[threads + 1 + t] as number;
+      const failed = i32[ints + threads + 1 + t] as number;
       if (failed === 0) continue;
       const call = (programs[t] as Call[])[failed - 1] as Call;
-      error = (ints[2 * threads + 1 + t] as number) === ERR_MEMORY || !call.check ? outOfMemory() : call.check();
+      error = (i32[ints + 2 * threads + 1 + t] as number) === ERR_MEMORY || !call.check ? outOfMemory() : call.check();
     }
     if (error) throw error;
   }
@@ -242,6 +245,16 @@ class NativeBackend implements Backend {
     if (data) view.set(data);
     else if (reused) view.fill(0);
     const m = new NativeMatrix(this, rows, cols, ptr, view);
+    this.#owned.add(m);
+    return m;
+  }
+
+  borrow(rows: number, cols: number, data: Float32Array): Matrix {
+    this.#live();
+    checkMatrix(rows, cols, data);
+    if (data.length === 0) return this.matrix(rows, cols, data);
+    // the matrix keeps `data` referenced, so its memory stays where addressOf() found it
+    const m = new NativeMatrix(this, rows, cols, addressOf(data), data, true);
     this.#owned.add(m);
     return m;
   }
@@ -282,6 +295,7 @@ class NativeBackend implements Backend {
     this.#flush();
     x.released = true;
     this.#owned.delete(x);
+    if (x instanceof NativeMatrix && x.borrowed) return;
     const bytes = x.data.byteLength;
     if (bytes >= CACHE_MIN_BYTES && this.#cachedBytes + bytes <= CACHE_BYTES) {
       const list = this.#cache.get(bytes) ?? [];
@@ -413,7 +427,7 @@ class NativeBackend implements Backend {
     this.#lib.ml_destroy(this.#ctx);
     for (const x of this.#owned) {
       x.released = true;
-      this.#lib.ml_free(x.ptr);
+      if (!(x instanceof NativeMatrix && x.borrowed)) this.#lib.ml_free(x.ptr);
     }
     this.#owned.clear();
     for (const list of this.#cache.values()) for (const ptr of list) this.#lib.ml_free(ptr);
@@ -490,14 +504,17 @@ class NativeBackend implements Backend {
     return v;
   }
 
-  #programArea(bytes: number): number {
+  #programArea(bytes: number): { ptr: number; f64: Float64Array; i32: Int32Array } {
     if (bytes > this.#programs.bytes) {
       if (this.#programs.bytes) this.#lib.ml_free(this.#programs.ptr);
       // room to spare, so that a step a little longer than the last does not move it
       const size = Math.max(bytes * 2, 16384);
-      this.#programs = { ptr: this.#alloc(size), bytes: size };
+      const ptr = this.#alloc(size);
+      // one ArrayBuffer per area: a new one per step was external memory the GC let pile up
+      const buffer = toArrayBuffer(ptr, 0, size);
+      this.#programs = { ptr, bytes: size, f64: new Float64Array(buffer), i32: new Int32Array(buffer) };
     }
-    return this.#programs.ptr;
+    return this.#programs;
   }
 }
 

@@ -2,7 +2,8 @@
  * The per-model feature spec: inferred from training rows (or given), saved with the model,
  * and applied identically at prediction. Each feature becomes one or more input columns:
  *   numeric     → standardised value, missing flag            (2 columns; missing imputed with the mean)
- *   boolean     → 0/1 value, missing flag                     (2 columns)
+ *   boolean     → 0/1 value, missing flag                     (2 columns; missing imputed with the share of true)
+ *                 a numeric or boolean column with no missing value in training gets no flag (1 column)
  *   categorical → one-hot over the seen values + "unknown"    (categories + 1 columns)
  *   text        → hashed word uni/bigrams and char trigrams, L2-normalised (dims columns)
  *   date        → standardised year, month/weekday/day-of-year(/hour) on the unit circle, missing flag (dates.ts)
@@ -30,12 +31,19 @@ interface FeatureBase {
   count: number;
   missing: number;
 }
-export interface NumericFeature extends FeatureBase {
+/**
+ * `flag: false` when training saw no missing value: the feature is one input column and a missing
+ * value is only imputed. Absent means a flag column (every spec saved before the field was).
+ */
+interface Flagged {
+  flag?: boolean;
+}
+export interface NumericFeature extends FeatureBase, Flagged {
   kind: "numeric";
   mean: number;
   std: number;
 }
-export interface BooleanFeature extends FeatureBase {
+export interface BooleanFeature extends FeatureBase, Flagged {
   kind: "boolean";
   /** share of true values among present ones */
   rate: number;
@@ -145,11 +153,18 @@ export function inferKind(values: unknown[]): FeatureKind {
   return "text";
 }
 
-function widthOf(f: Feature): number {
+/** Whether a numeric or boolean feature has a missing-flag input column after its value. */
+export const hasMissingFlag = (f: NumericFeature | BooleanFeature) => f.flag !== false;
+
+/** The spec's `flag` field for a feature whose training cells had `missing` missing values. */
+const flagOf = (missing: number): Flagged => (missing > 0 ? {} : { flag: false });
+
+/** How many input columns of the network a feature takes. */
+export function widthOf(f: Feature): number {
   switch (f.kind) {
     case "numeric":
     case "boolean":
-      return 2;
+      return hasMissingFlag(f) ? 2 : 1;
     case "categorical":
       return f.categories.length + 1;
     case "text":
@@ -212,7 +227,7 @@ function numericFeatureOf(name: string, cells: NumericCells, count: number): Num
       [{ path: `${m.bad}.${name}`, message: "expected a finite number" }],
     );
   }
-  return { name, count, missing: m.missing, kind: "numeric", mean: m.mean, std: m.std };
+  return { name, count, missing: m.missing, kind: "numeric", mean: m.mean, std: m.std, ...flagOf(m.missing) };
 }
 
 function featureOf(name: string, values: unknown[], kind: FeatureKind, count: number): Feature {
@@ -237,12 +252,12 @@ function featureOf(name: string, values: unknown[], kind: FeatureKind, count: nu
     for (const v of values) if (!isMissing(v)) sq += ((asNumber(v) as number) - mean) ** 2;
     const std = n ? Math.sqrt(sq / n) : 0;
     // sklearn's StandardScaler leaves constant columns unscaled (scale 1)
-    return { ...base, kind, mean, std: std > 0 ? std : 1 };
+    return { ...base, kind, mean, std: std > 0 ? std : 1, ...flagOf(missing) };
   }
   if (kind === "boolean") {
     const present = values.filter((v) => !isMissing(v));
     const trues = present.filter((v) => asBoolean(v) === true).length;
-    return { ...base, kind, rate: present.length ? trues / present.length : 0 };
+    return { ...base, kind, rate: present.length ? trues / present.length : 0, ...flagOf(missing) };
   }
   if (kind === "categorical") {
     const categories = [...new Set(values.filter((v) => !isMissing(v)).map((v) => String(v)))].sort();
@@ -345,7 +360,7 @@ export function encodeColumns(
   spec.features.forEach((f, k) => {
     const c = columns[k];
     if (f.kind === "numeric" && isNumericCells(c)) {
-      const bad = encodeNumeric(c, f.mean, f.std, out, spec.width, col, fitsFloat32);
+      const bad = encodeNumeric(c, f, out, spec.width, col, fitsFloat32);
       if (bad >= 0) {
         const v = JSON.stringify(c.values[bad]);
         const path = `${bad}.${f.name}`;
@@ -396,7 +411,7 @@ function encodeWith(
               message: `expected a finite number within the float32 range, got ${JSON.stringify(v)}`,
             });
           } else out[col] = (x - f.mean) / f.std;
-          out[col + 1] = missing ? 1 : 0;
+          if (hasMissingFlag(f)) out[col + 1] = missing ? 1 : 0;
           break;
         }
         case "boolean": {
@@ -405,7 +420,7 @@ function encodeWith(
             issues.push({ path: `${r}.${f.name}`, message: `expected true or false, got ${JSON.stringify(v)}` });
           }
           out[col] = b === undefined ? f.rate : b ? 1 : 0;
-          out[col + 1] = missing ? 1 : 0;
+          if (hasMissingFlag(f)) out[col + 1] = missing ? 1 : 0;
           break;
         }
         case "categorical": {

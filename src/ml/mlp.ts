@@ -48,6 +48,9 @@ interface StepPlan {
   parts: StepPart[];
 }
 
+/** steps between young-generation collections in a fit */
+const GC_STEPS = 64;
+
 export async function trainMlp(backend: Backend, data: TrainingData, options: MlpOptions): Promise<MlpModel> {
   const o = resolveOptions(options);
   checkFeatures(data.x, data.rows, data.cols);
@@ -64,7 +67,8 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
     // rows are gathered on the device, so no host copy of the data is made.
     const yCols = classification ? 1 : enc.nOutputs;
     const split = o.earlyStopping ? splitRows(rng, data.rows, o.validationFraction, enc.classIndex) : undefined;
-    const X = net.alloc(data.rows, data.cols, data.x);
+    // only read (gathered into batches): in place where the backend can, with no second copy
+    const X = net.input(data.rows, data.cols, data.x);
     const Y = net.alloc(data.rows, yCols, enc.target);
     let val: { x: Matrix; truth: Float32Array; rows: number } | undefined;
     if (split) {
@@ -162,9 +166,13 @@ export async function trainMlp(backend: Backend, data: TrainingData, options: Ml
       if (o.shuffle) backend.writeIndices(idx, rng.shuffle(order));
       for (const s of laneState) backend.fill(s.loss, 0);
       backend.fill(l2Acc, 0);
-      for (let offset = 0; offset + batch <= n; offset += batch) {
+      for (let offset = 0, k = 1; offset + batch <= n; offset += batch, k++) {
         checkCancelled();
         step(full, offset);
+        // JSC sizes its young generation by the heap's size with external memory (the rows) counted
+        // in, so the steps' small garbage grew to ~50 MB between collections; a young collection
+        // of a heap this small takes well under a millisecond.
+        if (k % GC_STEPS === 0) Bun.gc(false);
       }
       if (tail) step(tail, n - rest);
       let dataLoss = 0;

@@ -50,11 +50,11 @@ function featureProblems(spec: unknown, nameProblem: (name: string) => string | 
       case "numeric":
         if (!finite(f.mean)) bad(`${at}.mean`, "not a finite number");
         if (!finite(f.std) || f.std <= 0) bad(`${at}.std`, "not a positive finite number");
-        width += 2;
+        width += flagWidth(f, at, bad);
         break;
       case "boolean":
         if (!finite(f.rate) || f.rate < 0 || f.rate > 1) bad(`${at}.rate`, "not a number between 0 and 1");
-        width += 2;
+        width += flagWidth(f, at, bad);
         break;
       case "categorical": {
         const cats = f.categories;
@@ -76,6 +76,12 @@ function featureProblems(spec: unknown, nameProblem: (name: string) => string | 
   }
   if (out.length === 0 && spec.width !== width) bad("width", `says ${spec.width} columns, the features make ${width}`);
   return out;
+}
+
+/** Columns of a numeric or boolean feature: its value, and a missing flag unless `flag` is false. */
+function flagWidth(f: Record<string, unknown>, at: string, bad: (path: string, message: string) => void): number {
+  if (f.flag !== undefined && typeof f.flag !== "boolean") bad(`${at}.flag`, "not true or false");
+  return f.flag === false ? 1 : 2;
 }
 
 function networkProblems(model: MlpModel, width: unknown, task: unknown): ModelProblem[] {

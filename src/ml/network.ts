@@ -53,6 +53,13 @@ export class DeviceNet {
     return m;
   }
 
+  /** `data` as a matrix released with this net, in place where the backend can read it there (Backend.borrow). */
+  input(rows: number, cols: number, data: Float32Array): Matrix {
+    const m = this.backend.borrow ? this.backend.borrow(rows, cols, data) : this.backend.matrix(rows, cols, data);
+    this.#owned.push(m);
+    return m;
+  }
+
   workspace(rows: number, withDeltas: boolean, input?: Matrix): Workspace {
     const acts = this.sizes.map((n, l) => (l === 0 && input ? input : this.alloc(rows, n)));
     const deltas = withDeltas ? this.sizes.map((n, l) => (l === 0 ? (acts[0] as Matrix) : this.alloc(rows, n))) : [];

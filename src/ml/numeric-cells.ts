@@ -65,22 +65,24 @@ export function numericMoments(
 }
 
 /**
- * Writes the standardised values and missing flags into columns `col` and `col + 1` of the
- * row-major `out` (`width` columns); the first row whose value does not fit, or -1.
+ * Writes the standardised values into column `col` of the row-major `out` (`width` columns), and
+ * the missing flags into `col + 1` unless `f.flag` is false (a missing value is then only imputed
+ * with the mean); the first row whose value does not fit, or -1.
  */
 export function encodeNumeric(
   c: NumericCells,
-  mean: number,
-  std: number,
+  f: { mean: number; std: number; flag?: boolean },
   out: Float32Array,
   width: number,
   col: number,
   fits: (x: number) => boolean,
 ): number {
+  const { mean, std } = f;
+  const flag = f.flag !== false;
   for (let r = 0, at = col; r < c.values.length; r++, at += width) {
     if (!present(c, r)) {
       out[at] = 0;
-      out[at + 1] = 1;
+      if (flag) out[at + 1] = 1;
       continue;
     }
     const x = c.values[r] as number;

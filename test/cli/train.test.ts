@@ -159,8 +159,8 @@ describe("cli train", () => {
     const { io } = fakeIo();
     io.env = { ML_CPU_THREADS: "3" };
     expect(await run([...iris, "--epochs", "2", "--backend", "cpu", "--json"], io, spy)).toBe(EXIT.ok);
-    // 6 · 120 rows · (8·16 + 16·3 weights: 4 numbers, each with its missing flag) · 2 epochs
-    expect(seen).toEqual([{ compute: "cpu", threads: 3, workSize: 6 * 120 * 176 * 2 }]);
+    // 6 · 120 rows · (4·16 + 16·3 weights: 4 numbers never missing, so no missing flags) · 2 epochs
+    expect(seen).toEqual([{ compute: "cpu", threads: 3, workSize: 6 * 120 * 112 * 2 }]);
   });
 
   test("exits with the config code when an ML_* setting is invalid", async () => {

@@ -5,7 +5,7 @@
  * Under CI a native library that is missing or fails to load fails here; elsewhere it is skipped.
  */
 import { describe, expect, test } from "bun:test";
-import { ACTIVATIONS, type Backend } from "../../src/compute/backend";
+import { ACTIVATIONS, type Backend, type Matrix } from "../../src/compute/backend";
 import { createNativeBackend, NATIVE_ISAS, type NativeIsa } from "../../src/compute/native";
 import { loadNativeLibrary, type NativeLibrary } from "../../src/compute/native/library";
 import { bits, describeKernels, uniform } from "./kernel-suite";
@@ -47,6 +47,32 @@ describe.skipIf(!lib)("native backend", () => {
     backend.dispose();
     backend.dispose(); // twice is fine
     await expect(backend.read(kept)).rejects.toThrow(/after dispose/);
+  });
+
+  test("borrow reads the caller's array in place (a subarray too) and never frees or changes it", async () => {
+    const backend = await createNativeBackend({ threads: 2 });
+    const whole = uniform(64 * 40, 3);
+    const rows = whole.subarray(4 * 40); // 60 rows, starting 160 floats into the buffer
+    const before = rows.slice();
+    const x = backend.borrow?.(60, 40, rows);
+    expect(x).toBeDefined();
+    const out = backend.matrix(3, 40);
+    backend.gatherRows(x as Matrix, backend.indices(Uint32Array.of(59, 0, 17)), 0, out);
+    const got = await backend.read(out);
+    expect(Array.from(got)).toEqual([
+      ...rows.subarray(59 * 40, 60 * 40),
+      ...rows.subarray(0, 40),
+      ...rows.subarray(17 * 40, 18 * 40),
+    ]);
+    // a change to the array is what the matrix holds: it is the same memory, not a copy
+    rows[17 * 40] = 1234;
+    const again = backend.matrix(1, 40);
+    backend.gatherRows(x as Matrix, backend.indices(Uint32Array.of(17)), 0, again);
+    expect((await backend.read(again))[0]).toBe(1234);
+    rows[17 * 40] = before[17 * 40] as number;
+    backend.release(x as Matrix);
+    backend.dispose();
+    expect(Array.from(rows)).toEqual(Array.from(before));
   });
 
   test("a large block kept after release comes back zeroed for the next matrix of its size", async () => {

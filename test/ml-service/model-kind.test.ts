@@ -62,8 +62,8 @@ describe('model_type "linear"', () => {
     const artifact = decodeArtifact(new Uint8Array(bytes));
     expect(artifact.modelType).toBe("linear");
     expect(artifact.model.layers).toHaveLength(1);
-    // 4 features, each a standardised value and a missing flag, into 3 classes: 8×3 weights + 3 biases
-    expect(modelKind("linear").describe(artifact.model)).toMatchObject({ hidden_layer_sizes: [], parameters: 27 });
+    // 4 features never missing in training, so each is one standardised value (no missing flag), into 3 classes: 4×3 weights + 3 biases
+    expect(modelKind("linear").describe(artifact.model)).toMatchObject({ hidden_layer_sizes: [], parameters: 15 });
   });
 
   test("asking a linear model for hidden layers is 422 before any job", async () => {

@@ -3,7 +3,8 @@
  * onnxruntime (an independent implementation of every operator in the graph) give the
  * probabilities and labels POST /predict gives, within 1e-5, on iris, digits and a mixed data set
  * (numeric with missing values, booleans, categories with unseen and empty values, hashed text),
- * for MLP and linear models, and the regression values too.
+ * for MLP and linear models, and the regression values too. Columns never missing in training have
+ * no missing-flag input; a missing value sent to one is imputed alike by both.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as ort from "onnxruntime-node";
@@ -33,9 +34,12 @@ function mixedRows(n: number, seed: number): Row[] {
     const size = rand() < 0.1 ? null : Math.round(rand() * 1000) / 10;
     const member = rand() < 0.1 ? null : rand() < 0.5;
     const review = `${words[Math.floor(rand() * words.length)]} ${words[Math.floor(rand() * words.length)]}`;
-    const score = (colour === "red" ? 2 : colour === "blue" ? -1 : 0) + (size ?? 50) / 25 + (member ? 1 : 0);
+    // never missing in training: one input, no missing flag
+    const express = rand() < 0.5;
+    const score =
+      (colour === "red" ? 2 : colour === "blue" ? -1 : 0) + (size ?? 50) / 25 + (member ? 1 : 0) + (express ? 0.5 : 0);
     const outcome = rand() < 0.05 ? "maybe" : score > 3.5 ? "yes" : score > 2 ? "maybe" : "no";
-    return { colour, size, member, review, outcome };
+    return { colour, size, member, express, review, outcome };
   });
 }
 
@@ -131,15 +135,22 @@ async function compare(modelKey: string, rows: Row[]) {
 
 const irisTrain = csvRows("iris_train.csv");
 const irisTest = csvRows("iris_test.csv").map(({ species: _, ...f }) => f);
+// iris has no missing value: its features have no missing flag, and a missing value is imputed
+const irisGaps = [
+  ...irisTest,
+  { ...irisTest[0], sepal_length: null },
+  { ...irisTest[1], petal_width: "" },
+  { ...irisTest[2], sepal_width: null, petal_length: null },
+];
 const digitsTrain = csvRows("digits_train.csv");
 const digitsTest = csvRows("digits_test.csv").map(({ label: _, ...f }) => f);
 const mixedTrain = mixedRows(600, 7);
 const mixedTest = [
   ...mixedRows(60, 99).map(({ outcome: _, ...f }) => f),
   // unseen and empty categories, every field missing, numbers sent as strings
-  { colour: "purple", size: 12.5, member: true, review: "never seen words here" },
-  { colour: "", size: null, member: null, review: "" },
-  { colour: null, size: "40.5", member: "false", review: null },
+  { colour: "purple", size: 12.5, member: true, express: false, review: "never seen words here" },
+  { colour: "", size: null, member: null, express: null, review: "" },
+  { colour: null, size: "40.5", member: "false", express: "", review: null },
 ];
 
 describe("ONNX export matches /predict within 1e-5 (onnxruntime)", () => {
@@ -154,9 +165,9 @@ describe("ONNX export matches /predict within 1e-5 (onnxruntime)", () => {
         items: irisTrain,
         hyperparameters: { ...hidden, max_iter: 200, learning_rate_init: 0.01, random_state: 1 },
       });
-      const { worst, decided, labels } = await compare(key, irisTest);
+      const { worst, decided, labels } = await compare(key, irisGaps);
       expect(worst).toBeLessThan(TOLERANCE);
-      expect(decided).toBeGreaterThan(irisTest.length / 2);
+      expect(decided).toBeGreaterThan(irisGaps.length / 2);
       expect(new Set(labels)).toEqual(new Set(["setosa", "versicolor", "virginica"]));
     }, 120_000);
 
@@ -187,8 +198,11 @@ describe("ONNX export matches /predict within 1e-5 (onnxruntime)", () => {
         colour: "categorical",
         size: "numeric",
         member: "boolean",
+        express: "boolean",
         review: "text",
       });
+      const flags = Object.fromEntries(features.map((f) => [f.name, (f as { missing_flag?: boolean }).missing_flag]));
+      expect(flags).toMatchObject({ size: true, member: true, express: false });
       const { worst, decided } = await compare(key, mixedTest);
       expect(worst).toBeLessThan(TOLERANCE);
       expect(decided).toBeGreaterThan(mixedTest.length / 2);

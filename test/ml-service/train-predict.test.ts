@@ -136,7 +136,28 @@ describe("train and predict through the API", () => {
       ["petal_length", "numeric"],
       ["petal_width", "numeric"],
     ]);
-    expect(res.body.input_width).toBe(8);
+    // iris has no missing value: one input per feature, no missing flags
+    expect(res.body.input_width).toBe(4);
+    expect(res.body.features.every((f: { missing_flag: boolean }) => f.missing_flag === false)).toBe(true);
+  });
+
+  test("a missing value in a feature never missing in training is predicted as its training mean", async () => {
+    const features = (await svc.request("/models/iris/features")).body.features as { name: string; mean: number }[];
+    const mean = (features.find((f) => f.name === "petal_length") as { mean: number }).mean;
+    const { species: _, ...row } = irisTest[20] as Record<string, string | number>;
+    const res = await svc.request("/predict", {
+      json: {
+        model_key: "iris",
+        data: [
+          { ...row, petal_length: null },
+          { ...row, petal_length: mean },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    const [missing, imputed] = res.body.predictions as { prediction: string; all_scores: Record<string, number> }[];
+    expect(missing?.prediction).toBe(imputed?.prediction as string);
+    expect(missing?.all_scores).toEqual(imputed?.all_scores as Record<string, number>);
   });
 });
 

@@ -52,6 +52,8 @@ describe("the Training page's model kind", () => {
     const model = await user.get("/ui/models/iris-lin");
     expect(model.status).toBe(200);
     expect(model.text).toContain("<td>linear</td>");
-    expect(model.text).toContain("(linear (softmax regression), 27 parameters)");
+    // iris has no missing value: 4 inputs (no missing flags) into 3 classes, 4×3 weights + 3 biases
+    expect(model.text).toContain("(linear (softmax regression), 15 parameters)");
+    expect(model.text).toContain("standardised (mean 5.853, sd 0.8185), missing imputed");
   });
 });

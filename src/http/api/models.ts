@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
+import { hasMissingFlag } from "../../ml/features";
 import { listRollbacks } from "../../monitoring/reports";
 import { ModelSettingsBody, modelSettings, saveModelSettings } from "../../monitoring/settings";
 import { rollbackModel } from "../../registry/activation";
@@ -54,6 +55,8 @@ const Feature = v.object({
   categories: v.optional(v.array(v.string())),
   size: v.optional(v.number()),
   true_rate: v.optional(v.number()),
+  /** numeric and boolean: whether a missing value also sets a flag input (false: only imputed) */
+  missing_flag: v.optional(v.boolean()),
 });
 const Features = v.object({
   model_key: v.string(),
@@ -99,6 +102,7 @@ export function modelsRoutes(deps: Pick<AppDeps, "db" | "config" | "bus" | "now"
           ...(f.kind === "categorical" ? { categories: f.categories, size: f.categories.length + 1 } : {}),
           ...(f.kind === "text" ? { size: f.dims } : {}),
           ...(f.kind === "boolean" ? { true_rate: f.rate } : {}),
+          ...(f.kind === "numeric" || f.kind === "boolean" ? { missing_flag: hasMissingFlag(f) } : {}),
         })),
       });
     })

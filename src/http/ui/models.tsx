@@ -9,6 +9,7 @@ import { AliasesAndShadow } from "../../../views/pages/model-aliases";
 import { ModelDetailPage, type ModelListItem, ModelsPage, RollbackConfirmPage } from "../../../views/pages/models";
 import { invalid } from "../../errors";
 import { retrainNow } from "../../jobs/retrain";
+import { type BooleanFeature, hasMissingFlag, type NumericFeature } from "../../ml/features";
 import { modelKind, recordedModelType } from "../../ml/kinds";
 import { generateTraffic } from "../../monitoring/demo-traffic";
 import { shadowComparison } from "../../monitoring/shadow-comparison";
@@ -25,6 +26,9 @@ import { RUN_NOTICES } from "./model-runs";
 import { formFields, offsetOf, render, seeOther, type UiDeps } from "./page";
 
 const PAGE = 50;
+/** How a numeric or boolean feature treats a missing value, as the model page says it. */
+const missingNote = (f: NumericFeature | BooleanFeature) =>
+  hasMissingFlag(f) ? " + missing flag" : ", missing imputed";
 const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
 
 /** A model summary as the dashboard's lists show it: the serving version's accuracy or R². */
@@ -64,14 +68,14 @@ export function modelPages(deps: UiDeps<"bus" | "config" | "now" | "runtime">) {
         kind: f.kind,
         detail:
           f.kind === "numeric"
-            ? `standardised (mean ${f.mean.toPrecision(4)}, sd ${f.std.toPrecision(4)}) + missing flag`
+            ? `standardised (mean ${f.mean.toPrecision(4)}, sd ${f.std.toPrecision(4)})${missingNote(f)}`
             : f.kind === "categorical"
               ? `one-hot over ${f.categories.length} values + unknown`
               : f.kind === "text"
                 ? `hashed n-grams, ${f.dims} dimensions`
                 : f.kind === "date"
                   ? `date: year, month, weekday, day of year${f.time ? ", hour" : ""} + missing flag`
-                  : `boolean (true in ${(f.rate * 100).toFixed(0)}%)`,
+                  : `boolean (true in ${(f.rate * 100).toFixed(0)}%)${missingNote(f)}`,
       }));
       const done = c.req.query("done");
       const notice =

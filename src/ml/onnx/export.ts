@@ -4,6 +4,7 @@
  *
  *   numeric     float [N,1], NaN when missing → IsNaN, Where (mean), Sub mean, Div std; flag Cast
  *   boolean     float [N,1] 1/0, NaN missing  → IsNaN, Where (share of true);       flag Cast
+ *               (no flag Cast for a feature whose spec says `flag: false`)
  *   categorical string [N,1]                  → ai.onnx.ml LabelEncoder (unseen or empty → the
  *                                                "unknown" index), OneHot, Flatten
  *   text        float [N,dims]: the hashed, L2-normalised encoding mlservice computes (README)
@@ -14,7 +15,7 @@
  * order of the model's classes. Opsets: ai.onnx 13, ai.onnx.ml 2.
  */
 import { dateWidth } from "../dates";
-import type { Feature, FeatureSpec } from "../features";
+import { type Feature, type FeatureSpec, hasMissingFlag } from "../features";
 import type { Label, MlpModel } from "../model";
 import { DataType, type DataTypeId, model, type NodeSpec, node, type TensorValues, tensor, valueInfo } from "./proto";
 
@@ -82,6 +83,7 @@ function featureBlock(g: GraphBuilder, f: Feature, i: number): string[] {
         const centred = g.op("Sub", [value, g.constant(`${at}/mean`, [], f32(f.mean))], `${at}/centred`);
         value = g.op("Div", [centred, g.constant(`${at}/std`, [], f32(f.std))], `${at}/scaled`);
       }
+      if (!hasMissingFlag(f)) return [value];
       const flag = g.op("Cast", [nan], `${at}/flag`, { attributes: { to: DataType.FLOAT } });
       return [value, flag];
     }
