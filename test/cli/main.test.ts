@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXIT, type Io } from "../../src/cli/io";
 import { main } from "../../src/main";
+import { freshPostgres, testDialects } from "../pg";
 
 function fakeIo(env: Record<string, string> = {}, cwd = process.cwd()) {
   const out: string[] = [];
@@ -70,6 +71,34 @@ describe("mlservice CLI", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test.each(testDialects().filter((d) => d === "postgres"))(
+    "migrate on %s: applies, then up to date; an unreachable server exits 3 with one line, no password",
+    async () => {
+      const pg = await freshPostgres();
+      try {
+        const first = fakeIo({ ML_DATABASE_URL: pg.url });
+        expect(await main(["migrate"], first.io)).toBe(EXIT.ok);
+        expect(first.out[0]).toMatch(/^applied \d+ migration\(s\): 0001_service/);
+        const second = fakeIo({ ML_DATABASE_URL: pg.url });
+        expect(await main(["migrate"], second.io)).toBe(EXIT.ok);
+        expect(second.out[0]).toMatch(/^up to date at \d{4}_/);
+        const down = fakeIo({ ML_DATABASE_URL: "postgres://ml:hunter2-secret@127.0.0.1:1/ml" });
+        expect(await main(["migrate"], down.io)).toBe(EXIT.config);
+        expect(down.err).toHaveLength(1);
+        expect(down.err[0]).toContain("ML_DATABASE_URL=");
+        expect(down.err[0]).not.toContain("hunter2");
+      } finally {
+        await pg.drop();
+      }
+    },
+  );
+
+  test("a database URL that is neither sqlite: nor postgres:// exits 3 naming the setting", async () => {
+    const { io, err } = fakeIo({ ML_DATABASE_URL: "mysql://x@y/z" });
+    expect(await main(["migrate"], io)).toBe(EXIT.config);
+    expect(err[0]).toContain("ML_DATABASE_URL");
   });
 
   test("serve rejects unknown options with exit 2", async () => {
