@@ -96,6 +96,31 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   });
   let backend: Promise<Backend> | null = null;
   let follow: ReturnType<typeof setTimeout> | null = null;
+  let offActivated = () => {};
+  let following: Promise<void> | null = null;
+  let again = false;
+  /** Re-reads the active versions; one read at a time, and a call during one runs another after it. */
+  const followNow = (): Promise<void> => {
+    if (following) {
+      again = true;
+      return following;
+    }
+    following = (async () => {
+      do {
+        again = false;
+        try {
+          await models.refresh((model_key, version, error) =>
+            deps.log.error("active version not loaded", { model_key, version, error: error.message }),
+          );
+        } catch (e) {
+          deps.log.error("following active versions failed", { error: (e as Error).message });
+        }
+      } while (again);
+    })().finally(() => {
+      following = null;
+    });
+    return following;
+  };
   const servingBackend = () => {
     // the CPU ML_COMPUTE names for serving: native unless cpu-wasm (wasm when native cannot run)
     const opts = computeOptions(deps.config);
@@ -165,20 +190,17 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       await jobs.start();
       alertDelivery.start();
       const tick = async () => {
-        try {
-          await models.refresh((model_key, version, error) =>
-            deps.log.error("active version not loaded", { model_key, version, error: error.message }),
-          );
-        } catch (e) {
-          deps.log.error("following active versions failed", { error: (e as Error).message });
-        }
+        await followNow();
         if (follow) follow = setTimeout(tick, FOLLOW_MS).unref();
       };
       follow = setTimeout(tick, FOLLOW_MS).unref();
+      // a switch another process or replica made reaches this one at once; the poll is the fallback
+      offActivated = deps.bus.subscribe("models:activated", () => void followNow(), { remote: true });
     },
     stop: async (graceMs) => {
       if (follow) clearTimeout(follow);
       follow = null;
+      offActivated();
       await jobs.stop(graceMs);
       await alertDelivery.stop();
       offFailed();

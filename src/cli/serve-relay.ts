@@ -3,8 +3,13 @@
  * ML_HTTP_PROCESSES, over the IPC channel Bun.spawn opens to each sibling: the first process is
  * the hub; a sibling sends its events to the hub, and the hub delivers them locally and passes
  * them on to every other sibling. Messages are JSON: `{ "mls": "event", type, payload }`.
+ * On PostgreSQL the first process also joins the replicas' relay (LISTEN/NOTIFY) to both.
  */
-import type { EventRelay, RelayedEvent } from "../events/relay";
+import type { Config } from "../config";
+import { openEventRelay } from "../db/events";
+import type { EventBus } from "../events/bus";
+import { bridgeRelays, connectRelay, type EventRelay, type RelayedEvent } from "../events/relay";
+import type { Logger } from "../log";
 
 interface Message {
   mls: "event";
@@ -87,6 +92,32 @@ export function parentRelay(): EventRelay | null {
       };
       process.on("message", onMessage);
       return () => process.off("message", onMessage);
+    },
+  };
+}
+
+/**
+ * The first process's link to the other replicas on PostgreSQL: its own events and its siblings'
+ * go out, other replicas' come in to it and its siblings. Only the first process listens on the
+ * database and bridges it to the hub, so each event reaches each process once (were every
+ * sibling to listen too, the hub would have to tell database events from siblings' ones).
+ * Null on SQLite; throws DatabaseError when the database cannot be reached.
+ */
+export async function connectReplicas(
+  bus: EventBus,
+  hub: SiblingHub,
+  config: Pick<Config, "ML_DB_PATH" | "ML_DATABASE_URL">,
+  log: Logger,
+): Promise<{ close(): Promise<void> } | null> {
+  const replicas = await openEventRelay(config, log);
+  if (!replicas) return null;
+  const offBus = connectRelay(bus, replicas);
+  const offBridge = bridgeRelays(hub, replicas);
+  return {
+    close: async () => {
+      offBus();
+      offBridge();
+      await replicas.close();
     },
   };
 }

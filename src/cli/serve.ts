@@ -20,7 +20,7 @@ import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
 import { type Siblings, servingProcesses, startSiblings, watchParent } from "./serve-processes";
-import { parentRelay, SiblingHub } from "./serve-relay";
+import { connectReplicas, parentRelay, SiblingHub } from "./serve-relay";
 
 /**
  * Tells systemd (Type=notify) the service state: `READY=1` once listening, `STOPPING=1` at
@@ -140,6 +140,16 @@ export async function run(args: string[], io: Io): Promise<number> {
   const hub = sibling === null ? new SiblingHub() : null;
   const relay = hub ?? parentRelay();
   const offRelay = relay ? connectRelay(bus, relay) : () => {};
+  // on PostgreSQL the first process also carries events to and from the other replicas
+  let replicas: { close(): Promise<void> } | null = null;
+  if (hub)
+    try {
+      replicas = await connectReplicas(bus, hub, config, log);
+    } catch (e) {
+      offRelay();
+      await store.close();
+      return reportStartupError(e, io);
+    }
   // the first process has created the administrator before it started this one
   if (sibling === null)
     try {
@@ -149,6 +159,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (admin.created)
         log.info("system administrator created", { username: admin.username, generated: admin.generated });
     } catch (e) {
+      await replicas?.close();
       await store.close();
       return reportStartupError(e, io);
     }
@@ -176,6 +187,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     await runtime.start({ primary: sibling === null });
   } catch (e) {
     await runtime.stop(0);
+    await replicas?.close();
     await store.close();
     return reportStartupError(e, io);
   }
@@ -196,6 +208,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     });
   } catch (e) {
     await runtime.stop(0);
+    await replicas?.close();
     await store.close();
     const code = (e as { code?: string }).code;
     io.err(
@@ -268,6 +281,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   // the prediction log is flushed, the serving backend released
   await runtime.stop(0);
   offRelay();
+  await replicas?.close();
   await EventLog.flushAll();
   await store.close();
   log.info("stopped", { drained });

@@ -51,3 +51,23 @@ export function connectRelay(bus: EventBus, relay: EventRelay): () => void {
     offIn();
   };
 }
+
+/**
+ * Joins two relays so that what one receives goes out through the other: the first process of a
+ * `serve` bridges its siblings' hub (IPC) and the replicas' relay (PostgreSQL), so a sibling's
+ * event reaches the other replicas and theirs reach every sibling, each once. Only the first
+ * process listens on the database; siblings get other replicas' events from it, as they get
+ * each other's. Returns the function that disconnects both directions.
+ */
+export function bridgeRelays(a: EventRelay, b: EventRelay): () => void {
+  const offA = a.receive((e) => {
+    if (!LOCAL_ONLY.has(e.type)) b.send(e);
+  });
+  const offB = b.receive((e) => {
+    if (!LOCAL_ONLY.has(e.type)) a.send(e);
+  });
+  return () => {
+    offA();
+    offB();
+  };
+}

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { type IpcPeer, SiblingHub } from "../../src/cli/serve-relay";
 import { EventBus } from "../../src/events/bus";
-import { connectRelay, type EventRelay, type RelayedEvent } from "../../src/events/relay";
+import { bridgeRelays, connectRelay, type EventRelay, type RelayedEvent } from "../../src/events/relay";
 
 /** A sibling's end of an IPC channel to `hub`: what it sends arrives there; what the hub sends arrives here. */
 function sibling(hub: SiblingHub): { relay: EventRelay; peer: IpcPeer } {
@@ -28,12 +28,35 @@ function sibling(hub: SiblingHub): { relay: EventRelay; peer: IpcPeer } {
   return { relay, peer };
 }
 
-function processes() {
+/** A database's notification channel as replicas see it: what one sends reaches every other one, not itself. */
+function channel() {
+  const members = new Set<Set<(e: RelayedEvent) => void>>();
+  return (): EventRelay => {
+    const deliver = new Set<(e: RelayedEvent) => void>();
+    members.add(deliver);
+    return {
+      send: (e) => {
+        for (const m of members) if (m !== deliver) for (const d of m) d(JSON.parse(JSON.stringify(e)));
+      },
+      receive: (d) => {
+        deliver.add(d);
+        return () => deliver.delete(d);
+      },
+    };
+  };
+}
+
+function processes(database?: () => EventRelay) {
   const hub = new SiblingHub();
   const buses = [new EventBus(), new EventBus(), new EventBus()] as const;
   connectRelay(buses[0], hub);
   connectRelay(buses[1], sibling(hub).relay);
   connectRelay(buses[2], sibling(hub).relay);
+  if (database) {
+    const replicas = database();
+    connectRelay(buses[0], replicas);
+    bridgeRelays(hub, replicas);
+  }
   const seen = buses.map(() => [] as string[]);
   buses.forEach((bus, i) => {
     bus.subscribeAll((p, type) => seen[i]?.push(`${type} ${JSON.stringify(p)}`), { remote: true });
@@ -88,5 +111,19 @@ describe("event relay", () => {
     expect(got).toEqual([]);
     bus.publish("queue:task_progress", { ...progress, progress: 1 });
     expect(got).toEqual(["queue:task_progress"]);
+  });
+
+  test("across replicas: an event raised in any process of one replica reaches every process of the others once", () => {
+    for (const from of [0, 1, 2]) {
+      const database = channel();
+      const a = processes(database);
+      const b = processes(database);
+      a.buses[from]?.publish("queue:task_progress", { ...progress, progress: 0.25 });
+      const line = `queue:task_progress ${JSON.stringify({ ...progress, progress: 0.25 })}`;
+      expect(a.seen).toEqual([[line], [line], [line]]);
+      expect(b.seen).toEqual([[line], [line], [line]]);
+      b.buses[from]?.publish("service:stopping", { grace_ms: 1 });
+      expect(a.seen.flat()).toHaveLength(3);
+    }
   });
 });
