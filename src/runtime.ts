@@ -37,6 +37,8 @@ export interface RuntimeDeps {
   log: Logger;
   bus: EventBus;
   now: () => Date;
+  /** how often the active versions are re-read (FOLLOW_MS; a test sets it far off to see the event alone) */
+  followMs?: number;
 }
 
 /** How often a process re-reads which versions are active (a switch elsewhere reaches it within this). */
@@ -96,6 +98,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   });
   let backend: Promise<Backend> | null = null;
   let follow: ReturnType<typeof setTimeout> | null = null;
+  const followMs = deps.followMs ?? FOLLOW_MS;
   let offActivated = () => {};
   let following: Promise<void> | null = null;
   let again = false;
@@ -191,9 +194,9 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       alertDelivery.start();
       const tick = async () => {
         await followNow();
-        if (follow) follow = setTimeout(tick, FOLLOW_MS).unref();
+        if (follow) follow = setTimeout(tick, followMs).unref();
       };
-      follow = setTimeout(tick, FOLLOW_MS).unref();
+      follow = setTimeout(tick, followMs).unref();
       // a switch another process or replica made reaches this one at once; the poll is the fallback
       offActivated = deps.bus.subscribe("models:activated", () => void followNow(), { remote: true });
     },
