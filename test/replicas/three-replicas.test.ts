@@ -4,7 +4,8 @@
  * on the others; predictions spread over all three are all in the one log, with database-assigned
  * ids; a rollback on one is served by all (the time it took is printed, not asserted: tests never
  * time the machine); `kill -9` of the replica running a fit → another re-claims it after the lease
- * and completes it while the old version serves; a clean stop loses no prediction.
+ * and completes it while the old version serves; a clean stop loses no prediction; a /ws client
+ * on every replica sees a fit's progress and end, whichever replica ran it (LISTEN/NOTIFY).
  *
  * Runs where PostgreSQL can be tested (ML_TEST_DATABASE_URL, set by .ci/run; under CI=true a
  * missing server fails it). Which replica holds a job is read from the database (`claimed_by`
@@ -16,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { compiledBinary, type Json, type RunningBinary, startBinary } from "../binary-helpers";
+import { connect } from "../http/ws-helpers";
 import { csvRows } from "../ml-service/helpers";
 import { freshPostgres, type TestPostgres, testDialects } from "../pg";
 import { type S3TestServer, startS3 } from "../storage/s3-server";
@@ -143,6 +145,33 @@ describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled bina
     // nothing of it is on any replica's disk: the artifact is in the bucket
     const [{ n }] = await sql`SELECT count(*)::int AS n FROM model_versions WHERE model_key = 'iris'`;
     expect(n).toBe(1);
+  }, 120_000);
+
+  test("a /ws client on every replica sees the progress, the end and the new metrics of a fit another replica ran", async () => {
+    const clients = await Promise.all(replicas.map((r) => connect(r.port, `?token=${TOKEN}`)));
+    try {
+      // its own model: the iris versions the other cases count on stay as they are
+      const res = await (replicas[0] as RunningBinary).call("/train", {
+        model_key: "iris-events",
+        target_field: "species",
+        items: iris,
+        hyperparameters: { max_iter: 30, hidden_layer_sizes: [8] },
+      });
+      expect(res.status).toBe(202);
+      const id = res.body.job_id;
+      for (const c of clients) {
+        await c.next((m) => m.type === "queue:task_progress" && m.data.job_id === id, 60_000);
+        const end = await c.next((m) => m.type === "queue:task_completed" && m.data.job_id === id, 60_000);
+        expect(end.data.status).toBe("completed");
+        await c.next((m) => m.type === "models:metrics_updated" && m.data.model_key === "iris-events", 60_000);
+      }
+      // the fit ran on one replica: the clients of the two others saw it through PostgreSQL
+      const ranOn = pidOf(await jobRow(id));
+      expect(replicas.map((r) => r.proc.pid)).toContain(ranOn);
+      expect(replicas.filter((r) => r.proc.pid !== ranOn)).toHaveLength(2);
+    } finally {
+      for (const c of clients) await c.close();
+    }
   }, 120_000);
 
   test("1,000 predictions spread over the replicas are all in the one log, ids assigned once", async () => {
