@@ -12,8 +12,8 @@
  * debug log line.
  *
  * Bun.SQL gives the listening connection its own socket and reconnects it with backoff when it
- * drops, listening again; that is logged as a warning. Notifications go out on a second
- * one-connection client, in the order they were raised (one connection runs them in turn).
+ * drops, listening again; that is logged as a warning. Notifications go out over the client's
+ * one query connection, in the order they were raised (one connection runs them in turn).
  */
 import { SQL } from "bun";
 import type { EventRelay, RelayedEvent } from "../../events/relay";
@@ -91,8 +91,8 @@ export async function openNotifyRelay(url: string, options: NotifyRelayOptions):
   const channel = options.channel ?? EVENTS_CHANNEL;
   const id = crypto.randomUUID();
   const deliver = new Set<(e: RelayedEvent) => void>();
-  const listener = new SQL(url, { max: 1, connectionTimeout: 10 });
-  const sender = new SQL(url, { max: 1, connectionTimeout: 10, idleTimeout: 60 });
+  // listen() opens a dedicated connection beside the one notify() queries run on, in turn
+  const sql = new SQL(url, { max: 1, connectionTimeout: 10, idleTimeout: 60 });
   const pending = new Set<Promise<void>>();
   let failing = false;
   let dropped = 0;
@@ -125,9 +125,9 @@ export async function openNotifyRelay(url: string, options: NotifyRelayOptions):
   };
   let subscription: SQL.ListenSubscription;
   try {
-    subscription = await listener.listen(channel, onNotify, onListen);
+    subscription = await sql.listen(channel, onNotify, onListen);
   } catch (e) {
-    await Promise.all([listener.close(), sender.close()]).catch(() => {});
+    await sql.close().catch(() => {});
     throw e;
   }
 
@@ -141,7 +141,7 @@ export async function openNotifyRelay(url: string, options: NotifyRelayOptions):
       if (dropped++ === 0) log.warn("event relay: PostgreSQL is not keeping up; events are not sent to other replicas");
       return;
     }
-    const p = sender.notify(channel, text).then(
+    const p = sql.notify(channel, text).then(
       () => {
         if (failing || dropped > 0) log.info("event relay: sending events again", { dropped });
         failing = false;
@@ -166,7 +166,7 @@ export async function openNotifyRelay(url: string, options: NotifyRelayOptions):
     close: async () => {
       await Promise.allSettled([...pending]);
       await subscription.unlisten().catch(() => {});
-      await Promise.allSettled([listener.close(), sender.close()]);
+      await sql.close().catch(() => {});
     },
   };
 }
