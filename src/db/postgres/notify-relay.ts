@@ -78,8 +78,6 @@ function parse(text: string): Notification | null {
 
 export interface NotifyRelayOptions {
   log: Logger;
-  /** another channel than EVENTS_CHANNEL (tests keep theirs apart) */
-  channel?: string;
 }
 
 /**
@@ -88,7 +86,7 @@ export interface NotifyRelayOptions {
  */
 export async function openNotifyRelay(url: string, options: NotifyRelayOptions): Promise<ClosableEventRelay> {
   const { log } = options;
-  const channel = options.channel ?? EVENTS_CHANNEL;
+  const channel = EVENTS_CHANNEL;
   const id = crypto.randomUUID();
   const deliver = new Set<(e: RelayedEvent) => void>();
   // listen() opens a dedicated connection beside the one notify() queries run on, in turn
@@ -117,10 +115,8 @@ export async function openNotifyRelay(url: string, options: NotifyRelayOptions):
     listens += 1;
     if (listens > 1)
       log.warn(
-        "event relay: listening again after the PostgreSQL connection dropped; events raised meanwhile on other replicas were missed",
-        {
-          channel,
-        },
+        "event relay: listening again after the PostgreSQL connection dropped; other replicas' events meanwhile were missed",
+        { channel },
       );
   };
   let subscription: SQL.ListenSubscription;
