@@ -1,6 +1,7 @@
 /**
- * Leases (src/jobs/lease.ts) as two processes see them: two connections to one SQLite file, each
- * with its own owner id, and an injected clock so that a lease runs out without waiting.
+ * Leases (src/jobs/lease.ts) as two processes see them: two connections to one database (a
+ * SQLite file, and a PostgreSQL database where test/pg.ts can reach a server), each with its own
+ * owner id, and an injected clock so that a lease runs out without waiting.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +19,9 @@ import {
 } from "kysely";
 import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
+import { openDatabase } from "../../src/db/open";
 import type { DB } from "../../src/db/schema";
+import type { OpenDatabase } from "../../src/db/stores";
 import type { JobType } from "../../src/db/tables/models";
 import { EventBus } from "../../src/events/bus";
 import { claimNext, claimStatement, leaseLostReason, reclaimExpired, renewLeases } from "../../src/jobs/lease";
@@ -26,20 +29,35 @@ import { enqueue, finishJob, getJob, setProgress } from "../../src/jobs/queue";
 import { ALL_JOB_TYPES, JobRunner } from "../../src/jobs/runner";
 import { createLogger } from "../../src/log";
 import { jobTypesFor } from "../../src/runtime";
+import { freshPostgres, type TestPostgres, testDialects } from "../pg";
 
 const T0 = new Date("2026-03-01T12:00:00.000Z");
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
-const LEASE = { leaseS: 30, types: ALL_JOB_TYPES };
 
 const dirs: string[] = [];
 const handles: { close(): void }[] = [];
-afterEach(() => {
+const opened: OpenDatabase[] = [];
+const pgs: TestPostgres[] = [];
+afterEach(async () => {
   for (const h of handles.splice(0)) h.close();
+  for (const o of opened.splice(0)) await o.close();
+  for (const p of pgs.splice(0)) await p.drop();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** `n` connections to one fresh database file, as `n` processes would open it. */
-function shared(n: number): Kysely<DB>[] {
+/** `n` connections to one fresh database, as `n` processes would open it. */
+async function shared(n: number, dialect: "sqlite" | "postgres"): Promise<Kysely<DB>[]> {
+  if (dialect === "postgres") {
+    const pg = await freshPostgres();
+    pgs.push(pg);
+    const out: Kysely<DB>[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = await openDatabase({ ML_DB_PATH: "", ML_DATABASE_URL: pg.url });
+      opened.push(o);
+      out.push(o.db);
+    }
+    return out;
+  }
   const dir = mkdtempSync(join(tmpdir(), "mls-lease-"));
   dirs.push(dir);
   const path = join(dir, "ml_store.db");
@@ -55,9 +73,10 @@ function shared(n: number): Kysely<DB>[] {
 const job = (db: Kysely<DB>, type: JobType = "drift", s = 0) =>
   enqueue(db, { type, modelKey: "m", version: "1.0.0", params: {}, createdBy: null, now: at(s).toISOString() });
 
-describe("job leases", () => {
+describe.each(testDialects())("job leases on %s", (dialect) => {
+  const LEASE = { leaseS: 30, types: ALL_JOB_TYPES, skipLocked: dialect === "postgres" };
   test("of two processes claiming one job, exactly one gets it", async () => {
-    const [a, b] = shared(2) as [Kysely<DB>, Kysely<DB>];
+    const [a, b] = (await shared(2, dialect)) as [Kysely<DB>, Kysely<DB>];
     const j = await job(a);
     const [fromA, fromB] = await Promise.all([
       claimNext(a, at(1), { ...LEASE, owner: "A" }),
@@ -71,7 +90,7 @@ describe("job leases", () => {
   });
 
   test("claims spread over many jobs never take one twice", async () => {
-    const [a, b] = shared(2) as [Kysely<DB>, Kysely<DB>];
+    const [a, b] = (await shared(2, dialect)) as [Kysely<DB>, Kysely<DB>];
     const ids = [];
     for (let i = 0; i < 20; i++) ids.push((await job(a, "drift", i)).id);
     const claimAll = async (db: Kysely<DB>, owner: string) => {
@@ -88,7 +107,7 @@ describe("job leases", () => {
   });
 
   test("a serve-only process leaves fits to others and takes the rest", async () => {
-    const [db] = shared(1) as [Kysely<DB>];
+    const [db] = (await shared(1, dialect)) as [Kysely<DB>];
     expect(jobTypesFor(["serve"]).sort()).toEqual(["drift", "predict"]);
     expect(jobTypesFor(["serve", "train"]).sort()).toEqual(["drift", "predict", "retrain", "train"]);
     const fit = await job(db, "train", 0);
@@ -103,7 +122,7 @@ describe("job leases", () => {
   });
 
   test("renewal extends a held lease and reports the ones this process lost", async () => {
-    const [a, b] = shared(2) as [Kysely<DB>, Kysely<DB>];
+    const [a, b] = (await shared(2, dialect)) as [Kysely<DB>, Kysely<DB>];
     const kept = await job(a, "drift", 0);
     const lost = await job(a, "drift", 1);
     await claimNext(a, at(2), { ...LEASE, owner: "A" });
@@ -126,7 +145,7 @@ describe("job leases", () => {
   });
 
   test("a job whose holders keep dying is re-queued until ML_JOB_MAX_ATTEMPTS, then failed with the reason", async () => {
-    const [db] = shared(1) as [Kysely<DB>];
+    const [db] = (await shared(1, dialect)) as [Kysely<DB>];
     const at0 = at(0).toISOString();
     await db
       .insertInto("models")
@@ -170,7 +189,7 @@ describe("job leases", () => {
   });
 
   test("a job cancelled while its holder was dying ends cancelled, not re-run", async () => {
-    const [db] = shared(1) as [Kysely<DB>];
+    const [db] = (await shared(1, dialect)) as [Kysely<DB>];
     const j = await job(db);
     await claimNext(db, at(0), { ...LEASE, owner: "A" });
     await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", j.id).execute();
@@ -180,7 +199,7 @@ describe("job leases", () => {
   });
 
   test("a starting runner leaves another process's live job alone", async () => {
-    const [a, b] = shared(2) as [Kysely<DB>, Kysely<DB>];
+    const [a, b] = (await shared(2, dialect)) as [Kysely<DB>, Kysely<DB>];
     const j = await job(a);
     await claimNext(a, new Date(), { ...LEASE, owner: "A" });
     const ran: string[] = [];
@@ -206,7 +225,7 @@ describe("job leases", () => {
   });
 
   test("a runner renews its lease while a job runs and takes over one whose holder died", async () => {
-    const [a, b] = shared(2) as [Kysely<DB>, Kysely<DB>];
+    const [a, b] = (await shared(2, dialect)) as [Kysely<DB>, Kysely<DB>];
     const orphan = await job(a);
     // process A claimed it under a one-second lease and died
     await claimNext(a, new Date(), { leaseS: 1, owner: "A", types: ALL_JOB_TYPES });
@@ -262,7 +281,9 @@ describe("job leases", () => {
       await runner.stop(0);
     }
   });
+});
 
+describe("the claim statement", () => {
   test("the claim is one statement on both dialects; PostgreSQL's skips rows other claimers hold", () => {
     const compileOnly = (pg: boolean) =>
       new Kysely<DB>({
@@ -274,7 +295,8 @@ describe("job leases", () => {
         },
       });
     const claim = (pg: boolean) =>
-      claimStatement(compileOnly(pg), T0, { ...LEASE, owner: "A", skipLocked: pg }).compile().sql;
+      claimStatement(compileOnly(pg), T0, { leaseS: 30, types: ALL_JOB_TYPES, owner: "A", skipLocked: pg }).compile()
+        .sql;
     expect(claim(true)).toMatch(
       /^update "jobs" set .* where "id" = \(select "id" from "jobs" where .* limit \$\d+ for update skip locked\) and "status" = \$\d+ returning \*$/,
     );

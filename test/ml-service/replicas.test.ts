@@ -152,9 +152,11 @@ describe("replicas on one SQLite file (compiled binary)", () => {
     });
     expect(taken.attempts).toBe(2);
     const done = await until("the fit ends on B", async () => {
+      // an answer counts as "while the fit ran" only when the job still ran after it
+      const version = (await b.call("/predict", { model_key: "iris", data: probe })).body.version;
       const j = await job(b, id);
       if (j.status === "running") {
-        served.push((await b.call("/predict", { model_key: "iris", data: probe })).body.version);
+        served.push(version);
         return undefined;
       }
       return j.status === "queued" ? undefined : j;

@@ -1,6 +1,6 @@
 /**
  * Schedules that must run once across processes (src/monitoring/schedule-claim.ts): three
- * services on one SQLite file, each with its own schedules and the same injected clock, all fire
+ * services on one database (a SQLite file; PostgreSQL where test/pg.ts reaches a server), each with its own schedules and the same injected clock, all fire
  * the daily drift check (and the hourly sweep) for the same planned run → one run.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -9,6 +9,7 @@ import { createLogger } from "../../src/log";
 import { slotOf } from "../../src/monitoring/schedule-claim";
 import { type CronFactory, startServiceSchedules } from "../../src/monitoring/scheduler";
 import { startService } from "../ml-service/helpers";
+import { freshPostgres, type TestPostgres, testDialects } from "../pg";
 import { features, normalRows, type Service, sendTraffic, trainModel } from "./helpers";
 
 /** Records every schedule instead of starting timers; `tick(name)` fires it as croner would. */
@@ -26,19 +27,26 @@ let clock = new Date("2026-03-01T23:00:00.004Z");
 const now = () => clock;
 let services: Service[] = [];
 
-beforeAll(async () => {
-  const env = { ML_DAILY_DRIFT_CHECK_TIME: "23:00", ML_DRIFT_TIMEZONE: "UTC" };
-  const first = await startService(env);
-  services = [first, await startService(env, first.dir), await startService(env, first.dir)];
-  await trainModel(first, "shared", normalRows(1000, 41));
-  await sendTraffic(first, "shared", features(normalRows(1000, 42)));
-}, 60_000);
-afterAll(async () => {
-  for (const s of services.slice(1)) await s.close(true);
-  await services[0]?.close();
-});
-
-describe("single-run schedules", () => {
+describe.each(testDialects())("single-run schedules on %s", (dialect) => {
+  let pg: TestPostgres | null = null;
+  beforeAll(async () => {
+    clock = new Date("2026-03-01T23:00:00.004Z");
+    pg = dialect === "postgres" ? await freshPostgres() : null;
+    const env = {
+      ML_DAILY_DRIFT_CHECK_TIME: "23:00",
+      ML_DRIFT_TIMEZONE: "UTC",
+      ...(pg ? { ML_DATABASE_URL: pg.url } : {}),
+    };
+    const first = await startService(env);
+    services = [first, await startService(env, first.dir), await startService(env, first.dir)];
+    await trainModel(first, "shared", normalRows(1000, 41));
+    await sendTraffic(first, "shared", features(normalRows(1000, 42)));
+  }, 60_000);
+  afterAll(async () => {
+    for (const s of services.slice(1)) await s.close(true);
+    await services[0]?.close();
+    await pg?.drop();
+  });
   test("the slot of a tick is its planned run, early or late", () => {
     const planned = "2026-03-01T23:00:00.000Z";
     for (const t of ["2026-03-01T22:59:59.990Z", "2026-03-01T23:00:00.004Z", "2026-03-01T23:00:07.000Z"])
