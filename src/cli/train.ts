@@ -10,7 +10,7 @@
 import type { Backend } from "../compute/backend";
 import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } from "../compute/pick";
 import { type Config, ConfigError, loadConfig } from "../config";
-import type { NumberColumn, Table } from "../datasets/reader";
+import type { CompactColumn, Float32Column, NumberColumn } from "../datasets/reader";
 import { ServiceError } from "../errors";
 import { registerOfflineModel } from "../jobs/register-offline";
 import { encodeColumns, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
@@ -20,7 +20,7 @@ import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, typ
 import { cellsOfNumeric, isNumericCells, type NumericCells } from "../ml/numeric-cells";
 import { planFit } from "../ml/plan";
 import { configFromEnvironment, openStore } from "../service";
-import { cellsAt, DataFileError, readDataFile } from "./data-file";
+import { cellsAt, DataFileError, readTrainingFile } from "./data-file";
 import { EXIT, type Io, parseArgs } from "./io";
 
 export type BackendChoice = ComputeSetting;
@@ -305,12 +305,12 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
 /**
  * One data file as the network's inputs: the rows that have a target, encoded by `spec` (the
  * training file's, for --test) or by a spec inferred from them, and their raw labels. Numeric
- * columns go from the reader's typed arrays into the matrix one at a time, each dropped once
- * encoded, so the file's columns and the matrix are not all held at once; `keepRows` keeps
- * them for --register's drift baseline (rowsOf).
+ * columns are read as float32 wherever every value restores to its float64 (readTrainingFile),
+ * and go into the matrix one at a time, each dropped once encoded, so the file's columns and the
+ * matrix are not all held at once; `keepRows` keeps them for --register's drift baseline (rowsOf).
  */
 async function loadData(io: Io, config: Config, path: string, target: string, given?: FeatureSpec, keepRows = false) {
-  const table = await readDataFile(io.cwd, path, config);
+  const table = await readTrainingFile(io.cwd, path, config);
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
   const targetCells = cellsAt(table, target, all);
   if (!targetCells) throw new DataError(`${path}: no column named "${target}" (columns: ${names(table).join(", ")})`);
@@ -325,9 +325,14 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   // the reader's buffers are spent: free them before the matrix is allocated beside the columns
   Bun.gc(true);
   const cache = new Map<string, (number | string | null)[] | undefined>();
+  let zeros: Uint8Array | undefined;
+  const complete = () => {
+    zeros ??= new Uint8Array(labelled.length);
+    return zeros;
+  };
   const valuesOf = (name: string): (number | string | null)[] | NumericCells | undefined => {
     const c = columns.get(name);
-    if (c?.type === "number") return numericCells(c, labelled, unlabelled === 0);
+    if (c?.type === "number" || c?.type === "float32") return numericCells(c, labelled, unlabelled === 0, complete);
     if (!cache.has(name)) cache.set(name, c && cellsAt({ ...table, columns: [c] }, name, labelled));
     return cache.get(name);
   };
@@ -356,12 +361,26 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   }
 }
 
-/** A number column's cells at the labelled rows, as they are when every row is. */
-function numericCells(c: NumberColumn, labelled: Uint32Array, whole: boolean): NumericCells {
-  if (whole) return { values: c.values, missing: c.missing };
+/**
+ * A number column's cells at the labelled rows, as they are when every row is; a float32 column
+ * stays one, and a column with no missing cell shares the all-zero mask `complete` gives.
+ */
+function numericCells(
+  c: NumberColumn | Float32Column,
+  labelled: Uint32Array,
+  whole: boolean,
+  complete: () => Uint8Array,
+): NumericCells {
+  const scale = c.type === "float32" && c.scale !== undefined ? { scale: c.scale } : {};
+  const mask = c.missing;
+  const missing = !mask ? complete() : whole ? mask : Uint8Array.from(labelled, (i) => mask[i] as number);
+  if (whole) return { values: c.values, missing, ...scale };
+  const values = c.values;
+  const at = (i: number) => values[i] as number;
   return {
-    values: Float64Array.from(labelled, (i) => c.values[i] as number),
-    missing: Uint8Array.from(labelled, (i) => c.missing[i] as number),
+    values: c.type === "float32" ? Float32Array.from(labelled, at) : Float64Array.from(labelled, at),
+    missing,
+    ...scale,
   };
 }
 
@@ -380,7 +399,7 @@ async function predictInSlices(backend: Backend, model: MlpModel, x: Float32Arra
   return out;
 }
 
-const names = (t: Table) => t.columns.map((c) => c.name);
+const names = (t: { columns: CompactColumn[] }) => t.columns.map((c) => c.name);
 
 /** --register: the fitted model into the registry of the configured store, as the train job would. */
 async function register(

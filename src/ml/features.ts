@@ -16,6 +16,7 @@ import {
   encodeNumeric,
   isNumericCells,
   type NumericCells,
+  numberAt,
   numericFacts,
   numericMoments,
 } from "./numeric-cells";
@@ -223,7 +224,7 @@ function numericFeatureOf(name: string, cells: NumericCells, count: number): Num
   const m = numericMoments(cells, fitsFloat32);
   if (m.bad >= 0) {
     throw new FeatureError(
-      `row ${m.bad}: ${name} must be a finite float32 number, got ${JSON.stringify(cells.values[m.bad])}`,
+      `row ${m.bad}: ${name} must be a finite float32 number, got ${JSON.stringify(numberAt(cells, m.bad))}`,
       [{ path: `${m.bad}.${name}`, message: "expected a finite number" }],
     );
   }
@@ -362,7 +363,7 @@ export function encodeColumns(
     if (f.kind === "numeric" && isNumericCells(c)) {
       const bad = encodeNumeric(c, f, out, spec.width, col, fitsFloat32);
       if (bad >= 0) {
-        const v = JSON.stringify(c.values[bad]);
+        const v = JSON.stringify(numberAt(c, bad));
         const path = `${bad}.${f.name}`;
         const message = `expected a finite number within the float32 range, got ${v}`;
         throw new FeatureError(`${path}: ${message}`, [{ path, message }]);
