@@ -81,7 +81,7 @@ export function cellsAt(
   if (col.type === "float32") {
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as number;
-      out[i] = col.missing?.[r] ? null : restoreFloat32(col.values[r] as number, col.scale);
+      out[i] = col.missing?.[r] ? null : restoreFloat32(col.values[col.offset + r * col.stride] as number, col.scale);
     }
   } else if (col.type === "number") {
     for (let i = 0; i < rows.length; i++) {

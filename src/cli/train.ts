@@ -13,7 +13,7 @@ import { type Config, ConfigError, loadConfig } from "../config";
 import type { CompactColumn, Float32Column, NumberColumn } from "../datasets/reader";
 import { ServiceError } from "../errors";
 import { registerOfflineModel } from "../jobs/register-offline";
-import { encodeColumns, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
+import { encodeColumns, encodeInPlace, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
 import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, type Task } from "../ml/model";
@@ -305,9 +305,11 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
 /**
  * One data file as the network's inputs: the rows that have a target, encoded by `spec` (the
  * training file's, for --test) or by a spec inferred from them, and their raw labels. Numeric
- * columns are read as float32 wherever every value restores to its float64 (readTrainingFile),
- * and go into the matrix one at a time, each dropped once encoded, so the file's columns and the
- * matrix are not all held at once; `keepRows` keeps them for --register's drift baseline (rowsOf).
+ * columns are read as float32, row-major in one block, wherever every value restores to its
+ * float64 (readTrainingFile); when every feature is such a column the matrix is written over that
+ * block (encodeInPlace), else the columns go into a new matrix one at a time, each dropped once
+ * encoded. Either way the file's numbers and the matrix are not all held at once; `keepRows`
+ * keeps the columns for --register's drift baseline (rowsOf).
  */
 async function loadData(io: Io, config: Config, path: string, target: string, given?: FeatureSpec, keepRows = false) {
   const table = await readTrainingFile(io.cwd, path, config);
@@ -340,9 +342,13 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
     const spec = given ?? inferSpecOf(labelled.length, (n) => valuesOf(n) ?? [], featureNames);
     if (spec.features.length === 0)
       throw new DataError(`${path}: every feature column was left out (IDs or constants)`);
-    const x = encodeColumns(spec, labelled.length, valuesOf, (name) => {
-      if (!keepRows) columns.delete(name);
-    });
+    // the matrix over the file's own row block where it can (not when --register needs the cells after)
+    const inPlace = keepRows ? null : encodeInPlace(spec, labelled.length, valuesOf);
+    const x =
+      inPlace ??
+      encodeColumns(spec, labelled.length, valuesOf, (name) => {
+        if (!keepRows) columns.delete(name);
+      });
     cache.clear();
     if (!keepRows) columns.clear();
     const rowsOf = () => {
@@ -362,8 +368,9 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
 }
 
 /**
- * A number column's cells at the labelled rows, as they are when every row is; a float32 column
- * stays one, and a column with no missing cell shares the all-zero mask `complete` gives.
+ * A number column's cells at the labelled rows, as they are when every row is (a float32 column
+ * then stays a view of the reader's row block); a column with no missing cell shares the
+ * all-zero mask `complete` gives.
  */
 function numericCells(
   c: NumberColumn | Float32Column,
@@ -371,21 +378,21 @@ function numericCells(
   whole: boolean,
   complete: () => Uint8Array,
 ): NumericCells {
-  const scale = c.type === "float32" && c.scale !== undefined ? { scale: c.scale } : {};
   const mask = c.missing;
   const missing = !mask ? complete() : whole ? mask : Uint8Array.from(labelled, (i) => mask[i] as number);
-  if (whole) return { values: c.values, missing, ...scale };
-  const values = c.values;
-  const at = (i: number) => values[i] as number;
-  return {
-    values: c.type === "float32" ? Float32Array.from(labelled, at) : Float64Array.from(labelled, at),
-    missing,
-    ...scale,
-  };
+  if (c.type === "number") {
+    return { values: whole ? c.values : Float64Array.from(labelled, (i) => c.values[i] as number), missing };
+  }
+  const scale = c.scale === undefined ? {} : { scale: c.scale };
+  if (whole) return { values: c.values, stride: c.stride, offset: c.offset, missing, ...scale };
+  const { values, stride, offset } = c;
+  return { values: Float32Array.from(labelled, (i) => values[offset + i * stride] as number), missing, ...scale };
 }
 
-/** rows per predict() call for the metric: its activations for a slice, not for 16k rows and a tail */
-const METRIC_SLICE_ROWS = 4096;
+/** rows per predict() call for the metric: its activations (~1.7 MB at 256,128) for a slice, not for 16k rows */
+const METRIC_SLICE_ROWS = 1024;
+/** slices between collections: each call's garbage (weights uploaded, outputs read) would otherwise pile up to ~7 MB */
+const SLICES_PER_GC = 32;
 
 /** predict() over all rows of `x`, a slice at a time, so its working memory stays small. */
 async function predictInSlices(backend: Backend, model: MlpModel, x: Float32Array): Promise<Float32Array> {
@@ -395,6 +402,7 @@ async function predictInSlices(backend: Backend, model: MlpModel, x: Float32Arra
     const end = Math.min(rows, start + METRIC_SLICE_ROWS);
     const part = await predict(backend, model, x.subarray(start * model.nFeatures, end * model.nFeatures));
     out.set(part, start * model.nOutputs);
+    if ((start / METRIC_SLICE_ROWS) % SLICES_PER_GC === SLICES_PER_GC - 1) Bun.gc(true);
   }
   return out;
 }

@@ -9,12 +9,17 @@
 import { type ColumnFacts, isSequenceSpan } from "./column-roles";
 import { restoreFloat32 } from "./float32-exact";
 
-/** One column's numbers; `missing[i]` is 1 where row i has no value. */
+/**
+ * One column's numbers; `missing[i]` is 1 where row i has no value (one entry per row). Row i's
+ * number is values[offset + i · stride]: a column of a row-major block when stride > 1.
+ */
 export interface NumericCells {
   values: Float64Array | Float32Array;
   missing: Uint8Array;
   /** float32 values of decimals: each reads back as restoreFloat32(value, scale) */
   scale?: number;
+  stride?: number;
+  offset?: number;
 }
 
 export const isNumericCells = (v: unknown): v is NumericCells =>
@@ -22,22 +27,24 @@ export const isNumericCells = (v: unknown): v is NumericCells =>
   v !== null &&
   ((v as NumericCells).values instanceof Float64Array || (v as NumericCells).values instanceof Float32Array);
 
+const stored = (c: NumericCells, i: number) => c.values[(c.offset ?? 0) + i * (c.stride ?? 1)] as number;
+
 /** Row i's number as the reader parsed it (NaN where missing). */
-export const numberAt = (c: NumericCells, i: number): number => restoreFloat32(c.values[i] as number, c.scale);
+export const numberAt = (c: NumericCells, i: number): number => restoreFloat32(stored(c, i), c.scale);
 
 /** The column's cells as features.ts's generic path takes them: numbers, null where missing. */
 export function cellsOfNumeric(c: NumericCells): (number | null)[] {
-  return Array.from({ length: c.values.length }, (_, i) => {
+  return Array.from({ length: c.missing.length }, (_, i) => {
     const x = numberAt(c, i);
     return c.missing[i] || Number.isNaN(x) ? null : x;
   });
 }
 
-const present = (c: NumericCells, i: number) => !c.missing[i] && !Number.isNaN(c.values[i] as number);
+const present = (c: NumericCells, i: number) => !c.missing[i] && !Number.isNaN(stored(c, i));
 
 /** column-roles.ts columnFacts of the same cells; `scratch` (reused across columns) holds a sorted copy. */
 export function numericFacts(c: NumericCells, scratch: { sorted: Float64Array }): ColumnFacts {
-  const rows = c.values.length;
+  const rows = c.missing.length;
   if (scratch.sorted.length < rows) scratch.sorted = new Float64Array(rows);
   const sorted = scratch.sorted;
   let n = 0;
@@ -62,7 +69,7 @@ export function numericMoments(
 ): { mean: number; std: number; missing: number; bad: number } {
   let sum = 0;
   let n = 0;
-  for (let i = 0; i < c.values.length; i++) {
+  for (let i = 0; i < c.missing.length; i++) {
     if (!present(c, i)) continue;
     const x = numberAt(c, i);
     if (!fits(x)) return { mean: 0, std: 1, missing: 0, bad: i };
@@ -71,9 +78,9 @@ export function numericMoments(
   }
   const mean = n ? sum / n : 0;
   let sq = 0;
-  for (let i = 0; i < c.values.length; i++) if (present(c, i)) sq += (numberAt(c, i) - mean) ** 2;
+  for (let i = 0; i < c.missing.length; i++) if (present(c, i)) sq += (numberAt(c, i) - mean) ** 2;
   const std = n ? Math.sqrt(sq / n) : 0;
-  return { mean, std: std > 0 ? std : 1, missing: c.values.length - n, bad: -1 };
+  return { mean, std: std > 0 ? std : 1, missing: c.missing.length - n, bad: -1 };
 }
 
 /**
@@ -91,7 +98,7 @@ export function encodeNumeric(
 ): number {
   const { mean, std } = f;
   const flag = f.flag !== false;
-  for (let r = 0, at = col; r < c.values.length; r++, at += width) {
+  for (let r = 0, at = col; r < c.missing.length; r++, at += width) {
     if (!present(c, r)) {
       out[at] = 0;
       if (flag) out[at + 1] = 1;
@@ -103,4 +110,49 @@ export function encodeNumeric(
     out[at] = z;
   }
   return -1;
+}
+
+/** The first row whose value or standardised value does not fit (as encodeNumeric refuses it), or -1. */
+export function firstUnfit(c: NumericCells, f: { mean: number; std: number }, fits: (x: number) => boolean): number {
+  for (let r = 0; r < c.missing.length; r++) {
+    if (!present(c, r)) continue;
+    const x = numberAt(c, r);
+    if (!fits(x) || !fits((x - f.mean) / f.std)) return r;
+  }
+  return -1;
+}
+
+/**
+ * encodeNumeric for every column at once, writing the matrix over `block`, the row-major block
+ * the columns are strided views of (`stride` values per row, `width` ≤ stride): row r's inputs go
+ * to block[r · width …) once row r's numbers are copied out, so nothing unread is overwritten.
+ * The same values as encodeNumeric (callers check firstUnfit first); the block is spent and the
+ * matrix is its first rows · width values.
+ */
+export function encodeRowsInPlace(
+  cells: NumericCells[],
+  features: { mean: number; std: number; flag?: boolean }[],
+  block: Float32Array,
+  stride: number,
+  width: number,
+): Float32Array {
+  const rows = cells[0]?.missing.length ?? 0;
+  const row = new Float32Array(stride);
+  for (let r = 0; r < rows; r++) {
+    row.set(block.subarray(r * stride, (r + 1) * stride));
+    let at = r * width;
+    for (let k = 0; k < cells.length; k++) {
+      const c = cells[k] as NumericCells;
+      const f = features[k] as { mean: number; std: number; flag?: boolean };
+      const v = row[c.offset ?? 0] as number;
+      const missing = c.missing[r] === 1 || Number.isNaN(v);
+      block[at] = missing ? 0 : (restoreFloat32(v, c.scale) - f.mean) / f.std;
+      if (f.flag === false) at++;
+      else {
+        block[at + 1] = missing ? 1 : 0;
+        at += 2;
+      }
+    }
+  }
+  return block.subarray(0, rows * width);
 }

@@ -1,19 +1,27 @@
 /**
  * The column builder of the training loader: a number column is kept as float32 (half the memory
- * of the reader's float64 columns) for as long as every value restores exactly to the float64
+ * of the reader's float64 columns), in one row-major block with the file's other number columns
+ * (row-block.ts), for as long as every value restores exactly to the float64
  * the reader parsed (src/ml/float32-exact.ts), so the model trained from it is the one the
  * float64 column gives. The first value that would not restore (an ID past 2^24, a 17-digit
  * float) turns that column, and only it, into an ordinary ColumnBuilder column.
  */
 import { Float32Exactness, restoreFloat32 } from "../../ml/float32-exact";
-import { type CellSink, ColumnBuilder, MISSING_TOKENS, parseNumberText, trimmed } from "./cells";
+import { type CellSink, ColumnBuilder, MISSING_TOKENS, parseNumberText } from "./cells";
+import { RowBlock } from "./row-block";
 import type { Column, Table } from "./table";
 
-/** A number column held as float32; `missing` is null when no cell is missing. */
+/**
+ * A number column held as float32 in a row-major block: row r's value is
+ * values[offset + r · stride]; `missing` is null when no cell is missing.
+ */
 export interface Float32Column {
   name: string;
   type: "float32";
   values: Float32Array;
+  stride: number;
+  offset: number;
+  rows: number;
   missing: Uint8Array | null;
   /** read each value back with restoreFloat32(value, scale) */
   scale: number | undefined;
@@ -27,21 +35,29 @@ export interface CompactTable extends Omit<Table, "columns"> {
   columns: CompactColumn[];
 }
 
-/** a column's first capacity; it doubles as cells come */
-const FIRST_CAPACITY = 1024;
-
-/** Accumulates one column as float32 while that loses nothing, else as a ColumnBuilder does. */
+/**
+ * Accumulates one column as float32 in a slot of the read's RowBlock (or a block of its own when
+ * it came after the first row) while that loses nothing, else as a ColumnBuilder does.
+ */
 export class CompactColumnBuilder implements CellSink {
   readonly name: string;
   #n = 0;
-  #values: Float32Array<ArrayBuffer> = new Float32Array(FIRST_CAPACITY);
+  readonly #block: RowBlock;
+  readonly #slot: number;
   #missing: Uint8Array<ArrayBuffer> | null = null;
   readonly #exactness = new Float32Exactness();
   /** once a value needs float64 or a cell is text: the builder every cell then goes to */
   #wide: ColumnBuilder | null = null;
 
-  constructor(name: string) {
+  constructor(name: string, block: RowBlock) {
     this.name = name;
+    let slot = block.join();
+    if (slot < 0) {
+      block = new RowBlock();
+      slot = block.join();
+    }
+    this.#block = block;
+    this.#slot = slot;
   }
 
   get isNumeric(): boolean {
@@ -54,10 +70,12 @@ export class CompactColumnBuilder implements CellSink {
       return;
     }
     const n = this.#n;
-    if (n === this.#values.length) this.#grow();
-    if (!this.#missing) this.#missing = new Uint8Array(this.#values.length);
+    this.#block.ensure(n);
+    const capacity = this.#block.capacity;
+    if (!this.#missing) this.#missing = new Uint8Array(capacity);
+    else if (this.#missing.length < capacity) this.#missing = new Uint8Array(this.#missing.buffer.transfer(capacity));
     this.#missing[n] = 1;
-    this.#values[n] = Number.NaN;
+    this.#block.values[n * this.#block.stride + this.#slot] = Number.NaN;
     this.#n = n + 1;
   }
 
@@ -68,8 +86,9 @@ export class CompactColumnBuilder implements CellSink {
       return;
     }
     const n = this.#n;
-    if (n === this.#values.length) this.#grow();
-    this.#values[n] = x;
+    const block = this.#block;
+    if (n >= block.capacity) block.ensure(n);
+    block.values[n * block.stride + this.#slot] = x;
     this.#n = n + 1;
   }
 
@@ -92,48 +111,37 @@ export class CompactColumnBuilder implements CellSink {
   }
 
   reserve(rows: number): void {
-    if (this.#wide) {
-      this.#wide.reserve(rows);
-      return;
-    }
-    if (rows <= this.#values.length) return;
-    this.#values = new Float32Array(this.#values.buffer.transfer(rows * 4));
-    if (this.#missing) this.#missing = new Uint8Array(this.#missing.buffer.transfer(rows));
+    if (this.#wide) this.#wide.reserve(rows);
+    else this.#block.reserve(rows);
   }
 
   /** The column; the builder is spent. */
   finish(): CompactColumn {
     if (this.#wide) return this.#wide.finish();
     const n = this.#n;
-    const column: Float32Column = {
+    return {
       name: this.name,
       type: "float32",
-      values: trimmed(this.#values, n),
-      missing: this.#missing ? trimmed(this.#missing, n) : null,
+      values: this.#block.values,
+      stride: this.#block.stride,
+      offset: this.#slot,
+      rows: n,
+      missing: this.#missing ? this.#missing.subarray(0, n) : null,
       scale: this.#exactness.scale,
     };
-    this.#values = new Float32Array(0);
-    this.#missing = null;
-    return column;
-  }
-
-  #grow(): void {
-    const size = this.#values.length * 2;
-    this.#values = new Float32Array(this.#values.buffer.transfer(size * 4));
-    if (this.#missing) this.#missing = new Uint8Array(this.#missing.buffer.transfer(size));
   }
 
   /** The cells so far, restored to float64, into a ColumnBuilder that takes every cell from now on. */
   #widen(): void {
     const wide = new ColumnBuilder(this.name);
     const n = this.#n;
-    wide.reserve(Math.max(n, this.#values.length));
+    const { values, stride, capacity } = this.#block;
+    wide.reserve(Math.max(n, capacity));
     const scale = this.#exactness.scale;
     for (let i = 0; i < n; i++) {
       if (this.#missing?.[i]) wide.addMissing();
-      else wide.addNumber(restoreFloat32(this.#values[i] as number, scale));
+      else wide.addNumber(restoreFloat32(values[i * stride + this.#slot] as number, scale));
     }
-    this.#values = new Float32Array(0);
     this.#missing = null;
     this.#wide = wide;
   }
