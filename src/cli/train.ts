@@ -12,14 +12,12 @@ import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } fr
 import { type Config, ConfigError, loadConfig } from "../config";
 import type { CompactColumn, Float32Column, NumberColumn } from "../datasets/reader";
 import { ServiceError } from "../errors";
-import { registerOfflineModel } from "../jobs/register-offline";
 import { encodeColumns, encodeInPlace, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
 import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, type Task } from "../ml/model";
 import { cellsOfNumeric, isNumericCells, type NumericCells } from "../ml/numeric-cells";
 import { planFit } from "../ml/plan";
-import { configFromEnvironment, openStore } from "../service";
 import { cellsAt, DataFileError, readTrainingFile } from "./data-file";
 import { EXIT, type Io, parseArgs } from "./io";
 
@@ -320,8 +318,9 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   if (labelled.length === 0) throw new DataError(`${path}: no data rows with a ${target}`);
   const featureNames = names(table).filter((n) => n !== target);
   if (featureNames.length === 0) throw new DataError(`${path}: no feature columns besides ${target}`);
-  const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
   const unlabelled = table.rows - labelled.length;
+  // every row labelled (the usual case): the target's cells are the labels, with no second array
+  const labels = (unlabelled === 0 ? targetCells : Array.from(labelled, (i) => targetCells[i])) as (number | string)[];
   const columns = new Map(table.columns.map((c) => [c.name, c]));
   table.columns = [];
   // the reader's buffers are spent: free them before the matrix is allocated beside the columns
@@ -425,6 +424,9 @@ async function register(
     trainingTimeS: number;
   },
 ): Promise<string> {
+  // loaded here, not at the top: the registry's modules add ~2 MB to every plain train's peak RSS
+  const { configFromEnvironment, openStore } = await import("../service");
+  const { registerOfflineModel } = await import("../jobs/register-offline");
   const config = configFromEnvironment(io.env, io.cwd);
   const store = await openStore(config);
   try {

@@ -139,7 +139,8 @@ export function encodeRowsInPlace(
   const rows = cells[0]?.missing.length ?? 0;
   const row = new Float32Array(stride);
   for (let r = 0; r < rows; r++) {
-    row.set(block.subarray(r * stride, (r + 1) * stride));
+    // copied by hand: a subarray() per row is a view object per row, garbage the size of the block
+    for (let j = 0, from = r * stride; j < stride; j++) row[j] = block[from + j] as number;
     let at = r * width;
     for (let k = 0; k < cells.length; k++) {
       const c = cells[k] as NumericCells;
