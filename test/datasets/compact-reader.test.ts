@@ -5,6 +5,7 @@
  * constant column.
  */
 import { describe, expect, test } from "bun:test";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import {
   type CompactColumn,
   type CompactTable,
@@ -37,6 +38,24 @@ function fixture(extra: "none" | "long-floats"): Uint8Array {
   return new TextEncoder().encode(`${lines.join("\n")}\n`);
 }
 
+/** the same cells as NDJSON (numbers as numbers, missing as null) or Parquet (DOUBLE columns, the label a STRING) */
+function asFormat(csv: Uint8Array, format: "ndjson" | "parquet"): Uint8Array {
+  const [head, ...lines] = new TextDecoder().decode(csv).trim().split("\n");
+  const names = (head as string).split(",");
+  const cell = (t: string, j: number) => (t === "" || t === "NA" ? null : j === names.length - 1 ? t : Number(t));
+  const rows = lines.map((l) => l.split(",").map(cell));
+  if (format === "ndjson") {
+    const text = rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, j) => [n, r[j]])))).join("\n");
+    return new TextEncoder().encode(text);
+  }
+  const columnData = names.map((name, j) => ({
+    name,
+    data: rows.map((r) => r[j] as number | string | null),
+    type: (j === names.length - 1 ? "STRING" : "DOUBLE") as "STRING" | "DOUBLE",
+  }));
+  return new Uint8Array(parquetWriteBuffer({ columnData }));
+}
+
 const FEATURES = (extra: "none" | "long-floats") =>
   ["x", "price", "gappy", "id", "constant", "count", ...(extra === "none" ? [] : ["long"])] as string[];
 
@@ -53,8 +72,8 @@ function cellsOf(column: CompactColumn | undefined): NumericCells | (number | st
 
 const columnOf = (t: Table | CompactTable) => (name: string) => cellsOf(t.columns.find((c) => c.name === name));
 
-async function bothWays(extra: "none" | "long-floats") {
-  const bytes = fixture(extra);
+async function bothWays(extra: "none" | "long-floats", format: "csv" | "ndjson" | "parquet" = "csv") {
+  const bytes = format === "csv" ? fixture(extra) : asFormat(fixture(extra), format);
   const wide = await readTable(chunksOfBytes(bytes, 4096), OPTS);
   const compact = await readCompactTable(chunksOfBytes(bytes, 4096), OPTS);
   const spec64 = inferSpecOf(ROWS, columnOf(wide), FEATURES(extra));
@@ -101,6 +120,18 @@ describe("the training loader's float32 columns", () => {
     expect(r.inPlace).toBe(true);
     expect(r.x32).toEqual(r.x64);
     expect(await fitAndPredict(r.spec32, r.x32)).toEqual(await fitAndPredict(r.spec64, r.x64));
+  });
+
+  test("read from NDJSON and Parquet, give the same spec and matrix in place as well", async () => {
+    const csv = await bothWays("none");
+    for (const format of ["ndjson", "parquet"] as const) {
+      const r = await bothWays("none", format);
+      expect(r.compact.format).toBe(format);
+      expect(r.spec32).toEqual(r.spec64);
+      expect(r.spec32).toEqual(csv.spec64);
+      expect(r.inPlace).toBe(true);
+      expect(r.x32).toEqual(csv.x64);
+    }
   });
 
   test("keep float64 for a column float32 cannot restore, and encode beside it the same way", async () => {
