@@ -40,15 +40,26 @@ export function cellsOfNumeric(c: NumericCells): (number | null)[] {
   });
 }
 
-const present = (c: NumericCells, i: number) => !c.missing[i] && !Number.isNaN(stored(c, i));
+/**
+ * A column's layout read once, for loops over every cell of a training file (no property reads
+ * per cell): row i's stored value is values[offset + i · stride], read back by restoreFloat32.
+ */
+function layoutOf(c: NumericCells) {
+  return { values: c.values, missing: c.missing, scale: c.scale, offset: c.offset ?? 0, stride: c.stride ?? 1 };
+}
 
 /** column-roles.ts columnFacts of the same cells; `scratch` (reused across columns) holds a sorted copy. */
 export function numericFacts(c: NumericCells, scratch: { sorted: Float64Array }): ColumnFacts {
-  const rows = c.missing.length;
+  const { values, missing, scale, offset, stride } = layoutOf(c);
+  const rows = missing.length;
   if (scratch.sorted.length < rows) scratch.sorted = new Float64Array(rows);
   const sorted = scratch.sorted;
   let n = 0;
-  for (let i = 0; i < rows; i++) if (present(c, i)) sorted[n++] = numberAt(c, i);
+  for (let i = 0, j = offset; i < rows; i++, j += stride) {
+    const v = values[j] as number;
+    if (missing[i] || v !== v) continue;
+    sorted[n++] = scale === undefined ? v : Math.round(v * scale) / scale;
+  }
   const xs = sorted.subarray(0, n).sort();
   let distinct = 0;
   let integers = true;
@@ -67,20 +78,27 @@ export function numericMoments(
   c: NumericCells,
   fits: (x: number) => boolean,
 ): { mean: number; std: number; missing: number; bad: number } {
+  const { values, missing, scale, offset, stride } = layoutOf(c);
+  const rows = missing.length;
   let sum = 0;
   let n = 0;
-  for (let i = 0; i < c.missing.length; i++) {
-    if (!present(c, i)) continue;
-    const x = numberAt(c, i);
+  for (let i = 0, j = offset; i < rows; i++, j += stride) {
+    const v = values[j] as number;
+    if (missing[i] || v !== v) continue;
+    const x = scale === undefined ? v : Math.round(v * scale) / scale;
     if (!fits(x)) return { mean: 0, std: 1, missing: 0, bad: i };
     sum += x;
     n++;
   }
   const mean = n ? sum / n : 0;
   let sq = 0;
-  for (let i = 0; i < c.missing.length; i++) if (present(c, i)) sq += (numberAt(c, i) - mean) ** 2;
+  for (let i = 0, j = offset; i < rows; i++, j += stride) {
+    const v = values[j] as number;
+    if (missing[i] || v !== v) continue;
+    sq += ((scale === undefined ? v : Math.round(v * scale) / scale) - mean) ** 2;
+  }
   const std = n ? Math.sqrt(sq / n) : 0;
-  return { mean, std: std > 0 ? std : 1, missing: c.missing.length - n, bad: -1 };
+  return { mean, std: std > 0 ? std : 1, missing: rows - n, bad: -1 };
 }
 
 /**
@@ -98,13 +116,15 @@ export function encodeNumeric(
 ): number {
   const { mean, std } = f;
   const flag = f.flag !== false;
-  for (let r = 0, at = col; r < c.missing.length; r++, at += width) {
-    if (!present(c, r)) {
+  const { values, missing, scale, offset, stride } = layoutOf(c);
+  for (let r = 0, j = offset, at = col; r < missing.length; r++, j += stride, at += width) {
+    const v = values[j] as number;
+    if (missing[r] || v !== v) {
       out[at] = 0;
       if (flag) out[at + 1] = 1;
       continue;
     }
-    const x = numberAt(c, r);
+    const x = scale === undefined ? v : Math.round(v * scale) / scale;
     const z = (x - mean) / std;
     if (!fits(x) || !fits(z)) return r;
     out[at] = z;
@@ -114,9 +134,11 @@ export function encodeNumeric(
 
 /** The first row whose value or standardised value does not fit (as encodeNumeric refuses it), or -1. */
 export function firstUnfit(c: NumericCells, f: { mean: number; std: number }, fits: (x: number) => boolean): number {
-  for (let r = 0; r < c.missing.length; r++) {
-    if (!present(c, r)) continue;
-    const x = numberAt(c, r);
+  const { values, missing, scale, offset, stride } = layoutOf(c);
+  for (let r = 0, j = offset; r < missing.length; r++, j += stride) {
+    const v = values[j] as number;
+    if (missing[r] || v !== v) continue;
+    const x = scale === undefined ? v : Math.round(v * scale) / scale;
     if (!fits(x) || !fits((x - f.mean) / f.std)) return r;
   }
   return -1;
