@@ -6,23 +6,43 @@
 import { open, stat, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Config } from "../config";
-import { readTable, type Table } from "../datasets/reader";
+import {
+  type CompactColumn,
+  type CompactTable,
+  type ReadOptions,
+  readCompactTable,
+  readTable,
+  type Table,
+} from "../datasets/reader";
 import { readOptions } from "../datasets/store";
 import { ServiceError } from "../errors";
+import { restoreFloat32 } from "../ml/float32-exact";
 
 export class DataFileError extends Error {
   override name = "DataFileError";
 }
 
-export async function readDataFile(
+type ReaderLimits = Pick<Config, "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">;
+
+export function readDataFile(cwd: string, path: string, config: ReaderLimits): Promise<Table> {
+  return readFileWith(cwd, path, config, readTable);
+}
+
+/** readDataFile for training: number columns as float32 wherever that loses nothing (readCompactTable). */
+export function readTrainingFile(cwd: string, path: string, config: ReaderLimits): Promise<CompactTable> {
+  return readFileWith(cwd, path, config, readCompactTable);
+}
+
+async function readFileWith<T>(
   cwd: string,
   path: string,
-  config: Pick<Config, "ML_MAX_CSV_COLUMNS" | "ML_MAX_DECOMPRESSED_BYTES">,
-): Promise<Table> {
+  config: ReaderLimits,
+  read: (chunks: AsyncIterable<Uint8Array>, opts: ReadOptions) => Promise<T>,
+): Promise<T> {
   try {
     const file = resolve(cwd, path);
     const { size } = await stat(file);
-    return await readTable(fileChunks(file), { ...readOptions(config), expectedBytes: size });
+    return await read(fileChunks(file), { ...readOptions(config), expectedBytes: size });
   } catch (e) {
     if (e instanceof ServiceError) throw new DataFileError(`${path}: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;
@@ -50,11 +70,20 @@ export async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
 }
 
 /** One column's cells (number, string or null) at `rows`, or undefined when the table lacks it. */
-export function cellsAt(table: Table, name: string, rows: ArrayLike<number>): (number | string | null)[] | undefined {
+export function cellsAt(
+  table: { columns: CompactColumn[] },
+  name: string,
+  rows: ArrayLike<number>,
+): (number | string | null)[] | undefined {
   const col = table.columns.find((c) => c.name === name);
   if (!col) return undefined;
   const out = new Array<number | string | null>(rows.length);
-  if (col.type === "number") {
+  if (col.type === "float32") {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as number;
+      out[i] = col.missing?.[r] ? null : restoreFloat32(col.values[col.offset + r * col.stride] as number, col.scale);
+    }
+  } else if (col.type === "number") {
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as number;
       out[i] = col.missing[r] ? null : (col.values[r] as number);

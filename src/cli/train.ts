@@ -10,17 +10,15 @@
 import type { Backend } from "../compute/backend";
 import { type ComputeSetting, computeOptions, type PickOptions, pickBackend } from "../compute/pick";
 import { type Config, ConfigError, loadConfig } from "../config";
-import type { NumberColumn, Table } from "../datasets/reader";
+import type { CompactColumn, Float32Column, NumberColumn } from "../datasets/reader";
 import { ServiceError } from "../errors";
-import { registerOfflineModel } from "../jobs/register-offline";
-import { encodeColumns, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
+import { encodeColumns, encodeInPlace, FeatureError, type FeatureSpec, inferSpecOf, isMissing } from "../ml/features";
 import { accuracy, r2Score } from "../ml/metrics";
 import { type MlpOptions, type Progress, predict, predictLabels, TrainingError, trainMlp } from "../ml/mlp";
 import { type Label, MIN_EARLY_STOPPING_ROWS, type MlpModel, resolveOptions, type Task } from "../ml/model";
 import { cellsOfNumeric, isNumericCells, type NumericCells } from "../ml/numeric-cells";
 import { planFit } from "../ml/plan";
-import { configFromEnvironment, openStore } from "../service";
-import { cellsAt, DataFileError, readDataFile } from "./data-file";
+import { cellsAt, DataFileError, readTrainingFile } from "./data-file";
 import { EXIT, type Io, parseArgs } from "./io";
 
 export type BackendChoice = ComputeSetting;
@@ -305,12 +303,14 @@ function readOptions(v: Record<string, string>, flags: Set<string>): Options {
 /**
  * One data file as the network's inputs: the rows that have a target, encoded by `spec` (the
  * training file's, for --test) or by a spec inferred from them, and their raw labels. Numeric
- * columns go from the reader's typed arrays into the matrix one at a time, each dropped once
- * encoded, so the file's columns and the matrix are not all held at once; `keepRows` keeps
- * them for --register's drift baseline (rowsOf).
+ * columns are read as float32, row-major in one block, wherever every value restores to its
+ * float64 (readTrainingFile); when every feature is such a column the matrix is written over that
+ * block (encodeInPlace), else the columns go into a new matrix one at a time, each dropped once
+ * encoded. Either way the file's numbers and the matrix are not all held at once; `keepRows`
+ * keeps the columns for --register's drift baseline (rowsOf).
  */
 async function loadData(io: Io, config: Config, path: string, target: string, given?: FeatureSpec, keepRows = false) {
-  const table = await readDataFile(io.cwd, path, config);
+  const table = await readTrainingFile(io.cwd, path, config);
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
   const targetCells = cellsAt(table, target, all);
   if (!targetCells) throw new DataError(`${path}: no column named "${target}" (columns: ${names(table).join(", ")})`);
@@ -318,16 +318,22 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   if (labelled.length === 0) throw new DataError(`${path}: no data rows with a ${target}`);
   const featureNames = names(table).filter((n) => n !== target);
   if (featureNames.length === 0) throw new DataError(`${path}: no feature columns besides ${target}`);
-  const labels = Array.from(labelled, (i) => targetCells[i] as number | string);
   const unlabelled = table.rows - labelled.length;
+  // every row labelled (the usual case): the target's cells are the labels, with no second array
+  const labels = (unlabelled === 0 ? targetCells : Array.from(labelled, (i) => targetCells[i])) as (number | string)[];
   const columns = new Map(table.columns.map((c) => [c.name, c]));
   table.columns = [];
   // the reader's buffers are spent: free them before the matrix is allocated beside the columns
   Bun.gc(true);
   const cache = new Map<string, (number | string | null)[] | undefined>();
+  let zeros: Uint8Array | undefined;
+  const complete = () => {
+    zeros ??= new Uint8Array(labelled.length);
+    return zeros;
+  };
   const valuesOf = (name: string): (number | string | null)[] | NumericCells | undefined => {
     const c = columns.get(name);
-    if (c?.type === "number") return numericCells(c, labelled, unlabelled === 0);
+    if (c?.type === "number" || c?.type === "float32") return numericCells(c, labelled, unlabelled === 0, complete);
     if (!cache.has(name)) cache.set(name, c && cellsAt({ ...table, columns: [c] }, name, labelled));
     return cache.get(name);
   };
@@ -335,9 +341,13 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
     const spec = given ?? inferSpecOf(labelled.length, (n) => valuesOf(n) ?? [], featureNames);
     if (spec.features.length === 0)
       throw new DataError(`${path}: every feature column was left out (IDs or constants)`);
-    const x = encodeColumns(spec, labelled.length, valuesOf, (name) => {
-      if (!keepRows) columns.delete(name);
-    });
+    // the matrix over the file's own row block where it can (not when --register needs the cells after)
+    const inPlace = keepRows ? null : encodeInPlace(spec, labelled.length, valuesOf);
+    const x =
+      inPlace ??
+      encodeColumns(spec, labelled.length, valuesOf, (name) => {
+        if (!keepRows) columns.delete(name);
+      });
     cache.clear();
     if (!keepRows) columns.clear();
     const rowsOf = () => {
@@ -356,17 +366,32 @@ async function loadData(io: Io, config: Config, path: string, target: string, gi
   }
 }
 
-/** A number column's cells at the labelled rows, as they are when every row is. */
-function numericCells(c: NumberColumn, labelled: Uint32Array, whole: boolean): NumericCells {
-  if (whole) return { values: c.values, missing: c.missing };
-  return {
-    values: Float64Array.from(labelled, (i) => c.values[i] as number),
-    missing: Uint8Array.from(labelled, (i) => c.missing[i] as number),
-  };
+/**
+ * A number column's cells at the labelled rows, as they are when every row is (a float32 column
+ * then stays a view of the reader's row block); a column with no missing cell shares the
+ * all-zero mask `complete` gives.
+ */
+function numericCells(
+  c: NumberColumn | Float32Column,
+  labelled: Uint32Array,
+  whole: boolean,
+  complete: () => Uint8Array,
+): NumericCells {
+  const mask = c.missing;
+  const missing = !mask ? complete() : whole ? mask : Uint8Array.from(labelled, (i) => mask[i] as number);
+  if (c.type === "number") {
+    return { values: whole ? c.values : Float64Array.from(labelled, (i) => c.values[i] as number), missing };
+  }
+  const scale = c.scale === undefined ? {} : { scale: c.scale };
+  if (whole) return { values: c.values, stride: c.stride, offset: c.offset, missing, ...scale };
+  const { values, stride, offset } = c;
+  return { values: Float32Array.from(labelled, (i) => values[offset + i * stride] as number), missing, ...scale };
 }
 
-/** rows per predict() call for the metric: its activations for a slice, not for 16k rows and a tail */
-const METRIC_SLICE_ROWS = 4096;
+/** rows per predict() call for the metric: its activations (~1.7 MB at 256,128) for a slice, not for 16k rows */
+const METRIC_SLICE_ROWS = 1024;
+/** slices between collections: each call's garbage (weights uploaded, outputs read) would otherwise pile up to ~7 MB */
+const SLICES_PER_GC = 32;
 
 /** predict() over all rows of `x`, a slice at a time, so its working memory stays small. */
 async function predictInSlices(backend: Backend, model: MlpModel, x: Float32Array): Promise<Float32Array> {
@@ -376,11 +401,12 @@ async function predictInSlices(backend: Backend, model: MlpModel, x: Float32Arra
     const end = Math.min(rows, start + METRIC_SLICE_ROWS);
     const part = await predict(backend, model, x.subarray(start * model.nFeatures, end * model.nFeatures));
     out.set(part, start * model.nOutputs);
+    if ((start / METRIC_SLICE_ROWS) % SLICES_PER_GC === SLICES_PER_GC - 1) Bun.gc(true);
   }
   return out;
 }
 
-const names = (t: Table) => t.columns.map((c) => c.name);
+const names = (t: { columns: CompactColumn[] }) => t.columns.map((c) => c.name);
 
 /** --register: the fitted model into the registry of the configured store, as the train job would. */
 async function register(
@@ -398,6 +424,9 @@ async function register(
     trainingTimeS: number;
   },
 ): Promise<string> {
+  // loaded here, not at the top: the registry's modules add ~2 MB to every plain train's peak RSS
+  const { configFromEnvironment, openStore } = await import("../service");
+  const { registerOfflineModel } = await import("../jobs/register-offline");
   const config = configFromEnvironment(io.env, io.cwd);
   const store = await openStore(config);
   try {

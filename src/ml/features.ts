@@ -14,8 +14,11 @@ import { cyclicParts, dateWidth, fractionalYear, parseDate } from "./dates";
 import {
   cellsOfNumeric,
   encodeNumeric,
+  encodeRowsInPlace,
+  firstUnfit,
   isNumericCells,
   type NumericCells,
+  numberAt,
   numericFacts,
   numericMoments,
 } from "./numeric-cells";
@@ -223,7 +226,7 @@ function numericFeatureOf(name: string, cells: NumericCells, count: number): Num
   const m = numericMoments(cells, fitsFloat32);
   if (m.bad >= 0) {
     throw new FeatureError(
-      `row ${m.bad}: ${name} must be a finite float32 number, got ${JSON.stringify(cells.values[m.bad])}`,
+      `row ${m.bad}: ${name} must be a finite float32 number, got ${JSON.stringify(numberAt(cells, m.bad))}`,
       [{ path: `${m.bad}.${name}`, message: "expected a finite number" }],
     );
   }
@@ -361,12 +364,7 @@ export function encodeColumns(
     const c = columns[k];
     if (f.kind === "numeric" && isNumericCells(c)) {
       const bad = encodeNumeric(c, f, out, spec.width, col, fitsFloat32);
-      if (bad >= 0) {
-        const v = JSON.stringify(c.values[bad]);
-        const path = `${bad}.${f.name}`;
-        const message = `expected a finite number within the float32 range, got ${v}`;
-        throw new FeatureError(`${path}: ${message}`, [{ path, message }]);
-      }
+      if (bad >= 0) throw unfit(c, f.name, bad);
       skip[k] = true;
       columns[k] = undefined;
       done(f.name);
@@ -381,6 +379,45 @@ export function encodeColumns(
     out,
     skip,
   );
+}
+
+function unfit(c: NumericCells, name: string, row: number): FeatureError {
+  const path = `${row}.${name}`;
+  const message = `expected a finite number within the float32 range, got ${JSON.stringify(numberAt(c, row))}`;
+  return new FeatureError(`${path}: ${message}`, [{ path, message }]);
+}
+
+/**
+ * encodeColumns written over the reader's row-major block itself (the training loader's float32
+ * columns, strided views of one array): the file's numbers and the matrix are then never held at
+ * once. The same matrix and refusals as encodeColumns, and the block is spent. Null, touching
+ * nothing, unless every feature is numeric, every column a view of the same block with one row
+ * per data row, and the matrix's rows no wider than the block's: encodeColumns then.
+ */
+export function encodeInPlace(
+  spec: FeatureSpec,
+  count: number,
+  valuesOf: (name: string) => ArrayLike<unknown> | NumericCells | undefined,
+): Float32Array | null {
+  const numeric: NumericFeature[] = [];
+  for (const f of spec.features) if (f.kind === "numeric") numeric.push(f);
+  if (numeric.length === 0 || numeric.length < spec.features.length) return null;
+  const cells: NumericCells[] = [];
+  for (const f of numeric) {
+    const c = valuesOf(f.name);
+    if (!isNumericCells(c) || !(c.values instanceof Float32Array) || c.missing.length !== count) return null;
+    cells.push(c);
+  }
+  const block = (cells[0] as NumericCells).values as Float32Array;
+  const stride = (cells[0] as NumericCells).stride ?? 1;
+  if (spec.width > stride || cells.some((c) => c.values !== block || (c.stride ?? 1) !== stride)) return null;
+  if (block.length < count * stride) return null;
+  numeric.forEach((f, k) => {
+    const c = cells[k] as NumericCells;
+    const bad = firstUnfit(c, f, fitsFloat32);
+    if (bad >= 0) throw unfit(c, f.name, bad);
+  });
+  return encodeRowsInPlace(cells, numeric, block, stride, spec.width);
 }
 
 /** Row by row into `out` (a fresh matrix by default), leaving out the features `skip` marks. */

@@ -5,11 +5,14 @@
  */
 import { csvRefusal } from "../csv-check";
 import { type CellSink, ColumnBuilder } from "./cells";
+import { CompactColumnBuilder, type CompactTable } from "./compact";
 import { CsvColumns } from "./csv";
 import { NdjsonColumns } from "./ndjson";
 import { readParquet } from "./parquet";
+import { RowBlock } from "./row-block";
 import type { Scan, Table, TableFormat } from "./table";
 
+export type { CompactColumn, CompactTable, Float32Column } from "./compact";
 export * from "./table";
 
 export interface ReadOptions {
@@ -77,6 +80,17 @@ async function* gunzip(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncG
  */
 export async function readTable(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<Table> {
   const { sinks, ...scan } = await scanTable(source, opts, (name) => new ColumnBuilder(name));
+  return { ...scan, columns: sinks.map((b) => b.finish()) };
+}
+
+/**
+ * readTable for the training loader: number columns as float32 wherever every value restores
+ * exactly (compact.ts), row-major in one block that can become the network's matrix in place, so
+ * a file's columns take about half the memory and train the same model.
+ */
+export async function readCompactTable(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<CompactTable> {
+  const block = new RowBlock();
+  const { sinks, ...scan } = await scanTable(source, opts, (name) => new CompactColumnBuilder(name, block));
   return { ...scan, columns: sinks.map((b) => b.finish()) };
 }
 

@@ -57,13 +57,14 @@ export async function readParquet<S extends CellSink>(
     throw csvRefusal(`the Parquet file cannot be read: ${(e as Error).message}`, {});
   }
   const rows = Number(metadata.num_rows);
-  const columns = names.map((name, j) => {
-    const b = make(name);
-    const parts = (chunks.get(name) as Chunk[]).sort((a, c) => a.rowStart - c.rowStart);
+  // every sink made and sized before the first cell: sinks that share storage (compact.ts) then share it
+  const columns = names.map((name) => make(name));
+  for (const b of columns) b.reserve?.(rows);
+  columns.forEach((b, j) => {
+    const parts = (chunks.get(names[j] as string) as Chunk[]).sort((a, c) => a.rowStart - c.rowStart);
     for (const part of parts) {
       for (let i = 0; i < part.data.length; i++) addValue(b, part.data[i], part.rowStart + i + 1, j);
     }
-    return b;
   });
   return { format: "parquet", delimiter: null, gzip: false, rows, sinks: columns };
 }
