@@ -57,7 +57,7 @@ export function numericFacts(c: NumericCells, scratch: { sorted: Float64Array })
   let n = 0;
   for (let i = 0, j = offset; i < rows; i++, j += stride) {
     const v = values[j] as number;
-    if (missing[i] || v !== v) continue;
+    if (missing[i] || Number.isNaN(v)) continue;
     sorted[n++] = scale === undefined ? v : Math.round(v * scale) / scale;
   }
   const xs = sorted.subarray(0, n).sort();
@@ -84,7 +84,7 @@ export function numericMoments(
   let n = 0;
   for (let i = 0, j = offset; i < rows; i++, j += stride) {
     const v = values[j] as number;
-    if (missing[i] || v !== v) continue;
+    if (missing[i] || Number.isNaN(v)) continue;
     const x = scale === undefined ? v : Math.round(v * scale) / scale;
     if (!fits(x)) return { mean: 0, std: 1, missing: 0, bad: i };
     sum += x;
@@ -94,7 +94,7 @@ export function numericMoments(
   let sq = 0;
   for (let i = 0, j = offset; i < rows; i++, j += stride) {
     const v = values[j] as number;
-    if (missing[i] || v !== v) continue;
+    if (missing[i] || Number.isNaN(v)) continue;
     sq += ((scale === undefined ? v : Math.round(v * scale) / scale) - mean) ** 2;
   }
   const std = n ? Math.sqrt(sq / n) : 0;
@@ -119,7 +119,7 @@ export function encodeNumeric(
   const { values, missing, scale, offset, stride } = layoutOf(c);
   for (let r = 0, j = offset, at = col; r < missing.length; r++, j += stride, at += width) {
     const v = values[j] as number;
-    if (missing[r] || v !== v) {
+    if (missing[r] || Number.isNaN(v)) {
       out[at] = 0;
       if (flag) out[at + 1] = 1;
       continue;
@@ -137,7 +137,7 @@ export function firstUnfit(c: NumericCells, f: { mean: number; std: number }, fi
   const { values, missing, scale, offset, stride } = layoutOf(c);
   for (let r = 0, j = offset; r < missing.length; r++, j += stride) {
     const v = values[j] as number;
-    if (missing[r] || v !== v) continue;
+    if (missing[r] || Number.isNaN(v)) continue;
     const x = scale === undefined ? v : Math.round(v * scale) / scale;
     if (!fits(x) || !fits((x - f.mean) / f.std)) return r;
   }
