@@ -17,7 +17,12 @@ export interface PgCluster {
   /** postgres://… of the cluster's `postgres` database (trust auth on loopback) */
   url: string;
   port: number;
+  /** Stops the server (fast shutdown: clients are disconnected) and deletes the cluster. */
   stop(): Promise<void>;
+  /** Stops the server but keeps the cluster: a database outage, for fault tests. */
+  stopServer(): Promise<void>;
+  /** Starts the stopped server again on the same port and data; resolves once it accepts connections. */
+  startServer(): Promise<void>;
 }
 
 /** The folder with initdb/postgres, or null when PostgreSQL is not installed. */
@@ -66,47 +71,47 @@ export async function startPgCluster(): Promise<PgCluster> {
   const data = join(dir, "data");
   await run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
   const port = await freePort();
-  const server = Bun.spawn(
-    command(join(bin, "postgres"), [
-      "-D",
-      data,
-      "-k",
-      dir,
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-      "-c",
-      "max_connections=200",
-    ]),
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  const stop = async () => {
+  const settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"];
+  const args = ["-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port), ...settings.flatMap((s) => ["-c", s])];
+  let server: ReturnType<typeof Bun.spawn<"ignore", "ignore", "pipe">> | null = null;
+
+  const stopServer = async () => {
+    const running = server;
+    if (!running) return;
+    server = null;
     // pg_ctl as the cluster's owner: runuser does not pass SIGINT on to the server
-    if (server.exitCode === null)
+    if (running.exitCode === null)
       await run(join(bin, "pg_ctl"), ["stop", "-D", data, "-m", "fast", "-w"]).catch(() => {});
-    if (server.exitCode === null) server.kill("SIGKILL");
-    await server.exited;
+    if (running.exitCode === null) running.kill("SIGKILL");
+    await running.exited;
+  };
+  const stop = async () => {
+    await stopServer();
     rmSync(dir, { recursive: true, force: true });
   };
-  const ready = join(bin, "pg_isready");
-  for (let i = 0; ; i++) {
-    const p = Bun.spawn([ready, "-h", "127.0.0.1", "-p", String(port), "-U", "postgres"], { stdout: "ignore" });
-    if ((await p.exited) === 0) break;
-    if (server.exitCode !== null || i > 300) {
-      const err = await new Response(server.stderr).text();
-      await stop();
-      throw new Error(`postgres did not start: ${err.trim().split("\n").slice(-3).join(" ")}`);
+  const startServer = async () => {
+    if (server) return;
+    const started = Bun.spawn(command(join(bin, "postgres"), args), { stdout: "ignore", stderr: "pipe" });
+    server = started;
+    const ready = join(bin, "pg_isready");
+    for (let i = 0; ; i++) {
+      const p = Bun.spawn([ready, "-h", "127.0.0.1", "-p", String(port), "-U", "postgres"], { stdout: "ignore" });
+      if ((await p.exited) === 0) return;
+      if (started.exitCode !== null || i > 300) {
+        const err = await new Response(started.stderr).text();
+        await stopServer();
+        throw new Error(`postgres did not start: ${err.trim().split("\n").slice(-3).join(" ")}`);
+      }
+      await Bun.sleep(100);
     }
-    await Bun.sleep(100);
+  };
+  try {
+    await startServer();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop };
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop, stopServer, startServer };
 }
 
 if (import.meta.main) {

@@ -21,6 +21,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import { guarded } from "../unavailable";
 import { numberColumns } from "./values";
 
 class BunSqlConnection implements DatabaseConnection {
@@ -33,7 +34,7 @@ class BunSqlConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const target = this.#reserved ?? this.#pool;
-    const result = await target.unsafe(query.sql, query.parameters as unknown[]);
+    const result = await guarded(() => target.unsafe(query.sql, query.parameters as unknown[]));
     const rows = numberColumns(result) as R[];
     const command = result.command;
     if (command === "INSERT" || command === "UPDATE" || command === "DELETE" || command === "MERGE") {
@@ -48,21 +49,38 @@ class BunSqlConnection implements DatabaseConnection {
   }
 
   async begin(settings: TransactionSettings): Promise<void> {
-    this.#reserved = await this.#pool.reserve();
+    const reserving = this.#pool.reserve();
+    try {
+      this.#reserved = await guarded(() => reserving);
+    } catch (e) {
+      // a connection that comes after the wait gave up goes back to the pool
+      reserving.then(
+        (r) => r.release(),
+        () => {},
+      );
+      throw e;
+    }
+    const reserved = this.#reserved;
     const mode = [
       settings.isolationLevel ? `ISOLATION LEVEL ${settings.isolationLevel}` : "",
       settings.accessMode ?? "",
     ]
       .filter(Boolean)
       .join(" ");
-    await this.#reserved.unsafe(mode ? `BEGIN ${mode}` : "BEGIN");
+    try {
+      await guarded(() => reserved.unsafe(mode ? `BEGIN ${mode}` : "BEGIN"));
+    } catch (e) {
+      this.#reserved = null;
+      reserved.release();
+      throw e;
+    }
   }
 
   async end(command: "COMMIT" | "ROLLBACK"): Promise<void> {
     const reserved = this.#reserved;
     if (!reserved) return;
     try {
-      await reserved.unsafe(command);
+      await guarded(() => reserved.unsafe(command));
     } finally {
       this.#reserved = null;
       reserved.release();

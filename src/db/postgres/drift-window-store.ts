@@ -4,6 +4,7 @@
  */
 import type { SQL } from "bun";
 import type { DriftWindowStore, WindowBatch } from "../stores";
+import { guarded } from "../unavailable";
 import { numberValues } from "./values";
 
 export class PostgresDriftWindowStore implements DriftWindowStore {
@@ -14,7 +15,7 @@ export class PostgresDriftWindowStore implements DriftWindowStore {
   }
 
   async #values(sql: string, params: unknown[]): Promise<unknown[][]> {
-    return numberValues(await this.#pool.unsafe(sql, params).values());
+    return numberValues(await guarded(() => this.#pool.unsafe(sql, params).values()));
   }
 
   async firstBatchedId(): Promise<number | null> {

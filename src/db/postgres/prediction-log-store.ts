@@ -5,6 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
+import { guarded } from "../unavailable";
 
 const PREDICTION_COLUMNS = [
   "id",
@@ -61,26 +62,34 @@ export class PostgresPredictionLogStore implements PredictionLogStore {
   }
 
   async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
-    await this.#pool.begin(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-        const [text, params] = multiRowInsert("predictions", PREDICTION_COLUMNS, rows.slice(i, i + ROWS_PER_STATEMENT));
-        await tx.unsafe(text, params);
-      }
-      for (let i = 0; i < batches.length; i += ROWS_PER_STATEMENT) {
-        const [text, params] = multiRowInsert("prediction_batches", BATCH_COLUMNS, batches.slice(i, i + 5_000));
-        await tx.unsafe(text, params);
-      }
-    });
+    await guarded(() =>
+      this.#pool.begin(async (tx) => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+          const [text, params] = multiRowInsert(
+            "predictions",
+            PREDICTION_COLUMNS,
+            rows.slice(i, i + ROWS_PER_STATEMENT),
+          );
+          await tx.unsafe(text, params);
+        }
+        for (let i = 0; i < batches.length; i += ROWS_PER_STATEMENT) {
+          const [text, params] = multiRowInsert("prediction_batches", BATCH_COLUMNS, batches.slice(i, i + 5_000));
+          await tx.unsafe(text, params);
+        }
+      }),
+    );
   }
 
   async reserveIds(block: number): Promise<number> {
     // GREATEST(..) also covers rows that a binary older than 0007 logged after the migration ran
-    const [row] = await this.#pool.unsafe(
-      `UPDATE id_sequences
+    const [row] = await guarded(() =>
+      this.#pool.unsafe(
+        `UPDATE id_sequences
        SET next_id = GREATEST(next_id, (SELECT COALESCE(MAX(id), 0) + 1 FROM predictions)) + $1
        WHERE name = 'predictions'
        RETURNING next_id`,
-      [block],
+        [block],
+      ),
     );
     if (!row) throw new Error("id_sequences has no row for predictions: run the migrations");
     return Number(row.next_id);

@@ -4,6 +4,7 @@
  */
 import type { SQL } from "bun";
 import type { DbStores, PreparedQueries, RowInserter, RowValues } from "../stores";
+import { guarded } from "../unavailable";
 import { PostgresDriftWindowStore } from "./drift-window-store";
 import { appliedPostgresMigrations } from "./migrator";
 import { PostgresPredictionLogStore } from "./prediction-log-store";
@@ -19,7 +20,7 @@ class PostgresPreparedQueries implements PreparedQueries {
   }
 
   async first<R>(sql: string, params: readonly (string | number | null)[]): Promise<R | undefined> {
-    const rows = numberColumns(await this.#pool.unsafe(sql, [...params]));
+    const rows = numberColumns(await guarded(() => this.#pool.unsafe(sql, [...params])));
     return rows[0] as R | undefined;
   }
 
@@ -30,19 +31,21 @@ class PostgresPreparedQueries implements PreparedQueries {
     const tuple = (start: number) => `(${columns.map((_, i) => `$${start + i + 1}`).join(", ")})`;
     return {
       insert: async (values: RowValues) => {
-        const [row] = await pool.unsafe(`${head}${tuple(0)} RETURNING id`, [...values]);
+        const [row] = await guarded(() => pool.unsafe(`${head}${tuple(0)} RETURNING id`, [...values]));
         return Number(row.id);
       },
       // one statement: all rows or none
       insertMany: async (rows: readonly RowValues[]) => {
         if (rows.length === 0) return;
         const per = Math.max(1, Math.floor(60_000 / Math.max(1, columns.length)));
-        await pool.begin(async (tx) => {
-          for (let i = 0; i < rows.length; i += per) {
-            const part = rows.slice(i, i + per);
-            await tx.unsafe(`${head}${part.map((_, k) => tuple(k * columns.length)).join(", ")}`, part.flat());
-          }
-        });
+        await guarded(() =>
+          pool.begin(async (tx) => {
+            for (let i = 0; i < rows.length; i += per) {
+              const part = rows.slice(i, i + per);
+              await tx.unsafe(`${head}${part.map((_, k) => tuple(k * columns.length)).join(", ")}`, part.flat());
+            }
+          }),
+        );
       },
     };
   }
@@ -54,10 +57,11 @@ export function postgresStores(pool: SQL): DbStores {
     driftWindow: new PostgresDriftWindowStore(pool),
     queries: new PostgresPreparedQueries(pool),
     status: {
-      probe: async () => {
-        await pool.unsafe("SELECT 1");
-        return { schema: (await appliedPostgresMigrations(pool)).at(-1) ?? null };
-      },
+      probe: () =>
+        guarded(async () => {
+          await pool.unsafe("SELECT 1");
+          return { schema: (await appliedPostgresMigrations(pool)).at(-1) ?? null };
+        }),
     },
   };
 }
