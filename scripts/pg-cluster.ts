@@ -8,7 +8,7 @@
  * Needs the server binaries (Debian: `postgresql`); ML_PG_BIN names their folder when they
  * are not under /usr/lib/postgresql/<version>/bin.
  */
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,10 @@ export interface PgCluster {
   stopServer(): Promise<void>;
   /** Starts the stopped server again on the same port and data; resolves once it accepts connections. */
   startServer(): Promise<void>;
+  /** Freezes the server (SIGSTOP to it and its backends): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a paused server run again. */
+  resume(): void;
 }
 
 /** The folder with initdb/postgres, or null when PostgreSQL is not installed. */
@@ -75,9 +79,12 @@ export async function startPgCluster(): Promise<PgCluster> {
   const args = ["-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port), ...settings.flatMap((s) => ["-c", s])];
   let server: ReturnType<typeof Bun.spawn<"ignore", "ignore", "pipe">> | null = null;
 
+  let paused = false;
   const stopServer = async () => {
     const running = server;
     if (!running) return;
+    // a frozen server cannot shut down
+    if (paused) signal("SIGCONT");
     server = null;
     // pg_ctl as the cluster's owner: runuser does not pass SIGINT on to the server
     if (running.exitCode === null)
@@ -105,13 +112,43 @@ export async function startPgCluster(): Promise<PgCluster> {
       await Bun.sleep(100);
     }
   };
+  /** the postmaster (from its pid file) and its children, the backends */
+  const serverPids = (): number[] => {
+    const master = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    if (!(master > 1)) throw new Error("no postmaster pid");
+    const children = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // the field after the parenthesised name: state, then the parent's pid
+          const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === master;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [master, ...children];
+  };
+  function signal(sig: "SIGSTOP" | "SIGCONT") {
+    paused = sig === "SIGSTOP";
+    for (const pid of serverPids()) process.kill(pid, sig);
+  }
   try {
     await startServer();
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop, stopServer, startServer };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    stop,
+    stopServer,
+    startServer,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
+  };
 }
 
 if (import.meta.main) {

@@ -60,6 +60,14 @@ export function asUnavailable(e: unknown): unknown {
   return new DatabaseUnavailable((e as Error).message ?? String(e));
 }
 
+/** `guarded` with one bound, as the PostgreSQL stores and driver carry it. */
+export type Guard = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** A Guard that gives every statement `ms`. */
+export function guardWithin(ms: number): Guard {
+  return (work) => guarded(work, ms);
+}
+
 /**
  * Runs `work` and maps a connection failure to DatabaseUnavailable; no answer within `ms` is one
  * too (the statement may still finish on the server later: only the caller stops waiting).

@@ -30,7 +30,12 @@ beforeAll(async () => {
   cluster = await startPgCluster();
   svc = await startService(
     // rows wait in the buffer until 4 are there (or a minute passed): the outage meets them unwritten
-    { ML_DATABASE_URL: cluster.url, ML_PREDICTION_LOG_FLUSH_MS: "60000", ML_PREDICTION_LOG_MAX_ROWS: "4" },
+    {
+      ML_DATABASE_URL: cluster.url,
+      ML_DATABASE_TIMEOUT_MS: "2000",
+      ML_PREDICTION_LOG_FLUSH_MS: "60000",
+      ML_PREDICTION_LOG_MAX_ROWS: "4",
+    },
     undefined,
     undefined,
     logLines,
@@ -53,6 +58,27 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   throw new Error(`never happened: ${what}`);
 }
 
+let token = "";
+let url = "";
+
+// biome-ignore lint/suspicious/noExplicitAny: the test reads bodies loosely
+type Answer = { status: number; headers: Headers; body: any };
+
+/** POST /predict of one row over HTTP, with the API token (looked up in the database). */
+async function predict(row: Record<string, unknown>): Promise<Answer> {
+  const res = await fetch(`${url}/predict`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model_key: "iris", data: [row] }),
+  });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+async function get(path: string): Promise<Answer> {
+  const res = await fetch(`${url}${path}`);
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
 describe.skipIf(!onPostgres)("PostgreSQL goes away and comes back", () => {
   test("503 with Retry-After while down, /health names the database, recovery without a restart", async () => {
     const trained = await svc.request("/train", { json: { model_key: "iris", target_field: "species", items: iris } });
@@ -60,21 +86,8 @@ describe.skipIf(!onPostgres)("PostgreSQL goes away and comes back", () => {
     expect((await svc.waitJob(trained.body.job_id)).status).toBe("completed");
     const minted = await svc.request("/auth/tokens", { json: { name: "outage" } });
     expect(minted.status).toBe(201);
-    const { url } = svc.listen();
-    const predict = async (row: Record<string, unknown>) => {
-      const res = await fetch(`${url}/predict`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${minted.body.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ model_key: "iris", data: [row] }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the test reads bodies loosely
-      return { status: res.status, headers: res.headers, body: (await res.json()) as any };
-    };
-    const get = async (path: string) => {
-      const res = await fetch(`${url}${path}`);
-      // biome-ignore lint/suspicious/noExplicitAny: the test reads bodies loosely
-      return { status: res.status, headers: res.headers, body: (await res.json()) as any };
-    };
+    token = minted.body.token;
+    url = svc.listen().url;
 
     const answered: number[] = [];
     for (const row of probe.slice(0, 3)) {
@@ -106,6 +119,14 @@ describe.skipIf(!onPostgres)("PostgreSQL goes away and comes back", () => {
     expect(ready.body.checks.database.status).toBe("error");
     expect(ready.body.reason).toStartWith("database:");
 
+    // the background loops meet the outage too, and carry on (an unhandled rejection would fail this file)
+    await until("the job runner met the outage", async () =>
+      logLines.some((l) => l.includes("job claim failed")) ? true : undefined,
+    );
+    await until("following the active versions met the outage", async () =>
+      logLines.some((l) => l.includes("following active versions failed")) ? true : undefined,
+    );
+
     // the log's timer fires during the outage: the write fails, the rows stay for the next one
     await svc.runtime.predictionLog.flush();
     expect(svc.runtime.predictionLog.pending).toBe(3);
@@ -132,5 +153,27 @@ describe.skipIf(!onPostgres)("PostgreSQL goes away and comes back", () => {
     } finally {
       await reader.close();
     }
+  }, 120_000);
+
+  test("a server that stops answering: requests end with 503 after ML_DATABASE_TIMEOUT_MS, then recover", async () => {
+    expect((await predict(probe[0] as Record<string, unknown>)).status).toBe(200);
+    cluster.pause();
+    try {
+      const stuck = await predict(probe[1] as Record<string, unknown>);
+      expect(stuck.status).toBe(503);
+      expect(stuck.headers.get("retry-after")).toBe("5");
+      expect(stuck.body.error.code).toBe("database_unavailable");
+      expect(stuck.body.error.message).toContain("no answer within 2000 ms");
+      const health = await get("/health");
+      expect(health.status).toBe(503);
+      expect(health.body.down).toEqual(["database"]);
+    } finally {
+      cluster.resume();
+    }
+    await until("a prediction answered once the server answers again", async () => {
+      const res = await predict(probe[2] as Record<string, unknown>);
+      return res.status === 200 ? res : undefined;
+    });
+    expect((await get("/health")).body.down).toEqual([]);
   }, 120_000);
 });

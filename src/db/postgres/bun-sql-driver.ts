@@ -21,20 +21,22 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
-import { guarded } from "../unavailable";
+import type { Guard } from "../unavailable";
 import { numberColumns } from "./values";
 
 class BunSqlConnection implements DatabaseConnection {
   readonly #pool: SQL;
+  readonly #guard: Guard;
   #reserved: ReservedSQL | null = null;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const target = this.#reserved ?? this.#pool;
-    const result = await guarded(() => target.unsafe(query.sql, query.parameters as unknown[]));
+    const result = await this.#guard(() => target.unsafe(query.sql, query.parameters as unknown[]));
     const rows = numberColumns(result) as R[];
     const command = result.command;
     if (command === "INSERT" || command === "UPDATE" || command === "DELETE" || command === "MERGE") {
@@ -51,7 +53,7 @@ class BunSqlConnection implements DatabaseConnection {
   async begin(settings: TransactionSettings): Promise<void> {
     const reserving = this.#pool.reserve();
     try {
-      this.#reserved = await guarded(() => reserving);
+      this.#reserved = await this.#guard(() => reserving);
     } catch (e) {
       // a connection that comes after the wait gave up goes back to the pool
       reserving.then(
@@ -68,7 +70,7 @@ class BunSqlConnection implements DatabaseConnection {
       .filter(Boolean)
       .join(" ");
     try {
-      await guarded(() => reserved.unsafe(mode ? `BEGIN ${mode}` : "BEGIN"));
+      await this.#guard(() => reserved.unsafe(mode ? `BEGIN ${mode}` : "BEGIN"));
     } catch (e) {
       this.#reserved = null;
       reserved.release();
@@ -80,7 +82,7 @@ class BunSqlConnection implements DatabaseConnection {
     const reserved = this.#reserved;
     if (!reserved) return;
     try {
-      await guarded(() => reserved.unsafe(command));
+      await this.#guard(() => reserved.unsafe(command));
     } finally {
       this.#reserved = null;
       reserved.release();
@@ -90,15 +92,17 @@ class BunSqlConnection implements DatabaseConnection {
 
 class BunSqlDriver implements Driver {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new BunSqlConnection(this.#pool);
+    return new BunSqlConnection(this.#pool, this.#guard);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -122,16 +126,21 @@ class BunSqlDriver implements Driver {
   }
 }
 
-/** The PostgreSQL dialect of Kysely, over a Bun.SQL pool; destroying the Kysely handle closes the pool. */
+/**
+ * The PostgreSQL dialect of Kysely, over a Bun.SQL pool; destroying the Kysely handle closes the
+ * pool. Every statement goes through `guard`: a lost server or no answer in time is DatabaseUnavailable.
+ */
 export class BunPostgresDialect implements Dialect {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   createDriver(): Driver {
-    return new BunSqlDriver(this.#pool);
+    return new BunSqlDriver(this.#pool, this.#guard);
   }
 
   createQueryCompiler() {

@@ -5,7 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
-import { guarded } from "../unavailable";
+import type { Guard } from "../unavailable";
 
 const PREDICTION_COLUMNS = [
   "id",
@@ -51,9 +51,11 @@ export function multiRowInsert<R>(
 
 export class PostgresPredictionLogStore implements PredictionLogStore {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   /** Reservations and writes use pooled connections of their own: never inside another transaction. */
@@ -62,7 +64,7 @@ export class PostgresPredictionLogStore implements PredictionLogStore {
   }
 
   async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
-    await guarded(() =>
+    await this.#guard(() =>
       this.#pool.begin(async (tx) => {
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           const [text, params] = multiRowInsert(
@@ -82,7 +84,7 @@ export class PostgresPredictionLogStore implements PredictionLogStore {
 
   async reserveIds(block: number): Promise<number> {
     // GREATEST(..) also covers rows that a binary older than 0007 logged after the migration ran
-    const [row] = await guarded(() =>
+    const [row] = await this.#guard(() =>
       this.#pool.unsafe(
         `UPDATE id_sequences
        SET next_id = GREATEST(next_id, (SELECT COALESCE(MAX(id), 0) + 1 FROM predictions)) + $1
