@@ -132,7 +132,13 @@ export async function startPgCluster(): Promise<PgCluster> {
   };
   function signal(sig: "SIGSTOP" | "SIGCONT") {
     paused = sig === "SIGSTOP";
-    for (const pid of serverPids()) process.kill(pid, sig);
+    for (const pid of serverPids()) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // a backend that ended since the listing
+      }
+    }
   }
   try {
     await startServer();

@@ -3,7 +3,9 @@
  * is down, a request that needs it ends with 503 `database_unavailable` and `Retry-After` (never
  * a 500, never a hang), /health and /readyz name the database, the process and its background
  * loops stay up, and predictions answered before the outage stay buffered; once it is back the
- * same service answers again and every answered prediction reaches the log, without a restart.
+ * same service answers again and every answered prediction (and the audit event of the refused
+ * request) reaches the database, without a restart. A frozen server (SIGSTOP: connections open,
+ * no answer) is bounded by ML_DATABASE_TIMEOUT_MS.
  *
  * The service runs in-process (startService) on a throw-away cluster of its own
  * (scripts/pg-cluster.ts), stopped and started again on the same port. Every prediction here
@@ -150,6 +152,11 @@ describe.skipIf(!onPostgres)("PostgreSQL goes away and comes back", () => {
         return rows.length >= answered.length ? rows.map((r) => Number(r.id)) : undefined;
       });
       expect(logged).toEqual([...answered].sort((a, b) => a - b));
+      // the audit log kept the request the outage refused, and wrote it once the database was back
+      await until("the refused request in the audit log", async () => {
+        const [row] = await reader.unsafe("SELECT count(*) AS n FROM events WHERE path = '/predict' AND status = 503");
+        return Number(row.n) >= 1 ? true : undefined;
+      });
     } finally {
       await reader.close();
     }

@@ -5,7 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
-import type { Guard } from "../unavailable";
+import { asUnavailable, type Guard } from "../unavailable";
 
 const PREDICTION_COLUMNS = [
   "id",
@@ -49,6 +49,15 @@ export function multiRowInsert<R>(
   return [`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")}`, params];
 }
 
+/** `work` with a lost connection as DatabaseUnavailable, however long it takes. */
+async function unbounded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw asUnavailable(e);
+  }
+}
+
 export class PostgresPredictionLogStore implements PredictionLogStore {
   readonly #pool: SQL;
   readonly #guard: Guard;
@@ -63,8 +72,14 @@ export class PostgresPredictionLogStore implements PredictionLogStore {
     return false;
   }
 
+  /**
+   * A lost connection is DatabaseUnavailable, but the write is not cut short by the statement
+   * timeout: a timed-out transaction could still commit, and the log's retry of the same ids would
+   * then fail on every flush after. The log writes in the background, so no request waits on it
+   * (except with ML_PREDICTION_LOG=sync).
+   */
   async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
-    await this.#guard(() =>
+    await unbounded(() =>
       this.#pool.begin(async (tx) => {
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           const [text, params] = multiRowInsert(
