@@ -1,7 +1,8 @@
 /**
  * "The database does not answer", as one error: a refused, closed or reset connection, a connect
  * that timed out, a server shutting down or starting up, or a statement with no answer within
- * QUERY_TIMEOUT_MS. It is a ServiceError (503, `database_unavailable`, `Retry-After`), so a
+ * QUERY_TIMEOUT_MS; on SQLite, a file still locked by another writer after the busy timeout
+ * (SQLITE_BUSY). It is a ServiceError (503, `database_unavailable`, `Retry-After`), so a
  * request that needs the database during an outage gets an answer it can retry instead of a 500
  * or a hang; the pool reconnects by itself once the server is back, so no restart is needed.
  */
@@ -35,6 +36,7 @@ const CONNECTION_CODES = new Set([
   "ETIMEDOUT",
   "EHOSTUNREACH",
   "ENETUNREACH",
+  "SQLITE_BUSY",
 ]);
 
 /**
