@@ -112,6 +112,7 @@ describe.skipIf(!onPostgres)("PostgreSQL goes away and comes back", () => {
 
     const health = await get("/health");
     expect(health.status).toBe(503);
+    expect(health.headers.get("retry-after")).toBe("5");
     expect(health.body.down).toEqual(["database"]);
     expect(health.body.database.status).toBe("error");
     expect(health.body.artifacts.status).toBe("ok");

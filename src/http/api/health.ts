@@ -2,10 +2,11 @@
  * Health, liveness and readiness, all public (no sign-in):
  *
  * - `GET /health`: what a load balancer or an operator needs to know at a glance. A database
- *   error is a 503 (nothing works), and `down` names the dependencies that do not answer
- *   (`database`, `artifacts`: the artifact store), each probe bounded by its store's timeout; active versions that cannot serve (artifact missing or
- *   corrupt) make it `degraded` with a 200, since every other model still serves and taking the
- *   replica out of a load balancer would only add to the outage. Which versions they are is told
+ *   error is a 503 with `Retry-After` (nothing works), and `down` names the dependencies that
+ *   do not answer (`database`, `artifacts`: the artifact store), each probe bounded by its
+ *   store's timeout; active versions that cannot serve (artifact missing or corrupt) make it
+ *   `degraded` with a 200, since every other model still serves and taking the replica out of
+ *   a load balancer would only add to the outage. Which versions they are is told
  *   to signed-in callers only: model keys are not for anonymous eyes.
  * - `GET /livez`: the process is up and answers HTTP; touches nothing else (a restart would not
  *   fix a database outage).
@@ -137,6 +138,7 @@ export function healthRoutes(deps: HealthDeps) {
           models,
         },
         ok ? 200 : 503,
+        ok ? {} : { "Retry-After": "5" },
       );
     });
 }
