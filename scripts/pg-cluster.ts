@@ -8,7 +8,7 @@
  * Needs the server binaries (Debian: `postgresql`); ML_PG_BIN names their folder when they
  * are not under /usr/lib/postgresql/<version>/bin.
  */
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,16 @@ export interface PgCluster {
   /** postgres://… of the cluster's `postgres` database (trust auth on loopback) */
   url: string;
   port: number;
+  /** Stops the server (fast shutdown: clients are disconnected) and deletes the cluster. */
   stop(): Promise<void>;
+  /** Stops the server but keeps the cluster: a database outage, for fault tests. */
+  stopServer(): Promise<void>;
+  /** Starts the stopped server again on the same port and data; resolves once it accepts connections. */
+  startServer(): Promise<void>;
+  /** Freezes the server (SIGSTOP to it and its backends): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a paused server run again. */
+  resume(): void;
 }
 
 /** The folder with initdb/postgres, or null when PostgreSQL is not installed. */
@@ -66,47 +75,86 @@ export async function startPgCluster(): Promise<PgCluster> {
   const data = join(dir, "data");
   await run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
   const port = await freePort();
-  const server = Bun.spawn(
-    command(join(bin, "postgres"), [
-      "-D",
-      data,
-      "-k",
-      dir,
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-      "-c",
-      "max_connections=200",
-    ]),
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  const stop = async () => {
+  const settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"];
+  const args = ["-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port), ...settings.flatMap((s) => ["-c", s])];
+  let server: ReturnType<typeof Bun.spawn<"ignore", "ignore", "pipe">> | null = null;
+
+  let paused = false;
+  const stopServer = async () => {
+    const running = server;
+    if (!running) return;
+    // a frozen server cannot shut down
+    if (paused) signal("SIGCONT");
+    server = null;
     // pg_ctl as the cluster's owner: runuser does not pass SIGINT on to the server
-    if (server.exitCode === null)
+    if (running.exitCode === null)
       await run(join(bin, "pg_ctl"), ["stop", "-D", data, "-m", "fast", "-w"]).catch(() => {});
-    if (server.exitCode === null) server.kill("SIGKILL");
-    await server.exited;
+    if (running.exitCode === null) running.kill("SIGKILL");
+    await running.exited;
+  };
+  const stop = async () => {
+    await stopServer();
     rmSync(dir, { recursive: true, force: true });
   };
-  const ready = join(bin, "pg_isready");
-  for (let i = 0; ; i++) {
-    const p = Bun.spawn([ready, "-h", "127.0.0.1", "-p", String(port), "-U", "postgres"], { stdout: "ignore" });
-    if ((await p.exited) === 0) break;
-    if (server.exitCode !== null || i > 300) {
-      const err = await new Response(server.stderr).text();
-      await stop();
-      throw new Error(`postgres did not start: ${err.trim().split("\n").slice(-3).join(" ")}`);
+  const startServer = async () => {
+    if (server) return;
+    const started = Bun.spawn(command(join(bin, "postgres"), args), { stdout: "ignore", stderr: "pipe" });
+    server = started;
+    const ready = join(bin, "pg_isready");
+    for (let i = 0; ; i++) {
+      const p = Bun.spawn([ready, "-h", "127.0.0.1", "-p", String(port), "-U", "postgres"], { stdout: "ignore" });
+      if ((await p.exited) === 0) return;
+      if (started.exitCode !== null || i > 300) {
+        const err = await new Response(started.stderr).text();
+        await stopServer();
+        throw new Error(`postgres did not start: ${err.trim().split("\n").slice(-3).join(" ")}`);
+      }
+      await Bun.sleep(100);
     }
-    await Bun.sleep(100);
+  };
+  /** the postmaster (from its pid file) and its children, the backends */
+  const serverPids = (): number[] => {
+    const master = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    if (!(master > 1)) throw new Error("no postmaster pid");
+    const children = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // the field after the parenthesised name: state, then the parent's pid
+          const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === master;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [master, ...children];
+  };
+  function signal(sig: "SIGSTOP" | "SIGCONT") {
+    paused = sig === "SIGSTOP";
+    for (const pid of serverPids()) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // a backend that ended since the listing
+      }
+    }
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop };
+  try {
+    await startServer();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    stop,
+    stopServer,
+    startServer,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
+  };
 }
 
 if (import.meta.main) {

@@ -122,6 +122,11 @@ const settings = {
     doc: "database: sqlite:PATH or postgres://user:pass@host:port/db; empty: the SQLite file ML_DB_PATH",
     secret: true,
   },
+  ML_DATABASE_TIMEOUT_MS: {
+    schema: int(100, 600_000),
+    default: "10000",
+    doc: "PostgreSQL: longest wait for a connect or a statement before a request answers 503",
+  },
   ML_ARTIFACTS_ROOT: { schema: nonEmpty, default: "./ml_artifacts", doc: "model artifacts directory" },
   ML_DATASETS_ROOT: { schema: nonEmpty, default: "./data/datasets", doc: "uploaded CSV files" },
   ML_ARTIFACTS_URL: {

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "request_header_fields_too_large"
   | "rate_limited"
   | "not_ready"
+  | "database_unavailable"
   | "timeout"
   | "internal";
 

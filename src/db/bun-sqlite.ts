@@ -1,9 +1,19 @@
 /**
  * Adapts `bun:sqlite` to the small database interface Kysely's SqliteDialect drives
  * (prepare → all / run / iterate, with `reader` telling whether a statement returns rows).
+ * A file another writer still holds after the busy timeout is DatabaseUnavailable (503).
  */
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { asUnavailable } from "./unavailable";
+
+function mapped<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    throw asUnavailable(e);
+  }
+}
 
 export function kyselySqlite(db: Database): SqliteDatabase {
   return {
@@ -14,11 +24,12 @@ export function kyselySqlite(db: Database): SqliteDatabase {
       const bind = (params: readonly unknown[]) => params as SQLQueryBindings[];
       return {
         reader: stmt.columnNames.length > 0,
-        all: (params) => stmt.all(...bind(params)) as unknown[],
-        run: (params) => {
-          const { changes, lastInsertRowid } = stmt.run(...bind(params));
-          return { changes, lastInsertRowid };
-        },
+        all: (params) => mapped(() => stmt.all(...bind(params)) as unknown[]),
+        run: (params) =>
+          mapped(() => {
+            const { changes, lastInsertRowid } = stmt.run(...bind(params));
+            return { changes, lastInsertRowid };
+          }),
         iterate: (params) => stmt.iterate(...bind(params)) as IterableIterator<unknown>,
       };
     },

@@ -18,8 +18,15 @@ export function databaseTarget(
   return { kind: "sqlite", path: config.ML_DB_PATH };
 }
 
-/** Opens and migrates the database; throws ConfigError, DatabaseError or MigrationError with one clear line. */
-export async function openDatabase(config: Pick<Config, "ML_DB_PATH" | "ML_DATABASE_URL">): Promise<OpenDatabase> {
+/**
+ * Opens and migrates the database; throws ConfigError, DatabaseError or MigrationError with one
+ * clear line. ML_DATABASE_TIMEOUT_MS bounds PostgreSQL statements (default QUERY_TIMEOUT_MS).
+ */
+export async function openDatabase(
+  config: Pick<Config, "ML_DB_PATH" | "ML_DATABASE_URL"> & Partial<Pick<Config, "ML_DATABASE_TIMEOUT_MS">>,
+): Promise<OpenDatabase> {
   const target = databaseTarget(config);
-  return target.kind === "postgres" ? openPostgresDatabase(target.url) : openSqliteDatabase(target.path);
+  return target.kind === "postgres"
+    ? openPostgresDatabase(target.url, config.ML_DATABASE_TIMEOUT_MS)
+    : openSqliteDatabase(target.path);
 }

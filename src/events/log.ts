@@ -7,6 +7,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
 import type { PreparedQueries, RowInserter } from "../db/stores";
+import { isConnectionFailure } from "../db/unavailable";
 import type { Logger } from "../log";
 import type { EventBus } from "./bus";
 import { summarize } from "./redact";
@@ -39,6 +40,9 @@ const MAX_JSON = 4096;
 /** request events written together: at most this many, or after this long */
 const BATCH_ROWS = 256;
 const BATCH_MS = 50;
+/** while the database is down, request events wait for it (at most this many, the oldest go first), retried this often */
+const MAX_HELD = 10_000;
+const RETRY_MS = 1000;
 /** repeated refusals of one kind from one source are counted over this long, then written as one event */
 const REFUSAL_WINDOW_MS = 10_000;
 
@@ -64,6 +68,8 @@ export class EventLog {
   /** plain request events waiting for one transaction (see record) */
   #pending: (string | number | null)[][] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** the last write found the database down: the next waits for the retry timer, not the batch size */
+  #retrying = false;
   readonly #refusals: RejectionTally;
 
   /** Every log with a handle, so that shutdown and readers can write what waits (flushAll); weak, so apps a test dropped can go. */
@@ -92,7 +98,11 @@ export class EventLog {
     await Promise.all(writes);
   }
 
-  /** Writes the waiting request events in one transaction; never rejects (a failure is logged). */
+  /**
+   * Writes the waiting request events in one transaction; never rejects (a failure is logged).
+   * When the database does not answer they wait for the next try (up to MAX_HELD), so an outage
+   * leaves its requests in the audit log once the database is back.
+   */
   async flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -101,8 +111,24 @@ export class EventLog {
     this.#pending = [];
     try {
       await this.#statement.insertMany(rows);
+      this.#retrying = false;
     } catch (err) {
-      this.#deps.log.error("audit events not written", { count: rows.length, error: (err as Error).message });
+      const error = (err as Error).message;
+      if (!isConnectionFailure(err)) {
+        this.#deps.log.error("audit events not written", { count: rows.length, error });
+        return;
+      }
+      this.#retrying = true;
+      this.#pending = rows.concat(this.#pending);
+      const dropped = Math.max(0, this.#pending.length - MAX_HELD);
+      if (dropped > 0) this.#pending.splice(0, dropped);
+      this.#deps.log.warn("audit events kept for the next try: the database is unavailable", {
+        count: this.#pending.length,
+        dropped,
+        error,
+      });
+      this.#timer ??= setTimeout(() => this.flush(), RETRY_MS);
+      this.#timer.unref?.();
     }
   }
 
@@ -113,7 +139,7 @@ export class EventLog {
    */
   #queue(row: Record<(typeof EVENT_COLUMNS)[number], string | number | null>): void {
     this.#pending.push(EVENT_COLUMNS.map((c) => row[c]));
-    if (this.#pending.length >= BATCH_ROWS) this.flush();
+    if (this.#pending.length >= BATCH_ROWS && !this.#retrying) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 

@@ -195,9 +195,12 @@ export class JobRunner {
   /** Looks for queued jobs now (called after enqueue; cheap when nothing waits). */
   kick(): void {
     if (this.#stopped || this.#kicking) return;
-    this.#kicking = this.#fill().finally(() => {
-      this.#kicking = null;
-    });
+    // a database outage ends this round of claims; the next poll tries again
+    this.#kicking = this.#fill()
+      .catch((e) => this.#deps.log.warn("job claim failed", { error: (e as Error).message }))
+      .finally(() => {
+        this.#kicking = null;
+      });
   }
 
   get busy(): number {
@@ -272,10 +275,14 @@ export class JobRunner {
       const job = await claimNext(this.#deps.db, this.#deps.now(), { ...this.#lease, types: this.#types });
       if (!job) return;
       const running: Running = { controller: new AbortController(), done: Promise.resolve(), finished: false };
-      running.done = this.#run(job, running).finally(() => {
-        this.#running.delete(job.id);
-        this.kick();
-      });
+      running.done = this.#run(job, running)
+        // the outcome could not be written (database outage): the lease, no longer renewed, runs
+        // out and the job is queued again (or failed past ML_JOB_MAX_ATTEMPTS)
+        .catch((e) => this.#deps.log.warn("job end not recorded", { job_id: job.id, error: (e as Error).message }))
+        .finally(() => {
+          this.#running.delete(job.id);
+          this.kick();
+        });
       this.#running.set(job.id, running);
     }
   }

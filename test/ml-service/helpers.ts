@@ -85,7 +85,13 @@ export async function startService(
   }
   // ML_DATABASE_URL=postgres://… runs the service on PostgreSQL (test/pg.ts); `sqlite` is then absent
   const onPostgres = env.ML_DATABASE_URL?.startsWith("postgres") ?? false;
-  const opened = onPostgres ? await openDatabase({ ML_DB_PATH: "", ML_DATABASE_URL: env.ML_DATABASE_URL ?? "" }) : null;
+  const opened = onPostgres
+    ? await openDatabase({
+        ML_DB_PATH: "",
+        ML_DATABASE_URL: env.ML_DATABASE_URL ?? "",
+        ...(env.ML_DATABASE_TIMEOUT_MS ? { ML_DATABASE_TIMEOUT_MS: Number(env.ML_DATABASE_TIMEOUT_MS) } : {}),
+      })
+    : null;
   const sqlite = opened ? (undefined as unknown as Database) : openSqlite(join(dir, "store.db"));
   if (!opened) {
     migrate(sqlite);

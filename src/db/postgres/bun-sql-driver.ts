@@ -21,19 +21,22 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import type { Guard } from "../unavailable";
 import { numberColumns } from "./values";
 
 class BunSqlConnection implements DatabaseConnection {
   readonly #pool: SQL;
+  readonly #guard: Guard;
   #reserved: ReservedSQL | null = null;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const target = this.#reserved ?? this.#pool;
-    const result = await target.unsafe(query.sql, query.parameters as unknown[]);
+    const result = await this.#guard(() => target.unsafe(query.sql, query.parameters as unknown[]));
     const rows = numberColumns(result) as R[];
     const command = result.command;
     if (command === "INSERT" || command === "UPDATE" || command === "DELETE" || command === "MERGE") {
@@ -48,21 +51,38 @@ class BunSqlConnection implements DatabaseConnection {
   }
 
   async begin(settings: TransactionSettings): Promise<void> {
-    this.#reserved = await this.#pool.reserve();
+    const reserving = this.#pool.reserve();
+    try {
+      this.#reserved = await this.#guard(() => reserving);
+    } catch (e) {
+      // a connection that comes after the wait gave up goes back to the pool
+      reserving.then(
+        (r) => r.release(),
+        () => {},
+      );
+      throw e;
+    }
+    const reserved = this.#reserved;
     const mode = [
       settings.isolationLevel ? `ISOLATION LEVEL ${settings.isolationLevel}` : "",
       settings.accessMode ?? "",
     ]
       .filter(Boolean)
       .join(" ");
-    await this.#reserved.unsafe(mode ? `BEGIN ${mode}` : "BEGIN");
+    try {
+      await this.#guard(() => reserved.unsafe(mode ? `BEGIN ${mode}` : "BEGIN"));
+    } catch (e) {
+      this.#reserved = null;
+      reserved.release();
+      throw e;
+    }
   }
 
   async end(command: "COMMIT" | "ROLLBACK"): Promise<void> {
     const reserved = this.#reserved;
     if (!reserved) return;
     try {
-      await reserved.unsafe(command);
+      await this.#guard(() => reserved.unsafe(command));
     } finally {
       this.#reserved = null;
       reserved.release();
@@ -72,15 +92,17 @@ class BunSqlConnection implements DatabaseConnection {
 
 class BunSqlDriver implements Driver {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new BunSqlConnection(this.#pool);
+    return new BunSqlConnection(this.#pool, this.#guard);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -104,16 +126,21 @@ class BunSqlDriver implements Driver {
   }
 }
 
-/** The PostgreSQL dialect of Kysely, over a Bun.SQL pool; destroying the Kysely handle closes the pool. */
+/**
+ * The PostgreSQL dialect of Kysely, over a Bun.SQL pool; destroying the Kysely handle closes the
+ * pool. Every statement goes through `guard`: a lost server or no answer in time is DatabaseUnavailable.
+ */
 export class BunPostgresDialect implements Dialect {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   createDriver(): Driver {
-    return new BunSqlDriver(this.#pool);
+    return new BunSqlDriver(this.#pool, this.#guard);
   }
 
   createQueryCompiler() {

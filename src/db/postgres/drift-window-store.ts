@@ -4,17 +4,20 @@
  */
 import type { SQL } from "bun";
 import type { DriftWindowStore, WindowBatch } from "../stores";
+import type { Guard } from "../unavailable";
 import { numberValues } from "./values";
 
 export class PostgresDriftWindowStore implements DriftWindowStore {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   async #values(sql: string, params: unknown[]): Promise<unknown[][]> {
-    return numberValues(await this.#pool.unsafe(sql, params).values());
+    return numberValues(await this.#guard(() => this.#pool.unsafe(sql, params).values()));
   }
 
   async firstBatchedId(): Promise<number | null> {

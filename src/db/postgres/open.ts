@@ -10,6 +10,7 @@ import { ConfigError } from "../../config";
 import { MigrationError, type MigrationResult } from "../migrator";
 import type { DB } from "../schema";
 import type { OpenDatabase } from "../stores";
+import { guardWithin, QUERY_TIMEOUT_MS } from "../unavailable";
 import { BunPostgresDialect } from "./bun-sql-driver";
 import { migratePostgres } from "./migrator";
 import { postgresStores } from "./stores";
@@ -28,9 +29,14 @@ export function redactDatabaseUrl(url: string): string {
 /** Connections a replica keeps at most. */
 const POOL_SIZE = 10;
 
-/** Throws ConfigError (cannot connect) or MigrationError with one clear line. */
-export async function openPostgresDatabase(url: string): Promise<OpenDatabase> {
-  const pool = new SQL(url, { max: POOL_SIZE, connectionTimeout: 10, idleTimeout: 60 });
+/**
+ * Throws ConfigError (cannot connect) or MigrationError with one clear line. `timeoutMs`
+ * (ML_DATABASE_TIMEOUT_MS) bounds each connect and each statement after start-up: past it, or
+ * when the server is gone, a statement fails with DatabaseUnavailable (503) instead of waiting.
+ */
+export async function openPostgresDatabase(url: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<OpenDatabase> {
+  const connectionTimeout = Math.max(1, Math.ceil(timeoutMs / 1000));
+  const pool = new SQL(url, { max: POOL_SIZE, connectionTimeout, idleTimeout: 60 });
   try {
     await pool.unsafe("SELECT 1");
   } catch (e) {
@@ -46,6 +52,7 @@ export async function openPostgresDatabase(url: string): Promise<OpenDatabase> {
     if (e instanceof MigrationError) throw e;
     throw new MigrationError(`migrations could not run: ${(e as Error).message}`);
   }
-  const db = new Kysely<DB>({ dialect: new BunPostgresDialect(pool) });
-  return { db, stores: postgresStores(pool), migration, close: () => db.destroy() };
+  const guard = guardWithin(timeoutMs);
+  const db = new Kysely<DB>({ dialect: new BunPostgresDialect(pool, guard) });
+  return { db, stores: postgresStores(pool, guard), migration, close: () => db.destroy() };
 }

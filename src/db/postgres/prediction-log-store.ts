@@ -5,6 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
+import { asUnavailable, type Guard } from "../unavailable";
 
 const PREDICTION_COLUMNS = [
   "id",
@@ -48,11 +49,22 @@ export function multiRowInsert<R>(
   return [`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")}`, params];
 }
 
+/** `work` with a lost connection as DatabaseUnavailable, however long it takes. */
+async function unbounded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw asUnavailable(e);
+  }
+}
+
 export class PostgresPredictionLogStore implements PredictionLogStore {
   readonly #pool: SQL;
+  readonly #guard: Guard;
 
-  constructor(pool: SQL) {
+  constructor(pool: SQL, guard: Guard) {
     this.#pool = pool;
+    this.#guard = guard;
   }
 
   /** Reservations and writes use pooled connections of their own: never inside another transaction. */
@@ -60,27 +72,41 @@ export class PostgresPredictionLogStore implements PredictionLogStore {
     return false;
   }
 
+  /**
+   * A lost connection is DatabaseUnavailable, but the write is not cut short by the statement
+   * timeout: a timed-out transaction could still commit, and the log's retry of the same ids would
+   * then fail on every flush after. The log writes in the background, so no request waits on it
+   * (except with ML_PREDICTION_LOG=sync).
+   */
   async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
-    await this.#pool.begin(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-        const [text, params] = multiRowInsert("predictions", PREDICTION_COLUMNS, rows.slice(i, i + ROWS_PER_STATEMENT));
-        await tx.unsafe(text, params);
-      }
-      for (let i = 0; i < batches.length; i += ROWS_PER_STATEMENT) {
-        const [text, params] = multiRowInsert("prediction_batches", BATCH_COLUMNS, batches.slice(i, i + 5_000));
-        await tx.unsafe(text, params);
-      }
-    });
+    await unbounded(() =>
+      this.#pool.begin(async (tx) => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+          const [text, params] = multiRowInsert(
+            "predictions",
+            PREDICTION_COLUMNS,
+            rows.slice(i, i + ROWS_PER_STATEMENT),
+          );
+          await tx.unsafe(text, params);
+        }
+        for (let i = 0; i < batches.length; i += ROWS_PER_STATEMENT) {
+          const [text, params] = multiRowInsert("prediction_batches", BATCH_COLUMNS, batches.slice(i, i + 5_000));
+          await tx.unsafe(text, params);
+        }
+      }),
+    );
   }
 
   async reserveIds(block: number): Promise<number> {
     // GREATEST(..) also covers rows that a binary older than 0007 logged after the migration ran
-    const [row] = await this.#pool.unsafe(
-      `UPDATE id_sequences
+    const [row] = await this.#guard(() =>
+      this.#pool.unsafe(
+        `UPDATE id_sequences
        SET next_id = GREATEST(next_id, (SELECT COALESCE(MAX(id), 0) + 1 FROM predictions)) + $1
        WHERE name = 'predictions'
        RETURNING next_id`,
-      [block],
+        [block],
+      ),
     );
     if (!row) throw new Error("id_sequences has no row for predictions: run the migrations");
     return Number(row.next_id);

@@ -2,9 +2,11 @@
  * Health, liveness and readiness, all public (no sign-in):
  *
  * - `GET /health`: what a load balancer or an operator needs to know at a glance. A database
- *   error is a 503 (nothing works); active versions that cannot serve (artifact missing or
- *   corrupt) make it `degraded` with a 200, since every other model still serves and taking the
- *   replica out of a load balancer would only add to the outage. Which versions they are is told
+ *   error is a 503 with `Retry-After` (nothing works), and `down` names the dependencies that
+ *   do not answer (`database`, `artifacts`: the artifact store), each probe bounded by its
+ *   store's timeout; active versions that cannot serve (artifact missing or corrupt) make it
+ *   `degraded` with a 200, since every other model still serves and taking the replica out of
+ *   a load balancer would only add to the outage. Which versions they are is told
  *   to signed-in callers only: model keys are not for anonymous eyes.
  * - `GET /livez`: the process is up and answers HTTP; touches nothing else (a restart would not
  *   fix a database outage).
@@ -83,11 +85,16 @@ const HealthBody = v.object({
   version: v.string(),
   uptime_s: v.number(),
   started_at: v.string(),
+  down: v.pipe(
+    v.array(v.picklist(["database", "artifacts"])),
+    v.description("the dependencies that do not answer now; empty when all do"),
+  ),
   database: v.object({
     status: v.picklist(["ok", "error"]),
     schema: v.pipe(v.nullable(v.string()), v.description("the last migration applied")),
     error: v.optional(v.string()),
   }),
+  artifacts: Check,
   compute: v.record(v.string(), v.unknown()),
   models: v.object({
     status: v.picklist(["ok", "degraded"]),
@@ -105,9 +112,13 @@ export function healthRoutes(deps: HealthDeps) {
       return c.json({ status: "not_ready", checks: r.checks, reason: r.reason }, 503, { "Retry-After": "5" });
     })
     .get("/health", responds({ 200: HealthBody, 503: HealthBody }), async (c) => {
-      const database = await probeDatabase(deps);
+      const [database, artifacts] = await Promise.all([
+        probeDatabase(deps),
+        deps.runtime.models.storeReachable().then((): ReadinessCheck => ({ status: "ok" }), failed),
+      ]);
       const compute = await deps.describeCompute();
       const ok = database.status === "ok";
+      const down = [...(ok ? [] : ["database" as const]), ...(artifacts.status === "ok" ? [] : ["artifacts" as const])];
       const unavailable = ok ? await deps.runtime.models.unavailable() : [];
       const models = {
         status: unavailable.length ? "degraded" : "ok",
@@ -116,15 +127,18 @@ export function healthRoutes(deps: HealthDeps) {
       };
       return c.json(
         {
-          status: ok && unavailable.length === 0 && !compute.cannot_train ? "ok" : "degraded",
+          status: down.length === 0 && unavailable.length === 0 && !compute.cannot_train ? "ok" : "degraded",
           version: VERSION,
           uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
           started_at: deps.startedAt.toISOString(),
+          down,
           database,
+          artifacts,
           compute,
           models,
         },
         ok ? 200 : 503,
+        ok ? {} : { "Retry-After": "5" },
       );
     });
 }
