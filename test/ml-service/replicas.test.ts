@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compiledBinary, type Json, type RunningBinary, startBinary } from "../binary-helpers";
-import { csvRows } from "./helpers";
+import { compiledBinary, type Json, type RunningBinary } from "../binary-helpers";
+import { fitIris, irisProbe, pidOf, startReplica, until } from "../replicas/helpers";
 
 const TOKEN = "q".repeat(40);
 const dirs: string[] = [];
@@ -37,34 +37,8 @@ function workdir(): string {
 }
 
 async function replica(dir: string, env: Record<string, string> = {}): Promise<RunningBinary> {
-  const r = await startBinary(binary, {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      ML_ADMIN_API_TOKEN: TOKEN,
-      ML_ADMIN_PASSWORD: "Admin-pass-2025",
-      ML_COMPUTE: "cpu",
-      ML_HTTP_PROCESSES: "1",
-      ML_JOB_LEASE_S: "2",
-      // a fit runs its max_iter epochs: it cannot end early before the kill
-      ML_N_ITER_NO_CHANGE: "10000",
-      ML_TOL: "0",
-      ...env,
-    },
-    token: TOKEN,
-  });
+  const r = await startReplica(binary, dir, TOKEN, env);
   running.add(r);
-  // the rest of its log is drained so that a full pipe never blocks the process
-  for (const stream of [r.proc.stdout, r.proc.stderr] as ReadableStream<Uint8Array>[]) {
-    const reader = stream.getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        if (process.env.DEBUG_REPLICAS) process.stderr.write(`[${r.proc.pid}] ${new TextDecoder().decode(value)}`);
-      }
-    })();
-  }
   return r;
 }
 
@@ -84,31 +58,7 @@ function jobRow(dir: string, id: string): { status: string; claimed_by: string |
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 1200; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await Bun.sleep(50);
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
-const iris = csvRows("iris_train.csv");
-const probe = csvRows("iris_test.csv").map(({ species: _, ...f }) => f);
-const heldBy = (r: RunningBinary) => (row: { claimed_by: string | null }) =>
-  (row.claimed_by ?? "").split(":")[1] === String(r.proc.pid);
-
-async function fit(r: RunningBinary, hyperparameters: Json): Promise<string> {
-  const res = await r.call("/train", {
-    model_key: "iris",
-    target_field: "species",
-    items: iris,
-    early_stopping: false,
-    hyperparameters,
-  });
-  expect(res.status).toBe(202);
-  return res.body.job_id;
-}
+const heldBy = (r: RunningBinary) => (row: { claimed_by: string | null }) => pidOf(row) === r.proc.pid;
 
 async function job(r: RunningBinary, id: string): Promise<Json> {
   return (await r.call(`/jobs/${id}`)).body;
@@ -116,13 +66,13 @@ async function job(r: RunningBinary, id: string): Promise<Json> {
 
 /** Trains 1.0.0 on `r` to the end. */
 async function firstVersion(r: RunningBinary) {
-  const id = await fit(r, { max_iter: 30, hidden_layer_sizes: [8] });
+  const id = await fitIris(r, { max_iter: 30, hidden_layer_sizes: [8] });
   const done = await until("1.0.0 trained", async () => {
     const j = await job(r, id);
     return j.status === "queued" || j.status === "running" ? undefined : j;
   });
   expect(done.status).toBe("completed");
-  return (await r.call("/predict", { model_key: "iris", data: probe })).body;
+  return (await r.call("/predict", { model_key: "iris", data: irisProbe })).body;
 }
 
 describe("replicas on one SQLite file (compiled binary)", () => {
@@ -134,7 +84,7 @@ describe("replicas on one SQLite file (compiled binary)", () => {
     // a second replica joins: it must not fail or take the first's live jobs
     const second = await replica(dir);
     // long enough to be killed mid-way, short enough to finish after the takeover
-    const id = await fit(first, { max_iter: 10000, hidden_layer_sizes: [64, 64] });
+    const id = await fitIris(first, { max_iter: 10000, hidden_layer_sizes: [64, 64] });
     const holder = await until("the fit trains", async () => {
       const j = await job(first, id);
       return j.status === "running" && j.stage === "training" ? true : undefined;
@@ -146,14 +96,14 @@ describe("replicas on one SQLite file (compiled binary)", () => {
     // the old version serves on B while the job waits for its lease to run out and re-runs
     const served: string[] = [];
     const taken = await until("B holds the job", async () => {
-      served.push((await b.call("/predict", { model_key: "iris", data: probe })).body.version);
+      served.push((await b.call("/predict", { model_key: "iris", data: irisProbe })).body.version);
       const row = jobRow(dir, id);
       return heldBy(b)(row) ? row : undefined;
     });
     expect(taken.attempts).toBe(2);
     const done = await until("the fit ends on B", async () => {
       // an answer counts as "while the fit ran" only when the job still ran after it
-      const version = (await b.call("/predict", { model_key: "iris", data: probe })).body.version;
+      const version = (await b.call("/predict", { model_key: "iris", data: irisProbe })).body.version;
       const j = await job(b, id);
       if (j.status === "running") {
         served.push(version);
@@ -163,7 +113,7 @@ describe("replicas on one SQLite file (compiled binary)", () => {
     });
     expect(done).toMatchObject({ status: "completed", version: "1.1.0" });
     expect(new Set(served)).toEqual(new Set(["1.0.0"]));
-    const after = (await b.call("/predict", { model_key: "iris", data: probe })).body;
+    const after = (await b.call("/predict", { model_key: "iris", data: irisProbe })).body;
     expect(after.version).toBe("1.1.0");
     expect(jobRow(dir, id)).toMatchObject({ status: "completed", attempts: 2 });
     await kill9(b);
@@ -175,7 +125,7 @@ describe("replicas on one SQLite file (compiled binary)", () => {
     const a = await replica(dir, env);
     const before = await firstVersion(a);
     // never ends on its own
-    const id = await fit(a, { max_iter: 100_000, hidden_layer_sizes: [256, 256] });
+    const id = await fitIris(a, { max_iter: 100_000, hidden_layer_sizes: [256, 256] });
     await until("the fit trains on A", () => (heldBy(a)(jobRow(dir, id)) ? true : undefined));
     const b = await replica(dir, env);
     await kill9(a);
@@ -197,7 +147,7 @@ describe("replicas on one SQLite file (compiled binary)", () => {
     const versions = (await c.call("/models/iris/versions")).body;
     expect(versions.active_version).toBe("1.0.0");
     expect(versions.items.find((v: { version: string }) => v.version === "1.1.0").status).toBe("failed");
-    const after = (await c.call("/predict", { model_key: "iris", data: probe })).body;
+    const after = (await c.call("/predict", { model_key: "iris", data: irisProbe })).body;
     expect(after.version).toBe("1.0.0");
     expect(after.predictions).toEqual(
       before.predictions.map((p: Json) => ({ ...p, prediction_id: expect.any(Number) })),

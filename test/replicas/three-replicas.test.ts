@@ -16,16 +16,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { compiledBinary, type Json, type RunningBinary, startBinary } from "../binary-helpers";
+import { compiledBinary, type Json, type RunningBinary } from "../binary-helpers";
 import { connect } from "../http/ws-helpers";
-import { csvRows } from "../ml-service/helpers";
 import { freshPostgres, type TestPostgres, testDialects } from "../pg";
 import { type S3TestServer, startS3 } from "../storage/s3-server";
+import { fitIris, iris, irisProbe, pidOf, startReplica, until } from "./helpers";
 
 const TOKEN = "r".repeat(40);
 const onPostgres = testDialects().includes("postgres");
-const iris = csvRows("iris_train.csv");
-const probe = csvRows("iris_test.csv").map(({ species: _, ...f }) => f);
 
 let binary: string;
 let pg: TestPostgres;
@@ -38,66 +36,19 @@ let replicas: RunningBinary[] = [];
 async function replica(): Promise<RunningBinary> {
   const cwd = mkdtempSync(join(tmpdir(), "mls-3replicas-"));
   dirs.push(cwd);
-  const r = await startBinary(binary, {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "",
-      ML_DATABASE_URL: pg.url,
-      ML_ARTIFACTS_URL: `s3://${s3.bucket}/artifacts`,
-      ML_DATASETS_URL: `s3://${s3.bucket}/datasets`,
-      ...s3.env,
-      ML_ADMIN_API_TOKEN: TOKEN,
-      ML_ADMIN_PASSWORD: "Admin-pass-2025",
-      ML_COMPUTE: "cpu",
-      ML_HTTP_PROCESSES: "1",
-      ML_JOB_LEASE_S: "2",
-      // a fit runs its max_iter epochs: it cannot end early before the kill
-      ML_N_ITER_NO_CHANGE: "10000",
-      ML_TOL: "0",
-    },
-    token: TOKEN,
+  const r = await startReplica(binary, cwd, TOKEN, {
+    ML_DATABASE_URL: pg.url,
+    ML_ARTIFACTS_URL: `s3://${s3.bucket}/artifacts`,
+    ML_DATASETS_URL: `s3://${s3.bucket}/datasets`,
+    ...s3.env,
   });
   running.add(r);
-  // the rest of its log is drained so that a full pipe never blocks the process
-  for (const stream of [r.proc.stdout, r.proc.stderr] as ReadableStream<Uint8Array>[]) {
-    const reader = stream.getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        if (process.env.DEBUG_REPLICAS) process.stderr.write(`[${r.proc.pid}] ${new TextDecoder().decode(value)}`);
-      }
-    })();
-  }
   return r;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 2400; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await Bun.sleep(25);
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 async function jobRow(id: string): Promise<{ status: string; claimed_by: string | null; attempts: number }> {
   const rows = await sql`SELECT status, claimed_by, attempts FROM jobs WHERE id = ${id}`;
   return rows[0];
-}
-
-const pidOf = (row: { claimed_by: string | null }) => Number((row.claimed_by ?? "").split(":")[1]);
-
-async function fit(r: RunningBinary, hyperparameters: Json): Promise<string> {
-  const res = await r.call("/train", {
-    model_key: "iris",
-    target_field: "species",
-    items: iris,
-    early_stopping: false,
-    hyperparameters,
-  });
-  expect(res.status).toBe(202);
-  return res.body.job_id;
 }
 
 async function finished(r: RunningBinary, id: string): Promise<Json> {
@@ -107,7 +58,7 @@ async function finished(r: RunningBinary, id: string): Promise<Json> {
   });
 }
 
-const predict = async (r: RunningBinary) => (await r.call("/predict", { model_key: "iris", data: probe })).body;
+const predict = async (r: RunningBinary) => (await r.call("/predict", { model_key: "iris", data: irisProbe })).body;
 const withoutIds = (answer: Json) => answer.predictions.map(({ prediction_id: _, ...p }: Json) => p);
 
 beforeAll(async () => {
@@ -136,7 +87,7 @@ afterAll(async () => {
 describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled binary)", () => {
   test("a model trained on one replica answers the same on the others", async () => {
     const [a, b, c] = replicas as [RunningBinary, RunningBinary, RunningBinary];
-    const done = await finished(a, await fit(a, { max_iter: 30, hidden_layer_sizes: [8] }));
+    const done = await finished(a, await fitIris(a, { max_iter: 30, hidden_layer_sizes: [8] }));
     expect(done).toMatchObject({ status: "completed", version: "1.0.0" });
     const answers = await Promise.all([a, b, c].map(predict));
     for (const answer of answers) expect(answer.version).toBe("1.0.0");
@@ -176,7 +127,7 @@ describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled bina
 
   test("1,000 predictions spread over the replicas are all in the one log, ids assigned once", async () => {
     const ids: number[] = [];
-    const row = probe[0];
+    const row = irisProbe[0];
     let k = 0;
     await Promise.all(
       Array.from({ length: 10 }, async () => {
@@ -200,7 +151,7 @@ describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled bina
 
   test("a rollback on one replica is served by all of them", async () => {
     const [a, b, c] = replicas as [RunningBinary, RunningBinary, RunningBinary];
-    const next = await finished(b, await fit(b, { max_iter: 20, hidden_layer_sizes: [6] }));
+    const next = await finished(b, await fitIris(b, { max_iter: 20, hidden_layer_sizes: [6] }));
     expect(next).toMatchObject({ status: "completed", version: "1.1.0" });
     await until("all serve 1.1.0", async () =>
       (await Promise.all([a, b, c].map(predict))).every((x) => x.version === "1.1.0") ? true : undefined,
@@ -219,7 +170,7 @@ describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled bina
 
   test("kill -9 of the replica running a fit: another re-claims it and completes it, the old version serving", async () => {
     const [a] = replicas as [RunningBinary];
-    const id = await fit(a, { max_iter: 10000, hidden_layer_sizes: [64, 64] });
+    const id = await fitIris(a, { max_iter: 10000, hidden_layer_sizes: [64, 64] });
     await until("the fit trains", async () => {
       const j = (await a.call(`/jobs/${id}`)).body;
       return j.status === "running" && j.stage === "training" ? true : undefined;
@@ -263,7 +214,7 @@ describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled bina
     const ids: number[] = [];
     for (let i = 0; i < 50; i++)
       ids.push(
-        (await r.call("/predict", { model_key: "iris", data: [probe[i % 10]] })).body.predictions[0].prediction_id,
+        (await r.call("/predict", { model_key: "iris", data: [irisProbe[i % 10]] })).body.predictions[0].prediction_id,
       );
     r.proc.kill("SIGTERM");
     expect(await r.proc.exited).toBe(0);
