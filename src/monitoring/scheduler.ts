@@ -4,7 +4,6 @@
  *   dataset TTL sweep   hourly, on the hour (cleanupExpiredDatasets)
  *   retention sweep     hourly, at minute 30: old predictions and audit events (retention.ts)
  *   alert checks        every minute, at second 20: high error rate, queue backup (alert-checks.ts)
- *   job pick-up         with kickJobs, every 30 s (the job runner also polls on its own)
  * A run that is still going when the next is due is skipped (croner's `protect`), and a
  * failing run is logged, never fatal. With `claim` (every service does), each run of the first
  * four happens once across all the processes and replicas that share the database
@@ -47,7 +46,6 @@ export interface ScheduleDeps {
   dailyDriftCheck: () => Promise<unknown>;
   cleanupDatasets: () => Promise<unknown>;
   sweepRetention: () => Promise<unknown>;
-  kickJobs?: () => void;
   alertChecks?: () => Promise<unknown>;
   cron?: CronFactory;
   /** true for the one process that runs `schedule`'s run at `slot`; absent: every tick runs */
@@ -91,8 +89,6 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
   // half past: not in the same minute as the dataset sweep and the hourly jobs of other tools
   const halfPast = "0 30 * * * *";
   const retention = cron(halfPast, { name: "retention" }, guarded("retention", halfPast, deps.sweepRetention));
-  const kick = deps.kickJobs;
-  const pickUp = kick ? cron("*/30 * * * * *", { name: "job-pickup" }, async () => kick()) : null;
   const alertChecks = deps.alertChecks;
   // every minute, logged only when it fails (a line a minute would drown the log)
   const minutely = "20 * * * * *";
@@ -118,7 +114,6 @@ export function startSchedules(deps: ScheduleDeps): Schedules {
       driftCheck.stop();
       datasetCleanup.stop();
       retention.stop();
-      pickUp?.stop();
       alerts?.stop();
     },
   };
@@ -130,8 +125,6 @@ export function startServiceSchedules(s: {
   db: DatasetDeps["db"];
   log: Logger;
   drift: DriftCheckDeps;
-  /** look for queued jobs every 30 s (the job runner polls on its own; kept for callers without one) */
-  kickJobs?: () => void;
   alertChecks?: () => Promise<unknown>;
   /** the process id runs are claimed under (the job runner's); each run happens once across processes */
   owner?: string;
@@ -149,7 +142,6 @@ export function startServiceSchedules(s: {
       const swept = await sweepRetention({ db: s.db, config: s.config, now });
       s.log.info("retention sweep", { ...swept });
     },
-    ...(s.kickJobs ? { kickJobs: s.kickJobs } : {}),
     ...(s.alertChecks ? { alertChecks: s.alertChecks } : {}),
     ...(s.cron ? { cron: s.cron } : {}),
     now,

@@ -167,7 +167,6 @@ describe("alert-check schedule", () => {
       db: deps.db,
       log: createLogger("error", (l) => lines.push(l)),
       drift: deps.runtime.drift,
-      kickJobs: () => {},
       alertChecks: async () => {
         runs++;
         if (runs === 2) throw new Error("database is locked");

@@ -170,7 +170,6 @@ describe("sweepRetention", () => {
       db: deps.db,
       log: createLogger("error", () => {}),
       drift: {} as never,
-      kickJobs: () => {},
       now: () => NOW,
       cron,
     });
