@@ -17,43 +17,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "../scripts/build";
 import { startPgCluster } from "../scripts/pg-cluster";
-import { csvRows, luaScript, parseWrk, trainDigits, type WrkResult, waitHttp, wrk } from "./serve";
+import {
+  ADMIN,
+  csvRows,
+  luaScript,
+  type Ours,
+  parseWrk,
+  startOurs,
+  trainDigits,
+  type WrkResult,
+  waitHttp,
+  wrk,
+} from "./serve";
 
-const ADMIN = "b".repeat(40);
 const argv = process.argv.slice(2);
 const SECONDS = Number(argv[argv.indexOf("--seconds") + 1] || 5);
-
-interface Replica {
-  base: string;
-  stop(): Promise<void>;
-}
-
-function start(bin: string, dir: string, port: number, env: Record<string, string>): Replica {
-  mkdirSync(dir, { recursive: true });
-  const proc = Bun.spawn([bin, "serve", "--port", String(port), "--host", "127.0.0.1"], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      ML_ARTIFACTS_ROOT: join(dir, "artifacts"),
-      ML_DATASETS_ROOT: join(dir, "datasets"),
-      ML_ADMIN_API_TOKEN: ADMIN,
-      ML_ADMIN_PASSWORD: "Bench-pass-2025",
-      ML_COMPUTE: "cpu",
-      ML_HTTP_PROCESSES: "1",
-      ...env,
-    },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  return {
-    base: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
-}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "mls-replicas-bench-"));
@@ -68,21 +46,23 @@ async function main() {
     let port = 24000 + Math.floor(Math.random() * 2000);
 
     const setups: { name: string; env: Record<string, string>; replicas: number }[] = [
-      { name: "sqlite ×1", env: { ML_DB_PATH: join(dir, "sqlite", "store.db") }, replicas: 1 },
+      { name: "sqlite ×1", env: {}, replicas: 1 },
       { name: "postgres ×1", env: { ML_DATABASE_URL: pg.url }, replicas: 1 },
       { name: "postgres ×2", env: { ML_DATABASE_URL: pg.url }, replicas: 2 },
     ];
     const token: Record<string, string> = {};
     for (const s of setups) {
-      const running: Replica[] = [];
+      const running: Ours[] = [];
       try {
         for (let i = 0; i < s.replicas; i++) {
           // one artifacts folder per database: both train digits 1.0.0
-          const r = start(bin, join(dir, s.env.ML_DATABASE_URL ? "pg" : "sqlite"), port++, s.env);
+          const home = join(dir, s.env.ML_DATABASE_URL ? "pg" : "sqlite");
+          mkdirSync(home, { recursive: true });
+          const r = startOurs([bin], home, port++, 1, home, s.env);
           running.push(r);
           await waitHttp(`${r.base}/health`);
         }
-        const first = running[0] as Replica;
+        const first = running[0] as Ours;
         const has = await fetch(`${first.base}/models/digits`, { headers: { "x-admin-token": ADMIN } });
         if (has.status !== 200 || !token[s.env.ML_DATABASE_URL ?? "sqlite"]) {
           token[s.env.ML_DATABASE_URL ?? "sqlite"] = await trainDigits(first.base, target, train);

@@ -26,7 +26,7 @@ import { buildBinary } from "../scripts/build";
 const ROOT = join(import.meta.dir, "..");
 const DATA = join(ROOT, "..", "shared", "data");
 const PY = "/usr/bin/python3";
-const ADMIN = "b".repeat(40);
+export const ADMIN = "b".repeat(40);
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -178,13 +178,21 @@ function rssTree(pid: number): number {
   return total;
 }
 
-interface Ours {
+export interface Ours {
   proc: ReturnType<typeof Bun.spawn>;
   base: string;
   stop(): Promise<void>;
 }
 
-function startOurs(cmd: string[], dir: string, port: number, processes: number, cwd = FROM_SOURCE ? ROOT : dir): Ours {
+/** `serve` on `port` with its database and stores in `dir`; `env` adds or overrides settings. */
+export function startOurs(
+  cmd: string[],
+  dir: string,
+  port: number,
+  processes: number,
+  cwd = FROM_SOURCE ? ROOT : dir,
+  env: Record<string, string> = {},
+): Ours {
   const proc = Bun.spawn([...cmd, "serve", "--port", String(port), "--host", "127.0.0.1"], {
     cwd,
     env: {
@@ -197,6 +205,7 @@ function startOurs(cmd: string[], dir: string, port: number, processes: number, 
       ML_ADMIN_PASSWORD: "Bench-pass-2025",
       ML_COMPUTE: "cpu",
       ML_HTTP_PROCESSES: String(processes),
+      ...env,
     },
     stdout: "ignore",
     stderr: "inherit",
