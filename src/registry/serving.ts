@@ -54,6 +54,11 @@ export class ModelCache {
     this.#artifacts = artifacts;
   }
 
+  /** The serving version of a model when it is already in memory (no lookup, no await); else undefined. */
+  serving(modelKey: string): LoadedVersion | undefined {
+    return this.#live.get(modelKey);
+  }
+
   /** The serving version of a model: 404 unknown, 503 while its first version trains. */
   async active(modelKey: string): Promise<LoadedVersion> {
     const live = this.#live.get(modelKey);

@@ -8,6 +8,7 @@
  * The text is byte for byte what `c.json(answer)` wrote before: same keys, same order, numbers
  * as `JSON.stringify` writes them (non-finite ones as `null`).
  */
+import type { PredictNowResult } from "../../registry/predict-now";
 import type { Prediction } from "../../registry/serving";
 
 /** A class list's score keys in the order JSON.stringify writes them (index-like keys first, ascending). */
@@ -76,4 +77,18 @@ export function predictAnswerJson(a: PredictAnswer): string {
     `{"model_key":${JSON.stringify(a.model_key)},"version":${JSON.stringify(a.version)}${alias},` +
     `"predictions":[${parts.join(",")}],"processing_time_ms":${num(a.processing_time_ms)}}`
   );
+}
+
+/** The answer of a prediction made `started` (performance.now()) ago. */
+export function answerOf(done: PredictNowResult, started: number): PredictAnswer {
+  return {
+    model_key: done.modelKey,
+    version: done.loaded.version,
+    alias: done.alias,
+    ids: done.ids,
+    inputs: done.inputs,
+    outputs: done.outputs,
+    classes: done.loaded.artifact.model.classes ?? [],
+    processing_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+  };
 }

@@ -11,17 +11,16 @@
 import { Hono } from "hono";
 import { createFactory } from "hono/factory";
 import * as v from "valibot";
-import { invalid, ServiceError } from "../../errors";
+import { invalid } from "../../errors";
 import { startBatchScoring } from "../../jobs/batch-scoring";
 import { predictionJob, predictionsCsv, predictionsNdjson } from "../../jobs/predict-results";
 import { versionQuality } from "../../jobs/quality";
 import { enqueue, jobView } from "../../jobs/queue";
-import { FeatureError, FLOAT32_MAX, type Row, unrepresentableNumbers } from "../../ml/features";
-import type { PredictionLog } from "../../monitoring/prediction-log";
+import { FeatureError, FLOAT32_MAX, type Row } from "../../ml/features";
 import { predictionTarget } from "../../registry/aliases";
 import { canonicalVersion } from "../../registry/artifact";
-import { Deadline } from "../../registry/deadline";
-import { predictRows, type Prediction as RowPrediction } from "../../registry/serving";
+import { checkNumbers, predictNow } from "../../registry/predict-now";
+import type { Prediction as RowPrediction } from "../../registry/serving";
 import { PREDICT_BATCH_PATH } from "../compat/pipeline";
 import type { AppDeps, AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
@@ -30,7 +29,7 @@ import { responds } from "../route-doc";
 import { strictBody } from "../strict-body";
 import { isScoringMedia, tableBodies } from "../table-media";
 import { jsonBody, queryParams } from "../validate";
-import { predictAnswerJson } from "./predict-answer";
+import { answerOf, predictAnswerJson } from "./predict-answer";
 import { Job, JsonObject, Queued } from "./shapes";
 
 const Cell = v.union([v.number(), v.string(), v.boolean(), v.null()]);
@@ -146,13 +145,6 @@ function predictionObjects(ids: readonly number[], rows: readonly Row[], out: re
 
 const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
-/** 422 naming each number a model cannot take (`data.0.x`: not finite, or beyond float32). */
-function checkNumbers(rows: Row[], field: "data" | "items") {
-  const issues = unrepresentableNumbers(rows, field);
-  const first = issues[0];
-  if (first) throw invalid(`${first.path}: ${first.message}`, issues.slice(0, 100));
-}
-
 /** Feature errors (missing fields, wrong types) are the client's: 422 with their paths. */
 async function guard<T>(f: () => Promise<T>): Promise<T> {
   try {
@@ -163,19 +155,9 @@ async function guard<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** ML_PREDICTION_LOG=sync: the answer waits for its log rows to be committed; a failed write is a 503. */
-async function logged(log: PredictionLog): Promise<void> {
-  try {
-    await log.committed();
-  } catch (e) {
-    throw new ServiceError(503, "not_ready", "the prediction could not be written to the log; try again", {
-      reason: (e as Error).message,
-    });
-  }
-}
-
 export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "runtime">) {
   const { runtime, config, now } = deps;
+  const predictDeps = { ...runtime, db: deps.db, config, now };
   const predict = createFactory<AppEnv>().createHandlers(
     requireRole("user"),
     jsonBody(PredictBody, plainPredictBody, fileBody),
@@ -195,7 +177,6 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
     ),
     async (c) => {
       const started = performance.now();
-      const deadline = new Deadline(config.ML_PREDICT_TIMEOUT_MS, () => now().getTime());
       const scoring = { db: deps.db, config, now, models: runtime.models, jobs: runtime.jobs };
       if (fileBody(c)) {
         const q = c.req.valid("query");
@@ -244,9 +225,9 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
       const rows = asRows(body.data as Row | Row[]);
       // the rows themselves are in the prediction log: the audit event names them, it does not copy them
       noteAudit(c, { input: { model_key: body.model_key, version: body.version ?? null, rows: rows.length } });
-      checkNumbers(rows, "data");
-      const { modelKey, version, alias } = await predictionTarget(deps.db, body);
       if (body.async || rows.length > config.ML_SYNC_PREDICT_MAX_ROWS) {
+        checkNumbers(rows, "data");
+        const { modelKey, version } = await predictionTarget(deps.db, body);
         // validate the model exists before queueing
         if (version) await runtime.models.load(modelKey, version);
         else await runtime.models.active(modelKey);
@@ -262,47 +243,13 @@ export function predictRoutes(deps: Pick<AppDeps, "db" | "config" | "now" | "run
         runtime.jobs.kick();
         return c.json({ job_id: job.id, status: job.status, model_key: modelKey, rows: rows.length }, 202);
       }
-      const loaded = await deadline.race(
-        version ? runtime.models.version(modelKey, version) : runtime.models.active(modelKey),
-      );
-      const out = await deadline.race(guard(() => predictRows(runtime.servingBackend, loaded, rows)));
-      // past its limit the answer is neither logged nor sent
-      deadline.check();
-      const perRow = (performance.now() - started) / rows.length;
-      const userId = signedIn(c).userId;
-      const inputs = rows.map((r) => JSON.stringify(r));
-      const added = out.map((o, i) =>
-        runtime.predictionLog.add({
-          model_key: modelKey,
-          version: loaded.version,
-          input: rows[i],
-          input_json: inputs[i] as string,
-          prediction: o.prediction,
-          confidence: o.confidence,
-          latency_ms: perRow,
-          created_by: userId,
-        }),
-      );
-      // an id waits only when this process's id block ran out (once per block)
-      const ids = added.every((id) => typeof id === "number") ? (added as number[]) : await Promise.all(added);
-      // live traffic only: a copy for the model's shadow, predicted after this answer leaves
-      if (version === undefined) runtime.shadow.offer(loaded, rows, predictionObjects(ids, rows, out));
-      if (config.ML_PREDICTION_LOG === "sync") await logged(runtime.predictionLog);
+      const done = await predictNow(predictDeps, signedIn(c), { ...body, rows }, started);
       if (c.req.valid("query").format === "csv") {
-        return c.body(predictionsCsv(predictionObjects(ids, rows, out), { ids: true }), 200, {
+        return c.body(predictionsCsv(predictionObjects(done.ids, rows, done.outputs), { ids: true }), 200, {
           "content-type": "text/csv; charset=utf-8",
         });
       }
-      const text = predictAnswerJson({
-        model_key: modelKey,
-        version: loaded.version,
-        alias,
-        ids,
-        inputs,
-        outputs: out,
-        classes: loaded.artifact.model.classes ?? [],
-        processing_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      });
+      const text = predictAnswerJson(answerOf(done, started));
       return c.body(text, 200, { "content-type": "application/json" });
     },
   );
