@@ -59,10 +59,13 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   503: "not_ready",
 };
 
-export function handleError(err: Error, c: Context<AppEnv>): Response {
+/** What an expected error answers: status, body and extra headers; undefined for an unexpected one (a 500). */
+export function errorAnswer(
+  err: Error,
+): { status: ContentfulStatusCode; body: ReturnType<typeof errorBody>; headers: Record<string, string> } | undefined {
   if (err instanceof ServiceError) {
-    for (const [k, val] of Object.entries(err.headers)) c.header(k, val);
-    return c.json(errorBody(err.code, err.message, err.details), err.status);
+    const body = errorBody(err.code, err.message, err.details);
+    return { status: err.status as ContentfulStatusCode, body, headers: err.headers };
   }
   if (err instanceof v.ValiError) {
     const location = err instanceof InvalidInput ? err.location : undefined;
@@ -70,11 +73,21 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     const first = details[0];
     const where = location ? [location, first?.path].filter(Boolean).join(".") : first?.path || "input";
     const message = first ? `${where}: ${first.message}` : "invalid input";
-    return c.json(errorBody("validation_failed", message, details), 422);
+    return { status: 422, body: errorBody("validation_failed", message, details), headers: {} };
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    return c.json(errorBody(CODE_BY_STATUS[status] ?? "bad_request", err.message || "request failed"), status);
+    const body = errorBody(CODE_BY_STATUS[status] ?? "bad_request", err.message || "request failed");
+    return { status, body, headers: {} };
+  }
+  return undefined;
+}
+
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  const answer = errorAnswer(err);
+  if (answer) {
+    for (const [k, val] of Object.entries(answer.headers)) c.header(k, val);
+    return c.json(answer.body, answer.status);
   }
   c.get("log")?.error("unhandled error", {
     request_id: c.get("requestId"),

@@ -21,7 +21,7 @@ export interface ValidatedSchema {
 const SCHEMAS = new WeakMap<object, ValidatedSchema>();
 
 /** `application/json`, or a `+json` type such as `application/merge-patch+json`. */
-const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+export const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /** Parses `value` with `schema`; on failure throws InvalidInput for `location`. */
 export function parseInput<S extends v.GenericSchema>(location: InputLocation, schema: S, value: unknown) {

@@ -49,6 +49,11 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     ["method", "route"],
     LATENCY_BUCKETS_S,
   );
+  const fastPath = registry.counter(
+    "mlservice_http_fast_path_total",
+    "POST /predict requests answered without the middleware chain (src/http/fast-predict.ts), by status class.",
+    ["status"],
+  );
   const jobs = registry.gauge("mlservice_jobs", "Jobs in the queue table by status and type.", ["status", "type"]);
   const training = registry.histogram(
     "mlservice_training_duration_seconds",
@@ -176,13 +181,18 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     const last = matchedRoutes(c).at(-1);
     // an unknown path matches only app-wide middleware (method ALL): one series for all of them
     const route = last && last.method !== "ALL" ? last.path : "unmatched";
-    const method = c.req.method;
-    const status = c.res.status;
-    requests.labels(method, route, STATUS_CLASS[Math.floor(status / 100)] ?? "other").inc();
-    latency.labels(method, route).observe(seconds);
+    observe(c.req.method, route, c.res.status, seconds);
   };
 
-  return { registry, middleware };
+  /** One answered request: the middleware's, and the POST /predict fast path's (src/http/fast-predict.ts). */
+  function observe(method: string, route: string, status: number, seconds: number, fast = false): void {
+    const statusClass = STATUS_CLASS[Math.floor(status / 100)] ?? "other";
+    requests.labels(method, route, statusClass).inc();
+    latency.labels(method, route).observe(seconds);
+    if (fast) fastPath.labels(statusClass).inc();
+  }
+
+  return { registry, middleware, observe };
 }
 
 export function metricsRoutes(metrics: ServiceMetrics) {

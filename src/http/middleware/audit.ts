@@ -45,32 +45,47 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
     const duration = Math.round((performance.now() - start) * 1000) / 1000;
     const note = c.get("audit") ?? {};
     const identity = note.actor ?? c.get("identity");
-    const reason = note.suspicious ?? opts.bursts.note(ip, opts.now().getTime());
-    const event: NewEvent = {
-      type: note.type ?? "http:request",
-      // a dashboard page is the GUI even before sign-in (a failed login form)
-      source: identity?.via === "cookie" || /^\/ui(\/|$)/.test(c.req.path) ? "gui" : "api",
-      actor: identity ? actorName(identity) : null,
-      actor_user_id: identity?.userId ?? null,
-      via: identity?.via ?? null,
-      subject: note.subject ?? null,
-      ip,
-      user_agent: c.req.header("user-agent") ?? null,
-      method: c.req.method,
-      route: matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? null,
-      path: c.req.path,
-      status: c.res.status,
-      duration_ms: duration,
-      request_id: c.get("requestId") ?? null,
-      input: note.input ?? (await inputSummary(c)),
-      output: note.output ?? errorSummary(c.error),
-      suspicious: reason != null,
-      reason: reason ?? null,
-    };
-    if (isRefusal(event)) await opts.events.recordRepeated(event);
-    else if (isPrediction(event)) await opts.events.recordRepeated(event, predictedWith(note.input));
-    else await opts.events.record(event);
+    await recordRequestEvent(
+      opts,
+      {
+        type: note.type ?? "http:request",
+        // a dashboard page is the GUI even before sign-in (a failed login form)
+        source: identity?.via === "cookie" || /^\/ui(\/|$)/.test(c.req.path) ? "gui" : "api",
+        actor: identity ? actorName(identity) : null,
+        actor_user_id: identity?.userId ?? null,
+        via: identity?.via ?? null,
+        subject: note.subject ?? null,
+        ip,
+        user_agent: c.req.header("user-agent") ?? null,
+        method: c.req.method,
+        route: matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? null,
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: duration,
+        request_id: c.get("requestId") ?? null,
+        input: note.input ?? (await inputSummary(c)),
+        output: note.output ?? errorSummary(c.error),
+      },
+      note.suspicious,
+    );
   };
+}
+
+/**
+ * Writes one request's audit event: the middleware's, and the POST /predict fast path's
+ * (src/http/fast-predict.ts). `suspicious` is the caller's reason, if it has one; else the burst
+ * detector decides. Refusals and answered predictions are counted, not each written.
+ */
+export async function recordRequestEvent(
+  opts: Pick<AuditTrailOptions, "events" | "bursts" | "now">,
+  fields: Omit<NewEvent, "suspicious" | "reason">,
+  suspicious: string | null | undefined,
+): Promise<void> {
+  const reason = suspicious ?? opts.bursts.note(fields.ip ?? "unknown", opts.now().getTime());
+  const event: NewEvent = { ...fields, suspicious: reason != null, reason: reason ?? null };
+  if (isRefusal(event)) await opts.events.recordRepeated(event);
+  else if (isPrediction(event)) await opts.events.recordRepeated(event, predictedWith(event.input));
+  else await opts.events.record(event);
 }
 
 /** An answered POST /predict: counted per caller and model (EventLog.recordRepeated), the rows are in the prediction log. */
@@ -107,7 +122,7 @@ async function inputSummary(c: Context<AppEnv>): Promise<unknown> {
 }
 
 /** For a failed request, the error code and message; validation errors give field paths only (never values). */
-function errorSummary(err: unknown): unknown {
+export function errorSummary(err: unknown): unknown {
   if (!err) return null;
   if (err instanceof ServiceError) return { error: err.code, message: err.message };
   if (err instanceof v.ValiError)

@@ -31,7 +31,7 @@ export const CSRF_HEADER = "x-csrf-token";
 export const CSRF_FIELD = "_csrf";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const BEARER = /^Bearer +([A-Za-z0-9_-]{1,256})$/i;
+export const BEARER = /^Bearer +([A-Za-z0-9_-]{1,256})$/i;
 
 export function authenticate(ctx: AuthContext): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {

@@ -13,14 +13,19 @@ interface BunServerLike {
 }
 
 export function clientIp(c: Context, trustProxy: boolean): string {
+  return requestClientIp(c.req.raw, c.env, trustProxy);
+}
+
+/** clientIp for a bare request and the server Bun handed with it (`env`). */
+export function requestClientIp(req: Request, env: unknown, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for");
+    const forwarded = req.headers.get("x-forwarded-for");
     const last = forwarded?.split(",").at(-1)?.trim();
     if (last && IP_CHARS.test(last)) return last;
   }
-  const server = c.env as BunServerLike | undefined;
+  const server = env as BunServerLike | undefined;
   try {
-    const address = server?.requestIP?.(c.req.raw)?.address;
+    const address = server?.requestIP?.(req)?.address;
     if (address) return address;
   } catch {
     // requestIP throws for a request Bun did not receive itself (app.request in tests)
@@ -30,6 +35,11 @@ export function clientIp(c: Context, trustProxy: boolean): string {
 
 /** HTTPS as the client sees it: the URL, or X-Forwarded-Proto from a trusted proxy. */
 export function isHttps(c: Context, trustProxy: boolean): boolean {
-  if (c.req.url.startsWith("https:")) return true;
-  return trustProxy && c.req.header("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+  return requestIsHttps(c.req.raw, trustProxy);
+}
+
+/** isHttps for a bare request. */
+export function requestIsHttps(req: Request, trustProxy: boolean): boolean {
+  if (req.url.startsWith("https:")) return true;
+  return trustProxy && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
 }
