@@ -57,7 +57,10 @@ async function send(c: Case, query: string) {
     body: c.body,
   });
   const text = await res.text();
-  const headers = Object.fromEntries([...res.headers.entries()].filter(([k]) => k !== "x-request-id" && k !== "date"));
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (name !== "x-request-id" && name !== "date") headers[name] = value;
+  });
   return { status: res.status, text, headers, requestId: res.headers.get("x-request-id") };
 }
 
