@@ -84,6 +84,8 @@ const loaded = (artifact: ModelArtifact): LoadedVersion => ({
 const iris = csvRows("iris_train.csv").map(({ species: _, ...f }) => f as Row);
 const spec = inferSpec(iris, Object.keys(iris[0] as Row));
 const sample = (n: number) => Array.from({ length: n }, () => iris[random.int(iris.length)] as Row);
+// a runtime made earlier in this process under ML_COMPUTE=cpu-wasm may have turned it off
+setNativeForward(true);
 const hasNative = (await nativeForwardLibrary()) !== null;
 
 describe("predictRows through the serving plan", () => {
