@@ -11,17 +11,33 @@
 
 #include "ml.h"
 
+/* Columns summed together in registers: each column still adds its products in the order p = 0..k-1. */
+#define COLS 32
+
 static void dense(const double *restrict a, long rows, long k, long n, const float *restrict w,
                   const float *restrict b, double *restrict z) {
   for (long r = 0; r < rows; r++) {
     double *restrict zr = z + r * n;
     const double *ar = a + r * k;
-    for (long j = 0; j < n; j++) zr[j] = (double)b[j];
+    long j0 = 0;
+    for (; j0 + COLS <= n; j0 += COLS) {
+      double acc[COLS];
+      for (long j = 0; j < COLS; j++) acc[j] = (double)b[j0 + j];
+      for (long p = 0; p < k; p++) {
+        const double av = ar[p];
+        if (av == 0) continue;
+        const float *restrict wp = w + p * n + j0;
+        for (long j = 0; j < COLS; j++) acc[j] += av * (double)wp[j];
+      }
+      for (long j = 0; j < COLS; j++) zr[j0 + j] = acc[j];
+    }
+    for (long j = j0; j < n; j++) zr[j] = (double)b[j];
+    if (j0 == n) continue;
     for (long p = 0; p < k; p++) {
       const double av = ar[p];
       if (av == 0) continue;
       const float *restrict wp = w + p * n;
-      for (long j = 0; j < n; j++) zr[j] += av * (double)wp[j];
+      for (long j = j0; j < n; j++) zr[j] += av * (double)wp[j];
     }
   }
 }
