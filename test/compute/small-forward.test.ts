@@ -67,6 +67,8 @@ for (const [isa, isaName] of NATIVE_ISAS.entries()) {
       [64, 128, 64, 10],
       [13, 9, 17, 5, 1],
       [3, 1, 6],
+      // 40 and 70 columns: summed 32 at a time, then the rest
+      [9, 40, 70, 4],
     ];
     for (const task of ["classification", "regression"] as Task[]) {
       for (const activation of ACTIVATIONS) {
