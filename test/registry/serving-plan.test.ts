@@ -13,7 +13,7 @@ import { Random } from "../../src/ml/random";
 import type { ModelArtifact } from "../../src/registry/artifact";
 import { type LoadedVersion, type Prediction, predictOne, predictRows } from "../../src/registry/serving";
 import { servingPlan } from "../../src/registry/serving-plan";
-import { csvRows } from "../ml-service/helpers";
+import { csvRows, startService } from "../ml-service/helpers";
 
 const random = new Random(11);
 const noBackend = () => Promise.reject(new Error("a small batch must not ask for the backend"));
@@ -157,6 +157,21 @@ describe("predictRows through the serving plan", () => {
     }
     const good = iris[1] as Row;
     expect(predictOne(v, good).prediction).toEqual(before(v.artifact, [good])[0]?.prediction as string);
+  });
+
+  test("a service under ML_COMPUTE=cpu-wasm serves with the TypeScript pass, the default one natively", async () => {
+    for (const [env, native] of [
+      [{ ML_COMPUTE: "cpu-wasm" }, false],
+      [{}, hasNative],
+    ] as const) {
+      const svc = await startService(env);
+      try {
+        const v = loaded(artifactOf(spec, [4], "relu", "classification"));
+        expect(servingPlan(v.artifact).native !== null).toBe(native);
+      } finally {
+        await svc.close();
+      }
+    }
   });
 
   test("no rows, no predictions", async () => {
