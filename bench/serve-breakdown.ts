@@ -6,7 +6,8 @@
  * in this one run. Stages: the whole request
  * through app.fetch (one row; and 1,000 rows, per row), the middleware alone (GET /livez), the token check (identifyApiToken), body
  * validation, feature encoding, the forward pass, and the prediction log (add, with its flush
- * amortised). Mean µs over N calls after a warm-up.
+ * amortised); where the checkout has a serving plan (src/registry/serving-plan.ts), also the
+ * compiled encoder, the native pass and predictOne. Mean µs over N calls after a warm-up.
  */
 import { join } from "node:path";
 
@@ -31,6 +32,9 @@ async function measure(root: string): Promise<Record<string, number>> {
   const { createAuthContext } = await import(join(root, "src", "auth", "context.ts"));
   const { sqliteStores } = await import(join(root, "src", "db", "sqlite", "stores.ts"));
   const v = await import("valibot");
+  // absent from checkouts older than the serving plan: those stages are left blank there
+  const plan = await import(join(root, "src", "registry", "serving-plan.ts")).catch(() => null);
+  const serving = await import(join(root, "src", "registry", "serving.ts"));
   // the default log level, as operators run it; its lines are dropped here
   const svc = await helpers.startService({ ML_LOG_LEVEL: "info" });
   try {
@@ -64,6 +68,7 @@ async function measure(root: string): Promise<Record<string, number>> {
       "JSON.parse + PredictBody": await mean(() => v.parse(PredictBody, JSON.parse(body))),
       "encode row": await mean(() => encodeRows(loaded.artifact.spec, [features])),
       "forward pass": await mean(() => predictHost(loaded.artifact.model, x)),
+      ...(plan ? await planStages(plan, serving, loaded, features) : {}),
       "predictRows (encode+forward+scores)": await mean(() =>
         predictRows(svc.runtime.servingBackend, loaded, [features]),
       ),
@@ -84,6 +89,22 @@ async function measure(root: string): Promise<Record<string, number>> {
   } finally {
     await svc.close();
   }
+}
+
+/** The serving plan's stages: encoding into its buffer, the pass it runs, and predictOne. */
+// biome-ignore lint/suspicious/noExplicitAny: modules of another checkout, typed as that checkout has them
+async function planStages(plan: any, serving: any, loaded: any, row: Record<string, number>) {
+  const p = plan.servingPlan(loaded.artifact);
+  const one = [row];
+  const stages: Record<string, number> = {
+    "encode (compiled)": await mean(() => p.encoder.encode(one, p.input)),
+  };
+  if (p.native) {
+    p.encoder.encode(one, p.input);
+    stages["forward (native)"] = await mean(() => p.native.run(1));
+  }
+  stages["predictOne (encode+forward, no all_scores)"] = await mean(() => serving.predictOne(loaded, row));
+  return stages;
 }
 
 const table: Record<string, Record<string, string>> = {};

@@ -21,7 +21,17 @@ export const NATIVE_LIBRARY = join(outDir, "libmlnative.so");
 export const NATIVE_STATUS = join(outDir, "status.txt");
 
 /** Files compiled once per ISA (each with its own symbols); the others are compiled once. */
-const PER_ISA = ["gemm.c", "epilogue.c", "activation.c", "softmax.c", "reduce.c", "adam.c", "memory.c", "table.c"];
+const PER_ISA = [
+  "gemm.c",
+  "epilogue.c",
+  "activation.c",
+  "softmax.c",
+  "reduce.c",
+  "adam.c",
+  "memory.c",
+  "table.c",
+  "forward_small.c",
+];
 const SHARED = ["pool.c", "api.c"];
 export const ISA_FLAGS: Record<string, string[]> = {
   avx512: ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mavx2", "-mfma"],

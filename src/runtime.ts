@@ -6,6 +6,7 @@
 
 import type { Kysely } from "kysely";
 import type { Backend } from "./compute/backend";
+import { setNativeForward } from "./compute/native/small-forward";
 import { computeOptions, openCpu } from "./compute/pick";
 import type { Config, Role } from "./config";
 import { isPostgres } from "./db/dialect";
@@ -124,6 +125,8 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     });
     return following;
   };
+  // ML_COMPUTE=cpu-wasm runs no native code: served requests take the TypeScript pass too
+  setNativeForward(computeOptions(deps.config).compute !== "cpu-wasm");
   const servingBackend = () => {
     // the CPU ML_COMPUTE names for serving: native unless cpu-wasm (wasm when native cannot run)
     const opts = computeOptions(deps.config);

@@ -114,6 +114,25 @@ void ml_free(void *p) {
   free(raw);
 }
 
+/* A served request's forward pass (forward_small.c), on the calling thread: no pool, no allocation.
+ * net: [isa, layers L, activation, softmax 0/1, scratch address (2 × rows × widest layer f64),
+ *       L+1 layer widths, L weight addresses (f32), L bias addresses (f32)];
+ * x: rows × widths[0] f32 in, out: rows × widths[L] f64 (probabilities when softmax is 1). */
+void ml_forward_small(const double *net, const float *x, int rows, double *out) {
+  if (rows <= 0) return;
+  switch ((int)net[0]) {
+  case ISA_AVX512:
+    forward_small_avx512(net, x, rows, out);
+    return;
+  case ISA_AVX2:
+    forward_small_avx2(net, x, rows, out);
+    return;
+  default:
+    forward_small_baseline(net, x, rows, out);
+    return;
+  }
+}
+
 #define P(i) ((void *)(uintptr_t)r[i])
 #define L(i) ((long)r[i])
 #define F(i) ((float)r[i])

@@ -82,6 +82,11 @@ typedef struct {
 
 extern const ml_kernels kernels_avx512, kernels_avx2, kernels_baseline;
 
+/* A few rows through a whole network in f64 (forward_small.c; the record is described there and in api.c). */
+void forward_small_avx512(const double *net, const float *x, long rows, double *out);
+void forward_small_avx2(const double *net, const float *x, long rows, double *out);
+void forward_small_baseline(const double *net, const float *x, long rows, double *out);
+
 void K(epilogue)(float *c, long ldc, long rows, long cols, const float *bias, int act, const float *y, int dact);
 
 /* Grows s to at least `floats` floats (64-byte aligned); 0 on success, -1 when out of memory. */

@@ -103,13 +103,15 @@ export const isMissing = (v: unknown) =>
 
 const BOOL_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false };
 
-function asBoolean(v: unknown): boolean | undefined {
+/** A boolean cell as encodeRows reads it (true/false, yes/no strings); undefined when not one. */
+export function asBoolean(v: unknown): boolean | undefined {
   if (typeof v === "boolean") return v;
   if (typeof v === "string") return BOOL_WORDS[v.trim().toLowerCase()];
   return undefined;
 }
 
-function asNumber(v: unknown): number | undefined {
+/** A numeric cell as encodeRows reads it (numbers, numeric strings); undefined when not one. */
+export function asNumber(v: unknown): number | undefined {
   if (typeof v === "number") return v;
   if (typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) return Number(v);
   return undefined;
@@ -118,7 +120,8 @@ function asNumber(v: unknown): number | undefined {
 /** The largest finite float32: features are encoded as float32, and a larger value becomes Infinity. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-const fitsFloat32 = (x: number) => Math.abs(x) <= FLOAT32_MAX;
+/** Whether a value survives float32 encoding as a finite number. */
+export const fitsFloat32 = (x: number) => Math.abs(x) <= FLOAT32_MAX;
 
 /**
  * JSON numbers in `rows` that are not finite or do not fit a float32, as issues at
@@ -299,7 +302,8 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-function hashText(text: string, out: Float32Array, offset: number, dims: number): void {
+/** Adds a text cell's hashed grams into out[offset, offset + dims) and L2-normalises them. */
+export function hashText(text: string, out: Float32Array, offset: number, dims: number): void {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   const grams: string[] = [...words.map((w) => `w:${w}`)];
   for (let i = 0; i + 1 < words.length; i++) grams.push(`b:${words[i]} ${words[i + 1]}`);

@@ -133,6 +133,19 @@ function scratchOf(model: MlpModel): Float64Array[] {
 
 /** The same forward pass in plain TypeScript (float64 arithmetic over the f32 weights). */
 export function predictHost(model: MlpModel, x: Float32Array): Float32Array {
+  return Float32Array.from(forwardHost(model, x));
+}
+
+/**
+ * predictHost's outputs before their rounding to float32: the reference the native single-request
+ * pass (src/compute/native/small-forward.ts) is held to.
+ */
+export function predictHost64(model: MlpModel, x: Float32Array): Float64Array {
+  return Float64Array.from(forwardHost(model, x));
+}
+
+/** The pass itself; the result may be this model's scratch, to be copied before the next call. */
+function forwardHost(model: MlpModel, x: Float32Array): Float64Array {
   const rows = checkInput(model, x);
   const kept = rows <= HOST_PREDICT_MAX_ROWS ? scratchOf(model) : null;
   let a: ArrayLike<number> = x;
@@ -155,7 +168,7 @@ export function predictHost(model: MlpModel, x: Float32Array): Float32Array {
     a = z;
   }
   if (model.task === "classification") softmaxRows(z, model.nOutputs);
-  return Float32Array.from(z);
+  return z;
 }
 
 function activateAll(act: MlpModel["activation"], z: Float64Array): void {

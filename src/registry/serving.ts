@@ -7,13 +7,14 @@ import type { Kysely } from "kysely";
 import type { Backend } from "../compute/backend";
 import type { DB } from "../db/schema";
 import { notFound, ServiceError } from "../errors";
-import { encodeRows, type Row } from "../ml/features";
+import type { Row } from "../ml/features";
 import { modelKind } from "../ml/kinds";
 import type { Label } from "../ml/model";
 import { HOST_PREDICT_MAX_ROWS, predictLabels } from "../ml/predict";
 import type { ArtifactStore } from "../storage/artifact-store";
 import { type ArtifactCheck, ArtifactError, artifactProblem, type ModelArtifact, readArtifact } from "./artifact";
 import { getModel, getVersion } from "./registry";
+import { type OnePrediction, predictOnePlanned, prepareServingPlan, servingPlan, smallPass } from "./serving-plan";
 
 /** Non-serving versions kept loaded at once (aliases, shadows); the least recently used goes first. */
 const PINNED_VERSIONS = 8;
@@ -139,6 +140,8 @@ export class ModelCache {
         transient ? { "Retry-After": "5" } : undefined,
       );
     }
+    // the encoder compiled and the weights copied into native memory now, not on the first request
+    await prepareServingPlan(artifact);
     return { modelKey, version, artifact, loadedAt: new Date() };
   }
 
@@ -230,19 +233,26 @@ export class ModelCache {
 }
 
 /**
- * Rows → predictions with confidence and every class score. `backend` is used only for batches
- * too large for the host path (see src/ml/predict.ts).
+ * Rows → predictions with confidence and every class score. Up to HOST_PREDICT_MAX_ROWS rows go
+ * through the version's serving plan (compiled encoder, native or host pass: serving-plan.ts);
+ * `backend` is used only for batches larger than that.
  */
 export async function predictRows(
   backend: () => Promise<Backend>,
   v: LoadedVersion,
   rows: Row[],
 ): Promise<Prediction[]> {
-  const { spec, model, target } = v.artifact;
-  const x = encodeRows(spec, rows);
-  // predict() takes the host path for small batches and never touches the backend then
-  const device = rows.length <= HOST_PREDICT_MAX_ROWS ? (null as unknown as Backend) : await backend();
-  const out = await modelKind(v.artifact.modelType).predict(device, model, x);
+  if (rows.length === 0) return [];
+  const { model, target } = v.artifact;
+  const plan = servingPlan(v.artifact);
+  let out: Float32Array;
+  if (rows.length <= HOST_PREDICT_MAX_ROWS && plan.hostPass) out = smallPass(plan, model, rows);
+  else {
+    const x = plan.encoder.encode(rows, new Float32Array(rows.length * plan.encoder.width));
+    // predict() takes the host path for small batches and never touches the backend then
+    const device = rows.length <= HOST_PREDICT_MAX_ROWS ? (null as unknown as Backend) : await backend();
+    out = await modelKind(v.artifact.modelType).predict(device, model, x);
+  }
   if (model.task === "regression") {
     const mean = target.mean ?? 0;
     const std = target.std ?? 1;
@@ -260,4 +270,16 @@ export async function predictRows(
     });
     return { prediction: label, confidence: best, all_scores: scores };
   });
+}
+
+export type { OnePrediction } from "./serving-plan";
+
+/**
+ * One row's prediction as predictRows gives it, synchronously and without the all_scores object:
+ * for the POST /predict fast path, which writes its JSON itself. `scores` (classification) is a
+ * buffer of the version's, valid until the next call for the same version. Throws encodeRows's
+ * FeatureError for a bad row, and a TypeError for a model type with no host pass (use predictRows).
+ */
+export function predictOne(v: LoadedVersion, row: Row): OnePrediction {
+  return predictOnePlanned(servingPlan(v.artifact), v.artifact, row);
 }

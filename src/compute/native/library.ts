@@ -28,6 +28,7 @@ const symbols = {
     args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
     returns: FFIType.void,
   },
+  ml_forward_small: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
 } as const;
 
 /** The functions as called here: Bun passes and returns pointers as plain numbers (addresses under 2^53). */
@@ -39,6 +40,7 @@ export interface NativeLibrary {
   ml_free(ptr: number): void;
   ml_call(ctx: number, record: number): number;
   ml_run(ctx: number, records: number, starts: number, programs: number, failed: number, errors: number): void;
+  ml_forward_small(net: number, x: number, rows: number, out: number): void;
 }
 
 let loaded: Promise<NativeLibrary> | undefined;
