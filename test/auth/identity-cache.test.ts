@@ -32,14 +32,14 @@ async function newToken(send: Awaited<ReturnType<typeof signedInUser>>["send"], 
 }
 
 function jsonWith(token: string) {
-  return (path: string, o: { method?: string; json?: unknown } = {}) =>
-    svc.app
-      .request(path, {
-        method: o.method ?? (o.json === undefined ? "GET" : "POST"),
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        ...(o.json === undefined ? {} : { body: JSON.stringify(o.json) }),
-      })
-      .then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { details?: unknown } } }));
+  return async (path: string, o: { method?: string; json?: unknown } = {}) => {
+    const res = await svc.app.request(path, {
+      method: o.method ?? (o.json === undefined ? "GET" : "POST"),
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(o.json === undefined ? {} : { body: JSON.stringify(o.json) }),
+    });
+    return { status: res.status, body: (await res.json()) as { error?: { details?: unknown } } };
+  };
 }
 
 describe("the identity cache never outlives a change", () => {
