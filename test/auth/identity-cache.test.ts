@@ -94,7 +94,7 @@ describe("the identity cache never outlives a change", () => {
       err: (l) => out.push(l),
       write: (l) => out.push(l),
       isTTY: false,
-      env: { ML_DB_PATH: svc.config.ML_DB_PATH, ML_LOG_LEVEL: "error" },
+      env: { ML_DB_PATH: svc.config.ML_DB_PATH, ML_DATABASE_URL: svc.config.ML_DATABASE_URL, ML_LOG_LEVEL: "error" },
       cwd: svc.dir,
       readStdin: async () => "Newer-pass-2026\n",
     });
