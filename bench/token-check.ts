@@ -48,7 +48,8 @@ try {
       for (let i = 0; i < 200; i++) await fn();
       const t0 = performance.now();
       for (let i = 0; i < CALLS; i++) await fn();
-      (means[name] ??= []).push(((performance.now() - t0) * 1000) / CALLS);
+      const us = ((performance.now() - t0) * 1000) / CALLS;
+      means[name] = [...(means[name] ?? []), us];
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
