@@ -1,6 +1,6 @@
 /**
  * The token check of every authenticated request (identifyApiToken), with the identity cache
- * and without it (an epoch never trusted: the two indexed reads every request made before the
+ * and without it (NoEpoch: the two indexed reads every request made before the
  * cache, as PostgreSQL still does), and the refusal of an unknown token. Over an SQLite file, so
  * the epoch is the shared mapped counter the service uses. Rounds alternate the variants; the
  * median of the rounds' means is shown, in µs per call.
@@ -16,7 +16,7 @@ import { TEST_HASHING } from "../src/auth/passwords";
 import { API_TOKEN_PREFIX, newSecret } from "../src/auth/secrets";
 import { insertUser } from "../src/auth/users";
 import { loadConfig } from "../src/config";
-import { RelayedEpoch } from "../src/db/credential-epoch";
+import { NoEpoch } from "../src/db/credential-epoch";
 import { openSqliteDatabase } from "../src/db/sqlite/open";
 import { silentLogger } from "../src/log";
 
@@ -30,7 +30,7 @@ try {
   const base = { db: opened.db, config, log: silentLogger };
   const cached = createAuthContext({ ...base, stores: opened.stores }, { passwordHashing: TEST_HASHING });
   const uncached = createAuthContext(
-    { ...base, stores: { ...opened.stores, credentialEpoch: new RelayedEpoch() } },
+    { ...base, stores: { ...opened.stores, credentialEpoch: new NoEpoch() } },
     { passwordHashing: TEST_HASHING },
   );
   const user = await insertUser(opened.db, { username: "bench", passwordHash: "x", role: "user" }, new Date());

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
-import { RelayedEpoch } from "../db/credential-epoch";
+import { NoEpoch } from "../db/credential-epoch";
 import type { DB } from "../db/schema";
 import type { DbStores, PreparedQueries } from "../db/stores";
 import { EventBus } from "../events/bus";
@@ -81,6 +81,6 @@ export function createAuthContext(
     suspicion,
     bursts: new BurstDetector(suspicion),
     // without the database's shared epoch nothing tells this process of others' changes: no caching
-    identities: new IdentityCache(base.stores?.credentialEpoch ?? new RelayedEpoch()),
+    identities: new IdentityCache(base.stores?.credentialEpoch ?? new NoEpoch()),
   };
 }

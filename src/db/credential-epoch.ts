@@ -7,8 +7,7 @@
  * SQLite: a counter in `<database file>.epoch`, mapped shared into every process that opens the
  * file (the ML_HTTP_PROCESSES siblings, `mlservice user …` at the same box), read for the
  * price of one memory load. ":memory:" has no file and no other process: a plain counter.
- * PostgreSQL: a counter per process that its replica relay moves (src/auth/credential-relay.ts),
- * untrusted until that relay listens.
+ * PostgreSQL: none yet (NoEpoch below): every check reads its rows, one joined query.
  */
 import { closeSync, fstatSync, ftruncateSync, openSync } from "node:fs";
 
@@ -66,16 +65,14 @@ export class FileEpoch implements CredentialEpoch {
 }
 
 /**
- * A counter this process moves for its own changes and for the ones its relay hears of, trusted
- * only while `trusted` is set (PostgreSQL replicas: while the NOTIFY relay listens).
+ * No epoch: nothing tells this process of the others' changes, so nothing may be cached and every
+ * check reads its rows. PostgreSQL replicas, for now: their NOTIFY relay can be down without this
+ * process knowing at once (a silent network loss is noticed only by TCP keepalive), and
+ * notifications sent meanwhile are never replayed, so it cannot vouch for a cached identity.
  */
-export class RelayedEpoch implements CredentialEpoch {
-  #value = 0;
-  trusted = false;
-  read(): number | null {
-    return this.trusted ? this.#value : null;
+export class NoEpoch implements CredentialEpoch {
+  read(): null {
+    return null;
   }
-  bump(): void {
-    this.#value += 1;
-  }
+  bump(): void {}
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { IdentityCache, MAX_IDENTITIES, MAX_IDENTITY_AGE_MS } from "../../src/auth/identity-cache";
 import { API_TOKEN_PREFIX, newSecret, sha256Hex } from "../../src/auth/secrets";
 import { run } from "../../src/cli/user";
-import { FileEpoch, LocalEpoch } from "../../src/db/credential-epoch";
+import { FileEpoch, LocalEpoch, NoEpoch } from "../../src/db/credential-epoch";
 import { startService } from "../ml-service/helpers";
 import { signedInUser } from "../ml-service/people";
 
@@ -172,6 +172,13 @@ describe("IdentityCache", () => {
     expect(cache.get("session", "a")).toBeUndefined();
     expect(cache.get("session", "b")).toBeUndefined();
   });
+});
+
+test("without an epoch (PostgreSQL) nothing is kept: every check reads its rows", () => {
+  const cache = new IdentityCache(new NoEpoch());
+  cache.set("api_token", "a", { a: 1 }, cache.begin());
+  expect(cache.get("api_token", "a")).toBeUndefined();
+  expect(cache.size).toBe(0);
 });
 
 describe("FileEpoch", () => {
