@@ -24,6 +24,7 @@ interface Entry {
   readAt: number;
 }
 
+/** One per AuthContext: the credentials its process has read, good while the epoch stays put. */
 export class IdentityCache {
   readonly #entries = new Map<string, Entry>();
   readonly #epoch: CredentialEpoch;
