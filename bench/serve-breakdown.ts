@@ -7,7 +7,9 @@
  * through app.fetch (one row; and 1,000 rows, per row), the middleware alone (GET /livez), the token check (identifyApiToken), body
  * validation, feature encoding, the forward pass, and the prediction log (add, with its flush
  * amortised); where the checkout has a serving plan (src/registry/serving-plan.ts), also the
- * compiled encoder, the native pass and predictOne. Mean µs over N calls after a warm-up.
+ * compiled encoder, the native pass and predictOne. The token check also refusing an unknown
+ * token, and, where the checkout has an identity cache, with nothing cached (PostgreSQL without
+ * its relay). Mean µs over N calls after a warm-up.
  */
 import { join } from "node:path";
 
@@ -31,6 +33,8 @@ async function measure(root: string): Promise<Record<string, number>> {
   const { identifyApiToken } = await import(join(root, "src", "auth", "credentials.ts"));
   const { createAuthContext } = await import(join(root, "src", "auth", "context.ts"));
   const { sqliteStores } = await import(join(root, "src", "db", "sqlite", "stores.ts"));
+  const { newSecret } = await import(join(root, "src", "auth", "secrets.ts"));
+  const epochs = await import(join(root, "src", "db", "credential-epoch.ts")).catch(() => null);
   const v = await import("valibot");
   // absent from checkouts older than the serving plan: those stages are left blank there
   const plan = await import(join(root, "src", "registry", "serving-plan.ts")).catch(() => null);
@@ -55,7 +59,16 @@ async function measure(root: string): Promise<Record<string, number>> {
     // the served path: prepared lookups, as createAppDeps wires them
     const log = { error() {}, warn() {}, info() {} };
     let added = 0;
-    const auth = createAuthContext({ db: svc.db, stores: sqliteStores(svc.sqlite), config: svc.config, log }, {});
+    const stores = sqliteStores(svc.sqlite);
+    const auth = createAuthContext({ db: svc.db, stores, config: svc.config, log }, {});
+    const unknown = newSecret("mls_");
+    // no epoch: every check reads the rows, as before the cache
+    const uncached =
+      epochs &&
+      createAuthContext(
+        { db: svc.db, stores: { ...stores, credentialEpoch: new epochs.NoEpoch() }, config: svc.config, log },
+        {},
+      );
     return {
       "whole POST /predict": await mean(() => svc.app.request("/predict", { method: "POST", headers, body })),
       "whole POST /predict, 1,000 rows (µs per row)":
@@ -65,6 +78,12 @@ async function measure(root: string): Promise<Record<string, number>> {
         }, 60)) / 1000,
       "middleware only (GET /livez)": await mean(() => svc.app.request("/livez")),
       "token check": await mean(() => identifyApiToken(auth, token, "127.0.0.1")),
+      "token check, nothing cached": uncached
+        ? await mean(() => identifyApiToken(uncached, token, "127.0.0.1"))
+        : Number.NaN,
+      "token check, unknown token (refused)": await mean(() =>
+        identifyApiToken(auth, unknown, "127.0.0.1").catch(() => undefined),
+      ),
       "JSON.parse + PredictBody": await mean(() => v.parse(PredictBody, JSON.parse(body))),
       "encode row": await mean(() => encodeRows(loaded.artifact.spec, [features])),
       "forward pass": await mean(() => predictHost(loaded.artifact.model, x)),

@@ -68,8 +68,8 @@ export async function changeOwnPassword(
     ]);
   }
   const hash = await hashPassword(input.newPassword, ctx.hashing);
-  await updateUserRow(ctx.db, user.id, { password_hash: hash, must_change_password: 0 }, ctx.now());
-  await revokeCredentials(ctx.db, user.id, ctx.now(), { keepSessionId: a.identity.sessionId });
+  await updateUserRow(ctx, user.id, { password_hash: hash, must_change_password: 0 }, ctx.now());
+  await revokeCredentials(ctx, user.id, ctx.now(), { keepSessionId: a.identity.sessionId });
   a.note({ type: "auth:password_changed", subject: user.username });
 }
 
@@ -80,7 +80,7 @@ export async function changeOwnUsername(
 ): Promise<UserRow> {
   const user = await reauthenticated(ctx, a, input.currentPassword);
   await assertUsernameFree(ctx, input.newUsername, user.id, "new_username");
-  const updated = await updateUserRow(ctx.db, user.id, { username: input.newUsername }, ctx.now());
+  const updated = await updateUserRow(ctx, user.id, { username: input.newUsername }, ctx.now());
   a.note({ type: "auth:username_changed", subject: user.username, output: { new_username: updated.username } });
   return updated;
 }
@@ -93,8 +93,8 @@ export async function deleteOwnAccount(
 ): Promise<{ id: number }> {
   const user = await reauthenticated(ctx, a, input.currentPassword);
   await assertNotLastSystemAdmin(ctx.db, user, { deleting: true });
-  await markUserDeleted(ctx.db, user.id, ctx.now());
-  await revokeCredentials(ctx.db, user.id, ctx.now(), { tokens: true });
+  await markUserDeleted(ctx, user.id, ctx.now());
+  await revokeCredentials(ctx, user.id, ctx.now(), { tokens: true });
   a.note({ type: "auth:account_deleted", subject: user.username });
   return { id: user.id };
 }
@@ -110,13 +110,8 @@ export async function resetPassword(
 ): Promise<void> {
   assertPasswordRules(input.password, user.username);
   const hash = await hashPassword(input.password, ctx.hashing);
-  await updateUserRow(
-    ctx.db,
-    user.id,
-    { password_hash: hash, must_change_password: input.mustChange ? 1 : 0 },
-    ctx.now(),
-  );
-  await revokeCredentials(ctx.db, user.id, ctx.now());
+  await updateUserRow(ctx, user.id, { password_hash: hash, must_change_password: input.mustChange ? 1 : 0 }, ctx.now());
+  await revokeCredentials(ctx, user.id, ctx.now());
 }
 
 export interface NewAccount {
@@ -199,7 +194,7 @@ export async function updateAccount(
   if (changes.username !== undefined) await assertUsernameFree(ctx, changes.username, user.id, "username");
   if (changes.password !== undefined) assertPasswordRules(changes.password, username);
   const updated = await updateUserRow(
-    ctx.db,
+    ctx,
     user.id,
     {
       username,
@@ -217,7 +212,7 @@ export async function updateAccount(
     ctx.now(),
   );
   if (changes.password !== undefined || changes.isActive === false) {
-    await revokeCredentials(ctx.db, user.id, ctx.now(), { tokens: changes.isActive === false });
+    await revokeCredentials(ctx, user.id, ctx.now(), { tokens: changes.isActive === false });
   }
   a.note({
     type: "users:update",
@@ -233,8 +228,8 @@ export async function deleteAccount(ctx: AuthContext, a: Actor, userId: number):
   assertNotSelf(a, user.id, "delete");
   assertCanManage(a.identity, user);
   await assertNotLastSystemAdmin(ctx.db, user, { deleting: true });
-  await markUserDeleted(ctx.db, user.id, ctx.now());
-  await revokeCredentials(ctx.db, user.id, ctx.now(), { tokens: true });
+  await markUserDeleted(ctx, user.id, ctx.now());
+  await revokeCredentials(ctx, user.id, ctx.now(), { tokens: true });
   a.note({ type: "users:delete", subject: user.username, output: { user_id: user.id } });
   return { id: user.id };
 }

@@ -4,13 +4,15 @@
  */
 import type { Kysely } from "kysely";
 import type { Config } from "../config";
+import { NoEpoch } from "../db/credential-epoch";
 import type { DB } from "../db/schema";
-import type { PreparedQueries } from "../db/stores";
+import type { DbStores, PreparedQueries } from "../db/stores";
 import { EventBus } from "../events/bus";
 import { EventLog } from "../events/log";
 import { BurstDetector, DEFAULT_SUSPICION, type SuspicionRules } from "../events/suspicious";
 import { SlidingWindow } from "../events/window";
 import type { Logger } from "../log";
+import { IdentityCache } from "./identity-cache";
 import { DummyVerifier, type PasswordHashing, PRODUCTION_HASHING } from "./passwords";
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits, LoginThrottle } from "./throttle";
 
@@ -43,10 +45,20 @@ export interface AuthContext {
   registrations: SlidingWindow;
   suspicion: SuspicionRules;
   bursts: BurstDetector;
+  /** credentials already read; every writer of a credential or user row calls `identities.changed()` */
+  identities: IdentityCache;
 }
 
+/** What a writer of credential or user rows needs: the database and the cache it must tell. */
+export type CredentialWriter = Pick<AuthContext, "db" | "identities">;
+
 export function createAuthContext(
-  base: { db: Kysely<DB>; stores?: { queries: PreparedQueries } | undefined; config: Config; log: Logger },
+  base: {
+    db: Kysely<DB>;
+    stores?: Pick<DbStores, "queries" | "credentialEpoch"> | undefined;
+    config: Config;
+    log: Logger;
+  },
   options: AuthOptions = {},
 ): AuthContext {
   const now = options.now ?? (() => new Date());
@@ -68,5 +80,7 @@ export function createAuthContext(
     registrations: new SlidingWindow(REGISTRATION_WINDOW_MS),
     suspicion,
     bursts: new BurstDetector(suspicion),
+    // without the database's shared epoch nothing tells this process of others' changes: no caching
+    identities: new IdentityCache(base.stores?.credentialEpoch ?? new NoEpoch()),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Sessions and API tokens: issuing them, and turning a presented secret back into an
  * Identity. Both store only the SHA-256 of the secret. A revoked or expired secret is
- * refused at once (every request reads the row; there is no cache to go stale) and the
- * refusal is flagged as suspicious in the audit log.
+ * refused at once and the refusal is flagged as suspicious in the audit log: rows read are
+ * kept (identity-cache.ts) only until the credentials epoch moves, which every revocation and
+ * user change does in every process on the database, and expiry is checked on every use.
  */
 import type { CompiledQuery, Kysely } from "kysely";
 import { isPostgres } from "../db/dialect";
@@ -10,6 +11,7 @@ import type { DB, Role } from "../db/schema";
 import { ServiceError } from "../errors";
 import type { AuthContext } from "./context";
 import type { Identity, Via } from "./identity";
+import type { CredentialKind } from "./identity-cache";
 import { API_TOKEN_PREFIX, looksLikeSecret, newSecret, SESSION_PREFIX, sameSecret, sha256Hex } from "./secrets";
 
 const DAY_MS = 86_400_000;
@@ -176,6 +178,27 @@ async function credential<T extends { user_id: number }>(
   return withUser(ctx, await firstRow(ctx, hash, alone));
 }
 
+/**
+ * `credential` through the identity cache: a hit costs a map lookup and one read of the epoch.
+ * The epoch is read before the row, so a change committed after the read moves it past the
+ * entry's. An unknown secret is not kept: its refusal costs one indexed lookup, each time.
+ */
+async function cachedCredential<T extends { user_id: number }>(
+  ctx: AuthContext,
+  kind: CredentialKind,
+  hash: string,
+  alone: Parameters<typeof credential<T>>[2],
+  joined: Parameters<typeof credential<T>>[3],
+): Promise<(T & UserPart) | undefined> {
+  const cache = ctx.identities;
+  const epoch = cache.begin();
+  const hit = cache.get<T & UserPart>(kind, hash);
+  if (hit) return hit;
+  const row = await credential(ctx, hash, alone, joined);
+  if (row) cache.set(kind, hash, row, epoch);
+  return row;
+}
+
 /** A credential row joined with its user's columns, or undefined when either is gone. */
 async function withUser<T extends { user_id: number }>(ctx: AuthContext, credential: T | undefined) {
   if (!credential) return undefined;
@@ -185,12 +208,15 @@ async function withUser<T extends { user_id: number }>(ctx: AuthContext, credent
 
 export async function identifySession(ctx: AuthContext, token: string, via: Via): Promise<Identity> {
   if (!looksLikeSecret(token, SESSION_PREFIX)) throw new CredentialRejected("invalid session token", null);
-  const row = await credential(ctx, sha256Hex(token), sessionQuery, sessionUserQuery);
+  const row = await cachedCredential(ctx, "session", sha256Hex(token), sessionQuery, sessionUserQuery);
   if (!row) throw new CredentialRejected("invalid session token", null);
   const now = ctx.now();
   checkUsable(row, now, "session");
   if (stale(row.last_used_at, now)) {
-    await ctx.db.updateTable("sessions").set({ last_used_at: now.toISOString() }).where("id", "=", row.id).execute();
+    const at = now.toISOString();
+    await ctx.db.updateTable("sessions").set({ last_used_at: at }).where("id", "=", row.id).execute();
+    // the cached row too: the next hit must not write again before TOUCH_EVERY_MS
+    row.last_used_at = at;
   }
   return {
     userId: row.user_id,
@@ -207,16 +233,20 @@ export async function identifySession(ctx: AuthContext, token: string, via: Via)
 
 export async function identifyApiToken(ctx: AuthContext, token: string, ip: string): Promise<Identity> {
   if (!looksLikeSecret(token, API_TOKEN_PREFIX)) throw new CredentialRejected("invalid API token", null);
-  const row = await credential(ctx, sha256Hex(token), apiTokenQuery, apiTokenUserQuery);
+  const row = await cachedCredential(ctx, "api_token", sha256Hex(token), apiTokenQuery, apiTokenUserQuery);
   if (!row) throw new CredentialRejected("invalid API token", null);
   const now = ctx.now();
   checkUsable(row, now, "API token");
   if (row.last_used_ip !== ip || stale(row.last_used_at, now)) {
+    const at = now.toISOString();
     await ctx.db
       .updateTable("api_tokens")
-      .set({ last_used_at: now.toISOString(), last_used_ip: ip })
+      .set({ last_used_at: at, last_used_ip: ip })
       .where("id", "=", row.id)
       .execute();
+    // the cached row too: the next hit must not write again before TOUCH_EVERY_MS
+    row.last_used_at = at;
+    row.last_used_ip = ip;
   }
   return {
     userId: row.user_id,

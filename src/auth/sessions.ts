@@ -4,15 +4,17 @@
  */
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
+import type { CredentialWriter } from "./context";
 
 /** Ends one session; true when it was still open. */
-export async function revokeSession(db: Kysely<DB>, sessionId: number, now: Date): Promise<boolean> {
-  const r = await db
+export async function revokeSession(w: CredentialWriter, sessionId: number, now: Date): Promise<boolean> {
+  const r = await w.db
     .updateTable("sessions")
     .set({ revoked_at: now.toISOString() })
     .where("id", "=", sessionId)
     .where("revoked_at", "is", null)
     .executeTakeFirst();
+  w.identities.changed();
   return Number(r.numUpdatedRows) > 0;
 }
 

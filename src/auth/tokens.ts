@@ -88,6 +88,7 @@ export async function revokeApiToken(ctx: AuthContext, a: TokenAction): Promise<
   const token = await manageableToken(ctx.db, a.actor, a.tokenId);
   const at = token.revoked_at ?? ctx.now().toISOString();
   await ctx.db.updateTable("api_tokens").set({ revoked_at: at }).where("id", "=", token.id).execute();
+  ctx.identities.changed();
   a.note({ type: "auth:token_revoked", output: { token_id: token.id, name: token.name } });
   return { ...token, revoked_at: at };
 }
@@ -104,6 +105,7 @@ export async function deleteApiToken(ctx: AuthContext, a: TokenAction): Promise<
     .set({ revoked_at: token.revoked_at ?? at, deleted_at: at })
     .where("id", "=", token.id)
     .execute();
+  ctx.identities.changed();
   a.note({ type: "auth:token_deleted", output: { token_id: token.id, name: token.name } });
   return { id: token.id };
 }

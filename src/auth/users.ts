@@ -7,6 +7,7 @@ import type { Kysely, Selectable } from "kysely";
 import * as v from "valibot";
 import type { DB, Role, UsersTable } from "../db/schema";
 import { ServiceError } from "../errors";
+import type { CredentialWriter } from "./context";
 import { hasRole, type Identity, ROLES } from "./identity";
 import { PASSWORD_MAX } from "./passwords";
 
@@ -125,13 +126,13 @@ export async function assertNotLastSystemAdmin(
 
 /** Ends every way the user can act: sessions and API tokens (except one session, if kept). */
 export async function revokeCredentials(
-  db: Kysely<DB>,
+  w: CredentialWriter,
   userId: number,
   now: Date,
   opts: { keepSessionId?: number | null; tokens?: boolean } = {},
 ): Promise<void> {
   const at = now.toISOString();
-  let q = db
+  let q = w.db
     .updateTable("sessions")
     .set({ revoked_at: at })
     .where("user_id", "=", userId)
@@ -139,13 +140,14 @@ export async function revokeCredentials(
   if (opts.keepSessionId != null) q = q.where("id", "!=", opts.keepSessionId);
   await q.execute();
   if (opts.tokens) {
-    await db
+    await w.db
       .updateTable("api_tokens")
       .set({ revoked_at: at })
       .where("user_id", "=", userId)
       .where("revoked_at", "is", null)
       .execute();
   }
+  w.identities.changed();
 }
 
 /** Filters of the admins' user list; deleted accounts only when asked. */
@@ -170,25 +172,28 @@ export function listLiveUsersByName(db: Kysely<DB>, limit: number): Promise<User
   return db.selectFrom("users").selectAll().where("deleted_at", "is", null).orderBy("username").limit(limit).execute();
 }
 
-/** Writes the changed columns (with `updated_at`) and returns the row as stored. */
-export function updateUserRow(
-  db: Kysely<DB>,
+/** Writes the changed columns (with `updated_at`) and returns the row as stored; cached identities of the user go. */
+export async function updateUserRow(
+  w: CredentialWriter,
   id: number,
   changes: Partial<Pick<UserRow, "username" | "password_hash" | "role" | "is_active" | "must_change_password">>,
   now: Date,
 ): Promise<UserRow> {
-  return db
+  const row = await w.db
     .updateTable("users")
     .set({ ...changes, updated_at: now.toISOString() })
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  w.identities.changed();
+  return row;
 }
 
 /** Soft deletion: the row stays for the audit trail, inactive and marked deleted. */
-export async function markUserDeleted(db: Kysely<DB>, id: number, now: Date): Promise<void> {
+export async function markUserDeleted(w: CredentialWriter, id: number, now: Date): Promise<void> {
   const at = now.toISOString();
-  await db.updateTable("users").set({ deleted_at: at, is_active: 0, updated_at: at }).where("id", "=", id).execute();
+  await w.db.updateTable("users").set({ deleted_at: at, is_active: 0, updated_at: at }).where("id", "=", id).execute();
+  w.identities.changed();
 }
 
 export async function touchLastLogin(db: Kysely<DB>, id: number, at: string): Promise<void> {

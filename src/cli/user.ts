@@ -69,7 +69,7 @@ export async function run(args: string[], io: UserIo): Promise<number> {
   try {
     const config = configFromEnvironment(io.env, io.cwd);
     store = await openStore(config);
-    ctx = createAuthContext({ db: store.db, config, log: silentLogger });
+    ctx = createAuthContext({ db: store.db, stores: store.stores, config, log: silentLogger });
   } catch (e) {
     return reportStartupError(e, io);
   }

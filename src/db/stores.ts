@@ -9,6 +9,7 @@
  * Callers always await, and never rely on a write having happened before the await.
  */
 import type { Kysely, Selectable } from "kysely";
+import type { CredentialEpoch } from "./credential-epoch";
 import type { MigrationResult } from "./migrator";
 import type { DB } from "./schema";
 import type { PredictionsTable } from "./tables/models";
@@ -119,6 +120,8 @@ export interface DbStores {
   driftWindow: DriftWindowStore;
   queries: PreparedQueries;
   status: DatabaseStatus;
+  /** moves whenever a cached identity may have become wrong, in any process on this database (credential-epoch.ts) */
+  credentialEpoch: CredentialEpoch;
 }
 
 /** An open, migrated database: the one Kysely handle and its stores. Closing the handle closes the database. */

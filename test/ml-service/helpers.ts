@@ -157,5 +157,5 @@ export async function startService(
     await db.destroy();
     if (!keepFiles) rmSync(dir, { recursive: true, force: true });
   }
-  return { app, db, sqlite, config, runtime, bus, dir, request, waitJob, listen, close };
+  return { app, db, sqlite, stores, config, runtime, bus, dir, request, waitJob, listen, close };
 }

@@ -69,7 +69,7 @@ async function train(server: RunningBinary, seed: number): Promise<string> {
 }
 
 describe("ML_HTTP_PROCESSES=2 (compiled binary)", () => {
-  test("two processes on one port: a rollback reaches both, a revoked token is refused by both, both log", async () => {
+  test("two processes on one port: a rollback reaches both, a revoked token and a session the CLI ended are refused by both, both log", async () => {
     const admin = { "x-admin-token": TOKEN };
     const server = await bin.serve({ ML_HTTP_PROCESSES: "2" });
     const answered: number[] = [];
@@ -97,6 +97,32 @@ describe("ML_HTTP_PROCESSES=2 (compiled binary)", () => {
       // at once, on every connection, whichever process takes it
       for (let i = 0; i < 40; i++) {
         const res = await freshPost(server, "/predict", bearer, { model_key: "mp", data: rows });
+        expect(res.status).toBe(401);
+      }
+
+      // the operator's `mlservice user passwd` on the same data directory ends a session both processes have used
+      const bob = { username: "bob", password: "Strong-pass-2025" };
+      const made2 = await freshPost(server, "/auth/users", admin, {
+        ...bob,
+        role: "user",
+        must_change_password: false,
+      });
+      expect(made2.status).toBe(201);
+      const login = await freshPost(server, "/auth/login", {}, bob);
+      expect(login.status).toBe(200);
+      const session = { authorization: `Bearer ${login.body.access_token}` };
+      for (const a of await untilBothProcesses(server, session, () => true))
+        answered.push(a.predictions[0].prediction_id);
+      const cli = Bun.spawn([bin.binary, "user", "passwd", "bob", "--password-stdin"], {
+        cwd: bin.dir,
+        env: bin.env(),
+        stdin: new TextEncoder().encode("Newer-pass-2026\n"),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(await cli.exited).toBe(0);
+      for (let i = 0; i < 40; i++) {
+        const res = await freshPost(server, "/predict", session, { model_key: "mp", data: rows });
         expect(res.status).toBe(401);
       }
     } finally {

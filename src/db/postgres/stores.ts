@@ -3,6 +3,7 @@
  * Kysely uses. Prepared statements are Bun.SQL's own (named, cached per connection by text).
  */
 import type { SQL } from "bun";
+import { NoEpoch } from "../credential-epoch";
 import type { DbStores, PreparedQueries, RowInserter, RowValues } from "../stores";
 import type { Guard } from "../unavailable";
 import { PostgresDriftWindowStore } from "./drift-window-store";
@@ -67,5 +68,6 @@ export function postgresStores(pool: SQL, guard: Guard): DbStores {
           return { schema: (await appliedPostgresMigrations(pool)).at(-1) ?? null };
         }),
     },
+    credentialEpoch: new NoEpoch(),
   };
 }

@@ -3,6 +3,7 @@
  * connection Kysely uses, so their writes and Kysely's share one writer and one WAL.
  */
 import type { Database } from "bun:sqlite";
+import { epochPath, FileEpoch, LocalEpoch } from "../credential-epoch";
 import { appliedMigrations } from "../migrator";
 import type { DbStores } from "../stores";
 import { SqliteDriftWindowStore } from "./drift-window-store";
@@ -20,5 +21,10 @@ export function sqliteStores(sqlite: Database): DbStores {
         return { schema: appliedMigrations(sqlite).at(-1)?.name ?? null };
       },
     },
+    credentialEpoch: inMemory(sqlite.filename) ? new LocalEpoch() : new FileEpoch(epochPath(sqlite.filename)),
   };
+}
+
+function inMemory(filename: string): boolean {
+  return filename === "" || filename === ":memory:";
 }

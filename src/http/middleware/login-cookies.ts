@@ -51,7 +51,7 @@ export async function signIn(
 /** Ends the request's session (if it came with one) and clears its cookies; true when a session ended. */
 export async function signOut(ctx: AuthContext, c: Context<AppEnv>): Promise<boolean> {
   const sessionId = c.get("identity")?.sessionId;
-  const revoked = sessionId != null && (await revokeSession(ctx.db, sessionId, ctx.now()));
+  const revoked = sessionId != null && (await revokeSession(ctx, sessionId, ctx.now()));
   clearSessionCookies(c);
   noteAudit(c, { type: "auth:logout" });
   return revoked;
