@@ -318,6 +318,9 @@ async function rssRun(pid: number, url: string, script: string, name: string) {
       change: (last - first) / first,
       max_deviation: deviation,
       within_10_percent: deviation <= RSS_TOLERANCE,
+      // a leak only grows: a collection can drop RSS below the first sample without one
+      max_growth: Math.max(...samples) / first - 1,
+      growth_within_10_percent: Math.max(...samples) / first - 1 <= RSS_TOLERANCE,
     },
   };
 }
