@@ -31,6 +31,8 @@ declare module "../events/bus" {
     "queue:task_completed": JobEvent;
     /** a job was queued in a process that runs none (forward): the runners look now */
     "jobs:kick": Record<string, never>;
+    /** a running job was cancelled in a process that does not run it: its runner aborts it now */
+    "jobs:cancel": { job_id: string };
   }
 }
 
@@ -108,6 +110,7 @@ export class JobRunner {
   /** this process runs no jobs: a kick is passed to the processes that do */
   #forwarding = false;
   #offKick = () => {};
+  #offCancel = () => {};
   #stopping: Promise<void> | null = null;
   #kicking: Promise<void> | null = null;
   readonly #lease: LeaseSettings;
@@ -144,6 +147,13 @@ export class JobRunner {
     // a job queued in a process that runs none (forward) starts here at once, not at the next poll
     this.#offKick();
     this.#offKick = this.#deps.bus.subscribe("jobs:kick", () => this.kick(), { remote: true });
+    // a cancel asked of another process stops the run here at once, not at the next lease beat
+    this.#offCancel();
+    this.#offCancel = this.#deps.bus.subscribe(
+      "jobs:cancel",
+      (e) => this.#running.get(e.job_id)?.controller.abort(new Error("cancelled by request")),
+      { remote: true },
+    );
     const beat = Math.max(50, (this.#lease.leaseS * 1000) / 3);
     this.#timers = [
       setInterval(() => this.kick(), Math.min(this.#deps.pollMs ?? POLL_MS, beat)),
@@ -233,7 +243,9 @@ export class JobRunner {
 
   async cancel(id: string): Promise<JobRow> {
     const row = await requestCancel(this.#deps.db, id, this.#now());
-    this.#running.get(id)?.controller.abort(new Error("cancelled by request"));
+    const here = this.#running.get(id);
+    here?.controller.abort(new Error("cancelled by request"));
+    if (!here && row.status === "running") this.#deps.bus.publish("jobs:cancel", { job_id: id });
     if (row.status === "cancelled") {
       this.#publish("queue:task_completed", row);
       this.#logFinished(row, null);
@@ -251,6 +263,8 @@ export class JobRunner {
     this.#forwarding = false;
     this.#offKick();
     this.#offKick = () => {};
+    this.#offCancel();
+    this.#offCancel = () => {};
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.#stopping ??= this.#stopAll(graceMs);

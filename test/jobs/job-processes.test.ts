@@ -84,6 +84,15 @@ function processOn(path: string, relay: EventRelay, owner: string, ran: string[]
   runner.handle("drift", async (row) => {
     ran.push(`${owner}:${row.id}`);
   });
+  // runs until cancelled
+  runner.handle(
+    "predict",
+    (_row, ctx) =>
+      new Promise((_, reject) => {
+        void ctx.progress({ stage: "waiting", progress: 0.5 });
+        ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+      }),
+  );
   cleanups.push(async () => {
     await runner.stop(0);
     off();
@@ -123,5 +132,38 @@ describe("a process past ML_JOB_PROCESSES", () => {
     expect(ran).toEqual([`R:${job.id}`]);
     expect(await getJob(server.db, job.id)).toMatchObject({ status: "completed", claimed_by: "R" });
     expect(server.runner.busy).toBe(0);
+  });
+
+  test("a running job cancelled through it stops in the runner at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mls-job-processes-"));
+    dirs.push(dir);
+    const path = join(dir, "ml_store.db");
+    const init = openSqlite(path);
+    migrate(init);
+    init.close();
+    const [toRunner, toServer] = relayPair();
+    const runner = processOn(path, toRunner, "R", []);
+    const server = processOn(path, toServer, "S", []);
+    await runner.runner.start();
+    server.runner.forward();
+    const progressed = new Promise<void>((resolve) => {
+      runner.bus.subscribe("queue:task_progress", () => resolve(), { remote: true });
+    });
+    const ended = new Promise<string>((resolve) => {
+      server.bus.subscribe("queue:task_completed", (e) => resolve(e.status), { remote: true });
+    });
+    const job = await enqueue(server.db, {
+      type: "predict",
+      modelKey: "m",
+      version: "1.0.0",
+      params: {},
+      createdBy: null,
+      now: new Date().toISOString(),
+    });
+    server.runner.kick();
+    await progressed;
+    expect((await server.runner.cancel(job.id)).status).toBe("running");
+    expect(await ended).toBe("cancelled");
+    expect(await getJob(server.db, job.id)).toMatchObject({ status: "cancelled", claimed_by: "R" });
   });
 });
