@@ -166,6 +166,8 @@ async function uploadBench(env: Record<string, string>) {
     cwd: ROOT,
     env: {
       ...process.env,
+      // one process: the RSS read below is this process's, and an upload must reach it
+      ML_HTTP_PROCESSES: "1",
       ...env,
       ML_SERVICE_PORT: String(port),
       ML_SERVICE_HOST: "127.0.0.1",

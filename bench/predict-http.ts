@@ -86,6 +86,7 @@ export async function benchPredictHttp(seconds = 5): Promise<LoadResult[]> {
         ML_ADMIN_API_TOKEN: admin,
         ML_ADMIN_PASSWORD: "Bench-pass-2025",
         ML_COMPUTE: "cpu",
+        ML_HTTP_PROCESSES: "1",
       },
       stdout: "ignore",
       stderr: "ignore",

@@ -23,7 +23,14 @@ async function firstHealth(binary: string, cwd: string): Promise<{ ms: number; r
   const t0 = performance.now();
   const proc = Bun.spawn([binary, "serve", "--port", String(port)], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", ML_SERVICE_HOST: "127.0.0.1", ML_LOG_LEVEL: "warn", ML_COMPUTE: "cpu" },
+    // one process: the figures are one process's start-up time and RSS
+    env: {
+      PATH: process.env.PATH ?? "",
+      ML_SERVICE_HOST: "127.0.0.1",
+      ML_LOG_LEVEL: "warn",
+      ML_COMPUTE: "cpu",
+      ML_HTTP_PROCESSES: "1",
+    },
     stdout: "ignore",
     stderr: "ignore",
   });

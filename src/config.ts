@@ -231,12 +231,16 @@ const settings = {
     doc: "serve, train or both: a serve-only process leaves fits to train processes",
   },
   ML_SYNC_PREDICT_MAX_ROWS: { schema: int(1, 1_000_000), default: "1000", doc: "rows predicted in the request" },
-  // not 0 by default: every process runs up to ML_MAX_WORKERS_LIMIT jobs, so one per core would
-  // multiply the fits running at once by the core count on the boxes this is made for
   ML_HTTP_PROCESSES: {
     schema: int(0, 256),
-    default: "1",
+    default: "0",
     doc: "serving processes sharing the port; 0: one per core, capped by memory",
+  },
+  // one per core serves, but only these run jobs: each fit wants every core to itself
+  ML_JOB_PROCESSES: {
+    schema: int(0, 256),
+    default: "1",
+    doc: "of a box's serving processes, how many run jobs; 0: none (another box runs them)",
   },
   ML_PREDICTION_LOG: {
     schema: v.picklist(["async", "sync"], "async or sync"),

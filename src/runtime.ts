@@ -51,6 +51,11 @@ export interface RuntimeStartOptions {
    * ML_HTTP_PROCESSES passes false, its first process has done it.
    */
   primary?: boolean;
+  /**
+   * Whether this process runs jobs (default true). Past a box's ML_JOB_PROCESSES it does not: it
+   * queues them and hands the kick to the processes that run them (JobRunner.forward).
+   */
+  runsJobs?: boolean;
 }
 
 export interface Runtime {
@@ -69,7 +74,7 @@ export interface Runtime {
   checkAlerts: () => ReturnType<typeof runAlertChecks>;
   /**
    * Syncs ML_ALERT_WEBHOOK_URLS (a bad one throws a ConfigError; the primary process only) and
-   * starts jobs (every process, each claiming under its lease), alert delivery, and following
+   * starts jobs (each process that runs them claims under its lease), alert delivery, and following
    * the active versions.
    */
   start(options?: RuntimeStartOptions): Promise<void>;
@@ -193,7 +198,8 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           deps.log.warn("ML_ALERT_WEBHOOK_URLS deliveries are unsigned: set ML_ALERT_WEBHOOK_SECRET");
         }
       }
-      await jobs.start();
+      if (options.runsJobs === false) jobs.forward();
+      else await jobs.start();
       alertDelivery.start();
       const tick = async () => {
         await followNow();

@@ -68,7 +68,8 @@ export async function startBinary(
 ): Promise<RunningBinary> {
   const proc = Bun.spawn([binary, "serve", "--port", "0", "--host", "127.0.0.1"], {
     cwd: o.cwd,
-    env: o.env,
+    // one serving process unless the test asks for more: the default is one per core
+    env: { ML_HTTP_PROCESSES: "1", ...o.env },
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -1,10 +1,12 @@
 /**
  * ML_HTTP_PROCESSES: `Bun.serve` runs on one JavaScript thread, so one process leaves every other
- * core idle. The process `serve` starts (the first) migrates, runs the schedules, binds the
- * port with SO_REUSEPORT and then starts its siblings: the same program with `serve --sibling`.
- * Each opens the same database and artifact store, binds the same port (the kernel spreads
- * connections across them), serves HTTP, writes its own prediction-log batches and runs jobs
- * (each job is claimed by one process under a lease: src/jobs/lease.ts).
+ * core idle; by default there is one per core, capped by memory. The process `serve` starts (the
+ * first) migrates, runs the schedules, binds the port with SO_REUSEPORT and then starts its
+ * siblings: the same program with `serve --sibling K`. Each opens the same database and artifact
+ * store, binds the same port (the kernel spreads connections across them), serves HTTP and
+ * writes its own prediction-log batches. Only the first ML_JOB_PROCESSES of them run jobs (each
+ * job claimed by one process under a lease: src/jobs/lease.ts), since a fit wants every core;
+ * the others hand their enqueues to those over the event relay (JobRunner.forward).
  * A sibling leaves when the first process is gone, even after kill -9; the first restarts a
  * sibling that dies while it serves.
  */
@@ -14,19 +16,40 @@ import type { Logger } from "../log";
 import type { SiblingHub } from "./serve-relay";
 
 /** What one serving process may take (runtime, loaded models, buffers): the automatic count's cap. */
-const MEMORY_PER_PROCESS = 512 * 2 ** 20;
+export const MEMORY_PER_PROCESS = 512 * 2 ** 20;
 /** how often a sibling checks that the first process still runs */
 const PARENT_CHECK_MS = 250;
 const RESTART_DELAY_MS = 1000;
+
+/** What the automatic process count is sized from. */
+export interface HostSize {
+  cores: number;
+  memoryBytes: number;
+}
+
+/** This machine: its usable cores, and its memory or the container's limit when lower. */
+export function thisHost(): HostSize {
+  const limit = process.constrainedMemory?.() ?? 0;
+  const total = totalmem();
+  return { cores: availableParallelism(), memoryBytes: limit > 0 && limit < total ? limit : total };
+}
 
 /**
  * How many processes serve: the setting, or with 0 one per core capped by memory. An in-memory
  * database cannot be shared, so it always gets one.
  */
-export function servingProcesses(configured: number, dbPath: string): number {
+export function servingProcesses(configured: number, dbPath: string, host: HostSize = thisHost()): number {
   if (dbPath === ":memory:") return 1;
   if (configured > 0) return configured;
-  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / MEMORY_PER_PROCESS)));
+  return Math.max(1, Math.min(host.cores, Math.floor(host.memoryBytes / MEMORY_PER_PROCESS)));
+}
+
+/**
+ * Whether serving process `index` (the first is 0, `--sibling K` is K) runs the job runner: the
+ * first ML_JOB_PROCESSES of a box do; 0 leaves every job to other boxes' processes.
+ */
+export function runsJobs(index: number, jobProcesses: number): boolean {
+  return index < jobProcesses;
 }
 
 /** The command that runs this program again: the compiled binary itself, or Bun with src/main.ts. */

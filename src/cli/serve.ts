@@ -19,7 +19,7 @@ import { checkRemoteStores } from "../storage/open";
 import { VERSION } from "../version";
 import { reportStartupError } from "./errors";
 import { EXIT, type Io, parseArgs } from "./io";
-import { type Siblings, servingProcesses, startSiblings, watchParent } from "./serve-processes";
+import { runsJobs, type Siblings, servingProcesses, startSiblings, watchParent } from "./serve-processes";
 import { connectReplicas, parentRelay, SiblingHub } from "./serve-relay";
 
 /**
@@ -72,10 +72,12 @@ Starts the HTTP API, the dashboard, the job workers and the drift schedule. Sett
 from ML_* environment variables and an optional .env in the working directory (or the file
 ML_ENV_FILE names), read as KEY=VALUE data; the flags override ML_SERVICE_PORT and
 ML_SERVICE_HOST. ML_USE_HTTPS=true serves HTTPS with ML_SSL_CERT_FILE and ML_SSL_KEY_FILE
-(PEM). ML_HTTP_PROCESSES processes serve the port (default 1; 0: one per core, capped by
-memory); every process runs jobs, each claimed by one process under a lease (ML_JOB_LEASE_S),
-and each scheduled run happens once across the processes sharing the database. ML_ROLES=serve
-leaves fits to processes with the train role. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
+(PEM). ML_HTTP_PROCESSES processes serve the port (default 0: one per core, capped by memory at
+one per 512 MiB; 1: a single process); each scheduled run happens once across the processes
+sharing the database. Only the first ML_JOB_PROCESSES of them (default 1; 0: none, another box
+runs the jobs) run jobs, each claimed by one process under a lease (ML_JOB_LEASE_S); the others
+serve HTTP and hand what they queue to those at once. ML_ROLES=serve leaves fits to processes
+with the train role; a train-only process is always one and always runs jobs. Logs are JSON lines on stdout. SIGTERM or SIGINT stops accepting connections and
 closes WebSockets; in-flight requests and running jobs share one grace period
 (ML_SHUTDOWN_TIMEOUT_MS), after which a job still running is aborted and marked failed
 ("the service stopped while this job was running"); then the database closes.
@@ -182,9 +184,10 @@ export async function run(args: string[], io: Io): Promise<number> {
     sibling === null && config.ML_ROLES.includes("serve")
       ? servingProcesses(config.ML_HTTP_PROCESSES, config.ML_DB_PATH)
       : 1;
-  // every process runs jobs: each claims under its lease, and takes over only expired ones
+  // the first ML_JOB_PROCESSES run jobs (each claims under its lease); a train-only process always does
+  const jobs = runsJobs(sibling ?? 0, config.ML_JOB_PROCESSES) || !config.ML_ROLES.includes("serve");
   try {
-    await runtime.start({ primary: sibling === null });
+    await runtime.start({ primary: sibling === null, runsJobs: jobs });
   } catch (e) {
     await runtime.stop(0);
     await replicas?.close();
@@ -221,6 +224,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   log.info("listening", {
     version: VERSION,
     ...(sibling === null ? { processes } : { sibling }),
+    runs_jobs: jobs,
     url: `${tls ? "https" : "http"}://${config.ML_SERVICE_HOST}:${server.port}`,
     port: server.port,
     database: config.ML_DB_PATH,

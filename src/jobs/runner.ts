@@ -29,6 +29,10 @@ declare module "../events/bus" {
     "queue:task_started": JobEvent;
     "queue:task_progress": JobEvent;
     "queue:task_completed": JobEvent;
+    /** a job was queued in a process that runs none (forward): the runners look now */
+    "jobs:kick": Record<string, never>;
+    /** a running job was cancelled in a process that does not run it: its runner aborts it now */
+    "jobs:cancel": { job_id: string };
   }
 }
 
@@ -55,6 +59,8 @@ export interface RunnerDeps {
   lease?: Partial<LeaseSettings>;
   /** the job types this process takes (ML_ROLES); default every type */
   types?: readonly JobType[];
+  /** how often it looks for jobs others queued (POLL_MS; a test sets it far off to see a kick alone) */
+  pollMs?: number;
 }
 
 export interface LeaseSettings {
@@ -101,6 +107,10 @@ export class JobRunner {
   readonly #handlers = new Map<JobType, JobHandler>();
   readonly #running = new Map<string, Running>();
   #stopped = true;
+  /** this process runs no jobs: a kick is passed to the processes that do */
+  #forwarding = false;
+  #offKick = () => {};
+  #offCancel = () => {};
   #stopping: Promise<void> | null = null;
   #kicking: Promise<void> | null = null;
   readonly #lease: LeaseSettings;
@@ -133,9 +143,20 @@ export class JobRunner {
     const reclaimed = await this.reclaim();
     this.#stopped = false;
     this.#stopping = null;
+    this.#forwarding = false;
+    // a job queued in a process that runs none (forward) starts here at once, not at the next poll
+    this.#offKick();
+    this.#offKick = this.#deps.bus.subscribe("jobs:kick", () => this.kick(), { remote: true });
+    // a cancel asked of another process stops the run here at once, not at the next lease beat
+    this.#offCancel();
+    this.#offCancel = this.#deps.bus.subscribe(
+      "jobs:cancel",
+      (e) => this.#running.get(e.job_id)?.controller.abort(new Error("cancelled by request")),
+      { remote: true },
+    );
     const beat = Math.max(50, (this.#lease.leaseS * 1000) / 3);
     this.#timers = [
-      setInterval(() => this.kick(), Math.min(POLL_MS, beat)),
+      setInterval(() => this.kick(), Math.min(this.#deps.pollMs ?? POLL_MS, beat)),
       setInterval(() => {
         this.#beating ??= this.#heartbeat().finally(() => {
           this.#beating = null;
@@ -192,8 +213,21 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Instead of `start`, in a process that runs no jobs (past ML_JOB_PROCESSES): it claims nothing
+   * and takes nobody's expired leases; each `kick` goes over the event relay to the processes
+   * that run jobs, so what is queued here starts as soon as it would in theirs.
+   */
+  forward(): void {
+    this.#forwarding = true;
+  }
+
   /** Looks for queued jobs now (called after enqueue; cheap when nothing waits). */
   kick(): void {
+    if (this.#forwarding) {
+      this.#deps.bus.publish("jobs:kick", {});
+      return;
+    }
     if (this.#stopped || this.#kicking) return;
     // a database outage ends this round of claims; the next poll tries again
     this.#kicking = this.#fill()
@@ -209,7 +243,9 @@ export class JobRunner {
 
   async cancel(id: string): Promise<JobRow> {
     const row = await requestCancel(this.#deps.db, id, this.#now());
-    this.#running.get(id)?.controller.abort(new Error("cancelled by request"));
+    const here = this.#running.get(id);
+    here?.controller.abort(new Error("cancelled by request"));
+    if (!here && row.status === "running") this.#deps.bus.publish("jobs:cancel", { job_id: id });
     if (row.status === "cancelled") {
       this.#publish("queue:task_completed", row);
       this.#logFinished(row, null);
@@ -224,6 +260,11 @@ export class JobRunner {
    */
   stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
+    this.#forwarding = false;
+    this.#offKick();
+    this.#offKick = () => {};
+    this.#offCancel();
+    this.#offCancel = () => {};
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.#stopping ??= this.#stopAll(graceMs);
