@@ -3,6 +3,8 @@
  * Docker and log shippers read them as they are. Fields never hold secrets: callers pass
  * summaries, and `redacted()` config.
  */
+import { writeSync } from "node:fs";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -25,9 +27,40 @@ export function createLogger(level: LogLevel = "info", sink: (line: string) => v
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
+/**
+ * Lines wait for the end of the event loop's turn and leave in one write: under load an access
+ * line per request cost a system call each (a tenth of a serving process's CPU in the profile).
+ * What is pending is written synchronously when the process exits.
+ */
+let pending: string[] = [];
+let flushQueued = false;
+
 function writeStdout(line: string): void {
-  process.stdout.write(`${line}\n`);
+  pending.push(line);
+  if (flushQueued) return;
+  flushQueued = true;
+  setImmediate(flushStdout);
 }
+
+/** Writes the lines still waiting (the logger does this itself each turn of the event loop). */
+export function flushStdout(): void {
+  flushQueued = false;
+  if (pending.length === 0) return;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  process.stdout.write(text);
+}
+
+process.on("exit", () => {
+  if (pending.length === 0) return;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  try {
+    writeSync(1, text);
+  } catch {
+    // stdout closed: nothing left to tell
+  }
+});
 
 /** A logger that drops everything (tests, CLI commands that print their own output). */
 export const silentLogger: Logger = createLogger("error", () => {});

@@ -1,3 +1,5 @@
+import { flushStdout } from "../log";
+
 /** What a CLI command may touch: its output streams and the environment it was started with. */
 export interface Io {
   /** one line of standard output (no trailing newline needed) */
@@ -15,10 +17,17 @@ export interface Io {
 /** Exit codes scripts can rely on; drift-check adds 10 (drift found) and 11 (undecided). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
 
+/** Log lines still waiting go first, so that stdout keeps the order things happened in. */
 export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
+  out: (line) => {
+    flushStdout();
+    process.stdout.write(`${line}\n`);
+  },
   err: (line) => process.stderr.write(`${line}\n`),
-  write: (text) => process.stdout.write(text),
+  write: (text) => {
+    flushStdout();
+    process.stdout.write(text);
+  },
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
   cwd: process.cwd(),

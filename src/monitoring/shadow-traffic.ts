@@ -20,6 +20,10 @@ import type { Logger } from "../log";
 import type { Row } from "../ml/features";
 import { type LoadedVersion, type ModelCache, predictRows } from "../registry/serving";
 import { shadowVersion } from "../registry/shadow";
+import { shadowChanges } from "../registry/shadow-changes";
+
+/** How long a model's shadow version is trusted without reading it again. */
+const SHADOW_RECHECK_MS = 1000;
 
 /** Rows waiting for their shadow at most; a burst beyond it is dropped (and counted). */
 export const MAX_QUEUED_ROWS = 50_000;
@@ -52,6 +56,8 @@ export interface ShadowTrafficDeps {
 export class ShadowTraffic {
   readonly #deps: ShadowTrafficDeps;
   #queue: Offer[] = [];
+  /** per model, its shadow version as last read, with shadowChanges() and the time then */
+  readonly #known = new Map<string, { version: string | null; changes: number; at: number }>();
   #queuedRows = 0;
   #running: Promise<void> | null = null;
   #dropped = 0;
@@ -124,8 +130,18 @@ export class ShadowTraffic {
   }
 
   async #shadowOf(modelKey: string): Promise<LoadedVersion | null> {
-    const version = await shadowVersion(this.#deps.db, modelKey);
+    const version = await this.#shadowVersion(modelKey);
     return version === null ? null : this.#deps.models.version(modelKey, version);
+  }
+
+  /** The model's shadow version, read at most once a second (src/registry/shadow-changes.ts). */
+  async #shadowVersion(modelKey: string): Promise<string | null> {
+    const changes = shadowChanges();
+    const known = this.#known.get(modelKey);
+    if (known && known.changes === changes && performance.now() - known.at < SHADOW_RECHECK_MS) return known.version;
+    const version = await shadowVersion(this.#deps.db, modelKey);
+    this.#known.set(modelKey, { version, changes, at: performance.now() });
+    return version;
   }
 
   async #predict(shadow: LoadedVersion, offer: Offer): Promise<NewShadowRow[]> {

@@ -15,6 +15,7 @@ import { clip, invalid, notFound } from "../errors";
 import { MODEL_KEY_PATTERN, VERSION_PATTERN } from "./artifact";
 import { type Actor, assertCanChangeModel } from "./ownership";
 import { getModel, getVersion } from "./registry";
+import { noteShadowChange } from "./shadow-changes";
 
 export interface AliasView {
   alias: string;
@@ -91,7 +92,7 @@ export async function setAlias(
       },
     );
   }
-  return db.transaction().execute(async (trx) => {
+  const set = await db.transaction().execute(async (trx) => {
     const before = await trx
       .selectFrom("model_aliases")
       .select("version")
@@ -106,6 +107,8 @@ export async function setAlias(
       .execute();
     return { model_key: s.modelKey, alias: s.alias, previous_version: before?.version ?? null, ...row };
   });
+  noteShadowChange();
+  return set;
 }
 
 /**
@@ -115,7 +118,7 @@ export async function setAlias(
 export async function deleteAlias(db: Kysely<DB>, actor: Actor, modelKey: string, alias: string) {
   await getModel(db, modelKey);
   await assertCanChangeModel(db, actor, modelKey, "delete an alias of");
-  return db.transaction().execute(async (trx) => {
+  const deleted = await db.transaction().execute(async (trx) => {
     const gone = await trx
       .deleteFrom("model_aliases")
       .where("model_key", "=", modelKey)
@@ -129,6 +132,8 @@ export async function deleteAlias(db: Kysely<DB>, actor: Actor, modelKey: string
       .executeTakeFirst();
     return { model_key: modelKey, alias, deleted: true, shadow_stopped: Number(shadow.numDeletedRows) > 0 };
   });
+  noteShadowChange();
+  return deleted;
 }
 
 /** The versions some alias names (retention keeps them). */

@@ -13,6 +13,7 @@ import { type ActivationDeps, activateVersion } from "./activation";
 import { checkAliasName, listAliases, resolveAlias } from "./aliases";
 import { type Actor, assertCanChangeModel } from "./ownership";
 import { getModel } from "./registry";
+import { noteShadowChange } from "./shadow-changes";
 
 /** The alias a promoted version takes. */
 export const CHAMPION = "champion";
@@ -79,6 +80,7 @@ export async function startShadow(
     .values({ model_key: s.modelKey, ...row })
     .onConflict((oc) => oc.column("model_key").doUpdateSet(row))
     .execute();
+  noteShadowChange();
   return { model_key: s.modelKey, version, ...row };
 }
 
@@ -87,6 +89,7 @@ export async function stopShadow(db: Kysely<DB>, actor: Actor, modelKey: string)
   await getModel(db, modelKey);
   await assertCanChangeModel(db, actor, modelKey, "stop the shadow of");
   const gone = await db.deleteFrom("model_shadows").where("model_key", "=", modelKey).executeTakeFirst();
+  noteShadowChange();
   if (Number(gone.numDeletedRows) === 0) throw notFound(`shadow of model ${clip(modelKey)}`);
   return { model_key: modelKey, stopped: true };
 }
@@ -124,5 +127,6 @@ export async function promoteShadow(deps: ActivationDeps, actor: Actor, by: stri
     }
     await trx.deleteFrom("model_shadows").where("model_key", "=", modelKey).execute();
   });
+  noteShadowChange();
   return { ...activated, promoted_from_alias: shadow.alias, aliases: await listAliases(deps.db, modelKey) };
 }
