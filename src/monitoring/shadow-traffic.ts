@@ -67,6 +67,20 @@ export class ShadowTraffic {
     this.#deps = deps;
   }
 
+  /**
+   * False when the model is known, as of less than a second ago, to have no shadow: the caller
+   * then need not build the copy it would offer. True when it has one or it is not known.
+   */
+  wants(modelKey: string): boolean {
+    const known = this.#known.get(modelKey);
+    return !(
+      known &&
+      known.version === null &&
+      known.changes === shadowChanges() &&
+      performance.now() - known.at < SHADOW_RECHECK_MS
+    );
+  }
+
   /** Hands the rows `live` answered to the model's shadow, if it has one. Never throws, never waits. */
   offer(live: LoadedVersion, rows: Row[], answers: LiveAnswer[]): void {
     if (this.#queuedRows + rows.length > MAX_QUEUED_ROWS) {

@@ -35,6 +35,8 @@ export interface PredictionSink {
 
 /** The shadow traffic's intake (src/monitoring/shadow-traffic.ts). */
 export interface ShadowSink {
+  /** false when the model is known to have no shadow (the copy need not be built) */
+  wants(modelKey: string): boolean;
   offer(
     live: LoadedVersion,
     rows: Row[],
@@ -146,7 +148,7 @@ export async function predictNow(
   // an id waits only when this process's id block ran out (once per block)
   const ids = waiting ? await Promise.all(added) : (added as number[]);
   // live traffic only: a copy for the model's shadow, predicted after this answer leaves
-  if (version === undefined) {
+  if (version === undefined && deps.shadow.wants(modelKey)) {
     deps.shadow.offer(
       loaded,
       rows,
