@@ -67,25 +67,36 @@ async function demoOwner(db: Kysely<DB>, config: Config): Promise<Actor & { user
   return { userId: u.id, role: "system_admin", username: u.username };
 }
 
-/** Resolves with each job's final event once every one of `jobIds` has ended. */
-function jobsEnded(bus: EventBus, jobIds: string[]): Promise<JobEvent[]> {
-  const waiting = new Set(jobIds);
-  const ended: JobEvent[] = [];
-  return new Promise((resolve) => {
-    // a sibling process may run a demo job: its end comes through the relay
-    const off = bus.subscribe(
-      "queue:task_completed",
-      (e) => {
-        if (!waiting.delete(e.job_id)) return;
-        ended.push(e);
-        if (waiting.size === 0) {
+/**
+ * Watches job ends from now on: `until(jobIds)` resolves with each job's final event once every
+ * one has ended, also one that ended before `until` was called (a fast fit can end while the next
+ * demo model is still being queued, since queueing wakes the runner).
+ */
+function watchJobEnds(bus: EventBus) {
+  const ended = new Map<string, JobEvent>();
+  let check = () => {};
+  // a sibling process may run a demo job: its end comes through the relay
+  const off = bus.subscribe(
+    "queue:task_completed",
+    (e) => {
+      ended.set(e.job_id, e);
+      check();
+    },
+    { remote: true },
+  );
+  return {
+    until(jobIds: string[]): Promise<JobEvent[]> {
+      return new Promise((resolve) => {
+        check = () => {
+          if (!jobIds.every((id) => ended.has(id))) return;
           off();
-          resolve(ended);
-        }
-      },
-      { remote: true },
-    );
-  });
+          resolve(jobIds.map((id) => ended.get(id) as JobEvent));
+        };
+        check();
+      });
+    },
+    stop: off,
+  };
 }
 
 /**
@@ -94,24 +105,30 @@ function jobsEnded(bus: EventBus, jobIds: string[]): Promise<JobEvent[]> {
  */
 async function trainDemoModels(deps: DemoDeps, owner: Actor & { username: string }) {
   const started = [];
-  for (const m of demoModels()) {
-    started.push(
-      await startTraining(deps, {
-        model_key: m.model_key,
-        target_field: m.target_field,
-        validation_split: 0.2,
-        use_gpu_if_available: false,
-        hyperparameters: {},
-        data: { items: m.items },
-        createdBy: owner.userId,
-        actor: owner,
-        allow_schema_change: true,
-      }),
-    );
+  // watching before the first fit is queued: a fast fit cannot end unseen
+  const watch = watchJobEnds(deps.bus);
+  try {
+    for (const m of demoModels()) {
+      started.push(
+        await startTraining(deps, {
+          model_key: m.model_key,
+          target_field: m.target_field,
+          validation_split: 0.2,
+          use_gpu_if_available: false,
+          hyperparameters: {},
+          data: { items: m.items },
+          createdBy: owner.userId,
+          actor: owner,
+          allow_schema_change: true,
+        }),
+      );
+    }
+  } catch (e) {
+    watch.stop();
+    throw e;
   }
   const byJob = new Map(started.map((s, i) => [s.jobId, DEMO_MODEL_KEYS[i] as string]));
-  // subscribed before the runner is woken again: a fast job cannot end unseen
-  const ended = jobsEnded(deps.bus, [...byJob.keys()]);
+  const ended = watch.until([...byJob.keys()]);
   deps.runtime.jobs.kick();
   const traffic = ended.then(async (events) => {
     const trained = [];
