@@ -16,6 +16,7 @@ const FILESYSTEM_ALLOWED: Record<string, string> = {
   "src/compute/native/library.ts": "copies the kernel library embedded in the binary to a temporary file to load it",
   "src/monitoring/process-stats.ts": "counts /proc/self/fd for the process_open_fds metric",
   "src/compute/native-output.ts": "points fds 1/2 at an unlinked temporary file while Dawn prints, then reads it back",
+  "src/log.ts": "writes the log lines still waiting to fd 1 synchronously as the process exits",
 };
 
 type Rule = { name: string; pattern: RegExp; allowed: (path: string) => boolean };
