@@ -70,6 +70,8 @@ export class PredictionLog {
   readonly #ids: PredictionIds;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #written = 0;
+  /** rows handed to the store and not yet committed: a kill -9 loses them like the buffer */
+  #inFlight = 0;
   /** callers of committed() waiting for the entries now in #buffer */
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #commitSoon = false;
@@ -114,8 +116,9 @@ export class PredictionLog {
     else this.#timer ??= setTimeout(() => this.#drainSoon(), this.#flushMs);
   }
 
+  /** Rows answered and not yet committed: buffered, or in a write under way. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#buffer.length + this.#inFlight;
   }
 
   get written(): number {
@@ -261,7 +264,12 @@ export class PredictionLog {
           data: b.data,
         });
       }
-      await this.#store.write(rows, batches);
+      this.#inFlight += entries.length;
+      try {
+        await this.#store.write(rows, batches);
+      } finally {
+        this.#inFlight -= entries.length;
+      }
       this.#written += entries.length;
     } catch (err) {
       // keep them for the next attempt rather than dropping them
@@ -271,7 +279,9 @@ export class PredictionLog {
     }
   }
 
-  stop(): Promise<void> {
-    return this.flush();
+  /** Writes what is left, then lets the store release its writer (SQLite's thread). */
+  async stop(): Promise<void> {
+    await this.flush();
+    await this.#store.close?.();
   }
 }
