@@ -17,22 +17,29 @@ import {
 
 declare const self: Worker;
 
+let file: string | undefined;
 let sqlite: Database | undefined;
-let openError: string | undefined;
 let insert: Statement | undefined;
 let insertBatch: Statement | undefined;
 
-function open(file: string): void {
+/** Opens the connection on the first write, and again on the next one if that failed. */
+function connection(): Database {
+  if (sqlite) return sqlite;
+  if (!file) throw new Error("the prediction log writer thread was not told its database");
+  let db: Database | undefined;
   try {
-    const db = new Database(file, { strict: true });
+    // never creates the file: a database that went away is an error, not a fresh empty one
+    db = new Database(file, { readwrite: true, create: false, strict: true });
     // as src/db/database.ts opens the service's own connection (WAL is already on in the file)
     db.exec("PRAGMA busy_timeout = 5000");
     db.exec("PRAGMA foreign_keys = ON");
     db.exec("PRAGMA synchronous = NORMAL");
-    sqlite = db;
   } catch (e) {
-    openError = `cannot open ${file} for the prediction log: ${(e as Error).message}`;
+    db?.close();
+    throw new Error(`cannot open ${file} for the prediction log: ${(e as Error).message}`);
   }
+  sqlite = db;
+  return db;
 }
 
 function write(db: Database, m: WriteRequest): void {
@@ -83,19 +90,20 @@ function write(db: Database, m: WriteRequest): void {
 self.onmessage = (event: MessageEvent<LogWorkerRequest>) => {
   const m = event.data;
   if (m.type === "open") {
-    open(m.file);
+    file = m.file;
     return;
   }
   let reply: LogWorkerReply;
   if (m.type === "close") {
     sqlite?.close();
     sqlite = undefined;
+    insert = undefined;
+    insertBatch = undefined;
     self.postMessage({ type: "done", seq: m.seq } satisfies LogWorkerReply);
     return;
   }
   try {
-    if (!sqlite) throw new Error(openError ?? "the prediction log worker has no database");
-    write(sqlite, m);
+    write(connection(), m);
     reply = { type: "done", seq: m.seq };
   } catch (e) {
     reply = { type: "failed", seq: m.seq, message: (e as Error).message };
