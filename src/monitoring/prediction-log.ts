@@ -12,7 +12,8 @@
  *
  * What a kill -9 can lose is bounded by the settings: at most `batch` rows
  * (ML_PREDICTION_LOG_MAX_ROWS) or `flushMs` (ML_PREDICTION_LOG_FLUSH_MS) of predictions, whichever
- * comes first; /metrics reports both and what waits now. A caller that needs zero loss
+ * comes first; /metrics reports both and what waits now (`pending`: buffered, and handed to a
+ * write not yet committed, e.g. on SQLite's writer thread). A caller that needs zero loss
  * (ML_PREDICTION_LOG=sync) awaits `committed()` before it answers: requests that arrive together
  * share one commit.
  */
@@ -112,7 +113,7 @@ export class PredictionLog {
     this.#buffer.push({ ...p, id, created_at: this.#now().toISOString() });
     this.#added.set(p.model_key, (this.#added.get(p.model_key) ?? 0) + 1);
     if (this.#buffer.length >= this.#max) void this.flush();
-    else if (this.#buffer.length >= this.#batch) this.#drainSoon();
+    else if (this.#buffer.length + this.#inFlight >= this.#batch) this.#drainSoon();
     else this.#timer ??= setTimeout(() => this.#drainSoon(), this.#flushMs);
   }
 
