@@ -99,7 +99,14 @@ export class PredictionLogThread {
     return new Promise<void>((resolve, reject) => {
       this.#waiting.set(seq, { resolve, reject });
       if (this.#waiting.size === 1) worker.ref();
-      worker.postMessage(message(seq));
+      try {
+        worker.postMessage(message(seq));
+      } catch (e) {
+        // a message that cannot be cloned never reaches the thread: nothing will answer it
+        this.#waiting.delete(seq);
+        if (this.#waiting.size === 0) worker.unref();
+        reject(e as Error);
+      }
     });
   }
 
