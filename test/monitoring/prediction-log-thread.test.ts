@@ -125,6 +125,20 @@ describe("prediction log writer thread (SQLite file)", () => {
     expect(log.written).toBe(30);
   });
 
+  test("a write that arrives while the thread closes is written by a new one", async () => {
+    const store = opened!.stores.predictionLog as SqlitePredictionLogStore;
+    const log = new PredictionLog(store, quiet, { batch: 1000, flushMs: 60_000 });
+    const first = await Promise.all(Array.from({ length: 5 }, (_, i) => log.add(entry(i))));
+    await log.flush();
+    const closing = store.close();
+    const second = await Promise.all(Array.from({ length: 5 }, (_, i) => log.add(entry(i))));
+    await Promise.all([closing, log.flush()]);
+    expect(log.pending).toBe(0);
+    expect(store.thread?.started).toBe(2);
+    expect(await loggedIds()).toEqual([...first, ...second]);
+    await log.stop();
+  });
+
   test("stop() writes what waits and ends the thread; writing again starts a new one", async () => {
     const store = opened!.stores.predictionLog as SqlitePredictionLogStore;
     const log = new PredictionLog(store, quiet, { batch: 1000, flushMs: 60_000 });

@@ -33,12 +33,18 @@ function workerUrl(): string {
     : new URL("./prediction-log-worker.ts", import.meta.url).href;
 }
 
+/** One started thread and the writes it was sent and has not answered. */
+interface Thread {
+  worker: ThreadWorker;
+  waiting: Map<number, Waiter>;
+}
+
 export class PredictionLogThread {
   readonly #file: string;
   readonly #url: string;
-  #worker: ThreadWorker | undefined;
+  /** the thread new writes go to */
+  #current: Thread | undefined;
   #seq = 0;
-  readonly #waiting = new Map<number, Waiter>();
   /** threads started so far (a restart after a death adds one) */
   started = 0;
 
@@ -77,67 +83,71 @@ export class PredictionLogThread {
       flatBatches[i++] = b.columns;
       flatBatches[i++] = b.data;
     }
-    return this.#send((seq) => ({ type: "write", seq, rows: flatRows, batches: flatBatches }));
+    return this.#send(this.#start(), (seq) => ({ type: "write", seq, rows: flatRows, batches: flatBatches }));
   }
 
-  /** Closes the thread's connection and ends the thread; a later write starts a new one. */
+  /**
+   * Closes the thread's connection after the writes it was sent and ends the thread; a write
+   * that comes later starts a new one.
+   */
   async close(): Promise<void> {
-    const worker = this.#worker;
-    if (!worker) return;
+    const thread = this.#current;
+    if (!thread) return;
+    this.#current = undefined;
     try {
-      await this.#send((seq) => ({ type: "close", seq }));
+      await this.#send(thread, (seq) => ({ type: "close", seq }));
     } catch {
       // it died on the way: nothing left to close
     }
-    if (this.#worker === worker) this.#worker = undefined;
-    worker.terminate();
+    thread.worker.terminate();
   }
 
-  #send(message: (seq: number) => LogWorkerRequest): Promise<void> {
-    const worker = this.#start();
+  #send(thread: Thread, message: (seq: number) => LogWorkerRequest): Promise<void> {
     const seq = ++this.#seq;
+    const { worker, waiting } = thread;
     return new Promise<void>((resolve, reject) => {
-      this.#waiting.set(seq, { resolve, reject });
-      if (this.#waiting.size === 1) worker.ref();
+      waiting.set(seq, { resolve, reject });
+      if (waiting.size === 1) worker.ref();
       try {
         worker.postMessage(message(seq));
       } catch (e) {
         // a message that cannot be cloned never reaches the thread: nothing will answer it
-        this.#waiting.delete(seq);
-        if (this.#waiting.size === 0) worker.unref();
+        waiting.delete(seq);
+        if (waiting.size === 0) worker.unref();
         reject(e as Error);
       }
     });
   }
 
-  #start(): ThreadWorker {
-    if (this.#worker) return this.#worker;
+  #start(): Thread {
+    if (this.#current) return this.#current;
     const worker = new Worker(this.#url) as ThreadWorker;
+    const thread: Thread = { worker, waiting: new Map() };
     this.started++;
     worker.onmessage = (event: MessageEvent<LogWorkerReply>) => {
       const reply = event.data;
-      const waiter = this.#waiting.get(reply.seq);
+      const waiter = thread.waiting.get(reply.seq);
       if (!waiter) return;
-      this.#waiting.delete(reply.seq);
-      if (this.#waiting.size === 0) worker.unref();
+      thread.waiting.delete(reply.seq);
+      if (thread.waiting.size === 0) worker.unref();
       if (reply.type === "done") waiter.resolve();
       else waiter.reject(new Error(reply.message));
     };
     worker.onerror = (event) =>
-      this.#died(worker, new Error(`the prediction log writer thread crashed: ${event.message}`));
-    worker.addEventListener("close", () => this.#died(worker, new Error("the prediction log writer thread stopped")));
+      this.#died(thread, new Error(`the prediction log writer thread crashed: ${event.message}`));
+    worker.addEventListener("close", () => this.#died(thread, new Error("the prediction log writer thread stopped")));
     worker.postMessage({ type: "open", file: this.#file } satisfies LogWorkerRequest);
     worker.unref();
-    this.#worker = worker;
-    return worker;
+    this.#current = thread;
+    return thread;
   }
 
-  #died(worker: Worker, error: Error): void {
-    if (this.#worker !== worker) return;
-    this.#worker = undefined;
-    worker.terminate();
-    const waiting = [...this.#waiting.values()];
-    this.#waiting.clear();
+  /** A thread that crashed or stopped: what it held fails (the log keeps those rows), the next write starts another. */
+  #died(thread: Thread, error: Error): void {
+    if (this.#current === thread) this.#current = undefined;
+    thread.worker.terminate();
+    const waiting = [...thread.waiting.values()];
+    thread.waiting.clear();
     for (const w of waiting) w.reject(error);
   }
 }
