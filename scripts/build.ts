@@ -10,7 +10,7 @@ import { buildKernels } from "./build-kernels";
 import { buildNative } from "./build-native";
 
 /** Extra entry points the binary needs beside src/main.ts (worker scripts). */
-export const EXTRA_ENTRYPOINTS: string[] = ["src/jobs/train-worker.ts"];
+export const EXTRA_ENTRYPOINTS: string[] = ["src/jobs/train-worker.ts", "src/db/sqlite/prediction-log-worker.ts"];
 
 export async function buildBinary(outfile = join(import.meta.dir, "..", "dist", "mlservice")): Promise<string> {
   await buildKernels();

@@ -32,6 +32,8 @@ export interface PredictionLogStore {
   reserveIds(block: number): Promise<number>;
   /** True while a transaction is open on the connection: a reservation now would join (and could roll back with) it. */
   readonly inTransaction: boolean;
+  /** Releases what writing holds beside the connection (SQLite's writer thread); writing again reopens it. */
+  close?(): Promise<void>;
 }
 
 /** A prediction_batches row as the drift window reads it, in this column order. */

@@ -12,7 +12,8 @@
  *
  * What a kill -9 can lose is bounded by the settings: at most `batch` rows
  * (ML_PREDICTION_LOG_MAX_ROWS) or `flushMs` (ML_PREDICTION_LOG_FLUSH_MS) of predictions, whichever
- * comes first; /metrics reports both and what waits now. A caller that needs zero loss
+ * comes first; /metrics reports both and what waits now (`pending`: buffered, and handed to a
+ * write not yet committed, e.g. on SQLite's writer thread). A caller that needs zero loss
  * (ML_PREDICTION_LOG=sync) awaits `committed()` before it answers: requests that arrive together
  * share one commit.
  */
@@ -70,6 +71,8 @@ export class PredictionLog {
   readonly #ids: PredictionIds;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #written = 0;
+  /** rows handed to the store and not yet committed: a kill -9 loses them like the buffer */
+  #inFlight = 0;
   /** callers of committed() waiting for the entries now in #buffer */
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #commitSoon = false;
@@ -110,12 +113,13 @@ export class PredictionLog {
     this.#buffer.push({ ...p, id, created_at: this.#now().toISOString() });
     this.#added.set(p.model_key, (this.#added.get(p.model_key) ?? 0) + 1);
     if (this.#buffer.length >= this.#max) void this.flush();
-    else if (this.#buffer.length >= this.#batch) this.#drainSoon();
+    else if (this.#buffer.length + this.#inFlight >= this.#batch) this.#drainSoon();
     else this.#timer ??= setTimeout(() => this.#drainSoon(), this.#flushMs);
   }
 
+  /** Rows answered and not yet committed: buffered, or in a write under way. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#buffer.length + this.#inFlight;
   }
 
   get written(): number {
@@ -261,7 +265,12 @@ export class PredictionLog {
           data: b.data,
         });
       }
-      await this.#store.write(rows, batches);
+      this.#inFlight += entries.length;
+      try {
+        await this.#store.write(rows, batches);
+      } finally {
+        this.#inFlight -= entries.length;
+      }
       this.#written += entries.length;
     } catch (err) {
       // keep them for the next attempt rather than dropping them
@@ -271,7 +280,9 @@ export class PredictionLog {
     }
   }
 
-  stop(): Promise<void> {
-    return this.flush();
+  /** Writes what is left, then lets the store release its writer (SQLite's thread). */
+  async stop(): Promise<void> {
+    await this.flush();
+    await this.#store.close?.();
   }
 }

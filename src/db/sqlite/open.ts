@@ -20,5 +20,10 @@ export function openSqliteDatabase(path: string): OpenDatabase {
     throw e;
   }
   const db = createKysely(sqlite);
-  return { db, stores: sqliteStores(sqlite), migration, close: () => db.destroy() };
+  const stores = sqliteStores(sqlite);
+  const close = async () => {
+    await stores.predictionLog.close?.();
+    await db.destroy();
+  };
+  return { db, stores, migration, close };
 }

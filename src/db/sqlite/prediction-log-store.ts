@@ -1,24 +1,49 @@
 /**
  * The prediction log's writes on SQLite: two prepared INSERTs run in one transaction per flush
- * (a flush of 1,000 rows commits once), and the id block reservation of migration 0007.
+ * (a flush of 1,000 rows commits once), and the id block reservation of migration 0007. On a
+ * database file the inserts run on a writer thread with its own connection
+ * (prediction-log-thread.ts), off the thread that answers HTTP; an in-memory database cannot be
+ * shared with another connection, so there they run here. Reservations (one per id block) stay
+ * on the service's connection.
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
+import { PredictionLogThread } from "./prediction-log-thread";
 
 export class SqlitePredictionLogStore implements PredictionLogStore {
   readonly #sqlite: Database;
   #insert: Statement | undefined;
   #insertBatch: Statement | undefined;
+  /** the writer thread, on a database file */
+  readonly thread: PredictionLogThread | undefined;
 
-  constructor(sqlite: Database) {
+  /** `threadUrl`: the writer thread's script, for tests that need one that misbehaves */
+  constructor(sqlite: Database, threadUrl?: string) {
     this.#sqlite = sqlite;
+    const file = sqlite.filename;
+    if (file !== "" && file !== ":memory:") this.thread = new PredictionLogThread(file, threadUrl);
+  }
+
+  /** Ends the writer thread (after the writes it holds); a later write starts a new one. */
+  async close(): Promise<void> {
+    await this.thread?.close();
   }
 
   get inTransaction(): boolean {
     return this.#sqlite.inTransaction;
   }
 
-  async write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
+  write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
+    if (this.thread) return this.thread.write(rows, batches);
+    try {
+      this.#writeHere(rows, batches);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #writeHere(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): void {
     this.#insert ??= this.#sqlite.prepare(
       `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
          created_by)
