@@ -65,6 +65,8 @@ export class PredictionLog {
   readonly #log: Logger;
   readonly #flushMs: number;
   readonly #batch: number;
+  /** rows the flush under way still has to write (those waiting when it began) */
+  #owed = 0;
   readonly #max: number;
   readonly #now: () => Date;
   #buffer: Entry[] = [];
@@ -201,19 +203,29 @@ export class PredictionLog {
     this.#draining = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    // the rows waiting when this flush began are all written, slice by slice
+    if (this.#owed <= 0) this.#owed = this.#buffer.length;
     // one slice, or as many as bring the backlog under `batch`: writing never falls behind adding
     do {
-      if (this.#buffer.length === 0) return;
+      if (this.#buffer.length === 0) {
+        this.#owed = 0;
+        return;
+      }
       const entries = this.#buffer.splice(0, SLICE_ROWS);
       try {
         await this.#write(entries);
+        this.#owed -= entries.length;
       } catch {
         // #write put them back and logged; the timer retries
+        this.#owed = 0;
         this.#timer ??= setTimeout(() => this.#drainSoon(), this.#flushMs);
         return;
       }
     } while (this.#buffer.length >= this.#batch);
-    if (this.#buffer.length > 0) this.#drainSoon();
+    // rows that came during the flush wait for the timer, as any row does, unless they fill a
+    // slice: a write after each write would cost a message and a transaction for a handful of rows
+    if (this.#owed > 0 || this.#buffer.length >= SLICE_ROWS) this.#drainSoon();
+    else if (this.#buffer.length > 0) this.#timer ??= setTimeout(() => this.#drainSoon(), this.#flushMs);
   }
 
   /** Writes `entries` (in id order) and their columnar copy in one transaction; on failure puts them back first and throws. */
