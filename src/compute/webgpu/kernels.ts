@@ -15,6 +15,7 @@ import columnSums from "../../../kernels/column_sums.wgsl" with { type: "text" }
 import fill from "../../../kernels/fill.wgsl" with { type: "text" };
 import gatherRows from "../../../kernels/gather_rows.wgsl" with { type: "text" };
 import matmul from "../../../kernels/matmul.wgsl" with { type: "text" };
+import matmulV2 from "../../../kernels/matmul_v2.wgsl" with { type: "text" };
 import softmax from "../../../kernels/softmax.wgsl" with { type: "text" };
 import softmaxXent from "../../../kernels/softmax_xent.wgsl" with { type: "text" };
 import squaredError from "../../../kernels/squared_error.wgsl" with { type: "text" };
@@ -34,6 +35,7 @@ export interface Program {
 
 export const PROGRAMS = {
   matmul: { source: matmul, entry: "main", storage: ["read", "read", "rw"] },
+  matmul_v2: { source: matmulV2, entry: "main", storage: ["read", "read", "rw"] },
   bias_activation: { source: biasActivationForward, entry: "main", storage: ["read", "read", "rw"] },
   bias_activation_inplace: { source: biasActivationForward, entry: "main_inplace", storage: [null, "read", "rw"] },
   activation_backward: { source: activationBackward, entry: "main", storage: ["rw", "read"] },
@@ -53,6 +55,14 @@ export const PROGRAMS = {
 } satisfies Record<string, Program>;
 
 export type ProgramName = keyof typeof PROGRAMS;
+
+/**
+ * The matmul kernels a backend can be opened with: `v1` (kernels/matmul.wgsl) is the default;
+ * the others are candidates that benches and tests measure beside it before one becomes the default.
+ */
+export const MATMUL_KERNELS = { v1: "matmul", v2: "matmul_v2" } as const satisfies Record<string, ProgramName>;
+
+export type MatmulKernel = keyof typeof MATMUL_KERNELS;
 
 /** Bytes reserved per dispatch in the uniform ring: WebGPU's minUniformBufferOffsetAlignment. */
 export const UNIFORM_SLOT = 256;
