@@ -467,18 +467,27 @@ export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<Bac
   if (!Object.hasOwn(MATMUL_KERNELS, kernel)) {
     throw new Error(`unknown matmul kernel "${kernel}"; known: ${Object.keys(MATMUL_KERNELS).join(", ")}`);
   }
+  const { program, workgroupBytes } = MATMUL_KERNELS[kernel];
   const { gpu, adapter, backend } = await requestAdapter(opts);
   // Ask for the adapter's own buffer limits: the defaults (128 MiB bindings) cap the dataset size.
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
-  });
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize,
+  };
+  if (workgroupBytes > 16384) {
+    const most = adapter.limits.maxComputeWorkgroupStorageSize;
+    if (most < workgroupBytes) {
+      throw new Error(
+        `matmul kernel ${kernel} needs ${workgroupBytes} bytes of workgroup memory; this adapter has ${most}`,
+      );
+    }
+    requiredLimits.maxComputeWorkgroupStorageSize = workgroupBytes;
+  }
+  const device = await adapter.requestDevice({ requiredLimits });
   const info: BackendInfo = {
     kind: "webgpu",
     device: `${adapter.info.description || adapter.info.device || "unknown adapter"} (${backend})`,
     software: isSoftwareAdapter(adapter),
   };
-  return new WebGpuBackend(gpu, device, info, MATMUL_KERNELS[kernel]);
+  return new WebGpuBackend(gpu, device, info, program);
 }
