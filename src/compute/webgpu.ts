@@ -20,11 +20,18 @@ import {
 import { checkMatrix, checkWrite, checkWriteIndices } from "./shapes";
 import { type AdapterSummary, isSoftwareAdapter, listAdapters } from "./webgpu/adapters";
 import { createGpu } from "./webgpu/dawn";
-import { MATMUL_KERNELS, type MatmulKernel, PipelineCache, PROGRAMS, type ProgramName } from "./webgpu/kernels";
+import {
+  DEFAULT_MATMUL_KERNEL,
+  MATMUL_KERNELS,
+  type MatmulKernel,
+  PipelineCache,
+  PROGRAMS,
+  type ProgramName,
+} from "./webgpu/kernels";
 import { DeviceBuffer, Recorder, type Uniforms } from "./webgpu/recorder";
 
 export { type AdapterSummary, listAdapters } from "./webgpu/adapters";
-export { MATMUL_KERNELS, type MatmulKernel } from "./webgpu/kernels";
+export { DEFAULT_MATMUL_KERNEL, MATMUL_KERNELS, type MatmulKernel } from "./webgpu/kernels";
 
 export interface WebGpuOptions {
   /** adapter name (or a unique part of it) as `listAdapters()` reports it; may name a software adapter */
@@ -32,7 +39,7 @@ export interface WebGpuOptions {
   /** accept a software adapter (lavapipe, SwiftShader) when no hardware adapter exists */
   allowSoftware?: boolean;
   /**
-   * Which WGSL matmul runs (default `v1`). Candidates are measured beside the default by
+   * Which WGSL matmul runs (default DEFAULT_MATMUL_KERNEL). Candidates are measured beside the default by
    * bench/gpu.ts and tested by test/compute/webgpu.test.ts; the service never sets this.
    */
   matmulKernel?: MatmulKernel;
@@ -463,7 +470,7 @@ async function requestAdapter(opts: WebGpuOptions): Promise<{ gpu: GPU; adapter:
  * gpu.info; // { kind: "webgpu", device: "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) (vulkan)", software: true }
  */
 export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<Backend> {
-  const kernel = opts.matmulKernel ?? "v1";
+  const kernel = opts.matmulKernel ?? DEFAULT_MATMUL_KERNEL;
   if (!Object.hasOwn(MATMUL_KERNELS, kernel)) {
     throw new Error(`unknown matmul kernel "${kernel}"; known: ${Object.keys(MATMUL_KERNELS).join(", ")}`);
   }

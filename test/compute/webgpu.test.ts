@@ -8,7 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ACTIVATIONS, type Backend, type Matrix, ShapeError } from "../../src/compute/backend";
-import { createWebGpuBackend, listAdapters, MATMUL_KERNELS, type MatmulKernel } from "../../src/compute/webgpu";
+import {
+  createWebGpuBackend,
+  DEFAULT_MATMUL_KERNEL,
+  listAdapters,
+  MATMUL_KERNELS,
+  type MatmulKernel,
+} from "../../src/compute/webgpu";
 import { ReferenceBackend } from "./reference";
 
 async function openGpu(): Promise<Backend | undefined> {
@@ -97,7 +103,8 @@ for (const kernel of Object.keys(MATMUL_KERNELS) as MatmulKernel[]) {
   describe.skipIf(!opened)(`webgpu matmul, kernel ${kernel}`, () => {
     let gpu = opened as Backend;
     beforeAll(async () => {
-      if (kernel !== "v1") gpu = await createWebGpuBackend({ allowSoftware: true, matmulKernel: kernel });
+      if (kernel !== DEFAULT_MATMUL_KERNEL)
+        gpu = await createWebGpuBackend({ allowSoftware: true, matmulKernel: kernel });
     });
     afterAll(() => {
       if (gpu !== opened) gpu.dispose();

@@ -59,8 +59,8 @@ export const PROGRAMS = {
 export type ProgramName = keyof typeof PROGRAMS;
 
 /**
- * The matmul kernels a backend can be opened with: `v1` (kernels/matmul.wgsl) is the default;
- * the others are candidates that benches and tests measure beside it before one becomes the default.
+ * The matmul kernels a backend can be opened with: `v1` is kernels/matmul.wgsl, `v2` and `v3`
+ * kernels/matmul_v2.wgsl and matmul_v3.wgsl. All but DEFAULT_MATMUL_KERNEL are candidates that benches and tests measure beside it before one becomes the default.
  * `workgroupBytes` is the workgroup memory the kernel declares; past WebGPU's default 16 KiB the
  * device must be asked for it.
  */
@@ -71,6 +71,9 @@ export const MATMUL_KERNELS = {
 } as const satisfies Record<string, { program: ProgramName; workgroupBytes: number }>;
 
 export type MatmulKernel = keyof typeof MATMUL_KERNELS;
+
+/** The kernel a backend runs unless told otherwise; switched only after bench/gpu.ts has measured a candidate. */
+export const DEFAULT_MATMUL_KERNEL: MatmulKernel = "v1";
 
 /** Bytes reserved per dispatch in the uniform ring: WebGPU's minUniformBufferOffsetAlignment. */
 export const UNIFORM_SLOT = 256;
