@@ -1,14 +1,16 @@
 /**
- * `bun run bench:gpu [--allow-software] [--quick] [--json FILE]`: the WebGPU path on a real GPU, in one run
- * that fits a short device lease.
+ * `bun run bench:gpu [--allow-software] [--quick] [--kernels v1,v2,v3] [--json FILE]`: the WebGPU path on a
+ * real GPU, in one run that fits a short device lease. Every WGSL matmul kernel named by `--kernels` (default:
+ * all of MATMUL_KERNELS; v1 is the default kernel, the others candidates) gets its own device and is measured
+ * beside the others in this run.
  *
- * 1. Correctness first: the WGSL matmul, all four transpose cases at odd shapes, against a float64 CPU
+ * 1. Correctness first: each matmul kernel, all four transpose cases at odd shapes, against a float64 CPU
  *    reference (‖C − ref‖ / ‖ref‖; the output is poisoned with NaN first, so an unwritten element fails),
- *    and one fit's loss curve beside the CPU backend's on the same rows and seed.
- * 2. WGSL matmul GFLOP/s at 1024³, 2048³ and 4096³ (many products in one submission, read back once),
- *    beside the native CPU kernels at 4096³ on every core.
- * 3. A synthetic fit (5 Gaussian blobs in 32 dimensions) at batch 4096: rows/s of WebGPU and of the native
- *    CPU backend, alternated round by round in this one run, with the paired ratio and test accuracy.
+ *    and each fit's loss curve beside the CPU backend's on the same rows and seed.
+ * 2. WGSL matmul GFLOP/s of each kernel at 1024³, 2048³ and 4096³ (many products in one submission, read
+ *    back once; kernels alternated, best of 2 rounds), beside the native CPU kernels at 4096³ on every core.
+ * 3. A synthetic fit (5 Gaussian blobs in 32 dimensions) at batch 4096: rows/s of WebGPU with each kernel and
+ *    of the native CPU backend, alternated round by round in this one run, with paired ratios and accuracy.
  *
  * `--quick` shrinks every size so the script runs on lavapipe (with `--allow-software`) in CI-like time.
  */
@@ -18,7 +20,7 @@ import { join } from "node:path";
 import type { Backend } from "../src/compute/backend";
 import { createCpuBackend } from "../src/compute/cpu";
 import { createNativeBackend } from "../src/compute/native";
-import { createWebGpuBackend, listAdapters } from "../src/compute/webgpu";
+import { createWebGpuBackend, listAdapters, MATMUL_KERNELS, type MatmulKernel } from "../src/compute/webgpu";
 import { accuracy } from "../src/ml/metrics";
 import { type MlpOptions, predict, predictLabels, trainMlp } from "../src/ml/mlp";
 import { Random } from "../src/ml/random";
@@ -31,6 +33,8 @@ const quick = argv.includes("--quick");
 const allowSoftware = argv.includes("--allow-software");
 const jsonAt = argv.indexOf("--json");
 const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
+const kernelsAt = argv.indexOf("--kernels");
+const kernelNames = (kernelsAt >= 0 ? (argv[kernelsAt + 1] ?? "") : Object.keys(MATMUL_KERNELS).join(",")).split(",");
 const THREADS = navigator.hardwareConcurrency;
 const report: Record<string, unknown> = { quick, threads: THREADS };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -84,54 +88,101 @@ console.log("adapters:");
 for (const a of adapters) console.log(`  ${JSON.stringify(a)}`);
 report.adapters = adapters;
 
-const gpu = await createWebGpuBackend({ allowSoftware });
+/** One WebGPU device per matmul kernel; a kernel the adapter cannot run is reported and left out. */
+const gpus: { kernel: MatmulKernel; backend: Backend }[] = [];
+for (const kernel of kernelNames as MatmulKernel[]) {
+  try {
+    gpus.push({ kernel, backend: await createWebGpuBackend({ allowSoftware, matmulKernel: kernel }) });
+  } catch (e) {
+    console.log(`matmul kernel ${kernel}: not run (${(e as Error).message})`);
+  }
+}
+const gpu = gpus[0]?.backend;
+if (!gpu) throw new Error("no WebGPU backend could be opened");
 const cpu = await openCpu();
-console.log(`webgpu: ${gpu.info.device}${gpu.info.software ? " (software)" : ""}`);
+console.log(
+  `webgpu: ${gpu.info.device}${gpu.info.software ? " (software)" : ""}; matmul kernels ${gpus.map((g) => g.kernel).join(", ")}`,
+);
 console.log(`cpu:    ${cpu.info.device}`);
 report.gpu = gpu.info;
 report.cpu = cpu.info;
+report.kernels = gpus.map((g) => g.kernel);
 
-// 1. correctness of the matmul kernel
+// 1. correctness of each matmul kernel
 const checkShapes: [number, number, number][] = quick
   ? [[37, 29, 19]]
   : [
       [257, 129, 65],
       [1000, 777, 513],
     ];
-const errors: Record<string, number> = {};
-for (const [m, k, n] of checkShapes) {
-  for (const [ta, tb] of [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const) {
-    const key = `${m}x${k}x${n}${ta ? " Aᵀ" : ""}${tb ? " Bᵀ" : ""}`;
-    errors[key] = await matmulError(gpu, m, k, n, ta, tb);
+const errors: Record<string, Record<string, number>> = {};
+console.log("\nmatmul vs float64 reference, worst ‖C−ref‖/‖ref‖ over all four transpose cases:");
+for (const { kernel, backend } of [...gpus]) {
+  const mine: Record<string, number> = {};
+  try {
+    for (const [m, k, n] of checkShapes) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        const key = `${m}x${k}x${n}${ta ? " Aᵀ" : ""}${tb ? " Bᵀ" : ""}`;
+        mine[key] = await matmulError(backend, m, k, n, ta, tb);
+      }
+    }
+  } catch (e) {
+    // a kernel the device rejects must not cost the other kernels' figures
+    console.log(`  ${kernel}: failed to run (${(e as Error).message}); left out of the rest`);
+    gpus.splice(
+      gpus.findIndex((g) => g.kernel === kernel),
+      1,
+    );
+    backend.dispose();
+    continue;
   }
+  const worst = Math.max(...Object.values(mine).map((e) => (Number.isNaN(e) ? Infinity : e)));
+  console.log(
+    `  ${kernel}: ${worst.toExponential(2)} over ${Object.keys(mine).length} cases ${worst < 1e-5 ? "(ok)" : "(FAILED)"}`,
+  );
+  errors[kernel] = mine;
 }
-const worst = Math.max(...Object.values(errors).map((e) => (Number.isNaN(e) ? Infinity : e)));
-console.log(
-  `\nmatmul vs float64 reference: worst ‖C−ref‖/‖ref‖ = ${worst.toExponential(2)} over ${Object.keys(errors).length} cases ${worst < 1e-5 ? "(ok)" : "(FAILED)"}`,
-);
 report.matmul_errors = errors;
 
-// 2. matmul throughput
-const gpuShapes = (quick ? [256, 512] : [1024, 2048, 4096]).map((s) => ({ m: s, k: s, n: s }));
-const gemm = await benchWebGpuMatmul(gpuShapes, { backend: gpu });
+// 2. matmul throughput: the kernels alternate at each shape, best of the rounds
+const gpuSides = quick ? [256, 512] : [1024, 2048, 4096];
+const gemmRounds = 2;
+const gemm: Record<string, Awaited<ReturnType<typeof benchWebGpuMatmul>>> = {};
+for (const side of gpuSides) {
+  for (let round = 0; round < gemmRounds; round++) {
+    for (const { kernel, backend } of gpus) {
+      const [r] = await benchWebGpuMatmul([{ m: side, k: side, n: side }], { backend });
+      if (!r) continue;
+      gemm[kernel] ??= [];
+      gemm[kernel].push(r);
+    }
+  }
+}
+const best = (kernel: string, side: number) =>
+  Math.max(0, ...(gemm[kernel] ?? []).filter((r) => r.shape.m === side).map((r) => r.gflops));
 const cpuSide = quick ? 512 : 4096;
 const cpuGemm = await benchCpuMatmul([[cpuSide, cpuSide, cpuSide]], { open: openCpu, seconds: quick ? 0.3 : 2 });
-console.log("\nmatmul, float32, GFLOP/s");
-for (const r of gemm) {
-  console.log(
-    `  webgpu ${r.shape.m}³: ${r.gflops.toFixed(0).padStart(7)}  (${r.iterations} products in ${r.ms.toFixed(1)} ms)`,
-  );
-}
 const cpuRate = cpuGemm[0]?.gflops ?? 0;
-const gpuSame = gemm.find((r) => r.shape.m === cpuSide)?.gflops ?? 0;
-console.log(
-  `  cpu    ${cpuSide}³: ${cpuRate.toFixed(0).padStart(7)}  (${cpu.info.device})  → webgpu ×${(gpuSame / cpuRate).toFixed(1)}`,
-);
+const base = gpus[0]?.kernel ?? "v1";
+console.log(`\nmatmul, float32, GFLOP/s (best of ${gemmRounds} alternated rounds; ×: against ${base})`);
+console.log(`  ${"kernel".padEnd(8)}${gpuSides.map((s) => `${s}³`.padStart(16)).join("")}`);
+for (const { kernel } of gpus) {
+  const cells = gpuSides.map((side) => {
+    const rate = best(kernel, side);
+    const ratio = kernel === base ? "" : ` ×${(rate / best(base, side)).toFixed(2)}`;
+    return `${rate.toFixed(0)}${ratio}`.padStart(16);
+  });
+  console.log(`  ${kernel.padEnd(8)}${cells.join("")}`);
+}
+console.log(`  cpu ${cpuSide}³: ${cpuRate.toFixed(0)} (${cpu.info.device})`);
+for (const { kernel } of gpus) {
+  console.log(`  webgpu ${kernel} ${cpuSide}³ against the cpu: ×${(best(kernel, cpuSide) / cpuRate).toFixed(1)}`);
+}
 report.matmul = { webgpu: gemm, cpu: cpuGemm };
 
 // 3. synthetic fit at batch 4096
@@ -149,46 +200,61 @@ try {
         [1024, 1024],
       ];
   // warm-up: compile every pipeline outside the timed fits
-  await trainMlp(
-    gpu,
-    { ...data.train, x: data.train.x.subarray(0, 2048 * 32), rows: 2048, y: data.train.y.slice(0, 2048) },
-    fitOptions([32], 1, 1024),
-  );
+  for (const { backend } of gpus) {
+    await trainMlp(
+      backend,
+      { ...data.train, x: data.train.x.subarray(0, 2048 * 32), rows: 2048, y: data.train.y.slice(0, 2048) },
+      fitOptions([32], 1, 1024),
+    );
+  }
   const fits: Record<string, unknown>[] = [];
   console.log(
-    `\nfit: synthetic ${fmt(rows)} × 32, 5 classes, batch ${batch}, ${epochs} epochs, ${rounds} rounds alternated`,
+    `\nfit: synthetic ${fmt(rows)} × 32, 5 classes, batch ${batch}, ${epochs} epochs, ${rounds} rounds alternated; the candidate kernels only in the widest`,
   );
   for (const hidden of configs) {
-    const rates: Record<"webgpu" | "cpu", number[]> = { webgpu: [], cpu: [] };
+    // the candidates only where the matmuls dominate: the widest network
+    const widest = hidden === configs[configs.length - 1];
+    const runners: [string, Backend][] = [
+      ...gpus.filter((_, i) => i === 0 || widest).map((g): [string, Backend] => [`webgpu ${g.kernel}`, g.backend]),
+      ["cpu", cpu],
+    ];
+    const rates: Record<string, number[]> = {};
     const acc: Record<string, number> = {};
     const loss: Record<string, number[]> = {};
     for (let round = 0; round < rounds; round++) {
-      for (const [name, backend] of [
-        ["webgpu", gpu],
-        ["cpu", cpu],
-      ] as const) {
+      for (const [name, backend] of runners) {
         const t0 = performance.now();
         const model = await trainMlp(backend, data.train, fitOptions(hidden, epochs, batch));
         const seconds = (performance.now() - t0) / 1000;
+        rates[name] ??= [];
         rates[name].push((rows * model.nIter) / seconds);
         acc[name] = accuracy(data.test.y, predictLabels(model, await predict(backend, model, data.test.x)));
         loss[name] = model.lossCurve;
       }
     }
-    const ratios = rates.webgpu.map((g, i) => g / (rates.cpu[i] as number));
-    const curveGap = Math.max(
-      ...(loss.webgpu ?? []).map((l, i) => Math.abs(l - ((loss.cpu ?? [])[i] ?? Number.NaN)) / l),
-    );
     const label = `(${hidden.join(",")})`;
-    console.log(
-      `  ${label.padEnd(12)} webgpu ${fmt(median(rates.webgpu)).padStart(10)} rows/s  acc ${acc.webgpu?.toFixed(4)}   cpu ${fmt(median(rates.cpu)).padStart(9)} rows/s  acc ${acc.cpu?.toFixed(4)}   webgpu ×${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(", ")})   loss curves differ ≤ ${(curveGap * 100).toFixed(3)} %`,
-    );
+    const cpuRates = rates.cpu ?? [];
+    console.log(`  ${label.padEnd(12)} cpu ${fmt(median(cpuRates)).padStart(10)} rows/s  acc ${acc.cpu?.toFixed(4)}`);
+    const ratios: Record<string, number[]> = {};
+    for (const [name] of runners.slice(0, -1)) {
+      const mine = rates[name] ?? [];
+      ratios[name] = mine.map((g, i) => g / (cpuRates[i] as number));
+      const versusBase = mine.map((g, i) => g / ((rates[runners[0]?.[0] ?? ""] ?? [])[i] as number));
+      const curveGap = Math.max(
+        ...(loss[name] ?? []).map((l, i) => Math.abs(l - ((loss.cpu ?? [])[i] ?? Number.NaN)) / l),
+      );
+      const r = ratios[name];
+      const against = name === runners[0]?.[0] ? "" : `   against ${runners[0]?.[0]} ×${median(versusBase).toFixed(2)}`;
+      console.log(
+        `  ${"".padEnd(12)} ${name.padEnd(10)} ${fmt(median(mine)).padStart(10)} rows/s  acc ${acc[name]?.toFixed(4)}   against the cpu ×${median(r).toFixed(2)} (${r.map((x) => x.toFixed(2)).join(", ")})${against}   loss curve differs ≤ ${(curveGap * 100).toFixed(3)} %`,
+      );
+    }
     fits.push({ hidden, batch, epochs, rows, rates, ratios, accuracy: acc, loss });
   }
   report.fits = fits;
 } finally {
   rmSync(dir, { recursive: true, force: true });
-  gpu.dispose();
+  for (const { backend } of gpus) backend.dispose();
   cpu.dispose();
 }
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -7,10 +7,11 @@
  * const rows = await benchWebGpuMatmul([{ m: 4096, k: 4096, n: 4096 }]);
  * // [{ shape: { m: 4096, k: 4096, n: 4096 }, iterations: 13, ms: …, gflops: … }]
  *
- * Run alone: `bun bench/matmul-webgpu.ts 4096x4096x4096 1024x1024x1024` (XDG_RUNTIME_DIR=/tmp on lavapipe).
+ * Run alone: `bun bench/matmul-webgpu.ts [--kernel v2] 4096x4096x4096 1024x1024x1024` (XDG_RUNTIME_DIR=/tmp on
+ * lavapipe); `--kernel` picks one of MATMUL_KERNELS (default v1).
  */
 import type { Backend } from "../src/compute/backend";
-import { createWebGpuBackend } from "../src/compute/webgpu";
+import { createWebGpuBackend, type MatmulKernel } from "../src/compute/webgpu";
 
 export interface MatmulShape {
   m: number;
@@ -29,6 +30,8 @@ export interface MatmulBenchOptions {
   backend?: Backend;
   adapter?: string;
   allowSoftware?: boolean;
+  /** the matmul kernel of an opened backend (default v1) */
+  matmulKernel?: MatmulKernel;
 }
 
 export interface MatmulBenchResult {
@@ -42,7 +45,13 @@ export async function benchWebGpuMatmul(
   shapes: MatmulShape[],
   opts: MatmulBenchOptions = {},
 ): Promise<MatmulBenchResult[]> {
-  const gpu = opts.backend ?? (await createWebGpuBackend({ adapter: opts.adapter, allowSoftware: opts.allowSoftware }));
+  const gpu =
+    opts.backend ??
+    (await createWebGpuBackend({
+      adapter: opts.adapter,
+      allowSoftware: opts.allowSoftware,
+      matmulKernel: opts.matmulKernel,
+    }));
   const { transA = false, transB = false } = opts;
   const results: MatmulBenchResult[] = [];
   try {
@@ -71,11 +80,13 @@ export async function benchWebGpuMatmul(
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
+  const at = args.indexOf("--kernel");
+  const matmulKernel = at >= 0 ? (args.splice(at, 2)[1] as MatmulKernel) : undefined;
   const shapes = (args.length > 0 ? args : ["256x256x256", "1024x1024x1024"]).map((s) => {
     const [m, k, n] = s.split("x").map(Number);
     return { m: m ?? 1, k: k ?? m ?? 1, n: n ?? m ?? 1 };
   });
-  for (const r of await benchWebGpuMatmul(shapes, { allowSoftware: true })) {
+  for (const r of await benchWebGpuMatmul(shapes, { allowSoftware: true, matmulKernel })) {
     const { m, k, n } = r.shape;
     console.log(`${m}×${k}×${n}: ${r.gflops.toFixed(1)} GFLOP/s (${r.iterations} in ${r.ms.toFixed(1)} ms)`);
   }

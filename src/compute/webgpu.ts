@@ -20,16 +20,29 @@ import {
 import { checkMatrix, checkWrite, checkWriteIndices } from "./shapes";
 import { type AdapterSummary, isSoftwareAdapter, listAdapters } from "./webgpu/adapters";
 import { createGpu } from "./webgpu/dawn";
-import { PipelineCache, PROGRAMS, type ProgramName } from "./webgpu/kernels";
+import {
+  DEFAULT_MATMUL_KERNEL,
+  MATMUL_KERNELS,
+  type MatmulKernel,
+  PipelineCache,
+  PROGRAMS,
+  type ProgramName,
+} from "./webgpu/kernels";
 import { DeviceBuffer, Recorder, type Uniforms } from "./webgpu/recorder";
 
 export { type AdapterSummary, listAdapters } from "./webgpu/adapters";
+export { DEFAULT_MATMUL_KERNEL, MATMUL_KERNELS, type MatmulKernel } from "./webgpu/kernels";
 
 export interface WebGpuOptions {
   /** adapter name (or a unique part of it) as `listAdapters()` reports it; may name a software adapter */
   adapter?: string;
   /** accept a software adapter (lavapipe, SwiftShader) when no hardware adapter exists */
   allowSoftware?: boolean;
+  /**
+   * Which WGSL matmul runs (default DEFAULT_MATMUL_KERNEL). Candidates are measured beside the default by
+   * bench/gpu.ts and tested by test/compute/webgpu.test.ts; the service never sets this.
+   */
+  matmulKernel?: MatmulKernel;
 }
 
 const ACTIVATION_CODE: Record<Activation, number> = { identity: 0, relu: 1, tanh: 2, logistic: 3 };
@@ -65,6 +78,7 @@ class WebGpuBackend implements Backend {
   readonly info: BackendInfo;
   readonly #device: GPUDevice;
   readonly #recorder: Recorder;
+  readonly #matmul: ProgramName;
   readonly #live = new Set<DeviceBuffer>();
   /** per-row losses and per-workgroup partial sums; reused by every reduction, grown when needed */
   #scratch: DeviceBuffer;
@@ -74,8 +88,9 @@ class WebGpuBackend implements Backend {
   #disposed = false;
   #inParallel = false;
 
-  constructor(gpu: GPU, device: GPUDevice, info: BackendInfo) {
+  constructor(gpu: GPU, device: GPUDevice, info: BackendInfo, matmul: ProgramName) {
     this.#gpu = gpu;
+    this.#matmul = matmul;
     this.#device = device;
     this.info = info;
     this.#recorder = new Recorder(device, new PipelineCache(device));
@@ -135,7 +150,7 @@ class WebGpuBackend implements Backend {
     const groups: [number, number] = [Math.ceil(n / 128), Math.ceil(m / 128)];
     expectShape(groups[1] <= MAX_GROUPS_PER_DIM, `matmul: ${m} rows exceed one dispatch`);
     const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
-    this.#run("matmul", [u(m), u(n), u(k), u(flags)], [a, b, c], groups);
+    this.#run(this.#matmul, [u(m), u(n), u(k), u(flags)], [a, b, c], groups);
   }
 
   biasActivation(x: Matrix, bias: Matrix, act: Activation, out: Matrix): void {
@@ -455,18 +470,31 @@ async function requestAdapter(opts: WebGpuOptions): Promise<{ gpu: GPU; adapter:
  * gpu.info; // { kind: "webgpu", device: "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) (vulkan)", software: true }
  */
 export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<Backend> {
+  const kernel = opts.matmulKernel ?? DEFAULT_MATMUL_KERNEL;
+  if (!Object.hasOwn(MATMUL_KERNELS, kernel)) {
+    throw new Error(`unknown matmul kernel "${kernel}"; known: ${Object.keys(MATMUL_KERNELS).join(", ")}`);
+  }
+  const { program, workgroupBytes } = MATMUL_KERNELS[kernel];
   const { gpu, adapter, backend } = await requestAdapter(opts);
   // Ask for the adapter's own buffer limits: the defaults (128 MiB bindings) cap the dataset size.
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
-  });
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize,
+  };
+  if (workgroupBytes > 16384) {
+    const most = adapter.limits.maxComputeWorkgroupStorageSize;
+    if (most < workgroupBytes) {
+      throw new Error(
+        `matmul kernel ${kernel} needs ${workgroupBytes} bytes of workgroup memory; this adapter has ${most}`,
+      );
+    }
+    requiredLimits.maxComputeWorkgroupStorageSize = workgroupBytes;
+  }
+  const device = await adapter.requestDevice({ requiredLimits });
   const info: BackendInfo = {
     kind: "webgpu",
     device: `${adapter.info.description || adapter.info.device || "unknown adapter"} (${backend})`,
     software: isSoftwareAdapter(adapter),
   };
-  return new WebGpuBackend(gpu, device, info);
+  return new WebGpuBackend(gpu, device, info, program);
 }

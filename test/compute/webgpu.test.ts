@@ -6,9 +6,15 @@
  * stay small. Tolerance: |gpu - ref| ≤ 1e-4 + 1e-4·|ref| for elementwise ops (f32 vs f64), and
  * 2e-4·(1 + |ref|) for sums over up to a few thousand terms (matmul, reductions, losses).
  */
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ACTIVATIONS, type Backend, type Matrix, ShapeError } from "../../src/compute/backend";
-import { createWebGpuBackend, listAdapters } from "../../src/compute/webgpu";
+import {
+  createWebGpuBackend,
+  DEFAULT_MATMUL_KERNEL,
+  listAdapters,
+  MATMUL_KERNELS,
+  type MatmulKernel,
+} from "../../src/compute/webgpu";
 import { ReferenceBackend } from "./reference";
 
 async function openGpu(): Promise<Backend | undefined> {
@@ -82,6 +88,78 @@ async function compare(
 
 const SUM_TOL: [number, number] = [2e-4, 2e-4];
 
+const MATMUL_SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 17, 5],
+  [17, 65, 3],
+  [65, 3, 257],
+  [257, 33, 129],
+  // whole 128×128 tiles and 16-wide k-steps: the candidates' unchecked interior path, nothing at an edge
+  [256, 64, 256],
+];
+
+// Every matmul kernel (the default v1 and the candidates of kernels/matmul_v*.wgsl) meets the same contract.
+for (const kernel of Object.keys(MATMUL_KERNELS) as MatmulKernel[]) {
+  describe.skipIf(!opened)(`webgpu matmul, kernel ${kernel}`, () => {
+    let gpu = opened as Backend;
+    beforeAll(async () => {
+      if (kernel !== DEFAULT_MATMUL_KERNEL)
+        gpu = await createWebGpuBackend({ allowSoftware: true, matmulKernel: kernel });
+    });
+    afterAll(() => {
+      if (gpu !== opened) gpu.dispose();
+    });
+
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        test(`matches the reference with transA=${transA} transB=${transB}, plain and accumulating`, async () => {
+          for (const [m, k, n] of MATMUL_SHAPES) {
+            for (const accumulate of [false, true]) {
+              const aShape: [number, number] = transA ? [k, m] : [m, k];
+              const bShape: [number, number] = transB ? [n, k] : [k, n];
+              await compare(
+                gpu,
+                [[values(m * k), values(k * n), values(m * n)]],
+                [aShape, bShape, [m, n]],
+                (b, [A, B, C]) => b.matmul(A as Matrix, B as Matrix, C as Matrix, transA, transB, accumulate),
+                [2],
+                SUM_TOL,
+              );
+            }
+          }
+        });
+      }
+    }
+
+    test("writes every element of C: none of a NaN-filled output survives", async () => {
+      const [m, k, n] = [131, 35, 133];
+      const c = gpu.matrix(m, n, new Float32Array(m * n).fill(Number.NaN));
+      const a = gpu.matrix(m, k, values(m * k));
+      const b = gpu.matrix(k, n, values(k * n));
+      gpu.matmul(a, b, c, false, false);
+      expect((await gpu.read(c)).findIndex((x) => Number.isNaN(x))).toBe(-1);
+      for (const x of [a, b, c]) gpu.release(x);
+    });
+
+    test("with an empty inner dimension writes zeros, or leaves C when accumulating", async () => {
+      const a = gpu.matrix(3, 0);
+      const b = gpu.matrix(0, 4);
+      const c = gpu.matrix(3, 4, values(12));
+      const before = await gpu.read(c);
+      gpu.matmul(a, b, c, false, false, true);
+      expect(await gpu.read(c)).toEqual(before);
+      gpu.matmul(a, b, c, false, false);
+      expect(await gpu.read(c)).toEqual(new Float32Array(12));
+    });
+  });
+}
+
+test("createWebGpuBackend refuses an unknown matmul kernel", async () => {
+  await expect(createWebGpuBackend({ allowSoftware: true, matmulKernel: "v0" as MatmulKernel })).rejects.toThrow(
+    /unknown matmul kernel "v0"/,
+  );
+});
+
 describe.skipIf(!opened)("webgpu backend", () => {
   const gpu = opened as Backend;
 
@@ -100,45 +178,6 @@ describe.skipIf(!opened)("webgpu backend", () => {
     const named = await createWebGpuBackend({ adapter: (adapters[0] as { name: string }).name });
     expect(named.info.software).toBe(true);
     named.dispose();
-  });
-
-  const MATMUL_SHAPES: [number, number, number][] = [
-    [1, 1, 1],
-    [3, 17, 5],
-    [17, 65, 3],
-    [65, 3, 257],
-    [257, 33, 129],
-  ];
-  for (const transA of [false, true]) {
-    for (const transB of [false, true]) {
-      test(`matmul matches the reference with transA=${transA} transB=${transB}, plain and accumulating`, async () => {
-        for (const [m, k, n] of MATMUL_SHAPES) {
-          for (const accumulate of [false, true]) {
-            const aShape: [number, number] = transA ? [k, m] : [m, k];
-            const bShape: [number, number] = transB ? [n, k] : [k, n];
-            await compare(
-              gpu,
-              [[values(m * k), values(k * n), values(m * n)]],
-              [aShape, bShape, [m, n]],
-              (b, [A, B, C]) => b.matmul(A as Matrix, B as Matrix, C as Matrix, transA, transB, accumulate),
-              [2],
-              SUM_TOL,
-            );
-          }
-        }
-      });
-    }
-  }
-
-  test("matmul with an empty inner dimension writes zeros, or leaves C when accumulating", async () => {
-    const a = gpu.matrix(3, 0);
-    const b = gpu.matrix(0, 4);
-    const c = gpu.matrix(3, 4, values(12));
-    const before = await gpu.read(c);
-    gpu.matmul(a, b, c, false, false, true);
-    expect(await gpu.read(c)).toEqual(before);
-    gpu.matmul(a, b, c, false, false);
-    expect(await gpu.read(c)).toEqual(new Float32Array(12));
   });
 
   for (const act of ACTIVATIONS) {

@@ -15,6 +15,8 @@ import columnSums from "../../../kernels/column_sums.wgsl" with { type: "text" }
 import fill from "../../../kernels/fill.wgsl" with { type: "text" };
 import gatherRows from "../../../kernels/gather_rows.wgsl" with { type: "text" };
 import matmul from "../../../kernels/matmul.wgsl" with { type: "text" };
+import matmulV2 from "../../../kernels/matmul_v2.wgsl" with { type: "text" };
+import matmulV3 from "../../../kernels/matmul_v3.wgsl" with { type: "text" };
 import softmax from "../../../kernels/softmax.wgsl" with { type: "text" };
 import softmaxXent from "../../../kernels/softmax_xent.wgsl" with { type: "text" };
 import squaredError from "../../../kernels/squared_error.wgsl" with { type: "text" };
@@ -34,6 +36,8 @@ export interface Program {
 
 export const PROGRAMS = {
   matmul: { source: matmul, entry: "main", storage: ["read", "read", "rw"] },
+  matmul_v2: { source: matmulV2, entry: "main", storage: ["read", "read", "rw"] },
+  matmul_v3: { source: matmulV3, entry: "main", storage: ["read", "read", "rw"] },
   bias_activation: { source: biasActivationForward, entry: "main", storage: ["read", "read", "rw"] },
   bias_activation_inplace: { source: biasActivationForward, entry: "main_inplace", storage: [null, "read", "rw"] },
   activation_backward: { source: activationBackward, entry: "main", storage: ["rw", "read"] },
@@ -53,6 +57,23 @@ export const PROGRAMS = {
 } satisfies Record<string, Program>;
 
 export type ProgramName = keyof typeof PROGRAMS;
+
+/**
+ * The matmul kernels a backend can be opened with: `v1` is kernels/matmul.wgsl, `v2` and `v3`
+ * kernels/matmul_v2.wgsl and matmul_v3.wgsl. All but DEFAULT_MATMUL_KERNEL are candidates that benches and tests measure beside it before one becomes the default.
+ * `workgroupBytes` is the workgroup memory the kernel declares; past WebGPU's default 16 KiB the
+ * device must be asked for it.
+ */
+export const MATMUL_KERNELS = {
+  v1: { program: "matmul", workgroupBytes: 8192 },
+  v2: { program: "matmul_v2", workgroupBytes: 16384 },
+  v3: { program: "matmul_v3", workgroupBytes: 32768 },
+} as const satisfies Record<string, { program: ProgramName; workgroupBytes: number }>;
+
+export type MatmulKernel = keyof typeof MATMUL_KERNELS;
+
+/** The kernel a backend runs unless told otherwise; switched only after bench/gpu.ts has measured a candidate. */
+export const DEFAULT_MATMUL_KERNEL: MatmulKernel = "v1";
 
 /** Bytes reserved per dispatch in the uniform ring: WebGPU's minUniformBufferOffsetAlignment. */
 export const UNIFORM_SLOT = 256;
