@@ -6,14 +6,13 @@
  * shared with another connection, so there they run here. Reservations (one per id block) stay
  * on the service's connection.
  */
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
+import { packSlice, writeSlice } from "./prediction-log-cells";
 import { PredictionLogThread } from "./prediction-log-thread";
 
 export class SqlitePredictionLogStore implements PredictionLogStore {
   readonly #sqlite: Database;
-  #insert: Statement | undefined;
-  #insertBatch: Statement | undefined;
   /** the writer thread, on a database file */
   readonly thread: PredictionLogThread | undefined;
 
@@ -36,55 +35,11 @@ export class SqlitePredictionLogStore implements PredictionLogStore {
   write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
     if (this.thread) return this.thread.write(rows, batches);
     try {
-      this.#writeHere(rows, batches);
+      writeSlice(this.#sqlite, packSlice(rows, batches));
       return Promise.resolve();
     } catch (e) {
       return Promise.reject(e);
     }
-  }
-
-  #writeHere(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): void {
-    this.#insert ??= this.#sqlite.prepare(
-      `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
-         created_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#insertBatch ??= this.#sqlite.prepare(
-      `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
-         created_from, created_to, row_count, columns, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insert = this.#insert;
-    const insertBatch = this.#insertBatch;
-    this.#sqlite.transaction(() => {
-      for (const r of rows) {
-        insert.run(
-          r.id,
-          r.model_key,
-          r.version,
-          r.created_at,
-          r.input,
-          r.prediction,
-          r.confidence,
-          r.latency_ms,
-          r.job_id,
-          r.created_by,
-        );
-      }
-      for (const b of batches) {
-        insertBatch.run(
-          b.model_key,
-          b.version,
-          b.first_prediction_id,
-          b.last_prediction_id,
-          b.created_from,
-          b.created_to,
-          b.row_count,
-          b.columns,
-          b.data,
-        );
-      }
-    })();
   }
 
   async reserveIds(block: number): Promise<number> {

@@ -7,13 +7,8 @@
  * starts a new one. It holds the process open only while a write is in flight.
  */
 import type { PredictionBatchRow, PredictionRow } from "../stores";
-import {
-  BATCH_FIELDS,
-  type Cell,
-  type LogWorkerReply,
-  type LogWorkerRequest,
-  ROW_FIELDS,
-} from "./prediction-log-messages";
+import { packSlice } from "./prediction-log-cells";
+import type { LogWorkerReply, LogWorkerRequest } from "./prediction-log-messages";
 
 /** Bun's Worker, whose ref/unref the DOM typings lack */
 type ThreadWorker = Worker & { ref(): void; unref(): void };
@@ -56,34 +51,8 @@ export class PredictionLogThread {
 
   /** Rows and batches sent now: they are in flight until the promise settles. */
   write(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): Promise<void> {
-    const flatRows: Cell[] = new Array(rows.length * ROW_FIELDS);
-    let i = 0;
-    for (const r of rows) {
-      flatRows[i++] = r.id;
-      flatRows[i++] = r.model_key;
-      flatRows[i++] = r.version;
-      flatRows[i++] = r.created_at;
-      flatRows[i++] = r.input;
-      flatRows[i++] = r.prediction;
-      flatRows[i++] = r.confidence;
-      flatRows[i++] = r.latency_ms;
-      flatRows[i++] = r.job_id;
-      flatRows[i++] = r.created_by;
-    }
-    const flatBatches: Cell[] = new Array(batches.length * BATCH_FIELDS);
-    i = 0;
-    for (const b of batches) {
-      flatBatches[i++] = b.model_key;
-      flatBatches[i++] = b.version;
-      flatBatches[i++] = b.first_prediction_id;
-      flatBatches[i++] = b.last_prediction_id;
-      flatBatches[i++] = b.created_from;
-      flatBatches[i++] = b.created_to;
-      flatBatches[i++] = b.row_count;
-      flatBatches[i++] = b.columns;
-      flatBatches[i++] = b.data;
-    }
-    return this.#send(this.#start(), (seq) => ({ type: "write", seq, rows: flatRows, batches: flatBatches }));
+    const slice = packSlice(rows, batches);
+    return this.#send(this.#start(), (seq) => ({ type: "write", seq, ...slice }));
   }
 
   /**

@@ -1,0 +1,110 @@
+/**
+ * The prediction log's two INSERTs on SQLite, over slices packed as flat cells (ROW_FIELDS values
+ * per row, BATCH_FIELDS per batch, in the INSERTs' column order): the one way rows are written,
+ * whether by the writer thread (prediction-log-worker.ts, which receives them packed) or on the
+ * service's connection for an in-memory database (prediction-log-store.ts).
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { PredictionBatchRow, PredictionRow } from "../stores";
+import { BATCH_FIELDS, type Cell, ROW_FIELDS } from "./prediction-log-messages";
+
+/** A slice as the writer thread receives it. */
+export interface PackedSlice {
+  rows: Cell[];
+  batches: Cell[];
+}
+
+/** Rows and batches → flat cells, in the INSERTs' column order. */
+export function packSlice(rows: readonly PredictionRow[], batches: readonly PredictionBatchRow[]): PackedSlice {
+  const flatRows: Cell[] = new Array(rows.length * ROW_FIELDS);
+  let i = 0;
+  for (const r of rows) {
+    flatRows[i++] = r.id;
+    flatRows[i++] = r.model_key;
+    flatRows[i++] = r.version;
+    flatRows[i++] = r.created_at;
+    flatRows[i++] = r.input;
+    flatRows[i++] = r.prediction;
+    flatRows[i++] = r.confidence;
+    flatRows[i++] = r.latency_ms;
+    flatRows[i++] = r.job_id;
+    flatRows[i++] = r.created_by;
+  }
+  const flatBatches: Cell[] = new Array(batches.length * BATCH_FIELDS);
+  i = 0;
+  for (const b of batches) {
+    flatBatches[i++] = b.model_key;
+    flatBatches[i++] = b.version;
+    flatBatches[i++] = b.first_prediction_id;
+    flatBatches[i++] = b.last_prediction_id;
+    flatBatches[i++] = b.created_from;
+    flatBatches[i++] = b.created_to;
+    flatBatches[i++] = b.row_count;
+    flatBatches[i++] = b.columns;
+    flatBatches[i++] = b.data;
+  }
+  return { rows: flatRows, batches: flatBatches };
+}
+
+interface Inserts {
+  row: Statement;
+  batch: Statement;
+}
+
+/** per connection, its two prepared INSERTs */
+const prepared = new WeakMap<Database, Inserts>();
+
+function insertsOf(db: Database): Inserts {
+  let s = prepared.get(db);
+  if (!s) {
+    s = {
+      row: db.prepare(
+        `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
+           created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      batch: db.prepare(
+        `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
+           created_from, created_to, row_count, columns, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+    prepared.set(db, s);
+  }
+  return s;
+}
+
+/** Writes one packed slice in one transaction; throws what SQLite throws (nothing is then written). */
+export function writeSlice(db: Database, slice: PackedSlice): void {
+  const { row, batch } = insertsOf(db);
+  const { rows, batches } = slice;
+  db.transaction(() => {
+    for (let i = 0; i < rows.length; i += ROW_FIELDS) {
+      row.run(
+        rows[i] as number,
+        rows[i + 1] as string,
+        rows[i + 2] as string,
+        rows[i + 3] as string,
+        rows[i + 4] as string,
+        rows[i + 5] as string,
+        rows[i + 6] as number | null,
+        rows[i + 7] as number,
+        rows[i + 8] as string | null,
+        rows[i + 9] as number | null,
+      );
+    }
+    for (let i = 0; i < batches.length; i += BATCH_FIELDS) {
+      batch.run(
+        batches[i] as string,
+        batches[i + 1] as string,
+        batches[i + 2] as number,
+        batches[i + 3] as number,
+        batches[i + 4] as string,
+        batches[i + 5] as string,
+        batches[i + 6] as number,
+        batches[i + 7] as string,
+        batches[i + 8] as Uint8Array,
+      );
+    }
+  })();
+}
