@@ -23,7 +23,7 @@ import { maintainersRoutes } from "./api/maintainers";
 import { createServiceMetrics, metricsRoutes } from "./api/metrics";
 import { IMPORT_PATH, importLimit, modelFilesRoutes } from "./api/model-files";
 import { modelsRoutes } from "./api/models";
-import { PredictBody, plainPredictBody, predictRoutes } from "./api/predict";
+import { predictRoutes } from "./api/predict";
 import { predictionsRoutes } from "./api/predictions";
 import { tokensRoutes } from "./api/tokens";
 import { trainRoutes } from "./api/train";
@@ -37,7 +37,7 @@ import { mlopsAuthRoutes } from "./compat/mlops-auth";
 import { INGEST_STREAM_PATH, PREDICT_BATCH_PATH, pipelineRoutes } from "./compat/pipeline";
 import type { AppDeps, AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
-import { type PredictBodyShape, withFastPredict } from "./fast-predict";
+import { withFastPredict } from "./fast-predict";
 import { accessLog } from "./middleware/access-log";
 import { auditTrail } from "./middleware/audit";
 import { authenticate } from "./middleware/authenticate";
@@ -143,7 +143,6 @@ export function createApp(deps: AppDeps) {
       config,
       predict: { ...deps.runtime, db: deps.db, config, now: deps.now },
       observe: metrics.observe,
-      body: { schema: PredictBody, plain: (value) => plainPredictBody(value) as PredictBodyShape | undefined },
     },
     app.fetch as Parameters<typeof withFastPredict>[1],
   ) as typeof app.fetch;

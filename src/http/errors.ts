@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { type ErrorCode, notFound, ServiceError } from "../errors";
+import type { Logger } from "../log";
 import type { AppEnv } from "./env";
 
 export type { ErrorCode } from "../errors";
@@ -89,10 +90,15 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     for (const [k, val] of Object.entries(answer.headers)) c.header(k, val);
     return c.json(answer.body, answer.status);
   }
-  c.get("log")?.error("unhandled error", {
-    request_id: c.get("requestId"),
+  return c.json(internalError(err, c.get("requestId"), c.get("log")), 500);
+}
+
+/** An unexpected error: logged with the request id, answered without its message. */
+export function internalError(err: Error, requestId: string | undefined, log: Logger | undefined) {
+  log?.error("unhandled error", {
+    request_id: requestId,
     error: err.message,
     stack: err.stack?.split("\n").slice(0, 6).join(" | "),
   });
-  return c.json(errorBody("internal", "internal error; see the service log", { request_id: c.get("requestId") }), 500);
+  return errorBody("internal", "internal error; see the service log", { request_id: requestId });
 }

@@ -21,24 +21,24 @@
  * Refusals (a bad token, a body that is not JSON or fails validation) are answered here: they
  * must cost no more than a success.
  */
-import type * as v from "valibot";
 import type { AuthContext } from "../auth/context";
 import { CredentialRejected, identifyApiToken, identifySession } from "../auth/credentials";
 import { actorName, type Identity } from "../auth/identity";
 import { API_TOKEN_PREFIX, SESSION_PREFIX } from "../auth/secrets";
 import { ServiceError } from "../errors";
 import type { Logger } from "../log";
-import type { Row } from "../ml/features";
 import { type PredictNowDeps, predictNow } from "../registry/predict-now";
 import { newTraceId, parseTraceparent } from "../trace";
+import { asRows, PredictBody, plainPredictBody } from "./api/predict";
 import { answerOf, predictAnswerJson } from "./api/predict-answer";
-import { errorAnswer, errorBody } from "./errors";
+import { errorAnswer, internalError } from "./errors";
 import { logAccess } from "./middleware/access-log";
 import { errorSummary, recordRequestEvent } from "./middleware/audit";
 import { BEARER } from "./middleware/authenticate";
+import { headerBytes } from "./middleware/header-limit";
 import { requestClientIp, requestIsHttps } from "./middleware/request-info";
 import { securityHeaderList } from "./middleware/security-headers";
-import { JSON_MEDIA_TYPE, parseInput } from "./validate";
+import { JSON_MEDIA_TYPE, parseInput, parseJsonBody } from "./validate";
 
 /** The route as the metrics and the audit log name it. */
 const ROUTE = "/predict";
@@ -57,33 +57,9 @@ export interface FastPredictDeps {
     ML_CORS_ORIGINS: string;
   };
   observe: (method: string, route: string, status: number, seconds: number, fast: boolean) => void;
-  /** POST /predict's body schema and its hand-written reading of the plain shape (src/http/api/predict.ts) */
-  body: {
-    schema: v.GenericSchema;
-    plain: (value: unknown) => PredictBodyShape | undefined;
-  };
-}
-
-/** The fields of a validated POST /predict body this path reads. */
-export interface PredictBodyShape {
-  model_key: string;
-  version?: string | undefined;
-  alias?: string | undefined;
-  data?: Row | Row[] | undefined;
-  dataset_id?: string | undefined;
-  async: boolean;
 }
 
 type Fetch = (req: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
-
-/** Bytes of the header block as sent, as src/http/middleware/header-limit.ts counts them. */
-function headerBytes(req: Request, pathLength: number): number {
-  let n = req.method.length + pathLength + 12;
-  req.headers.forEach((value, name) => {
-    n += name.length + value.length + 4;
-  });
-  return n;
-}
 
 /**
  * The app's fetch with the fast path in front: `hono` answers every request the gate does not take.
@@ -167,15 +143,9 @@ async function answer(
     // the password-change gate answers from the chain (rare: a fresh account's first request)
     if (identity.mustChangePassword) return unread();
     const body = await req.text();
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch (e) {
-      const why = e instanceof Error ? e.message.replace(/^JSON Parse error: /, "") : "";
-      throw new ServiceError(400, "bad_request", `request body is not valid JSON${why ? `: ${why}` : ""}`);
-    }
-    const parsed = deps.body.plain(value) ?? (parseInput("body", deps.body.schema, value) as PredictBodyShape);
-    const rows = parsed.data === undefined ? [] : Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+    const value = parseJsonBody(body);
+    const parsed = plainPredictBody(value) ?? parseInput("body", PredictBody, value);
+    const rows = parsed.data === undefined ? [] : asRows(parsed.data);
     // a job (or a seed-001 async answer): the route's own branch
     if (parsed.dataset_id !== undefined || parsed.async || rows.length > config.ML_SYNC_PREDICT_MAX_ROWS)
       return read(body);
@@ -191,13 +161,8 @@ async function answer(
       text = JSON.stringify(known.body);
       extra = known.headers;
     } else {
-      deps.log.error("unhandled error", {
-        request_id: requestId,
-        error: failure.message,
-        stack: failure.stack?.split("\n").slice(0, 6).join(" | "),
-      });
       status = 500;
-      text = JSON.stringify(errorBody("internal", "internal error; see the service log", { request_id: requestId }));
+      text = JSON.stringify(internalError(failure, requestId, deps.log));
     }
   }
   const headers = new Headers();

@@ -56,7 +56,11 @@ export async function readJson(c: Context): Promise<unknown> {
       },
     );
   }
-  const text = await c.req.text();
+  return parseJsonBody(await c.req.text());
+}
+
+/** A JSON request body's text, parsed; a 400 naming the problem when it does not parse. */
+export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {

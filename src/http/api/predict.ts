@@ -143,7 +143,8 @@ function predictionObjects(ids: readonly number[], rows: readonly Row[], out: re
   return out.map((o, i) => ({ prediction_id: ids[i] as number, input: rows[i] as Row, ...o }));
 }
 
-const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
+/** `data` as a list of rows (one row may be sent alone). */
+export const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
 /** Feature errors (missing fields, wrong types) are the client's: 422 with their paths. */
 async function guard<T>(f: () => Promise<T>): Promise<T> {

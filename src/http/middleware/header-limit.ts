@@ -13,9 +13,12 @@ import type { AppEnv } from "../env";
 /** What the parser itself accepts in the built binary and under `npm start` (--max-http-header-size). */
 export const BUN_MAX_HEADER_BYTES = 65_536;
 
-/** Bytes of the header block as sent: `name: value\r\n` per field, plus the request line. */
-function headerBytes(req: Request): number {
-  let n = req.method.length + new URL(req.url).pathname.length + 12;
+/**
+ * Bytes of the header block as sent: `name: value\r\n` per field, plus the request line.
+ * `pathLength`, where the caller already knows the path, spares parsing the URL.
+ */
+export function headerBytes(req: Request, pathLength = new URL(req.url).pathname.length): number {
+  let n = req.method.length + pathLength + 12;
   req.headers.forEach((value, name) => {
     n += name.length + value.length + 4;
   });
