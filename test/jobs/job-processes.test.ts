@@ -101,20 +101,26 @@ function processOn(path: string, relay: EventRelay, owner: string, ran: string[]
   return { db, bus, runner };
 }
 
+/** Two processes over one fresh database, relayed: "R" runs jobs, "S" only forwards its kicks and cancels. */
+async function runnerAndServer(ran: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "mls-job-processes-"));
+  dirs.push(dir);
+  const path = join(dir, "ml_store.db");
+  const init = openSqlite(path);
+  migrate(init);
+  init.close();
+  const [toRunner, toServer] = relayPair();
+  const runner = processOn(path, toRunner, "R", ran);
+  const server = processOn(path, toServer, "S", ran);
+  await runner.runner.start();
+  server.runner.forward();
+  return { runner, server };
+}
+
 describe("a process past ML_JOB_PROCESSES", () => {
   test("runs nothing itself; what it queues starts at once in the runner process", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mls-job-processes-"));
-    dirs.push(dir);
-    const path = join(dir, "ml_store.db");
-    const init = openSqlite(path);
-    migrate(init);
-    init.close();
-    const [toRunner, toServer] = relayPair();
     const ran: string[] = [];
-    const runner = processOn(path, toRunner, "R", ran);
-    const server = processOn(path, toServer, "S", ran);
-    await runner.runner.start();
-    server.runner.forward();
+    const { runner, server } = await runnerAndServer(ran);
 
     const done = new Promise<string>((resolve) => {
       runner.bus.subscribe("queue:task_completed", (e) => resolve(e.job_id), { remote: true });
@@ -135,17 +141,7 @@ describe("a process past ML_JOB_PROCESSES", () => {
   });
 
   test("a running job cancelled through it stops in the runner at once", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mls-job-processes-"));
-    dirs.push(dir);
-    const path = join(dir, "ml_store.db");
-    const init = openSqlite(path);
-    migrate(init);
-    init.close();
-    const [toRunner, toServer] = relayPair();
-    const runner = processOn(path, toRunner, "R", []);
-    const server = processOn(path, toServer, "S", []);
-    await runner.runner.start();
-    server.runner.forward();
+    const { runner, server } = await runnerAndServer([]);
     const progressed = new Promise<void>((resolve) => {
       runner.bus.subscribe("queue:task_progress", () => resolve(), { remote: true });
     });
