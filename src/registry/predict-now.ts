@@ -14,6 +14,7 @@ import type { Backend } from "../compute/backend";
 import type { DB } from "../db/schema";
 import { invalid, ServiceError } from "../errors";
 import { FeatureError, type Row, unrepresentableNumbers } from "../ml/features";
+import { HOST_PREDICT_MAX_ROWS } from "../ml/predict";
 import { predictionTarget } from "./aliases";
 import { Deadline } from "./deadline";
 import { type LoadedVersion, type ModelCache, type Prediction, predictRows } from "./serving";
@@ -105,10 +106,7 @@ export async function predictNow(
   const { rows } = input;
   checkNumbers(rows, "data");
   const deadline = new Deadline(deps.config.ML_PREDICT_TIMEOUT_MS, () => deps.now().getTime());
-  const { modelKey, version, alias } =
-    input.alias === undefined && !input.model_key.includes("@")
-      ? { modelKey: input.model_key, version: input.version, alias: undefined }
-      : await predictionTarget(deps.db, input);
+  const { modelKey, version, alias } = await predictionTarget(deps.db, input);
   // the serving version is in memory after its first request: no timer to race then
   const cached = version === undefined ? deps.models.serving(modelKey) : undefined;
   const loaded =
@@ -117,7 +115,7 @@ export async function predictNow(
   try {
     // the host path (a few rows) runs synchronously inside: only a device batch can be raced
     const work = predictRows(deps.servingBackend, loaded, rows);
-    outputs = rows.length > 8 ? await deadline.race(work) : await work;
+    outputs = rows.length > HOST_PREDICT_MAX_ROWS ? await deadline.race(work) : await work;
   } catch (e) {
     if (e instanceof FeatureError) throw invalid(e.message, e.details);
     throw e;
