@@ -38,10 +38,11 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
   return async function securityHeaders(c, next) {
     await next();
     const h = c.res.headers;
-    // a handler's own stricter choice (e.g. a download's) is kept
-    if (!h.has("content-security-policy")) h.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    for (const [name, value] of securityHeaderList(options.https || isHttps(c, options.trustProxy)).slice(1))
-      h.set(name, value);
+    const keepPolicy = h.has("content-security-policy");
+    for (const [name, value] of securityHeaderList(options.https || isHttps(c, options.trustProxy))) {
+      // a handler's own stricter policy (e.g. a download's) is kept
+      if (!(keepPolicy && name === "Content-Security-Policy")) h.set(name, value);
+    }
   };
 }
 
@@ -53,7 +54,7 @@ const PLAIN: readonly [string, string][] = [
 ];
 const OVER_HTTPS: readonly [string, string][] = [...PLAIN, ["Strict-Transport-Security", HSTS]];
 
-/** Every security header of an answer (the policy first), for answers built without Hono (src/http/fast-predict.ts). */
+/** Every security header of an answer, for the middleware and for answers built without Hono (src/http/fast-predict.ts). */
 export function securityHeaderList(https: boolean): readonly [string, string][] {
   return https ? OVER_HTTPS : PLAIN;
 }
