@@ -72,13 +72,15 @@ export class ShadowTraffic {
    * then need not build the copy it would offer. True when it has one or it is not known.
    */
   wants(modelKey: string): boolean {
+    return this.#knownVersion(modelKey) !== null;
+  }
+
+  /** The model's shadow version as last read, while it may be trusted; undefined when it must be read again. */
+  #knownVersion(modelKey: string): string | null | undefined {
     const known = this.#known.get(modelKey);
-    return !(
-      known &&
-      known.version === null &&
-      known.changes === shadowChanges() &&
-      performance.now() - known.at < SHADOW_RECHECK_MS
-    );
+    if (!known || known.changes !== shadowChanges() || performance.now() - known.at >= SHADOW_RECHECK_MS)
+      return undefined;
+    return known.version;
   }
 
   /** Hands the rows `live` answered to the model's shadow, if it has one. Never throws, never waits. */
@@ -150,9 +152,9 @@ export class ShadowTraffic {
 
   /** The model's shadow version, read at most once a second (src/registry/shadow-changes.ts). */
   async #shadowVersion(modelKey: string): Promise<string | null> {
+    const known = this.#knownVersion(modelKey);
+    if (known !== undefined) return known;
     const changes = shadowChanges();
-    const known = this.#known.get(modelKey);
-    if (known && known.changes === changes && performance.now() - known.at < SHADOW_RECHECK_MS) return known.version;
     const version = await shadowVersion(this.#deps.db, modelKey);
     this.#known.set(modelKey, { version, changes, at: performance.now() });
     return version;
