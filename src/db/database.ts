@@ -34,10 +34,12 @@ export function openSqlite(path: string): Database {
     throw new DatabaseError(`cannot open the database ${file}: ${(e as Error).message}`);
   }
   try {
+    // first: another process (a sibling, the log's writer thread closing its connection and
+    // checkpointing) may hold the file for a moment, and quick_check must wait for it, not fail
+    db.exec("PRAGMA busy_timeout = 5000");
     // quick_check reads every page: a corrupt or foreign file fails here, before any write
     const check = db.query("PRAGMA quick_check").get() as { quick_check: string } | null;
     if (check?.quick_check !== "ok") throw new Error(check?.quick_check ?? "no answer");
-    db.exec("PRAGMA busy_timeout = 5000");
     db.exec("PRAGMA foreign_keys = ON");
   } catch (e) {
     db.close();
