@@ -22,9 +22,37 @@ export function createLogger(level: LogLevel = "info", sink: (line: string) => v
     (lvl: LogLevel) =>
     (msg: string, fields?: Record<string, unknown>): void => {
       if (RANK[lvl] < RANK[level]) return;
-      sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+      sink(logLine(lvl, msg, fields));
     };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+let lastMs = Number.NaN;
+let lastTime = "";
+
+/** The clock as ISO text, formatted once per millisecond (an access line per request asks ~10 times each). */
+function timeText(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastTime = new Date(ms).toISOString();
+  }
+  return lastTime;
+}
+
+/**
+ * `{"time","level","msg",...fields}` as JSON text. The fields are serialised as they are and
+ * joined to the head, rather than spread into a new object first (an access line per request made
+ * that copy a measurable share of serving). A field named like the head keeps the old meaning:
+ * its value replaces the head's, in the head's place.
+ */
+function logLine(level: LogLevel, msg: string, fields: Record<string, unknown> | undefined): string {
+  if (fields === undefined) return JSON.stringify({ time: timeText(), level, msg });
+  if ("time" in fields || "level" in fields || "msg" in fields)
+    return JSON.stringify({ time: timeText(), level, msg, ...fields });
+  const rest = JSON.stringify(fields);
+  const head = `{"time":"${timeText()}","level":"${level}","msg":${JSON.stringify(msg)}`;
+  return rest === "{}" ? `${head}}` : `${head},${rest.slice(1)}`;
 }
 
 /**

@@ -31,7 +31,7 @@ interface Kind {
 }
 
 const keyOf = (e: NewEvent, detail: string) =>
-  [e.ip, e.actor, e.type, e.status, e.reason, e.method, e.route ?? e.path, detail].map((x) => x ?? "").join("\u0000");
+  `${e.ip ?? ""}\u0000${e.actor ?? ""}\u0000${e.type}\u0000${e.status ?? ""}\u0000${e.reason ?? ""}\u0000${e.method ?? ""}\u0000${e.route ?? e.path ?? ""}\u0000${detail}`;
 
 /** How a summary's `input` JSON starts: readers that count requests (alert-checks.ts) find them by it. */
 export const SUMMARY_PREFIX = '{"summary":';

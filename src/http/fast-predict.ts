@@ -165,13 +165,10 @@ async function answer(
       text = JSON.stringify(internalError(failure, requestId, deps.log));
     }
   }
-  const headers = new Headers();
-  headers.set("X-Request-Id", requestId);
-  headers.set("Content-Type", "application/json");
-  for (const k in extra) headers.set(k, extra[k] as string);
-  for (const [name, value] of securityHeaderList(config.ML_USE_HTTPS || requestIsHttps(req, config.ML_TRUST_PROXY)))
-    headers.set(name, value);
-  const response = new Response(text, { status, headers });
+  const response = new Response(text, {
+    status,
+    headers: answerHeaders(requestId, extra, config.ML_USE_HTTPS || requestIsHttps(req, config.ML_TRUST_PROXY)),
+  });
   const userAgent = h.get("user-agent");
   await recordRequestEvent(
     deps.auth,
@@ -210,4 +207,11 @@ async function answer(
   });
   deps.observe("POST", ROUTE, status, (performance.now() - started) / 1000, true);
   return response;
+}
+
+/** An answer's headers: its request id, the JSON type, an error's own (a 401's WWW-Authenticate) and the security headers. */
+function answerHeaders(requestId: string, extra: Record<string, string>, https: boolean): Record<string, string> {
+  const headers: Record<string, string> = { "X-Request-Id": requestId, "Content-Type": "application/json", ...extra };
+  for (const [name, value] of securityHeaderList(https)) headers[name] = value;
+  return headers;
 }

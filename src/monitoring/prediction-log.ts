@@ -112,7 +112,20 @@ export class PredictionLog {
   }
 
   #push(p: LoggedPrediction, id: number): void {
-    this.#buffer.push({ ...p, id, created_at: this.#now().toISOString() });
+    // one shape for every entry, written out rather than spread (this runs once per prediction)
+    this.#buffer.push({
+      id,
+      model_key: p.model_key,
+      version: p.version,
+      input: p.input,
+      input_json: p.input_json,
+      prediction: p.prediction,
+      confidence: p.confidence,
+      latency_ms: p.latency_ms,
+      job_id: p.job_id,
+      created_by: p.created_by,
+      created_at: this.#now().toISOString(),
+    });
     this.#added.set(p.model_key, (this.#added.get(p.model_key) ?? 0) + 1);
     if (this.#buffer.length >= this.#max) void this.flush();
     else if (this.#buffer.length + this.#inFlight >= this.#batch) this.#drainSoon();

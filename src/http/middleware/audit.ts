@@ -74,7 +74,8 @@ export function auditTrail(opts: AuditTrailOptions): MiddlewareHandler<AppEnv> {
 /**
  * Writes one request's audit event: the middleware's, and the POST /predict fast path's
  * (src/http/fast-predict.ts). `suspicious` is the caller's reason, if it has one; else the burst
- * detector decides. Refusals and answered predictions are counted, not each written.
+ * detector decides. Refusals and answered predictions are counted, not each written. `fields`
+ * becomes the event: pass an object of your own.
  */
 export async function recordRequestEvent(
   opts: Pick<AuditTrailOptions, "events" | "bursts" | "now">,
@@ -82,7 +83,10 @@ export async function recordRequestEvent(
   suspicious: string | null | undefined,
 ): Promise<void> {
   const reason = suspicious ?? opts.bursts.note(fields.ip ?? "unknown", opts.now().getTime());
-  const event: NewEvent = { ...fields, suspicious: reason != null, reason: reason ?? null };
+  // the caller's object becomes the event (each builds a fresh one): no copy per request
+  const event = fields as NewEvent;
+  event.suspicious = reason != null;
+  event.reason = reason ?? null;
   if (isRefusal(event)) await opts.events.recordRepeated(event);
   else if (isPrediction(event)) await opts.events.recordRepeated(event, predictedWith(event.input));
   else await opts.events.record(event);
