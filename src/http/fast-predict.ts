@@ -165,10 +165,13 @@ async function answer(
       text = JSON.stringify(internalError(failure, requestId, deps.log));
     }
   }
-  const response = new Response(text, {
+  const response = answerResponse(
+    text,
     status,
-    headers: answerHeaders(requestId, extra, config.ML_USE_HTTPS || requestIsHttps(req, config.ML_TRUST_PROXY)),
-  });
+    requestId,
+    extra,
+    config.ML_USE_HTTPS || requestIsHttps(req, config.ML_TRUST_PROXY),
+  );
   const userAgent = h.get("user-agent");
   await recordRequestEvent(
     deps.auth,
@@ -233,9 +236,33 @@ function endOfTurn(): Promise<void> | undefined {
   return undefined;
 }
 
-/** An answer's headers: its request id, the JSON type, an error's own (a 401's WWW-Authenticate) and the security headers. */
-function answerHeaders(requestId: string, extra: Record<string, string>, https: boolean): Record<string, string> {
-  const headers: Record<string, string> = { "X-Request-Id": requestId, "Content-Type": "application/json", ...extra };
-  for (const [name, value] of securityHeaderList(https)) headers[name] = value;
-  return headers;
+/** the headers every answer without headers of its own carries, over HTTP and over HTTPS */
+const plainHeaders = new Map<boolean, Headers>();
+
+function commonHeaders(https: boolean): Headers {
+  let h = plainHeaders.get(https);
+  if (!h) {
+    h = new Headers({ "Content-Type": "application/json" });
+    for (const [name, value] of securityHeaderList(https)) h.set(name, value);
+    plainHeaders.set(https, h);
+  }
+  return h;
+}
+
+/**
+ * The answer with its request id, the JSON type, an error's own headers (a 401's
+ * WWW-Authenticate) and the security headers. Without headers of its own, the answer copies a
+ * prepared set and adds its id: less than half the cost of building all of them each time.
+ */
+function answerResponse(
+  text: string,
+  status: number,
+  requestId: string,
+  extra: Record<string, string>,
+  https: boolean,
+): Response {
+  const response = new Response(text, { status, headers: commonHeaders(https) });
+  response.headers.set("X-Request-Id", requestId);
+  for (const k in extra) response.headers.set(k, extra[k] as string);
+  return response;
 }
