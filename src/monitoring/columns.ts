@@ -77,17 +77,30 @@ interface Builder {
 export function encodeBatch(rows: ReadonlyArray<Record<string, unknown>>): EncodedBatch {
   const n = rows.length;
   const builders = new Map<string, Builder>();
+  // rows of one model nearly always have the same keys in the same order: the previous row's
+  // builders, by position, save a map lookup per value
+  let lastKeys: string[] = [];
+  let lastBuilders: (Builder | undefined)[] = [];
   for (let i = 0; i < n; i++) {
     const row = rows[i] as Record<string, unknown>;
-    for (const name of Object.keys(row)) {
+    const keys = Object.keys(row);
+    let same = keys.length === lastKeys.length;
+    for (let j = 0; same && j < keys.length; j++) same = keys[j] === lastKeys[j];
+    if (!same) {
+      lastKeys = keys;
+      lastBuilders = new Array(keys.length);
+    }
+    for (let j = 0; j < keys.length; j++) {
+      const name = keys[j] as string;
       const v = row[name];
       const t = typeof v;
       if (v === undefined || t === "function" || t === "symbol") continue; // JSON drops the key
-      let b = builders.get(name);
+      let b = lastBuilders[j] ?? builders.get(name);
       if (!b) {
         b = { name, values: new Array(n), numbers: true, booleans: true, float32: true };
         builders.set(name, b);
       }
+      lastBuilders[j] = b;
       b.values[i] = v;
       if (v === null) continue;
       if (t === "number") {
