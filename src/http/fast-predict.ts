@@ -7,7 +7,8 @@
  * - the same token check and the same domain operation (`predictNow`, which makes the role check);
  * - the same JSON answer and error contract;
  * - the same security headers, access line, metrics and audit event.
- * test/http/fast-predict.test.ts sends each case both ways and compares the answers.
+ * test/http/fast-predict.test.ts sends each case both ways and compares the answers. Under load
+ * the answers of one event-loop turn leave together at its end (`endOfTurn`).
  *
  * Anything else goes to Hono unchanged (`undefined` from the gate, before anything is read):
  * - another method or path, a query string;
@@ -245,7 +246,7 @@ function endOfTurn(): Promise<void> | undefined {
   return turnEnd;
 }
 
-/** the headers every answer without headers of its own carries, over HTTP and over HTTPS */
+/** the headers every answer carries besides its id, over HTTP and over HTTPS, built once each */
 const plainHeaders = new Map<boolean, Headers>();
 
 function commonHeaders(https: boolean): Headers {
@@ -260,8 +261,8 @@ function commonHeaders(https: boolean): Headers {
 
 /**
  * The answer with its request id, the JSON type, an error's own headers (a 401's
- * WWW-Authenticate) and the security headers. Without headers of its own, the answer copies a
- * prepared set and adds its id: less than half the cost of building all of them each time.
+ * WWW-Authenticate) and the security headers. The answer copies the prepared set, then adds its
+ * id and its own: less than half the cost of building all of them each time.
  */
 function answerResponse(
   text: string,
