@@ -30,7 +30,7 @@ export function createLogger(level: LogLevel = "info", sink: (line: string) => v
 let lastMs = Number.NaN;
 let lastTime = "";
 
-/** The clock as ISO text, formatted once per millisecond (an access line per request asks ~10 times each). */
+/** The clock as ISO text, formatted once per millisecond (at 10,000 access lines a second, ten lines share each). */
 function timeText(): string {
   const ms = Date.now();
   if (ms !== lastMs) {
@@ -51,6 +51,8 @@ function logLine(level: LogLevel, msg: string, fields: Record<string, unknown> |
   if ("time" in fields || "level" in fields || "msg" in fields)
     return JSON.stringify({ time: timeText(), level, msg, ...fields });
   const rest = JSON.stringify(fields);
+  // fields with a toJSON of their own that is not an object: as before, whatever the spread gives
+  if (rest === undefined || rest[0] !== "{") return JSON.stringify({ time: timeText(), level, msg, ...fields });
   const head = `{"time":"${timeText()}","level":"${level}","msg":${JSON.stringify(msg)}`;
   return rest === "{}" ? `${head}}` : `${head},${rest.slice(1)}`;
 }
