@@ -89,33 +89,8 @@ export function writeSlice(db: Database, slice: PackedSlice): void {
   // whole chunks in one statement each, the rest one by one
   const whole = rows.length - (rows.length % chunk);
   db.transaction(() => {
-    for (let i = 0; i < whole; i += chunk) many.run(...(rows.slice(i, i + chunk) as (string | number | null)[]));
-    for (let i = whole; i < rows.length; i += ROW_FIELDS) {
-      row.run(
-        rows[i] as number,
-        rows[i + 1] as string,
-        rows[i + 2] as string,
-        rows[i + 3] as string,
-        rows[i + 4] as string,
-        rows[i + 5] as string,
-        rows[i + 6] as number | null,
-        rows[i + 7] as number,
-        rows[i + 8] as string | null,
-        rows[i + 9] as number | null,
-      );
-    }
-    for (let i = 0; i < batches.length; i += BATCH_FIELDS) {
-      batch.run(
-        batches[i] as string,
-        batches[i + 1] as string,
-        batches[i + 2] as number,
-        batches[i + 3] as number,
-        batches[i + 4] as string,
-        batches[i + 5] as string,
-        batches[i + 6] as number,
-        batches[i + 7] as string,
-        batches[i + 8] as Uint8Array,
-      );
-    }
+    for (let i = 0; i < whole; i += chunk) many.run(...rows.slice(i, i + chunk));
+    for (let i = whole; i < rows.length; i += ROW_FIELDS) row.run(...rows.slice(i, i + ROW_FIELDS));
+    for (let i = 0; i < batches.length; i += BATCH_FIELDS) batch.run(...batches.slice(i, i + BATCH_FIELDS));
   })();
 }
