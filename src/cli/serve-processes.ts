@@ -12,6 +12,7 @@
  */
 import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
+import { inCompiledBinary } from "../bundled";
 import type { Logger } from "../log";
 import type { SiblingHub } from "./serve-relay";
 
@@ -54,7 +55,7 @@ export function runsJobs(index: number, jobProcesses: number): boolean {
 
 /** The command that runs this program again: the compiled binary itself, or Bun with src/main.ts. */
 export function selfCommand(): string[] {
-  return import.meta.url.startsWith("file:///$bunfs/")
+  return inCompiledBinary(import.meta.url)
     ? [process.execPath]
     : [process.execPath, join(import.meta.dir, "..", "main.ts")];
 }

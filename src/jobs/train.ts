@@ -4,6 +4,7 @@
  * A failure marks the version failed and leaves the previous active version serving.
  */
 import type { Kysely } from "kysely";
+import { workerUrl } from "../bundled";
 import { emitNativeOutput } from "../compute/native-output";
 import { computeOptions } from "../compute/pick";
 import type { Config } from "../config";
@@ -248,16 +249,6 @@ function shuffled(n: number, rng: Random): number[] {
   return a;
 }
 
-/**
- * Inside the compiled binary the worker is an extra entry point (scripts/build.ts) named
- * relative to the entry points' common root (src/); from source it sits beside this file.
- */
-function workerUrl(): string {
-  return import.meta.url.startsWith("file:///$bunfs/")
-    ? "./jobs/train-worker.ts"
-    : new URL("./train-worker.ts", import.meta.url).href;
-}
-
 interface FitOutcome {
   model: MlpModel;
   device: string;
@@ -274,7 +265,7 @@ function abortReason(signal: AbortSignal): Error {
 const CANCEL_WAIT_MS = 2000;
 
 function fitOnWorker(request: Omit<TrainRequest, "cancel">, ctx: JobContext, maxIter: number): Promise<FitOutcome> {
-  const worker = new Worker(workerUrl());
+  const worker = new Worker(workerUrl(import.meta.url, "jobs/train-worker.ts"));
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   let onAbort = () => {};
   let fallback: ReturnType<typeof setTimeout> | undefined;

@@ -6,6 +6,7 @@
  * write; one that dies fails the writes it held (the log puts those rows back) and the next write
  * starts a new one. It holds the process open only while a write is in flight.
  */
+import { workerUrl } from "../../bundled";
 import type { PredictionBatchRow, PredictionRow } from "../stores";
 import { packSlice } from "./prediction-log-cells";
 import type { LogWorkerReply, LogWorkerRequest } from "./prediction-log-messages";
@@ -16,16 +17,6 @@ type ThreadWorker = Worker & { ref(): void; unref(): void };
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-/**
- * Inside the compiled binary the worker is an extra entry point (scripts/build.ts) named
- * relative to the entry points' common root (src/); from source it sits beside this file.
- */
-function workerUrl(): string {
-  return import.meta.url.startsWith("file:///$bunfs/")
-    ? "./db/sqlite/prediction-log-worker.ts"
-    : new URL("./prediction-log-worker.ts", import.meta.url).href;
 }
 
 /** One started thread and the writes it was sent and has not answered. */
@@ -44,7 +35,7 @@ export class PredictionLogThread {
   started = 0;
 
   /** `url`: the worker script, for tests that need one that misbehaves */
-  constructor(file: string, url: string = workerUrl()) {
+  constructor(file: string, url: string = workerUrl(import.meta.url, "db/sqlite/prediction-log-worker.ts")) {
     this.#file = file;
     this.#url = url;
   }
