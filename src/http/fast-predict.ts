@@ -35,7 +35,7 @@ import { answerOf, predictAnswerJson } from "./api/predict-answer";
 import { errorAnswer, internalError } from "./errors";
 import { logAccess } from "./middleware/access-log";
 import { errorSummary, recordRequestEvent } from "./middleware/audit";
-import { BEARER } from "./middleware/authenticate";
+import { identifyBearer } from "./middleware/authenticate";
 import { headerBytes } from "./middleware/header-limit";
 import { requestClientIp, requestIsHttps } from "./middleware/request-info";
 import { securityHeaderList } from "./middleware/security-headers";
@@ -124,16 +124,8 @@ async function answer(
   let extra: Record<string, string> = {};
   let failure: Error | null = null;
   try {
-    const token = BEARER.exec(authorization.trim())?.[1];
-    if (token === undefined) {
-      throw new ServiceError(401, "unauthorized", "malformed Authorization header: expected 'Bearer <token>'", null, {
-        "WWW-Authenticate": 'Bearer realm="mlservice"',
-      });
-    }
     try {
-      if (token.startsWith(API_TOKEN_PREFIX)) identity = await identifyApiToken(deps.auth, token, ip);
-      else if (token.startsWith(SESSION_PREFIX)) identity = await identifySession(deps.auth, token, "session");
-      else throw new CredentialRejected("invalid token", null);
+      identity = await identifyBearer(deps.auth, authorization, ip);
     } catch (e) {
       if (e instanceof CredentialRejected) {
         type = "auth:token_rejected";

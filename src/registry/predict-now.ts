@@ -4,7 +4,7 @@
  * and the seed-003 batch path call this; the answer's JSON is the adapter's.
  *
  * ```ts
- * const done = await predictNow(deps, identity, { model_key: "iris", data: [row] }, performance.now());
+ * const done = await predictNow(deps, identity, { model_key: "iris", rows: [row] }, performance.now());
  * done.ids; // the prediction-log ids, one per row
  * ```
  */
