@@ -23,10 +23,8 @@
  * must cost no more than a success.
  */
 import type { AuthContext } from "../auth/context";
-import { CredentialRejected, identifyApiToken, identifySession } from "../auth/credentials";
+import { CredentialRejected } from "../auth/credentials";
 import { actorName, type Identity } from "../auth/identity";
-import { API_TOKEN_PREFIX, SESSION_PREFIX } from "../auth/secrets";
-import { ServiceError } from "../errors";
 import type { Logger } from "../log";
 import { type PredictNowDeps, predictNow } from "../registry/predict-now";
 import { newTraceId, parseTraceparent } from "../trace";
