@@ -142,3 +142,25 @@ describe("the training loader's float32 columns", () => {
     expect(r.x32).toEqual(r.x64);
   });
 });
+
+describe("a float32 column whose first cell is missing", () => {
+  // the mask is made at the first missing cell; the block grows past it afterwards (no size
+  // estimate here, as for NDJSON or a compressed file): the mask must cover every row
+  test("keeps its missing mask as long as the column, and encodes as the float64 path does", async () => {
+    const rows = 3001;
+    const lines = ["a,b", "NA,1", ...Array.from({ length: rows - 1 }, (_, i) => `${(i % 97) / 4},${i % 3}`)];
+    const bytes = new TextEncoder().encode(`${lines.join("\n")}\n`);
+    const wide = await readTable(chunksOfBytes(bytes, 4096), OPTS);
+    const compact = await readCompactTable(chunksOfBytes(bytes, 4096), OPTS);
+    const a = compact.columns.find((c) => c.name === "a");
+    expect(a?.type).toBe("float32");
+    if (a?.type !== "float32") return;
+    expect(a.rows).toBe(rows);
+    expect(a.missing?.length).toBe(rows);
+    expect(Array.from(a.missing ?? []).reduce((s, m) => s + m, 0)).toBe(1);
+    const spec64 = inferSpecOf(rows, columnOf(wide), ["a", "b"]);
+    const spec32 = inferSpecOf(rows, columnOf(compact), ["a", "b"]);
+    expect(spec32).toEqual(spec64);
+    expect(encodeColumns(spec32, rows, columnOf(compact))).toEqual(encodeColumns(spec64, rows, columnOf(wide)));
+  });
+});

@@ -119,6 +119,9 @@ export class CompactColumnBuilder implements CellSink {
   finish(): CompactColumn {
     if (this.#wide) return this.#wide.finish();
     const n = this.#n;
+    // the mask was sized at the last missing cell; the block may have grown since (zero: present)
+    const missing = this.#missing;
+    if (missing && missing.length < n) this.#missing = new Uint8Array(missing.buffer.transfer(n));
     return {
       name: this.name,
       type: "float32",
