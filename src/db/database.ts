@@ -48,9 +48,14 @@ export function openSqlite(path: string): Database {
   return db;
 }
 
+/** Whether `db` lives in memory (`:memory:`, or Bun's empty name for it): no file, no WAL, no second connection. */
+export function isInMemory(db: Database): boolean {
+  return db.filename === "" || db.filename === ":memory:";
+}
+
 /** Write-ahead logging: readers never block the writer; NORMAL sync is safe in WAL mode. */
 export function enableWal(db: Database): void {
-  if (db.filename === ":memory:" || db.filename === "") return;
+  if (isInMemory(db)) return;
   const mode = db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
   if (mode.journal_mode !== "wal") throw new DatabaseError(`cannot use WAL: journal mode is ${mode.journal_mode}`);
   db.exec("PRAGMA synchronous = NORMAL");

@@ -23,7 +23,7 @@ export class DatabaseUnavailable extends ServiceError {
   }
 }
 
-/** Bun.SQL's codes for a connection that could not be made or was lost. */
+/** Codes of a database out of reach: Bun.SQL's for a connection not made or lost, SQLite's for a file still locked after the busy timeout. */
 const CONNECTION_CODES = new Set([
   "ERR_POSTGRES_CONNECTION_CLOSED",
   "ERR_POSTGRES_CONNECTION_REFUSED",

@@ -7,6 +7,7 @@
  * on the service's connection.
  */
 import type { Database } from "bun:sqlite";
+import { isInMemory } from "../database";
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../stores";
 import { packSlice, writeSlice } from "./prediction-log-cells";
 import { PredictionLogThread } from "./prediction-log-thread";
@@ -19,8 +20,7 @@ export class SqlitePredictionLogStore implements PredictionLogStore {
   /** `threadUrl`: the writer thread's script, for tests that need one that misbehaves */
   constructor(sqlite: Database, threadUrl?: string) {
     this.#sqlite = sqlite;
-    const file = sqlite.filename;
-    if (file !== "" && file !== ":memory:") this.thread = new PredictionLogThread(file, threadUrl);
+    if (!isInMemory(sqlite)) this.thread = new PredictionLogThread(sqlite.filename, threadUrl);
   }
 
   /** Ends the writer thread (after the writes it holds); a later write starts a new one. */

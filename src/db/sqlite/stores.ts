@@ -4,6 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { epochPath, FileEpoch, LocalEpoch } from "../credential-epoch";
+import { isInMemory } from "../database";
 import { appliedMigrations } from "../migrator";
 import type { DbStores } from "../stores";
 import { SqliteDriftWindowStore } from "./drift-window-store";
@@ -21,10 +22,6 @@ export function sqliteStores(sqlite: Database): DbStores {
         return { schema: appliedMigrations(sqlite).at(-1)?.name ?? null };
       },
     },
-    credentialEpoch: inMemory(sqlite.filename) ? new LocalEpoch() : new FileEpoch(epochPath(sqlite.filename)),
+    credentialEpoch: isInMemory(sqlite) ? new LocalEpoch() : new FileEpoch(epochPath(sqlite.filename)),
   };
-}
-
-function inMemory(filename: string): boolean {
-  return filename === "" || filename === ":memory:";
 }
