@@ -243,7 +243,7 @@ export async function predictRows(
   rows: Row[],
 ): Promise<Prediction[]> {
   if (rows.length === 0) return [];
-  const { model, target } = v.artifact;
+  const { model } = v.artifact;
   const plan = servingPlan(v.artifact);
   let out: Float32Array;
   if (rows.length <= HOST_PREDICT_MAX_ROWS && plan.hostPass) out = smallPass(plan, model, rows);
@@ -253,6 +253,11 @@ export async function predictRows(
     const device = rows.length <= HOST_PREDICT_MAX_ROWS ? (null as unknown as Backend) : await backend();
     out = await modelKind(v.artifact.modelType).predict(device, model, x);
   }
+  return predictionsOf(v.artifact, out);
+}
+
+/** A model's raw outputs (rows × nOutputs) → predictions: regression on the target's scale, classes with every score. */
+export function predictionsOf({ model, target }: ModelArtifact, out: Float32Array): Prediction[] {
   if (model.task === "regression") {
     const mean = target.mean ?? 0;
     const std = target.std ?? 1;
@@ -275,8 +280,9 @@ export async function predictRows(
 export type { OnePrediction } from "./serving-plan";
 
 /**
- * One row's prediction as predictRows gives it, synchronously and without the all_scores object:
- * for the POST /predict fast path, which writes its JSON itself. `scores` (classification) is a
+ * One row's prediction as predictRows gives it, synchronously and without the all_scores object.
+ * The service does not call it yet (the fast path uses predictRows); bench/serve-breakdown.ts
+ * measures it against predictRows. `scores` (classification) is a
  * buffer of the version's, valid until the next call for the same version. Throws encodeRows's
  * FeatureError for a bad row, and a TypeError for a model type with no host pass (use predictRows).
  */

@@ -8,10 +8,16 @@ import { ACTIVATIONS, type Activation } from "../../src/compute/backend";
 import { nativeForwardLibrary, setNativeForward } from "../../src/compute/native/small-forward";
 import { encodeRows, FeatureError, type FeatureSpec, inferSpec, type Row } from "../../src/ml/features";
 import type { MlpModel, Task } from "../../src/ml/model";
-import { predictHost, predictLabels } from "../../src/ml/predict";
+import { predictHost } from "../../src/ml/predict";
 import { Random } from "../../src/ml/random";
 import type { ModelArtifact } from "../../src/registry/artifact";
-import { type LoadedVersion, type Prediction, predictOne, predictRows } from "../../src/registry/serving";
+import {
+  type LoadedVersion,
+  type Prediction,
+  predictionsOf,
+  predictOne,
+  predictRows,
+} from "../../src/registry/serving";
 import { servingPlan } from "../../src/registry/serving-plan";
 import { csvRows, startService } from "../ml-service/helpers";
 
@@ -51,27 +57,9 @@ function artifactOf(spec: FeatureSpec, hidden: number[], activation: Activation,
   };
 }
 
-/** predictRows as it was before serving plans: encodeRows, predictHost, the same formatting. */
+/** predictRows as it was before serving plans: encodeRows and predictHost, then the same shaping of the outputs. */
 function before(a: ModelArtifact, rows: Row[]): Prediction[] {
-  const out = predictHost(a.model, encodeRows(a.spec, rows));
-  if (a.model.task === "regression") {
-    return Array.from(out, (y) => ({
-      prediction: y * (a.target.std ?? 1) + (a.target.mean ?? 0),
-      confidence: null,
-      all_scores: null,
-    }));
-  }
-  const classes = a.model.classes ?? [];
-  return predictLabels(a.model, out).map((label, r) => {
-    const scores: Record<string, number> = {};
-    let best = 0;
-    classes.forEach((c, j) => {
-      const p = out[r * classes.length + j] as number;
-      scores[String(c)] = p;
-      best = Math.max(best, p);
-    });
-    return { prediction: label, confidence: best, all_scores: scores };
-  });
+  return predictionsOf(a, predictHost(a.model, encodeRows(a.spec, rows)));
 }
 
 const loaded = (artifact: ModelArtifact): LoadedVersion => ({
