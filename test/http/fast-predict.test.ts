@@ -164,7 +164,7 @@ describe("POST /predict, fast path and middleware chain", () => {
     expect(await fastCount()).toBe(before + 1);
   });
 
-  test("every fast answer is logged, counted in the metrics and audited", async () => {
+  test("every fast answer is logged and counted in the metrics", async () => {
     const before = (await svc.request("/metrics")).text;
     const count = (text: string) =>
       Number(/^http_requests_total\{method="POST",route="\/predict",status="2xx"\} (\d+)$/m.exec(text)?.[1] ?? 0);
@@ -172,9 +172,9 @@ describe("POST /predict, fast path and middleware chain", () => {
     const res = await send({ name: "", body: JSON.stringify({ model_key: "iris", data: [row, row] }) }, "");
     expect(res.status).toBe(200);
     const ids = JSON.parse(res.text).predictions.map((p: { prediction_id: number }) => p.prediction_id);
-    await svc.runtime.predictionLog.flush();
+    // GET /predictions flushes the log first
     const newest = await logged();
-    expect(JSON.stringify(newest)).toContain(String(ids[1]));
+    expect(newest.items[0].prediction_id).toBe(ids[1]);
     expect(count((await svc.request("/metrics")).text)).toBe(count(before) + 1);
   });
 });

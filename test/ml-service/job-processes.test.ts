@@ -43,23 +43,20 @@ async function readResponse(take: () => Promise<Buffer>): Promise<{ status: numb
     }
     text = rest.subarray(0, Number(length[1])).toString();
   } else {
-    for (;;) {
-      while (rest.indexOf("\r\n0\r\n\r\n") < 0) {
-        await more();
-        rest = buf.subarray(headEnd + 4);
-      }
-      const parts: Buffer[] = [];
-      let at = 0;
-      for (;;) {
-        const eol = rest.indexOf("\r\n", at);
-        const size = Number.parseInt(rest.subarray(at, eol).toString(), 16);
-        if (size === 0) break;
-        parts.push(rest.subarray(eol + 2, eol + 2 + size));
-        at = eol + 2 + size + 2;
-      }
-      text = Buffer.concat(parts).toString();
-      break;
+    while (rest.indexOf("\r\n0\r\n\r\n") < 0) {
+      await more();
+      rest = buf.subarray(headEnd + 4);
     }
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      const eol = rest.indexOf("\r\n", at);
+      const size = Number.parseInt(rest.subarray(at, eol).toString(), 16);
+      if (size === 0) break;
+      parts.push(rest.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+    text = Buffer.concat(parts).toString();
   }
   return { status, body: JSON.parse(text) };
 }

@@ -5,6 +5,7 @@
  */
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { SqlitePredictionLogStore } from "../../src/db/sqlite/prediction-log-store";
 import { startService } from "../ml-service/helpers";
@@ -44,6 +45,7 @@ describe("prediction log writer thread in the service", () => {
       expect(countLogged(file, ids)).toBe(240);
     } finally {
       file.close();
+      rmSync(first.dir, { recursive: true, force: true });
     }
   }, 60_000);
 

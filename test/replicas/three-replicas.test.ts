@@ -119,7 +119,6 @@ describe.skipIf(!onPostgres)("three replicas on PostgreSQL and S3 (compiled bina
       // the fit ran on one replica: the clients of the two others saw it through PostgreSQL
       const ranOn = pidOf(await jobRow(id));
       expect(replicas.map((r) => r.proc.pid)).toContain(ranOn);
-      expect(replicas.filter((r) => r.proc.pid !== ranOn)).toHaveLength(2);
     } finally {
       for (const c of clients) await c.close();
     }
