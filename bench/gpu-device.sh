@@ -8,8 +8,6 @@ set -o pipefail
 case "$1" in
 prepare)
   set -e
-  grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >>.git/info/exclude
-  grep -qx '/.gl/' .git/info/exclude || echo /.gl/ >>.git/info/exclude
   rm -rf .gpu && mkdir -p .gpu/nm/webgpu/dist/linux-x64 .gl /tmp/amd64/partial
   xz -T0 -6 -c node_modules/bun/bin/bun.exe >.gpu/bun.xz
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js .gpu/nm/webgpu/

@@ -4,8 +4,8 @@
 // Bindings: 0 Dims (uniform), 1 A (read), 2 B (read), 3 C (read_write). Workgroup = one 128×128 tile of C.
 //
 // Against matmul.wgsl:
-// - BK = 16: one barrier pair per 16 k-steps instead of 8, in the same 16 KiB of workgroup memory
-//   (WebGPU's default limit), since each thread stores whole vec4s.
+// - BK = 16: one barrier pair per 16 k-steps instead of 8; the tiles double to 16 KiB of workgroup
+//   memory (matmul.wgsl's take 8), still within WebGPU's default limit.
 // - The transpose cases become strides chosen once per thread; no branch per element.
 // - Interior tiles load without bounds checks; only edge tiles take the checked path.
 // - A thread owns rows tr*4..+4 and 64+tr*4..+4 (columns likewise), so its reads of the tiles are

@@ -25,7 +25,7 @@ const BK = 16u;
 const V = 32u; // vec4s per tile row: BM / 4 = BN / 4
 
 // Two k-major tiles each (buffer s at s * T), swizzled: tile_a[s * T + kk * V + (p ^ kk)] = op(A)[i0 + 4p .. +4][k0 + kk],
-// tile_b[kk * V + (p ^ kk)] = op(B)[k0 + kk][j0 + 4p .. +4]. kk < 16 keeps p ^ kk within the row.
+// tile_b[s * T + kk * V + (p ^ kk)] = op(B)[k0 + kk][j0 + 4p .. +4]. kk < 16 keeps p ^ kk within the row.
 const T = 512u; // vec4s per tile: BK * V
 var<workgroup> tile_a: array<vec4<f32>, 1024>;
 var<workgroup> tile_b: array<vec4<f32>, 1024>;
