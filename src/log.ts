@@ -72,19 +72,24 @@ function writeStdout(line: string): void {
   setImmediate(flushStdout);
 }
 
+/** The lines waiting, as one text to write; none are waiting after. */
+function takePending(): string | null {
+  if (pending.length === 0) return null;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  return text;
+}
+
 /** Writes the lines still waiting (the logger does this itself each turn of the event loop). */
 export function flushStdout(): void {
   flushQueued = false;
-  if (pending.length === 0) return;
-  const text = `${pending.join("\n")}\n`;
-  pending = [];
-  process.stdout.write(text);
+  const text = takePending();
+  if (text !== null) process.stdout.write(text);
 }
 
 process.on("exit", () => {
-  if (pending.length === 0) return;
-  const text = `${pending.join("\n")}\n`;
-  pending = [];
+  const text = takePending();
+  if (text === null) return;
   try {
     writeSync(1, text);
   } catch {

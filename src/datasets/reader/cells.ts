@@ -235,9 +235,10 @@ export class ColumnBuilder implements CellSink {
  * The first n items: a view when the array is nearly full (a column sized from the file's size),
  * else the array cut down with transfer, which hands the rest back.
  */
-export function trimmed<
-  T extends Float64Array<ArrayBuffer> | Float32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer>,
->(a: T, n: number): T {
+function trimmed<T extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(
+  a: T,
+  n: number,
+): T {
   if (a.length - n <= a.length / 16) return a.subarray(0, n) as T;
   const Kind = a.constructor as new (buffer: ArrayBuffer) => T;
   return new Kind(a.buffer.transfer(n * a.BYTES_PER_ELEMENT));
