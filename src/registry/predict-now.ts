@@ -147,11 +147,7 @@ export async function predictNow(
   const ids = waiting ? await Promise.all(added) : (added as number[]);
   // live traffic only: a copy for the model's shadow, predicted after this answer leaves
   if (version === undefined && deps.shadow.wants(modelKey)) {
-    deps.shadow.offer(
-      loaded,
-      rows,
-      outputs.map((o, i) => ({ prediction_id: ids[i] as number, input: rows[i] as Row, ...o })),
-    );
+    deps.shadow.offer(loaded, rows, predictionObjects(ids, rows, outputs));
   }
   if (deps.config.ML_PREDICTION_LOG === "sync") {
     try {
@@ -163,4 +159,9 @@ export async function predictNow(
     }
   }
   return { modelKey, loaded, alias, ids, inputs, outputs };
+}
+
+/** Each row's answer with its log id and its input, as the shadow and the CSV answer take them. */
+export function predictionObjects(ids: readonly number[], rows: readonly Row[], outputs: readonly Prediction[]) {
+  return outputs.map((o, i) => ({ prediction_id: ids[i] as number, input: rows[i] as Row, ...o }));
 }

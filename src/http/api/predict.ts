@@ -19,8 +19,7 @@ import { enqueue, jobView } from "../../jobs/queue";
 import { FeatureError, FLOAT32_MAX, type Row } from "../../ml/features";
 import { predictionTarget } from "../../registry/aliases";
 import { canonicalVersion } from "../../registry/artifact";
-import { checkNumbers, predictNow } from "../../registry/predict-now";
-import type { Prediction as RowPrediction } from "../../registry/serving";
+import { checkNumbers, predictionObjects, predictNow } from "../../registry/predict-now";
 import { PREDICT_BATCH_PATH } from "../compat/pipeline";
 import type { AppDeps, AppEnv } from "../env";
 import { noteAudit } from "../middleware/audit";
@@ -139,10 +138,6 @@ export function plainPredictBody(b: unknown): v.InferOutput<typeof PredictBody> 
 }
 
 /** The answer's predictions as objects (CSV, the shadow's copy); the JSON answer is written from the parts. */
-function predictionObjects(ids: readonly number[], rows: readonly Row[], out: readonly RowPrediction[]) {
-  return out.map((o, i) => ({ prediction_id: ids[i] as number, input: rows[i] as Row, ...o }));
-}
-
 /** `data` as a list of rows (one row may be sent alone). */
 export const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
