@@ -31,8 +31,13 @@ function labelText(names: readonly string[], values: readonly string[], extra = 
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
+/** Series by label values: one level per label, the series at the last. */
+type SeriesTree<S> = Map<string, S | SeriesTree<S>>;
+
 abstract class Metric<S extends { readonly values: readonly string[] }> {
-  readonly #series = new Map<string, S>();
+  readonly #tree: SeriesTree<S> = new Map();
+  /** every series, in the order they were made (the order they are rendered in) */
+  readonly #series: S[] = [];
   abstract readonly kind: Kind;
 
   constructor(
@@ -48,27 +53,40 @@ abstract class Metric<S extends { readonly values: readonly string[] }> {
 
   /** The series for these label values (in `labelNames` order), created on first use. */
   labels(...values: string[]): S {
-    // \u0001 cannot appear in a sane label value, so the joined key is unambiguous enough
-    const key = values.length === 1 ? (values[0] as string) : values.join("\u0001");
-    let s = this.#series.get(key);
-    if (s === undefined) {
-      if (values.length !== this.labelNames.length) {
-        throw new Error(`${this.name} takes labels ${this.labelNames.join(",")}; got ${values.length} values`);
+    if (values.length !== this.labelNames.length) {
+      throw new Error(`${this.name} takes labels ${this.labelNames.join(",")}; got ${values.length} values`);
+    }
+    // a Map per label rather than one joined key: a request's series is found without building a string
+    let level = this.#tree;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      const v = values[i] as string;
+      let next = level.get(v) as SeriesTree<S> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(v, next);
       }
+      level = next;
+    }
+    const key = last < 0 ? "" : (values[last] as string);
+    let s = level.get(key) as S | undefined;
+    if (s === undefined) {
       s = this.create(values);
-      this.#series.set(key, s);
+      level.set(key, s);
+      this.#series.push(s);
     }
     return s;
   }
 
   /** Forgets every series: for gauges recomputed from scratch at each scrape. */
   clear(): void {
-    this.#series.clear();
+    this.#tree.clear();
+    this.#series.length = 0;
   }
 
   render(): string {
     const out = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.kind}`];
-    for (const s of this.#series.values()) out.push(...this.lines(s));
+    for (const s of this.#series) out.push(...this.lines(s));
     return out.join("\n");
   }
 }

@@ -22,7 +22,7 @@ import { modelSeries } from "../../monitoring/model-series";
 import { cpuSeconds, openFds } from "../../monitoring/process-stats";
 import { VERSION } from "../../version";
 import type { AppDeps, AppEnv } from "../env";
-import { type CounterSeries, type HistogramSeries, Registry } from "../metrics";
+import { Registry } from "../metrics";
 import { publicRoute } from "../middleware/route-access";
 import { responds } from "../route-doc";
 
@@ -173,10 +173,6 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
     dbFree.labels().set(size.freeBytes);
   });
 
-  /** per route and method, the request series: routes are the app's patterns, so this stays small */
-  const seriesByRoute = new Map<string, Map<string, { latency: HistogramSeries; requests: CounterSeries[] }>>();
-  const fastByClass: CounterSeries[] = [];
-
   /** Counts and times every request; mount first so auth failures and 404s count too. */
   const middleware: MiddlewareHandler<AppEnv> = async function requestMetrics(c, next) {
     const started = performance.now();
@@ -190,35 +186,10 @@ export function createServiceMetrics(deps: Pick<AppDeps, "db" | "startedAt" | "b
 
   /** One answered request: the middleware's, and the POST /predict fast path's (src/http/fast-predict.ts). */
   function observe(method: string, route: string, status: number, seconds: number, fast = false): void {
-    const k = Math.floor(status / 100);
-    const statusClass = STATUS_CLASS[k] ?? "other";
-    let series = seriesByRoute.get(route)?.get(method);
-    if (!series) {
-      series = { latency: latency.labels(method, route), requests: [] };
-      let byMethod = seriesByRoute.get(route);
-      if (!byMethod) {
-        byMethod = new Map();
-        seriesByRoute.set(route, byMethod);
-      }
-      byMethod.set(method, series);
-    }
-    // the series a status class counts in, looked up once (labels() joins its values into a key)
-    const n = k >= 0 && k < STATUS_CLASS.length ? k : STATUS_CLASS.length;
-    let counter = series.requests[n];
-    if (!counter) {
-      counter = requests.labels(method, route, statusClass);
-      series.requests[n] = counter;
-    }
-    counter.inc();
-    series.latency.observe(seconds);
-    if (fast) {
-      let f = fastByClass[n];
-      if (!f) {
-        f = fastPath.labels(statusClass);
-        fastByClass[n] = f;
-      }
-      f.inc();
-    }
+    const statusClass = STATUS_CLASS[Math.floor(status / 100)] ?? "other";
+    requests.labels(method, route, statusClass).inc();
+    latency.labels(method, route).observe(seconds);
+    if (fast) fastPath.labels(statusClass).inc();
   }
 
   return { registry, middleware, observe };
