@@ -18,6 +18,7 @@ import { SQL } from "bun";
 import { type PgCluster, startPgCluster } from "../../scripts/pg-cluster";
 import { csvRows, startService } from "../ml-service/helpers";
 import { testDialects } from "../pg";
+import { until } from "../until";
 
 const onPostgres = testDialects().includes("postgres");
 const iris = csvRows("iris_train.csv");
@@ -50,15 +51,6 @@ afterAll(async () => {
   await svc.close();
   await cluster.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 2400; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await Bun.sleep(25);
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 let token = "";
 let url = "";

@@ -17,6 +17,7 @@ import { silentLogger } from "../../src/log";
 import { createRuntime, type Runtime } from "../../src/runtime";
 import { csvRows, startService } from "../ml-service/helpers";
 import { freshPostgres, type TestPostgres, testDialects } from "../pg";
+import { until } from "../until";
 
 const onPostgres = testDialects().includes("postgres");
 const iris = csvRows("iris_train.csv");
@@ -30,15 +31,6 @@ async function replica(bus: EventBus) {
   const relay = await openNotifyRelay(pg.url, { log: silentLogger });
   relays.push(relay);
   connectRelay(bus, relay);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await Bun.sleep(10);
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 async function fit(): Promise<string> {

@@ -11,6 +11,7 @@ import { EventBus } from "../../src/events/bus";
 import { connectRelay } from "../../src/events/relay";
 import { createLogger } from "../../src/log";
 import { freshPostgres, type TestPostgres, testDialects } from "../pg";
+import { until } from "../until";
 
 const onPostgres = testDialects().includes("postgres");
 let pg: TestPostgres;
@@ -39,15 +40,6 @@ async function replica() {
     { remote: true },
   );
   return { bus, relay, seen, log };
-}
-
-async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await Bun.sleep(10);
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 /** Publishes a marker on `from` and waits until `to` has it: everything `from` sent before has arrived. */

@@ -7,6 +7,8 @@ import { expect } from "bun:test";
 import { type Json, type RunningBinary, startBinary } from "../binary-helpers";
 import { csvRows } from "../ml-service/helpers";
 
+export { until } from "../until";
+
 export const iris = csvRows("iris_train.csv");
 export const irisProbe = csvRows("iris_test.csv").map(({ species: _, ...f }) => f);
 
@@ -47,16 +49,6 @@ export async function startReplica(
     })();
   }
   return r;
-}
-
-/** Polls `probe` until it answers something; fails naming `what` after about a minute. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 2400; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await Bun.sleep(25);
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 /** Starts an iris fit on `r` (no early stopping); its job id. */
