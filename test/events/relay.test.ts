@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { type IpcPeer, SiblingHub } from "../../src/cli/serve-relay";
 import { EventBus } from "../../src/events/bus";
 import { bridgeRelays, connectRelay, type EventRelay, type RelayedEvent } from "../../src/events/relay";
+import { channel } from "./memory-relay";
 
 /** A sibling's end of an IPC channel to `hub`: what it sends arrives there; what the hub sends arrives here. */
 function sibling(hub: SiblingHub): { relay: EventRelay; peer: IpcPeer } {
@@ -26,24 +27,6 @@ function sibling(hub: SiblingHub): { relay: EventRelay; peer: IpcPeer } {
   };
   hub.add(peer);
   return { relay, peer };
-}
-
-/** A database's notification channel as replicas see it: what one sends reaches every other one, not itself. */
-function channel() {
-  const members = new Set<Set<(e: RelayedEvent) => void>>();
-  return (): EventRelay => {
-    const deliver = new Set<(e: RelayedEvent) => void>();
-    members.add(deliver);
-    return {
-      send: (e) => {
-        for (const m of members) if (m !== deliver) for (const d of m) d(JSON.parse(JSON.stringify(e)));
-      },
-      receive: (d) => {
-        deliver.add(d);
-        return () => deliver.delete(d);
-      },
-    };
-  };
 }
 
 function processes(database?: () => EventRelay) {

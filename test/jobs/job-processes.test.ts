@@ -14,10 +14,11 @@ import { createKysely, enableWal, openSqlite } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
 import type { DB } from "../../src/db/schema";
 import { EventBus } from "../../src/events/bus";
-import { connectRelay, type EventRelay, type RelayedEvent } from "../../src/events/relay";
+import { connectRelay, type EventRelay } from "../../src/events/relay";
 import { enqueue, getJob } from "../../src/jobs/queue";
 import { JobRunner } from "../../src/jobs/runner";
 import { createLogger } from "../../src/log";
+import { channel } from "../events/memory-relay";
 
 const GiB = 2 ** 30;
 
@@ -48,21 +49,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** Two relays that deliver to each other, as the IPC channel between two processes does. */
-function relayPair(): [EventRelay, EventRelay] {
-  const inbox = [new Set<(e: RelayedEvent) => void>(), new Set<(e: RelayedEvent) => void>()];
-  const side = (mine: number): EventRelay => ({
-    send: (e) => {
-      for (const d of inbox[1 - mine] as Set<(e: RelayedEvent) => void>) d(structuredClone(e));
-    },
-    receive: (deliver) => {
-      inbox[mine]?.add(deliver);
-      return () => inbox[mine]?.delete(deliver);
-    },
-  });
-  return [side(0), side(1)];
-}
 
 /** A process: its own connection to the shared database, its bus joined to the relay, its runner. */
 function processOn(path: string, relay: EventRelay, owner: string, ran: string[]) {
@@ -109,7 +95,9 @@ async function runnerAndServer(ran: string[]) {
   const init = openSqlite(path);
   migrate(init);
   init.close();
-  const [toRunner, toServer] = relayPair();
+  // the IPC channel between two processes: what one sends reaches the other
+  const member = channel();
+  const [toRunner, toServer] = [member(), member()];
   const runner = processOn(path, toRunner, "R", ran);
   const server = processOn(path, toServer, "S", ran);
   await runner.runner.start();
