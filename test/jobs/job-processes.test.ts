@@ -105,6 +105,18 @@ async function runnerAndServer(ran: string[]) {
   return { runner, server };
 }
 
+/** A job of `type` for model m's version 1.0.0, queued now. */
+function queueJob(db: Kysely<DB>, type: "drift" | "predict") {
+  return enqueue(db, {
+    type,
+    modelKey: "m",
+    version: "1.0.0",
+    params: {},
+    createdBy: null,
+    now: new Date().toISOString(),
+  });
+}
+
 describe("a process past ML_JOB_PROCESSES", () => {
   test("runs nothing itself; what it queues starts at once in the runner process", async () => {
     const ran: string[] = [];
@@ -113,14 +125,7 @@ describe("a process past ML_JOB_PROCESSES", () => {
     const done = new Promise<string>((resolve) => {
       runner.bus.subscribe("queue:task_completed", (e) => resolve(e.job_id), { remote: true });
     });
-    const job = await enqueue(server.db, {
-      type: "drift",
-      modelKey: "m",
-      version: "1.0.0",
-      params: {},
-      createdBy: null,
-      now: new Date().toISOString(),
-    });
+    const job = await queueJob(server.db, "drift");
     server.runner.kick();
     expect(await done).toBe(job.id);
     expect(ran).toEqual([`R:${job.id}`]);
@@ -136,14 +141,7 @@ describe("a process past ML_JOB_PROCESSES", () => {
     const ended = new Promise<string>((resolve) => {
       server.bus.subscribe("queue:task_completed", (e) => resolve(e.status), { remote: true });
     });
-    const job = await enqueue(server.db, {
-      type: "predict",
-      modelKey: "m",
-      version: "1.0.0",
-      params: {},
-      createdBy: null,
-      now: new Date().toISOString(),
-    });
+    const job = await queueJob(server.db, "predict");
     server.runner.kick();
     await progressed;
     expect((await server.runner.cancel(job.id)).status).toBe("running");
