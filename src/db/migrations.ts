@@ -19,6 +19,7 @@ import m0012 from "../../migrations/0012_ingestion.sql" with { type: "text" };
 import m0013 from "../../migrations/0013_dataset_profiles.sql" with { type: "text" };
 import m0014 from "../../migrations/0014_job_leases.sql" with { type: "text" };
 import m0015 from "../../migrations/0015_dataset_formats.sql" with { type: "text" };
+import m0016 from "../../migrations/0016_batched_inputs.sql" with { type: "text" };
 import p0001 from "../../migrations/postgres/0001_service.sql" with { type: "text" };
 import p0002 from "../../migrations/postgres/0002_auth.sql" with { type: "text" };
 import p0003 from "../../migrations/postgres/0003_models.sql" with { type: "text" };
@@ -34,6 +35,7 @@ import p0012 from "../../migrations/postgres/0012_ingestion.sql" with { type: "t
 import p0013 from "../../migrations/postgres/0013_dataset_profiles.sql" with { type: "text" };
 import p0014 from "../../migrations/postgres/0014_job_leases.sql" with { type: "text" };
 import p0015 from "../../migrations/postgres/0015_dataset_formats.sql" with { type: "text" };
+import p0016 from "../../migrations/postgres/0016_batched_inputs.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -59,4 +61,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0013_dataset_profiles", sql: m0013, postgres: p0013 },
   { name: "0014_job_leases", sql: m0014, postgres: p0014 },
   { name: "0015_dataset_formats", sql: m0015, postgres: p0015 },
+  { name: "0016_batched_inputs", sql: m0016, postgres: p0016 },
 ];

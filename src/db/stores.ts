@@ -66,7 +66,11 @@ export interface DriftWindowStore {
     lastId: number,
     limit: number,
   ): Promise<WindowBatch[]>;
-  /** Input JSON of the predictions in an id range that lie in [start, end). */
+  /**
+   * [input, batch_row] of the predictions of the batch that starts at `firstId` (ids up to
+   * `lastId`) that lie in [start, end); input is '' where the batch holds it (0016), and rows
+   * logged before 0016 name no batch.
+   */
   inputsInRange(
     firstId: number,
     lastId: number,
@@ -74,10 +78,11 @@ export interface DriftWindowStore {
     version: string,
     start: string,
     end: string,
-  ): Promise<string[]>;
+  ): Promise<[input: string, batchRow: number | null][]>;
   /**
-   * [id, created_at, input] of a model version's predictions in [at, end) with an id below
-   * `beforeId`, ordered by (created_at, id), after the keyset position (at, lastId), at most `limit`.
+   * [id, created_at, input, batch_first_id, batch_row] of a model version's predictions in
+   * [at, end) with an id below `beforeId`, ordered by (created_at, id), after the keyset position
+   * (at, lastId), at most `limit`.
    */
   inputPage(
     modelKey: string,
@@ -87,8 +92,21 @@ export interface DriftWindowStore {
     lastId: number,
     beforeId: number,
     limit: number,
-  ): Promise<[id: number, createdAt: string, input: string][]>;
+  ): Promise<InputPageRow[]>;
+  /** [first_prediction_id, row_count, columns, data] of the batches that start at `firsts` */
+  batchesStarting(
+    firsts: readonly number[],
+  ): Promise<[first: number, rowCount: number, columns: string, data: Uint8Array][]>;
 }
+
+/** A predictions row as the drift window's JSON path reads it. */
+export type InputPageRow = [
+  id: number,
+  createdAt: string,
+  input: string,
+  batchFirstId: number | null,
+  batchRow: number | null,
+];
 
 /** Values of one row, in the column order an inserter was made with. */
 export type RowValues = readonly (string | number | null)[];

@@ -10,6 +10,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
 import type { Row } from "../ml/features";
+import { inputTexts } from "./batched-inputs";
 
 /** rows kept per source, newest first: bounds the memory of a retraining */
 export const MAX_CLIENT_ROWS = 100_000;
@@ -28,19 +29,28 @@ export async function feedbackRows(db: Kysely<DB>, modelKey: string, target: str
   const rows = await db
     .selectFrom("feedback as f")
     .leftJoin("predictions as p", "p.id", "f.prediction_id")
-    .select(["f.id", "f.prediction_id", "f.input", "f.label", "p.input as logged"])
+    .select(["f.id", "f.prediction_id", "f.input", "f.label", "p.input as logged", "p.batch_first_id", "p.batch_row"])
     .where("f.model_key", "=", modelKey)
     .orderBy("f.id", "desc")
     .limit(MAX_CLIENT_ROWS)
     .execute();
+  // the labels' own inputs first; a logged one only where the label came without
+  const logged = await inputTexts(
+    db,
+    rows.map((r) => ({
+      input: r.input ?? r.logged ?? "null",
+      batch_first_id: r.input === null ? r.batch_first_id : null,
+      batch_row: r.batch_row,
+    })),
+  );
   const seen = new Set<number>();
   const out: Row[] = [];
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
     if (r.prediction_id !== null) {
       if (seen.has(r.prediction_id)) continue;
       seen.add(r.prediction_id);
     }
-    const input = parseObject(r.input ?? r.logged);
+    const input = parseObject(logged[i] as string);
     if (!input) continue;
     out.push({ ...input, [target]: JSON.parse(r.label) });
   }
@@ -53,7 +63,7 @@ export async function confidentRows(
 ): Promise<Row[]> {
   const rows = await db
     .selectFrom("predictions")
-    .select(["input", "prediction"])
+    .select(["input", "batch_first_id", "batch_row", "prediction"])
     .where("model_key", "=", w.modelKey)
     .where("version", "=", w.version)
     .where("created_at", ">=", w.start)
@@ -69,9 +79,10 @@ export async function confidentRows(
     .orderBy("id", "desc")
     .limit(MAX_CLIENT_ROWS)
     .execute();
+  const inputs = await inputTexts(db, rows);
   const out: Row[] = [];
-  for (const r of rows) {
-    const input = parseObject(r.input);
+  for (const [i, r] of rows.entries()) {
+    const input = parseObject(inputs[i] as string);
     if (input) out.push({ ...input, [w.target]: JSON.parse(r.prediction) });
   }
   return out;

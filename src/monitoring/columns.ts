@@ -38,6 +38,12 @@ export interface EncodedBatch {
   /** JSON BatchColumn[] */
   columns: string;
   data: Uint8Array;
+  /**
+   * Per row, 1 when batchRowJson gives back exactly JSON.stringify of the row: its keys come in
+   * the columns' order (some may be absent), and it holds no null or non-finite number (which
+   * the batch cannot tell from an absent key).
+   */
+  exact: Uint8Array;
 }
 
 export type DecodedColumn =
@@ -81,6 +87,10 @@ export function encodeBatch(rows: ReadonlyArray<Record<string, unknown>>): Encod
   // builders, by position, save a map lookup per value
   let lastKeys: string[] = [];
   let lastBuilders: (Builder | undefined)[] = [];
+  // each row's key list (rows with the same keys share one array) and whether it held a value
+  // the batch cannot give back (null, or one JSON drops)
+  const keysOf: string[][] = new Array(n);
+  const exact = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const row = rows[i] as Record<string, unknown>;
     const keys = Object.keys(row);
@@ -90,11 +100,16 @@ export function encodeBatch(rows: ReadonlyArray<Record<string, unknown>>): Encod
       lastKeys = keys;
       lastBuilders = new Array(keys.length);
     }
+    keysOf[i] = lastKeys;
+    exact[i] = 1;
     for (let j = 0; j < keys.length; j++) {
       const name = keys[j] as string;
       const v = row[name];
       const t = typeof v;
-      if (v === undefined || t === "function" || t === "symbol") continue; // JSON drops the key
+      if (v === undefined || t === "function" || t === "symbol") {
+        exact[i] = 0;
+        continue; // JSON drops the key
+      }
       let b = lastBuilders[j] ?? builders.get(name);
       if (!b) {
         b = { name, values: new Array(n), numbers: true, booleans: true, float32: true };
@@ -102,13 +117,34 @@ export function encodeBatch(rows: ReadonlyArray<Record<string, unknown>>): Encod
       }
       lastBuilders[j] = b;
       b.values[i] = v;
-      if (v === null) continue;
+      if (v === null) {
+        exact[i] = 0;
+        continue;
+      }
       if (t === "number") {
         b.booleans = false;
+        if (!Number.isFinite(v)) exact[i] = 0;
         if (b.float32 && Math.fround(v as number) !== v && Number.isFinite(v)) b.float32 = false;
       } else if (t === "boolean") b.numbers = false;
       else b.numbers = b.booleans = false;
     }
+  }
+  const names = [...builders.keys()];
+  const inOrder = new Map<string[], boolean>();
+  for (let i = 0; i < n; i++) {
+    const keys = keysOf[i] as string[];
+    let ok = inOrder.get(keys);
+    if (ok === undefined) {
+      // the row's keys are the columns' names in order, some skipped
+      let at = 0;
+      for (const k of keys) {
+        while (at < names.length && names[at] !== k) at++;
+        at++;
+      }
+      ok = at <= names.length;
+      inOrder.set(keys, ok);
+    }
+    if (!ok) exact[i] = 0;
   }
   const columns: BatchColumn[] = [];
   const json = new Map<string, Uint8Array>();
@@ -151,7 +187,34 @@ export function encodeBatch(rows: ReadonlyArray<Record<string, unknown>>): Encod
     }
     off += n * bytesPer(c.kind);
   }
-  return { row_count: n, columns: JSON.stringify(columns), data };
+  return { row_count: n, columns: JSON.stringify(columns), data, exact };
+}
+
+/**
+ * Row `i` of a decoded batch (decodeBatch's map, in the batch's column order) as JSON text, a
+ * missing value left out as an absent key. For a row encodeBatch marked exact, this is
+ * JSON.stringify of the row that was encoded.
+ */
+export function batchRowJson(cols: ReadonlyMap<string, DecodedColumn>, i: number): string {
+  let out = "";
+  for (const [name, c] of cols) {
+    let text: string;
+    if (c.kind === "json") {
+      const v = c.values[i];
+      if (v === null || v === undefined) continue;
+      text = JSON.stringify(v);
+    } else if (c.kind === "bool") {
+      const b = c.values[i];
+      if (b === BOOL_MISSING) continue;
+      text = b === 1 ? "true" : "false";
+    } else {
+      const v = c.values[i] as number;
+      if (Number.isNaN(v)) continue;
+      text = String(v);
+    }
+    out += `${out ? "," : ""}${JSON.stringify(name)}:${text}`;
+  }
+  return `{${out}}`;
 }
 
 /** A stored batch → its columns by name; numeric and bool columns are views on `data` (no copy when aligned). */

@@ -9,6 +9,7 @@ import { csvTable } from "../datasets/csv-writer";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
 import { type Actor, isAdmin } from "../registry/ownership";
+import { inputTexts } from "./batched-inputs";
 
 export interface PredictionQuery {
   modelKey?: string | undefined;
@@ -50,18 +51,31 @@ export async function listPredictions(
   const [{ n }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     base
-      .select(["id", "model_key", "version", "created_at", "input", "prediction", "confidence", "latency_ms", "job_id"])
+      .select([
+        "id",
+        "model_key",
+        "version",
+        "created_at",
+        "input",
+        "batch_first_id",
+        "batch_row",
+        "prediction",
+        "confidence",
+        "latency_ms",
+        "job_id",
+      ])
       .orderBy("id", "desc")
       .limit(q.limit)
       .offset(q.offset)
       .execute(),
   ]);
-  const items = rows.map((r) => ({
+  const inputs = await inputTexts(db, rows);
+  const items = rows.map((r, i) => ({
     prediction_id: r.id,
     model_key: r.model_key,
     version: r.version,
     timestamp: r.created_at,
-    input: JSON.parse(r.input) as Record<string, unknown>,
+    input: JSON.parse(inputs[i] as string) as Record<string, unknown>,
     prediction: JSON.parse(r.prediction) as unknown,
     confidence: r.confidence,
     response_time_ms: r.latency_ms,

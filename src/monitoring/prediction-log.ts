@@ -9,6 +9,8 @@
  * The same transaction also writes the columnar copy the drift check reads: one
  * prediction_batches row per (model_key, version) in the slice (layout in columns.ts). A batch
  * spans at most one flush interval (`flushMs`, 200 ms by default) unless writes were failing.
+ * An input the batch gives back exactly is stored there only (the row's `input` is '', and it
+ * names its batch and place: batched-inputs.ts reads it back); the others keep their JSON text.
  *
  * What a kill -9 can lose is bounded by the settings: at most `batch` rows
  * (ML_PREDICTION_LOG_MAX_ROWS) or `flushMs` (ML_PREDICTION_LOG_FLUSH_MS) of predictions, whichever
@@ -19,6 +21,7 @@
  */
 import type { PredictionBatchRow, PredictionLogStore, PredictionRow } from "../db/stores";
 import type { Logger } from "../log";
+import { BATCHED_INPUT } from "./batched-inputs";
 import { encodeBatch, inputObject } from "./columns";
 import { PredictionIds } from "./prediction-ids";
 
@@ -47,7 +50,9 @@ interface Group {
   last: Entry;
   from: string;
   to: string;
+  /** the entries' inputs as objects, and the predictions rows they belong to */
   rows: Record<string, unknown>[];
+  logged: PredictionRow[];
 }
 
 export interface PredictionLogOptions {
@@ -250,7 +255,7 @@ export class PredictionLog {
       const groups = new Map<string, Group>();
       for (const e of entries) {
         const input = e.input_json ?? JSON.stringify(e.input);
-        rows.push({
+        const logged: PredictionRow = {
           id: e.id,
           model_key: e.model_key,
           version: e.version,
@@ -261,23 +266,36 @@ export class PredictionLog {
           latency_ms: e.latency_ms,
           job_id: e.job_id ?? null,
           created_by: e.created_by ?? null,
-        });
+          batch_first_id: null,
+          batch_row: null,
+        };
+        rows.push(logged);
         const key = `${e.model_key}\u0000${e.version}`;
         let g = groups.get(key);
         if (!g) {
-          g = { first: e, last: e, from: e.created_at, to: e.created_at, rows: [] };
+          g = { first: e, last: e, from: e.created_at, to: e.created_at, rows: [], logged: [] };
           groups.set(key, g);
         }
         g.last = e;
         if (e.created_at < g.from) g.from = e.created_at;
         if (e.created_at > g.to) g.to = e.created_at;
         const row = inputObject(e.input, input);
-        if (row) g.rows.push(row);
+        if (row) {
+          g.rows.push(row);
+          g.logged.push(logged);
+        }
       }
       // a batch is written even with no object rows, so every id from the first batch on is covered
       const batches: PredictionBatchRow[] = [];
       for (const g of groups.values()) {
         const b = encodeBatch(g.rows);
+        // each input is stored once: in the batch when it gives the row back exactly, else as text
+        for (let k = 0; k < g.logged.length; k++) {
+          const logged = g.logged[k] as PredictionRow;
+          logged.batch_first_id = g.first.id;
+          logged.batch_row = k;
+          if (b.exact[k] === 1) logged.input = BATCHED_INPUT;
+        }
         batches.push({
           model_key: g.first.model_key,
           version: g.first.version,

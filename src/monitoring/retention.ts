@@ -7,7 +7,8 @@
  *  - predictions older than ML_PREDICTION_RETENTION_DAYS go, except those that feedback
  *    labelled (feedback reads its input from the prediction, and retraining reads feedback);
  *  - prediction_batches (the columnar copy drift checks read) go at the same age, so a batch
- *    never outlives all its rows' window; baselines live in the artifacts and are untouched;
+ *    never outlives all its rows' window, except a batch that holds a labelled prediction's
+ *    input (migration 0016 stores most inputs there only); baselines live in the artifacts;
  *  - shadow predictions (shadow-traffic.ts) go at the same age, except those whose live
  *    prediction feedback labelled (the shadow comparison scores them);
  *  - request audit events after ML_AUDIT_RETENTION_DAYS, security events after
@@ -58,6 +59,14 @@ export async function sweepPredictionLog(
           .selectFrom("prediction_batches")
           .select("id")
           .where("created_to", "<", before)
+          // a labelled prediction is kept, and so is the batch that holds its input (0016)
+          .where("first_prediction_id", "not in", (sub) =>
+            sub
+              .selectFrom("feedback as f")
+              .innerJoin("predictions as p", "p.id", "f.prediction_id")
+              .select("p.batch_first_id")
+              .where("p.batch_first_id", "is not", null),
+          )
           .orderBy("created_to")
           .limit(limit),
       )

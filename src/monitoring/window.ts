@@ -6,7 +6,8 @@
  * exactly the rows loggedInputs would, row for row:
  *  - a batch wholly inside the window is decoded as it is;
  *  - a batch straddling a window edge (a flush is at most ~200 ms wide, so at most one or two
- *    per check) is read from its predictions rows by id range, filtered by created_at;
+ *    per check) is read from its predictions rows by id range, filtered by created_at (the
+ *    inputs only the batch holds, migration 0016, from the batch at those rows' places);
  *  - rows logged before migration 0005 (ids below the first batch's first id) have no batch:
  *    they are read as JSON, as before. That happens only in the first 24 h after upgrading,
  *    and is skipped by one indexed lookup when the newest such row is older than the window.
@@ -15,9 +16,10 @@
  * Both keep memory bounded by one page whatever the traffic, and give the event loop a turn
  * between pages, so a check running inside `serve` does not stall requests for seconds.
  */
-import type { DriftWindowStore, WindowBatch } from "../db/stores";
+import type { DriftWindowStore, InputPageRow, WindowBatch } from "../db/stores";
 import type { FeatureSpec, Row } from "../ml/features";
-import { batchDriftColumns, ColumnChunk, decodeBatch } from "./columns";
+import { BATCHED_INPUT } from "./batched-inputs";
+import { batchDriftColumns, batchRowJson, ColumnChunk, type DecodedColumn, decodeBatch } from "./columns";
 import type { DriftColumn } from "./drift";
 import { driftColumns } from "./reference";
 
@@ -67,9 +69,16 @@ export async function* loggedColumns(
         chunk.push(batchDriftColumns(spec, decodeBatch(rowCount, columns, data)), rowCount);
       else {
         const inputs = await store.inputsInRange(firstId, lastPredictionId, w.modelKey, w.version, w.start, w.end);
+        // the rows whose input only the batch holds are read from it (decoded once)
+        let cols: Map<string, DecodedColumn> | undefined;
         const rows: Row[] = [];
-        for (const text of inputs) {
-          const input = safeParse(text);
+        for (const [text, at] of inputs) {
+          let json = text;
+          if (text === BATCHED_INPUT && at !== null) {
+            cols ??= decodeBatch(rowCount, columns, data);
+            json = batchRowJson(cols, at);
+          }
+          const input = safeParse(json);
           if (input) rows.push(input);
         }
         chunk.push(driftColumns(spec, rows), rows.length);
@@ -106,18 +115,34 @@ export async function* loggedInputs(
       pageRows,
     );
     if (rows.length === 0) return;
+    const batches = await batchesOf(store, rows);
     const out: Row[] = [];
-    for (const r of rows) {
-      const input = safeParse(r[2]);
+    for (const [, , text, first, at] of rows) {
+      const cols = text === BATCHED_INPUT && first !== null && at !== null ? batches.get(first) : undefined;
+      const input = safeParse(cols ? batchRowJson(cols, at as number) : text);
       if (input) out.push(input);
     }
-    const last = rows[rows.length - 1] as [number, string, string];
+    const last = rows[rows.length - 1] as InputPageRow;
     lastId = last[0];
     at = last[1];
     yield out;
     if (rows.length < pageRows) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** The decoded batches that hold inputs of `rows` (migration 0016), by first prediction id. */
+async function batchesOf(
+  store: DriftWindowStore,
+  rows: readonly InputPageRow[],
+): Promise<Map<number, Map<string, DecodedColumn>>> {
+  const firsts = new Set<number>();
+  for (const [, , text, first] of rows) if (text === BATCHED_INPUT && first !== null) firsts.add(first);
+  const out = new Map<number, Map<string, DecodedColumn>>();
+  if (firsts.size === 0) return out;
+  for (const [first, rowCount, columns, data] of await store.batchesStarting([...firsts]))
+    out.set(first, decodeBatch(rowCount, columns, data));
+  return out;
 }
 
 function safeParse(text: string): Row | null {

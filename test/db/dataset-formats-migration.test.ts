@@ -4,6 +4,7 @@ import { MIGRATIONS } from "../../src/db/migrations";
 import { migrate } from "../../src/db/migrator";
 
 const BEFORE = MIGRATIONS.filter((m) => m.name < "0015_dataset_formats");
+const THROUGH = MIGRATIONS.filter((m) => m.name <= "0015_dataset_formats");
 
 const INSERT = `INSERT INTO datasets (id, name, version, format, original_filename, columns, row_count, size_bytes,
   sha256, created_by, created_at, last_used_at, profile) VALUES (?, ?, ?, ?, 'sales.csv', '["a","b"]', 3, 42, 'abc',
@@ -23,7 +24,7 @@ describe("migration 0015_dataset_formats", () => {
     expect(() => add("ds_3", "p", 1, "parquet")).toThrow(/CHECK/);
     const before = db.query("SELECT * FROM datasets ORDER BY id").all();
 
-    expect(migrate(db).applied).toEqual(["0015_dataset_formats"]);
+    expect(migrate(db, THROUGH).applied).toEqual(["0015_dataset_formats"]);
 
     expect(db.query("SELECT * FROM datasets ORDER BY id").all()).toEqual(before);
     add("ds_3", "lines", 1, "ndjson");

@@ -102,12 +102,15 @@ describe.each(testDialects())("the database on %s", (dialect) => {
       model_key: "m",
       version: "1",
       created_at: `2026-01-01T00:00:0${k}.000Z`,
-      input: JSON.stringify({ x: k }),
+      // the second row's input is held by its batch only (migration 0016)
+      input: k === 0 ? JSON.stringify({ x: 1.5 }) : "",
       prediction: "1",
       confidence: 0.5,
       latency_ms: 1,
       job_id: null,
       created_by: null,
+      batch_first_id: a - 100,
+      batch_row: k,
     }));
     await log.write(rows, [
       {
@@ -136,7 +139,11 @@ describe.each(testDialects())("the database on %s", (dialect) => {
       Number.MAX_SAFE_INTEGER,
       10,
     );
-    expect(page).toEqual(rows.map((r) => [r.id, r.created_at, r.input]));
+    expect(page).toEqual(rows.map((r) => [r.id, r.created_at, r.input, a - 100, r.batch_row]));
+    const edge = await window.inputsInRange(a - 100, a - 99, "m", "1", rows[1]?.created_at as string, "2026-01-02");
+    expect(edge).toEqual([["", 1]]);
+    const held = await window.batchesStarting([a - 100, a + 5]);
+    expect(held.map((b) => b.slice(0, 3))).toEqual([[a - 100, 2, JSON.stringify([{ name: "x", kind: "f64" }])]]);
     expect(await window.newestBefore(a - 99)).toBe(rows[0]?.created_at ?? null);
   });
 });

@@ -34,6 +34,8 @@ function row(i: number): PredictionRow {
     latency_ms: i / 7,
     job_id: i % 4 === 0 ? `job-${i}` : null,
     created_by: i % 6 === 0 ? null : i,
+    batch_first_id: i % 7 === 0 ? null : 900 + i,
+    batch_row: i % 7 === 0 ? null : i * 2,
   };
 }
 
@@ -57,7 +59,8 @@ describe("the prediction log's INSERTs on SQLite", () => {
       writeSlice(db, packSlice(rows, [batch]));
       const back = db
         .query(
-          `SELECT id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id, created_by
+          `SELECT id, model_key, version, created_at, input, prediction, confidence, latency_ms, job_id, created_by,
+             batch_first_id, batch_row
            FROM predictions ORDER BY id`,
         )
         .all();

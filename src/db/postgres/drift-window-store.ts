@@ -3,7 +3,7 @@
  * numbered parameters, read as arrays (`.values()`), int8 columns as numbers, BYTEA as bytes.
  */
 import type { SQL } from "bun";
-import type { DriftWindowStore, WindowBatch } from "../stores";
+import type { DriftWindowStore, InputPageRow, WindowBatch } from "../stores";
 import type { Guard } from "../unavailable";
 import { numberValues } from "./values";
 
@@ -49,12 +49,14 @@ export class PostgresDriftWindowStore implements DriftWindowStore {
   }
 
   async inputsInRange(firstId: number, lastId: number, modelKey: string, version: string, start: string, end: string) {
-    const rows = await this.#values(
-      `SELECT input FROM predictions
-       WHERE id BETWEEN $1 AND $2 AND model_key = $3 AND version = $4 AND created_at >= $5 AND created_at < $6`,
+    // another process's batch of the same version can share the id range: rows name their batch
+    return (await this.#values(
+      `SELECT input, batch_row FROM predictions
+       WHERE id BETWEEN $1 AND $2 AND model_key = $3 AND version = $4 AND created_at >= $5 AND created_at < $6
+         AND (batch_first_id = $1 OR batch_first_id IS NULL)
+       ORDER BY id`,
       [firstId, lastId, modelKey, version, start, end],
-    );
-    return rows.map((r) => r[0] as string);
+    )) as [string, number | null][];
   }
 
   async inputPage(
@@ -67,11 +69,20 @@ export class PostgresDriftWindowStore implements DriftWindowStore {
     limit: number,
   ) {
     return (await this.#values(
-      `SELECT id, created_at, input FROM predictions
+      `SELECT id, created_at, input, batch_first_id, batch_row FROM predictions
        WHERE model_key = $1 AND version = $2 AND created_at >= $3 AND created_at < $4
          AND NOT (created_at = $5 AND id <= $6) AND id < $7
        ORDER BY created_at, id LIMIT $8`,
       [modelKey, version, at, end, at, lastId, beforeId, limit],
-    )) as [number, string, string][];
+    )) as InputPageRow[];
+  }
+
+  async batchesStarting(firsts: readonly number[]) {
+    if (firsts.length === 0) return [];
+    const marks = firsts.map((_, i) => `$${i + 1}`).join(", ");
+    return (await this.#values(
+      `SELECT first_prediction_id, row_count, columns, data FROM prediction_batches WHERE first_prediction_id IN (${marks})`,
+      [...firsts],
+    )) as [number, number, string, Uint8Array][];
   }
 }

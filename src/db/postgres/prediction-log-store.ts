@@ -18,6 +18,8 @@ const PREDICTION_COLUMNS = [
   "latency_ms",
   "job_id",
   "created_by",
+  "batch_first_id",
+  "batch_row",
 ] as const;
 const BATCH_COLUMNS = [
   "model_key",

@@ -4,7 +4,7 @@
  * monitoring/window.ts.
  */
 import type { Database, Statement } from "bun:sqlite";
-import type { DriftWindowStore, WindowBatch } from "../stores";
+import type { DriftWindowStore, InputPageRow, WindowBatch } from "../stores";
 
 export class SqliteDriftWindowStore implements DriftWindowStore {
   readonly #sqlite: Database;
@@ -59,11 +59,13 @@ export class SqliteDriftWindowStore implements DriftWindowStore {
   }
 
   async inputsInRange(firstId: number, lastId: number, modelKey: string, version: string, start: string, end: string) {
-    const rows = this.#statement(
-      `SELECT input FROM predictions
-       WHERE id BETWEEN ? AND ? AND model_key = ? AND version = ? AND created_at >= ? AND created_at < ?`,
-    ).values(firstId, lastId, modelKey, version, start, end) as [string][];
-    return rows.map((r) => r[0]);
+    // another process's batch of the same version can share the id range: rows name their batch
+    return this.#statement(
+      `SELECT input, batch_row FROM predictions
+       WHERE id BETWEEN ? AND ? AND model_key = ? AND version = ? AND created_at >= ? AND created_at < ?
+         AND (batch_first_id = ? OR batch_first_id IS NULL)
+       ORDER BY id`,
+    ).values(firstId, lastId, modelKey, version, start, end, firstId) as [string, number | null][];
   }
 
   async inputPage(
@@ -78,10 +80,19 @@ export class SqliteDriftWindowStore implements DriftWindowStore {
     // created_at >= ? bounds the index range; the second clause only skips rows that share the
     // last page's final timestamp and were already read
     return this.#statement(
-      `SELECT id, created_at, input FROM predictions
+      `SELECT id, created_at, input, batch_first_id, batch_row FROM predictions
        WHERE model_key = ? AND version = ? AND created_at >= ? AND created_at < ?
          AND NOT (created_at = ? AND id <= ?) AND id < ?
        ORDER BY created_at, id LIMIT ?`,
-    ).values(modelKey, version, at, end, at, lastId, beforeId, limit) as [number, string, string][];
+    ).values(modelKey, version, at, end, at, lastId, beforeId, limit) as InputPageRow[];
+  }
+
+  async batchesStarting(firsts: readonly number[]) {
+    const out: [number, number, string, Uint8Array][] = [];
+    const read = this.#statement(
+      "SELECT first_prediction_id, row_count, columns, data FROM prediction_batches WHERE first_prediction_id = ?",
+    );
+    for (const first of firsts) out.push(...(read.values(first) as [number, number, string, Uint8Array][]));
+    return out;
   }
 }

@@ -29,6 +29,8 @@ export function packSlice(rows: readonly PredictionRow[], batches: readonly Pred
     flatRows[i++] = r.latency_ms;
     flatRows[i++] = r.job_id;
     flatRows[i++] = r.created_by;
+    flatRows[i++] = r.batch_first_id;
+    flatRows[i++] = r.batch_row;
   }
   const flatBatches: Cell[] = new Array(batches.length * BATCH_FIELDS);
   i = 0;
@@ -57,9 +59,9 @@ interface Inserts {
 }
 
 const ROW_COLUMNS = `INSERT INTO predictions (id, model_key, version, created_at, input, prediction, confidence, latency_ms,
-           job_id, created_by)
+           job_id, created_by, batch_first_id, batch_row)
          VALUES `;
-const ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /** per connection, its two prepared INSERTs */
 const prepared = new WeakMap<Database, Inserts>();

@@ -4,8 +4,8 @@
  * batch) rather than hundreds of objects: one structured clone of primitives is cheaper to post.
  */
 
-/** predictions columns per row, in the INSERT's order: id … created_by */
-export const ROW_FIELDS = 10;
+/** predictions columns per row, in the INSERT's order: id … batch_row */
+export const ROW_FIELDS = 12;
 /** prediction_batches columns per batch, in the INSERT's order: model_key … data */
 export const BATCH_FIELDS = 9;
 

@@ -102,6 +102,7 @@ export interface PredictionsTable {
   model_key: string;
   version: string;
   created_at: string;
+  /** the row as JSON text, or '' when its batch holds it exactly (0016; src/monitoring/batched-inputs.ts) */
   input: string;
   prediction: string;
   confidence: number | null;
@@ -109,6 +110,10 @@ export interface PredictionsTable {
   job_id: string | null;
   /** users.id of who asked (0007); NULL for rows logged before */
   created_by: Generated<number | null>;
+  /** first_prediction_id of the prediction_batches row holding this input (0016); NULL for rows logged before, or not in one */
+  batch_first_id: Generated<number | null>;
+  /** the row's place in that batch's columns */
+  batch_row: Generated<number | null>;
 }
 
 export interface ModelTables {
