@@ -265,7 +265,7 @@ const settings = {
   ML_TRAIN_TIMEOUT_S: { schema: int(0, 31_536_000), default: "0", doc: "a fit past it is stopped and failed; 0: none" },
   ML_MODEL_RETENTION: { schema: int(1, 1000), default: "10", doc: "versions kept per model" },
   ML_DATASET_TTL_DAYS: { schema: int(0, 36500), default: "30", doc: "days an unused dataset is kept; 0: forever" },
-  // the log grows ~640 B a prediction (row + audit event): swept hourly in batches (src/monitoring/retention.ts)
+  // the prediction log grows ~490 B a prediction of 64 features (bench:log-write): swept hourly (src/monitoring/retention.ts)
   ML_PREDICTION_RETENTION_DAYS: {
     schema: int(0, 36500),
     default: "90",
