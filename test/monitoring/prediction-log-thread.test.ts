@@ -32,6 +32,11 @@ beforeEach(() => {
   file = join(dir, "ml.db");
   opened = openSqliteDatabase(file);
 });
+/** the database beforeEach opened */
+function database(): OpenDatabase {
+  if (!opened) throw new Error("beforeEach opened no database");
+  return opened;
+}
 afterEach(async () => {
   await opened?.close();
   opened = null;
@@ -50,13 +55,13 @@ async function loggedIds(): Promise<number[]> {
 }
 
 async function batchedRows(): Promise<number> {
-  const rows = await opened!.db.selectFrom("prediction_batches").select("row_count").execute();
+  const rows = await database().db.selectFrom("prediction_batches").select("row_count").execute();
   return rows.reduce((n, r) => n + r.row_count, 0);
 }
 
 describe("prediction log writer thread (SQLite file)", () => {
   test("every row added is in the file after a flush, written by the thread", async () => {
-    const store = opened!.stores.predictionLog as SqlitePredictionLogStore;
+    const store = database().stores.predictionLog as SqlitePredictionLogStore;
     const log = new PredictionLog(store, quiet, { batch: 1000, flushMs: 60_000 });
     const ids = await Promise.all(Array.from({ length: 1500 }, (_, i) => log.add(entry(i))));
     await log.flush();
@@ -68,7 +73,7 @@ describe("prediction log writer thread (SQLite file)", () => {
   });
 
   test("a write the thread fails is kept and written by the next flush; in flight counts as pending", async () => {
-    const log = new PredictionLog(opened!.stores.predictionLog, quiet, { batch: 1000, flushMs: 60_000 });
+    const log = new PredictionLog(database().stores.predictionLog, quiet, { batch: 1000, flushMs: 60_000 });
     const admin = new Database(file);
     admin.exec(
       "CREATE TRIGGER refuse BEFORE INSERT ON predictions BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
@@ -126,7 +131,7 @@ describe("prediction log writer thread (SQLite file)", () => {
   });
 
   test("a write that arrives while the thread closes is written by a new one", async () => {
-    const store = opened!.stores.predictionLog as SqlitePredictionLogStore;
+    const store = database().stores.predictionLog as SqlitePredictionLogStore;
     const log = new PredictionLog(store, quiet, { batch: 1000, flushMs: 60_000 });
     const first = await Promise.all(Array.from({ length: 5 }, (_, i) => log.add(entry(i))));
     await log.flush();
@@ -140,7 +145,7 @@ describe("prediction log writer thread (SQLite file)", () => {
   });
 
   test("stop() writes what waits and ends the thread; writing again starts a new one", async () => {
-    const store = opened!.stores.predictionLog as SqlitePredictionLogStore;
+    const store = database().stores.predictionLog as SqlitePredictionLogStore;
     const log = new PredictionLog(store, quiet, { batch: 1000, flushMs: 60_000 });
     const first = await Promise.all(Array.from({ length: 10 }, (_, i) => log.add(entry(i))));
     await log.stop();
