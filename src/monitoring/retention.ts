@@ -51,6 +51,25 @@ export async function sweepPredictionLog(
   before: string,
   batchRows = DEFAULT_BATCH_ROWS,
 ): Promise<{ predictions: number; prediction_batches: number; shadow_predictions: number }> {
+  // rows first, then batches: a label given meanwhile keeps its row (and so its batch), or
+  // finds its prediction gone and is refused; it never keeps a row whose batch went
+  const predictions = await inBatches(batchRows, async (limit) => {
+    const r = await db
+      .deleteFrom("predictions")
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("predictions as p")
+          .select("p.id")
+          .where("p.created_at", "<", before)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom("feedback as f").select("f.id").whereRef("f.prediction_id", "=", "p.id"))),
+          )
+          .orderBy("p.created_at")
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  });
   const prediction_batches = await inBatches(batchRows, async (limit) => {
     const r = await db
       .deleteFrom("prediction_batches")
@@ -68,23 +87,6 @@ export async function sweepPredictionLog(
               .where("p.batch_first_id", "is not", null),
           )
           .orderBy("created_to")
-          .limit(limit),
-      )
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
-  });
-  const predictions = await inBatches(batchRows, async (limit) => {
-    const r = await db
-      .deleteFrom("predictions")
-      .where("id", "in", (eb) =>
-        eb
-          .selectFrom("predictions as p")
-          .select("p.id")
-          .where("p.created_at", "<", before)
-          .where(({ not, exists, selectFrom }) =>
-            not(exists(selectFrom("feedback as f").select("f.id").whereRef("f.prediction_id", "=", "p.id"))),
-          )
-          .orderBy("p.created_at")
           .limit(limit),
       )
       .executeTakeFirst();
