@@ -3,10 +3,11 @@
  * keeps '' as its text, and every reader (the listing, retraining's client data, the drift
  * window, retention) still gets the input as it was logged, byte for byte.
  */
-import { describe, expect, test } from "bun:test";
-import { createKysely, openSqlite } from "../../src/db/database";
-import { migrate } from "../../src/db/migrator";
-import { sqliteStores } from "../../src/db/sqlite/stores";
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase } from "../../src/db/open";
 import { createLogger } from "../../src/log";
 import { Random } from "../../src/ml/random";
 import { BATCHED_INPUT } from "../../src/monitoring/batched-inputs";
@@ -17,6 +18,7 @@ import { PredictionLog } from "../../src/monitoring/prediction-log";
 import { sweepPredictionLog } from "../../src/monitoring/retention";
 import { loggedInputs } from "../../src/monitoring/window";
 import { SYSTEM } from "../../src/registry/ownership";
+import { freshPostgres, testDialects } from "../pg";
 
 /** Values JSON can carry that are easy to get wrong: float32 and float64 numbers, -0, huge and tiny ones, text. */
 function value(rng: Random, i: number): unknown {
@@ -86,14 +88,30 @@ describe("the batch gives back exactly the rows it marks exact", () => {
   });
 });
 
-function setup() {
-  const sqlite = openSqlite(":memory:");
-  migrate(sqlite);
-  const db = createKysely(sqlite);
-  const stores = sqliteStores(sqlite);
+const opened: { close(): Promise<void> }[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) await o.close();
+  for (const c of cleanups.splice(0)) await c();
+});
+
+/** A fresh database of `dialect` (SQLite: a file, so the log writes on its writer thread) and a log on it. */
+async function setup(dialect: "sqlite" | "postgres") {
+  let url: string;
+  if (dialect === "postgres") {
+    const pg = await freshPostgres();
+    cleanups.push(() => pg.drop());
+    url = pg.url;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), "mls-batched-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    url = `sqlite:${join(dir, "store.db")}`;
+  }
+  const open = await openDatabase({ ML_DB_PATH: "", ML_DATABASE_URL: url });
+  opened.push(open);
   let clock = Date.parse("2026-01-01T00:00:00.000Z");
   const log = new PredictionLog(
-    stores.predictionLog,
+    open.stores.predictionLog,
     createLogger("error", () => {}),
     {
       flushMs: 3_600_000,
@@ -101,15 +119,15 @@ function setup() {
       now: () => new Date(clock),
     },
   );
-  return { sqlite, db, stores, log, tick: (ms: number) => (clock += ms) };
+  return { db: open.db, stores: open.stores, log, tick: (ms: number) => (clock += ms) };
 }
 
 const digitsRow = (rng: Random) =>
   Object.fromEntries(Array.from({ length: 16 }, (_, j) => [`pixel_${j}`, Math.floor(rng.nextFloat() * 17)]));
 
-describe("the prediction log stores each input once", () => {
+describe.each(testDialects())("the prediction log stores each input once, on %s", (dialect) => {
   test("exact rows are stored as '', the rest as text, and the listing gives every input back as logged", async () => {
-    const { sqlite, db, log, tick } = setup();
+    const { db, stores, log, tick } = await setup(dialect);
     const rng = new Random(3);
     const sent: { id: number; text: string }[] = [];
     for (let i = 0; i < 700; i++) {
@@ -129,12 +147,13 @@ describe("the prediction log stores each input once", () => {
       if (i % 97 === 96) await log.flush();
     }
     await log.stop();
-    const stored = sqlite.query("SELECT input = '' AS batched, COUNT(*) AS n FROM predictions GROUP BY 1").all();
+    const batched = await db
+      .selectFrom("predictions")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("input", "=", BATCHED_INPUT)
+      .executeTakeFirstOrThrow();
     // the 14 rows with a null keep their text; those with other keys than the rest do not need to
-    expect(stored).toEqual([
-      { batched: 0, n: 14 },
-      { batched: 1, n: 686 },
-    ]);
+    expect(Number(batched.n)).toBe(686);
     const page = await listPredictions(db, SYSTEM, { limit: 1000, offset: 0 });
     const byId = new Map(page.items.map((p) => [p.prediction_id, JSON.stringify(p.input)]));
     expect(page.items).toHaveLength(700);
@@ -142,7 +161,7 @@ describe("the prediction log stores each input once", () => {
     // the drift window's JSON path reads the same rows
     const window = { modelKey: "a", version: "1", start: "2026-01-01T00:00:00.000Z", end: "2026-01-02T00:00:00.000Z" };
     const rows: unknown[] = [];
-    for await (const page of loggedInputs(sqliteStores(sqlite).driftWindow, window)) rows.push(...page);
+    for await (const page of loggedInputs(stores.driftWindow, window)) rows.push(...page);
     expect(rows.map((r) => JSON.stringify(r)).sort()).toEqual(
       sent
         .filter((_, i) => i % 3 !== 0)
@@ -152,7 +171,7 @@ describe("the prediction log stores each input once", () => {
   });
 
   test("retraining's client rows and labelled rows read inputs from their batches", async () => {
-    const { db, log } = setup();
+    const { db, log } = await setup(dialect);
     const rng = new Random(5);
     const inputs = Array.from({ length: 20 }, () => digitsRow(rng));
     const ids: number[] = [];
@@ -191,7 +210,7 @@ describe("the prediction log stores each input once", () => {
   });
 
   test("retention keeps the batch that holds a labelled prediction's input, and deletes the others", async () => {
-    const { db, log, tick } = setup();
+    const { db, log, tick } = await setup(dialect);
     const rng = new Random(8);
     const inputs: Record<string, unknown>[] = [];
     const ids: number[] = [];
@@ -225,11 +244,11 @@ describe("the prediction log stores each input once", () => {
   });
 
   test("a missing batch is an error, not an empty input", async () => {
-    const { db, log, sqlite } = setup();
+    const { db, log } = await setup(dialect);
     await log.add({ model_key: "a", version: "1", input: { x: 1 }, prediction: 1, confidence: 0.5, latency_ms: 1 });
     await log.stop();
-    expect(sqlite.query("SELECT input FROM predictions").get()).toEqual({ input: BATCHED_INPUT });
-    sqlite.exec("DELETE FROM prediction_batches");
+    expect(await db.selectFrom("predictions").select("input").execute()).toEqual([{ input: BATCHED_INPUT }]);
+    await db.deleteFrom("prediction_batches").execute();
     await expect(listPredictions(db, SYSTEM, { limit: 10, offset: 0 })).rejects.toThrow(
       /prediction_batches row .* is missing/,
     );
