@@ -11,7 +11,8 @@
  * that fails validation (422), each beside the success run (req/s and server CPU per request).
  * Then: the single-row run with each ML_HTTP_PROCESSES of `--processes` (default 1,2; the load
  * generator shares the cores, so on a 2-core box ×2 competes with wrk); a 1,000-row request's
- * rows/s beside scikit-learn's predict_proba (bench/sklearn_predict.py); RSS (every process of the
+ * rows/s beside the same request to FastAPI + scikit-learn and beside scikit-learn's
+ * predict_proba in-process (bench/sklearn_predict.py); RSS (every process of the
  * server summed) at 32 connections, full rate: each second over `--rss-seconds` after 1 s, or with
  * `--rss` every 5 s over 60 s after a 10 s warm-up, with whether it stayed within ±10 % of the first
  * sample (a leak grows it); and, after each server stops, that every answered prediction is in its
@@ -359,6 +360,8 @@ async function main() {
       await echo.exited;
     }
 
+    // the 1,000-row request, for ours and for the seed's stack
+    const batchBody = JSON.stringify({ model_key: "digits", data: probe.concat(probe, probe).slice(0, 1000) });
     // ours, one process then more, over the same database
     let token = "";
     let answered = 0;
@@ -396,9 +399,7 @@ async function main() {
           results.push(
             await measured("refused: bad body", ours.proc.pid, `${ours.base}/predict`, badBody, 32, SECONDS, true),
           );
-          const big = probe.concat(probe, probe).slice(0, 1000);
-          const body = JSON.stringify({ model_key: "digits", data: big });
-          const batch = await batchRowsPerSecond(`${ours.base}/predict`, token, body, 1000, 3);
+          const batch = await batchRowsPerSecond(`${ours.base}/predict`, token, batchBody, 1000, 3);
           extra.batch_1000_rows_per_s = batch.rowsPerSecond;
           answered += batch.logged;
           const rss = await rssRun(ours.proc.pid, `${ours.base}/predict`, script, `rss run ×${n}`);
@@ -450,6 +451,7 @@ async function main() {
         const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${ADMIN}` }, bodies);
         await wrk(url, script, 8, 1);
         for (const c of [32, 1]) results.push(parseWrk("fastapi + sklearn", c, await wrk(url, script, c, SECONDS)));
+        extra.fastapi_batch_1000_rows_per_s = (await batchRowsPerSecond(url, ADMIN, batchBody, 1000, 3)).rowsPerSecond;
       } finally {
         py.kill();
         await py.exited;
@@ -484,6 +486,10 @@ function report(results: WrkResult[], extra: Record<string, unknown>) {
       (find("baseline", 32)?.cpu_us_per_request ?? Number.NaN) / (find(first, 32)?.cpu_us_per_request ?? Number.NaN),
     refused_bad_token_vs_success_32: ratio(find("refused: bad token", 32), find(first, 32)),
     refused_bad_body_vs_success_32: ratio(find("refused: bad body", 32), find(first, 32)),
+    batch_vs_fastapi:
+      typeof extra.fastapi_batch_1000_rows_per_s === "number"
+        ? (extra.batch_1000_rows_per_s as number) / extra.fastapi_batch_1000_rows_per_s
+        : null,
     batch_vs_sklearn:
       typeof extra.sklearn_predict_proba_rows_per_s === "number"
         ? (extra.batch_1000_rows_per_s as number) / extra.sklearn_predict_proba_rows_per_s
