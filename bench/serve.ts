@@ -1,5 +1,5 @@
 /**
- * `bun run bench:serve [--quick] [--seconds 5] [--rss] [--rss-seconds 10] [--processes 1,2] [--source] [--json]`
+ * `bun run bench:serve [--quick] [--seconds 5] [--warmup 3] [--rss] [--rss-seconds 10] [--processes 1,2] [--source] [--json]`
  *
  * Single-row, authenticated (Bearer API token), logged `POST /predict` on a digits model
  * (64 → 128 → 64 → 10), loaded by Debian's `wrk` (1 thread, a Lua script for the POST bodies) at
@@ -41,6 +41,12 @@ const flag = (name: string) => {
 /** `--quick`: 2 s runs, a 3 s RSS run, one process (for a loaded machine while developing) */
 const QUICK = argv.includes("--quick");
 const SECONDS = Number(flag("--seconds") ?? (QUICK ? 2 : 5));
+/**
+ * `--warmup S`: each server's warm-up before its measured runs, at 32 connections (default 3 s;
+ * 1 with --quick): the JIT compiles the hot path during it rather than during the measurement
+ */
+const WARMUP_S = Number(flag("--warmup") ?? (QUICK ? 1 : 3));
+const WARMUP_CONNECTIONS = 32;
 /** `--rss`: the leak run the issue asks for: 60 s at full rate after a 10 s warm-up, sampled every 5 s */
 const RSS = argv.includes("--rss");
 const RSS_SECONDS = Number(flag("--rss-seconds") ?? (RSS ? 60 : QUICK ? 3 : 10));
@@ -352,7 +358,7 @@ async function main() {
     try {
       await waitHttp(`http://127.0.0.1:${port + 1}/`);
       const script = luaScript(dir, { "Content-Type": "application/json" }, bodies);
-      await wrk(`http://127.0.0.1:${port + 1}/`, script, 8, 1);
+      await wrk(`http://127.0.0.1:${port + 1}/`, script, WARMUP_CONNECTIONS, WARMUP_S);
       for (const c of [32, 1])
         results.push(parseWrk("bun echo", c, await wrk(`http://127.0.0.1:${port + 1}/`, script, c, SECONDS)));
     } finally {
@@ -371,7 +377,11 @@ async function main() {
         await waitHttp(`${ours.base}/livez`);
         if (!token) token = await trainDigits(ours.base, target, train);
         const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, bodies);
-        const warm = parseWrk("warm-up", 8, await wrk(`${ours.base}/predict`, script, 8, 1));
+        const warm = parseWrk(
+          "warm-up",
+          WARMUP_CONNECTIONS,
+          await wrk(`${ours.base}/predict`, script, WARMUP_CONNECTIONS, WARMUP_S),
+        );
         answered += warm.requests - warm.non2xx;
         for (const c of n === 1 ? [32, 1] : [32]) {
           const r = await measured(`mlservice ×${n}`, ours.proc.pid, `${ours.base}/predict`, script, c, SECONDS);
@@ -418,7 +428,7 @@ async function main() {
         await waitHttp(`${base.base}/livez`);
         const t = await trainDigits(base.base, target, train);
         const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${t}` }, bodies);
-        await wrk(`${base.base}/predict`, script, 8, 1);
+        await wrk(`${base.base}/predict`, script, WARMUP_CONNECTIONS, WARMUP_S);
         for (const c of [32, 1])
           results.push(await measured("baseline", base.proc.pid, `${base.base}/predict`, script, c, SECONDS));
       } finally {
@@ -450,7 +460,7 @@ async function main() {
         await waitHttp(`http://127.0.0.1:${port + 2}/docs`);
         const url = `http://127.0.0.1:${port + 2}/predict`;
         const script = luaScript(dir, { "Content-Type": "application/json", Authorization: `Bearer ${ADMIN}` }, bodies);
-        await wrk(url, script, 8, 1);
+        await wrk(url, script, WARMUP_CONNECTIONS, WARMUP_S);
         for (const c of [32, 1]) results.push(parseWrk("fastapi + sklearn", c, await wrk(url, script, c, SECONDS)));
         extra.fastapi_batch_1000_rows_per_s = (await batchRowsPerSecond(url, ADMIN, batchBody, 1000, 3)).rowsPerSecond;
       } finally {
