@@ -7,7 +7,7 @@
  * log's writer thread 5.4 µs instead of 8.8 (`bun run bench:log-write`, both checkouts side by
  * side).
  *
- *   const texts = await inputTexts(db, rows); // rows selected with input, batch_first_id, batch_row
+ *   const texts = await inputTexts(batchesIn(db), rows); // rows selected with input, batch_first_id, batch_row
  *
  * The text given back is JSON.stringify of the row that was logged, byte for byte (encodeBatch
  * marks a row exact only then), so readers parse it as they parse a stored text.
@@ -26,37 +26,48 @@ export interface LoggedInputRef {
   batch_row: number | null;
 }
 
+/** [first_prediction_id, row_count, columns, data] of the batches that start at `firsts` (none for an id no batch starts at) */
+export type BatchesStarting = (
+  firsts: readonly number[],
+) => Promise<[first: number, rowCount: number, columns: string, data: Uint8Array][]>;
+
 /** batches fetched per query: well under SQLite's and PostgreSQL's bound-parameter limits */
 const BATCHES_PER_QUERY = 500;
 
+/** BatchesStarting over the Kysely handle, for readers that have no DriftWindowStore. */
+export function batchesIn(db: Kysely<DB>): BatchesStarting {
+  return async (firsts) => {
+    const out: [number, number, string, Uint8Array][] = [];
+    for (let i = 0; i < firsts.length; i += BATCHES_PER_QUERY) {
+      const found = await db
+        .selectFrom("prediction_batches")
+        .select(["first_prediction_id", "row_count", "columns", "data"])
+        .where("first_prediction_id", "in", firsts.slice(i, i + BATCHES_PER_QUERY))
+        .execute();
+      for (const b of found) out.push([Number(b.first_prediction_id), b.row_count, b.columns, b.data]);
+    }
+    return out;
+  };
+}
+
 /**
  * The input of each row as JSON text, in order: its own text, or its row of its batch (each batch
- * fetched and decoded once). Throws when a batch a row names is gone: retention keeps every batch
- * a kept row names (retention.ts), so that is a damaged database, not a state to paper over.
+ * fetched once through `batches` and decoded once). Throws when a batch a row names is gone:
+ * retention keeps every batch a kept row names (retention.ts), so that is a damaged database, not
+ * a state to paper over.
  */
-export async function inputTexts(db: Kysely<DB>, rows: readonly LoggedInputRef[]): Promise<string[]> {
+export async function inputTexts(batches: BatchesStarting, rows: readonly LoggedInputRef[]): Promise<string[]> {
   const wanted = new Set<number>();
   for (const r of rows) if (r.input === BATCHED_INPUT && r.batch_first_id !== null) wanted.add(r.batch_first_id);
-  const batches = await batchColumns(db, [...wanted]);
+  const decoded = new Map<number, Map<string, DecodedColumn>>();
+  if (wanted.size > 0)
+    for (const [first, rowCount, columns, data] of await batches([...wanted]))
+      decoded.set(first, decodeBatch(rowCount, columns, data));
   return rows.map((r) => {
     if (r.input !== BATCHED_INPUT) return r.input;
-    const cols = r.batch_first_id === null ? undefined : batches.get(r.batch_first_id);
+    const cols = r.batch_first_id === null ? undefined : decoded.get(r.batch_first_id);
     if (!cols || r.batch_row === null)
       throw new Error(`the prediction_batches row of a logged input (batch ${r.batch_first_id}) is missing`);
     return batchRowJson(cols, r.batch_row);
   });
-}
-
-/** The decoded columns of the batches whose first_prediction_id is in `firsts`. */
-async function batchColumns(db: Kysely<DB>, firsts: number[]): Promise<Map<number, Map<string, DecodedColumn>>> {
-  const out = new Map<number, Map<string, DecodedColumn>>();
-  for (let i = 0; i < firsts.length; i += BATCHES_PER_QUERY) {
-    const found = await db
-      .selectFrom("prediction_batches")
-      .select(["first_prediction_id", "row_count", "columns", "data"])
-      .where("first_prediction_id", "in", firsts.slice(i, i + BATCHES_PER_QUERY))
-      .execute();
-    for (const b of found) out.set(Number(b.first_prediction_id), decodeBatch(b.row_count, b.columns, b.data));
-  }
-  return out;
 }

@@ -10,7 +10,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
 import type { Row } from "../ml/features";
-import { inputTexts } from "./batched-inputs";
+import { batchesIn, inputTexts } from "./batched-inputs";
 
 /** rows kept per source, newest first: bounds the memory of a retraining */
 export const MAX_CLIENT_ROWS = 100_000;
@@ -36,7 +36,7 @@ export async function feedbackRows(db: Kysely<DB>, modelKey: string, target: str
     .execute();
   // the labels' own inputs first; a logged one only where the label came without
   const logged = await inputTexts(
-    db,
+    batchesIn(db),
     rows.map((r) => ({
       input: r.input ?? r.logged ?? "null",
       batch_first_id: r.input === null ? r.batch_first_id : null,
@@ -79,7 +79,7 @@ export async function confidentRows(
     .orderBy("id", "desc")
     .limit(MAX_CLIENT_ROWS)
     .execute();
-  const inputs = await inputTexts(db, rows);
+  const inputs = await inputTexts(batchesIn(db), rows);
   const out: Row[] = [];
   for (const [i, r] of rows.entries()) {
     const input = parseObject(inputs[i] as string);

@@ -9,7 +9,7 @@ import { csvTable } from "../datasets/csv-writer";
 import type { DB } from "../db/schema";
 import { invalid } from "../errors";
 import { type Actor, isAdmin } from "../registry/ownership";
-import { inputTexts } from "./batched-inputs";
+import { batchesIn, inputTexts } from "./batched-inputs";
 
 export interface PredictionQuery {
   modelKey?: string | undefined;
@@ -69,7 +69,7 @@ export async function listPredictions(
       .offset(q.offset)
       .execute(),
   ]);
-  const inputs = await inputTexts(db, rows);
+  const inputs = await inputTexts(batchesIn(db), rows);
   const items = rows.map((r, i) => ({
     prediction_id: r.id,
     model_key: r.model_key,

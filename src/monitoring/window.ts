@@ -18,7 +18,7 @@
  */
 import type { DriftWindowStore, InputPageRow, WindowBatch } from "../db/stores";
 import type { FeatureSpec, Row } from "../ml/features";
-import { BATCHED_INPUT } from "./batched-inputs";
+import { BATCHED_INPUT, inputTexts } from "./batched-inputs";
 import { batchDriftColumns, batchRowJson, ColumnChunk, type DecodedColumn, decodeBatch } from "./columns";
 import type { DriftColumn } from "./drift";
 import { driftColumns } from "./reference";
@@ -115,11 +115,13 @@ export async function* loggedInputs(
       pageRows,
     );
     if (rows.length === 0) return;
-    const batches = await batchesOf(store, rows);
+    const texts = await inputTexts(
+      (firsts) => store.batchesStarting(firsts),
+      rows.map(([, , input, batch_first_id, batch_row]) => ({ input, batch_first_id, batch_row })),
+    );
     const out: Row[] = [];
-    for (const [, , text, first, at] of rows) {
-      const cols = text === BATCHED_INPUT && first !== null && at !== null ? batches.get(first) : undefined;
-      const input = safeParse(cols ? batchRowJson(cols, at as number) : text);
+    for (const text of texts) {
+      const input = safeParse(text);
       if (input) out.push(input);
     }
     const last = rows[rows.length - 1] as InputPageRow;
@@ -129,20 +131,6 @@ export async function* loggedInputs(
     if (rows.length < pageRows) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
-}
-
-/** The decoded batches that hold inputs of `rows` (migration 0016), by first prediction id. */
-async function batchesOf(
-  store: DriftWindowStore,
-  rows: readonly InputPageRow[],
-): Promise<Map<number, Map<string, DecodedColumn>>> {
-  const firsts = new Set<number>();
-  for (const [, , text, first] of rows) if (text === BATCHED_INPUT && first !== null) firsts.add(first);
-  const out = new Map<number, Map<string, DecodedColumn>>();
-  if (firsts.size === 0) return out;
-  for (const [first, rowCount, columns, data] of await store.batchesStarting([...firsts]))
-    out.set(first, decodeBatch(rowCount, columns, data));
-  return out;
 }
 
 function safeParse(text: string): Row | null {

@@ -137,7 +137,6 @@ export function plainPredictBody(b: unknown): v.InferOutput<typeof PredictBody> 
   return o.async === undefined ? { ...o, async: false } : o;
 }
 
-/** The answer's predictions as objects (CSV, the shadow's copy); the JSON answer is written from the parts. */
 /** `data` as a list of rows (one row may be sent alone). */
 export const asRows = (data: Row | Row[]) => (Array.isArray(data) ? data : [data]);
 
