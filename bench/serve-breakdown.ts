@@ -5,7 +5,7 @@
  * with node_modules and build/, in a folder beside a `shared` link to the data), measured in turn
  * in this one run. Stages: the whole request
  * through app.fetch (one row; and 1,000 rows, per row), the middleware alone (GET /livez), the token check (identifyApiToken), body
- * validation, feature encoding, the forward pass, and the prediction log (add, with its flush
+ * validation, predictRows on 1,000 rows (per row), feature encoding, the forward pass, and the prediction log (add, with its flush
  * amortised); where the checkout has a serving plan (src/registry/serving-plan.ts), also the
  * compiled encoder, the native pass and predictOne. The token check also refusing an unknown
  * token, and, where the checkout has an identity cache, with nothing cached (PostgreSQL without
@@ -105,6 +105,9 @@ async function measure(root: string): Promise<Record<string, number>> {
       "predictRows (encode+forward+scores)": await mean(() =>
         predictRows(svc.runtime.servingBackend, loaded, [features]),
       ),
+      // the model's own work on a 1,000-row batch, the part predict_proba's figure compares with
+      "predictRows, 1,000 rows (µs per row)":
+        (await mean(() => predictRows(svc.runtime.servingBackend, loaded, rows1000), 60)) / 1000,
       // the rows of the stages above written first; then the flush every 1,000 adds, as the log's batch size does, so its share is in the mean
       "prediction log add (+flush)": await mean(() => {
         if (added++ === 0) svc.runtime.predictionLog.flush();

@@ -256,6 +256,29 @@ export async function predictRows(
   return predictionsOf(v.artifact, out);
 }
 
+/** The float32 scores (rows × classes, in model.classes' order) behind a classification's predictions. */
+const scoresBehind = new WeakMap<readonly Prediction[], Float32Array>();
+
+/**
+ * The scores predictionsOf read each prediction's all_scores from, for a writer that formats them
+ * without walking the objects; undefined for predictions made any other way.
+ */
+export function rawScores(predictions: readonly Prediction[]): Float32Array | undefined {
+  return scoresBehind.get(predictions);
+}
+
+/** Each class list's all_scores keys (String of each label), made once per loaded version. */
+const scoreKeysFor = new WeakMap<readonly unknown[], string[]>();
+
+function scoreKeysOf(classes: readonly unknown[]): string[] {
+  let keys = scoreKeysFor.get(classes);
+  if (!keys) {
+    keys = classes.map(String);
+    scoreKeysFor.set(classes, keys);
+  }
+  return keys;
+}
+
 /** A model's raw outputs (rows × nOutputs) → predictions: regression on the target's scale, classes with every score. */
 export function predictionsOf({ model, target }: ModelArtifact, out: Float32Array): Prediction[] {
   if (model.task === "regression") {
@@ -264,17 +287,22 @@ export function predictionsOf({ model, target }: ModelArtifact, out: Float32Arra
     return Array.from(out, (y) => ({ prediction: y * std + mean, confidence: null, all_scores: null }));
   }
   const classes = model.classes ?? [];
+  const keys = scoreKeysOf(classes);
+  const k = keys.length;
   const labels = predictLabels(model, out);
-  return labels.map((label, r) => {
+  const predictions = labels.map((label, r) => {
     const scores: Record<string, number> = {};
     let best = 0;
-    classes.forEach((c, j) => {
-      const p = out[r * classes.length + j] as number;
-      scores[String(c)] = p;
+    for (let j = 0; j < k; j++) {
+      const p = out[r * k + j] as number;
+      scores[keys[j] as string] = p;
       best = Math.max(best, p);
-    });
+    }
     return { prediction: label, confidence: best, all_scores: scores };
   });
+  // `out` is this call's own array (smallPass and the kinds' predict copy out of their buffers)
+  scoresBehind.set(predictions, out);
+  return predictions;
 }
 
 export type { OnePrediction } from "./serving-plan";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { predictAnswerJson } from "../../../src/http/api/predict-answer";
-import type { Prediction } from "../../../src/registry/serving";
+import { type Prediction, predictionsOf, rawScores } from "../../../src/registry/serving";
 
 /** The answer as `c.json` wrote it before: the reference the hand-written text must equal byte for byte. */
 function reference(a: Parameters<typeof predictAnswerJson>[0], rows: unknown[]): string {
@@ -69,5 +69,46 @@ describe("predictAnswerJson", () => {
       processing_time_ms: 1,
     };
     expect(predictAnswerJson(a)).toBe(reference(a, rows));
+  });
+});
+
+describe("predictAnswerJson over predictRows' own outputs (scores read from the float32 array)", () => {
+  /** An artifact-shaped argument for predictionsOf: only `model` and `target` are read. */
+  const artifactOf = (classes: unknown[]) =>
+    ({ model: { task: "classification", classes, nOutputs: classes.length }, target: {} }) as never;
+
+  test("equals JSON.stringify for random scores, index-like labels out of order, colliding labels, NaN", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const classLists: unknown[][] = [
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [10, 2, "b", "a", 0],
+      ["setosa", "versicolor", "virginica"],
+      // 1 and "1" share the key "1": the object keeps the last, the writer must fall back
+      [1, "1", 2],
+    ];
+    for (const classes of classLists) {
+      const rows = Array.from({ length: 50 }, (_, i) => ({ i, x: random() }));
+      const out = new Float32Array(rows.length * classes.length);
+      for (let i = 0; i < out.length; i++) {
+        const u = random();
+        out[i] = u < 0.02 ? Number.NaN : u < 0.04 ? 0 : u < 0.06 ? -0 : u < 0.08 ? 1e-30 : Math.fround(u);
+      }
+      const outputs = predictionsOf(artifactOf(classes), out);
+      expect(rawScores(outputs)).toBe(out);
+      const a = {
+        model_key: "m",
+        version: "1.0.0",
+        ids: rows.map((_, i) => 100 + i),
+        inputs: rows.map((r) => JSON.stringify(r)),
+        outputs,
+        classes,
+        processing_time_ms: 2.5,
+      };
+      expect(predictAnswerJson(a)).toBe(reference(a, rows));
+    }
   });
 });
