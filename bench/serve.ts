@@ -273,6 +273,39 @@ export async function trainDigits(base: string, target: string, items: Record<st
   return ((await res.json()) as { token: string }).token;
 }
 
+/** The artifact of the version `digits` serves, as GET …/artifact gives it. */
+async function servedArtifact(base: string): Promise<Uint8Array> {
+  const h = { "x-admin-token": ADMIN };
+  const model = (await (await fetch(`${base}/models/digits`, { headers: h })).json()) as { active_version: string };
+  const res = await fetch(`${base}/models/digits/versions/${model.active_version}/artifact`, { headers: h });
+  if (res.status !== 200) throw new Error(`artifact download answered ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * rows/s of the serving code's own step on `rows` (predictRows: the compiled encoder from the
+ * parsed objects, the forward pass on the CPU backend the service serves with, the score objects):
+ * what scikit-learn's predict_proba does on its ready matrix, plus the encoding it does not do.
+ */
+async function modelStepRowsPerSecond(bytes: Uint8Array, rows: Record<string, number>[], seconds: number) {
+  const { decodeArtifact } = await import("../src/registry/artifact");
+  const { predictRows } = await import("../src/registry/serving");
+  const { openCpu } = await import("../src/compute/pick");
+  const artifact = decodeArtifact(bytes);
+  const backend = openCpu({ compute: "cpu" }).then((c) => c.backend);
+  const loaded = { modelKey: artifact.modelKey, version: artifact.version, artifact, loadedAt: new Date() };
+  for (let i = 0; i < 50; i++) await predictRows(() => backend, loaded, rows);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    await predictRows(() => backend, loaded, rows);
+    n++;
+  }
+  const perSecond = (n * rows.length) / ((performance.now() - t0) / 1000);
+  (await backend).dispose();
+  return perSecond;
+}
+
 /** rows/s of one client posting `body` (1,000 rows) back to back for `seconds`. */
 async function batchRowsPerSecond(url: string, token: string, body: string, rows: number, seconds: number) {
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
@@ -371,6 +404,7 @@ async function main() {
     // ours, one process then more, over the same database
     let token = "";
     let answered = 0;
+    let artifact: Uint8Array | null = null;
     for (const n of PROCESSES) {
       const ours = startOurs(cmd, dir, port, n);
       try {
@@ -416,6 +450,7 @@ async function main() {
           const batch = await batchRowsPerSecond(`${ours.base}/predict`, token, batchBody, 1000, 3);
           extra.batch_1000_rows_per_s = batch.rowsPerSecond;
           answered += batch.logged;
+          artifact = await servedArtifact(ours.base);
         }
       } finally {
         await ours.stop();
@@ -435,6 +470,11 @@ async function main() {
         await base.stop();
         rmSync(baseDir, { recursive: true, force: true });
       }
+    }
+    // the served model's own step on the same 1,000 rows, in this process with no server running
+    if (artifact) {
+      const rows = (JSON.parse(batchBody) as { data: Record<string, number>[] }).data;
+      extra.model_step_1000_rows_per_s = await modelStepRowsPerSecond(artifact, rows, 3);
     }
     // every answered prediction must be in the log (a few more: requests in flight when wrk stopped)
     const logged = loggedPredictions(dir);
@@ -505,6 +545,14 @@ function report(results: WrkResult[], extra: Record<string, unknown>) {
       typeof extra.sklearn_predict_proba_rows_per_s === "number"
         ? (extra.batch_1000_rows_per_s as number) / extra.sklearn_predict_proba_rows_per_s
         : null,
+    model_step_vs_sklearn:
+      typeof extra.sklearn_predict_proba_rows_per_s === "number" && typeof extra.model_step_1000_rows_per_s === "number"
+        ? extra.model_step_1000_rows_per_s / extra.sklearn_predict_proba_rows_per_s
+        : null,
+    // each process count against the echo (ML_HTTP_PROCESSES' default is one per core)
+    vs_echo_32_by_processes: Object.fromEntries(
+      PROCESSES.map((n) => [n, ratio(find(`mlservice ×${n}`, 32), find("bun echo", 32))]),
+    ),
   };
   if (JSON_OUT) {
     console.log(JSON.stringify({ results, ratios, ...extra }));
