@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, type UserIo, usage } from "../../src/cli/user";
+import { tempDir } from "../temp-dir";
 
 function io(dir: string, stdin = "", prompts: string[] = []) {
   const out: string[] = [];
@@ -21,7 +20,7 @@ function io(dir: string, stdin = "", prompts: string[] = []) {
 }
 
 describe("mlservice user", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mls-user-"));
+  const dir = tempDir("mls-user-");
 
   test("create reads the password from stdin; list shows the user without its hash", async () => {
     const a = io(dir, "Secret-pass-2025\n");

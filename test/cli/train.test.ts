@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT, type Io } from "../../src/cli/io";
 import { run, type TrainDeps, usage } from "../../src/cli/train";
 import { ReferenceBackend } from "../compute/reference";
+import { tempDir } from "../temp-dir";
 
 const DATA = join(import.meta.dir, "../../../shared/data");
 
@@ -61,7 +61,7 @@ describe("cli train", () => {
   });
 
   test("trains a regression from a numeric target and reports R²", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
+    const dir = tempDir("train-cli-");
     const lines = ["a,b,y"];
     for (let i = 0; i < 120; i++) lines.push(`${(i % 11) / 10},${(i % 7) / 7},${(2 * (i % 11)) / 10 - (i % 7) / 7}`);
     writeFileSync(join(dir, "r.csv"), lines.join("\n"));
@@ -93,7 +93,7 @@ describe("cli train", () => {
   });
 
   test("exits with failure and a clear line for unreadable or bad data", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
+    const dir = tempDir("train-cli-");
     writeFileSync(join(dir, "bad.csv"), "a,b,y\n1,2,x\n3,y\n");
     writeFileSync(join(dir, "one.csv"), "a,y\n1,x\n2,x\n");
     const cases: [string[], RegExp][] = [
@@ -114,7 +114,7 @@ describe("cli train", () => {
   });
 
   test("rows without a target are left out before the columns are typed and scaled", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
+    const dir = tempDir("train-cli-");
     const header = "id,x,gappy,flat,y";
     const rows: string[] = [];
     const unlabelled: string[] = [];

@@ -2,13 +2,13 @@
  * The real app (test/helpers.ts) with ML_DATASETS_ROOT in a fresh temp dir and signed-in
  * users made directly in the database (an API token each: no argon2, no login round trip).
  */
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Role } from "../../src/auth/identity";
 import { API_TOKEN_PREFIX, newSecret, SESSION_PREFIX, sha256Hex } from "../../src/auth/secrets";
 import type { AppDeps } from "../../src/http/env";
 import { testApp } from "../helpers";
+import { tempDir } from "../temp-dir";
 
 export const IRIS = join(import.meta.dir, "..", "..", "..", "shared", "data", "iris_train.csv");
 
@@ -52,7 +52,7 @@ export async function addSession(deps: AppDeps, userId: number) {
 }
 
 export async function datasetsApp(env: Record<string, string> = {}) {
-  const root = mkdtempSync(join(tmpdir(), "mls-datasets-"));
+  const root = tempDir("mls-datasets-");
   const t = testApp({ ML_DATASETS_ROOT: root, ...env });
   const alice = await addUser(t.deps, "alice");
   const files = () => readdirSync(root).sort();

@@ -3,6 +3,7 @@
  * timers move its resident memory: streams a generated ~48 MB CSV (or NDJSON) through POST /datasets/upload
  * while sampling RSS, and prints one JSON line with the figures.
  */
+import { removeTempDirs } from "../temp-dir";
 import { datasetsApp } from "./helpers";
 
 const MB = 1024 * 1024;
@@ -65,4 +66,6 @@ console.log(
     growth: peak - before,
   }),
 );
+// a process of its own: the run's afterAll does not reach it, so its ~50 MB file goes here
+removeTempDirs();
 process.exit(0);

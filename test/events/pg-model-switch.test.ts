@@ -5,9 +5,7 @@
  * nothing (ML_ROLES=serve), so every switch happens on A.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { openDatabase } from "../../src/db/open";
 import { type ClosableEventRelay, openNotifyRelay } from "../../src/db/postgres/notify-relay";
 import type { OpenDatabase } from "../../src/db/stores";
@@ -17,6 +15,7 @@ import { silentLogger } from "../../src/log";
 import { createRuntime, type Runtime } from "../../src/runtime";
 import { csvRows, startService } from "../ml-service/helpers";
 import { freshPostgres, type TestPostgres, testDialects } from "../pg";
+import { tempDir } from "../temp-dir";
 import { until } from "../until";
 
 const onPostgres = testDialects().includes("postgres");
@@ -25,7 +24,7 @@ let pg: TestPostgres;
 let a: Awaited<ReturnType<typeof startService>>;
 let b: { store: OpenDatabase; runtime: Runtime };
 const relays: ClosableEventRelay[] = [];
-const artifacts = mkdtempSync(join(tmpdir(), "mls-switch-"));
+const artifacts = tempDir("mls-switch-");
 
 async function replica(bus: EventBus) {
   const relay = await openNotifyRelay(pg.url, { log: silentLogger });

@@ -4,8 +4,7 @@
  */
 
 import type { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAppDeps } from "../../src/app-deps";
 import { bootstrapAdmin } from "../../src/auth/bootstrap";
@@ -22,6 +21,7 @@ import { websocket } from "../../src/http/ws";
 import { createLogger } from "../../src/log";
 import { createRuntime } from "../../src/runtime";
 import { freshPostgres } from "../pg";
+import { tempDir } from "../temp-dir";
 
 export const ADMIN_TOKEN = "t".repeat(40);
 export const DATA = join(import.meta.dir, "..", "..", "..", "shared", "data");
@@ -75,7 +75,7 @@ export async function startService(
   clock: () => Date = () => new Date(),
   logLines?: string[],
 ) {
-  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "mls-svc-"));
+  const dir = reuseDir ?? tempDir("mls-svc-");
   // ML_TEST_DIALECT=postgres runs every service of a suite on a fresh PostgreSQL database (a
   // restart over `reuseDir` finds it again), to try a whole suite on that dialect
   if (process.env.ML_TEST_DIALECT === "postgres" && !env.ML_DATABASE_URL) {

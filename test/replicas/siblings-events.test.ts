@@ -18,6 +18,7 @@ import { compiledBinary, type RunningBinary, startBinary } from "../binary-helpe
 import { connect } from "../http/ws-helpers";
 import { csvRows } from "../ml-service/helpers";
 import { freshPostgres, type TestPostgres, testDialects } from "../pg";
+import { tempDir } from "../temp-dir";
 
 const TOKEN = "s".repeat(40);
 const onPostgres = testDialects().includes("postgres");
@@ -30,7 +31,7 @@ const running: RunningBinary[] = [];
 
 /** Starts a replica; resolves once its `siblings` siblings listen too, and keeps draining its log. */
 async function replica(env: Record<string, string>, siblings: number): Promise<RunningBinary> {
-  const cwd = mkdtempSync(join(tmpdir(), "mls-sibevents-"));
+  const cwd = tempDir("mls-sibevents-");
   const r = await startBinary(binary, {
     cwd,
     env: {
