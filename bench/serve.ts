@@ -12,7 +12,8 @@
  * Then: the single-row run with each ML_HTTP_PROCESSES of `--processes` (default 1,2; the load
  * generator shares the cores, so on a 2-core box ×2 competes with wrk); a 1,000-row request's
  * rows/s beside the same request to FastAPI + scikit-learn and beside scikit-learn's
- * predict_proba in-process (bench/sklearn_predict.py); RSS (every process of the
+ * predict_proba in-process (bench/sklearn_predict.py), and the served model's own step on those
+ * rows in this process (predictRows on the downloaded artifact); RSS (every process of the
  * server summed) at 32 connections, full rate: each second over `--rss-seconds` after 1 s, or with
  * `--rss` every 5 s over 60 s after a 10 s warm-up, with whether it stayed within ±10 % of the first
  * sample (a leak grows it); and, after each server stops, that every answered prediction is in its
