@@ -1,7 +1,8 @@
 /**
  * Retention: the prediction log and the audit log would otherwise grow for ever (the log by
- * ~490 B a prediction of 64 features, `bun run bench:log-write`). Rows past their age are deleted in bounded batches (src/db/batches.ts) by the
- * hourly schedule; `sweepRetention` runs one sweep now (the schedule, tests, operators).
+ * ~490 B a prediction of 64 features, `bun run bench:log-write`). Rows past their age are deleted
+ * in bounded batches (src/db/batches.ts) by the hourly schedule; `sweepRetention` runs one sweep
+ * now (the schedule, tests, operators).
  *
  * What is kept, and why drift keeps working:
  *  - predictions older than ML_PREDICTION_RETENTION_DAYS go, except those that feedback
